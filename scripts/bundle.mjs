@@ -1,0 +1,43 @@
+// Bundles the action (dist/index.js) and the CLI (dist/cli.js) with esbuild.
+// Usage: node scripts/bundle.mjs OUTDIR
+// The @actions/* packages are ESM-only while dockerode and its helpers are CommonJS,
+// so the output is ESM with a `require` made by createRequire for the CommonJS parts.
+import { build } from 'esbuild';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+const outdir = process.argv[2];
+if (!outdir) {
+  console.error('usage: node scripts/bundle.mjs OUTDIR');
+  process.exit(2);
+}
+mkdirSync(outdir, { recursive: true });
+
+const banner =
+  "import { createRequire as __e139CreateRequire } from 'node:module';\n" +
+  'const require = __e139CreateRequire(import.meta.url);';
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  legalComments: 'none',
+  logLevel: 'warning',
+  // ssh2's optional native helpers are loaded in try/catch; the engine is reached over
+  // unix sockets and TCP, never SSH, so they stay out of the bundle.
+  external: ['cpu-features', '*.node'],
+};
+
+await build({
+  ...common,
+  entryPoints: ['src/index.ts'],
+  outfile: path.join(outdir, 'index.js'),
+  banner: { js: banner },
+});
+await build({
+  ...common,
+  entryPoints: ['src/cli.ts'],
+  outfile: path.join(outdir, 'cli.js'),
+  banner: { js: '#!/usr/bin/env node\n' + banner },
+});
