@@ -1,0 +1,100 @@
+/**
+ * The types that flow from the rules to the reporters: what a finding is, what a rule says
+ * about itself, and what one scan produced. Rules build these; reporters only format them.
+ */
+
+export type Level = 'error' | 'warning' | 'note';
+
+/** Ordered from most to least severe; `never` only exists as a gate (`--fail-on never`). */
+export const LEVELS: readonly Level[] = ['error', 'warning', 'note'];
+
+/** Why a Dockerfile line is blamed for a finding. */
+export type BlameRole =
+  | 'placed' // the COPY/ADD (or RUN) that put the file into the final image
+  | 'built' // the RUN that built the file in an earlier stage
+  | 'from' // the FROM of the final stage (or of the stage that built the file)
+  | 'entrypoint' // ENTRYPOINT or CMD
+  | 'user' // USER
+  | 'platform'; // the FROM --platform, ARG or ENV that declared the platform or triple
+
+/** A range of Dockerfile lines, 1-based and inclusive, with the instruction's first line as text. */
+export interface DockerfileRange {
+  path: string;
+  startLine: number;
+  endLine: number;
+  role: BlameRole;
+  /** The instruction, shortened to one line, e.g. `COPY --from=build /out/app /app`. */
+  instruction: string;
+}
+
+export interface Suppression {
+  /** `config` for the config file, `pragma` for an inline `# exit139-guard ignore=` comment. */
+  kind: 'config' | 'pragma';
+  reason: string;
+  /** ISO date (YYYY-MM-DD) after which the suppression no longer applies. */
+  expires: string | null;
+  /** Where the suppression is written, e.g. `.exit139-guard.yml:12` or `Dockerfile:7`. */
+  source: string;
+}
+
+export interface Finding {
+  ruleId: string;
+  level: Level;
+  /** The path inside the image, or null for a finding about the image as a whole. */
+  path: string | null;
+  /** One sentence a user reads first; no trailing evidence. */
+  message: string;
+  /** Facts behind the finding, one per line, e.g. "needs GLIBC_2.34 from libc.so.6; ...". */
+  evidence: string[];
+  /** The Dockerfile line to blame first (null when no Dockerfile was given). */
+  dockerfile: DockerfileRange | null;
+  /** The other lines: the RUN that built the file, the stage's FROM. */
+  related: DockerfileRange[];
+  /** Set when the config or a pragma suppresses the finding: it is kept, but does not gate. */
+  suppression: Suppression | null;
+}
+
+/** What a rule says about itself; SARIF rules, the rule pages and the PR comment use it. */
+export interface RuleMeta {
+  id: string;
+  name: string;
+  defaultLevel: Level;
+  /** One line: what is wrong, e.g. "ELF interpreter missing from the image". */
+  shortDescription: string;
+  /** One paragraph: when the rule fires. */
+  fullDescription: string;
+  /** The exact error a user sees when the container starts, e.g. `exec /app: no such file or directory`. */
+  runtimeError: string;
+  /** Markdown: why it fails, how to fix it (a Dockerfile change), when it is safe to ignore. */
+  helpMarkdown: string;
+  tags: string[];
+  precision: 'very-high' | 'high' | 'medium' | 'low';
+}
+
+export interface ImageIdentity {
+  /** The reference or archive path the user gave. */
+  ref: string;
+  id: string | null;
+  /** `os/arch[/variant]` of the image config. */
+  platform: string;
+  digest: string | null;
+}
+
+export interface ScanSummary {
+  errors: number;
+  warnings: number;
+  notes: number;
+  /** Regular files (hard links included) of the merged image filesystem. */
+  files: number;
+  elfFiles: number;
+  durationMs: number;
+}
+
+/** The `--format json` contract: extend, never rename. */
+export interface ScanReport {
+  version: 1;
+  image: ImageIdentity;
+  dockerfile: { path: string; target: string | null } | null;
+  findings: Finding[];
+  summary: ScanSummary;
+}
