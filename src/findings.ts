@@ -94,7 +94,15 @@ export interface ScanSummary {
 export interface ScanReport {
   version: 1;
   image: ImageIdentity;
-  dockerfile: { path: string; target: string | null } | null;
+  dockerfile: {
+    path: string;
+    target: string | null;
+    /**
+     * The final stage's FROM: where reporters place a finding that has no Dockerfile line of its
+     * own (SARIF needs a location on a repository file). Optional so older producers still fit.
+     */
+    finalFrom?: DockerfileRange | null;
+  } | null;
   findings: Finding[];
   summary: ScanSummary;
 }
