@@ -1,0 +1,13 @@
+# shellcheck shell=bash
+# Debian 12 minbase (glibc 2.36), merged /usr like the official bookworm images.
+# shellcheck source=debian.sh
+source "$RECIPES/debian.sh"
+RECIPE_FILES+=("$RECIPES/debian.sh")
+
+recipe_inputs() {
+  echo "bookworm $DEBIAN_MIRROR"
+}
+
+recipe_rootfs() {
+  debian_rootfs "$1" bookworm --merged-usr
+}
