@@ -33,7 +33,16 @@ export interface ElfSymbol {
   /** For defined symbols: false when the version is the default one (`@@`), true when hidden (`@`). */
   hidden: boolean;
   binding: 'LOCAL' | 'GLOBAL' | 'WEAK' | 'GNU_UNIQUE' | `OTHER(${number})`;
-  type: 'NOTYPE' | 'OBJECT' | 'FUNC' | 'SECTION' | 'FILE' | 'COMMON' | 'TLS' | 'GNU_IFUNC' | `OTHER(${number})`;
+  type:
+    | 'NOTYPE'
+    | 'OBJECT'
+    | 'FUNC'
+    | 'SECTION'
+    | 'FILE'
+    | 'COMMON'
+    | 'TLS'
+    | 'GNU_IFUNC'
+    | `OTHER(${number})`;
 }
 
 /** One Verneed entry: the versions this object needs from the object with SONAME `file`. */

@@ -1,0 +1,143 @@
+/**
+ * The Go function names linked into a binary, from pclntab's function-name table (Go 1.16+),
+ * and the packages and run-time needs they reveal. pclntab survives `-ldflags "-s -w"`; when
+ * section headers are gone it is found by scanning the non-executable PT_LOADs for its header,
+ * validated field by field. Hand-written: no Node library reads pclntab.
+ */
+import * as C from './constants.js';
+import type { ElfFile } from './parse.js';
+import type { GoSignals } from './types.js';
+
+/** pcHeader magics: Go 1.16–1.17, 1.18–1.19, 1.20+. */
+const MAGIC_116 = 0xfffffffa;
+const MAGIC_118 = 0xfffffff0;
+const MAGIC_120 = 0xfffffff1;
+const SCAN_CHUNK = 1 << 20;
+
+function magicBytes(magic: number, little: boolean): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, magic, little);
+  return b;
+}
+
+/**
+ * Validates a pcHeader at file offset `offset` (with `limit` bytes of its segment or section
+ * after it) and returns the function names, or null when the bytes there are not a plausible
+ * header. Reads the header first and the name table only once the header checks out.
+ */
+function namesAt(elf: ElfFile, offset: number, limit: number): string[] | null {
+  const ptrSize = elf.ptrSize;
+  const headerSize = 8 + 8 * ptrSize;
+  if (headerSize > limit) return null;
+  const h = elf.reader.region(offset, headerSize, 'pclntab header');
+  const magic = h.u32(0);
+  if (magic !== MAGIC_116 && magic !== MAGIC_118 && magic !== MAGIC_120) return null;
+  if (h.u8(4) !== 0 || h.u8(5) !== 0) return null;
+  const quantum = h.u8(6);
+  if (quantum !== 1 && quantum !== 2 && quantum !== 4) return null;
+  if (h.u8(7) !== ptrSize) return null;
+  const word = (i: number) => h.word(8 + i * ptrSize, ptrSize);
+  const nfunc = word(0);
+  const nameIndex = magic === MAGIC_116 ? 2 : 3;
+  const funcnameOff = word(nameIndex);
+  const cuOff = word(nameIndex + 1);
+  if (nfunc === 0 || funcnameOff < headerSize || cuOff < funcnameOff || cuOff > limit) return null;
+  const table = elf.reader.region(
+    offset + funcnameOff,
+    cuOff - funcnameOff,
+    'pclntab function-name table',
+  ).bytes;
+  const names: string[] = [];
+  const decoder = new TextDecoder();
+  let start = 0;
+  for (;;) {
+    const end = table.indexOf(0, start);
+    if (end < 0) break;
+    if (end > start) names.push(decoder.decode(table.subarray(start, end)));
+    start = end + 1;
+  }
+  return names.length > 0 ? names : null;
+}
+
+/** Function names from pclntab, or null when no Go 1.16+ pclntab is found. */
+export function readGoFunctionNames(elf: ElfFile): string[] | null {
+  const section = elf.sections.find(
+    (s) => s.name === '.gopclntab' || s.name === '.data.rel.ro.gopclntab',
+  );
+  if (section && section.type !== C.SHT_NOBITS) {
+    return namesAt(elf, section.offset, section.size);
+  }
+  const candidates = elf.programs.filter((p) => p.type === C.PT_LOAD && (p.flags & C.PF_X) === 0);
+  for (const seg of candidates) {
+    const found = scanSegment(elf, seg.offset, seg.filesz);
+    if (found) return found;
+  }
+  return null;
+}
+
+function scanSegment(elf: ElfFile, offset: number, size: number): string[] | null {
+  const magics = [MAGIC_116, MAGIC_118, MAGIC_120].map((m) => magicBytes(m, elf.little));
+  for (let start = 0; start < size; start += SCAN_CHUNK) {
+    const chunk = elf.reader.region(
+      offset + start,
+      Math.min(SCAN_CHUNK + 4, size - start),
+      'read-only PT_LOAD segment',
+    );
+    const buf = Buffer.from(chunk.bytes.buffer, chunk.bytes.byteOffset, chunk.bytes.byteLength);
+    for (const magic of magics) {
+      let at = 0;
+      for (;;) {
+        const found = buf.indexOf(magic, at);
+        if (found < 0 || found >= SCAN_CHUNK) break;
+        if (found % 4 === 0) {
+          // The whole table must lie in the rest of the segment.
+          const names = namesAt(elf, offset + start + found, size - start - found);
+          if (names) return names;
+        }
+        at = found + 1;
+      }
+    }
+  }
+  return null;
+}
+
+/** The package of a function name: the prefix up to the first `.` after the last `/`. */
+export function goPackageOf(name: string): string | null {
+  if (
+    name.startsWith('type:') ||
+    name.startsWith('type.') ||
+    name.startsWith('go:') ||
+    name.startsWith('go.')
+  )
+    return null;
+  const cut = name.search(/[[(]/);
+  const head = cut < 0 ? name : name.slice(0, cut);
+  const slash = head.lastIndexOf('/');
+  const dot = head.indexOf('.', slash + 1);
+  if (dot <= 0) return null;
+  return head.slice(0, dot);
+}
+
+export function goPackagesFrom(names: string[]): string[] {
+  const packages = new Set<string>();
+  for (const name of names) {
+    const p = goPackageOf(name);
+    if (p) packages.add(p);
+  }
+  return [...packages].sort();
+}
+
+export function goSignalsFrom(names: string[]): GoSignals {
+  const set = new Set(names);
+  const any = (pred: (n: string) => boolean) => names.some(pred);
+  return {
+    cgoResolver:
+      set.has('net.cgoLookupHost') ||
+      any((n) => n.startsWith('net._C2func_') || n.startsWith('net._Cfunc_')),
+    cgoUser: any((n) => n.startsWith('os/user._Cfunc_') || n.startsWith('os/user._C2func_')),
+    osUser: any((n) => n.startsWith('os/user.')),
+    x509SystemRoots: set.has('crypto/x509.loadSystemRoots'),
+    timeLoadLocation: set.has('time.LoadLocation') || set.has('time.loadLocation'),
+    embeddedTzdata: set.has('time/tzdata.loadFromEmbeddedTZData'),
+  };
+}

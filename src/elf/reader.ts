@@ -1,0 +1,122 @@
+/**
+ * Bounds-checked, endian-aware reads over a ByteSource. Every read names the structure it is
+ * reading, so a short or corrupt file fails with an ElfFormatError at the right offset.
+ */
+import type { ByteSource } from './byte-source.js';
+import { ElfFormatError } from './elf-format-error.js';
+
+/** A range of the file, read once, with typed accessors at positions relative to its start. */
+export class Region {
+  private readonly view: DataView;
+  constructor(
+    readonly bytes: Uint8Array,
+    /** File offset of bytes[0]. */
+    readonly base: number,
+    readonly little: boolean,
+    readonly what: string,
+  ) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  get length(): number {
+    return this.bytes.length;
+  }
+
+  fail(pos: number, detail: string): never {
+    throw new ElfFormatError(this.base + pos, this.what, detail);
+  }
+
+  private need(pos: number, size: number): void {
+    if (pos < 0 || pos + size > this.bytes.length) {
+      this.fail(
+        pos,
+        `${size}-byte field runs past the end of the ${this.what} (${this.bytes.length} bytes)`,
+      );
+    }
+  }
+
+  u8(pos: number): number {
+    this.need(pos, 1);
+    return this.bytes[pos]!;
+  }
+  u16(pos: number): number {
+    this.need(pos, 2);
+    return this.view.getUint16(pos, this.little);
+  }
+  u32(pos: number): number {
+    this.need(pos, 4);
+    return this.view.getUint32(pos, this.little);
+  }
+  i32(pos: number): number {
+    this.need(pos, 4);
+    return this.view.getInt32(pos, this.little);
+  }
+  /** A 64-bit value as a number; values above 2^53 lose precision but then fail every bounds check. */
+  u64(pos: number): number {
+    this.need(pos, 8);
+    const lo = this.view.getUint32(pos + (this.little ? 0 : 4), this.little);
+    const hi = this.view.getUint32(pos + (this.little ? 4 : 0), this.little);
+    return hi * 0x100000000 + lo;
+  }
+  u64big(pos: number): bigint {
+    this.need(pos, 8);
+    return this.view.getBigUint64(pos, this.little);
+  }
+  /** A target word: 4 bytes in ELF32, 8 in ELF64. */
+  word(pos: number, size: 4 | 8): number {
+    return size === 4 ? this.u32(pos) : this.u64(pos);
+  }
+  /** A NUL-terminated string starting at `pos`; the terminator must be inside the region. */
+  cstring(pos: number): string {
+    if (pos < 0 || pos >= this.bytes.length) {
+      this.fail(
+        pos,
+        `string index ${pos} is outside the ${this.what} (${this.bytes.length} bytes)`,
+      );
+    }
+    const end = this.bytes.indexOf(0, pos);
+    if (end < 0) this.fail(pos, 'string is not NUL-terminated');
+    return decodeText(this.bytes.subarray(pos, end));
+  }
+}
+
+const utf8 = new TextDecoder('utf-8');
+/** Text as found in the file: UTF-8, with invalid bytes replaced (names in ELF are bytes). */
+export function decodeText(bytes: Uint8Array): string {
+  return utf8.decode(bytes);
+}
+
+/** Reads checked ranges of a source with one class and byte order. */
+export class FileReader {
+  constructor(
+    readonly source: ByteSource,
+    readonly little: boolean,
+  ) {}
+
+  get size(): number {
+    return this.source.size;
+  }
+
+  /** The range [offset, offset+length), or an ElfFormatError if any of it lies outside the file. */
+  region(offset: number, length: number, what: string): Region {
+    if (!Number.isFinite(offset) || !Number.isFinite(length) || offset < 0 || length < 0) {
+      throw new ElfFormatError(
+        Math.max(0, offset || 0),
+        what,
+        `invalid range (offset ${offset}, size ${length})`,
+      );
+    }
+    if (offset + length > this.source.size) {
+      throw new ElfFormatError(
+        offset,
+        what,
+        `${length} bytes needed but the file ends at 0x${this.source.size.toString(16)}`,
+      );
+    }
+    const bytes = this.source.read(offset, length);
+    if (bytes.length !== length) {
+      throw new ElfFormatError(offset, what, `short read (${bytes.length} of ${length} bytes)`);
+    }
+    return new Region(bytes, offset, this.little, what);
+  }
+}
