@@ -1,0 +1,59 @@
+/**
+ * Runs Microsoft's SARIF multitool on a SARIF file (JSON schema + its default rules, or GitHub's
+ * ingestion rules with `--rule-kind Gh`) and returns what it reported, read from its own SARIF
+ * log rather than from its console text.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const MULTITOOL = path.resolve('node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool');
+
+export interface ValidatorMessage {
+  ruleId: string;
+  level: string;
+  text: string;
+}
+
+export function validateSarif(file: string, ruleKind: 'default' | 'Gh'): ValidatorMessage[] {
+  // npm here does not run install scripts, which would set the executable bit.
+  chmodSync(MULTITOOL, 0o755);
+  const out = path.join(
+    mkdtempSync(path.join(os.tmpdir(), 'e139-sarif-validate-')),
+    'validation.sarif',
+  );
+  const args = [
+    'validate',
+    file,
+    '--output',
+    out,
+    '--log',
+    'ForceOverwrite',
+    '--level',
+    'Error;Warning;Note',
+  ];
+  if (ruleKind === 'Gh') args.push('--rule-kind', 'Gh');
+  execFileSync(MULTITOOL, args, {
+    stdio: 'pipe',
+    env: { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1' },
+  });
+  const log = JSON.parse(readFileSync(out, 'utf8')) as {
+    runs: {
+      results?: {
+        ruleId: string;
+        level?: string;
+        message: { text?: string; id?: string; arguments?: string[] };
+      }[];
+    }[];
+  };
+  return log.runs.flatMap((run) =>
+    (run.results ?? []).map((result) => ({
+      ruleId: result.ruleId,
+      level: result.level ?? 'warning',
+      text:
+        result.message.text ??
+        `${result.message.id}: ${(result.message.arguments ?? []).join(' | ')}`,
+    })),
+  );
+}
