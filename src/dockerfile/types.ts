@@ -98,6 +98,9 @@ export interface Artifact {
     /** The final stage's FROM. */
     from: Range;
   };
+  /** COPY/ADD --chmod and --chown of the instruction that placed it (null when absent). */
+  chmod: string | null;
+  chown: string | null;
   /** What the model could not decide and why (e.g. 'built by make (line 12)'). */
   notes: string[];
 }

@@ -1,0 +1,182 @@
+/**
+ * The Dockerfile's syntax: instructions with their 1-based line ranges, flags, arguments and
+ * here-document bodies. dockerfile-ast finds the instructions, the escape directive and the
+ * ranges; the argument text is re-assembled here (continuations joined, comment lines inside a
+ * continuation dropped, heredoc bodies split off) because the library's argument views drop the
+ * flags and keep heredoc bodies inline.
+ */
+import { DockerfileParser } from 'dockerfile-ast';
+import { InputError } from '../errors.js';
+import type { Range } from './types.js';
+
+export interface Flag {
+  name: string;
+  value: string | null;
+}
+
+export interface Heredoc {
+  name: string;
+  body: string;
+}
+
+export interface Instruction {
+  keyword: string;
+  range: Range;
+  flags: Flag[];
+  /** Arguments after the flags, continuations joined, heredoc bodies removed. */
+  args: string;
+  /** JSON (exec) form, when the arguments are a JSON array of strings. */
+  json: string[] | null;
+  heredocs: Heredoc[];
+}
+
+export interface ParsedDockerfile {
+  escape: string;
+  instructions: Instruction[];
+}
+
+const KEYWORDS = new Set([
+  'FROM',
+  'RUN',
+  'CMD',
+  'LABEL',
+  'MAINTAINER',
+  'EXPOSE',
+  'ENV',
+  'ADD',
+  'COPY',
+  'ENTRYPOINT',
+  'VOLUME',
+  'USER',
+  'WORKDIR',
+  'ARG',
+  'ONBUILD',
+  'STOPSIGNAL',
+  'HEALTHCHECK',
+  'SHELL',
+]);
+
+const WITH_HEREDOCS = new Set(['RUN', 'COPY', 'ADD']);
+const WITH_FLAGS = new Set(['FROM', 'RUN', 'COPY', 'ADD', 'HEALTHCHECK']);
+
+/** Parses the text; throws InputError (path:line) on an unknown instruction or bad syntax. */
+export function parseDockerfile(text: string, path: string): ParsedDockerfile {
+  const document = DockerfileParser.parse(text);
+  const escape = document.getEscapeCharacter();
+  const lines = text.split(/\r?\n/);
+  const instructions: Instruction[] = [];
+  for (const node of document.getInstructions()) {
+    const range = node.getRange();
+    const startLine = range.start.line + 1;
+    let endLine = range.end.line + 1;
+    const keyword = node.getKeyword().toUpperCase();
+    if (!KEYWORDS.has(keyword)) {
+      throw new InputError(`${path}:${startLine}: unknown instruction: ${node.getKeyword()}`);
+    }
+    const firstLine = lines[startLine - 1] ?? '';
+    const keywordAt = firstLine.search(/\S/) + node.getKeyword().length;
+    // Join the physical lines of the instruction: an escape at the end continues the line;
+    // comment and empty lines inside a continuation are skipped, as BuildKit does.
+    let logical = '';
+    let current = startLine - 1;
+    let text0 = firstLine.slice(keywordAt);
+    for (;;) {
+      const trimmed = text0.replace(/\s+$/, '');
+      if (trimmed.endsWith(escape) && current + 1 < lines.length) {
+        logical += trimmed.slice(0, -1);
+        current++;
+        while (
+          current < lines.length &&
+          /^\s*(#.*)?$/.test(lines[current]!) &&
+          current + 1 < lines.length
+        )
+          current++;
+        text0 = lines[current] ?? '';
+        continue;
+      }
+      logical += text0;
+      break;
+    }
+    endLine = Math.max(endLine, current + 1);
+    let args = logical.trim();
+    const flags: Flag[] = [];
+    if (WITH_FLAGS.has(keyword)) {
+      for (;;) {
+        const match = /^--([A-Za-z][\w-]*)(?:=("[^"]*"|\S*))?(\s+|$)/.exec(args);
+        if (!match) break;
+        const raw = match[2];
+        flags.push({
+          name: match[1]!,
+          value: raw === undefined ? null : raw.replace(/^"(.*)"$/, '$1'),
+        });
+        args = args.slice(match[0].length);
+      }
+    }
+    const heredocs: Heredoc[] = [];
+    if (WITH_HEREDOCS.has(keyword)) {
+      const marker = /<<(-?)(["']?)([A-Za-z_][\w.-]*)\2/g;
+      let match: RegExpExecArray | null;
+      let line = current + 1;
+      while ((match = marker.exec(args)) !== null) {
+        const strip = match[1] === '-';
+        const name = match[3]!;
+        const body: string[] = [];
+        for (;;) {
+          if (line >= lines.length) {
+            throw new InputError(`${path}:${startLine}: here-document '${name}' is not terminated`);
+          }
+          const bodyLine = lines[line++]!;
+          if ((strip ? bodyLine.replace(/^\t+/, '') : bodyLine).trim() === name) break;
+          body.push(strip ? bodyLine.replace(/^\t+/, '') : bodyLine);
+        }
+        heredocs.push({ name, body: body.join('\n') });
+      }
+      endLine = Math.max(endLine, line);
+    }
+    let json: string[] | null = null;
+    if (args.startsWith('[')) {
+      try {
+        const parsed: unknown = JSON.parse(args);
+        if (Array.isArray(parsed) && parsed.every((x) => typeof x === 'string'))
+          json = parsed as string[];
+      } catch {
+        json = null;
+      }
+    }
+    instructions.push({ keyword, range: { startLine, endLine }, flags, args, json, heredocs });
+  }
+  checkSyntax(instructions, path);
+  return { escape, instructions };
+}
+
+function checkSyntax(instructions: Instruction[], path: string): void {
+  let seenFrom = false;
+  for (const instruction of instructions) {
+    const where = `${path}:${instruction.range.startLine}`;
+    const { keyword, args } = instruction;
+    if (keyword === 'FROM') {
+      seenFrom = true;
+      const words = args.split(/\s+/).filter(Boolean);
+      if (words.length !== 1 && !(words.length === 3 && words[1]!.toUpperCase() === 'AS')) {
+        throw new InputError(
+          `${where}: FROM requires an image and an optional 'AS name', got '${args}'`,
+        );
+      }
+    } else if (!seenFrom && keyword !== 'ARG') {
+      throw new InputError(
+        `${where}: ${keyword} before the first FROM (only ARG may come before it)`,
+      );
+    }
+    if (args === '' && keyword !== 'RUN' && keyword !== 'CMD' && keyword !== 'ENTRYPOINT') {
+      throw new InputError(`${where}: ${keyword} requires arguments`);
+    }
+    if ((keyword === 'COPY' || keyword === 'ADD') && instruction.heredocs.length === 0) {
+      const count = instruction.json
+        ? instruction.json.length
+        : args.split(/\s+/).filter(Boolean).length;
+      if (count < 2)
+        throw new InputError(`${where}: ${keyword} requires at least a source and a destination`);
+    }
+  }
+  if (!seenFrom) throw new InputError(`${path}:1: no FROM instruction: not a Dockerfile`);
+}
