@@ -124,6 +124,8 @@ const KNOWN_DIRS = new Set([
   '/usr/share',
 ]);
 
+const NOT_A_BINARY =
+  /\.(sh|bash|conf|cfg|ini|ya?ml|json|toml|txt|md|html?|js|css|crt|pem|key|xml|env|py|rb|pl|go)$/;
 const NON_BUILD_TARGETS =
   /^(clean|clean-\w+|test|tests|check|lint|fmt|vet|mocks|generate|deps|tidy|vendor|download|tools|help)$/;
 const BUILD_SCRIPT = /build|release|install|compile|dist|ci\.go|make/i;
@@ -713,7 +715,10 @@ class Reader {
     const coveringAfter = (path: string, after: number): FileEvent | null => {
       for (let i = events.length - 1; i > after; i--) {
         const e = events[i]!;
-        if (e.kind !== 'file' && e.path !== path && covers(e.path, path)) return e;
+        if (e.kind === 'file' || e.path === path || !covers(e.path, path)) continue;
+        // Builds write binaries: a script or config file under their directory is not theirs.
+        if (e.kind === 'some' && NOT_A_BINARY.test(path)) continue;
+        return e;
       }
       return null;
     };
@@ -863,7 +868,13 @@ class Reader {
           }
           continue;
         }
-        let argv = words.map(expand);
+        // Unquoted expansions are split on whitespace and vanish when empty, as in sh.
+        let argv = words.flatMap((word) => {
+          const value = expand(word);
+          if (/["']/.test(word) || !word.includes('$')) return [value];
+          return value.split(/\s+/).filter(Boolean);
+        });
+        if (argv.length === 0) continue;
         if (argv[0] === 'export') {
           if (conditional) continue;
           for (const word of words.slice(1)) {
@@ -1179,7 +1190,7 @@ class Reader {
               : dest,
         );
         state.events.push({
-          kind: match.event.kind,
+          kind: match.relative === '' && match.event.path !== src ? 'file' : match.event.kind,
           path,
           origin: match.event.origin,
           chain: [
