@@ -1,4 +1,5 @@
 import type { Command } from './command.js';
+import { inspectCommand } from './inspect.js';
 
 /** The subcommands `--help` lists; each arrives with the engine it runs. */
-export const COMMANDS: Command[] = [];
+export const COMMANDS: Command[] = [inspectCommand];

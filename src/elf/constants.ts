@@ -163,3 +163,37 @@ export function machineNames(
       return { machine: `EM_${eMachine}`, goarch: null };
   }
 }
+
+/** readelf's names for p_type values; machine-specific ones depend on e_machine. */
+export function segmentTypeName(type: number, eMachine: number): string | null {
+  const common: Record<number, string> = {
+    0: 'NULL',
+    1: 'LOAD',
+    2: 'DYNAMIC',
+    3: 'INTERP',
+    4: 'NOTE',
+    5: 'SHLIB',
+    6: 'PHDR',
+    7: 'TLS',
+    0x6474e550: 'GNU_EH_FRAME',
+    0x6474e551: 'GNU_STACK',
+    0x6474e552: 'GNU_RELRO',
+    0x6474e553: 'GNU_PROPERTY',
+    0x65041580: 'PAX_FLAGS',
+  };
+  if (common[type]) return common[type];
+  if (eMachine === EM_ARM && type === 0x70000001) return 'EXIDX';
+  if (eMachine === EM_AARCH64 && type === 0x70000002) return 'AARCH64_MEMTAG_MTE';
+  if (eMachine === EM_MIPS) {
+    const mips: Record<number, string> = {
+      0x70000000: 'REGINFO',
+      0x70000001: 'RTPROC',
+      0x70000002: 'OPTIONS',
+      0x70000003: 'ABIFLAGS',
+    };
+    if (mips[type]) return mips[type];
+  }
+  if (eMachine === EM_RISCV && type === 0x70000003) return 'RISCV_ATTRIBUT';
+  if (eMachine === EM_S390 && type === 0x70000000) return 'S390_PGSTE';
+  return null;
+}

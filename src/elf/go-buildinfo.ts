@@ -83,22 +83,16 @@ export function readGoBuildInfo(elf: ElfFile): GoBuildInfo | null {
     const ptrSize = ptrSizeByte === 4 ? 4 : 8;
     const little = (flags & FLAG_BIG_ENDIAN) === 0;
     const ptrs = new Region(header.bytes, header.base, little, 'Go build info header');
-    version = decodeText(
-      readGoString(elf, ptrs.word(16, ptrSize), ptrSize, little, header.base + 16),
-    );
-    modinfo = readGoString(
-      elf,
-      ptrs.word(16 + ptrSize, ptrSize),
-      ptrSize,
-      little,
-      header.base + 16 + ptrSize,
-    );
+    version = decodeText(readGoString(elf, ptrs.word(16, ptrSize), ptrSize, little));
+    modinfo = readGoString(elf, ptrs.word(16 + ptrSize, ptrSize), ptrSize, little);
   }
   // The module text sits between two 16-byte sentinels that are not UTF-8: cut them as bytes.
   const text =
     modinfo.length >= 33 && modinfo[modinfo.length - 17] === 0x0a
       ? decodeText(modinfo.subarray(16, modinfo.length - 16))
       : '';
+  // debug/buildinfo: no version string means not a Go executable.
+  if (version === '') return null;
   return { version, ...parseModinfo(text) };
 }
 
@@ -118,30 +112,21 @@ function readVarString(region: Region, at: number): { bytes: Uint8Array; next: n
   return { bytes: region.bytes.subarray(pos, pos + length), next: pos + length };
 }
 
-/** A Go string header {data pointer, length} at `vaddr`, followed to its bytes. */
-function readGoString(
-  elf: ElfFile,
-  vaddr: number,
-  ptrSize: 4 | 8,
-  little: boolean,
-  pointerOffset: number,
-): Uint8Array {
+/**
+ * A Go string header {data pointer, length} at `vaddr`, followed to its bytes. As in
+ * debug/buildinfo, an address outside the file image (e.g. an empty `runtime.modinfo` left in
+ * .bss by a GOPATH build) reads as the empty string.
+ */
+function readGoString(elf: ElfFile, vaddr: number, ptrSize: 4 | 8, little: boolean): Uint8Array {
   const headerAt = vaddrToOffset(elf, vaddr, 2 * ptrSize);
-  const fail = (detail: string): never =>
-    new Region(new Uint8Array(0), pointerOffset, little, 'Go build info pointer').fail(0, detail);
-  if (headerAt === null) fail(`string header address 0x${vaddr.toString(16)} is not in the file`);
-  const h = new Region(
-    elf.reader.region(headerAt!, 2 * ptrSize, 'Go string header').bytes,
-    headerAt!,
-    little,
-    'Go string header',
-  );
+  if (headerAt === null) return new Uint8Array(0);
+  const raw = elf.reader.region(headerAt, 2 * ptrSize, 'Go string header').bytes;
+  const h = new Region(raw, headerAt, little, 'Go string header');
   const data = h.word(0, ptrSize);
   const length = h.word(ptrSize, ptrSize);
-  if (length === 0) return new Uint8Array(0);
-  const dataAt = vaddrToOffset(elf, data, length);
-  if (dataAt === null) h.fail(0, `string data 0x${data.toString(16)}+${length} is not in the file`);
-  return elf.reader.region(dataAt!, length, 'Go string data').bytes;
+  const dataAt = length === 0 ? null : vaddrToOffset(elf, data, length);
+  if (dataAt === null) return new Uint8Array(0);
+  return elf.reader.region(dataAt, length, 'Go string data').bytes;
 }
 
 /** The reverse of runtime/debug.BuildInfo.String, as debug.ParseBuildInfo does it. */

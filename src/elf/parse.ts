@@ -742,6 +742,15 @@ function parseElfFacts(source: ByteSource): ElfFacts {
     goPackages,
     goSignals,
     size: source.size,
+    segments: elf.programs.map((p) => ({
+      type: C.segmentTypeName(p.type, header.machine) ?? `0x${p.type.toString(16)}`,
+      offset: p.offset,
+      vaddr: p.vaddr,
+      filesz: p.filesz,
+      memsz: p.memsz,
+      flags: `${p.flags & 4 ? 'R' : ' '}${p.flags & C.PF_W ? 'W' : ' '}${p.flags & C.PF_X ? 'E' : ' '}`,
+      align: p.align,
+    })),
   };
 }
 

@@ -130,6 +130,20 @@ export interface ElfFacts {
   goSignals: GoSignals | null;
   /** The size of the file in bytes. */
   size: number;
+  /** The program headers, in file order (what `readelf -l` lists). */
+  segments: ElfSegment[];
+}
+
+export interface ElfSegment {
+  /** readelf's name for p_type (`LOAD`, `GNU_STACK`, ...) or `0x...` when it has none here. */
+  type: string;
+  offset: number;
+  vaddr: number;
+  filesz: number;
+  memsz: number;
+  /** p_flags as readelf prints them: `R`, `W`, `E` or spaces. */
+  flags: string;
+  align: number;
 }
 
 /**
