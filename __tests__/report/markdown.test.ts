@@ -1,0 +1,156 @@
+import { describe, expect, it } from '@jest/globals';
+import type { Finding } from '../../src/findings.js';
+import { COMMENT_MAX_CHARS, renderMarkdown } from '../../src/report/markdown.js';
+import { cleanReport, exampleFindings, exampleReport, range } from './fixtures.js';
+
+const REPO = '/home/runner/work/acme/acme';
+const DOCKERFILE = `${REPO}/services/api/Dockerfile`;
+const LINKS = {
+  serverUrl: 'https://github.com',
+  repository: 'acme/acme',
+  sha: 'c0ffee'.padEnd(40, '0'),
+};
+
+function render(findings: Finding[] = exampleFindings(DOCKERFILE), extra = {}) {
+  return renderMarkdown(exampleReport(findings, DOCKERFILE), {
+    repositoryRoot: REPO,
+    failOn: 'error',
+    links: LINKS,
+    ...extra,
+  });
+}
+
+/** The body without fenced code blocks, code spans and <code> elements, where nothing is rendered. */
+function outsideCode(body: string): string {
+  return body
+    .replace(/^(`{3,})[^\n]*\n[\s\S]*?^\1$/gm, '')
+    .replace(/(`+)[\s\S]*?\1/g, '')
+    .replace(/<code>[\s\S]*?<\/code>/g, '');
+}
+
+/** A finding about a file whose name an attacker chose. */
+function hostile(name: string): Finding {
+  return {
+    ruleId: 'EG103',
+    level: 'error',
+    path: name,
+    message: `The library libx.so.1 needed by ${name} is not found.`,
+    evidence: [`needed by ${name}`, '```', '</details><img src=x onerror=alert(1)>'],
+    dockerfile: range(7, 'placed', 'COPY --from=build /out/ /', DOCKERFILE),
+    related: [],
+    suppression: null,
+  };
+}
+
+describe('the PR comment', () => {
+  it('starts with the hidden marker, then the verdict and the counts', () => {
+    const body = render(exampleFindings(DOCKERFILE), { marker: 'exit139-guard:abc' });
+    expect(body.split('\n').slice(0, 5)).toEqual([
+      '<!-- exit139-guard:abc -->',
+      '### ❌ exit139-guard: this image will fail on start',
+      '',
+      '**3 errors, 1 warning, 0 notes (1 suppressed)** in `ghcr.io/acme/server:pr-42` (linux/amd64), built from `services/api/Dockerfile`.',
+      '',
+    ]);
+  });
+
+  it('has one table row per finding, most severe first, linked to the Dockerfile line at the PR head', () => {
+    const rows = render()
+      .split('\n')
+      .filter((line) => line.startsWith('| '));
+    expect(rows).toEqual([
+      '| Level | Rule | Image path | What fails at run time | Dockerfile |',
+      '| --- | --- | --- | --- | --- |',
+      '| 🛑 error | [EG101](https://github.com/exit139-guard/exit139-guard/blob/v0.1.0/docs/rules/EG101.md) interpreter-missing | `/server` | `exec /server: no such file or directory` | [services/api/Dockerfile\\:7](https://github.com/acme/acme/blob/c0ffee0000000000000000000000000000000000/services/api/Dockerfile#L7) |',
+      '| 🛑 error | [EG202](https://github.com/exit139-guard/exit139-guard/blob/v0.1.0/docs/rules/EG202.md) cgo-dynamic-on-static-base | `/server` | `exec /server: no such file or directory` | [services/api/Dockerfile\\:7](https://github.com/acme/acme/blob/c0ffee0000000000000000000000000000000000/services/api/Dockerfile#L7) |',
+      '| 🛑 error | [EG303](https://github.com/exit139-guard/exit139-guard/blob/v0.1.0/docs/rules/EG303.md) shebang-interpreter-missing | `/entrypoint.sh` | `exec /entrypoint.sh: no such file or directory` | [services/api/Dockerfile\\:8](https://github.com/acme/acme/blob/c0ffee0000000000000000000000000000000000/services/api/Dockerfile#L8) |',
+      '| ⚠️ warning | [EG401](https://github.com/exit139-guard/exit139-guard/blob/v0.1.0/docs/rules/EG401.md) ca-certificates-missing | `/server` | `tls: failed to verify certificate: x509: certificate signed by unknown authority` | [services/api/Dockerfile\\:7](https://github.com/acme/acme/blob/c0ffee0000000000000000000000000000000000/services/api/Dockerfile#L7) |',
+      '| Rule | Image path | Reason | Where |',
+      '| --- | --- | --- | --- |',
+      '| EG501 | `/server` | hardening is tracked in PLAT\\-12 | `.exit139-guard.yml:4` |',
+    ]);
+  });
+
+  it('gives each finding a collapsible block with evidence and the fix as a Dockerfile diff', () => {
+    const body = render();
+    const block = body.slice(
+      body.indexOf('<summary><b>EG202</b>'),
+      body.indexOf('</details>', body.indexOf('<summary><b>EG202</b>')),
+    );
+    expect(block).toContain(
+      '<summary><b>EG202</b> <code>/server</code>: cgo-enabled dynamic Go binary on a base without a C library</summary>',
+    );
+    expect(block).toContain(
+      '```text\ngo build info: CGO_ENABLED=1 GOOS=linux GOARCH=amd64\nPT_INTERP /lib64/ld-linux-x86-64.so.2 (missing)\n',
+    );
+    expect(block).toContain(
+      '-RUN go build -o /out/app .\n+RUN CGO_ENABLED=0 go build -o /out/app .',
+    );
+  });
+
+  it('says so when everything is clean', () => {
+    const body = renderMarkdown(cleanReport(DOCKERFILE), { repositoryRoot: REPO, failOn: 'error' });
+    expect(body).toContain('### ✅ exit139-guard: no problems found');
+    expect(body).not.toContain('| Level |');
+  });
+
+  it('passes, saying so, when findings are below fail-on, and fails on them when fail-on is lower', () => {
+    const warningOnly = exampleFindings(DOCKERFILE).filter((f) => f.level === 'warning');
+    expect(render(warningOnly)).toContain(
+      '### ✅ exit139-guard: passed, with findings below `fail-on: error`',
+    );
+    expect(render(warningOnly, { failOn: 'warning' })).toContain(
+      '### ❌ exit139-guard: findings at or above `fail-on: warning`',
+    );
+  });
+
+  it('shows hostile file names literally: no link, no HTML, no mention, no broken table', () => {
+    const names = [
+      '/x|y`z` [a](https://evil.example) @octocat #1 <img src=x>',
+      '/``` </details> @github/security',
+    ];
+    const body = render(names.map(hostile));
+    const rows = body.split('\n').filter((line) => line.startsWith('| 🛑'));
+    expect(rows).toHaveLength(2);
+    // Every row has exactly five cells: the pipes from the name are escaped.
+    for (const row of rows) expect(row.split(/(?<!\\)\|/).length - 2).toBe(5);
+    expect(rows[1]).toContain('``/x\\|y`z` [a](https://evil.example) @octocat #1 <img src=x>``');
+    // Outside code spans, @ and # carry a word joiner and markdown/HTML characters are escaped.
+    const outside = outsideCode(body);
+    expect(outside).not.toMatch(/@(octocat|github)/);
+    expect(outside).not.toMatch(/#1/);
+    expect(outside).not.toMatch(/(?<!\\)<img|(?<!\\)\]\(https:\/\/evil/);
+    expect(body).toContain('@\u2060octocat');
+    expect(body).toContain('\\<img src\\=x\\>');
+    expect(body).toContain(
+      '<code>/x|y`z` [a](https://evil.example) @\u2060octocat #\u20601 &lt;img src=x&gt;</code>',
+    );
+    // The evidence cannot close its code block or the <details> around it.
+    expect(body).toContain(
+      '````text\nneeded by /``` </details> @github/security\n```\n</details><img src=x onerror=alert(1)>\n````',
+    );
+    expect(body.match(/^<details>$/gm)!.length).toBe(body.match(/^<\/details>$/gm)!.length);
+  });
+
+  it('shows control characters and bidi overrides instead of hiding them', () => {
+    const body = render([hostile('/evil\u202egnp.exe\u0007')]);
+    expect(body).toContain('`/evil\\u{202e}gnp.exe\\x07`');
+    expect(body).not.toContain('\u202e');
+  });
+
+  it(`stays within ${COMMENT_MAX_CHARS} characters, and says how much it cut`, () => {
+    const many = Array.from({ length: 900 }, (_, i) =>
+      hostile(`/usr/lib/plugins/plugin-${i}-${'x'.repeat(60)}.so`),
+    );
+    const body = render(many, { marker: 'exit139-guard:abc' });
+    expect(body.length).toBeLessThanOrEqual(COMMENT_MAX_CHARS);
+    expect(body.startsWith('<!-- exit139-guard:abc -->\n')).toBe(true);
+    const shownRows = body.split('\n').filter((line) => line.startsWith('| 🛑')).length;
+    expect(shownRows).toBeGreaterThan(50);
+    expect(shownRows).toBeLessThan(900);
+    expect(body).toContain(
+      `This text is cut to GitHub's size limit: ${shownRows} of 900 findings are in the table and 0 have details.`,
+    );
+    expect(body.trimEnd().endsWith('</sub>')).toBe(true);
+  });
+});
