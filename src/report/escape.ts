@@ -5,8 +5,9 @@
  * HTML, not a mention or an issue reference, and never break the table it sits in.
  */
 
-/** Control characters and bidirectional overrides, which could hide or reorder text. */
+/** Control characters (tab apart) and bidirectional overrides, which could hide or reorder text. */
 const INVISIBLE =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /** U+2060 WORD JOINER: invisible, and stops GitHub from reading `@name` or `#123` as a reference. */
