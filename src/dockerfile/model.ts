@@ -840,6 +840,7 @@ class Reader {
     for (const [name, value] of state.env) exported.set(name, value);
     const shellVars = new Map<string, Var>();
     let cwd = state.workdir;
+    let downloadedFrom: string | null = null;
     for (const text of texts) {
       for (const { words: raw, conditional } of splitCommands(text)) {
         const lookup: Lookup = (name) => shellVars.get(name)?.value ?? exported.get(name)?.value;
@@ -931,7 +932,37 @@ class Reader {
           continue;
         }
         if (program === 'curl' || program === 'wget') {
+          downloadedFrom = argv.find((w) => /^https?:\/\//.test(w)) ?? 'a URL';
           this.recordDownload(state, instruction, argv, cwd);
+          continue;
+        }
+        if (downloadedFrom && (program === 'tar' || program === 'unzip')) {
+          // `curl ... | tar -x -C dir`: the archive's files land in dir.
+          const flagAt = argv.findIndex((w) => w === '-C' || w === '--directory' || w === '-d');
+          const dir = flagAt > 0 && argv[flagAt + 1] ? posix.resolve(cwd, argv[flagAt + 1]!) : cwd;
+          const origin: Origin = {
+            stage: state.label,
+            source: 'downloaded',
+            declared: emptyTriple(`downloaded from ${downloadedFrom}`),
+            flags: emptyFlags(),
+            built: instruction.range,
+            notes: [],
+          };
+          state.events.push({
+            kind: 'some',
+            path: cleanPath(dir),
+            origin,
+            chain: [
+              {
+                stage: state.label,
+                instruction: 'RUN',
+                range: instruction.range,
+                path: cleanPath(dir),
+              },
+            ],
+            chmod: null,
+            chown: null,
+          });
           continue;
         }
         const opaque = this.opaqueBuilder(argv);
@@ -951,23 +982,20 @@ class Reader {
       return argv.slice(0, 2).join(' ');
     }
     if (OPAQUE_BUILDERS.has(base)) return argv.slice(0, 2).join(' ');
-    // Scripts, `go run build.go`, `sh build.sh`: builders when their name says so.
-    const script =
-      base === 'go' && argv[1] === 'run'
-        ? operands[1]
-        : ['sh', 'bash'].includes(base)
-          ? operands[0]
-          : program;
-    if (
-      script &&
-      script !== 'go' &&
-      BUILD_SCRIPT.test(script) &&
-      (script.includes('/') || script.includes('.') || base === 'go')
-    ) {
-      return base === 'go' || ['sh', 'bash'].includes(base)
-        ? `${program} ${argv[1] === 'run' ? 'run ' : ''}${script}`
-        : script;
+    // `go run build.go`, `sh build.sh`, `./scripts/build/binary`: builders when the name says
+    // so. Installed programs (/usr/bin/buildctl --version) are not scripts of the project.
+    if (base === 'go' && argv[1] === 'run') {
+      const target = operands[1] ?? '';
+      return BUILD_SCRIPT.test(target) ? `go run ${target}` : null;
     }
+    const script = ['sh', 'bash'].includes(base) ? operands[0] : program;
+    if (!script || /^\/(usr\/)?(local\/)?s?bin\//.test(script)) return null;
+    const isScript =
+      script.startsWith('./') ||
+      /\.(sh|bash)$/.test(script) ||
+      /^\.?\/?(build|hack|scripts?)\//.test(script);
+    if (isScript && BUILD_SCRIPT.test(script))
+      return ['sh', 'bash'].includes(base) ? `${base} ${script}` : script;
     return null;
   }
 
@@ -1059,7 +1087,14 @@ class Reader {
       built: instruction.range,
       notes: [],
     };
-    const names = go.packages.length === 0 ? [null] : go.packages.map(binaryName);
+    // `go install some/library/path` installs nothing (not a main package); only package paths
+    // that look like commands get a name, the rest may or may not leave a binary.
+    const looksLikeCommand = (pkg: string): boolean =>
+      go.subcommand === 'build' || /^\.|\/cmd\/|@|\.go$/.test(pkg);
+    const names =
+      go.packages.length === 0
+        ? [null]
+        : go.packages.map((pkg) => (looksLikeCommand(pkg) ? binaryName(pkg) : null));
     const push = (kind: FileEvent['kind'], path: string): void => {
       state.events.push({
         kind,
