@@ -1,5 +1,6 @@
 import type { Command } from './command.js';
 import { inspectCommand } from './inspect.js';
+import { stagesCommand } from './stages.js';
 
 /** The subcommands `--help` lists; each arrives with the engine it runs. */
-export const COMMANDS: Command[] = [inspectCommand];
+export const COMMANDS: Command[] = [inspectCommand, stagesCommand];

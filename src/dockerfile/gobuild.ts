@@ -3,7 +3,7 @@
  * flags that matter for the final binary. Flag grammar from `go help build`; -ldflags' inner
  * flags (-linkmode, -extldflags, -X, -s, -w) from `go tool link -help`.
  */
-import { expandWords } from './expand.js';
+import { UNKNOWN_MARK, expandWords } from './expand.js';
 import type { GoBuildFlags } from './types.js';
 
 export interface GoCommand {
@@ -104,14 +104,15 @@ export function parseGoCommand(argv: string[]): GoCommand | null {
 }
 
 function applyLdflags(flags: GoBuildFlags, ldflags: string): void {
-  flags.ldflags = ldflags;
+  // A command substitution inside (`$(cat /tmp/.ldflags)`) is shown as written, not guessed.
+  flags.ldflags = ldflags.split(UNKNOWN_MARK).join('$(...)');
   const words = expandWords(ldflags, () => undefined);
   for (let i = 0; i < words.length; i++) {
     const match = /^--?(linkmode|extldflags)(?:=(.*))?$/s.exec(words[i]!);
     if (!match) continue;
     const value = match[2] ?? words[++i] ?? '';
-    if (match[1] === 'linkmode') flags.linkmode = value;
-    else flags.extldflags = value;
+    if (match[1] === 'linkmode') flags.linkmode = value.split(UNKNOWN_MARK).join('$(...)');
+    else flags.extldflags = value.split(UNKNOWN_MARK).join('$(...)');
   }
 }
 
