@@ -3,6 +3,7 @@
  * flags that matter for the final binary. Flag grammar from `go help build`; -ldflags' inner
  * flags (-linkmode, -extldflags, -X, -s, -w) from `go tool link -help`.
  */
+import { posix } from 'node:path';
 import { UNKNOWN_MARK, expandWords } from './expand.js';
 import type { GoBuildFlags } from './types.js';
 
@@ -119,10 +120,7 @@ function applyLdflags(flags: GoBuildFlags, ldflags: string): void {
 /** The file name `go build` gives a package's binary when no -o is given (null: unknown). */
 export function binaryName(pkg: string): string | null {
   if (pkg.endsWith('.go')) return pkg.split('/').pop()!.replace(/\.go$/, '');
-  const path = pkg
-    .replace(/@.*$/, '')
-    .replace(/\/+$/, '')
-    .replace(/\/\.\.\.$/, '');
+  const path = posix.normalize(pkg.replace(/@.*$/, '')).replace(/\/+$/, '');
   if (path === '.' || path === '' || path === '..' || pkg.includes('...')) return null;
   const parts = path.split('/');
   let name = parts.pop()!;

@@ -966,7 +966,7 @@ class Reader {
           continue;
         }
         const opaque = this.opaqueBuilder(argv);
-        if (opaque) this.recordOpaqueBuild(state, instruction, opaque, envFor, cwd);
+        if (opaque) this.recordOpaqueBuild(state, instruction, opaque, envFor, cwd, argv);
       }
     }
   }
@@ -1145,6 +1145,7 @@ class Reader {
     command: string,
     envFor: (name: string) => Var | undefined,
     cwd: string,
+    argv: string[] = [],
   ): void {
     const line = instruction.range.startLine;
     const declared = this.declaredFor(state, envFor, line, false, command);
@@ -1158,15 +1159,20 @@ class Reader {
         `built by \`${command}\` (line ${line}): the Dockerfile does not show its go build flags; GOOS/GOARCH are the values the environment gives it`,
       ],
     };
-    void cwd;
-    state.events.push({
-      kind: 'some',
-      path: '/',
-      origin,
-      chain: [{ stage: state.label, instruction: 'RUN', range: instruction.range, path: '/' }],
-      chmod: null,
-      chown: null,
-    });
+    // Where it writes: the absolute directories it is given (`build.sh /extensions`), else
+    // anywhere (a Makefile may install to /go/bin or write to ./bin).
+    const scopes = argv.slice(1).filter((w) => w.startsWith('/') && !w.includes(UNKNOWN_MARK));
+    for (const scope of scopes.length > 0 ? scopes : ['/']) {
+      const path = cleanPath(posix.resolve(cwd, scope));
+      state.events.push({
+        kind: 'some',
+        path,
+        origin,
+        chain: [{ stage: state.label, instruction: 'RUN', range: instruction.range, path }],
+        chmod: null,
+        chown: null,
+      });
+    }
   }
 
   private recordCopyCommand(
