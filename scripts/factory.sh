@@ -27,11 +27,14 @@ for name in "${names[@]}"; do
 done
 
 mkdir -p "$CACHE/rootfs"
+# The tree and tarball being built, removed however the factory ends.
+root='' partial=''
+trap 'rm -rf ${root:+"$root"} ${partial:+"$partial"}' EXIT
 # Test suites running in parallel may ask for the same base: one factory at a time.
 exec 9>"$CACHE/factory.lock"
 flock 9
 
-# Loads one recipe in a subshell-safe way: sets RECIPE_FILES, RECIPE_CHANGES and the functions.
+# Sources one recipe: sets RECIPE_FILES, RECIPE_CHANGES, recipe_inputs and recipe_rootfs.
 load_recipe() {
   unset -f recipe_inputs recipe_rootfs
   RECIPE_FILES=("$RECIPES/$1.sh")
@@ -40,9 +43,14 @@ load_recipe() {
   source "$RECIPES/$1.sh"
 }
 
+# What makes an image: its recipe files (comments and blank lines aside, so editing them rebuilds
+# nothing), its import changes, what recipe_inputs reports, and FACTORY_FORMAT, to be raised
+# when this script changes how it turns a tree into an image.
+FACTORY_FORMAT=1
 recipe_hash() {
   {
-    cat "${BASH_SOURCE[0]}" "${RECIPE_FILES[@]}"
+    echo "format $FACTORY_FORMAT"
+    grep -hv -e '^[[:space:]]*#' -e '^[[:space:]]*$' "${RECIPE_FILES[@]}"
     printf '%s\n' "${RECIPE_CHANGES[@]}"
     recipe_inputs
   } | sha256sum | cut -c1-16
@@ -63,14 +71,15 @@ build() {
     echo "factory: $tag: importing the cached tree of recipe $hash"
   else
     echo "factory: $tag: building recipe $hash"
-    local root
     root=$(mktemp -d "$CACHE/rootfs/$name.XXXXXX")
     recipe_rootfs "$root"
     # Device nodes, /proc and /sys contents come from the engine at run time, not the image.
+    partial="$tarball.partial"
     tar --numeric-owner --sort=name --exclude=./dev/* --exclude=./proc/* --exclude=./sys/* \
-      -C "$root" -cf "$tarball.partial" .
-    mv "$tarball.partial" "$tarball"
+      -C "$root" -cf "$partial" .
+    mv "$partial" "$tarball"
     rm -rf "$root"
+    root='' partial=''
     # Older trees of this recipe are of no further use.
     find "$CACHE/rootfs" -maxdepth 1 -name "$name-*.tar" ! -name "$name-$hash.tar" -delete
   fi
