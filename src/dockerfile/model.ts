@@ -285,21 +285,27 @@ class Reader {
 
   /** Every stage as its FROM line says, without evaluating bodies. */
   stageList(): Stage[] {
-    return this.defs.map((def) => {
+    const list: Stage[] = [];
+    for (const def of this.defs) {
       const { base, platform, pinned } = this.fromLine(def);
       const parent = this.findStageByName(base, def);
-      return {
+      // FROM <stage> continues on the parent's platform unless --platform says otherwise.
+      const inherited = parent ? list[parent.index]! : null;
+      list.push({
         index: def.index,
         name: def.name,
         from: base,
         fromStage: parent ? parent.index : null,
-        platform: formatPlatform(platform ?? this.target),
-        platformPinned: pinned,
+        platform: platform
+          ? formatPlatform(platform)
+          : (inherited?.platform ?? formatPlatform(this.target)),
+        platformPinned: pinned || (inherited?.platformPinned ?? false),
         startLine: def.from.range.startLine,
         endLine: def.endLine,
         fromRange: def.from.range,
-      };
-    });
+      });
+    }
+    return list;
   }
 
   private fromLine(def: StageDef): { base: string; platform: Platform | null; pinned: boolean } {
