@@ -5,7 +5,8 @@
  */
 import type { ElfFacts } from '../elf/types.js';
 
-export type FileType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo' | 'socket';
+export type FileType =
+  'file' | 'dir' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo' | 'socket';
 
 export interface ImageFile {
   path: string;

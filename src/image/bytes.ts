@@ -1,0 +1,262 @@
+/**
+ * Byte inputs for the tar walker: a seekable window of a file on disk (headers read at offsets,
+ * bodies skipped without reading them), and a forward-only reader over a stream of chunks (the
+ * engine's export, compressed layers). Both report short reads at end of input; callers turn a
+ * short read into an error naming the entry.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { Decompress } from 'fzstd';
+
+import { InputError } from '../errors.js';
+
+/** A forward-only byte input; `read` and `skip` return less than asked only at end of input. */
+export interface ByteInput {
+  /** Where the input is, for messages (`/tmp/x.tar`, `layer sha256:ab… of engine:app`). */
+  readonly label: string;
+  readonly position: number;
+  /** Total length when known (seekable inputs), else null. */
+  readonly length: number | null;
+  read(n: number): Promise<Buffer>;
+  /** Up to `max` bytes, as few as are at hand (no copying); empty only at end of input. */
+  readSome(max: number): Promise<Buffer>;
+  skip(n: number): Promise<number>;
+}
+
+/** An open file on disk, read with positioned reads only, closed by its owner. */
+export class DiskFile {
+  readonly fd: number;
+  readonly size: number;
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'r');
+    this.size = fstatSync(this.fd).size;
+  }
+  readAt(offset: number, length: number): Buffer {
+    const n = Math.max(0, Math.min(length, this.size - offset));
+    const buf = Buffer.allocUnsafe(n);
+    let done = 0;
+    while (done < n) {
+      const got = readSync(this.fd, buf, done, n - done, offset + done);
+      if (got === 0) break;
+      done += got;
+    }
+    return done === n ? buf : buf.subarray(0, done);
+  }
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+/**
+ * A window `[start, start + length)` of a file, read sequentially. Small reads (tar headers)
+ * are served from a read-ahead buffer, so a layer of many small files costs few system calls;
+ * `skip` moves past bodies without reading them.
+ */
+export class FileWindow implements ByteInput {
+  private offset = 0;
+  private cache: Buffer = Buffer.alloc(0);
+  private cacheStart = 0;
+  private static readonly READ_AHEAD = 64 * 1024;
+
+  constructor(
+    readonly file: DiskFile,
+    readonly start: number,
+    readonly length: number,
+    readonly label: string,
+  ) {}
+
+  get position(): number {
+    return this.offset;
+  }
+
+  /** Reads `n` bytes at `at` (relative to the window) without moving the position. */
+  readAt(at: number, n: number): Buffer {
+    const want = Math.max(0, Math.min(n, this.length - at));
+    const cacheEnd = this.cacheStart + this.cache.length;
+    if (at >= this.cacheStart && at + want <= cacheEnd) {
+      return this.cache.subarray(at - this.cacheStart, at - this.cacheStart + want);
+    }
+    if (want >= FileWindow.READ_AHEAD) return this.file.readAt(this.start + at, want);
+    const ahead = Math.min(FileWindow.READ_AHEAD, this.length - at);
+    this.cache = this.file.readAt(this.start + at, ahead);
+    this.cacheStart = at;
+    return this.cache.subarray(0, Math.min(want, this.cache.length));
+  }
+
+  async read(n: number): Promise<Buffer> {
+    const buf = this.readAt(this.offset, n);
+    this.offset += buf.length;
+    return buf;
+  }
+
+  async readSome(max: number): Promise<Buffer> {
+    return this.read(Math.min(max, 1024 * 1024));
+  }
+
+  async skip(n: number): Promise<number> {
+    const skipped = Math.max(0, Math.min(n, this.length - this.offset));
+    this.offset += skipped;
+    return skipped;
+  }
+}
+
+/** A forward-only reader over chunks; optionally hashes every byte it consumes. */
+export class ChunkReader implements ByteInput {
+  private chunk: Buffer = Buffer.alloc(0);
+  private at = 0;
+  private consumed = 0;
+  private ended = false;
+  private readonly iterator: AsyncIterator<Uint8Array>;
+
+  constructor(
+    source: AsyncIterable<Uint8Array>,
+    readonly label: string,
+    private readonly hash: Hash | null = null,
+  ) {
+    this.iterator = source[Symbol.asyncIterator]();
+  }
+
+  get position(): number {
+    return this.consumed;
+  }
+  readonly length = null;
+
+  private async fill(): Promise<boolean> {
+    while (this.at >= this.chunk.length) {
+      if (this.ended) return false;
+      const next = await this.iterator.next();
+      if (next.done) {
+        this.ended = true;
+        return false;
+      }
+      const value = next.value;
+      this.chunk = Buffer.isBuffer(value)
+        ? value
+        : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+      this.at = 0;
+    }
+    return true;
+  }
+
+  private take(max: number): Buffer {
+    const n = Math.min(max, this.chunk.length - this.at);
+    const out = this.chunk.subarray(this.at, this.at + n);
+    this.at += n;
+    this.consumed += n;
+    this.hash?.update(out);
+    return out;
+  }
+
+  async read(n: number): Promise<Buffer> {
+    if (n === 0 || !(await this.fill())) return Buffer.alloc(0);
+    if (this.chunk.length - this.at >= n) return this.take(n);
+    const parts: Buffer[] = [];
+    let got = 0;
+    while (got < n && (await this.fill())) {
+      const part = this.take(n - got);
+      parts.push(part);
+      got += part.length;
+    }
+    return Buffer.concat(parts, got);
+  }
+
+  async readSome(max: number): Promise<Buffer> {
+    if (max === 0 || !(await this.fill())) return Buffer.alloc(0);
+    return this.take(max);
+  }
+
+  async skip(n: number): Promise<number> {
+    let skipped = 0;
+    while (skipped < n && (await this.fill())) skipped += this.take(n - skipped).length;
+    return skipped;
+  }
+
+  /** The next `n` bytes (fewer at end of input) as chunks, consumed as they are yielded. */
+  async *chunks(n: number): AsyncGenerator<Buffer> {
+    let left = n;
+    while (left > 0 && (await this.fill())) {
+      const part = this.take(left);
+      left -= part.length;
+      yield part;
+    }
+  }
+
+  /** Hex digest of everything consumed so far (only when constructed with a hash). */
+  digest(): string {
+    if (!this.hash) throw new Error('ChunkReader.digest without a hash');
+    return this.hash.digest('hex');
+  }
+}
+
+/** The chunks of a window of a file, read in large pieces (for compressed layers on disk). */
+export async function* fileChunks(window: FileWindow): AsyncGenerator<Buffer> {
+  const piece = 1024 * 1024;
+  for (let at = 0; at < window.length; at += piece) {
+    const buf = window.file.readAt(window.start + at, Math.min(piece, window.length - at));
+    if (buf.length === 0) return;
+    yield buf;
+  }
+}
+
+export type Compression = 'gzip' | 'zstd' | 'none';
+
+/** Recognises compression by its magic bytes, not by the media type (which tools get wrong). */
+export function sniffCompression(head: Uint8Array): Compression {
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (
+    head.length >= 4 &&
+    head[0] === 0x28 &&
+    head[1] === 0xb5 &&
+    head[2] === 0x2f &&
+    head[3] === 0xfd
+  ) {
+    return 'zstd';
+  }
+  return 'none';
+}
+
+/** Decompresses a chunk stream; errors become InputErrors naming `label`. */
+export async function* decompress(
+  source: AsyncIterable<Buffer>,
+  compression: Compression,
+  label: string,
+): AsyncGenerator<Buffer> {
+  if (compression === 'none') {
+    yield* source;
+    return;
+  }
+  if (compression === 'gzip') {
+    const gunzip = createGunzip();
+    const piped = Readable.from(source).pipe(gunzip);
+    try {
+      for await (const chunk of piped) yield chunk as Buffer;
+    } catch (err) {
+      throw new InputError(`${label}: corrupt gzip data: ${(err as Error).message}`);
+    }
+    return;
+  }
+  const out: Buffer[] = [];
+  const zstd = new Decompress((data) => {
+    out.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  });
+  try {
+    for await (const chunk of source) {
+      zstd.push(chunk);
+      while (out.length > 0) yield out.shift() as Buffer;
+    }
+    zstd.push(new Uint8Array(0), true);
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    throw new InputError(`${label}: corrupt zstd data: ${(err as Error).message}`);
+  }
+  while (out.length > 0) yield out.shift() as Buffer;
+}
+
+export function newHash(algorithm: string, label: string): Hash {
+  if (algorithm !== 'sha256' && algorithm !== 'sha512') {
+    throw new InputError(`${label}: unsupported digest algorithm '${algorithm}'`);
+  }
+  return createHash(algorithm);
+}

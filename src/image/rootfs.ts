@@ -1,0 +1,125 @@
+/**
+ * A plain rootfs folder (an extracted image or `docker export`): one layer, read with lstat,
+ * hard links recognised by inode. Sizes follow the tar convention (0 for all but regular files),
+ * so the view equals the one read from the image's layers.
+ */
+import {
+  closeSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readlinkSync,
+  readSync,
+  type Stats,
+} from 'node:fs';
+import { join } from 'node:path';
+
+import { InputError } from '../errors.js';
+import { collectFacts, type FileBody } from './facts.js';
+import { makeView } from './filesystem.js';
+import type { ElfAnalyzer, ImageFile, ImageView } from './types.js';
+
+function typeOf(stats: Stats): ImageFile['type'] {
+  if (stats.isDirectory()) return 'dir';
+  if (stats.isSymbolicLink()) return 'symlink';
+  if (stats.isCharacterDevice()) return 'char';
+  if (stats.isBlockDevice()) return 'block';
+  if (stats.isFIFO()) return 'fifo';
+  if (stats.isSocket()) return 'socket';
+  return 'file';
+}
+
+function diskBody(path: string, size: number): FileBody {
+  const read = (n: number): Buffer => {
+    const fd = openSync(path, 'r');
+    try {
+      const buf = Buffer.allocUnsafe(Math.min(n, size));
+      let done = 0;
+      while (done < buf.length) {
+        const got = readSync(fd, buf, done, buf.length - done, done);
+        if (got === 0) break;
+        done += got;
+      }
+      return buf.subarray(0, done);
+    } finally {
+      closeSync(fd);
+    }
+  };
+  return { head: async (n) => read(n), all: async () => read(size) };
+}
+
+export async function readRootfsFolder(
+  root: string,
+  source: string,
+  analyzeElf: ElfAnalyzer | undefined,
+): Promise<ImageView> {
+  const files = new Map<string, ImageFile>();
+  const firstPathOfInode = new Map<string, ImageFile>();
+  const visit = async (imagePath: string, diskPath: string): Promise<void> => {
+    let stats: Stats;
+    try {
+      stats = lstatSync(diskPath);
+    } catch (err) {
+      throw new InputError(`${source}: cannot read ${diskPath}: ${(err as Error).message}`);
+    }
+    const type = typeOf(stats);
+    const file: ImageFile = {
+      path: imagePath,
+      type,
+      mode: stats.mode & 0o7777,
+      uid: stats.uid,
+      gid: stats.gid,
+      size: type === 'file' ? stats.size : 0,
+      linkTarget: type === 'symlink' ? readlinkSync(diskPath) : null,
+      layer: 0,
+      elf: null,
+      elfError: null,
+      shebang: null,
+      content: null,
+    };
+    files.set(imagePath, file);
+    if (type === 'file') {
+      const key = `${stats.dev}:${stats.ino}`;
+      const primary = stats.nlink > 1 ? firstPathOfInode.get(key) : undefined;
+      if (primary) {
+        Object.assign(file, {
+          linkTarget: primary.path,
+          elf: primary.elf,
+          elfError: primary.elfError,
+          shebang: primary.shebang,
+          content: primary.content,
+        });
+      } else {
+        if (stats.nlink > 1) firstPathOfInode.set(key, file);
+        Object.assign(
+          file,
+          await collectFacts(imagePath, stats.size, diskBody(diskPath, stats.size), analyzeElf),
+        );
+      }
+    }
+    if (type === 'dir') {
+      const names = readdirSync(diskPath).sort((a, b) =>
+        Buffer.compare(Buffer.from(a), Buffer.from(b)),
+      );
+      for (const name of names) {
+        await visit(imagePath === '/' ? `/${name}` : `${imagePath}/${name}`, join(diskPath, name));
+      }
+    }
+  };
+  await visit('/', root);
+  const config = {
+    os: 'linux',
+    architecture: '',
+    variant: null,
+    user: '',
+    env: [],
+    entrypoint: null,
+    cmd: null,
+    workingDir: '',
+    labels: {},
+    id: null,
+    digests: [],
+    repoTags: [],
+  };
+  return makeView(config, source, files);
+}
