@@ -131,6 +131,7 @@ export function goSignalsFrom(names: string[]): GoSignals {
   const set = new Set(names);
   const any = (pred: (n: string) => boolean) => names.some(pred);
   return {
+    runtimeCgo: set.has('_cgo_panic') || set.has('_cgo_topofstack'),
     cgoResolver:
       set.has('net.cgoLookupHost') ||
       any((n) => n.startsWith('net._C2func_') || n.startsWith('net._Cfunc_')),

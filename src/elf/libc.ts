@@ -16,8 +16,8 @@ export interface LibcInput {
   gnuAbiTagKernel: string | null;
   versionNeeds: VersionNeed[];
   go: GoBuildInfo | null;
-  /** Go packages from pclntab, or null when not found. */
-  goPackages: string[] | null;
+  /** Whether pclntab shows runtime/cgo linked, or null when pclntab was not found. */
+  goLinksCgo: boolean | null;
   isGo: boolean;
 }
 
@@ -86,7 +86,7 @@ export function detectLibc(
   }
   if (facts.isGo) {
     const cgoSetting = facts.go?.settings.find((s) => s.key === 'CGO_ENABLED')?.value;
-    const linksCgo = facts.goPackages?.includes('runtime/cgo') ?? cgoSetting === '1';
+    const linksCgo = facts.goLinksCgo ?? cgoSetting === '1';
     if (!linksCgo) {
       return {
         flavor: 'none',

@@ -699,7 +699,7 @@ function parseElfFacts(source: ByteSource): ElfFacts {
     gnuAbiTagKernel,
     versionNeeds: versions.needs,
     go,
-    goPackages,
+    goLinksCgo: goSignals?.runtimeCgo ?? null,
     isGo: go !== null || goBuildId !== null || goFunctions !== null,
   };
   const libc = detectLibc(elf, base);

@@ -151,6 +151,8 @@ export interface ElfSegment {
  * pclntab's function-name table; presence means reachable, not necessarily executed).
  */
 export interface GoSignals {
+  /** runtime/cgo is linked (`_cgo_panic`, `_cgo_topofstack`): the binary calls into a C library. */
+  runtimeCgo: boolean;
   /** The cgo DNS resolver (`net._C2func_getaddrinfo`, `net.cgoLookupHost`, ...): needs libc NSS. */
   cgoResolver: boolean;
   /** cgo `os/user` (`os/user._Cfunc_mygetpwuid_r`, ...): needs libc NSS. */
