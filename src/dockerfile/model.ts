@@ -87,6 +87,12 @@ interface StageState {
   compiler: { present: boolean; why: string };
   xxWrapped: boolean;
   events: FileEvent[];
+  /** Index of the latest `file` event per path, for lookups in large Dockerfiles. */
+  fileIndex: Map<string, number>;
+  /** Indices of `tree` and `some` events, in order. */
+  coverIndex: number[];
+  /** Directories that events created or wrote into. */
+  dirs: Set<string>;
   user: ConfigInstruction | null;
   entrypoint: ConfigInstruction | null;
   cmd: ConfigInstruction | null;
@@ -399,6 +405,9 @@ class Reader {
       compiler: parent?.compiler ?? imageHasCompiler(base),
       xxWrapped: parent?.xxWrapped ?? false,
       events: [...(parent?.events ?? [])],
+      fileIndex: new Map(parent?.fileIndex ?? []),
+      coverIndex: [...(parent?.coverIndex ?? [])],
+      dirs: new Set(parent?.dirs ?? []),
       user: parent?.user ?? null,
       entrypoint: parent?.entrypoint ?? null,
       cmd: parent?.cmd ?? null,
@@ -594,7 +603,7 @@ class Reader {
       const dest = this.destination(state, words[words.length - 1] ?? '.');
       for (const heredoc of instruction.heredocs) {
         const path = words.length > 2 || dest.endsWith('/') ? posix.join(dest, heredoc.name) : dest;
-        state.events.push({
+        addEvent(state, {
           kind: 'file',
           path: cleanPath(path),
           origin: {
@@ -647,7 +656,7 @@ class Reader {
         const path = tree
           ? cleanPath(destIsDir || src === '.' || src.endsWith('/') ? dest : dest)
           : into(name);
-        state.events.push({
+        addEvent(state, {
           kind: tree ? 'tree' : 'file',
           path,
           origin,
@@ -678,7 +687,7 @@ class Reader {
           : match.relative === ''
             ? 'file'
             : match.event.kind;
-        state.events.push({
+        addEvent(state, {
           kind,
           path,
           origin: match.event.origin,
@@ -702,9 +711,7 @@ class Reader {
     if (clean === state.workdir) return true;
     const fromImage = state.rootImage.toLowerCase() !== 'scratch';
     if (fromImage && (KNOWN_DIRS.has(clean) || /\/(bin|sbin|libexec)$/.test(clean))) return true;
-    return state.events.some((e) =>
-      e.kind !== 'file' ? e.path === clean : e.path.startsWith(clean + '/'),
-    );
+    return state.dirs.has(clean);
   }
 
   /**
@@ -719,8 +726,8 @@ class Reader {
     const events = state.events;
     // The latest build or tree copy that covers `path` from above, after event index `after`.
     const coveringAfter = (path: string, after: number): FileEvent | null => {
-      for (let i = events.length - 1; i > after; i--) {
-        const e = events[i]!;
+      for (let k = state.coverIndex.length - 1; k >= 0 && state.coverIndex[k]! > after; k--) {
+        const e = events[state.coverIndex[k]!]!;
         if (e.kind === 'file' || e.path === path || !covers(e.path, path)) continue;
         // Builds write binaries: a script or config file under their directory is not theirs.
         if (e.kind === 'some' && NOT_A_BINARY.test(path)) continue;
@@ -737,10 +744,7 @@ class Reader {
       const cover = coveringAfter(fixed + '/\u0001', -1);
       if (cover) return [{ event: cover, relative: '' }];
     } else {
-      let exactIndex = -1;
-      for (let i = events.length - 1; i >= 0 && exactIndex < 0; i--) {
-        if (events[i]!.path === src && events[i]!.kind === 'file') exactIndex = i;
-      }
+      const exactIndex = state.fileIndex.get(src) ?? -1;
       // A later build or tree copy covering the path overrides the exact record.
       const later = coveringAfter(src, exactIndex);
       if (exactIndex >= 0) return [{ event: later ?? events[exactIndex]!, relative: '' }];
@@ -954,7 +958,7 @@ class Reader {
             built: instruction.range,
             notes: [],
           };
-          state.events.push({
+          addEvent(state, {
             kind: 'some',
             path: cleanPath(dir),
             origin,
@@ -1102,7 +1106,7 @@ class Reader {
         ? [null]
         : go.packages.map((pkg) => (looksLikeCommand(pkg) ? binaryName(pkg) : null));
     const push = (kind: FileEvent['kind'], path: string): void => {
-      state.events.push({
+      addEvent(state, {
         kind,
         path: cleanPath(path),
         origin,
@@ -1170,7 +1174,7 @@ class Reader {
     const scopes = argv.slice(1).filter((w) => w.startsWith('/') && !w.includes(UNKNOWN_MARK));
     for (const scope of scopes.length > 0 ? scopes : ['/']) {
       const path = cleanPath(posix.resolve(cwd, scope));
-      state.events.push({
+      addEvent(state, {
         kind: 'some',
         path,
         origin,
@@ -1236,7 +1240,7 @@ class Reader {
               ? posix.join(dest, name)
               : dest,
         );
-        state.events.push({
+        addEvent(state, {
           kind: match.relative === '' && match.event.path !== src ? 'file' : match.event.kind,
           path,
           origin: match.event.origin,
@@ -1277,7 +1281,7 @@ class Reader {
       built: instruction.range,
       notes: [],
     };
-    state.events.push({
+    addEvent(state, {
       kind: 'file',
       path,
       origin,
@@ -1346,6 +1350,21 @@ function imageDefaults(reference: string): { workdir: string; env: [string, Var]
     return { workdir: '/go', env: [['GOPATH', { value: '/go', origin: `ENV of ${reference}` }]] };
   }
   return { workdir: '/', env: [] };
+}
+
+/** Records what an instruction wrote, keeping the stage's lookup indexes current. */
+function addEvent(state: StageState, event: FileEvent): void {
+  const index = state.events.length;
+  state.events.push(event);
+  if (event.kind === 'file') state.fileIndex.set(event.path, index);
+  else {
+    state.coverIndex.push(index);
+    state.dirs.add(event.path);
+  }
+  for (let dir = posix.dirname(event.path); !state.dirs.has(dir); dir = posix.dirname(dir)) {
+    state.dirs.add(dir);
+    if (dir === '/' || dir === '.') break;
+  }
 }
 
 function isGlob(path: string): boolean {
