@@ -50,15 +50,29 @@ export interface AgreementResult {
   comparisons: Comparison[];
   misses: Comparison[];
   errors: { file: string; message: string }[];
+  /** Values the corpus calls `unclear` for which the model still claims one (over-precision). */
+  overclaims: Comparison[];
 }
 
-const NOT_BUILT_HERE = /^(prebuilt|downloaded|external image|from image|debian package|cargo build)/;
+const NOT_BUILT_HERE =
+  /^(prebuilt|downloaded|external image|from image|debian package|cargo build)/;
 
 /** The value a linux/amd64 build on a linux/amd64 builder gets, or null when not determined. */
-export function expectedValue(key: 'GOOS' | 'GOARCH' | 'CGO_ENABLED', notation: string): string | null {
+export function expectedValue(
+  key: 'GOOS' | 'GOARCH' | 'CGO_ENABLED',
+  notation: string,
+): string | null {
   const text = notation.trim();
-  if (text === 'unclear' || text === 'n/a' || text === '$ARCH' || text === '$GOARCH' || text.startsWith('case(')) return null;
-  if (text === 'native:target' || text === 'native:build') return key === 'GOOS' ? 'linux' : 'amd64';
+  if (
+    text === 'unclear' ||
+    text === 'n/a' ||
+    text === '$ARCH' ||
+    text === '$GOARCH' ||
+    text.startsWith('case(')
+  )
+    return null;
+  if (text === 'native:target' || text === 'native:build')
+    return key === 'GOOS' ? 'linux' : 'amd64';
   if (text === '$TARGETOS' || text === 'xx:$TARGETOS') return 'linux';
   if (text === '$TARGETARCH' || text === 'xx:$TARGETARCH') return 'amd64';
   if (text === 'unset(gcc)') return '1';
@@ -78,7 +92,8 @@ export function findArtifact(model: DockerfileModel, dest: string): Artifact | n
     .trim();
   const candidates = model.artifacts;
   const exact = candidates.filter((a) => a.path === clean);
-  const pick = (list: Artifact[]): Artifact | null => list.find((a) => a.source === 'built') ?? list[0] ?? null;
+  const pick = (list: Artifact[]): Artifact | null =>
+    list.find((a) => a.source === 'built') ?? list[0] ?? null;
   if (exact.length > 0) return pick(exact);
   if (clean.includes('*') || clean.includes('$')) {
     const match = picomatch(clean.replace(/\$\{?\w+\}?/g, '*'), { dot: true });
@@ -87,21 +102,37 @@ export function findArtifact(model: DockerfileModel, dest: string): Artifact | n
   }
   const covering = candidates.filter((a) => a.path.endsWith('/') && clean.startsWith(a.path));
   if (covering.length > 0) return pick(covering);
-  const patterns = candidates.filter((a) => /[*?[]/.test(a.path) && picomatch(a.path, { dot: true })(clean));
+  const patterns = candidates.filter(
+    (a) => /[*?[]/.test(a.path) && picomatch(a.path, { dot: true })(clean),
+  );
   return pick(patterns);
 }
 
 export function compareCorpus(corpusDir: string): AgreementResult {
-  const truth = JSON.parse(readFileSync(join(corpusDir, 'ground_truth.json'), 'utf8')) as TruthFile[];
+  const truth = JSON.parse(
+    readFileSync(join(corpusDir, 'ground_truth.json'), 'utf8'),
+  ) as TruthFile[];
   const present = new Set(readdirSync(join(corpusDir, 'dockerfiles')));
-  const result: AgreementResult = { files: 0, determined: 0, agreed: 0, comparisons: [], misses: [], errors: [] };
+  const result: AgreementResult = {
+    files: 0,
+    determined: 0,
+    agreed: 0,
+    comparisons: [],
+    misses: [],
+    errors: [],
+    overclaims: [],
+  };
   for (const entry of truth) {
     if (!present.has(entry.file)) throw new Error(`corpus file missing: ${entry.file}`);
     result.files++;
     const path = join(corpusDir, 'dockerfiles', entry.file);
     let model: DockerfileModel | null = null;
     try {
-      model = readDockerfile(readFileSync(path, 'utf8'), { path: entry.file, platform: 'linux/amd64', buildPlatform: 'linux/amd64' });
+      model = readDockerfile(readFileSync(path, 'utf8'), {
+        path: entry.file,
+        platform: 'linux/amd64',
+        buildPlatform: 'linux/amd64',
+      });
     } catch (error) {
       result.errors.push({ file: entry.file, message: (error as Error).message });
     }
@@ -110,7 +141,22 @@ export function compareCorpus(corpusDir: string): AgreementResult {
       const mine = model ? findArtifact(model, artifact.dest) : null;
       for (const key of ['GOOS', 'GOARCH', 'CGO_ENABLED'] as const) {
         const expected = expectedValue(key, artifact[key]);
-        if (expected === null) continue;
+        if (expected === null) {
+          const claimed = mine ? mine.declared[key].value : null;
+          if (artifact[key] === 'unclear' && claimed !== null) {
+            result.overclaims.push({
+              file: entry.file,
+              dest: artifact.dest,
+              key,
+              truth: 'unclear',
+              expected: 'null',
+              actual: claimed,
+              origin: mine!.declared[key].origin,
+              matchedPath: mine!.path,
+            });
+          }
+          continue;
+        }
         result.determined++;
         const actual = mine ? mine.declared[key].value : null;
         const comparison: Comparison = {
@@ -151,9 +197,17 @@ export function formatAgreement(result: AgreementResult): string {
   if (result.misses.length > 0) {
     lines.push('', 'misses:');
     for (const m of result.misses) {
-      lines.push(`- ${m.file} ${m.dest} ${m.key}: corpus ${m.truth} -> ${m.expected}, model ${m.actual ?? 'null'} (${m.origin}; matched ${m.matchedPath ?? 'nothing'})`);
+      lines.push(
+        `- ${m.file} ${m.dest} ${m.key}: corpus ${m.truth} -> ${m.expected}, model ${m.actual ?? 'null'} (${m.origin}; matched ${m.matchedPath ?? 'nothing'})`,
+      );
     }
   }
+  lines.push(
+    '',
+    `values the corpus calls unclear but the model states: ${result.overclaims.length}`,
+  );
+  for (const o of result.overclaims)
+    lines.push(`- ${o.file} ${o.dest} ${o.key}: model ${o.actual} (${o.origin})`);
   if (result.errors.length > 0) {
     lines.push('', 'errors:');
     for (const e of result.errors) lines.push(`- ${e.file}: ${e.message}`);

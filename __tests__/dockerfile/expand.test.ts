@@ -64,12 +64,19 @@ describe('quotes and words (reference "Environment replacement", "Format")', () 
     expect(x(`"$TARGETARCH"'$TARGETARCH'`)).toBe('amd64$TARGETARCH');
   });
   it('splits on unquoted whitespace only', () => {
-    expect(expandWords(`--from=x "a b" c\\ d $TARGETARCH`, lookup)).toEqual(['--from=x', 'a b', 'c d', 'amd64']);
+    expect(expandWords(`--from=x "a b" c\\ d $TARGETARCH`, lookup)).toEqual([
+      '--from=x',
+      'a b',
+      'c d',
+      'amd64',
+    ]);
   });
   it('uses the escape directive character', () => {
     expect(expandWord('`$TARGETARCH', lookup, { escape: '`' })).toBe('$TARGETARCH');
   });
   it('marks command substitutions of RUN words as computed at build time', () => {
-    expect(expandWord('v$(git describe)-$TARGETARCH', lookup, { shell: true })).toBe(`v${UNKNOWN_MARK}-amd64`);
+    expect(expandWord('v$(git describe)-$TARGETARCH', lookup, { shell: true })).toBe(
+      `v${UNKNOWN_MARK}-amd64`,
+    );
   });
 });

@@ -15,7 +15,8 @@ function read(text: string, options: Partial<ReadOptions> = {}): DockerfileModel
 
 function artifact(model: DockerfileModel, path: string): Artifact {
   const found = model.artifacts.find((a) => a.path === path);
-  if (!found) throw new Error(`no artifact ${path}; have ${model.artifacts.map((a) => a.path).join(', ')}`);
+  if (!found)
+    throw new Error(`no artifact ${path}; have ${model.artifacts.map((a) => a.path).join(', ')}`);
   return found;
 }
 
@@ -54,7 +55,11 @@ describe('reference "Understand how ARG and FROM interact" and ARG "Scope"', () 
     expect(model.stages[0]!.from).toBe('golang:1.22');
     // ENV of the empty value wins over the re-declared ARG (ENV over ARG), so both builds get
     // GOOS unset -> Go's default, the target's os.
-    expect(artifact(model, '/plain').declared.GOOS).toEqual({ value: 'linux', implicit: true, origin: 'Go default: the target platform linux/arm64' });
+    expect(artifact(model, '/plain').declared.GOOS).toEqual({
+      value: 'linux',
+      implicit: true,
+      origin: 'Go default: the target platform linux/arm64',
+    });
     expect(artifact(model, '/redeclared').declared.GOOS.implicit).toBe(true);
   });
 
@@ -76,16 +81,34 @@ describe('reference "Understand how ARG and FROM interact" and ARG "Scope"', () 
   });
 
   it('an ARG between stages belongs to the previous stage, not to the next FROM', () => {
-    const model = read(['ARG BASE=alpine:3.20', 'FROM golang:1.22 AS build', 'ARG BASE=debian:12', 'FROM ${BASE}'].join('\n'));
+    const model = read(
+      [
+        'ARG BASE=alpine:3.20',
+        'FROM golang:1.22 AS build',
+        'ARG BASE=debian:12',
+        'FROM ${BASE}',
+      ].join('\n'),
+    );
     expect(model.finalStage.from).toBe('alpine:3.20');
     expect(model.finalBaseKind).toBe('alpine');
   });
 
   it('--build-arg overrides defaults, in FROM and in stages', () => {
-    const text = ['ARG BASE=alpine:3.20', 'FROM golang:1.22 AS build', 'ARG GOARCH=amd64', 'RUN go build -o /app .', 'FROM ${BASE}', 'COPY --from=build /app /app'].join('\n');
+    const text = [
+      'ARG BASE=alpine:3.20',
+      'FROM golang:1.22 AS build',
+      'ARG GOARCH=amd64',
+      'RUN go build -o /app .',
+      'FROM ${BASE}',
+      'COPY --from=build /app /app',
+    ].join('\n');
     const model = read(text, { buildArgs: { BASE: 'ubuntu:24.04', GOARCH: 's390x' } });
     expect(model.finalBase).toBe('ubuntu:24.04');
-    expect(artifact(model, '/app').declared.GOARCH).toEqual({ value: 's390x', implicit: false, origin: '--build-arg GOARCH (ARG line 3)' });
+    expect(artifact(model, '/app').declared.GOARCH).toEqual({
+      value: 's390x',
+      implicit: false,
+      origin: '--build-arg GOARCH (ARG line 3)',
+    });
   });
 });
 
@@ -107,7 +130,9 @@ describe('reference "Automatic platform ARGs in the global scope"', () => {
     expect(model.stages[0]!.platform).toBe('linux/amd64');
     expect(model.stages[0]!.platformPinned).toBe(true);
     expect(triple(model, '/usr/bin/cross')).toBe('linux/arm64 cgo=0');
-    expect(artifact(model, '/usr/bin/cross').declared.CGO_ENABLED.origin).toBe('Go default: cross-compiling to linux/arm64');
+    expect(artifact(model, '/usr/bin/cross').declared.CGO_ENABLED.origin).toBe(
+      'Go default: cross-compiling to linux/arm64',
+    );
     // Unset GOARCH in a stage pinned to $BUILDPLATFORM: the build platform's (DESIGN.md).
     expect(triple(model, '/usr/bin/native')).toBe('linux/amd64 cgo=1');
     // No --platform on FROM: the stage runs on the target platform.
@@ -131,35 +156,71 @@ describe('reference "Automatic platform ARGs in the global scope"', () => {
     ].join('\n');
     const model = read(pinned, { platform: 'linux/arm64', buildPlatform: 'linux/arm64' });
     expect(model.stages[0]!.platform).toBe('linux/amd64');
-    expect(artifact(model, '/tool').declared.GOARCH).toEqual({ value: 'amd64', implicit: false, origin: 'inline on RUN line 4' });
-    const overridden = read(pinned, { platform: 'linux/arm64', buildArgs: { TARGETARCH: 'arm64' } });
+    expect(artifact(model, '/tool').declared.GOARCH).toEqual({
+      value: 'amd64',
+      implicit: false,
+      origin: 'inline on RUN line 4',
+    });
+    const overridden = read(pinned, {
+      platform: 'linux/arm64',
+      buildArgs: { TARGETARCH: 'arm64' },
+    });
     expect(artifact(overridden, '/tool').declared.GOARCH.value).toBe('arm64');
   });
 
   it('the automatic ARGs are not visible in a stage that does not declare them', () => {
-    const model = read(['FROM golang:1.22', 'RUN GOARCH=${TARGETARCH:-mips} go build -o /x ./cmd/x'].join('\n'), { platform: 'linux/arm64' });
+    const model = read(
+      ['FROM golang:1.22', 'RUN GOARCH=${TARGETARCH:-mips} go build -o /x ./cmd/x'].join('\n'),
+      { platform: 'linux/arm64' },
+    );
     expect(artifact(model, '/x').declared.GOARCH.value).toBe('mips');
   });
 });
 
 describe('reference "ENV" and ARG "Using ARG variables"', () => {
   it('ENV overrides an ARG of the same name', () => {
-    const model = read(['FROM golang:1.22', 'ARG CGO_ENABLED=1', 'ENV CGO_ENABLED=0', 'RUN go build -o /x ./cmd/x'].join('\n'));
-    expect(artifact(model, '/x').declared.CGO_ENABLED).toEqual({ value: '0', implicit: false, origin: 'ENV line 3' });
+    const model = read(
+      [
+        'FROM golang:1.22',
+        'ARG CGO_ENABLED=1',
+        'ENV CGO_ENABLED=0',
+        'RUN go build -o /x ./cmd/x',
+      ].join('\n'),
+    );
+    expect(artifact(model, '/x').declared.CGO_ENABLED).toEqual({
+      value: '0',
+      implicit: false,
+      origin: 'ENV line 3',
+    });
   });
 
   it('an ARG value reaches the RUN environment', () => {
-    const model = read(['FROM golang:1.22', 'ARG CGO_ENABLED=0', 'RUN go build -o /x ./cmd/x'].join('\n'));
-    expect(artifact(model, '/x').declared.CGO_ENABLED).toEqual({ value: '0', implicit: false, origin: 'ARG line 2' });
+    const model = read(
+      ['FROM golang:1.22', 'ARG CGO_ENABLED=0', 'RUN go build -o /x ./cmd/x'].join('\n'),
+    );
+    expect(artifact(model, '/x').declared.CGO_ENABLED).toEqual({
+      value: '0',
+      implicit: false,
+      origin: 'ARG line 2',
+    });
   });
 
   it('one instruction uses the old values throughout (ENV abc=bye def=$abc)', () => {
-    const model = read(['FROM golang:1.22', 'ENV GOOS=linux', 'ENV GOOS=windows GOARCH=$GOOS', 'RUN go build -o /x ./cmd/x'].join('\n'));
+    const model = read(
+      [
+        'FROM golang:1.22',
+        'ENV GOOS=linux',
+        'ENV GOOS=windows GOARCH=$GOOS',
+        'RUN go build -o /x ./cmd/x',
+      ].join('\n'),
+    );
     expect(triple(model, '/x')).toBe('windows/linux cgo=0');
   });
 
   it('supports the legacy `ENV key value` form', () => {
-    const model = read(['FROM golang:1.22', 'ENV CGO_ENABLED 0', 'RUN go build -o /x ./cmd/x'].join('\n'));
+    const model = read(
+      ['FROM golang:1.22', 'ENV CGO_ENABLED 0', 'RUN go build -o /x ./cmd/x'].join('\n'),
+    );
     expect(artifact(model, '/x').declared.CGO_ENABLED.value).toBe('0');
   });
 
@@ -186,7 +247,11 @@ describe('reference "FROM", "COPY --from": stages by name, index, variable; imag
   it('FROM binaries-$TARGETOS picks the stage of the target os', () => {
     const path = '__tests__/dockerfile/fixtures/xx-cross.Dockerfile';
     const linux = loadDockerfile(path, { platform: 'linux/arm64' });
-    expect(linux.stages[7]!).toMatchObject({ name: 'binaries', from: 'binaries-linux', fromStage: 4 });
+    expect(linux.stages[7]!).toMatchObject({
+      name: 'binaries',
+      from: 'binaries-linux',
+      fromStage: 4,
+    });
     expect(linux.artifacts.map((a) => a.path)).toEqual(['/pinwheel']);
     const windows = loadDockerfile(path, { platform: 'windows/amd64' });
     expect(windows.stages[7]!).toMatchObject({ from: 'binaries-windows', fromStage: 6 });
@@ -196,19 +261,42 @@ describe('reference "FROM", "COPY --from": stages by name, index, variable; imag
 
   it('COPY --from=<index> names a stage by its position, --from=<image> an image', () => {
     const model = read(
-      ['FROM golang:1.22', 'RUN CGO_ENABLED=0 go build -o /bin/agent ./cmd/agent', 'FROM alpine', 'COPY --from=0 /bin/agent /agent', 'COPY --from=busybox:1.36 /bin/busybox /bin/busybox'].join('\n'),
+      [
+        'FROM golang:1.22',
+        'RUN CGO_ENABLED=0 go build -o /bin/agent ./cmd/agent',
+        'FROM alpine',
+        'COPY --from=0 /bin/agent /agent',
+        'COPY --from=busybox:1.36 /bin/busybox /bin/busybox',
+      ].join('\n'),
     );
     expect(artifact(model, '/agent')).toMatchObject({ stage: '0', source: 'built' });
-    expect(artifact(model, '/bin/busybox')).toMatchObject({ stage: 'busybox:1.36', source: 'image' });
+    expect(artifact(model, '/bin/busybox')).toMatchObject({
+      stage: 'busybox:1.36',
+      source: 'image',
+    });
   });
 
   it('stage names are case-insensitive', () => {
-    const model = read(['FROM golang:1.22 AS Build', 'RUN go build -o /x ./cmd/x', 'FROM scratch', 'COPY --from=BUILD /x /x'].join('\n'));
+    const model = read(
+      [
+        'FROM golang:1.22 AS Build',
+        'RUN go build -o /x ./cmd/x',
+        'FROM scratch',
+        'COPY --from=BUILD /x /x',
+      ].join('\n'),
+    );
     expect(artifact(model, '/x').stage).toBe('build');
   });
 
   it('--target builds the named stage; the default is the last stage', () => {
-    const text = ['FROM golang:1.22 AS build', 'RUN go build -o /x ./cmd/x', 'FROM scratch AS release', 'COPY --from=build /x /x', 'FROM alpine AS debug', 'COPY --from=build /x /dbg'].join('\n');
+    const text = [
+      'FROM golang:1.22 AS build',
+      'RUN go build -o /x ./cmd/x',
+      'FROM scratch AS release',
+      'COPY --from=build /x /x',
+      'FROM alpine AS debug',
+      'COPY --from=build /x /dbg',
+    ].join('\n');
     expect(read(text).target).toBe('debug');
     const release = read(text, { target: 'release' });
     expect(release.target).toBe('release');
@@ -219,7 +307,10 @@ describe('reference "FROM", "COPY --from": stages by name, index, variable; imag
 
 describe('reference "RUN --mount=type=bind": reading another stage', () => {
   it('follows cp out of a from= mount into the releaser stage', () => {
-    const model = loadDockerfile('__tests__/dockerfile/fixtures/xx-cross.Dockerfile', { target: 'release', platform: 'linux/arm64' });
+    const model = loadDockerfile('__tests__/dockerfile/fixtures/xx-cross.Dockerfile', {
+      target: 'release',
+      platform: 'linux/arm64',
+    });
     const released = artifact(model, '/pinwheel-linux-arm64*');
     expect(released.source).toBe('built');
     expect(released.chain.map((c) => `${c.stage}:${c.instruction}:${c.range.startLine}`)).toEqual([
@@ -232,9 +323,18 @@ describe('reference "RUN --mount=type=bind": reading another stage', () => {
 
   it('reads a named mount source and target', () => {
     const model = read(
-      ['FROM golang:1.22 AS build', 'RUN go build -o /out/tool ./cmd/tool', 'FROM alpine', 'RUN --mount=type=bind,from=build,source=/out,target=/mnt cp /mnt/tool /usr/local/bin/tool'].join('\n'),
+      [
+        'FROM golang:1.22 AS build',
+        'RUN go build -o /out/tool ./cmd/tool',
+        'FROM alpine',
+        'RUN --mount=type=bind,from=build,source=/out,target=/mnt cp /mnt/tool /usr/local/bin/tool',
+      ].join('\n'),
     );
-    expect(artifact(model, '/usr/local/bin/tool').blame).toEqual({ placed: { startLine: 4, endLine: 4 }, built: { startLine: 2, endLine: 2 }, from: { startLine: 3, endLine: 3 } });
+    expect(artifact(model, '/usr/local/bin/tool').blame).toEqual({
+      placed: { startLine: 4, endLine: 4 },
+      built: { startLine: 2, endLine: 2 },
+      from: { startLine: 3, endLine: 3 },
+    });
   });
 });
 
@@ -242,18 +342,42 @@ describe('reference "COPY": "Destination", "Pattern matching", "COPY --chmod", "
   const model = loadDockerfile('__tests__/dockerfile/fixtures/alpine-cgo.Dockerfile');
 
   it('copies several sources into a directory destination with their modes', () => {
-    expect(artifact(model, '/usr/bin/ledger')).toMatchObject({ chmod: '0755', chown: '1000:1000', blame: { placed: { startLine: 12, endLine: 12 }, built: { startLine: 5, endLine: 7 }, from: { startLine: 10, endLine: 10 } } });
+    expect(artifact(model, '/usr/bin/ledger')).toMatchObject({
+      chmod: '0755',
+      chown: '1000:1000',
+      blame: {
+        placed: { startLine: 12, endLine: 12 },
+        built: { startLine: 5, endLine: 7 },
+        from: { startLine: 10, endLine: 10 },
+      },
+    });
     expect(artifact(model, '/usr/bin/ledgerctl').source).toBe('built');
   });
 
   it('a relative destination is relative to WORKDIR', () => {
-    const m = read(['FROM golang:1.22 AS b', 'WORKDIR /src', 'RUN go build -o bin/app ./cmd/app', 'FROM alpine', 'WORKDIR /opt/app', 'COPY --from=b /src/bin/app ./app'].join('\n'));
+    const m = read(
+      [
+        'FROM golang:1.22 AS b',
+        'WORKDIR /src',
+        'RUN go build -o bin/app ./cmd/app',
+        'FROM alpine',
+        'WORKDIR /opt/app',
+        'COPY --from=b /src/bin/app ./app',
+      ].join('\n'),
+    );
     expect(artifact(m, '/opt/app/app').blame.built).toEqual({ startLine: 3, endLine: 3 });
   });
 
   it('a directory source copies what is under it; a glob matches the files written', () => {
     const m = read(
-      ['FROM golang:1.22 AS b', 'RUN go build -o /out/one ./cmd/one && go build -o /out/two ./cmd/two', 'FROM scratch AS dir', 'COPY --from=b /out /bin', 'FROM dir', 'COPY --from=b /out/t* /glob/'].join('\n'),
+      [
+        'FROM golang:1.22 AS b',
+        'RUN go build -o /out/one ./cmd/one && go build -o /out/two ./cmd/two',
+        'FROM scratch AS dir',
+        'COPY --from=b /out /bin',
+        'FROM dir',
+        'COPY --from=b /out/t* /glob/',
+      ].join('\n'),
     );
     expect(m.artifacts.map((a) => a.path)).toEqual(['/bin/one', '/bin/two', '/glob/two']);
   });
@@ -301,65 +425,137 @@ describe('Go builds inside RUN (DESIGN "stages" contract)', () => {
   });
 
   it('an export under a condition is not taken as certain', () => {
-    const m = read(['FROM golang:1.22 AS b', 'ENV CGO_ENABLED=0', 'RUN if [ "$(uname -m)" = "s390x" ]; then export CGO_ENABLED=1; fi && go build -o /a ./cmd/a', 'FROM scratch', 'COPY --from=b /a /a'].join('\n'));
+    const m = read(
+      [
+        'FROM golang:1.22 AS b',
+        'ENV CGO_ENABLED=0',
+        'RUN if [ "$(uname -m)" = "s390x" ]; then export CGO_ENABLED=1; fi && go build -o /a ./cmd/a',
+        'FROM scratch',
+        'COPY --from=b /a /a',
+      ].join('\n'),
+    );
     expect(artifact(m, '/a').declared.CGO_ENABLED.origin).toBe('ENV line 2');
   });
 
   it('reads heredoc bodies as shell scripts', () => {
-    const m = read(['FROM golang:1.22-alpine AS b', 'RUN <<EOT', '  set -e', '  CGO_ENABLED=0 go install ./cmd/relay', 'EOT', 'FROM alpine', 'COPY --from=b /go/bin/relay /usr/bin/relay'].join('\n'));
+    const m = read(
+      [
+        'FROM golang:1.22-alpine AS b',
+        'RUN <<EOT',
+        '  set -e',
+        '  CGO_ENABLED=0 go install ./cmd/relay',
+        'EOT',
+        'FROM alpine',
+        'COPY --from=b /go/bin/relay /usr/bin/relay',
+      ].join('\n'),
+    );
     expect(artifact(m, '/usr/bin/relay').blame.built).toEqual({ startLine: 2, endLine: 5 });
     expect(triple(m, '/usr/bin/relay')).toBe('linux/amd64 cgo=0');
   });
 
   it('go build without -o names the binary after the package, in the working directory', () => {
-    const m = read(['FROM golang:1.22 AS b', 'WORKDIR /src', 'RUN go build ./cmd/probe/.', 'FROM scratch', 'COPY --from=b /src/probe /probe'].join('\n'));
+    const m = read(
+      [
+        'FROM golang:1.22 AS b',
+        'WORKDIR /src',
+        'RUN go build ./cmd/probe/.',
+        'FROM scratch',
+        'COPY --from=b /src/probe /probe',
+      ].join('\n'),
+    );
     expect(artifact(m, '/probe').source).toBe('built');
   });
 
   it('xx-go build and xx-go --wrap take GOOS/GOARCH from TARGETPLATFORM', () => {
-    const m = loadDockerfile('__tests__/dockerfile/fixtures/xx-cross.Dockerfile', { platform: 'linux/arm64' });
+    const m = loadDockerfile('__tests__/dockerfile/fixtures/xx-cross.Dockerfile', {
+      platform: 'linux/arm64',
+    });
     expect(artifact(m, '/pinwheel').declared).toEqual({
       GOOS: { value: 'linux', implicit: false, origin: 'xx-go (TARGETPLATFORM linux/arm64)' },
       GOARCH: { value: 'arm64', implicit: false, origin: 'xx-go (TARGETPLATFORM linux/arm64)' },
       CGO_ENABLED: { value: '0', implicit: false, origin: 'ENV line 12' },
     });
     const wrapped = read(
-      ['FROM --platform=$BUILDPLATFORM golang:1.22 AS b', 'COPY --from=tonistiigi/xx / /', 'ARG TARGETPLATFORM', 'RUN xx-go --wrap && go build -o /app ./cmd/app', 'FROM scratch', 'COPY --from=b /app /app'].join('\n'),
+      [
+        'FROM --platform=$BUILDPLATFORM golang:1.22 AS b',
+        'COPY --from=tonistiigi/xx / /',
+        'ARG TARGETPLATFORM',
+        'RUN xx-go --wrap && go build -o /app ./cmd/app',
+        'FROM scratch',
+        'COPY --from=b /app /app',
+      ].join('\n'),
       { platform: 'linux/s390x' },
     );
     expect(triple(wrapped, '/app')).toBe('linux/s390x cgo=0');
   });
 
   it('make decides CGO_ENABLED: null with a note naming the command; explicit values still count', () => {
-    const m = loadDockerfile('__tests__/dockerfile/fixtures/make-driven.Dockerfile', { platform: 'linux/arm64' });
+    const m = loadDockerfile('__tests__/dockerfile/fixtures/make-driven.Dockerfile', {
+      platform: 'linux/arm64',
+    });
     const lantern = artifact(m, '/usr/local/bin/lantern');
-    expect(lantern.declared.CGO_ENABLED).toEqual({ value: null, implicit: false, origin: 'decided by make build (line 10)' });
-    expect(lantern.declared.GOARCH).toEqual({ value: 'arm64', implicit: false, origin: 'inline on RUN line 10' });
+    expect(lantern.declared.CGO_ENABLED).toEqual({
+      value: null,
+      implicit: false,
+      origin: 'decided by make build (line 10)',
+    });
+    expect(lantern.declared.GOARCH).toEqual({
+      value: 'arm64',
+      implicit: false,
+      origin: 'inline on RUN line 10',
+    });
     expect(lantern.notes[0]).toContain('built by `make build` (line 10)');
     expect(m.finalBaseKind).toBe('distroless-static');
     expect(m.user?.raw).toBe('65532:65532');
   });
 
   it('go run build.go decides too; a value computed by $(...) is null', () => {
-    const m = read(['FROM golang:1.22 AS b', 'WORKDIR /src', 'RUN GOARCH=$(cat /goarch) go run build.go', 'FROM scratch', 'COPY --from=b /src/x /x'].join('\n'));
-    expect(artifact(m, '/x').declared.GOARCH).toEqual({ value: null, implicit: false, origin: 'computed at build time (inline on RUN line 3)' });
-    expect(artifact(m, '/x').declared.CGO_ENABLED.origin).toBe('decided by go run build.go (line 3)');
+    const m = read(
+      [
+        'FROM golang:1.22 AS b',
+        'WORKDIR /src',
+        'RUN GOARCH=$(cat /goarch) go run build.go',
+        'FROM scratch',
+        'COPY --from=b /src/x /x',
+      ].join('\n'),
+    );
+    expect(artifact(m, '/x').declared.GOARCH).toEqual({
+      value: null,
+      implicit: false,
+      origin: 'computed at build time (inline on RUN line 3)',
+    });
+    expect(artifact(m, '/x').declared.CGO_ENABLED.origin).toBe(
+      'decided by go run build.go (line 3)',
+    );
   });
 });
 
 describe("Go's CGO_ENABLED default (cmd/cgo: on with a C compiler, off when cross-compiling)", () => {
-  const cgo = (text: string, options: Partial<ReadOptions> = {}) => artifact(read(text + '\nRUN go build -o /x ./cmd/x', options), '/x').declared.CGO_ENABLED;
+  const cgo = (text: string, options: Partial<ReadOptions> = {}) =>
+    artifact(read(text + '\nRUN go build -o /x ./cmd/x', options), '/x').declared.CGO_ENABLED;
 
   it('Debian-based golang images have gcc', () => {
-    expect(cgo('FROM golang:1.22')).toEqual({ value: '1', implicit: true, origin: 'Go default: gcc present in golang:1.22 (Debian-based golang image)' });
+    expect(cgo('FROM golang:1.22')).toEqual({
+      value: '1',
+      implicit: true,
+      origin: 'Go default: gcc present in golang:1.22 (Debian-based golang image)',
+    });
   });
   it('golang:*-alpine has no compiler until apk add gcc / build-base / musl-dev', () => {
     expect(cgo('FROM golang:1.22-alpine').value).toBe('0');
-    expect(cgo('FROM golang:1.22-alpine\nRUN apk add --no-cache build-base git')).toEqual({ value: '1', implicit: true, origin: 'Go default: apk installs build-base (line 2)' });
+    expect(cgo('FROM golang:1.22-alpine\nRUN apk add --no-cache build-base git')).toEqual({
+      value: '1',
+      implicit: true,
+      origin: 'Go default: apk installs build-base (line 2)',
+    });
   });
   it('apt-get install build-essential adds one to a plain Debian image', () => {
     expect(cgo('FROM debian:12').value).toBe('0');
-    expect(cgo('FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends build-essential golang').value).toBe('1');
+    expect(
+      cgo(
+        'FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends build-essential golang',
+      ).value,
+    ).toBe('1');
   });
   it('cross-compiling turns it off, unless CC is set', () => {
     expect(cgo('FROM golang:1.22\nENV GOARCH=arm64').value).toBe('0');
@@ -384,31 +580,81 @@ describe('provenance and final base', () => {
     expect(hub.chain).toEqual([
       { stage: 'build', instruction: 'RUN', range: { startLine: 2, endLine: 2 }, path: '/out/hub' },
       { stage: 'caps', instruction: 'COPY', range: { startLine: 4, endLine: 4 }, path: '/hub' },
-      { stage: '2', instruction: 'COPY', range: { startLine: 7, endLine: 7 }, path: '/usr/bin/hub' },
+      {
+        stage: '2',
+        instruction: 'COPY',
+        range: { startLine: 7, endLine: 7 },
+        path: '/usr/bin/hub',
+      },
     ]);
-    expect(hub.blame).toEqual({ placed: { startLine: 7, endLine: 7 }, built: { startLine: 2, endLine: 2 }, from: { startLine: 6, endLine: 6 } });
+    expect(hub.blame).toEqual({
+      placed: { startLine: 7, endLine: 7 },
+      built: { startLine: 2, endLine: 2 },
+      from: { startLine: 6, endLine: 6 },
+    });
   });
 
   it('tells prebuilt, downloaded and image files apart', () => {
-    const m = loadDockerfile('__tests__/dockerfile/fixtures/prebuilt.Dockerfile', { platform: 'linux/arm64' });
+    const m = loadDockerfile('__tests__/dockerfile/fixtures/prebuilt.Dockerfile', {
+      platform: 'linux/arm64',
+    });
     expect(m.artifacts.map((a) => [a.path, a.source, a.stage])).toEqual([
       ['/etc/ssl/certs/ca-certificates.crt', 'image', 'alpine:3.20'],
       ['/linux/arm64/harbor-scan'.replace('/linux/arm64', ''), 'prebuilt', 'context'],
-      ['/bin/grpc_health_probe', 'downloaded', 'https://example.com/releases/grpc-probe-linux-amd64'],
+      [
+        '/bin/grpc_health_probe',
+        'downloaded',
+        'https://example.com/releases/grpc-probe-linux-amd64',
+      ],
     ]);
-    expect(artifact(m, '/harbor-scan').declared.GOOS).toEqual({ value: null, implicit: false, origin: 'copied from the build context' });
+    expect(artifact(m, '/harbor-scan').declared.GOOS).toEqual({
+      value: null,
+      implicit: false,
+      origin: 'copied from the build context',
+    });
   });
 
   it('classifies the final base through FROM <stage>', () => {
-    const kinds = ['scratch', 'alpine:3.20', 'gcr.io/distroless/static-debian12', 'gcr.io/distroless/base-debian12', 'ubuntu:24.04', 'debian:bookworm-slim', 'busybox:1.36', 'redhat/ubi9-minimal', 'example.com/custom:1'].map(
-      (base) => read(`FROM ${base} AS root\nFROM root`).finalBaseKind,
-    );
-    expect(kinds).toEqual(['scratch', 'alpine', 'distroless-static', 'distroless-base', 'ubuntu', 'debian', 'busybox', 'glibc', 'unknown']);
+    const kinds = [
+      'scratch',
+      'alpine:3.20',
+      'gcr.io/distroless/static-debian12',
+      'gcr.io/distroless/base-debian12',
+      'ubuntu:24.04',
+      'debian:bookworm-slim',
+      'busybox:1.36',
+      'redhat/ubi9-minimal',
+      'example.com/custom:1',
+    ].map((base) => read(`FROM ${base} AS root\nFROM root`).finalBaseKind);
+    expect(kinds).toEqual([
+      'scratch',
+      'alpine',
+      'distroless-static',
+      'distroless-base',
+      'ubuntu',
+      'debian',
+      'busybox',
+      'glibc',
+      'unknown',
+    ]);
   });
 
   it('keeps ENTRYPOINT, CMD and USER of the final stage with their lines; ENTRYPOINT resets an inherited CMD', () => {
-    const m = read(['FROM alpine AS base', 'CMD ["serve"]', 'USER 1000', 'FROM base', 'ENTRYPOINT /bin/app --flag'].join('\n'));
-    expect(m.entrypoint).toEqual({ value: ['/bin/sh', '-c', '/bin/app --flag'], raw: '/bin/app --flag', form: 'shell', range: { startLine: 5, endLine: 5 } });
+    const m = read(
+      [
+        'FROM alpine AS base',
+        'CMD ["serve"]',
+        'USER 1000',
+        'FROM base',
+        'ENTRYPOINT /bin/app --flag',
+      ].join('\n'),
+    );
+    expect(m.entrypoint).toEqual({
+      value: ['/bin/sh', '-c', '/bin/app --flag'],
+      raw: '/bin/app --flag',
+      form: 'shell',
+      range: { startLine: 5, endLine: 5 },
+    });
     expect(m.cmd).toBeNull();
     expect(m.user?.range).toEqual({ startLine: 3, endLine: 3 });
   });
@@ -416,48 +662,81 @@ describe('provenance and final base', () => {
 
 describe('reference "Parser directives" ("escape") and "Format"', () => {
   it('reads a backtick escape and Windows paths', () => {
-    const m = loadDockerfile('__tests__/dockerfile/fixtures/windows.Dockerfile', { platform: 'windows/amd64' });
+    const m = loadDockerfile('__tests__/dockerfile/fixtures/windows.Dockerfile', {
+      platform: 'windows/amd64',
+    });
     const exe = artifact(m, 'C:/Program Files/Otter/otter.exe');
     expect(exe.blame.built).toEqual({ startLine: 8, endLine: 9 });
     expect(exe.declared.GOOS.value).toBe('windows');
   });
 
   it('joins continuation lines and skips comment lines inside them', () => {
-    const m = read(['FROM golang:1.22', 'RUN CGO_ENABLED=0 \\', '# a comment inside', '    go build \\', '', '      -o /x ./cmd/x'].join('\n'));
+    const m = read(
+      [
+        'FROM golang:1.22',
+        'RUN CGO_ENABLED=0 \\',
+        '# a comment inside',
+        '    go build \\',
+        '',
+        '      -o /x ./cmd/x',
+      ].join('\n'),
+    );
     expect(artifact(m, '/x').blame.built).toEqual({ startLine: 2, endLine: 6 });
   });
 });
 
 describe('bad input: one InputError naming file:line', () => {
   it('an unknown instruction', () => {
-    expect(inputError(() => read('FROM alpine\nCOPPY a b\n', { path: 'svc/Dockerfile' }))).toBe('svc/Dockerfile:2: unknown instruction: COPPY');
+    expect(inputError(() => read('FROM alpine\nCOPPY a b\n', { path: 'svc/Dockerfile' }))).toBe(
+      'svc/Dockerfile:2: unknown instruction: COPPY',
+    );
   });
   it('a syntax error in FROM', () => {
-    expect(inputError(() => read('FROM alpine AS\n'))).toBe("Dockerfile:1: FROM requires an image and an optional 'AS name', got 'alpine AS'");
+    expect(inputError(() => read('FROM alpine AS\n'))).toBe(
+      "Dockerfile:1: FROM requires an image and an optional 'AS name', got 'alpine AS'",
+    );
   });
   it('an instruction before the first FROM', () => {
-    expect(inputError(() => read('# hi\nRUN true\nFROM alpine\n'))).toBe('Dockerfile:2: RUN before the first FROM (only ARG may come before it)');
+    expect(inputError(() => read('# hi\nRUN true\nFROM alpine\n'))).toBe(
+      'Dockerfile:2: RUN before the first FROM (only ARG may come before it)',
+    );
   });
   it('a bad substitution', () => {
-    expect(inputError(() => read('FROM alpine\nENV A=${B\n'))).toBe("Dockerfile:2: missing '}' in substitution");
+    expect(inputError(() => read('FROM alpine\nENV A=${B\n'))).toBe(
+      "Dockerfile:2: missing '}' in substitution",
+    );
   });
   it('a reference to a stage that does not exist', () => {
-    expect(inputError(() => read('FROM alpine\nCOPY --from=3 /a /a\n'))).toBe('Dockerfile:2: --from=3 refers to the current or a later stage (stages are numbered from 0)');
-    expect(inputError(() => read('FROM alpine AS a\n', { target: 'nope' }))).toBe("Dockerfile: target stage 'nope' could not be found (stages: a)");
+    expect(inputError(() => read('FROM alpine\nCOPY --from=3 /a /a\n'))).toBe(
+      'Dockerfile:2: --from=3 refers to the current or a later stage (stages are numbered from 0)',
+    );
+    expect(inputError(() => read('FROM alpine AS a\n', { target: 'nope' }))).toBe(
+      "Dockerfile: target stage 'nope' could not be found (stages: a)",
+    );
   });
   it('a stage that depends on itself', () => {
-    expect(inputError(() => read('FROM a AS a\n'))).toBe("Dockerfile:1: stage 'a' refers to itself (circular dependency)");
-    expect(inputError(() => read('FROM alpine AS a\nCOPY --from=b /x /x\nFROM alpine AS b\nCOPY --from=a /y /y\n'))).toBe('Dockerfile:3: circular dependency between stages: b -> a -> b');
+    expect(inputError(() => read('FROM a AS a\n'))).toBe(
+      "Dockerfile:1: stage 'a' refers to itself (circular dependency)",
+    );
+    expect(
+      inputError(() =>
+        read('FROM alpine AS a\nCOPY --from=b /x /x\nFROM alpine AS b\nCOPY --from=a /y /y\n'),
+      ),
+    ).toBe('Dockerfile:3: circular dependency between stages: b -> a -> b');
   });
   it('variables that refer to each other expand once, as BuildKit does, without looping', () => {
     const m = read('ARG A=${B}x\nARG B=${A}y\nFROM alpine:${B}\n');
     expect(m.finalStage.from).toBe('alpine:xy');
   });
   it('a missing file', () => {
-    expect(inputError(() => loadDockerfile('/nonexistent/Dockerfile'))).toBe('/nonexistent/Dockerfile: cannot read the Dockerfile (ENOENT)');
+    expect(inputError(() => loadDockerfile('/nonexistent/Dockerfile'))).toBe(
+      '/nonexistent/Dockerfile: cannot read the Dockerfile (ENOENT)',
+    );
   });
   it('an unterminated here-document', () => {
-    expect(inputError(() => read('FROM alpine\nRUN <<EOT\necho hi\n'))).toBe("Dockerfile:2: here-document 'EOT' is not terminated");
+    expect(inputError(() => read('FROM alpine\nRUN <<EOT\necho hi\n'))).toBe(
+      "Dockerfile:2: here-document 'EOT' is not terminated",
+    );
   });
 });
 
@@ -474,7 +753,14 @@ describe('scale', () => {
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     process.stderr.write(`10,000-line Dockerfile modelled in ${ms.toFixed(0)} ms\n`);
     expect(m.artifacts).toHaveLength(4998);
-    expect(artifact(m, '/bin/tool4997')).toMatchObject({ source: 'built', blame: { placed: { startLine: 9999, endLine: 9999 }, built: { startLine: 5000, endLine: 5000 }, from: { startLine: 5001, endLine: 5001 } } });
+    expect(artifact(m, '/bin/tool4997')).toMatchObject({
+      source: 'built',
+      blame: {
+        placed: { startLine: 9999, endLine: 9999 },
+        built: { startLine: 5000, endLine: 5000 },
+        from: { startLine: 5001, endLine: 5001 },
+      },
+    });
     expect(triple(m, '/bin/tool4997')).toBe('linux/amd64 cgo=0');
     expect(m.entrypoint?.range).toEqual({ startLine: 10000, endLine: 10000 });
   });
@@ -483,7 +769,9 @@ describe('scale', () => {
 describe('fixtures are our own', () => {
   it('none of them is a corpus file', () => {
     for (const name of ['xx-cross', 'make-driven', 'alpine-cgo', 'prebuilt', 'windows']) {
-      expect(readFileSync(`__tests__/dockerfile/fixtures/${name}.Dockerfile`, 'utf8')).not.toMatch(/github\.com\/(docker|moby)\//);
+      expect(readFileSync(`__tests__/dockerfile/fixtures/${name}.Dockerfile`, 'utf8')).not.toMatch(
+        /github\.com\/(docker|moby)\//,
+      );
     }
   });
 });

@@ -989,9 +989,9 @@ class Reader {
     if (base === 'make' || base === 'gmake') {
       // Targets that build nothing for the image (clean, test, lint...) are not builders.
       if (operands.length > 0 && operands.every((t) => NON_BUILD_TARGETS.test(t))) return null;
-      return argv.slice(0, 2).join(' ');
+      return [base, operands[0] ?? ''].join(' ').trim();
     }
-    if (OPAQUE_BUILDERS.has(base)) return argv.slice(0, 2).join(' ');
+    if (OPAQUE_BUILDERS.has(base)) return [base, operands[0] ?? ''].join(' ').trim();
     // `go run build.go`, `sh build.sh`, `./scripts/build/binary`: builders when the name says
     // so. Installed programs (/usr/bin/buildctl --version) are not scripts of the project.
     if (base === 'go' && argv[1] === 'run') {
@@ -1039,12 +1039,12 @@ class Reader {
       goos = explicit('GOOS') ?? {
         value: state.platform.os,
         implicit: true,
-        origin: `Go default: ${platformNote}`,
+        origin: `Go default: ${platformNote}${opaque ? `, unless ${opaque} sets it` : ''}`,
       };
       goarch = explicit('GOARCH') ?? {
         value: state.platform.arch,
         implicit: true,
-        origin: `Go default: ${platformNote}`,
+        origin: `Go default: ${platformNote}${opaque ? `, unless ${opaque} sets it` : ''}`,
       };
     }
     let cgo = explicit('CGO_ENABLED');
