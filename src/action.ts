@@ -1,6 +1,235 @@
+/**
+ * The GitHub Action front end: read the inputs, scan, apply the repository's policy, then report
+ * every way the run allows (SARIF and JSON files, annotations, job summary, sticky PR comment,
+ * optional SARIF upload), set the outputs, and gate on `fail-on`. Reporting never decides the
+ * verdict and a reporting channel that is not allowed (fork PR, push event) is skipped with a
+ * notice, never a failure. The token is only handed to Octokit: it is never logged or written.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import * as core from '@actions/core';
+import { getOctokit } from '@actions/github';
+import {
+  applyPolicy,
+  expiredSuppressions,
+  loadConfig,
+  parsePragmas,
+  type Pragma,
+} from './config/index.js';
+import { InputError } from './errors.js';
+import type { ScanReport } from './findings.js';
+import { commentMarker, upsertComment } from './github/comment.js';
+import { readRunContext, type RunContext } from './github/context.js';
+import { readInputs, type ActionInputs } from './github/inputs.js';
+import { uploadSarif } from './github/upload.js';
+import { planAnnotations } from './report/annotations.js';
+import { countFindings, judge } from './report/gate.js';
+import { repositoryRelative } from './report/locate.js';
+import {
+  COMMENT_MAX_CHARS,
+  renderMarkdown,
+  SUMMARY_MAX_BYTES,
+  type MarkdownOptions,
+} from './report/markdown.js';
+import { toSarif } from './report/sarif.js';
 
-/** The GitHub Action front end; the scan and its reports arrive with the engines. */
-export async function runAction(): Promise<void> {
-  core.setFailed('exit139-guard: the scan engine is not part of this build yet');
+/** Runs the scan the inputs describe; src/index.ts passes the library's `scan`. */
+export type ImageScanner = (inputs: ActionInputs) => Promise<ScanReport>;
+
+function writeFile(file: string, text: string): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, text);
+}
+
+/** `exit139-guard.sarif` → `exit139-guard.json`, beside it. */
+function jsonFileFor(sarifFile: string): string {
+  const parsed = path.parse(sarifFile);
+  return path.join(parsed.dir, `${parsed.ext === '.sarif' ? parsed.name : parsed.base}.json`);
+}
+
+function readPragmas(inputs: ActionInputs, workspace: string): Pragma[] {
+  if (inputs.dockerfile === null) return [];
+  const display =
+    repositoryRelative(inputs.dockerfile, { repositoryRoot: workspace }) ?? inputs.dockerfile;
+  return parsePragmas(readFileSync(inputs.dockerfile, 'utf8'), display);
+}
+
+function writeAnnotations(report: ScanReport, workspace: string): void {
+  for (const annotation of planAnnotations(report, { repositoryRoot: workspace, cwd: workspace })) {
+    const write =
+      annotation.level === 'error'
+        ? core.error
+        : annotation.level === 'warning'
+          ? core.warning
+          : core.notice;
+    write(annotation.message, annotation.properties);
+  }
+}
+
+async function writeSummary(report: ScanReport, options: MarkdownOptions): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) return;
+  const limit = {
+    max: SUMMARY_MAX_BYTES,
+    measure: (text: string) => Buffer.byteLength(text, 'utf8'),
+  };
+  await core.summary.addRaw(renderMarkdown(report, { ...options, limit })).write();
+}
+
+async function postComment(
+  report: ScanReport,
+  inputs: ActionInputs,
+  run: RunContext,
+  markdown: MarkdownOptions,
+): Promise<string> {
+  if (!inputs.comment) return '';
+  if (!run.pullRequest) {
+    core.notice(
+      `exit139-guard: no pull request comment: this run is a '${run.eventName}' event, not a pull request. ` +
+        'The findings are in the job summary and the annotations.',
+    );
+    return '';
+  }
+  if (inputs.githubToken === '') {
+    core.notice("exit139-guard: no pull request comment: the input 'github-token' is empty.");
+    return '';
+  }
+  const platform = inputs.platform ?? report.image.platform;
+  const dockerfile = inputs.dockerfile
+    ? (repositoryRelative(inputs.dockerfile, { repositoryRoot: run.workspace }) ?? '')
+    : '';
+  const marker = commentMarker({
+    workflow: run.workflow,
+    job: run.job,
+    dockerfile,
+    target: inputs.target ?? '',
+    platform,
+  });
+  const body = renderMarkdown(report, {
+    ...markdown,
+    marker,
+    limit: { max: COMMENT_MAX_CHARS, measure: (t) => t.length },
+  });
+  const counts = countFindings(report.findings);
+  const outcome = await upsertComment(getOctokit(inputs.githubToken), {
+    owner: run.owner,
+    repo: run.repo,
+    issueNumber: run.pullRequest.number,
+    marker,
+    body,
+    createIfMissing: counts.errors + counts.warnings + counts.notes > 0,
+    fromFork: run.pullRequest.fromFork,
+  });
+  if (outcome.action === 'skipped') {
+    core.notice(`exit139-guard: ${outcome.reason}`);
+    return '';
+  }
+  core.info(`exit139-guard: ${outcome.action} the pull request comment ${outcome.url}`);
+  return outcome.url;
+}
+
+async function upload(sarifJson: string, inputs: ActionInputs, run: RunContext): Promise<void> {
+  if (!inputs.uploadSarif) return;
+  const outcome = await uploadSarif(getOctokit(inputs.githubToken), {
+    owner: run.owner,
+    repo: run.repo,
+    commitSha: run.sha,
+    ref: run.ref,
+    sarifJson,
+    checkoutUri: pathToFileURL(run.workspace).href,
+  });
+  if (outcome.uploaded) core.info(`exit139-guard: uploaded the SARIF report (${outcome.id})`);
+  else core.notice(`exit139-guard: SARIF not uploaded: ${outcome.reason}`);
+}
+
+export async function runAction(scanImage: ImageScanner): Promise<void> {
+  try {
+    const run = readRunContext();
+    const inputs = readInputs(run.workspace);
+    const config = await loadConfig(inputs.config, {
+      required: inputs.configRequired,
+      displayPath:
+        repositoryRelative(inputs.config, { repositoryRoot: run.workspace }) ?? inputs.config,
+    });
+    const pragmas = readPragmas(inputs, run.workspace);
+    if (inputs.dockerfile === null) {
+      core.warning(
+        "exit139-guard: no Dockerfile at the default path 'Dockerfile': findings cannot be placed on Dockerfile lines. Set the input 'dockerfile'.",
+      );
+    }
+
+    const report = applyPolicy(await scanImage(inputs), config, pragmas);
+    for (const message of expiredSuppressions(config, pragmas))
+      core.warning(`exit139-guard: ${message}`);
+
+    const paths = { repositoryRoot: run.workspace, cwd: run.workspace };
+    const sarifJson = JSON.stringify(
+      toSarif(report, {
+        ...paths,
+        ...(inputs.category ? { category: inputs.category } : {}),
+        ...(inputs.platform ? { platform: inputs.platform } : {}),
+        ...(run.sha
+          ? {
+              versionControl: {
+                repositoryUri: `${run.serverUrl}/${run.owner}/${run.repo}`,
+                revisionId: run.sha,
+              },
+            }
+          : {}),
+      }),
+      null,
+      2,
+    );
+    const jsonFile = jsonFileFor(inputs.sarifFile);
+    writeFile(inputs.sarifFile, sarifJson + '\n');
+    writeFile(jsonFile, JSON.stringify(report, null, 2) + '\n');
+
+    if (inputs.annotations) writeAnnotations(report, run.workspace);
+    const markdown: MarkdownOptions = {
+      ...paths,
+      failOn: inputs.failOn,
+      links: {
+        serverUrl: run.serverUrl,
+        repository: `${run.owner}/${run.repo}`,
+        sha: run.pullRequest?.headSha ?? run.sha,
+      },
+      ...(inputs.platform ? { platform: inputs.platform } : {}),
+    };
+    await writeSummary(report, markdown);
+    // A reporting channel that fails (an API outage) is worth a warning, not a changed verdict.
+    const commentUrl = await postComment(report, inputs, run, markdown).catch((error: unknown) => {
+      core.warning(`exit139-guard: the pull request comment failed: ${(error as Error).message}`);
+      return '';
+    });
+    await upload(sarifJson, inputs, run).catch((error: unknown) => {
+      core.warning(`exit139-guard: the SARIF upload failed: ${(error as Error).message}`);
+    });
+
+    const counts = countFindings(report.findings);
+    const result = judge(report.findings, inputs.failOn);
+    core.setOutput('sarif-file', inputs.sarifFile);
+    core.setOutput('json-file', jsonFile);
+    core.setOutput('findings', counts.errors + counts.warnings + counts.notes);
+    core.setOutput('errors', counts.errors);
+    core.setOutput('warnings', counts.warnings);
+    core.setOutput('result', result);
+    core.setOutput('comment-url', commentUrl);
+    const summaryLine =
+      `${counts.errors} error(s), ${counts.warnings} warning(s), ${counts.notes} note(s)` +
+      (counts.suppressed > 0 ? `, ${counts.suppressed} suppressed` : '');
+    if (result === 'fail') {
+      core.setFailed(`exit139-guard: ${summaryLine}; failing at fail-on: ${inputs.failOn}`);
+    } else {
+      core.info(`exit139-guard: ${summaryLine}; pass at fail-on: ${inputs.failOn}`);
+    }
+  } catch (error) {
+    if (error instanceof InputError) {
+      core.setFailed(`exit139-guard: ${error.message}`);
+      process.exitCode = 2;
+      return;
+    }
+    core.setFailed(
+      `exit139-guard: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
+  }
 }

@@ -1,0 +1,126 @@
+/**
+ * Every input of action.yml, read and checked in one place, with messages naming the input.
+ * Paths are resolved against the workspace, as the runner's working directory is.
+ */
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import * as core from '@actions/core';
+import { DEFAULT_CONFIG_FILE } from '../config/index.js';
+import { InputError } from '../errors.js';
+import { FAIL_ON_VALUES, type FailOn } from '../report/gate.js';
+
+export interface ActionInputs {
+  image: string | null;
+  /** Absolute path of the archive or folder. */
+  imageArchive: string | null;
+  /** Absolute path of the Dockerfile, or null when the default `Dockerfile` does not exist. */
+  dockerfile: string | null;
+  target: string | null;
+  buildArgs: Record<string, string>;
+  platform: string | null;
+  context: string | null;
+  /** Absolute path; `configRequired` is false for the default name, which may be absent. */
+  config: string;
+  configRequired: boolean;
+  failOn: FailOn;
+  /** Absolute path of the SARIF file to write; the JSON report goes beside it. */
+  sarifFile: string;
+  category: string | null;
+  comment: boolean;
+  annotations: boolean;
+  uploadSarif: boolean;
+  githubToken: string;
+  dockerHost: string | null;
+}
+
+export type InputReader = (name: string) => string;
+
+const defaultReader: InputReader = (name) => core.getInput(name);
+
+function booleanInput(read: InputReader, name: string, fallback: boolean): boolean {
+  const value = read(name).trim();
+  if (value === '') return fallback;
+  if (['true', 'True', 'TRUE'].includes(value)) return true;
+  if (['false', 'False', 'FALSE'].includes(value)) return false;
+  throw new InputError(`input '${name}' must be true or false, not '${value}'`);
+}
+
+function parseBuildArgs(text: string): Record<string, string> {
+  const args: Record<string, string> = {};
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    const eq = line.indexOf('=');
+    if (eq <= 0)
+      throw new InputError(
+        `input 'build-args' line ${index + 1}: expected KEY=VALUE, not '${line}'`,
+      );
+    args[line.slice(0, eq)] = line.slice(eq + 1);
+  });
+  return args;
+}
+
+const PLATFORM = /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/;
+
+export function readInputs(workspace: string, read: InputReader = defaultReader): ActionInputs {
+  const resolve = (p: string) => path.resolve(workspace, p);
+  const image = read('image').trim() || null;
+  const archive = read('image-archive').trim() || null;
+  if ((image === null) === (archive === null)) {
+    throw new InputError(
+      "give exactly one of the inputs 'image' (a reference in the local engine) and 'image-archive' (a path)",
+    );
+  }
+  if (archive !== null && !existsSync(resolve(archive))) {
+    throw new InputError(
+      `input 'image-archive': ${archive} does not exist (relative paths start at the workspace)`,
+    );
+  }
+
+  const dockerfileInput = read('dockerfile').trim() || 'Dockerfile';
+  let dockerfile: string | null = resolve(dockerfileInput);
+  if (!existsSync(dockerfile) || !statSync(dockerfile).isFile()) {
+    if (dockerfileInput !== 'Dockerfile') {
+      throw new InputError(
+        `input 'dockerfile': ${dockerfileInput} is not a file (relative paths start at the workspace)`,
+      );
+    }
+    dockerfile = null;
+  }
+
+  const platform = read('platform').trim() || null;
+  if (platform !== null && !PLATFORM.test(platform)) {
+    throw new InputError(
+      `input 'platform' must be os/arch[/variant], e.g. linux/arm64, not '${platform}'`,
+    );
+  }
+
+  const failOn = (read('fail-on').trim() || 'error') as FailOn;
+  if (!FAIL_ON_VALUES.includes(failOn)) {
+    throw new InputError(
+      `input 'fail-on' must be one of ${FAIL_ON_VALUES.join(', ')}, not '${failOn}'`,
+    );
+  }
+
+  const configInput = read('config').trim() || DEFAULT_CONFIG_FILE;
+  const contextInput = read('context').trim();
+  return {
+    image,
+    imageArchive: archive === null ? null : resolve(archive),
+    dockerfile,
+    target: read('target').trim() || null,
+    buildArgs: parseBuildArgs(read('build-args')),
+    platform,
+    context: contextInput === '' ? null : resolve(contextInput),
+    config: resolve(configInput),
+    configRequired: configInput !== DEFAULT_CONFIG_FILE,
+    failOn,
+    sarifFile: resolve(read('sarif-file').trim() || 'exit139-guard.sarif'),
+    category: read('category').trim() || null,
+    comment: booleanInput(read, 'comment', true),
+    annotations: booleanInput(read, 'annotations', true),
+    uploadSarif: booleanInput(read, 'upload-sarif', false),
+    githubToken: read('github-token').trim(),
+    dockerHost: read('docker-host').trim() || null,
+  };
+}
