@@ -610,7 +610,7 @@ describe('provenance and final base', () => {
     expect(artifact(m, '/harbor-scan').declared.GOOS).toEqual({
       value: null,
       implicit: false,
-      origin: 'copied from the build context',
+      origin: 'copied from the build context (linux/arm64/harbor-scan)',
     });
   });
 

@@ -35,7 +35,7 @@ describe('exit139-guard stages --json', () => {
     expect(
       json.stages.map((s) => [s.index, s.name, s.from, s.platform, s.startLine, s.endLine]),
     ).toEqual([
-      [0, 'builder', 'golang:1.21-alpine3.19', 'linux/arm64', 1, 9],
+      [0, 'builder', 'golang:1.21-alpine3.19', 'linux/arm64', 1, 8],
       [1, null, 'alpine:3.19', 'linux/arm64', 10, 16],
     ]);
     const ledger = json.artifacts[0]!;

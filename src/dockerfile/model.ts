@@ -213,7 +213,6 @@ class Reader {
     let current: StageDef | null = null;
     for (const instruction of parsed.instructions) {
       if (instruction.keyword === 'FROM') {
-        if (current) current.endLine = instruction.range.startLine - 1;
         current = {
           index: this.defs.length,
           name: null,
@@ -231,8 +230,6 @@ class Reader {
         this.declareGlobalArgs(instruction);
       }
     }
-    if (current)
-      current.endLine = Math.max(current.endLine, lastNonEmptyLine(text, current.endLine));
   }
 
   private note(text: string): void {
@@ -642,7 +639,7 @@ class Reader {
               ? `copied from image ${source}`
               : url
                 ? `downloaded from ${src}`
-                : 'copied from the build context',
+                : `copied from the build context (${src})`,
           ),
           flags: emptyFlags(),
           built: null,
@@ -1392,13 +1389,6 @@ function latestPerPath(events: FileEvent[]): FileEvent[] {
 
 function shellQuote(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
-function lastNonEmptyLine(text: string, after: number): number {
-  const lines = text.split(/\r?\n/);
-  let last = after;
-  for (let i = after; i < lines.length; i++) if (lines[i]!.trim() !== '') last = i + 1;
-  return last;
 }
 
 /** Builds the model of a Dockerfile's text. Pure: no I/O. Throws InputError on bad input. */
