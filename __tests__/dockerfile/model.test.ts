@@ -660,6 +660,65 @@ describe('provenance and final base', () => {
   });
 });
 
+describe('reference "Environment replacement" inside the Dockerfile (ARG, FROM)', () => {
+  it('applies #, / and :+ in global ARGs, stage ARGs and FROM', () => {
+    const m = read(
+      [
+        'ARG PLATFORM_DASHED=${TARGETPLATFORM//\\//-}',
+        'ARG DEBUG',
+        'FROM example.com/tools:${PLATFORM_DASHED} AS tools',
+        'FROM --platform=$BUILDPLATFORM golang:1.22 AS build',
+        'ARG TARGETARCH TARGETVARIANT',
+        'ARG GOARM=${TARGETVARIANT#v}',
+        'ARG DART_ARCH=${TARGETARCH/amd64/x64}',
+        'RUN GOARCH=$TARGETARCH GOARM=$GOARM go build -o /out/${DART_ARCH}-$GOARM ./cmd/x',
+        'FROM build AS image',
+        'FROM image${DEBUG:+-debug}',
+        'FROM ${REGISTRY:-docker.io}/library/alpine:3.20',
+        'COPY --from=build /out/ /',
+      ].join('\n'),
+      { platform: 'linux/arm/v7' },
+    );
+    expect(m.stages.map((s) => s.from)).toEqual([
+      'example.com/tools:linux-arm-v7',
+      'golang:1.22',
+      'build',
+      'image',
+      'docker.io/library/alpine:3.20',
+    ]);
+    expect(m.stages[3]!.fromStage).toBe(2);
+    expect(triple(m, '/arm-7')).toBe('linux/arm cgo=0');
+  });
+});
+
+describe('reference "Here-Documents"', () => {
+  it('runs RUN heredoc bodies and records COPY heredoc files', () => {
+    const m = read(
+      [
+        'FROM golang:1.22-alpine AS b',
+        'RUN <<EOT',
+        '  set -e',
+        '  GOOS=linux go build -o /out/app ./cmd/app',
+        'EOT',
+        'FROM alpine',
+        'COPY --from=b /out/app /usr/bin/app',
+        'COPY --chmod=755 <<"EOF" /entrypoint.sh',
+        '#!/bin/sh',
+        'exec /usr/bin/app "$@"',
+        'EOF',
+        'ENTRYPOINT ["/entrypoint.sh"]',
+      ].join('\n'),
+    );
+    expect(artifact(m, '/usr/bin/app').blame.built).toEqual({ startLine: 2, endLine: 5 });
+    expect(artifact(m, '/entrypoint.sh')).toMatchObject({
+      source: 'unknown',
+      chmod: '755',
+      blame: { placed: { startLine: 8, endLine: 11 } },
+    });
+    expect(m.entrypoint?.range).toEqual({ startLine: 12, endLine: 12 });
+  });
+});
+
 describe('reference "Parser directives" ("escape") and "Format"', () => {
   it('reads a backtick escape and Windows paths', () => {
     const m = loadDockerfile('__tests__/dockerfile/fixtures/windows.Dockerfile', {
