@@ -6,7 +6,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { InputError } from '../../src/errors.js';
-import { loadDockerfile, readDockerfile } from '../../src/dockerfile/model.js';
+import { artifactFor, loadDockerfile, readDockerfile } from '../../src/dockerfile/index.js';
 import type { Artifact, DockerfileModel, ReadOptions } from '../../src/dockerfile/types.js';
 
 function read(text: string, options: Partial<ReadOptions> = {}): DockerfileModel {
@@ -832,5 +832,18 @@ describe('fixtures are our own', () => {
         /github\.com\/(docker|moby)\//,
       );
     }
+  });
+});
+
+describe('artifactFor: the artifact that placed a file of the image', () => {
+  it('finds exact paths, globs and directory copies, and nothing for base image files', () => {
+    const m = loadDockerfile('__tests__/dockerfile/fixtures/xx-cross.Dockerfile', {
+      target: 'release',
+    });
+    expect(artifactFor(m, '/pinwheel-linux-amd64')?.path).toBe('/pinwheel-linux-amd64*');
+    const c = loadDockerfile('__tests__/dockerfile/fixtures/alpine-cgo.Dockerfile');
+    expect(artifactFor(c, '/usr/bin/ledger')?.source).toBe('built');
+    expect(artifactFor(c, '/etc/ledger/app.yaml')?.path).toBe('/etc/ledger/');
+    expect(artifactFor(c, '/bin/busybox')).toBeNull();
   });
 });

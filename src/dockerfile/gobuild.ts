@@ -1,7 +1,8 @@
 /**
  * Reads the argv of `go build` / `go install` (and `xx-go build`): output, packages and the
  * flags that matter for the final binary. Flag grammar from `go help build`; -ldflags' inner
- * flags (-linkmode, -extldflags, -X, -s, -w) from `go tool link -help`.
+ * flags (-linkmode, -extldflags, -X, -s, -w) from `go tool link -help`. Hand-written: no npm
+ * package parses the go command's flags, and the words arrive already split by shell.ts.
  */
 import { posix } from 'node:path';
 import { UNKNOWN_MARK, expandWords } from './expand.js';

@@ -1,3 +1,7 @@
-/** The Dockerfile model's entry points: `readDockerfile` (pure) and `loadDockerfile` (reads). */
+/**
+ * The Dockerfile model's entry points: `readDockerfile` (pure), `loadDockerfile` (reads the
+ * file) and `artifactFor` (which artifact placed a file of the image).
+ */
 export type * from './types.js';
 export { readDockerfile, loadDockerfile } from './model.js';
+export { artifactFor } from './lookup.js';
