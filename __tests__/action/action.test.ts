@@ -1,0 +1,287 @@
+/**
+ * The action, run as the runner runs it (the esbuild bundle under node, inputs from the
+ * environment), against the committed demo images and a fake GitHub API that checks every request
+ * against GitHub's OpenAPI description. The demo image really fails on start: `docker run` of it
+ * prints `exec /server: no such file or directory` (examples/build.sh builds it).
+ */
+import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { validateSarif } from '../report/sarif-validator.js';
+import { FakeGitHub } from './github-api.js';
+import { writeManyBrokenBinariesImage } from './images.js';
+import {
+  bundleAction,
+  commands,
+  FIXTURES,
+  HEAD_SHA,
+  runAction,
+  type ActionRun,
+} from './run-action.js';
+
+const DEMO = path.resolve('examples/go-service');
+const BROKEN_ARCHIVE = path.resolve('examples/go-service.oci.tar');
+const FIXED_ARCHIVE = path.resolve('examples/go-service-fixed.oci.tar');
+const TOKEN = `ghs_${'Zx9'.repeat(12)}`;
+const MARKER = /^<!-- exit139-guard:sticky:[0-9a-f]{16} -->\n/;
+
+let bundleDir = '';
+let api: FakeGitHub | null = null;
+
+beforeAll(() => {
+  bundleDir = bundleAction();
+});
+
+afterEach(async () => {
+  await api?.stop();
+  api = null;
+});
+
+async function startApi(readOnly = false): Promise<FakeGitHub> {
+  api = new FakeGitHub({ owner: 'acme', repo: 'shop', readOnly });
+  await api.start();
+  return api;
+}
+
+/** A checkout of the demo repository with `dockerfile` as its Dockerfile. */
+function workspace(dockerfile = 'Dockerfile'): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'e139-workspace-'));
+  copyFileSync(path.join(DEMO, dockerfile), path.join(dir, 'Dockerfile'));
+  return dir;
+}
+
+function run(
+  ws: string,
+  github: FakeGitHub,
+  inputs: Record<string, string>,
+  event = 'pull_request.json',
+): Promise<ActionRun> {
+  return runAction({
+    bundleDir,
+    workspace: ws,
+    apiUrl: github.url,
+    eventName: event === 'push.json' ? 'push' : 'pull_request',
+    eventFile: path.join(FIXTURES, event),
+    inputs: { 'github-token': TOKEN, ...inputs },
+  });
+}
+
+function operations(github: FakeGitHub): string[] {
+  return github.requests.map((r) => `${r.method} ${r.operationId}`);
+}
+
+/** Everything the action wrote that a person or another tool could read. */
+function everythingWritten(result: ActionRun, ws: string, github: FakeGitHub): string {
+  const files = ['exit139-guard.sarif', 'exit139-guard.json'].map((f) =>
+    readFileSync(path.join(ws, f), 'utf8'),
+  );
+  return [
+    result.stdout,
+    result.stderr,
+    result.summary,
+    JSON.stringify(result.outputs),
+    ...files,
+    ...github.comments.map((c) => c.body),
+  ].join('\n');
+}
+
+describe('the action on a pull request', () => {
+  it('creates the comment on the first run, updates it on the second, and flips it to passing when the image is fixed', async () => {
+    const github = await startApi();
+    const ws = workspace();
+
+    const first = await run(ws, github, { 'image-archive': BROKEN_ARCHIVE });
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(1);
+    expect(first.outputs.result).toBe('fail');
+    expect(Number(first.outputs.errors)).toBeGreaterThanOrEqual(1);
+    expect(first.outputs['sarif-file']).toBe(path.join(ws, 'exit139-guard.sarif'));
+    expect(first.outputs['json-file']).toBe(path.join(ws, 'exit139-guard.json'));
+    expect(operations(github)).toEqual(['GET issues/list-comments', 'POST issues/create-comment']);
+    expect(github.problems).toEqual([]);
+    expect(github.comments).toHaveLength(1);
+    const comment = github.comments[0]!;
+    expect(first.outputs['comment-url']).toBe(
+      `https://github.com/acme/shop/pull/42#issuecomment-${comment.id}`,
+    );
+    expect(comment.body).toMatch(MARKER);
+    expect(comment.body).toContain('### ❌ exit139-guard: this image will fail on start');
+    // The interpreter of /server is missing (the container fails with exactly this), blamed on the
+    // COPY that put it there, linked at the PR head commit.
+    const row = comment.body.split('\n').find((line) => line.includes('interpreter-missing'))!;
+    expect(row).toContain('| `/server` | `exec /server: no such file or directory` |');
+    expect(row).toContain(`(https://github.com/acme/shop/blob/${HEAD_SHA}/Dockerfile#L12)`);
+    expect(comment.body).not.toMatch(/\| `\/healthcheck` \|/);
+    expect(first.summary).toContain(row);
+    expect(first.summary).not.toMatch(MARKER);
+    const errors = commands(first.stdout, 'error');
+    expect(errors).toContainEqual({
+      properties: {
+        title: 'EG101 interpreter-missing: /server',
+        file: 'Dockerfile',
+        line: '12',
+        endLine: '12',
+      },
+      message: expect.stringContaining('At run time: exec /server: no such file or directory'),
+    });
+    expect(commands(first.stdout, 'error').at(-1)!.message).toMatch(
+      /^exit139-guard: \d+ error\(s\).*failing at fail-on: error$/,
+    );
+
+    const second = await run(ws, github, { 'image-archive': BROKEN_ARCHIVE });
+    expect(second.code).toBe(1);
+    expect(operations(github).slice(2)).toEqual([
+      'GET issues/list-comments',
+      'PATCH issues/update-comment',
+    ]);
+    expect(github.comments).toHaveLength(1);
+    expect(second.outputs['comment-url']).toBe(first.outputs['comment-url']);
+
+    const fixedWs = workspace('Dockerfile.fixed');
+    const fixed = await run(fixedWs, github, { 'image-archive': FIXED_ARCHIVE });
+    expect(fixed.stderr).toBe('');
+    expect(fixed.code).toBe(0);
+    expect(fixed.outputs).toMatchObject({
+      result: 'pass',
+      errors: '0',
+      findings: expect.any(String),
+    });
+    expect(operations(github).slice(4)).toEqual([
+      'GET issues/list-comments',
+      'PATCH issues/update-comment',
+    ]);
+    expect(github.comments).toHaveLength(1);
+    expect(github.comments[0]!.body).toMatch(
+      /### ✅ exit139-guard: (no problems found|passed, with findings below `fail-on: error`)/,
+    );
+    expect(github.problems).toEqual([]);
+
+    for (const result of [first, second, fixed]) {
+      const written = everythingWritten(result, result === fixed ? fixedWs : ws, github);
+      expect(written).not.toContain(TOKEN);
+    }
+  });
+
+  it('writes SARIF that passes the SARIF multitool, with its default rules and GitHub ingestion rules', async () => {
+    const github = await startApi();
+    const ws = workspace();
+    const result = await run(ws, github, { 'image-archive': BROKEN_ARCHIVE, comment: 'false' });
+    expect(result.code).toBe(1);
+    expect(github.requests).toEqual([]);
+    const file = result.outputs['sarif-file']!;
+    const sarif = JSON.parse(readFileSync(file, 'utf8')) as {
+      runs: {
+        results: { locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }[];
+      }[];
+    };
+    expect(sarif.runs[0]!.results.length).toBeGreaterThan(0);
+    for (const r of sarif.runs[0]!.results)
+      expect(r.locations[0]!.physicalLocation.artifactLocation.uri).toBe('Dockerfile');
+    expect(validateSarif(file, 'default').filter((m) => m.level === 'error')).toEqual([]);
+    expect(validateSarif(file, 'Gh')).toEqual([]);
+  });
+
+  it('does not fail on a fork, where the token cannot comment: it says why and keeps summary and annotations', async () => {
+    const github = await startApi(true);
+    const ws = workspace();
+    const result = await run(
+      ws,
+      github,
+      { 'image-archive': BROKEN_ARCHIVE, 'fail-on': 'never' },
+      'pull_request_from_fork.json',
+    );
+    expect(result.code).toBe(0);
+    expect(result.outputs.result).toBe('pass');
+    expect(result.outputs['comment-url']).toBe('');
+    expect(operations(github)).toEqual(['GET issues/list-comments', 'POST issues/create-comment']);
+    expect(github.problems).toEqual([]);
+    expect(github.comments).toEqual([]);
+    expect(commands(result.stdout, 'notice').map((n) => n.message)).toContain(
+      'exit139-guard: could not write the pull request comment (HTTP 403): pull requests from forks get a read-only GITHUB_TOKEN. The findings are in the job summary and the annotations.',
+    );
+    expect(result.summary).toContain('interpreter-missing');
+    expect(commands(result.stdout, 'error').length).toBeGreaterThan(0);
+    expect(everythingWritten(result, ws, github)).not.toContain(TOKEN);
+  });
+
+  it('keeps annotations within GitHub limits and counts the rest in one notice', async () => {
+    const github = await startApi();
+    const ws = mkdtempSync(path.join(os.tmpdir(), 'e139-workspace-'));
+    const { archive, dockerfile } = await writeManyBrokenBinariesImage(ws, BROKEN_ARCHIVE, 14);
+    writeFileSync(path.join(ws, 'Dockerfile'), dockerfile);
+    const result = await run(ws, github, { 'image-archive': archive, comment: 'false' });
+    expect(result.code).toBe(1);
+    const errorAnnotations = commands(result.stdout, 'error').filter(
+      (e) => e.properties.file === 'Dockerfile',
+    );
+    expect(errorAnnotations).toHaveLength(10);
+    const totalErrors = Number(result.outputs.errors);
+    expect(totalErrors).toBeGreaterThanOrEqual(14);
+    const notices = commands(result.stdout, 'notice');
+    const overflow = notices.filter(
+      (n) => n.properties.title === 'exit139-guard: more findings than annotations',
+    );
+    expect(overflow).toHaveLength(1);
+    expect(overflow[0]!.message).toMatch(
+      new RegExp(`^\\d+ more findings are not annotated \\(${totalErrors - 10} errors`),
+    );
+    expect(notices.length).toBeLessThanOrEqual(10);
+    expect(
+      commands(result.stdout, 'warning').filter((w) => w.properties.file).length,
+    ).toBeLessThanOrEqual(10);
+    // The summary has every one of them.
+    for (let i = 1; i <= 14; i++)
+      expect(result.summary).toContain(`\`/usr/local/bin/worker-${i}\``);
+  });
+});
+
+describe('the action outside pull requests and with bad input', () => {
+  it('on a push it reports through summary and annotations, says why there is no comment, and calls no API', async () => {
+    const github = await startApi();
+    const ws = workspace();
+    const result = await run(ws, github, { 'image-archive': BROKEN_ARCHIVE }, 'push.json');
+    expect(result.code).toBe(1);
+    expect(github.requests).toEqual([]);
+    expect(commands(result.stdout, 'notice').map((n) => n.message)).toContain(
+      "exit139-guard: no pull request comment: this run is a 'push' event, not a pull request. The findings are in the job summary and the annotations.",
+    );
+    // Links point at the pushed commit.
+    expect(result.summary).toContain(
+      `(https://github.com/acme/shop/blob/${HEAD_SHA}/Dockerfile#L12)`,
+    );
+    expect(everythingWritten(result, ws, github)).not.toContain(TOKEN);
+  });
+
+  it('fails with one message naming file:line:column on a bad config, and writes no report', async () => {
+    const github = await startApi();
+    const ws = workspace();
+    mkdirSync(path.join(ws, 'ci'));
+    writeFileSync(path.join(ws, 'ci/guard.yml'), 'rules:\n  EG501: off\n  EG999: error\n');
+    const result = await run(ws, github, {
+      'image-archive': BROKEN_ARCHIVE,
+      config: 'ci/guard.yml',
+    });
+    expect(result.code).toBe(2);
+    expect(commands(result.stdout, 'error')).toEqual([
+      {
+        properties: {},
+        message: "exit139-guard: ci/guard.yml:3:3: unknown rule 'EG999' (rules are EG101 to EG501)",
+      },
+    ]);
+    expect(result.outputs).toEqual({});
+    expect(github.requests).toEqual([]);
+  });
+
+  it('names the input when one is wrong', async () => {
+    const github = await startApi();
+    const result = await run(workspace(), github, {
+      'image-archive': BROKEN_ARCHIVE,
+      'fail-on': 'errors',
+    });
+    expect(result.code).toBe(2);
+    expect(commands(result.stdout, 'error').map((e) => e.message)).toEqual([
+      "exit139-guard: input 'fail-on' must be one of error, warning, note, never, not 'errors'",
+    ]);
+  });
+});
