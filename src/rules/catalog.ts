@@ -33,7 +33,7 @@ function helpMarkdown(spec: RuleSpec): string {
     '',
     spec.runtimeError === ''
       ? 'Nothing fails when the container starts.'
-      : 'The container exits on start with:\n\n```text\n' + spec.runtimeError + '\n```',
+      : 'At run time the program fails with:\n\n```text\n' + spec.runtimeError + '\n```',
     '',
     `## Why`,
     '',

@@ -1,0 +1,17 @@
+import { describe, expect, it } from '@jest/globals';
+import { readdirSync, readFileSync } from 'node:fs';
+import { ruleDocFiles } from '../../src/report/rule-docs.js';
+import { RULE_CATALOG } from '../../src/rules/catalog.js';
+
+describe('docs/rules', () => {
+  it('is current with the catalog (regenerate with `node docs/rules/generate.mjs`)', () => {
+    for (const [name, text] of ruleDocFiles()) {
+      expect({ name, text: readFileSync(`docs/rules/${name}`, 'utf8') }).toEqual({ name, text });
+    }
+  });
+
+  it('has one page per rule and nothing stale', () => {
+    const pages = readdirSync('docs/rules').filter((f) => f.endsWith('.md') && f !== 'README.md');
+    expect(pages.sort()).toEqual(RULE_CATALOG.map((r) => `${r.id}.md`).sort());
+  });
+});
