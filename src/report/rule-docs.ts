@@ -5,6 +5,7 @@
  */
 import type { RuleMeta } from '../findings.js';
 import { RULE_CATALOG } from '../rules/catalog.js';
+import { codeSpan } from './escape.js';
 
 const GENERATED_NOTE =
   '<!-- Generated from src/rules/catalog.ts by `node docs/rules/generate.mjs`: edit the catalog, not this page. -->';
@@ -43,7 +44,7 @@ export function ruleDocPage(meta: RuleMeta): string {
 export function ruleTable(base: string): string {
   const rows = RULE_CATALOG.map(
     (meta) =>
-      `| [${meta.id}](${base}${meta.id}.md) | ${meta.name} | ${meta.defaultLevel} | ${meta.shortDescription} | ${meta.runtimeError === '' ? '—' : `\`${meta.runtimeError.split('\n')[0]}\``} |`,
+      `| [${meta.id}](${base}${meta.id}.md) | ${meta.name} | ${meta.defaultLevel} | ${meta.shortDescription} | ${meta.runtimeError === '' ? '—' : codeSpan(meta.runtimeError.split('\n')[0]!, { inTable: true, max: 300 })} |`,
   );
   return [
     '| Rule | Name | Level | Finds | Fails at run time with |',
