@@ -13,7 +13,9 @@ const entry = resolve('.cache/corpus-agreement-entry.ts');
 writeFileSync(
   entry,
   `import { compareCorpus, formatAgreement } from '../__tests__/dockerfile/corpus-agreement.js';\n` +
-    `console.log(formatAgreement(compareCorpus(${JSON.stringify(corpus)})));\n`,
+    `console.log(formatAgreement(compareCorpus(${JSON.stringify(corpus)})));\n` +
+    `console.log('');\n` +
+    `console.log(formatAgreement(compareCorpus(${JSON.stringify(corpus)}, 'arm64')));\n`,
 );
 const outfile = resolve('.cache/corpus-agreement.mjs');
 await build({

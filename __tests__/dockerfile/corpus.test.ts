@@ -45,4 +45,15 @@ describe('the corpus of real Dockerfiles', () => {
       throw new Error(`agreement ${(100 * agreement).toFixed(1)}% is under 95%\n${table}`);
     expect(agreement).toBeGreaterThanOrEqual(0.95);
   });
+
+  it('also agrees when cross-building for linux/arm64 on a linux/amd64 builder', () => {
+    const result = compareCorpus(corpus, 'arm64');
+    const table = formatAgreement(result);
+    process.stdout.write(table + '\n');
+    expect(result.errors).toEqual([]);
+    const agreement = result.agreed / result.determined;
+    if (agreement < 0.95)
+      throw new Error(`agreement ${(100 * agreement).toFixed(1)}% is under 95%\n${table}`);
+    expect(agreement).toBeGreaterThanOrEqual(0.95);
+  });
 });

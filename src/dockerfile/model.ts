@@ -973,7 +973,19 @@ class Reader {
           continue;
         }
         const opaque = this.opaqueBuilder(argv);
-        if (opaque) this.recordOpaqueBuild(state, instruction, opaque, envFor, cwd, argv);
+        if (opaque) {
+          // A script given the target platform (`mage release:xgo "$TARGETOS/$TARGETARCH"`,
+          // `--platform $TARGETOS/$TARGETARCH`) builds for it.
+          const givesTarget = words.some((w) => /\$\{?TARGET(OS|ARCH|PLATFORM)\b/.test(w));
+          const tp = envFor('TARGETPLATFORM')?.value;
+          const passed = givesTarget
+            ? {
+                os: envFor('TARGETOS')?.value || tp?.split('/')[0] || '',
+                arch: envFor('TARGETARCH')?.value || tp?.split('/')[1] || '',
+              }
+            : null;
+          this.recordOpaqueBuild(state, instruction, opaque, envFor, cwd, argv, passed);
+        }
       }
     }
   }
@@ -1153,9 +1165,22 @@ class Reader {
     envFor: (name: string) => Var | undefined,
     cwd: string,
     argv: string[] = [],
+    passed: { os: string; arch: string } | null = null,
   ): void {
     const line = instruction.range.startLine;
     const declared = this.declaredFor(state, envFor, line, false, command);
+    for (const [key, value] of [
+      ['GOOS', passed?.os],
+      ['GOARCH', passed?.arch],
+    ] as const) {
+      if (value && declared[key].implicit) {
+        declared[key] = {
+          value,
+          implicit: false,
+          origin: `the target platform passed to ${command} (line ${line})`,
+        };
+      }
+    }
     const origin: Origin = {
       stage: state.label,
       source: 'built',
