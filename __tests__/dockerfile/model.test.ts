@@ -530,6 +530,38 @@ describe('Go builds inside RUN (DESIGN "stages" contract)', () => {
   });
 });
 
+describe('builds by scripts that are given the target platform', () => {
+  it('takes GOOS/GOARCH from the platform passed on the command line, CGO stays undecided', () => {
+    const m = read(
+      [
+        'FROM --platform=$BUILDPLATFORM golang:1.22 AS b',
+        'ARG TARGETOS TARGETARCH',
+        'RUN go run ./hack/build-release.go --platform $TARGETOS/$TARGETARCH --out /out',
+        'FROM scratch',
+        'COPY --from=b /out/tool /tool',
+      ].join('\n'),
+      { platform: 'linux/arm64' },
+    );
+    expect(artifact(m, '/tool').declared).toEqual({
+      GOOS: {
+        value: 'linux',
+        implicit: false,
+        origin: 'the target platform passed to go run ./hack/build-release.go (line 3)',
+      },
+      GOARCH: {
+        value: 'arm64',
+        implicit: false,
+        origin: 'the target platform passed to go run ./hack/build-release.go (line 3)',
+      },
+      CGO_ENABLED: {
+        value: null,
+        implicit: false,
+        origin: 'decided by go run ./hack/build-release.go (line 3)',
+      },
+    });
+  });
+});
+
 describe("Go's CGO_ENABLED default (cmd/cgo: on with a C compiler, off when cross-compiling)", () => {
   const cgo = (text: string, options: Partial<ReadOptions> = {}) =>
     artifact(read(text + '\nRUN go build -o /x ./cmd/x', options), '/x').declared.CGO_ENABLED;
