@@ -5,18 +5,12 @@
  * verdict and a reporting channel that is not allowed (fork PR, push event) is skipped with a
  * notice, never a failure. The token is only handed to Octokit: it is never logged or written.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as core from '@actions/core';
 import { getOctokit } from '@actions/github';
-import {
-  applyPolicy,
-  expiredSuppressions,
-  loadConfig,
-  parsePragmas,
-  type Pragma,
-} from './config/index.js';
+import { applyPolicy, expiredSuppressions, loadPolicy } from './config/index.js';
 import { InputError } from './errors.js';
 import type { ScanReport } from './findings.js';
 import { commentMarker, upsertComment } from './github/comment.js';
@@ -46,13 +40,6 @@ function writeFile(file: string, text: string): void {
 function jsonFileFor(sarifFile: string): string {
   const parsed = path.parse(sarifFile);
   return path.join(parsed.dir, `${parsed.ext === '.sarif' ? parsed.name : parsed.base}.json`);
-}
-
-function readPragmas(inputs: ActionInputs, workspace: string): Pragma[] {
-  if (inputs.dockerfile === null) return [];
-  const display =
-    repositoryRelative(inputs.dockerfile, { repositoryRoot: workspace }) ?? inputs.dockerfile;
-  return parsePragmas(readFileSync(inputs.dockerfile, 'utf8'), display);
 }
 
 function writeAnnotations(report: ScanReport, workspace: string): void {
@@ -146,12 +133,11 @@ export async function runAction(scanImage: ImageScanner): Promise<void> {
   try {
     const run = readRunContext();
     const inputs = readInputs(run.workspace);
-    const config = await loadConfig(inputs.config, {
-      required: inputs.configRequired,
-      displayPath:
-        repositoryRelative(inputs.config, { repositoryRoot: run.workspace }) ?? inputs.config,
+    const { config, pragmas } = await loadPolicy({
+      config: inputs.configRequired ? inputs.config : null,
+      dockerfile: inputs.dockerfile,
+      cwd: run.workspace,
     });
-    const pragmas = readPragmas(inputs, run.workspace);
     if (inputs.dockerfile === null) {
       core.warning(
         "exit139-guard: no Dockerfile at the default path 'Dockerfile': findings cannot be placed on Dockerfile lines. Set the input 'dockerfile'.",

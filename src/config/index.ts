@@ -11,3 +11,4 @@ export {
 } from './config.js';
 export { parsePragmas, type Pragma } from './pragmas.js';
 export { applyPolicy, expiredSuppressions, type PolicyOptions } from './policy.js';
+export { loadPolicy, type Policy, type PolicySources } from './load.js';

@@ -1,0 +1,44 @@
+/**
+ * Loads the policy a scan is judged by: the config file (the default name may be absent, a named
+ * one may not) and the pragmas of the Dockerfile. For both front ends.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { DEFAULT_CONFIG_FILE, loadConfig, type GuardConfig } from './config.js';
+import { parsePragmas, type Pragma } from './pragmas.js';
+
+export interface Policy {
+  config: GuardConfig;
+  pragmas: Pragma[];
+}
+
+export interface PolicySources {
+  /** The config file named by the user, or null for `.exit139-guard.yml` in `cwd` (optional). */
+  config: string | null;
+  /** The Dockerfile whose pragmas apply, or null. */
+  dockerfile: string | null;
+  cwd?: string;
+}
+
+/** `file` as the user sees it: relative to `cwd` when inside it. */
+function display(file: string, cwd: string): string {
+  const relative = path.relative(cwd, file);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative)
+    ? relative.split(path.sep).join('/')
+    : file;
+}
+
+export async function loadPolicy(sources: PolicySources): Promise<Policy> {
+  const cwd = sources.cwd ?? process.cwd();
+  const configFile = path.resolve(cwd, sources.config ?? DEFAULT_CONFIG_FILE);
+  const config = await loadConfig(configFile, {
+    required: sources.config !== null,
+    displayPath: display(configFile, cwd),
+  });
+  if (sources.dockerfile === null) return { config, pragmas: [] };
+  const dockerfile = path.resolve(cwd, sources.dockerfile);
+  return {
+    config,
+    pragmas: parsePragmas(await readFile(dockerfile, 'utf8'), display(dockerfile, cwd)),
+  };
+}
