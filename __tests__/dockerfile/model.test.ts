@@ -407,6 +407,20 @@ describe('Go builds inside RUN (DESIGN "stages" contract)', () => {
     expect(m.finalBaseKind).toBe('distroless-cc');
   });
 
+  it('takes flags from GOFLAGS when the command line does not set them', () => {
+    const m = read(
+      [
+        'FROM golang:1.22 AS b',
+        'ENV GOFLAGS="-mod=vendor -trimpath -tags=netgo"',
+        'RUN go build -o /a ./cmd/a && go build -tags osusergo -o /b ./cmd/b',
+        'FROM scratch',
+        'COPY --from=b /a /b /',
+      ].join('\n'),
+    );
+    expect(artifact(m, '/a').flags).toMatchObject({ trimpath: true, tags: ['netgo'] });
+    expect(artifact(m, '/b').flags).toMatchObject({ trimpath: true, tags: ['osusergo'] });
+  });
+
   it('reads inline assignments, export, and env X=Y', () => {
     const m = read(
       [

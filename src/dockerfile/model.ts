@@ -1102,7 +1102,7 @@ class Reader {
       stage: state.label,
       source: 'built',
       declared,
-      flags: go.flags,
+      flags: withGoflags(go.flags, envFor('GOFLAGS')?.value),
       built: instruction.range,
       notes: [],
     };
@@ -1372,6 +1372,24 @@ function imageDefaults(reference: string): { workdir: string; env: [string, Var]
     return { workdir: '/go', env: [['GOPATH', { value: '/go', origin: `ENV of ${reference}` }]] };
   }
   return { workdir: '/', env: [] };
+}
+
+/**
+ * GOFLAGS (`go help environment`: space-separated flags applied to every go command) fills in
+ * what the command line does not set; the command line wins.
+ */
+function withGoflags(flags: GoBuildFlags, goflags: string | undefined): GoBuildFlags {
+  if (!goflags || goflags.includes(UNKNOWN_MARK)) return flags;
+  const fromEnv = parseGoCommand(['go', 'build', ...goflags.split(/\s+/).filter(Boolean)])?.flags;
+  if (!fromEnv) return flags;
+  return {
+    ldflags: flags.ldflags ?? fromEnv.ldflags,
+    tags: flags.tags.length > 0 ? flags.tags : fromEnv.tags,
+    trimpath: flags.trimpath || fromEnv.trimpath,
+    buildmode: flags.buildmode ?? fromEnv.buildmode,
+    linkmode: flags.ldflags !== null ? flags.linkmode : fromEnv.linkmode,
+    extldflags: flags.ldflags !== null ? flags.extldflags : fromEnv.extldflags,
+  };
 }
 
 /** Records what an instruction wrote, keeping the stage's lookup indexes current. */
