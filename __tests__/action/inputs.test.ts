@@ -1,0 +1,112 @@
+import { describe, expect, it } from '@jest/globals';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { InputError } from '../../src/errors.js';
+import { readRunContext } from '../../src/github/context.js';
+import { readInputs } from '../../src/github/inputs.js';
+import { FIXTURES } from './run-action.js';
+
+function workspaceWith(files: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'e139-inputs-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+
+const reader = (values: Record<string, string>) => (name: string) => values[name] ?? '';
+
+function inputError(ws: string, values: Record<string, string>): string {
+  try {
+    readInputs(ws, reader(values));
+  } catch (error) {
+    expect(error).toBeInstanceOf(InputError);
+    return (error as Error).message;
+  }
+  throw new Error('expected an InputError');
+}
+
+describe('action inputs', () => {
+  it('are read and resolved against the workspace', () => {
+    const ws = workspaceWith({ Dockerfile: 'FROM scratch\n', 'image.tar': '' });
+    const inputs = readInputs(
+      ws,
+      reader({
+        'image-archive': 'image.tar',
+        dockerfile: 'Dockerfile',
+        'build-args': 'VERSION=1.2.3\n\nFLAGS=-s -w=x\n',
+        platform: 'linux/arm/v7',
+        'fail-on': 'warning',
+        comment: 'false',
+        'github-token': 'ghs_x',
+      }),
+    );
+    expect(inputs).toMatchObject({
+      image: null,
+      imageArchive: path.join(ws, 'image.tar'),
+      dockerfile: path.join(ws, 'Dockerfile'),
+      buildArgs: { VERSION: '1.2.3', FLAGS: '-s -w=x' },
+      platform: 'linux/arm/v7',
+      failOn: 'warning',
+      config: path.join(ws, '.exit139-guard.yml'),
+      configRequired: false,
+      sarifFile: path.join(ws, 'exit139-guard.sarif'),
+      comment: false,
+      annotations: true,
+      uploadSarif: false,
+    });
+  });
+
+  it('tolerate a missing default Dockerfile but not a named one', () => {
+    const ws = workspaceWith({});
+    expect(readInputs(ws, reader({ image: 'app:1' })).dockerfile).toBeNull();
+    expect(inputError(ws, { image: 'app:1', dockerfile: 'api/Dockerfile' })).toBe(
+      "input 'dockerfile': api/Dockerfile is not a file (relative paths start at the workspace)",
+    );
+  });
+
+  it.each([
+    [
+      {},
+      "give exactly one of the inputs 'image' (a reference in the local engine) and 'image-archive' (a path)",
+    ],
+    [
+      { image: 'a', 'image-archive': 'b' },
+      "give exactly one of the inputs 'image' (a reference in the local engine) and 'image-archive' (a path)",
+    ],
+    [
+      { 'image-archive': 'nope.tar' },
+      "input 'image-archive': nope.tar does not exist (relative paths start at the workspace)",
+    ],
+    [
+      { image: 'a', platform: 'amd64' },
+      "input 'platform' must be os/arch[/variant], e.g. linux/arm64, not 'amd64'",
+    ],
+    [{ image: 'a', comment: 'yes' }, "input 'comment' must be true or false, not 'yes'"],
+    [
+      { image: 'a', 'build-args': 'VERSION' },
+      "input 'build-args' line 1: expected KEY=VALUE, not 'VERSION'",
+    ],
+  ])('reject %j naming the input', (values, message) => {
+    expect(inputError(workspaceWith({}), values)).toBe(message);
+  });
+});
+
+describe('the run context', () => {
+  const env = (event: string, name = 'pull_request') => ({
+    GITHUB_REPOSITORY: 'acme/shop',
+    GITHUB_EVENT_NAME: name,
+    GITHUB_EVENT_PATH: path.join(FIXTURES, event),
+    GITHUB_WORKSPACE: '/ws',
+    GITHUB_SHA: 'e3bd1d0c2a1b4f00c0ffee5f4a0d1b2c3d4e5f60',
+  });
+
+  it('knows the pull request, its head commit and whether it comes from a fork', () => {
+    expect(readRunContext(env('pull_request.json')).pullRequest).toEqual({
+      number: 42,
+      headSha: '6dcb09b5b57875f334f61aebed695e2e4193db5e',
+      fromFork: false,
+    });
+    expect(readRunContext(env('pull_request_from_fork.json')).pullRequest?.fromFork).toBe(true);
+    expect(readRunContext(env('push.json', 'push')).pullRequest).toBeNull();
+  });
+});
