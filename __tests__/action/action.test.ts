@@ -8,6 +8,7 @@ import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { validateSarif } from '../report/sarif-validator.js';
 import { FakeGitHub } from './github-api.js';
 import { writeManyBrokenBinariesImage } from './images.js';
@@ -16,6 +17,7 @@ import {
   commands,
   FIXTURES,
   HEAD_SHA,
+  MERGE_SHA,
   runAction,
   type ActionRun,
 } from './run-action.js';
@@ -166,10 +168,30 @@ describe('the action on a pull request', () => {
   it('writes SARIF that passes the SARIF multitool, with its default rules and GitHub ingestion rules', async () => {
     const github = await startApi();
     const ws = workspace();
-    const result = await run(ws, github, { 'image-archive': BROKEN_ARCHIVE, comment: 'false' });
+    const result = await run(ws, github, {
+      'image-archive': BROKEN_ARCHIVE,
+      comment: 'false',
+      'upload-sarif': 'true',
+    });
     expect(result.code).toBe(1);
-    expect(github.requests).toEqual([]);
     const file = result.outputs['sarif-file']!;
+    // The opt-in upload sends that same file, gzipped and base64-encoded, for the merge commit.
+    expect(operations(github)).toEqual(['POST code-scanning/upload-sarif']);
+    expect(github.problems).toEqual([]);
+    const upload = github.sarifUploads[0] as {
+      commit_sha: string;
+      ref: string;
+      sarif: string;
+      tool_name: string;
+    };
+    expect(upload).toMatchObject({
+      commit_sha: MERGE_SHA,
+      ref: 'refs/pull/42/merge',
+      tool_name: 'exit139-guard',
+    });
+    expect(gunzipSync(Buffer.from(upload.sarif, 'base64')).toString('utf8')).toBe(
+      readFileSync(file, 'utf8'),
+    );
     const sarif = JSON.parse(readFileSync(file, 'utf8')) as {
       runs: {
         results: { locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }[];
