@@ -8,7 +8,8 @@ import type { Artifact, DockerfileModel } from './types.js';
 /**
  * The artifact that placed `imagePath` (absolute, as in the image): the exact path, else a glob
  * the Dockerfile copied (`/usr/bin/app-*`), else the deepest directory it copied or built into
- * (`/opt/app/`). Null when the Dockerfile does not place the file (it comes from a base image).
+ * (`/opt/app/`), never the whole-filesystem `/`. Null when the Dockerfile does not place the
+ * file (it comes from a base image) or cannot tell.
  */
 export function artifactFor(model: DockerfileModel, imagePath: string): Artifact | null {
   const exact = model.artifacts.find((a) => a.path === imagePath);
@@ -19,7 +20,8 @@ export function artifactFor(model: DockerfileModel, imagePath: string): Artifact
   if (globbed) return globbed;
   let best: Artifact | null = null;
   for (const a of model.artifacts) {
-    if (a.path.endsWith('/') && imagePath.startsWith(a.path)) {
+    // A copy or script that writes "somewhere under /" says nothing about one file.
+    if (a.path !== '/' && a.path.endsWith('/') && imagePath.startsWith(a.path)) {
       if (!best || a.path.length > best.path.length) best = a;
     }
   }
