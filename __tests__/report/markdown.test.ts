@@ -88,6 +88,12 @@ describe('the PR comment', () => {
     );
   });
 
+  it('keeps entities whole in summaries', () => {
+    expect(render()).toContain(
+      '<summary><b>EG303</b> <code>/entrypoint.sh</code>: Script&#39;s #\u2060! interpreter missing from the image</summary>',
+    );
+  });
+
   it('says so when everything is clean', () => {
     const body = renderMarkdown(cleanReport(DOCKERFILE), { repositoryRoot: REPO, failOn: 'error' });
     expect(body).toContain('### ✅ exit139-guard: no problems found');

@@ -53,13 +53,14 @@ export function markdownText(text: string, max = 1000): string {
 
 /** Text inside raw HTML (e.g. `<summary>`): entities for the characters HTML reads. */
 export function htmlText(text: string, max = 200): string {
+  // The joiners go in first: inserted afterwards they would split entities such as `&#39;`.
   return shorten(visible(text.replace(/\r?\n/g, ' ')), max)
+    .replace(/([@#])/g, `$1${JOINER}`)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;')
-    .replace(/([@#])/g, `$1${JOINER}`);
+    .replace(/'/g, '&#39;');
 }
 
 /**
