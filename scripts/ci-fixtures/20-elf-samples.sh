@@ -3,7 +3,8 @@
 # (__tests__/elf/): Debian packages of many architectures, Debian-built Go programs (including a
 # Go < 1.18 one for the pointer-based build-info layout), and Go binaries built here with the
 # build settings that matter to exit139-guard. Output: .cache/elf-samples/{debian,go-debian,go-built}.
-# Idempotent: each part is skipped when its stamp holds the same recipe hash.
+# Idempotent: each part is skipped when its stamp holds the hash of its recipe (its own section of
+# this script, plus the Go sample's sources for the Go builds).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -11,16 +12,19 @@ OUT="$ROOT/.cache/elf-samples"
 RECIPE_DIR="$ROOT/scripts/elf-samples"
 mkdir -p "$OUT"
 
-recipe_hash() { cat "$0" "$RECIPE_DIR"/gosample/* | sha256sum | cut -c1-16; }
-HASH="$(recipe_hash)"
-stamp_ok() { [ -f "$OUT/$1.stamp" ] && [ "$(cat "$OUT/$1.stamp")" = "$HASH" ]; }
-stamp_set() { echo "$HASH" >"$OUT/$1.stamp"; }
+SCRIPT="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
+# The text of one part of this script, from its "# --- NAME" line to the next "# --- " line.
+part_text() { awk -v name="# --- $1" 'index($0, name) == 1 {on = 1; print; next} /^# --- / {on = 0} on' "$SCRIPT"; }
+DEBIAN_HASH="$(part_text Debian | sha256sum | cut -c1-16)"
+GO_HASH="$( (part_text Go; cat "$RECIPE_DIR"/gosample/*; go version) | sha256sum | cut -c1-16)"
+stamp_ok() { [ -f "$OUT/$1.stamp" ] && [ "$(cat "$OUT/$1.stamp")" = "$2" ]; }
+stamp_set() { echo "$2" >"$OUT/$1.stamp"; }
 
 # --- Debian packages of several architectures, through a private apt state (no change to the
 # machine's dpkg architectures or package lists).
 ARCHES="amd64 arm64 armhf i386 ppc64el s390x mips64el"
 PACKAGES="coreutils libc6 zlib1g musl"
-if stamp_ok debian; then
+if stamp_ok debian "$DEBIAN_HASH"; then
   echo "elf-samples: Debian packages up to date"
 else
   echo "elf-samples: downloading $PACKAGES for $ARCHES (bookworm) and runc, containerd (bullseye, Go 1.15)"
@@ -37,12 +41,11 @@ SOURCES
     -o "APT::Architectures=$(echo $ARCHES | tr ' ' ,)" -o "Debug::NoLocking=1" -o "APT::Sandbox::User=root")
   apt-get "${APT_OPTS[@]}" -qq update
   cd "$APT/debs"
+  WANTED=("runc:amd64/bullseye" "containerd:amd64/bullseye")
   for arch in $ARCHES; do
-    for pkg in $PACKAGES; do
-      apt-get "${APT_OPTS[@]}" -qq download "$pkg:$arch/bookworm"
-    done
+    for pkg in $PACKAGES; do WANTED+=("$pkg:$arch/bookworm"); done
   done
-  apt-get "${APT_OPTS[@]}" -qq download "runc:amd64/bullseye" "containerd:amd64/bullseye"
+  apt-get "${APT_OPTS[@]}" -qq download "${WANTED[@]}"
   for deb in "$APT"/debs/*.deb; do
     name="$(basename "$deb" .deb)"
     case "$name" in
@@ -57,12 +60,12 @@ SOURCES
   for f in /usr/sbin/runc /usr/sbin/dockerd /usr/bin/containerd-shim-runc-v2; do
     [ -f "$f" ] && cp "$f" "$OUT/go-debian/host/"
   done
-  rm -rf "$APT/cache"
-  stamp_set debian
+  rm -rf "$APT"
+  stamp_set debian "$DEBIAN_HASH"
 fi
 
 # --- Go binaries built here with the settings the rules care about.
-if stamp_ok go-built; then
+if stamp_ok go-built "$GO_HASH"; then
   echo "elf-samples: Go builds up to date"
 else
   GB="$OUT/go-built"
@@ -100,6 +103,6 @@ else
   musl-gcc -O1 -o "$GB/c-musl-dynamic" "$GB/hello.c"
   musl-gcc -O1 -static -o "$GB/c-musl-static" "$GB/hello.c"
   rm "$GB/hello.c"
-  stamp_set go-built
+  stamp_set go-built "$GO_HASH"
 fi
 echo "elf-samples: $(find "$OUT" -type f -not -name '*.stamp' | wc -l) files under $OUT"

@@ -6,7 +6,7 @@
  * two uvarint-prefixed strings). Hand-written: no Node library reads Go build info.
  */
 import * as C from './constants.js';
-import type { ElfFile } from './parse.js';
+import type { ElfFile, ProgramHeader } from './parse.js';
 import { vaddrToOffset } from './parse.js';
 import { decodeText, Region } from './reader.js';
 import type { GoBuildInfo, GoModule } from './types.js';
@@ -35,10 +35,20 @@ function locate(elf: ElfFile): { offset: number; vaddr: number } | null {
       ? { offset: section.offset, vaddr: section.addr }
       : null;
   }
-  const seg = elf.programs.find(
+  // debug/buildinfo scans only the first writable, non-executable PT_LOAD. A PIE whose section
+  // headers are gone has its RELRO segment first and .go.buildinfo in the next one, so the
+  // following writable segments are scanned too, in order.
+  const segments = elf.programs.filter(
     (p) => p.type === C.PT_LOAD && (p.flags & (C.PF_X | C.PF_W)) === C.PF_W,
   );
-  if (!seg) return null;
+  for (const seg of segments) {
+    const found = scanSegment(elf, seg);
+    if (found) return found;
+  }
+  return null;
+}
+
+function scanSegment(elf: ElfFile, seg: ProgramHeader): { offset: number; vaddr: number } | null {
   const firstAligned = (16 - (seg.vaddr % 16)) % 16;
   // Chunks overlap by the header size so a magic across a chunk boundary is still seen.
   for (let start = firstAligned; start + HEADER_SIZE <= seg.filesz; start += SCAN_CHUNK) {

@@ -8,7 +8,7 @@
 import type { ByteSource } from './byte-source.js';
 import * as C from './constants.js';
 import { ElfFormatError } from './elf-format-error.js';
-import { FileReader, Region, decodeText } from './reader.js';
+import { FileReader, LazyRegion, Region, decodeText } from './reader.js';
 import type { ElfFacts, ElfNote, ElfSymbol, ElfType, Linkage, VersionNeed } from './types.js';
 import { readGoBuildInfo } from './go-buildinfo.js';
 import { readGoFunctionNames, goPackagesFrom, goSignalsFrom } from './go-pclntab.js';
@@ -42,6 +42,7 @@ export interface SectionHeader {
 /** The parsed structure, shared by the fact extractors (Go build info, pclntab, libc). */
 export interface ElfFile {
   reader: FileReader;
+  machine: number;
   class: 32 | 64;
   ptrSize: 4 | 8;
   little: boolean;
@@ -340,6 +341,20 @@ function regionAtVaddr(
   return elf.reader.region(offset, length, what);
 }
 
+/** The table at `vaddr`, bounded by the end of its segment's file image, read on demand. */
+function lazyAtVaddr(elf: ElfFile, vaddr: number, what: string, dynOffset: number): LazyRegion {
+  const available = bytesAfterVaddr(elf, vaddr);
+  const offset = vaddrToOffset(elf, vaddr, Math.min(available, 1));
+  if (offset === null || available === 0) {
+    throw new ElfFormatError(
+      dynOffset,
+      'dynamic section',
+      `${what} at address 0x${vaddr.toString(16)} is not inside any PT_LOAD segment's file image`,
+    );
+  }
+  return new LazyRegion(elf.reader, offset, available, what);
+}
+
 /** The number of dynamic symbols, from DT_HASH's nchain or by walking DT_GNU_HASH. */
 function countDynsymFromHash(
   elf: ElfFile,
@@ -350,24 +365,28 @@ function countDynsymFromHash(
   if (mips !== undefined) return mips;
   const hash = dyn.get(C.DT_HASH);
   if (hash !== undefined) {
-    return regionAtVaddr(elf, hash, 8, 'DT_HASH table', dynOffset).u32(4);
+    // DT_HASH words are 32-bit everywhere except on 64-bit s390 (and Alpha), where they are 64-bit.
+    const wide = elf.machine === C.EM_S390 && elf.class === 64;
+    const head = regionAtVaddr(elf, hash, wide ? 16 : 8, 'DT_HASH table', dynOffset);
+    return wide ? head.u64(8) : head.u32(4);
   }
   const gnu = dyn.get(C.DT_GNU_HASH);
   if (gnu === undefined) return null;
-  const head = regionAtVaddr(elf, gnu, 16, 'DT_GNU_HASH table', dynOffset);
-  const nbuckets = head.u32(0);
-  const symoffset = head.u32(4);
-  const bloomSize = head.u32(8);
-  const available = bytesAfterVaddr(elf, gnu);
+  const table = lazyAtVaddr(elf, gnu, 'DT_GNU_HASH table', dynOffset);
+  const nbuckets = table.u32(0);
+  const symoffset = table.u32(4);
+  const bloomSize = table.u32(8);
   const bucketsAt = 16 + bloomSize * elf.ptrSize;
-  if (bucketsAt + nbuckets * 4 > available)
-    head.fail(8, 'DT_GNU_HASH bloom/buckets run past their segment');
-  const table = regionAtVaddr(elf, gnu, available, 'DT_GNU_HASH table', dynOffset);
+  if (bucketsAt + nbuckets * 4 > table.length) {
+    table.fail(8, 'DT_GNU_HASH bloom/buckets run past their segment');
+  }
+  const buckets = elf.reader.region(table.base + bucketsAt, nbuckets * 4, 'DT_GNU_HASH buckets');
   let maxBucket = 0;
-  for (let i = 0; i < nbuckets; i++) maxBucket = Math.max(maxBucket, table.u32(bucketsAt + i * 4));
+  for (let i = 0; i < nbuckets; i++) maxBucket = Math.max(maxBucket, buckets.u32(i * 4));
   if (maxBucket === 0) return symoffset;
-  if (maxBucket < symoffset)
+  if (maxBucket < symoffset) {
     table.fail(bucketsAt, `bucket value ${maxBucket} below symoffset ${symoffset}`);
+  }
   // Walk the chain of the highest bucket to its end (low bit set) to find the last symbol.
   const chainsAt = bucketsAt + nbuckets * 4;
   let index = maxBucket;
@@ -376,6 +395,61 @@ function countDynsymFromHash(
     if (value & 1) return index + 1;
     index++;
   }
+}
+
+/** Tags whose value is the address of a table: the next one after DT_SYMTAB bounds the symbols. */
+const ADDRESS_TAGS = [
+  3,
+  4,
+  5,
+  7,
+  12,
+  13,
+  17,
+  23,
+  25,
+  26,
+  32,
+  36,
+  C.DT_GNU_HASH,
+  C.DT_VERSYM,
+  C.DT_VERDEF,
+  C.DT_VERNEED,
+];
+
+/**
+ * DT_GNU_HASH covers only the symbols it hashes: undefined symbols may follow `symoffset` unhashed
+ * (ppc64 ld leaves symoffset 1 with no buckets). Count on, up to the next table, while the
+ * entries are plausible symbols (not all zero, a name inside DT_STRTAB, a known binding and type).
+ */
+function extendPastGnuHash(
+  elf: ElfFile,
+  dyn: Map<number, number>,
+  symtab: number,
+  count: number,
+  dynstr: Region,
+): number {
+  const entSize = elf.class === 64 ? 24 : 16;
+  const available = bytesAfterVaddr(elf, symtab);
+  let bound = symtab + available;
+  for (const tag of ADDRESS_TAGS) {
+    const value = dyn.get(tag);
+    if (value !== undefined && value > symtab && value < bound) bound = value;
+  }
+  const limit = Math.floor((bound - symtab) / entSize);
+  if (limit <= count) return count;
+  const table = regionAtVaddr(elf, symtab, limit * entSize, 'dynamic symbol table', 0);
+  let n = count;
+  for (; n < limit; n++) {
+    const at = n * entSize;
+    const name = table.u32(at);
+    const info = elf.class === 64 ? table.u8(at + 4) : table.u8(at + 12);
+    const bind = info >> 4;
+    const type = info & 0xf;
+    const empty = table.bytes.subarray(at, at + entSize).every((b) => b === 0);
+    if (empty || name >= dynstr.length || !(bind in C.STB_NAMES) || !(type in C.STT_NAMES)) break;
+  }
+  return n;
 }
 
 interface VersionTables {
@@ -397,13 +471,7 @@ function readVersions(
   const verneed = dyn.get(C.DT_VERNEED);
   if (verneed !== undefined) {
     const count = dyn.get(C.DT_VERNEEDNUM) ?? 0;
-    const table = regionAtVaddr(
-      elf,
-      verneed,
-      bytesAfterVaddr(elf, verneed),
-      'version needs (DT_VERNEED)',
-      dynOffset,
-    );
+    const table = lazyAtVaddr(elf, verneed, 'version needs (DT_VERNEED)', dynOffset);
     const seen = new Set<number>();
     let at = 0;
     for (let i = 0; i < count; i++) {
@@ -427,24 +495,18 @@ function readVersions(
         names.set(other & 0x7fff, { name, weak });
         const next = table.u32(aux + 12);
         if (next === 0) break;
-        aux += next;
+        aux = (aux + next) >>> 0;
       }
       needs.push(need);
       const next = table.u32(at + 12);
       if (next === 0) break;
-      at += next;
+      at = (at + next) >>> 0;
     }
   }
   const verdef = dyn.get(C.DT_VERDEF);
   if (verdef !== undefined) {
     const count = dyn.get(C.DT_VERDEFNUM) ?? 0;
-    const table = regionAtVaddr(
-      elf,
-      verdef,
-      bytesAfterVaddr(elf, verdef),
-      'version definitions (DT_VERDEF)',
-      dynOffset,
-    );
+    const table = lazyAtVaddr(elf, verdef, 'version definitions (DT_VERDEF)', dynOffset);
     const seen = new Set<number>();
     let at = 0;
     for (let i = 0; i < count; i++) {
@@ -462,7 +524,7 @@ function readVersions(
       }
       const next = table.u32(at + 16);
       if (next === 0) break;
-      at += next;
+      at = (at + next) >>> 0;
     }
   }
   return { names, needs, definitions };
@@ -484,6 +546,9 @@ function readDynamicSymbols(
   let count = section
     ? Math.floor(section.size / entSize)
     : countDynsymFromHash(elf, dyn, dynOffset);
+  if (!section && count !== null && !dyn.has(C.DT_HASH) && !dyn.has(C.DT_MIPS_SYMTABNO)) {
+    count = extendPastGnuHash(elf, dyn, symtab, count, dynstr);
+  }
   if (count === null) return { undefinedSymbols, definedSymbols };
   const available = bytesAfterVaddr(elf, symtab);
   if (count * entSize > available) {
@@ -594,6 +659,7 @@ export function openElf(source: ByteSource): { elf: ElfFile; header: Header } {
   const sections = readSections(header);
   const elf: ElfFile = {
     reader: header.reader,
+    machine: header.machine,
     class: header.class,
     ptrSize: header.class === 64 ? 8 : 4,
     little: header.little,

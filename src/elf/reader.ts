@@ -120,3 +120,57 @@ export class FileReader {
     return new Region(bytes, offset, this.little, what);
   }
 }
+
+const PAGE = 4096;
+
+/**
+ * A range of the file whose end is only bounded (e.g. "the rest of this segment"), read a page
+ * at a time on demand: version chains and hash chains are walked without reading the megabytes
+ * that may follow them.
+ */
+export class LazyRegion {
+  private readonly pages = new Map<number, Region>();
+  constructor(
+    private readonly reader: FileReader,
+    readonly base: number,
+    readonly length: number,
+    readonly what: string,
+  ) {}
+
+  fail(pos: number, detail: string): never {
+    throw new ElfFormatError(this.base + pos, this.what, detail);
+  }
+
+  private field(pos: number, size: number): { region: Region; at: number } {
+    if (pos < 0 || pos + size > this.length) {
+      this.fail(
+        pos,
+        `${size}-byte field runs past the end of the ${this.what} (${this.length} bytes)`,
+      );
+    }
+    const page = Math.floor(pos / PAGE);
+    if (Math.floor((pos + size - 1) / PAGE) !== page) {
+      return { region: this.reader.region(this.base + pos, size, this.what), at: 0 };
+    }
+    let region = this.pages.get(page);
+    if (!region) {
+      const start = page * PAGE;
+      region = this.reader.region(
+        this.base + start,
+        Math.min(PAGE, this.length - start),
+        this.what,
+      );
+      this.pages.set(page, region);
+    }
+    return { region, at: pos - page * PAGE };
+  }
+
+  u16(pos: number): number {
+    const { region, at } = this.field(pos, 2);
+    return region.u16(at);
+  }
+  u32(pos: number): number {
+    const { region, at } = this.field(pos, 4);
+    return region.u32(at);
+  }
+}
