@@ -44,6 +44,27 @@ export class DiskFile {
     }
     return done === n ? buf : buf.subarray(0, done);
   }
+  /** Reads into `target` from `offset` until it is full or the file ends; returns the count. */
+  readSome(offset: number, target: Buffer): number {
+    let done = 0;
+    while (done < target.length) {
+      const got = readSync(this.fd, target, done, target.length - done, offset + done);
+      if (got === 0) break;
+      done += got;
+    }
+    return done;
+  }
+
+  /** Fills `target` from `offset`; a short file is an error (the caller checked the size). */
+  readInto(offset: number, target: Buffer): void {
+    let done = 0;
+    while (done < target.length) {
+      const got = readSync(this.fd, target, done, target.length - done, offset + done);
+      if (got === 0) throw new InputError(`${this.path}: ends early at offset ${offset + done}`);
+      done += got;
+    }
+  }
+
   close(): void {
     closeSync(this.fd);
   }
@@ -56,8 +77,9 @@ export class DiskFile {
  */
 export class FileWindow implements ByteInput {
   private offset = 0;
-  private cache: Buffer = Buffer.alloc(0);
+  private cache = Buffer.alloc(0);
   private cacheStart = 0;
+  private cacheLength = 0;
   private static readonly READ_AHEAD = 64 * 1024;
 
   constructor(
@@ -71,18 +93,29 @@ export class FileWindow implements ByteInput {
     return this.offset;
   }
 
-  /** Reads `n` bytes at `at` (relative to the window) without moving the position. */
+  /**
+   * Reads `n` bytes at `at` (relative to the window) without moving the position. Small reads
+   * return a view of the read-ahead buffer, valid until the next read.
+   */
   readAt(at: number, n: number): Buffer {
     const want = Math.max(0, Math.min(n, this.length - at));
-    const cacheEnd = this.cacheStart + this.cache.length;
-    if (at >= this.cacheStart && at + want <= cacheEnd) {
+    if (at >= this.cacheStart && at + want <= this.cacheStart + this.cacheLength) {
       return this.cache.subarray(at - this.cacheStart, at - this.cacheStart + want);
     }
-    if (want >= FileWindow.READ_AHEAD) return this.file.readAt(this.start + at, want);
+    if (want > FileWindow.READ_AHEAD) return this.file.readAt(this.start + at, want);
+    if (this.cache.length === 0) this.cache = Buffer.allocUnsafe(FileWindow.READ_AHEAD);
     const ahead = Math.min(FileWindow.READ_AHEAD, this.length - at);
-    this.cache = this.file.readAt(this.start + at, ahead);
+    this.cacheLength = this.file.readSome(this.start + at, this.cache.subarray(0, ahead));
     this.cacheStart = at;
-    return this.cache.subarray(0, Math.min(want, this.cache.length));
+    return this.cache.subarray(0, Math.min(want, this.cacheLength));
+  }
+
+  /** Fills `target` with the bytes at `at` (relative to the window). */
+  readInto(at: number, target: Buffer): void {
+    if (at + target.length > this.length) {
+      throw new InputError(`${this.label}: ends early at offset ${this.length}`);
+    }
+    this.file.readInto(this.start + at, target);
   }
 
   async read(n: number): Promise<Buffer> {

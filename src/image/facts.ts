@@ -53,10 +53,10 @@ export const NO_FACTS: FileFacts = Object.freeze({
   content: null,
 }) as FileFacts;
 
-/** Access to a file's body: its first bytes, or all of it. */
+/** Access to a file's body: its first bytes, or all of it copied into a buffer of its size. */
 export interface FileBody {
   head(n: number): Promise<Buffer>;
-  all(): Promise<Buffer>;
+  readInto(target: Buffer): Promise<void>;
 }
 
 function isElfMagic(head: Buffer): boolean {
@@ -71,44 +71,51 @@ function shebangLine(head: Buffer): string | null {
   return head.toString('utf8', 2, newline === -1 ? head.length : newline);
 }
 
-function analyze(
-  bytes: Buffer,
-  path: string,
-  analyzeElf: ElfAnalyzer,
-): Pick<FileFacts, 'elf' | 'elfError'> {
-  try {
-    return { elf: analyzeElf(bytes, path), elfError: null };
-  } catch (err) {
-    return { elf: null, elfError: err instanceof Error ? err.message : String(err) };
-  }
-}
+/**
+ * Collects the facts of files, one at a time. ELF files are read into one reused buffer (the
+ * analyzer keeps facts, not bytes), so memory stays at the largest ELF file however many pass.
+ */
+export class FactCollector {
+  private scratch = Buffer.alloc(0);
 
-export async function collectFacts(
-  path: string,
-  size: number,
-  body: FileBody,
-  analyzeElf: ElfAnalyzer | undefined,
-): Promise<FileFacts> {
-  if (size === 0) return NO_FACTS;
-  if (isKeptContent(path)) {
-    const content = await body.all();
-    const head = content.subarray(0, SHEBANG_BYTES);
-    const elf = isElfMagic(head) && analyzeElf ? analyze(content, path, analyzeElf) : null;
-    return {
-      elf: elf?.elf ?? null,
-      elfError: elf?.elfError ?? null,
-      shebang: shebangLine(head),
-      content,
-    };
-  }
-  const head = await body.head(Math.min(size, SHEBANG_BYTES));
-  if (isElfMagic(head)) {
-    if (!analyzeElf) return NO_FACTS;
-    if (size > constants.MAX_LENGTH) {
-      return { ...NO_FACTS, elfError: `${size} bytes: too large to analyse in memory` };
+  constructor(private readonly analyzeElf: ElfAnalyzer | undefined) {}
+
+  private analyze(bytes: Buffer, path: string): Pick<FileFacts, 'elf' | 'elfError'> {
+    try {
+      return { elf: (this.analyzeElf as ElfAnalyzer)(bytes, path), elfError: null };
+    } catch (err) {
+      return { elf: null, elfError: err instanceof Error ? err.message : String(err) };
     }
-    return { ...analyze(await body.all(), path, analyzeElf), shebang: null, content: null };
   }
-  const shebang = shebangLine(head);
-  return shebang === null ? NO_FACTS : { ...NO_FACTS, shebang };
+
+  async collect(path: string, size: number, body: FileBody): Promise<FileFacts> {
+    if (size === 0) return NO_FACTS;
+    if (isKeptContent(path)) {
+      const content = Buffer.alloc(size);
+      await body.readInto(content);
+      const head = content.subarray(0, SHEBANG_BYTES);
+      const elf = isElfMagic(head) && this.analyzeElf ? this.analyze(content, path) : null;
+      return {
+        elf: elf?.elf ?? null,
+        elfError: elf?.elfError ?? null,
+        shebang: shebangLine(head),
+        content,
+      };
+    }
+    const head = await body.head(Math.min(size, SHEBANG_BYTES));
+    if (isElfMagic(head)) {
+      if (!this.analyzeElf) return NO_FACTS;
+      if (size > constants.MAX_LENGTH) {
+        return { ...NO_FACTS, elfError: `${size} bytes: too large to analyse in memory` };
+      }
+      if (this.scratch.length < size) {
+        this.scratch = Buffer.allocUnsafe(Math.max(size, 2 * this.scratch.length, 1 << 22));
+      }
+      const bytes = this.scratch.subarray(0, size);
+      await body.readInto(bytes);
+      return { ...this.analyze(bytes, path), shebang: null, content: null };
+    }
+    const shebang = shebangLine(head);
+    return shebang === null ? NO_FACTS : { ...NO_FACTS, shebang };
+  }
 }

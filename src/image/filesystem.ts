@@ -4,9 +4,9 @@
  * with the kernel's rules inside the image root.
  */
 import { InputError } from '../errors.js';
-import { collectFacts, NO_FACTS, type FileFacts } from './facts.js';
+import { NO_FACTS, type FactCollector, type FileFacts } from './facts.js';
 import { windowBody, type Layer } from './layer.js';
-import type { ElfAnalyzer, ImageConfig, ImageFile, ImageView, Resolution } from './types.js';
+import type { ImageConfig, ImageFile, ImageView, Resolution } from './types.js';
 
 /** Linux's MAXSYMLINKS: path resolution fails with ELOOP after following this many links. */
 export const MAX_SYMLINKS = 40;
@@ -214,7 +214,7 @@ function compareNames(a: string, b: string): number {
 /** Applies `layers` bottom first and returns the merged files, with facts for every file. */
 export async function mergeLayers(
   layers: Layer[],
-  analyzeElf: ElfAnalyzer | undefined,
+  collector: FactCollector,
 ): Promise<Map<string, ImageFile>> {
   const tree = new Tree();
   layers.forEach((layer, index) => tree.apply(layer, index));
@@ -257,11 +257,10 @@ export async function mergeLayers(
   });
   for (const inode of pending) {
     const { window, offset } = inode.deferred as NonNullable<Inode['deferred']>;
-    inode.facts = await collectFacts(
+    inode.facts = await collector.collect(
       inode.origin,
       inode.size,
       windowBody(window, offset, inode.size),
-      analyzeElf,
     );
     inode.deferred = null;
   }

@@ -5,9 +5,8 @@
  */
 import { InputError } from '../errors.js';
 import { FileWindow, type ByteInput } from './bytes.js';
-import { collectFacts, type FileBody, type FileFacts } from './facts.js';
+import type { FactCollector, FileBody, FileFacts } from './facts.js';
 import { walkTar, type TarEntry, type TarType } from './tar.js';
-import type { ElfAnalyzer } from './types.js';
 
 export type LayerEntry =
   | { kind: 'whiteout'; path: string }
@@ -64,11 +63,9 @@ function streamBody(entry: TarEntry): FileBody {
       head ??= await entry.readBody(n);
       return head;
     },
-    async all() {
-      const first = head ?? Buffer.alloc(0);
-      const rest = await entry.readBody(entry.header.size - first.length);
-      head = Buffer.concat([first, rest]);
-      return head;
+    async readInto(target: Buffer) {
+      let at = head ? head.copy(target) : 0;
+      for await (const chunk of entry.bodyChunks()) at += chunk.copy(target, at);
     },
   };
 }
@@ -78,17 +75,14 @@ export function windowBody(window: FileWindow, offset: number, size: number): Fi
     async head(n: number) {
       return window.readAt(offset, Math.min(n, size));
     },
-    async all() {
-      return window.readAt(offset, size);
+    async readInto(target: Buffer) {
+      window.readInto(offset, target);
     },
   };
 }
 
 /** Reads a layer tar; bodies are deferred when the input is a window of a file on disk. */
-export async function readLayer(
-  input: ByteInput,
-  analyzeElf: ElfAnalyzer | undefined,
-): Promise<Layer> {
+export async function readLayer(input: ByteInput, collector: FactCollector): Promise<Layer> {
   const entries: LayerEntry[] = [];
   const deferBodies = input instanceof FileWindow;
   for await (const entry of walkTar(input)) {
@@ -115,7 +109,7 @@ export async function readLayer(
     let deferred: { window: FileWindow; offset: number } | null = null;
     if (header.type === 'file') {
       if (deferBodies) deferred = { window: input, offset: header.dataOffset };
-      else facts = await collectFacts(path, header.size, streamBody(entry), analyzeElf);
+      else facts = await collector.collect(path, header.size, streamBody(entry));
     }
     entries.push({
       kind: 'entry',

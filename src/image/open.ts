@@ -12,6 +12,7 @@ import { InputError } from '../errors.js';
 import { decompress, DiskFile, sniffCompression } from './bytes.js';
 import { makeView, mergeLayers } from './filesystem.js';
 import type { Layer } from './layer.js';
+import { FactCollector } from './facts.js';
 import { choosePlatform, parsePlatform, type Candidate, type Platform } from './platform.js';
 import { readRootfsFolder } from './rootfs.js';
 import {
@@ -269,6 +270,7 @@ async function viewOfStore(
   store: ImageStore,
   source: string,
   options: OpenImageOptions,
+  collector: FactCollector,
   engineFacts: { id: string; repoTags: string[]; repoDigests: string[] } | null,
 ): Promise<ImageView> {
   const platform = options.platform ? parsePlatform(options.platform) : null;
@@ -296,7 +298,7 @@ async function viewOfStore(
       await store.readLayer(ref, `${store.label}: layer ${i + 1} of ${selected.layers.length}`),
     );
   }
-  const files = await mergeLayers(layers, options.analyzeElf);
+  const files = await mergeLayers(layers, collector);
   return makeView(imageConfig(selected, engineFacts?.repoDigests ?? []), source, files);
 }
 
@@ -319,6 +321,7 @@ async function openEngineImage(
 ): Promise<ImageView> {
   const where = dockerHost ?? process.env.DOCKER_HOST ?? 'the default Docker socket';
   const docker = dockerClient(dockerHost);
+  const collector = new FactCollector(options.analyzeElf);
   const source = `engine:${ref}`;
   let inspect: Docker.ImageInspectInfo;
   try {
@@ -339,12 +342,8 @@ async function openEngineImage(
       `the Docker Engine at ${where} could not export '${ref}': ${(err as Error).message}`,
     );
   }
-  const store = await StreamStore.read(
-    stream as AsyncIterable<Uint8Array>,
-    source,
-    options.analyzeElf,
-  );
-  return viewOfStore(store, source, options, {
+  const store = await StreamStore.read(stream as AsyncIterable<Uint8Array>, source, collector);
+  return viewOfStore(store, source, options, collector, {
     id: inspect.Id,
     repoTags: inspect.RepoTags ?? [],
     repoDigests: inspect.RepoDigests ?? [],
@@ -363,6 +362,7 @@ function readHead(path: string): Buffer {
 }
 
 async function openArchive(path: string, options: OpenImageOptions): Promise<ImageView> {
+  const collector = new FactCollector(options.analyzeElf);
   let stat;
   try {
     stat = statSync(path);
@@ -373,17 +373,17 @@ async function openArchive(path: string, options: OpenImageOptions): Promise<Ima
     const isLayout = ['oci-layout', 'index.json', 'manifest.json'].some((name) =>
       statOrNull(join(path, name)),
     );
-    if (!isLayout) return readRootfsFolder(path, `rootfs:${path}`, options.analyzeElf);
+    if (!isLayout) return readRootfsFolder(path, `rootfs:${path}`, collector);
     const kind = statOrNull(join(path, 'manifest.json')) ? 'docker-archive' : 'oci-layout';
-    const store = DiskStore.folder(path, `${kind}:${path}`, options.analyzeElf);
+    const store = DiskStore.folder(path, `${kind}:${path}`, collector);
     try {
-      return await viewOfStore(store, `${kind}:${path}`, options, null);
+      return await viewOfStore(store, `${kind}:${path}`, options, collector, null);
     } finally {
       store.close();
     }
   }
   const head = readHead(path);
-  if ((head[0] === 0x1f && head[1] === 0x8b) || head.readUInt32LE(0) === 0xfd2fb528) {
+  if (sniffCompression(head) !== 'none') {
     // A compressed archive (`docker save | gzip`) cannot be read in place: one pass, as a stream.
     const source = `archive:${path}`;
     const chunks = decompress(
@@ -391,12 +391,8 @@ async function openArchive(path: string, options: OpenImageOptions): Promise<Ima
       sniffCompression(head),
       source,
     );
-    return viewOfStore(
-      await StreamStore.read(chunks, source, options.analyzeElf),
-      source,
-      options,
-      null,
-    );
+    const store = await StreamStore.read(chunks, source, collector);
+    return viewOfStore(store, source, options, collector, null);
   }
   if (!looksLikeTar(head)) {
     throw new InputError(
@@ -405,10 +401,10 @@ async function openArchive(path: string, options: OpenImageOptions): Promise<Ima
   }
   const file = new DiskFile(path);
   try {
-    const probe = await DiskStore.tar(file, `archive:${path}`, options.analyzeElf);
+    const probe = await DiskStore.tar(file, `archive:${path}`, collector);
     const kind = probe.has('manifest.json') ? 'docker-archive' : 'oci-archive';
     const store = Object.assign(probe, { label: `${kind}:${path}` });
-    return await viewOfStore(store, `${kind}:${path}`, options, null);
+    return await viewOfStore(store, `${kind}:${path}`, options, collector, null);
   } finally {
     file.close();
   }

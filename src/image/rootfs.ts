@@ -3,21 +3,14 @@
  * hard links recognised by inode. Sizes follow the tar convention (0 for all but regular files),
  * so the view equals the one read from the image's layers.
  */
-import {
-  closeSync,
-  lstatSync,
-  openSync,
-  readdirSync,
-  readlinkSync,
-  readSync,
-  type Stats,
-} from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 
 import { InputError } from '../errors.js';
-import { collectFacts, type FileBody } from './facts.js';
+import { DiskFile } from './bytes.js';
+import type { FactCollector, FileBody } from './facts.js';
 import { makeView } from './filesystem.js';
-import type { ElfAnalyzer, ImageFile, ImageView } from './types.js';
+import type { ImageFile, ImageView } from './types.js';
 
 function typeOf(stats: Stats): ImageFile['type'] {
   if (stats.isDirectory()) return 'dir';
@@ -29,29 +22,25 @@ function typeOf(stats: Stats): ImageFile['type'] {
   return 'file';
 }
 
-function diskBody(path: string, size: number): FileBody {
-  const read = (n: number): Buffer => {
-    const fd = openSync(path, 'r');
+function diskBody(path: string): FileBody {
+  const withFile = <T>(use: (file: DiskFile) => T): T => {
+    const file = new DiskFile(path);
     try {
-      const buf = Buffer.allocUnsafe(Math.min(n, size));
-      let done = 0;
-      while (done < buf.length) {
-        const got = readSync(fd, buf, done, buf.length - done, done);
-        if (got === 0) break;
-        done += got;
-      }
-      return buf.subarray(0, done);
+      return use(file);
     } finally {
-      closeSync(fd);
+      file.close();
     }
   };
-  return { head: async (n) => read(n), all: async () => read(size) };
+  return {
+    head: async (n) => withFile((file) => file.readAt(0, n)),
+    readInto: async (target) => withFile((file) => file.readInto(0, target)),
+  };
 }
 
 export async function readRootfsFolder(
   root: string,
   source: string,
-  analyzeElf: ElfAnalyzer | undefined,
+  collector: FactCollector,
 ): Promise<ImageView> {
   const files = new Map<string, ImageFile>();
   const firstPathOfInode = new Map<string, ImageFile>();
@@ -91,10 +80,7 @@ export async function readRootfsFolder(
         });
       } else {
         if (stats.nlink > 1) firstPathOfInode.set(key, file);
-        Object.assign(
-          file,
-          await collectFacts(imagePath, stats.size, diskBody(diskPath, stats.size), analyzeElf),
-        );
+        Object.assign(file, await collector.collect(imagePath, stats.size, diskBody(diskPath)));
       }
     }
     if (type === 'dir') {

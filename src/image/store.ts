@@ -20,7 +20,7 @@ import {
 } from './bytes.js';
 import { readLayer, type Layer } from './layer.js';
 import { looksLikeTar, walkTar } from './tar.js';
-import type { ElfAnalyzer } from './types.js';
+import type { FactCollector } from './facts.js';
 
 /** A file of the archive, and the digest its content must have (null when none is stated). */
 export interface BlobRef {
@@ -100,7 +100,7 @@ async function readLayerWindow(
   window: FileWindow,
   ref: BlobRef,
   what: string,
-  analyzeElf: ElfAnalyzer | undefined,
+  collector: FactCollector,
 ): Promise<Layer> {
   const head = window.readAt(0, 512);
   const compression = sniffCompression(head);
@@ -109,7 +109,7 @@ async function readLayerWindow(
       throw new InputError(`${what}: ${ref.name} is neither a tar nor gzip or zstd data`);
     }
     // Plain tars are read in place: their bodies are skipped, so their digest is not computed.
-    return readLayer(window, analyzeElf);
+    return readLayer(window, collector);
   }
   const hash = ref.digest ? newHash(ref.digest.split(':')[0], what) : null;
   async function* hashed(): AsyncGenerator<Buffer> {
@@ -119,7 +119,7 @@ async function readLayerWindow(
     }
   }
   const reader = new ChunkReader(decompress(hashed(), compression, `${what} (${ref.name})`), what);
-  const layer = await readLayer(reader, analyzeElf);
+  const layer = await readLayer(reader, collector);
   await reader.skip(Number.MAX_SAFE_INTEGER);
   if (hash) checkDigest(hash.digest('hex'), ref, what);
   return layer;
@@ -140,20 +140,16 @@ export class DiskStore implements ImageStore {
     readonly label: string,
     private readonly root: string | null,
     private readonly tar: DiskFile | null,
-    private readonly analyzeElf: ElfAnalyzer | undefined,
+    private readonly collector: FactCollector,
   ) {}
 
-  static folder(path: string, label: string, analyzeElf: ElfAnalyzer | undefined): DiskStore {
-    return new DiskStore(label, path, null, analyzeElf);
+  static folder(path: string, label: string, collector: FactCollector): DiskStore {
+    return new DiskStore(label, path, null, collector);
   }
 
   /** Indexes the entries of an uncompressed tar by reading its headers only. */
-  static async tar(
-    file: DiskFile,
-    label: string,
-    analyzeElf: ElfAnalyzer | undefined,
-  ): Promise<DiskStore> {
-    const store = new DiskStore(label, null, file, analyzeElf);
+  static async tar(file: DiskFile, label: string, collector: FactCollector): Promise<DiskStore> {
+    const store = new DiskStore(label, null, file, collector);
     const window = new FileWindow(file, 0, file.size, label);
     for await (const entry of walkTar(window)) {
       const { header } = entry;
@@ -208,7 +204,7 @@ export class DiskStore implements ImageStore {
   async readLayer(ref: BlobRef, what: string): Promise<Layer> {
     const { file, start, length } = this.locate(ref.name, what);
     const window = new FileWindow(file, start, length, `${this.label} layer ${ref.name}`);
-    return readLayerWindow(window, ref, what, this.analyzeElf);
+    return readLayerWindow(window, ref, what, this.collector);
   }
 
   close(): void {
@@ -232,7 +228,7 @@ export class StreamStore implements ImageStore {
   static async read(
     source: AsyncIterable<Uint8Array>,
     label: string,
-    analyzeElf: ElfAnalyzer | undefined,
+    collector: FactCollector,
   ): Promise<StreamStore> {
     const store = new StreamStore(label);
     const outer = new ChunkReader(source, label);
@@ -274,7 +270,7 @@ export class StreamStore implements ImageStore {
           decompress(rest, compression, `${label}: ${name}`),
           `${label} layer ${name}`,
         );
-        store.layers.set(name, await readLayer(reader, analyzeElf));
+        store.layers.set(name, await readLayer(reader, collector));
         await reader.skip(Number.MAX_SAFE_INTEGER);
       } else if (header.size <= MAX_JSON_SIZE) {
         const bytes = Buffer.concat([first, await body.read(header.size - first.length)]);

@@ -67,5 +67,9 @@ export interface ImageView {
   resolve(path: string, followFinal?: boolean): Resolution;
 }
 
-/** Called for each ELF file while the image streams; its result is stored in `ImageFile.elf`. */
+/**
+ * Called for each regular file that starts with ELF magic (once per inode); its result is stored
+ * in `ImageFile.elf`, a thrown error's message in `ImageFile.elfError`. `bytes` is the whole file
+ * in a buffer that is reused for the next file: keep facts, never the bytes or views of them.
+ */
 export type ElfAnalyzer = (bytes: Uint8Array, path: string) => ElfFacts;
