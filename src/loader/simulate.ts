@@ -186,7 +186,7 @@ export class LoadSimulator {
    * machine in this image use, else the standard glibc or musl interpreter path when present.
    */
   private libraryLoader(elf: ElfFacts): InterpreterResolution | null {
-    const key = `${elf.eMachine}/${elf.class}/${elf.endianness}/${elf.eFlags & 0x400}`;
+    const key = `${elf.eMachine}/${elf.class}/${elf.endianness}/${elf.eFlags & 0x400}/${elf.libc}`;
     if (this.libraryLoaders.has(key)) return this.libraryLoaders.get(key) ?? null;
     const counts = new Map<string, number>();
     for (const file of this.view.files.values()) {
@@ -204,6 +204,9 @@ export class LoadSimulator {
     for (const standard of [glibcInterpreter(elf), muslInterpreter(elf)]) {
       if (standard !== null && !candidates.includes(standard)) candidates.push(standard);
     }
+    // A musl-linked library (DT_NEEDED libc.so or libc.musl-*) is loaded by musl's loader.
+    const musl = muslInterpreter(elf);
+    if (elf.libc === 'musl-dynamic' && musl !== null) candidates.unshift(musl);
     let chosen: InterpreterResolution | null = null;
     for (const candidate of candidates) {
       const resolution = resolveInterpreter(this.view, candidate, elf, '/');
