@@ -11,7 +11,7 @@ import { reportSkip } from '../support/skip.js';
 import { elfSamples } from './samples.js';
 import { withoutSectionHeaders } from './strip.js';
 
-const INPUTS = Number(process.env.FUZZ_INPUTS ?? 10_000);
+const INPUTS = Number(process.env.FUZZ_INPUTS ?? 25_000);
 const SEED = Number(process.env.FUZZ_SEED ?? 0x139);
 
 /** mulberry32: small, fast, and the same sequence on every machine. */
