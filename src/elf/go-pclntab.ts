@@ -5,7 +5,7 @@
  * validated field by field. Hand-written: no Node library reads pclntab.
  */
 import * as C from './constants.js';
-import type { ElfFile } from './parse.js';
+import type { ElfFile, ProgramHeader } from './parse.js';
 import type { GoSignals } from './types.js';
 
 /** pcHeader magics: Go 1.16–1.17, 1.18–1.19, 1.20+. */
@@ -67,7 +67,14 @@ export function readGoFunctionNames(elf: ElfFile): string[] | null {
   if (section && section.type !== C.SHT_NOBITS) {
     return namesAt(elf, section.offset, section.size);
   }
-  const candidates = elf.programs.filter((p) => p.type === C.PT_LOAD && (p.flags & C.PF_X) === 0);
+  // The external linker and PIE builds put pclntab in .data.rel.ro, inside PT_GNU_RELRO: scan
+  // the segment holding RELRO first, then the other non-executable ones in file order.
+  const relro = elf.programs.find((p) => p.type === C.PT_GNU_RELRO);
+  const holdsRelro = (p: ProgramHeader) =>
+    relro !== undefined && relro.vaddr >= p.vaddr && relro.vaddr < p.vaddr + p.memsz;
+  const candidates = elf.programs
+    .filter((p) => p.type === C.PT_LOAD && (p.flags & C.PF_X) === 0)
+    .sort((a, b) => Number(holdsRelro(b)) - Number(holdsRelro(a)));
   for (const seg of candidates) {
     const found = scanSegment(elf, seg.offset, seg.filesz);
     if (found) return found;
