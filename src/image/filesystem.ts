@@ -130,12 +130,9 @@ class Tree {
         continue;
       }
       if (name === undefined) {
-        // The root itself: only a directory's attributes can apply to it.
-        if (entry.kind === 'entry' && entry.type === 'dir') {
-          Object.assign(this.root.inode, { mode: entry.mode, uid: entry.uid, gid: entry.gid });
-          this.root.layer = index;
-          continue;
-        }
+        // The root itself: the engine's overlay mount shows its own root (0755 root:root),
+        // whatever the layers say about `./`.
+        if (entry.kind === 'entry' && entry.type === 'dir') continue;
         throw new InputError(`${where}: the image root cannot be replaced or deleted`);
       }
       const siblings = this.parentOf(entry.path, index, where);

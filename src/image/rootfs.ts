@@ -12,6 +12,9 @@ import type { FactCollector, FileBody } from './facts.js';
 import { makeView } from './filesystem.js';
 import type { ImageFile, ImageView } from './types.js';
 
+/** As for layers (see filesystem.ts): the root shows as the engine's mount root does. */
+const ROOT_ATTRIBUTES = { mode: 0o755, uid: 0, gid: 0 };
+
 function typeOf(stats: Stats): ImageFile['type'] {
   if (stats.isDirectory()) return 'dir';
   if (stats.isSymbolicLink()) return 'symlink';
@@ -66,6 +69,7 @@ export async function readRootfsFolder(
       shebang: null,
       content: null,
     };
+    if (imagePath === '/') Object.assign(file, ROOT_ATTRIBUTES);
     files.set(imagePath, file);
     if (type === 'file') {
       const key = `${stats.dev}:${stats.ino}`;
