@@ -25,6 +25,7 @@ export interface Entry {
  */
 export const CONTAINER_ADDED = [
   '/.dockerenv',
+  '/etc',
   '/etc/hostname',
   '/etc/hosts',
   '/etc/resolv.conf',
@@ -166,4 +167,107 @@ export function skopeoCopy(from: string, to: string, compress: 'none' | 'gzip' |
   if (compress !== 'none') args.push('--dest-compress', '--dest-compress-format', compress);
   else args.push('--dest-decompress');
   sh('skopeo', [...args, from, to]);
+}
+
+export interface TarEntrySpec {
+  name: string;
+  /** f file, d dir, l symlink, h hard link, c char device, p fifo */
+  t: 'f' | 'd' | 'l' | 'h' | 'c' | 'p';
+  data?: string;
+  link?: string;
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  /** A size to declare in the header instead of the data's: the tar then ends after the data. */
+  claim?: number;
+}
+
+export interface LayerSpec {
+  format: 'gnu' | 'pax' | 'ustar';
+  entries: TarEntrySpec[];
+}
+
+export interface ImageSpec {
+  kind: 'docker' | 'oci';
+  compress?: 'none' | 'gzip';
+  tag: string;
+  layers: LayerSpec[];
+  architecture?: string;
+}
+
+// Writes hand-made images with Python's tarfile (its own tar writer, not ours): a docker-save
+// (<= 24) or OCI layout folder, from a JSON spec on stdin.
+const IMAGE_WRITER = `
+import gzip, hashlib, io, json, os, sys, tarfile
+spec = json.load(sys.stdin)
+out = spec['out']
+formats = {'gnu': tarfile.GNU_FORMAT, 'pax': tarfile.PAX_FORMAT, 'ustar': tarfile.USTAR_FORMAT}
+types = {'f': tarfile.REGTYPE, 'd': tarfile.DIRTYPE, 'l': tarfile.SYMTYPE, 'h': tarfile.LNKTYPE,
+         'c': tarfile.CHRTYPE, 'p': tarfile.FIFOTYPE}
+def layer_bytes(layer):
+    fmt = formats[layer['format']]
+    buf = io.BytesIO()
+    for e in layer['entries']:
+        ti = tarfile.TarInfo(e['name'])
+        ti.type = types[e['t']]
+        ti.mode = e.get('mode', 0o755 if e['t'] == 'd' else 0o644)
+        ti.uid, ti.gid = e.get('uid', 0), e.get('gid', 0)
+        ti.linkname = e.get('link', '')
+        data = e.get('data', '').encode()
+        ti.size = e.get('claim', len(data)) if e['t'] == 'f' else 0
+        if e['t'] == 'c':
+            ti.devmajor, ti.devminor = 1, 3
+        buf.write(ti.tobuf(fmt, 'utf-8', 'surrogateescape'))
+        buf.write(data)
+        if 'claim' in e:
+            return buf.getvalue()
+        if len(data) % 512:
+            buf.write(b'\\0' * (512 - len(data) % 512))
+    buf.write(b'\\0' * 1024)
+    return buf.getvalue()
+def sha(b):
+    return hashlib.sha256(b).hexdigest()
+def put(name, data):
+    os.makedirs(os.path.dirname(os.path.join(out, name)) or out, exist_ok=True)
+    with open(os.path.join(out, name), 'wb') as f:
+        f.write(data)
+layers = [layer_bytes(l) for l in spec['layers']]
+config = json.dumps({'architecture': spec.get('architecture', 'amd64'), 'os': 'linux',
+                     'config': {'Env': ['PATH=/bin']},
+                     'rootfs': {'type': 'layers', 'diff_ids': ['sha256:' + sha(l) for l in layers]}}).encode()
+if spec['kind'] == 'docker':
+    for i, l in enumerate(layers):
+        put(f'{i}/layer.tar', l)
+    put(sha(config) + '.json', config)
+    put('manifest.json', json.dumps([{'Config': sha(config) + '.json', 'RepoTags': [spec['tag']],
+                                      'Layers': [f'{i}/layer.tar' for i in range(len(layers))]}]).encode())
+else:
+    descs = []
+    for l in layers:
+        blob = gzip.compress(l, mtime=0) if spec.get('compress') == 'gzip' else l
+        put('blobs/sha256/' + sha(blob), blob)
+        descs.append({'mediaType': 'application/vnd.oci.image.layer.v1.tar' + ('+gzip' if spec.get('compress') == 'gzip' else ''),
+                      'digest': 'sha256:' + sha(blob), 'size': len(blob)})
+    put('blobs/sha256/' + sha(config), config)
+    manifest = json.dumps({'schemaVersion': 2, 'mediaType': 'application/vnd.oci.image.manifest.v1+json',
+                           'config': {'mediaType': 'application/vnd.oci.image.config.v1+json',
+                                      'digest': 'sha256:' + sha(config), 'size': len(config)},
+                           'layers': descs}).encode()
+    put('blobs/sha256/' + sha(manifest), manifest)
+    put('oci-layout', b'{"imageLayoutVersion":"1.0.0"}')
+    put('index.json', json.dumps({'schemaVersion': 2, 'manifests': [
+        {'mediaType': 'application/vnd.oci.image.manifest.v1+json', 'digest': 'sha256:' + sha(manifest),
+         'size': len(manifest), 'annotations': {'org.opencontainers.image.ref.name': spec['tag']}}]}).encode())
+`;
+
+/** Writes the image as a folder `out` (created), and returns `out`. */
+export function writeImage(out: string, spec: ImageSpec): string {
+  execFileSync('python3', ['-c', IMAGE_WRITER], { input: JSON.stringify({ ...spec, out }) });
+  return out;
+}
+
+/** Packs a folder into a tar (as docker save and skopeo's oci-archive: do), returns the tar. */
+export function packFolder(folder: string): string {
+  execFileSync('tar', ['-C', folder, '-cf', `${folder}.tar`, '.']);
+  return `${folder}.tar`;
 }

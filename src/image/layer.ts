@@ -115,7 +115,8 @@ export async function readLayer(input: ByteInput, collector: FactCollector): Pro
       kind: 'entry',
       path,
       type: header.type,
-      mode: header.mode,
+      // Linux symlinks are always 0777 (the engine cannot chmod them), whatever the tar says.
+      mode: header.type === 'symlink' ? 0o777 : header.mode,
       uid: header.uid,
       gid: header.gid,
       size: header.type === 'file' ? header.size : 0,
