@@ -16,7 +16,7 @@ SCRIPT="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
 # The text of one part of this script, from its "# --- NAME" line to the next "# --- " line.
 part_text() { awk -v name="# --- $1" 'index($0, name) == 1 {on = 1; print; next} /^# --- / {on = 0} on' "$SCRIPT"; }
 DEBIAN_HASH="$(part_text Debian | sha256sum | cut -c1-16)"
-GO_HASH="$( (part_text Go; cat "$RECIPE_DIR"/gosample/*; go version) | sha256sum | cut -c1-16)"
+GO_HASH="$( (part_text Go; find "$RECIPE_DIR/gosample" -type f | sort | xargs cat; go version) | sha256sum | cut -c1-16)"
 stamp_ok() { [ -f "$OUT/$1.stamp" ] && [ "$(cat "$OUT/$1.stamp")" = "$2" ]; }
 stamp_set() { echo "$2" >"$OUT/$1.stamp"; }
 
@@ -95,6 +95,11 @@ else
   build cgo-musl GOARCH=amd64 CGO_ENABLED=1 CC=musl-gcc --
   build cgo-musl-static GOARCH=amd64 CGO_ENABLED=1 CC=musl-gcc -- -ldflags '-linkmode external -extldflags "-static"'
   build cgo-cross-arm64 GOARCH=arm64 CGO_ENABLED=1 CC=aarch64-linux-gnu-gcc --
+  build nocgo-amd64-v3 GOARCH=amd64 GOAMD64=v3 CGO_ENABLED=0 --
+  build nocgo-386-softfloat GOARCH=386 GO386=softfloat CGO_ENABLED=0 --
+  # Settings whose values need go version -m's quoting: tab, double quote, backquote, non-ASCII.
+  build nocgo-quoted-flags GOARCH=amd64 CGO_ENABLED=0 -- -tags "netgo osusergo" \
+    -gcflags=all=-l -ldflags "$(printf -- "-X 'main.note=tab\there \"q\" \`b\` \303\251' -X main.empty=")"
   # C programs: glibc static and static-pie, musl dynamic and static.
   printf '#include <stdio.h>\nint main(void){puts("hi");return 0;}\n' >"$GB/hello.c"
   gcc -O1 -o "$GB/c-glibc-dynamic" "$GB/hello.c"

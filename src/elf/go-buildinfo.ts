@@ -279,10 +279,13 @@ export function formatGoSetting(key: string, value: string): string {
 export function formatGoBuildInfo(info: GoBuildInfo): string[] {
   const lines: string[] = [];
   if (info.path !== null && info.path !== '') lines.push(`path\t${info.path}`);
+  // As runtime/debug.BuildInfo.String writes it, including the empty line it leaves after a
+  // replacement (the replaced module's newline and the `=>` line's own).
   const mod = (word: string, m: GoModule): void => {
     if (m.replace) {
       lines.push(`${word}\t${m.path}\t${m.version}`);
       mod('=>', m.replace);
+      lines.push('');
     } else lines.push(`${word}\t${m.path}\t${m.version}\t${m.sum}`);
   };
   if (info.main && info.main.path !== '') mod('mod', info.main);

@@ -4,6 +4,7 @@ package main
 
 import (
 	"crypto/x509"
+	"example.com/greeting"
 	"fmt"
 	"net"
 	"os"
@@ -12,6 +13,7 @@ import (
 )
 
 func main() {
+	fmt.Println(greeting.Hello)
 	if len(os.Args) > 1 {
 		addrs, err := net.LookupHost(os.Args[1])
 		fmt.Println(addrs, err)
