@@ -15,7 +15,11 @@ mkdirSync(outdir, { recursive: true });
 
 const banner =
   "import { createRequire as __e139CreateRequire } from 'node:module';\n" +
-  'const require = __e139CreateRequire(import.meta.url);';
+  "import { fileURLToPath as __e139FileURLToPath } from 'node:url';\n" +
+  'const require = __e139CreateRequire(import.meta.url);\n' +
+  // ssh2 (through dockerode) reads __dirname when it loads; ESM has no such binding.
+  'const __filename = __e139FileURLToPath(import.meta.url);\n' +
+  "const __dirname = __e139FileURLToPath(new URL('.', import.meta.url));";
 
 const common = {
   bundle: true,
