@@ -38,3 +38,11 @@ export function lineSpan(range: { startLine: number; endLine: number }): string 
     ? `${range.startLine}-${range.endLine}`
     : `${range.startLine}`;
 }
+
+/**
+ * The build target as the user would name it: `docker build --target` only takes stage names, so
+ * a numeric target is the unnamed last stage the build used by default, and is left out.
+ */
+export function namedTarget(target: string | null | undefined): string | null {
+  return target && !/^\d+$/.test(target) ? target : null;
+}

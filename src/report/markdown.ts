@@ -9,7 +9,13 @@ import { isRuleId, ruleMeta, runtimeErrorFor } from '../rules/catalog.js';
 import { VERSION } from '../version.js';
 import { codeBlock, codeSpan, htmlText, markdownText } from './escape.js';
 import { countFindings, judge, type FailOn } from './gate.js';
-import { lineSpan, primaryRange, repositoryRelative, type RepositoryPaths } from './locate.js';
+import {
+  lineSpan,
+  namedTarget,
+  primaryRange,
+  repositoryRelative,
+  type RepositoryPaths,
+} from './locate.js';
 import { ruleHelpUri } from './sarif.js';
 
 /** GitHub rejects issue comments longer than this (422 "body is too long"). */
@@ -168,9 +174,10 @@ function headline(report: ScanReport, options: MarkdownOptions): string {
     title = '✅ exit139-guard: no problems found';
   }
   const platform = options.platform || report.image.platform;
+  const target = namedTarget(report.dockerfile?.target);
   const dockerfile = report.dockerfile
     ? `, built from ${codeSpan(repositoryRelative(report.dockerfile.path, options) ?? report.dockerfile.path)}` +
-      (report.dockerfile.target ? ` (target ${codeSpan(report.dockerfile.target)})` : '')
+      (target ? ` (target ${codeSpan(target)})` : '')
     : '';
   const subject = `${codeSpan(report.image.ref)} (${markdownText(platform)})${dockerfile}`;
   const body =

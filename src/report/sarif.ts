@@ -21,7 +21,7 @@ import type {
 } from '../findings.js';
 import { RULE_CATALOG, runtimeErrorFor } from '../rules/catalog.js';
 import { INFORMATION_URI, VERSION } from '../version.js';
-import { primaryRange, repositoryRelative, type RepositoryPaths } from './locate.js';
+import { namedTarget, primaryRange, repositoryRelative, type RepositoryPaths } from './locate.js';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 export const TOOL_NAME = 'exit139-guard';
@@ -217,7 +217,7 @@ export function toSarif(report: ScanReport, options: SarifOptions): sarif.Log {
     ? options.category.endsWith('/')
       ? options.category
       : `${options.category}/`
-    : defaultCategory(dockerfileUri, report.dockerfile?.target ?? null, platform);
+    : defaultCategory(dockerfileUri, namedTarget(report.dockerfile?.target), platform);
 
   return {
     $schema: SARIF_SCHEMA,
