@@ -109,18 +109,21 @@ describe('the action on a pull request', () => {
     );
     expect(comment.body).toMatch(MARKER);
     expect(comment.body).toContain('### ❌ exit139-guard: this image will fail on start');
-    // The interpreter of /server is missing (the container fails with exactly this), blamed on the
-    // COPY that put it there, linked at the PR head commit.
-    const row = comment.body.split('\n').find((line) => line.includes('interpreter-missing'))!;
+    // /server is a cgo build on scratch: its interpreter is missing (the container fails with
+    // exactly this), blamed on the COPY that put it there, linked at the PR head commit.
+    const row = comment.body
+      .split('\n')
+      .find((line) => line.includes('cgo-dynamic-on-static-base'))!;
     expect(row).toContain('| `/server` | `exec /server: no such file or directory` |');
     expect(row).toContain(`(https://github.com/acme/shop/blob/${HEAD_SHA}/Dockerfile#L12)`);
-    expect(comment.body).not.toMatch(/\| `\/healthcheck` \|/);
+    // The health check is static: it starts.
+    expect(comment.body).not.toMatch(/\| 🛑 error \|.*\| `\/healthcheck` \|/);
     expect(first.summary).toContain(row);
     expect(first.summary).not.toMatch(MARKER);
     const errors = commands(first.stdout, 'error');
     expect(errors).toContainEqual({
       properties: {
-        title: 'EG101 interpreter-missing: /server',
+        title: 'EG202 cgo-dynamic-on-static-base: /server',
         file: 'Dockerfile',
         line: '12',
         endLine: '12',
@@ -222,7 +225,7 @@ describe('the action on a pull request', () => {
     expect(commands(result.stdout, 'notice').map((n) => n.message)).toContain(
       'exit139-guard: could not write the pull request comment (HTTP 403): pull requests from forks get a read-only GITHUB_TOKEN. The findings are in the job summary and the annotations.',
     );
-    expect(result.summary).toContain('interpreter-missing');
+    expect(result.summary).toContain('cgo-dynamic-on-static-base');
     expect(commands(result.stdout, 'error').length).toBeGreaterThan(0);
     expect(everythingWritten(result, ws, github)).not.toContain(TOKEN);
   });

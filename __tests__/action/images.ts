@@ -32,15 +32,21 @@ async function readTar(input: NodeJS.ReadableStream | Buffer): Promise<Map<strin
 }
 
 async function writeTar(entries: { name: string; data: Buffer; mode?: number }[]): Promise<Buffer> {
+  // Names ending in '/' are directories.
   const pack = tar.pack();
   const chunks: Buffer[] = [];
   pack.on('data', (chunk: unknown) => chunks.push(chunk as Buffer));
   const done = new Promise<void>((resolve) => pack.on('end', resolve));
   for (const entry of entries) {
-    pack.entry(
-      { name: entry.name, mode: entry.mode ?? 0o644, mtime: new Date(0), uid: 0, gid: 0 },
-      entry.data,
-    );
+    const header = {
+      name: entry.name,
+      mode: entry.mode ?? 0o644,
+      mtime: new Date(0),
+      uid: 0,
+      gid: 0,
+    };
+    if (entry.name.endsWith('/')) pack.entry({ ...header, type: 'directory' });
+    else pack.entry({ ...header, type: 'file' }, entry.data);
   }
   pack.finalize();
   await done;
