@@ -6,6 +6,7 @@
  * notice, never a failure. The token is only handed to Octokit: it is never logged or written.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as core from '@actions/core';
@@ -27,9 +28,36 @@ import {
   type MarkdownOptions,
 } from './report/markdown.js';
 import { toSarif } from './report/sarif.js';
+import { scan, type ImageSourceSpec } from './scan.js';
 
-/** Runs the scan the inputs describe; src/index.ts passes the library's `scan`. */
-export type ImageScanner = (inputs: ActionInputs) => Promise<ScanReport>;
+/** The library's scan, with the image, Dockerfile, target, build args and platform of the inputs. */
+async function scanImage(inputs: ActionInputs, workspace: string): Promise<ScanReport> {
+  const source: ImageSourceSpec =
+    inputs.image !== null
+      ? {
+          kind: 'engine',
+          ref: inputs.image,
+          ...(inputs.dockerHost ? { dockerHost: inputs.dockerHost } : {}),
+        }
+      : { kind: 'archive', path: inputs.imageArchive! };
+  return scan({
+    source,
+    ...(inputs.platform ? { platform: inputs.platform } : {}),
+    ...(inputs.dockerfile
+      ? {
+          dockerfile: {
+            // Findings carry this path; relative to the workspace, as the repository names it.
+            path:
+              repositoryRelative(inputs.dockerfile, { repositoryRoot: workspace }) ??
+              inputs.dockerfile,
+            text: await readFile(inputs.dockerfile, 'utf8'),
+            ...(inputs.target ? { target: inputs.target } : {}),
+            buildArgs: inputs.buildArgs,
+          },
+        }
+      : {}),
+  });
+}
 
 function writeFile(file: string, text: string): void {
   mkdirSync(path.dirname(file), { recursive: true });
@@ -129,7 +157,7 @@ async function upload(sarifJson: string, inputs: ActionInputs, run: RunContext):
   else core.notice(`exit139-guard: SARIF not uploaded: ${outcome.reason}`);
 }
 
-export async function runAction(scanImage: ImageScanner): Promise<void> {
+export async function runAction(): Promise<void> {
   try {
     const run = readRunContext();
     const inputs = readInputs(run.workspace);
@@ -144,30 +172,31 @@ export async function runAction(scanImage: ImageScanner): Promise<void> {
       );
     }
 
-    const report = applyPolicy(await scanImage(inputs), config, pragmas);
+    const report = applyPolicy(await scanImage(inputs, run.workspace), config, pragmas);
     for (const message of expiredSuppressions(config, pragmas))
       core.warning(`exit139-guard: ${message}`);
 
     const paths = { repositoryRoot: run.workspace, cwd: run.workspace };
-    const sarifJson = JSON.stringify(
-      toSarif(report, {
-        ...paths,
-        ...(inputs.category ? { category: inputs.category } : {}),
-        ...(inputs.platform ? { platform: inputs.platform } : {}),
-        ...(run.sha
-          ? {
-              versionControl: {
-                repositoryUri: `${run.serverUrl}/${run.owner}/${run.repo}`,
-                revisionId: run.sha,
-              },
-            }
-          : {}),
-      }),
-      null,
-      2,
-    );
+    const sarifJson =
+      JSON.stringify(
+        toSarif(report, {
+          ...paths,
+          ...(inputs.category ? { category: inputs.category } : {}),
+          ...(inputs.platform ? { platform: inputs.platform } : {}),
+          ...(run.sha
+            ? {
+                versionControl: {
+                  repositoryUri: `${run.serverUrl}/${run.owner}/${run.repo}`,
+                  revisionId: run.sha,
+                },
+              }
+            : {}),
+        }),
+        null,
+        2,
+      ) + '\n';
     const jsonFile = jsonFileFor(inputs.sarifFile);
-    writeFile(inputs.sarifFile, sarifJson + '\n');
+    writeFile(inputs.sarifFile, sarifJson);
     writeFile(jsonFile, JSON.stringify(report, null, 2) + '\n');
 
     if (inputs.annotations) writeAnnotations(report, run.workspace);
