@@ -401,10 +401,19 @@ async function openArchive(path: string, options: OpenImageOptions): Promise<Ima
   }
   const file = new DiskFile(path);
   try {
-    const probe = await DiskStore.tar(file, `archive:${path}`, collector);
-    const kind = probe.has('manifest.json') ? 'docker-archive' : 'oci-archive';
-    const store = Object.assign(probe, { label: `${kind}:${path}` });
-    return await viewOfStore(store, `${kind}:${path}`, options, collector, null);
+    const store = await DiskStore.tar(file, `archive:${path}`, collector);
+    const kind = store.has('manifest.json')
+      ? 'docker-archive'
+      : store.has('index.json')
+        ? 'oci-archive'
+        : null;
+    if (!kind) {
+      throw new InputError(
+        `${path}: not an image archive: a tar with neither manifest.json (docker save) nor index.json (OCI)`,
+      );
+    }
+    store.label = `${kind}:${path}`;
+    return await viewOfStore(store, store.label, options, collector, null);
   } finally {
     file.close();
   }

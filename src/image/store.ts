@@ -137,7 +137,8 @@ export class DiskStore implements ImageStore {
   private readonly openFiles: DiskFile[] = [];
 
   private constructor(
-    readonly label: string,
+    /** Set by the caller once it knows what kind of archive this is. */
+    public label: string,
     private readonly root: string | null,
     private readonly tar: DiskFile | null,
     private readonly collector: FactCollector,
