@@ -6,8 +6,8 @@
  * two uvarint-prefixed strings). Hand-written: no Node library reads Go build info.
  */
 import * as C from './constants.js';
-import type { ElfFile, ProgramHeader } from './parse.js';
-import { vaddrToOffset } from './parse.js';
+import type { ElfFile, ProgramHeader } from './elf-file.js';
+import { vaddrToOffset } from './elf-file.js';
 import { decodeText, Region } from './reader.js';
 import type { GoBuildInfo, GoModule } from './types.js';
 

@@ -5,7 +5,7 @@
  * validated field by field. Hand-written: no Node library reads pclntab.
  */
 import * as C from './constants.js';
-import type { ElfFile, ProgramHeader } from './parse.js';
+import type { ElfFile, ProgramHeader } from './elf-file.js';
 import type { GoSignals } from './types.js';
 
 /** pcHeader magics: Go 1.16–1.17, 1.18–1.19, 1.20+. */

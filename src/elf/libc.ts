@@ -6,7 +6,7 @@
  * absence, and the evidence says so.
  */
 import * as C from './constants.js';
-import type { ElfFile } from './parse.js';
+import type { ElfFile } from './elf-file.js';
 import type { GoBuildInfo, LibcFlavor, Linkage, VersionNeed } from './types.js';
 
 export interface LibcInput {
