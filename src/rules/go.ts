@@ -42,7 +42,15 @@ export const goRules: Rule = {
         for (const key of TRIPLE) {
           const declared = artifact.declared[key];
           const actual = goSetting(elf, key);
-          if (declared.value === null || actual === null || declared.value === actual) continue;
+          // An implicit value is the model's reading of Go's defaults, not something the author
+          // wrote; when the binary disagrees, the reading was wrong, not the Dockerfile.
+          if (
+            declared.value === null ||
+            declared.implicit ||
+            actual === null ||
+            declared.value === actual
+          )
+            continue;
           findings.push(
             finding(
               'EG201',

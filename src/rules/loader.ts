@@ -285,8 +285,18 @@ function problemFindings(
     const elf = file.elf as ElfFacts;
     if (!runsOn(elf.goarch, arch.goarch) && sim.mode === 'executable') continue; // EG106 says it all
     const mismatch = sim.mode === 'executable' && flavorMismatch(sim, elf);
+    // Symbols of a missing library, or of a missing version, are consequences, not causes.
+    const incomplete = sim.problems.some(
+      (p) => p.kind === 'library-missing' || p.kind === 'library-unloadable',
+    );
+    const missingVersions = new Set(
+      sim.problems.flatMap((p) => (p.kind === 'version-missing' ? [p.version] : [])),
+    );
     for (const problem of sim.problems) {
-      if (mismatch && problem.kind === 'symbol-unresolved') continue; // EG102 says it
+      if (problem.kind === 'symbol-unresolved') {
+        if (mismatch || incomplete) continue; // EG102 or EG103 says it
+        if (problem.version !== null && missingVersions.has(problem.version)) continue; // EG104 says it
+      }
       let key: string;
       switch (problem.kind) {
         case 'library-missing':

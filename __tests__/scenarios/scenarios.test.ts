@@ -1,0 +1,174 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ScanReport } from '../../src/findings.js';
+import { scan } from '../../src/scan.js';
+import {
+  dockerBuild,
+  engine,
+  ensureBaseImages,
+  runContainer,
+  saveImage,
+  type RunResult,
+} from '../support/engine.js';
+
+/**
+ * Each scenario is a real image built by the engine from scenarios/<name>.Dockerfile and run
+ * once: the container's own fate is the truth. scan() must report at least one error, with the
+ * expected rule, for exactly the images that fail to start, and none for those that run.
+ */
+interface Scenario {
+  name: string;
+  /** What the issue says happens on an amd64 node without binfmt emulation. */
+  starts: boolean;
+  /** The rule that must be among the errors when it does not start. */
+  rule?: string;
+  /** Rules that must be reported below error for an image that starts. */
+  lesser?: string[];
+}
+
+const SCENARIOS: Scenario[] = [
+  { name: 'cgo-scratch', starts: false, rule: 'EG202' },
+  { name: 'musl-on-debian', starts: false, rule: 'EG101' },
+  { name: 'cgo-alpine', starts: false, rule: 'EG101' },
+  { name: 'cgo-alpine-compat', starts: true, lesser: ['EG102'] },
+  { name: 'libcver-alpine-compat', starts: false, rule: 'EG102' },
+  { name: 'c-glibc-alpine-compat', starts: true, lesser: ['EG102'] },
+  { name: 'bookworm-on-bullseye', starts: false, rule: 'EG104' },
+  { name: 'bullseye-on-bookworm', starts: true },
+  { name: 'missing-library', starts: false, rule: 'EG103' },
+  { name: 'origin-runpath', starts: true },
+  { name: 'ld-library-path', starts: true },
+  { name: 'ld-so-conf-without-ldconfig', starts: false, rule: 'EG103' },
+  { name: 'ld-so-conf-with-ldconfig', starts: true },
+  { name: 'arm64-in-amd64', starts: false, rule: 'EG106' },
+  { name: 'cgo-env-overridden', starts: false, rule: 'EG202' },
+  { name: 'pie-nocgo-scratch', starts: false, rule: 'EG101' },
+  { name: 'entrypoint-missing', starts: false, rule: 'EG301' },
+  { name: 'entrypoint-not-executable', starts: false, rule: 'EG302' },
+  { name: 'bash-script-on-busybox', starts: false, rule: 'EG303' },
+  { name: 'sh-script-on-busybox', starts: true },
+  { name: 'static-glibc-nss', starts: true, lesser: ['EG203'] },
+  { name: 'roots-scratch', starts: true, lesser: ['EG401'] },
+  { name: 'roots-distroless', starts: true },
+  { name: 'static-scratch', starts: true },
+  { name: 'cgo-bookworm', starts: true },
+  { name: 'musl-on-alpine', starts: true },
+];
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const CONTEXT = path.join(REPO, 'scenarios');
+const BINFMT_AARCH64 = '/proc/sys/fs/binfmt_misc/qemu-aarch64';
+
+interface Outcome {
+  run: RunResult;
+  report: ScanReport;
+}
+
+const outcomes = new Map<string, Outcome>();
+let available = false;
+let binfmtRestore: string | null = null;
+
+/** A node of the real world has no qemu: make sure arm64 programs are refused, as there. */
+function disableAarch64Emulation(): void {
+  if (!existsSync(BINFMT_AARCH64)) return;
+  if (!readFileSync(BINFMT_AARCH64, 'utf8').startsWith('enabled')) return;
+  writeFileSync(BINFMT_AARCH64, '0');
+  binfmtRestore = '1';
+}
+
+function startedSummary(run: RunResult): string {
+  if (run.engineError) return `engine: ${run.engineError}`;
+  const stderr = run.stderr.trim().split('\n').slice(-1)[0] ?? '';
+  return `exit ${run.exitCode}${run.timedOut ? ' (timed out)' : ''}${run.exitCode !== 0 && stderr ? `: ${stderr}` : ''}`;
+}
+
+function scanSummary(report: ScanReport): string {
+  const shown = report.findings.filter((f) => f.level !== 'note' || f.ruleId !== 'EG501');
+  if (shown.length === 0) return 'clean';
+  return shown
+    .map((f) => `${f.level} ${f.ruleId}`)
+    .filter((v, i, a) => a.indexOf(v) === i)
+    .join(', ');
+}
+
+beforeAll(async () => {
+  if (!(await engine('scenario suite'))) return;
+  available = true;
+  disableAarch64Emulation();
+  await ensureBaseImages([
+    'distrolessStatic',
+    'alpineLike',
+    'alpineCompat',
+    'bookworm',
+    'bullseye',
+    'goBuilder',
+  ]);
+  const work = mkdtempSync(path.join(tmpdir(), 'scenarios-'));
+  try {
+    for (const scenario of SCENARIOS) {
+      const tag = `exit139-guard-scenario/${scenario.name}:test`;
+      const dockerfile = `${scenario.name}.Dockerfile`;
+      await dockerBuild(CONTEXT, { tag, dockerfile });
+      const run = await runContainer(tag, { timeoutMs: 30_000 });
+      const archive = path.join(work, `${scenario.name}.tar`);
+      await saveImage(tag, archive);
+      const report = await scan({
+        source: { kind: 'archive', path: archive },
+        dockerfile: {
+          path: `scenarios/${dockerfile}`,
+          text: readFileSync(path.join(CONTEXT, dockerfile), 'utf8'),
+        },
+      });
+      rmSync(archive);
+      outcomes.set(scenario.name, { run, report });
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}, 900_000);
+
+afterAll(() => {
+  if (binfmtRestore !== null) writeFileSync(BINFMT_AARCH64, binfmtRestore);
+  if (outcomes.size === 0) return;
+  const rows = SCENARIOS.filter((s) => outcomes.has(s.name)).map((s) => {
+    const { run, report } = outcomes.get(s.name) as Outcome;
+    return `| ${s.name} | ${startedSummary(run).replace(/\|/g, '\\|')} | ${scanSummary(report)} |`;
+  });
+  const table = [
+    '| scenario | what the engine did | what scan said |',
+    '| --- | --- | --- |',
+    ...rows,
+  ].join('\n');
+  mkdirSync(path.join(REPO, '.cache', 'scenarios'), { recursive: true });
+  writeFileSync(path.join(REPO, '.cache', 'scenarios', 'table.md'), table + '\n');
+  process.stdout.write(`\n${table}\n`);
+});
+
+describe('scenario images, built and started by the engine, then scanned', () => {
+  it.each(SCENARIOS.map((s) => [s.name, s] as const))('%s', (_name, scenario) => {
+    if (!available) return;
+    const outcome = outcomes.get(scenario.name);
+    expect(outcome).toBeDefined();
+    const { run, report } = outcome as Outcome;
+    const started = run.exitCode === 0 && !run.timedOut;
+    const errors = report.findings.filter((f) => f.level === 'error');
+    expect({ started, errors: errors.length > 0 }).toEqual({
+      started: scenario.starts,
+      errors: !scenario.starts,
+    });
+    if (!started) {
+      expect(errors.map((f) => f.ruleId)).toContain(scenario.rule);
+      // Every error of a scanned Dockerfile points at one of its lines.
+      for (const error of errors)
+        expect(error.dockerfile?.path).toBe(`scenarios/${scenario.name}.Dockerfile`);
+    }
+    for (const rule of scenario.lesser ?? []) {
+      expect(report.findings.filter((f) => f.level !== 'error').map((f) => f.ruleId)).toContain(
+        rule,
+      );
+    }
+  });
+});

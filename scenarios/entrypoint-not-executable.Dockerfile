@@ -1,0 +1,12 @@
+# The entrypoint is mode 0700 root, and the image runs as USER nonroot.
+FROM exit139-guard-test/go-builder:local AS build
+ENV GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local GOCACHE=/tmp/go-cache
+WORKDIR /src
+COPY src/ ./
+RUN mkdir -p /out
+RUN CGO_ENABLED=0 go build -o /out/app ./hello && chmod 0700 /out/app
+
+FROM exit139-guard-test/distroless-static-like:local
+COPY --from=build /out/app /app
+USER nonroot
+ENTRYPOINT ["/app"]

@@ -1,0 +1,2 @@
+/* libgreet: the shared library greet needs. */
+const char *greeting(void) { return "hello from libgreet"; }

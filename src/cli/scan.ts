@@ -1,0 +1,182 @@
+/**
+ * `exit139-guard scan`: scans an image (from the engine or an archive/folder) against its
+ * Dockerfile and prints the findings. Exit status 0 when nothing is at or above --fail-on,
+ * 1 when something is, 2 for bad usage or unreadable input.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { Command, CommandIO } from './command.js';
+import { InputError, UsageError } from '../errors.js';
+import type { ScanReport } from '../findings.js';
+import { formatReport, REPORT_FORMATS } from '../report/formats.js';
+import { FAIL_ON_VALUES, judge, type FailOn } from '../report/gate.js';
+import { formatJson } from '../report/json.js';
+import { formatText } from '../report/text.js';
+import { scan, type ScanOptions } from '../scan.js';
+
+const USAGE = `Usage: exit139-guard scan (--image REF | --archive PATH) [--dockerfile PATH] [--target STAGE]
+                         [--build-arg K=V]... [--platform OS/ARCH[/VARIANT]]
+                         [--format text|json|sarif|markdown] [--output FILE]
+                         [--fail-on error|warning|note|never]
+
+Checks every ELF file of the image against the loader, C library and architecture the image
+really has, and its entrypoint against the files and USER, before the container dies on start.
+
+Options:
+  --image REF         an image in the Docker Engine (DOCKER_HOST)
+  --archive PATH      a docker-save tar, OCI archive, OCI layout folder or rootfs folder
+  --dockerfile PATH   the Dockerfile that built it: findings point at its lines
+  --target STAGE      the stage that was built (default: the last one)
+  --build-arg K=V     a build argument the image was built with (repeatable)
+  --platform P        the platform to scan in a multi-platform image (default: this machine's)
+  --format F          text (default), json (the contract in DESIGN.md), sarif or markdown
+  --output FILE       write the report to FILE instead of standard output
+  --fail-on LEVEL     exit 1 when a finding is at or above LEVEL (default: error)
+Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 bad usage or input.`;
+
+const FORMATS = ['text', 'json', ...REPORT_FORMATS] as const;
+type Format = (typeof FORMATS)[number];
+
+export interface ScanCliOptions {
+  image?: string;
+  archive?: string;
+  dockerfile?: string;
+  target?: string;
+  buildArgs: Record<string, string>;
+  platform?: string;
+  format: Format;
+  output?: string;
+  failOn: FailOn;
+}
+
+export function parseScanArgs(args: string[]): ScanCliOptions {
+  const options: ScanCliOptions = { buildArgs: {}, format: 'text', failOn: 'error' };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const eq = arg.indexOf('=');
+    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
+    const value = (): string => {
+      if (name !== arg) return arg.slice(eq + 1);
+      const next = args[++i];
+      if (next === undefined) throw new UsageError(`${name} needs a value`);
+      return next;
+    };
+    switch (name) {
+      case '--image':
+        options.image = value();
+        break;
+      case '--archive':
+        options.archive = value();
+        break;
+      case '--dockerfile':
+      case '-f':
+        options.dockerfile = value();
+        break;
+      case '--target':
+        options.target = value();
+        break;
+      case '--platform':
+        options.platform = value();
+        break;
+      case '--output':
+      case '-o':
+        options.output = value();
+        break;
+      case '--format': {
+        const format = value();
+        if (!(FORMATS as readonly string[]).includes(format)) {
+          throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not '${format}'`);
+        }
+        options.format = format as Format;
+        break;
+      }
+      case '--fail-on': {
+        const level = value();
+        if (!(FAIL_ON_VALUES as readonly string[]).includes(level)) {
+          throw new UsageError(
+            `--fail-on must be one of ${FAIL_ON_VALUES.join(', ')}, not '${level}'`,
+          );
+        }
+        options.failOn = level as FailOn;
+        break;
+      }
+      case '--build-arg': {
+        const pair = value();
+        const at = pair.indexOf('=');
+        if (at <= 0) throw new UsageError(`--build-arg '${pair}' is not KEY=VALUE`);
+        options.buildArgs[pair.slice(0, at)] = pair.slice(at + 1);
+        break;
+      }
+      default:
+        throw new UsageError(`unknown option '${arg}'`);
+    }
+  }
+  if ((options.image === undefined) === (options.archive === undefined)) {
+    throw new UsageError('give exactly one of --image REF or --archive PATH');
+  }
+  return options;
+}
+
+/** The one place that turns a report into the requested format. */
+export function renderScanReport(report: ScanReport, options: ScanCliOptions): string {
+  switch (options.format) {
+    case 'text':
+      return formatText(report);
+    case 'json':
+      return formatJson(report);
+    default:
+      return formatReport(report, options.format, {
+        failOn: options.failOn,
+        ...(options.platform ? { platform: options.platform } : {}),
+      });
+  }
+}
+
+function readDockerfileText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new InputError(
+      `cannot read the Dockerfile ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+}
+
+export const scanCommand: Command = {
+  name: 'scan',
+  summary: 'scan an image (and its Dockerfile) for what makes it die on start',
+  usage: USAGE,
+  async run(args: string[], io: CommandIO): Promise<number> {
+    const options = parseScanArgs(args);
+    const scanOptions: ScanOptions = {
+      source:
+        options.image !== undefined
+          ? {
+              kind: 'engine',
+              ref: options.image,
+              ...(process.env.DOCKER_HOST ? { dockerHost: process.env.DOCKER_HOST } : {}),
+            }
+          : { kind: 'archive', path: options.archive as string },
+      ...(options.platform ? { platform: options.platform } : {}),
+    };
+    if (options.dockerfile !== undefined) {
+      scanOptions.dockerfile = {
+        path: options.dockerfile,
+        text: readDockerfileText(options.dockerfile),
+        ...(options.target ? { target: options.target } : {}),
+        buildArgs: options.buildArgs,
+      };
+    }
+    const report = await scan(scanOptions);
+    const rendered = renderScanReport(report, options);
+    if (options.output !== undefined) {
+      try {
+        writeFileSync(options.output, rendered);
+      } catch (error) {
+        throw new InputError(`cannot write ${options.output}: ${(error as Error).message}`);
+      }
+    } else {
+      io.stdout(rendered);
+    }
+    return judge(report.findings, options.failOn) === 'fail' ? 1 : 0;
+  },
+};

@@ -1,0 +1,57 @@
+/**
+ * `--format text`: for a terminal. Findings grouped by the file they are about (the image as a
+ * whole last), each with its level, rule, message, evidence, the Dockerfile line to blame and
+ * the error the container would print on start.
+ */
+import type { Finding, Level, ScanReport } from '../findings.js';
+import { ruleMeta, runtimeErrorFor } from '../rules/catalog.js';
+
+const LEVEL_WORD: Record<Level, string> = { error: 'error', warning: 'warning', note: 'note' };
+
+function findingText(finding: Finding): string[] {
+  const meta = ruleMeta(finding.ruleId);
+  const lines = [
+    `  ${LEVEL_WORD[finding.level]} ${finding.ruleId} ${meta.name}: ${finding.message}`,
+  ];
+  for (const line of finding.evidence) lines.push(`      ${line}`);
+  if (finding.dockerfile) {
+    const d = finding.dockerfile;
+    const where = d.startLine === d.endLine ? `${d.startLine}` : `${d.startLine}-${d.endLine}`;
+    lines.push(`      at ${d.path}:${where}  ${d.instruction}`);
+    for (const r of finding.related)
+      lines.push(`         ${r.role} ${r.path}:${r.startLine}  ${r.instruction}`);
+  }
+  const runtime = runtimeErrorFor(meta, finding.path);
+  if (runtime !== '' && finding.level !== 'note') lines.push(`      on start: ${runtime}`);
+  if (finding.suppression) {
+    lines.push(`      suppressed (${finding.suppression.source}): ${finding.suppression.reason}`);
+  }
+  return lines;
+}
+
+export function formatText(report: ScanReport): string {
+  const out: string[] = [];
+  const { image, summary } = report;
+  out.push(
+    `exit139-guard scan of ${image.ref} (${image.platform})${report.dockerfile ? ` with ${report.dockerfile.path}` : ''}`,
+  );
+  const groups = new Map<string, Finding[]>();
+  for (const finding of report.findings) {
+    const key = finding.path ?? '';
+    const list = groups.get(key);
+    if (list) list.push(finding);
+    else groups.set(key, [finding]);
+  }
+  const keys = [...groups.keys()].sort((a, b) =>
+    a === '' ? 1 : b === '' ? -1 : a.localeCompare(b),
+  );
+  for (const key of keys) {
+    out.push('', key === '' ? 'the image' : key);
+    for (const finding of groups.get(key) ?? []) out.push(...findingText(finding));
+  }
+  out.push(
+    '',
+    `${summary.errors} error(s), ${summary.warnings} warning(s), ${summary.notes} note(s) in ${summary.files} files (${summary.elfFiles} ELF), ${summary.durationMs} ms`,
+  );
+  return out.join('\n') + '\n';
+}
