@@ -104,7 +104,7 @@ export class LibrarySearch {
       if (expanded === null) return notFound([name], []);
       return this.tryPaths(
         [{ dir: '', source: 'DT_NEEDED path' }],
-        path.resolve(this.env.cwd, expanded),
+        expanded.startsWith('/') ? expanded : joinRaw(this.env.cwd, expanded),
         requester.elf,
         true,
       );
@@ -204,7 +204,7 @@ export class LibrarySearch {
   onlyInLdSoConf(name: string, elf: ElfFacts): string | null {
     if (this.env.cache.state === 'unread') return null;
     for (const dir of this.env.confDirs) {
-      const candidate = this.candidate(path.join(dir, name));
+      const candidate = this.candidate(joinRaw(dir, name));
       if (candidate && 'elf' in candidate && sameMachine(candidate.elf, elf)) return candidate.path;
     }
     return null;
@@ -215,7 +215,7 @@ export class LibrarySearch {
     if (name.includes('/')) {
       return this.muslOpen(
         [{ dir: '', source: 'DT_NEEDED path' }],
-        path.resolve(this.env.cwd, name),
+        name.startsWith('/') ? name : joinRaw(this.env.cwd, name),
         requester.elf,
         true,
       );
@@ -242,7 +242,7 @@ export class LibrarySearch {
     const searched: string[] = [];
     let result: SearchResult | null = null;
     for (const dir of dirs) {
-      const candidatePath = path.resolve(this.env.cwd, dir.dir, name);
+      const candidatePath = joinRaw(absoluteDir(this.env.cwd, dir.dir), name);
       searched.push(dir.dir);
       const opened = this.muslOpen([dir], candidatePath, requester.elf, false);
       if (opened.found || opened.unloadable) {
@@ -318,7 +318,7 @@ export class LibrarySearch {
         if (expanded === null) continue;
         // An empty entry means the working directory, as does a relative one.
         dirs.push({
-          dir: path.resolve(this.env.cwd, expanded),
+          dir: absoluteDir(this.env.cwd, expanded.replace(/(.)\/+$/, '$1')),
           source: raw === expanded ? source : `${source} (${raw})`,
         });
       }
@@ -351,7 +351,7 @@ export class LibrarySearch {
   ): SearchResult | null {
     for (const dir of dirs) {
       searched.push(dir.dir);
-      const result = this.tryPaths([dir], path.join(dir.dir, name), elf, false, searched, skipped);
+      const result = this.tryPaths([dir], joinRaw(dir.dir, name), elf, false, searched, skipped);
       if (result.found) return { ...result, skipped: [...skipped] };
     }
     return null;
@@ -409,6 +409,17 @@ export class LibrarySearch {
       elf: resolved.file.elf,
     };
   }
+}
+
+/** dir + '/' + name as the loaders build it (no normalisation: `$ORIGIN/../lib` stays as is). */
+function joinRaw(dir: string, name: string): string {
+  return dir.endsWith('/') ? dir + name : `${dir}/${name}`;
+}
+
+/** A relative directory is relative to the process's working directory. */
+function absoluteDir(cwd: string, dir: string): string {
+  if (dir.startsWith('/')) return dir;
+  return dir === '' || dir === '.' ? cwd : joinRaw(cwd, dir);
 }
 
 function notFound(searched: string[], skipped: SkippedCandidate[]): SearchResult {
