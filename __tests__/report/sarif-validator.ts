@@ -14,9 +14,15 @@ export interface ValidatorMessage {
   ruleId: string;
   level: string;
   text: string;
+  /** The SARIF file the message is about. */
+  file: string;
 }
 
-export function validateSarif(file: string, ruleKind: 'default' | 'Gh'): ValidatorMessage[] {
+/** Validates one file or several in one run of the tool (it starts slowly). */
+export function validateSarif(
+  files: string | string[],
+  ruleKind: 'default' | 'Gh',
+): ValidatorMessage[] {
   // npm here does not run install scripts, which would set the executable bit.
   chmodSync(MULTITOOL, 0o755);
   const out = path.join(
@@ -25,7 +31,7 @@ export function validateSarif(file: string, ruleKind: 'default' | 'Gh'): Validat
   );
   const args = [
     'validate',
-    file,
+    ...(Array.isArray(files) ? files : [files]),
     '--output',
     out,
     '--log',
@@ -44,6 +50,7 @@ export function validateSarif(file: string, ruleKind: 'default' | 'Gh'): Validat
         ruleId: string;
         level?: string;
         message: { text?: string; id?: string; arguments?: string[] };
+        locations?: { physicalLocation?: { artifactLocation?: { uri?: string } } }[];
       }[];
     }[];
   };
@@ -51,6 +58,7 @@ export function validateSarif(file: string, ruleKind: 'default' | 'Gh'): Validat
     (run.results ?? []).map((result) => ({
       ruleId: result.ruleId,
       level: result.level ?? 'warning',
+      file: result.locations?.[0]?.physicalLocation?.artifactLocation?.uri ?? '',
       text:
         result.message.text ??
         `${result.message.id}: ${(result.message.arguments ?? []).join(' | ')}`,
