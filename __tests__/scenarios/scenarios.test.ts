@@ -56,6 +56,8 @@ const SCENARIOS: Scenario[] = [
   { name: 'static-scratch', starts: true },
   { name: 'cgo-bookworm', starts: true },
   { name: 'musl-on-alpine', starts: true },
+  { name: 'undefined-symbol-lazy', starts: true, lesser: ['EG105'] },
+  { name: 'undefined-symbol-bind-now', starts: false, rule: 'EG105' },
 ];
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
