@@ -28,10 +28,10 @@ import {
   type MarkdownOptions,
 } from './report/markdown.js';
 import { toSarif } from './report/sarif.js';
-import { scan, type ImageSourceSpec } from './scan.js';
+import { scan, type ImageSourceSpec, type ScanOptions } from './scan.js';
 
-/** The library's scan, with the image, Dockerfile, target, build args and platform of the inputs. */
-async function scanImage(inputs: ActionInputs, workspace: string): Promise<ScanReport> {
+/** What to scan: the image, and the Dockerfile with the target, build args and platform of the build. */
+async function scanOptionsFor(inputs: ActionInputs, workspace: string): Promise<ScanOptions> {
   const source: ImageSourceSpec =
     inputs.image !== null
       ? {
@@ -40,7 +40,7 @@ async function scanImage(inputs: ActionInputs, workspace: string): Promise<ScanR
           ...(inputs.dockerHost ? { dockerHost: inputs.dockerHost } : {}),
         }
       : { kind: 'archive', path: inputs.imageArchive! };
-  return scan({
+  return {
     source,
     ...(inputs.platform ? { platform: inputs.platform } : {}),
     ...(inputs.dockerfile
@@ -56,7 +56,7 @@ async function scanImage(inputs: ActionInputs, workspace: string): Promise<ScanR
           },
         }
       : {}),
-  });
+  };
 }
 
 function writeFile(file: string, text: string): void {
@@ -161,9 +161,10 @@ export async function runAction(): Promise<void> {
   try {
     const run = readRunContext();
     const inputs = readInputs(run.workspace);
+    const scanOptions = await scanOptionsFor(inputs, run.workspace);
     const { config, pragmas } = await loadPolicy({
       config: inputs.configRequired ? inputs.config : null,
-      dockerfile: inputs.dockerfile,
+      dockerfile: scanOptions.dockerfile ?? null,
       cwd: run.workspace,
     });
     if (inputs.dockerfile === null) {
@@ -172,7 +173,7 @@ export async function runAction(): Promise<void> {
       );
     }
 
-    const report = applyPolicy(await scanImage(inputs, run.workspace), config, pragmas);
+    const report = applyPolicy(await scan(scanOptions), config, pragmas);
     for (const message of expiredSuppressions(config, pragmas))
       core.warning(`exit139-guard: ${message}`);
 

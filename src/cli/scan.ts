@@ -5,6 +5,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command, CommandIO } from './command.js';
+import { applyPolicy, loadPolicy } from '../config/index.js';
 import { InputError, UsageError } from '../errors.js';
 import type { ScanReport } from '../findings.js';
 import { formatReport, REPORT_FORMATS } from '../report/formats.js';
@@ -16,7 +17,7 @@ import { scan, type ScanOptions } from '../scan.js';
 const USAGE = `Usage: exit139-guard scan (--image REF | --archive PATH) [--dockerfile PATH] [--target STAGE]
                          [--build-arg K=V]... [--platform OS/ARCH[/VARIANT]]
                          [--format text|json|sarif|markdown] [--output FILE]
-                         [--fail-on error|warning|note|never]
+                         [--fail-on error|warning|note|never] [--config FILE]
 
 Checks every ELF file of the image against the loader, C library and architecture the image
 really has, and its entrypoint against the files and USER, before the container dies on start.
@@ -31,6 +32,7 @@ Options:
   --format F          text (default), json (the contract in DESIGN.md), sarif or markdown
   --output FILE       write the report to FILE instead of standard output
   --fail-on LEVEL     exit 1 when a finding is at or above LEVEL (default: error)
+  --config FILE       rule levels, ignored paths, suppressions (default: .exit139-guard.yml if present)
 Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 bad usage or input.`;
 
 const FORMATS = ['text', 'json', ...REPORT_FORMATS] as const;
@@ -46,6 +48,7 @@ export interface ScanCliOptions {
   format: Format;
   output?: string;
   failOn: FailOn;
+  config?: string;
 }
 
 export function parseScanArgs(args: string[]): ScanCliOptions {
@@ -76,6 +79,9 @@ export function parseScanArgs(args: string[]): ScanCliOptions {
         break;
       case '--platform':
         options.platform = value();
+        break;
+      case '--config':
+        options.config = value();
         break;
       case '--output':
       case '-o':
@@ -166,7 +172,12 @@ export const scanCommand: Command = {
         buildArgs: options.buildArgs,
       };
     }
-    const report = await scan(scanOptions);
+    // The policy is read first: a bad config fails before the image is read.
+    const policy = await loadPolicy({
+      config: options.config ?? null,
+      dockerfile: scanOptions.dockerfile ?? null,
+    });
+    const report = applyPolicy(await scan(scanOptions), policy.config, policy.pragmas);
     const rendered = renderScanReport(report, options);
     if (options.output !== undefined) {
       try {

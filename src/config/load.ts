@@ -1,8 +1,7 @@
 /**
  * Loads the policy a scan is judged by: the config file (the default name may be absent, a named
- * one may not) and the pragmas of the Dockerfile. For both front ends.
+ * one may not) and the pragmas of the Dockerfile text the scan reads too. For both front ends.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_CONFIG_FILE, loadConfig, type GuardConfig } from './config.js';
 import { parsePragmas, type Pragma } from './pragmas.js';
@@ -15,8 +14,8 @@ export interface Policy {
 export interface PolicySources {
   /** The config file named by the user, or null for `.exit139-guard.yml` in `cwd` (optional). */
   config: string | null;
-  /** The Dockerfile whose pragmas apply, or null. */
-  dockerfile: string | null;
+  /** The Dockerfile whose pragmas apply (its path as the user names it, and its text), or null. */
+  dockerfile: { path: string; text: string } | null;
   cwd?: string;
 }
 
@@ -36,9 +35,5 @@ export async function loadPolicy(sources: PolicySources): Promise<Policy> {
     displayPath: display(configFile, cwd),
   });
   if (sources.dockerfile === null) return { config, pragmas: [] };
-  const dockerfile = path.resolve(cwd, sources.dockerfile);
-  return {
-    config,
-    pragmas: parsePragmas(await readFile(dockerfile, 'utf8'), display(dockerfile, cwd)),
-  };
+  return { config, pragmas: parsePragmas(sources.dockerfile.text, sources.dockerfile.path) };
 }
