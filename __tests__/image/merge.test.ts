@@ -18,7 +18,7 @@ import { openImage } from '../../src/image/index.js';
 import type { ImageView, Resolution } from '../../src/image/types.js';
 import {
   entriesOf,
-  fingerprintAnalyzer,
+  FINGERPRINT,
   fullLines,
   lines,
   listTar,
@@ -81,10 +81,7 @@ beforeAll(async () => {
   await dockerBuild(path.join(work, 'ctx'), { tag: TAG });
   await exportContainerFs(TAG, path.join(work, 'export.tar'));
   await saveImage(TAG, path.join(work, 'save.tar'));
-  engineView = await openImage(
-    { kind: 'engine', ref: TAG, dockerHost: dockerHost() },
-    { analyzeElf: fingerprintAnalyzer },
-  );
+  engineView = await openImage({ kind: 'engine', ref: TAG, dockerHost: dockerHost() }, FINGERPRINT);
   truth = withoutContainerAdditions(listTar(path.join(work, 'export.tar')), entriesOf(engineView));
   ready = true;
 }, 300_000);
@@ -235,10 +232,7 @@ describe('every way in gives the same view', () => {
   for (const [name, make] of sources) {
     test(name, async () => {
       if (!ready) return;
-      const view = await openImage(
-        { kind: 'archive', path: make() },
-        { analyzeElf: fingerprintAnalyzer },
-      );
+      const view = await openImage({ kind: 'archive', path: make() }, FINGERPRINT);
       expect(fullLines(view)).toEqual(fullLines(engineView));
       expect([...view.files.values()].map((f) => f.layer)).toEqual(
         [...engineView.files.values()].map((f) => f.layer),
@@ -258,10 +252,7 @@ describe('every way in gives the same view', () => {
     const root = path.join(work, 'rootfs');
     mkdirSync(root);
     sh('tar', ['--numeric-owner', '-xpf', path.join(work, 'export.tar'), '-C', root]);
-    const view = await openImage(
-      { kind: 'archive', path: root },
-      { analyzeElf: fingerprintAnalyzer },
-    );
+    const view = await openImage({ kind: 'archive', path: root }, FINGERPRINT);
     const imagePaths = new Set(engineView.files.keys());
     const comparable = fullLines(view).filter((line) => imagePaths.has(line.split(' ')[0]));
     expect(comparable).toEqual(fullLines(engineView));

@@ -8,7 +8,7 @@ import path from 'node:path';
 
 import { dockerHost } from '../support/engine.js';
 import type { ElfFacts } from '../../src/elf/types.js';
-import type { ImageView } from '../../src/image/types.js';
+import type { FileRanges, ImageView } from '../../src/image/types.js';
 
 export interface Entry {
   type: string;
@@ -130,6 +130,17 @@ export function fingerprintAnalyzer(bytes: Uint8Array, p: string): ElfFacts {
   const digest = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
   return { machine: `${p}:${bytes.length}:${digest}` } as unknown as ElfFacts;
 }
+
+/** The same stand-in reading through ranges, as src/elf's parseElf reads files on disk. */
+export function fingerprintRangeAnalyzer(source: FileRanges, p: string): ElfFacts {
+  return fingerprintAnalyzer(source.read(0, source.size), p);
+}
+
+/** Both stand-ins: streams use the first, files on disk the second. */
+export const FINGERPRINT = {
+  analyzeElf: fingerprintAnalyzer,
+  analyzeElfRanges: fingerprintRangeAnalyzer,
+};
 
 /** Everything a view says about its files except the layer index: what every source must agree on. */
 export function fullLines(view: ImageView): string[] {

@@ -5,7 +5,7 @@
  */
 import { constants } from 'node:buffer';
 
-import type { ElfAnalyzer } from './types.js';
+import type { ElfAnalyzer, ElfRangeAnalyzer, FileRanges } from './types.js';
 import type { ElfFacts } from '../elf/types.js';
 
 /** Files whose content is kept (`*` matches within one path component). */
@@ -57,6 +57,14 @@ export const NO_FACTS: FileFacts = Object.freeze({
 export interface FileBody {
   head(n: number): Promise<Buffer>;
   readInto(target: Buffer): Promise<void>;
+  /** Random access, for bodies on disk; null for streams. */
+  ranges: FileRanges | null;
+}
+
+/** The ELF analyzers an image is opened with. */
+export interface ElfAnalyzers {
+  analyzeElf?: ElfAnalyzer;
+  analyzeElfRanges?: ElfRangeAnalyzer;
 }
 
 function isElfMagic(head: Buffer): boolean {
@@ -78,11 +86,17 @@ function shebangLine(head: Buffer): string | null {
 export class FactCollector {
   private scratch = Buffer.alloc(0);
 
-  constructor(private readonly analyzeElf: ElfAnalyzer | undefined) {}
+  private readonly analyzeElf: ElfAnalyzer | undefined;
+  private readonly analyzeElfRanges: ElfRangeAnalyzer | undefined;
 
-  private analyze(bytes: Buffer, path: string): Pick<FileFacts, 'elf' | 'elfError'> {
+  constructor(analyzers: ElfAnalyzers) {
+    this.analyzeElf = analyzers.analyzeElf;
+    this.analyzeElfRanges = analyzers.analyzeElfRanges;
+  }
+
+  private analyze(run: () => ElfFacts): Pick<FileFacts, 'elf' | 'elfError'> {
     try {
-      return { elf: (this.analyzeElf as ElfAnalyzer)(bytes, path), elfError: null };
+      return { elf: run(), elfError: null };
     } catch (err) {
       return { elf: null, elfError: err instanceof Error ? err.message : String(err) };
     }
@@ -94,7 +108,9 @@ export class FactCollector {
       const content = Buffer.alloc(size);
       await body.readInto(content);
       const head = content.subarray(0, SHEBANG_BYTES);
-      const elf = isElfMagic(head) && this.analyzeElf ? this.analyze(content, path) : null;
+      const analyzeElf = this.analyzeElf;
+      const elf =
+        isElfMagic(head) && analyzeElf ? this.analyze(() => analyzeElf(content, path)) : null;
       return {
         elf: elf?.elf ?? null,
         elfError: elf?.elfError ?? null,
@@ -104,7 +120,16 @@ export class FactCollector {
     }
     const head = await body.head(Math.min(size, SHEBANG_BYTES));
     if (isElfMagic(head)) {
-      if (!this.analyzeElf) return NO_FACTS;
+      const { analyzeElf, analyzeElfRanges } = this;
+      const ranges = body.ranges;
+      if (ranges && analyzeElfRanges) {
+        return {
+          ...this.analyze(() => analyzeElfRanges(ranges, path)),
+          shebang: null,
+          content: null,
+        };
+      }
+      if (!analyzeElf) return NO_FACTS;
       if (size > constants.MAX_LENGTH) {
         return { ...NO_FACTS, elfError: `${size} bytes: too large to analyse in memory` };
       }
@@ -113,7 +138,7 @@ export class FactCollector {
       }
       const bytes = this.scratch.subarray(0, size);
       await body.readInto(bytes);
-      return { ...this.analyze(bytes, path), shebang: null, content: null };
+      return { ...this.analyze(() => analyzeElf(bytes, path)), shebang: null, content: null };
     }
     const shebang = shebangLine(head);
     return shebang === null ? NO_FACTS : { ...NO_FACTS, shebang };

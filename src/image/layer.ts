@@ -67,6 +67,7 @@ function streamBody(entry: TarEntry): FileBody {
       let at = head ? head.copy(target) : 0;
       for await (const chunk of entry.bodyChunks()) at += chunk.copy(target, at);
     },
+    ranges: null,
   };
 }
 
@@ -77,6 +78,11 @@ export function windowBody(window: FileWindow, offset: number, size: number): Fi
     },
     async readInto(target: Buffer) {
       window.readInto(offset, target);
+    },
+    ranges: {
+      size,
+      read: (at: number, length: number) =>
+        window.file.readAt(window.start + offset + at, Math.max(0, Math.min(length, size - at))),
     },
   };
 }

@@ -12,7 +12,7 @@ import { InputError } from '../errors.js';
 import { decompress, DiskFile, sniffCompression } from './bytes.js';
 import { makeView, mergeLayers } from './filesystem.js';
 import type { Layer } from './layer.js';
-import { FactCollector } from './facts.js';
+import { FactCollector, type ElfAnalyzers } from './facts.js';
 import { choosePlatform, parsePlatform, type Candidate, type Platform } from './platform.js';
 import { readRootfsFolder } from './rootfs.js';
 import {
@@ -24,15 +24,14 @@ import {
   type ImageStore,
 } from './store.js';
 import { looksLikeTar } from './tar.js';
-import type { ElfAnalyzer, ImageConfig, ImageView } from './types.js';
+import type { ImageConfig, ImageView } from './types.js';
 
 export type ImageSourceSpec =
   { kind: 'engine'; ref: string; dockerHost?: string } | { kind: 'archive'; path: string };
 
-export interface OpenImageOptions {
+export interface OpenImageOptions extends ElfAnalyzers {
   /** `os/arch[/variant]`; when absent, this machine's platform if the image has it, else its only one. */
   platform?: string;
-  analyzeElf?: ElfAnalyzer;
 }
 
 const MEDIA_INDEX = new Set([
@@ -321,7 +320,7 @@ async function openEngineImage(
 ): Promise<ImageView> {
   const where = dockerHost ?? process.env.DOCKER_HOST ?? 'the default Docker socket';
   const docker = dockerClient(dockerHost);
-  const collector = new FactCollector(options.analyzeElf);
+  const collector = new FactCollector(options);
   const source = `engine:${ref}`;
   let inspect: Docker.ImageInspectInfo;
   try {
@@ -362,7 +361,7 @@ function readHead(path: string): Buffer {
 }
 
 async function openArchive(path: string, options: OpenImageOptions): Promise<ImageView> {
-  const collector = new FactCollector(options.analyzeElf);
+  const collector = new FactCollector(options);
   let stat;
   try {
     stat = statSync(path);

@@ -25,7 +25,8 @@ function typeOf(stats: Stats): ImageFile['type'] {
   return 'file';
 }
 
-function diskBody(path: string): FileBody {
+/** A file of the folder; opened on each access, so no descriptor outlives the call. */
+function diskBody(path: string, size: number): FileBody {
   const withFile = <T>(use: (file: DiskFile) => T): T => {
     const file = new DiskFile(path);
     try {
@@ -37,6 +38,7 @@ function diskBody(path: string): FileBody {
   return {
     head: async (n) => withFile((file) => file.readAt(0, n)),
     readInto: async (target) => withFile((file) => file.readInto(0, target)),
+    ranges: { size, read: (offset, length) => withFile((file) => file.readAt(offset, length)) },
   };
 }
 
@@ -84,7 +86,10 @@ export async function readRootfsFolder(
         });
       } else {
         if (stats.nlink > 1) firstPathOfInode.set(key, file);
-        Object.assign(file, await collector.collect(imagePath, stats.size, diskBody(diskPath)));
+        Object.assign(
+          file,
+          await collector.collect(imagePath, stats.size, diskBody(diskPath, stats.size)),
+        );
       }
     }
     if (type === 'dir') {

@@ -73,3 +73,16 @@ export interface ImageView {
  * in a buffer that is reused for the next file: keep facts, never the bytes or views of them.
  */
 export type ElfAnalyzer = (bytes: Uint8Array, path: string) => ElfFacts;
+
+/** Random access to one file's bytes (the shape of src/elf's ByteSource). */
+export interface FileRanges {
+  size: number;
+  /** The bytes in [offset, offset+length), fewer at the end of the file. */
+  read(offset: number, length: number): Uint8Array;
+}
+
+/**
+ * Like ElfAnalyzer, for files that can be read at offsets (archives and folders on disk): the
+ * analyzer reads only the ranges it needs instead of the whole file (src/elf's `parseElf`).
+ */
+export type ElfRangeAnalyzer = (source: FileRanges, path: string) => ElfFacts;
