@@ -1,9 +1,8 @@
-# shellcheck shell=bash
+# shellcheck shell=bash source-path=SCRIPTDIR disable=SC2034 # RECIPE_* are read by scripts/factory.sh
 # alpine-like plus the links Alpine's libc6-compat package lays down for x86_64 (musl's
 # APKBUILD, compat(): the glibc loader name in /lib64, and the glibc sonames in /lib, all
 # pointing at musl). A glibc-linked binary then finds "its" loader and libc.so.6 but runs
 # against musl.
-# shellcheck source=alpine-like.sh
 source "$RECIPES/alpine-like.sh"
 RECIPE_FILES+=("$RECIPES/alpine-like.sh")
 

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash source-path=SCRIPTDIR disable=SC2034 # RECIPE_* are read by scripts/factory.sh
 # Laid out like Alpine: musl's dynamic loader is the libc (/lib/ld-musl-x86_64.so.1, with
 # /lib/libc.musl-x86_64.so.1 linking to it), and a static busybox provides /bin/sh and the
 # other applets as symlinks. Debian's musl and busybox-static packages supply the binaries.

@@ -1,6 +1,5 @@
-# shellcheck shell=bash
+# shellcheck shell=bash source-path=SCRIPTDIR disable=SC2034 # RECIPE_* are read by scripts/factory.sh
 # Debian 12 minbase (glibc 2.36), merged /usr like the official bookworm images.
-# shellcheck source=debian.sh
 source "$RECIPES/debian.sh"
 RECIPE_FILES+=("$RECIPES/debian.sh")
 

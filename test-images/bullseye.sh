@@ -1,7 +1,6 @@
-# shellcheck shell=bash
+# shellcheck shell=bash source-path=SCRIPTDIR disable=SC2034 # RECIPE_* are read by scripts/factory.sh
 # Debian 11 minbase (glibc 2.31), with /bin, /lib, /lib64 as real directories like the
 # official bullseye images.
-# shellcheck source=debian.sh
 source "$RECIPES/debian.sh"
 RECIPE_FILES+=("$RECIPES/debian.sh")
 

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash source-path=SCRIPTDIR disable=SC2034 # RECIPE_* are read by scripts/factory.sh
 # Shared by the Debian recipes: debootstrap --variant=minbase from Debian's mirror, with the
 # downloaded packages kept in the factory cache so a rebuild does not download them again.
 

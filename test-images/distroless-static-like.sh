@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash source-path=SCRIPTDIR disable=SC2034 # RECIPE_* are read by scripts/factory.sh
 # Like gcr.io/distroless/static: users, CA bundle and zoneinfo, and no libc, loader or shell.
 # Only a static binary (CGO_ENABLED=0 Go) can start on it.
 
