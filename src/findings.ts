@@ -52,6 +52,11 @@ export interface Finding {
   related: DockerfileRange[];
   /** Set when the config or a pragma suppresses the finding: it is kept, but does not gate. */
   suppression: Suppression | null;
+  /**
+   * The exact error the container prints on start, when the rule can tell it from the facts
+   * (e.g. the real symbol and library); absent when only the rule's generic text applies.
+   */
+  runtimeError?: string;
 }
 
 /** What a rule says about itself; SARIF rules, the rule pages and the PR comment use it. */

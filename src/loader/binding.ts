@@ -60,6 +60,7 @@ function checkVersions(objects: LoadedObject[]): LoadProblem[] {
           file: need.file,
           version: version.name,
           provider: provider.realPath,
+          providerPath: provider.path,
           providerVersions: provider.elf.versionDefinitions,
         });
       }

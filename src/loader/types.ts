@@ -82,6 +82,8 @@ export interface VersionMissing {
   version: string;
   /** realPath of the loaded object that answers to `file`. */
   provider: string;
+  /** The path the loader opened it by (what its error message names). */
+  providerPath: string;
   /** The versions the provider defines (its Verdef names, BASE excluded). */
   providerVersions: string[];
 }

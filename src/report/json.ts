@@ -14,6 +14,7 @@ function findingJson(finding: Finding): Record<string, unknown> {
     evidence: finding.evidence,
     related: finding.related,
     suppression: finding.suppression,
+    ...(finding.runtimeError !== undefined ? { runtimeError: finding.runtimeError } : {}),
   };
 }
 

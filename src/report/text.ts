@@ -21,7 +21,7 @@ function findingText(finding: Finding): string[] {
     for (const r of finding.related)
       lines.push(`         ${r.role} ${r.path}:${r.startLine}  ${r.instruction}`);
   }
-  const runtime = runtimeErrorFor(meta, finding.path);
+  const runtime = finding.runtimeError ?? runtimeErrorFor(meta, finding.path);
   if (runtime !== '' && finding.level !== 'note') lines.push(`      on start: ${runtime}`);
   if (finding.suppression) {
     lines.push(`      suppressed (${finding.suppression.source}): ${finding.suppression.reason}`);

@@ -16,13 +16,15 @@ function summary(elf: ElfFacts): { missing: string[]; line: string } {
     (s) => /^__\w+_chk$/.test(s.name) && s.name !== '__stack_chk_fail',
   );
   const pie = elf.pie || elf.staticPie;
+  // A shared library is position-independent by nature: PIE is a property of programs.
+  const library = elf.linkage === 'shared-library';
   const missing = [
-    pie ? null : 'PIE',
+    pie || library ? null : 'PIE',
     elf.relro === 'full' ? null : `full RELRO (${elf.relro})`,
     elf.nx ? null : 'NX',
     canary || elf.go ? null : 'stack protector',
   ].filter((m): m is string => m !== null);
-  const line = `PIE ${pie ? 'yes' : 'no'}, RELRO ${elf.relro}, NX ${elf.nx ? 'yes' : 'no'}, stack protector ${canary ? 'yes' : 'no'}, fortify ${fortify ? 'yes' : 'no'}`;
+  const line = `${library ? 'shared library' : `PIE ${pie ? 'yes' : 'no'}`}, RELRO ${elf.relro}, NX ${elf.nx ? 'yes' : 'no'}, stack protector ${canary ? 'yes' : 'no'}, fortify ${fortify ? 'yes' : 'no'}`;
   return { missing, line };
 }
 

@@ -265,6 +265,30 @@ function compareVersions(a: string, b: string): number {
 interface Pending {
   problems: LoadProblem[];
   breaks: string[];
+  flavor: LoadSimulation['flavor'];
+}
+
+/** The line the loader prints when it stops, as glibc's ld.so or musl's word it. */
+function loaderError(
+  problem: LoadProblem,
+  flavor: LoadSimulation['flavor'],
+  program: string,
+): string | undefined {
+  switch (problem.kind) {
+    case 'library-missing':
+    case 'library-unloadable':
+      return flavor === 'musl'
+        ? `Error loading shared library ${problem.name}: No such file or directory (needed by ${problem.object})`
+        : `${program}: error while loading shared libraries: ${problem.name}: cannot open shared object file: No such file or directory`;
+    case 'version-missing':
+      return `${program}: ${problem.providerPath}: version \`${problem.version}' not found (required by ${problem.object})`;
+    case 'symbol-unresolved':
+      return flavor === 'musl'
+        ? `Error relocating ${problem.object}: ${problem.symbol}: symbol not found`
+        : `${program}: symbol lookup error: ${problem.object}: undefined symbol: ${problem.symbol}${problem.version ? `, version ${problem.version}` : ''}`;
+    default:
+      return undefined;
+  }
 }
 
 /** EG103, EG104, EG105 and the undecided notes, once per object and need. */
@@ -317,7 +341,7 @@ function problemFindings(
       }
       let entry = pending.get(key);
       if (!entry) {
-        entry = { problems: [], breaks: [] };
+        entry = { problems: [], breaks: [], flavor: sim.flavor };
         pending.set(key, entry);
       }
       if (!entry.problems.some((p) => JSON.stringify(p) === JSON.stringify(problem)))
@@ -328,9 +352,14 @@ function problemFindings(
   }
 
   const findings: Finding[] = [];
-  for (const { problems, breaks } of pending.values()) {
+  for (const { problems, breaks, flavor } of pending.values()) {
     const first = problems[0];
     const object = first.object;
+    const fatalSymbol =
+      problems.find((p) => p.kind === 'symbol-unresolved' && p.fatalAtStart) ?? first;
+    const runtimeError = loaderError(fatalSymbol, flavor, breaks[0] ?? object);
+    const withError = (f: Finding): Finding =>
+      runtimeError && f.level === 'error' ? { ...f, runtimeError } : f;
     const breaksLine =
       breaks.length > 0 && !(breaks.length === 1 && breaks[0] === object) ? [loadedBy(breaks)] : [];
     const blame = blameFile(ctx, object, ...breaks);
@@ -340,36 +369,40 @@ function problemFindings(
           ? `${first.name}, needed by ${object}, is only in a directory /etc/ld.so.conf lists; /etc/ld.so.cache does not know it (ldconfig was not run)`
           : `${first.name}, needed by ${object}, is not found by the loader`;
         findings.push(
-          finding(
-            'EG103',
-            'error',
-            object,
-            message,
-            [
-              `DT_NEEDED ${first.name} of ${object}`,
-              `searched: ${listSome(first.searched, 8)}`,
-              ...first.skipped.map((s) => `passed over ${s.path}: ${s.reason}`),
-              ...(first.onlyInLdSoConf
-                ? [
-                    `${first.onlyInLdSoConf} exists, but ld.so reads only the cache, never ld.so.conf: run ldconfig after installing it`,
-                  ]
-                : []),
-              ...breaksLine,
-            ],
-            blame,
+          withError(
+            finding(
+              'EG103',
+              'error',
+              object,
+              message,
+              [
+                `DT_NEEDED ${first.name} of ${object}`,
+                `searched: ${listSome(first.searched, 8)}`,
+                ...first.skipped.map((s) => `passed over ${s.path}: ${s.reason}`),
+                ...(first.onlyInLdSoConf
+                  ? [
+                      `${first.onlyInLdSoConf} exists, but ld.so reads only the cache, never ld.so.conf: run ldconfig after installing it`,
+                    ]
+                  : []),
+                ...breaksLine,
+              ],
+              blame,
+            ),
           ),
         );
         break;
       }
       case 'library-unloadable':
         findings.push(
-          finding(
-            'EG103',
-            'error',
-            object,
-            `${first.name}, needed by ${object}, resolves to ${first.path}, which the loader cannot map`,
-            [`${first.path}: ${first.reason}`, ...breaksLine],
-            blame,
+          withError(
+            finding(
+              'EG103',
+              'error',
+              object,
+              `${first.name}, needed by ${object}, resolves to ${first.path}, which the loader cannot map`,
+              [`${first.path}: ${first.reason}`, ...breaksLine],
+              blame,
+            ),
           ),
         );
         break;
@@ -377,19 +410,21 @@ function problemFindings(
         const versions = (problems as VersionMissing[]).map((p) => p.version);
         const highest = highestOfFamily(first.version, first.providerVersions);
         findings.push(
-          finding(
-            'EG104',
-            'error',
-            object,
-            `${object} needs symbol version${versions.length > 1 ? 's' : ''} ${listSome(versions)} of ${first.file}, which the image's ${first.file} does not define`,
-            [
-              ...versions.map(
-                (v) =>
-                  `needs ${v} from ${first.file}; the image's ${first.file} (${first.provider}) ${highest ? `defines up to ${highest}` : `defines ${listSome(first.providerVersions)}`}`,
-              ),
-              ...breaksLine,
-            ],
-            blame,
+          withError(
+            finding(
+              'EG104',
+              'error',
+              object,
+              `${object} needs symbol version${versions.length > 1 ? 's' : ''} ${listSome(versions)} of ${first.file}, which the image's ${first.file} does not define`,
+              [
+                ...versions.map(
+                  (v) =>
+                    `needs ${v} from ${first.file}; the image's ${first.file} (${first.provider}) ${highest ? `defines up to ${highest}` : `defines ${listSome(first.providerVersions)}`}`,
+                ),
+                ...breaksLine,
+              ],
+              blame,
+            ),
           ),
         );
         break;
@@ -399,37 +434,41 @@ function problemFindings(
         const fatal = symbols.some((s) => s.fatalAtStart);
         const names = symbols.map((s) => (s.version ? `${s.symbol}@${s.version}` : s.symbol));
         findings.push(
-          finding(
-            'EG105',
-            fatal ? 'error' : 'warning',
-            object,
-            fatal
-              ? `${object} uses symbols that no loaded library defines: ${listSome(names)}`
-              : `${object} calls functions that no loaded library defines (${listSome(names)}); it fails when one is first called`,
-            [
-              ...symbols
-                .slice(0, 10)
-                .map(
-                  (s) =>
-                    `undefined ${s.symbolType} ${s.symbol}${s.version ? ` (version ${s.version})` : ''}${s.fatalAtStart ? ', bound at start' : ', bound lazily'}`,
-                ),
-              ...(symbols.length > 10 ? [`and ${symbols.length - 10} more`] : []),
-              ...breaksLine,
-            ],
-            blame,
+          withError(
+            finding(
+              'EG105',
+              fatal ? 'error' : 'warning',
+              object,
+              fatal
+                ? `${object} uses symbols that no loaded library defines: ${listSome(names)}`
+                : `${object} calls functions that no loaded library defines (${listSome(names)}); it fails when one is first called`,
+              [
+                ...symbols
+                  .slice(0, 10)
+                  .map(
+                    (s) =>
+                      `undefined ${s.symbolType} ${s.symbol}${s.version ? ` (version ${s.version})` : ''}${s.fatalAtStart ? ', bound at start' : ', bound lazily'}`,
+                  ),
+                ...(symbols.length > 10 ? [`and ${symbols.length - 10} more`] : []),
+                ...breaksLine,
+              ],
+              blame,
+            ),
           ),
         );
         break;
       }
       case 'undecided':
         findings.push(
-          finding(
-            'EG103',
-            'note',
-            object,
-            `Could not check the libraries of ${object}: ${first.detail}`,
-            [first.detail, ...breaksLine],
-            blame,
+          withError(
+            finding(
+              'EG103',
+              'note',
+              object,
+              `Could not check the libraries of ${object}: ${first.detail}`,
+              [first.detail, ...breaksLine],
+              blame,
+            ),
           ),
         );
         break;
