@@ -5,6 +5,7 @@
  * prints `exec /server: no such file or directory` (examples/build.sh builds it).
  */
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -308,5 +309,64 @@ describe('the action outside pull requests and with bad input', () => {
     expect(commands(result.stdout, 'error').map((e) => e.message)).toEqual([
       "exit139-guard: input 'fail-on' must be one of error, warning, note, never, not 'errors'",
     ]);
+  });
+});
+
+describe('the CLI and the action', () => {
+  it('give the same SARIF and the same comment, under the same config and pragmas', async () => {
+    const github = await startApi();
+    const ws = workspace();
+    // Suppress EG202 on the COPY of /server with a pragma, and switch EG501 off in the config.
+    const lines = readFileSync(path.join(ws, 'Dockerfile'), 'utf8').split('\n');
+    const copy = lines.findIndex((l) => l.startsWith('COPY --from=build /out/server'));
+    lines.splice(
+      copy,
+      0,
+      '# exit139-guard ignore=EG202 reason="the static build lands in the next PR"',
+    );
+    writeFileSync(path.join(ws, 'Dockerfile'), lines.join('\n'));
+    writeFileSync(path.join(ws, '.exit139-guard.yml'), 'rules:\n  EG501: off\n');
+
+    const action = await run(ws, github, { 'image-archive': BROKEN_ARCHIVE, comment: 'false' });
+    expect(action.code).toBe(0);
+    const cli = (format: string) =>
+      execFileSync(
+        process.execPath,
+        [
+          path.join(bundleDir, 'cli.js'),
+          'scan',
+          '--archive',
+          BROKEN_ARCHIVE,
+          '--dockerfile',
+          'Dockerfile',
+          '--format',
+          format,
+        ],
+        {
+          cwd: ws,
+          encoding: 'utf8',
+        },
+      );
+    type Run = {
+      results: { ruleId: string; suppressions?: unknown[] }[];
+      tool: unknown;
+      automationDetails: unknown;
+    };
+    const fromAction = (
+      JSON.parse(readFileSync(action.outputs['sarif-file']!, 'utf8')) as { runs: Run[] }
+    ).runs[0]!;
+    const fromCli = (JSON.parse(cli('sarif')) as { runs: Run[] }).runs[0]!;
+    expect(fromCli.results).toEqual(fromAction.results);
+    expect(fromCli.tool).toEqual(fromAction.tool);
+    expect(fromCli.automationDetails).toEqual(fromAction.automationDetails);
+    expect(fromCli.results.filter((r) => r.suppressions).map((r) => r.ruleId)).toEqual(['EG202']);
+    expect(fromCli.results.map((r) => r.ruleId)).not.toContain('EG501');
+
+    // The same comment, but for the links, which need a pull request.
+    const withoutLinks = (markdown: string) =>
+      markdown
+        .replace(/\[([^\]]*)\]\(https:\/\/github\.com\/acme\/shop\/blob\/[^)]*\)/g, '`$1`')
+        .replace(/\\:/g, ':');
+    expect(cli('markdown')).toBe(withoutLinks(action.summary));
   });
 });
