@@ -4,7 +4,7 @@ import { ruleDocFiles, ruleTable } from '../../src/report/rule-docs.js';
 import { RULE_CATALOG } from '../../src/rules/catalog.js';
 
 describe('docs/rules', () => {
-  it('is current with the catalog (regenerate with `node docs/rules/generate.mjs`)', () => {
+  it('is current with the catalog (regenerate pages and the README table with `node docs/rules/generate.mjs`)', () => {
     for (const [name, text] of ruleDocFiles()) {
       expect({ name, text: readFileSync(`docs/rules/${name}`, 'utf8') }).toEqual({ name, text });
     }

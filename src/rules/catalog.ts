@@ -612,12 +612,13 @@ const SPECS: RuleSpec[] = [
     shortDescription: 'Go binary looks up users but the image has no /etc/passwd',
     fullDescription:
       'A Go binary links os/user and the image has no /etc/passwd (or /etc/group), so user and group lookups fail.',
-    runtimeError: 'user: unknown userid 65532',
+    runtimeError: 'user: unknown userid 0',
     why: [
-      '`os/user.Current()` and `user.Lookup` read `/etc/passwd` in pure Go (or call',
-      '`getpwuid_r` through NSS with cgo). `scratch` has no such file, so the lookup returns',
-      '`user: unknown userid <uid>`; programs that derive a home directory or a cache path from the',
-      'user then fail.',
+      '`os/user.Current()` and `user.LookupId` call `getpwuid_r` through NSS with cgo, or read',
+      '`/etc/passwd` in pure Go. `scratch` has no such file: with cgo the lookup returns',
+      '`user: unknown userid <uid>`; in pure Go `user.LookupId` returns `open /etc/passwd: no such',
+      'file or directory` and `user.Current()` `user: Current requires cgo or $USER set in',
+      'environment`. Programs that derive a home directory or a cache path from the user then fail.',
     ].join('\n'),
     fix: [
       'Add a minimal user database for the user the image runs as:',
