@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ScanReport } from '../../src/findings.js';
+import { ruleMeta, runtimeErrorFor } from '../../src/rules/catalog.js';
 import { scan } from '../../src/scan.js';
 import {
   dockerBuild,
@@ -166,6 +167,12 @@ describe('scenario images, built and started by the engine, then scanned', () =>
       // Every error of a scanned Dockerfile points at one of its lines.
       for (const error of errors)
         expect(error.dockerfile?.path).toBe(`scenarios/${scenario.name}.Dockerfile`);
+      // What a finding says the container prints is what it printed.
+      const printed = run.engineError ?? run.stderr;
+      const foretold = errors.map(
+        (f) => f.runtimeError ?? runtimeErrorFor(ruleMeta(f.ruleId), f.path),
+      );
+      expect(foretold.filter((line) => line !== '' && printed.includes(line))).not.toEqual([]);
     }
     for (const rule of scenario.lesser ?? []) {
       expect(report.findings.filter((f) => f.level !== 'error').map((f) => f.ruleId)).toContain(

@@ -179,8 +179,14 @@ export const entrypointRules: Rule = {
     const argv0 = entry.argv[0];
     const argvText = JSON.stringify(entry.argv);
     if (entry.path === null || entry.file === null) {
-      findings.push(
-        finding(
+      const absolute = path.resolve('/', view.config.workingDir || '/', argv0);
+      // runc's words (libcontainer): a path is stat'ed, a bare name looked up in PATH.
+      const runtimeError = argv0.includes('/')
+        ? `exec: "${argv0}": stat ${absolute}: no such file or directory`
+        : `exec: "${argv0}": executable file not found in $PATH`;
+      findings.push({
+        runtimeError,
+        ...finding(
           'EG301',
           ruleMeta('EG301').defaultLevel,
           argv0.includes('/') ? path.resolve('/', view.config.workingDir || '/', argv0) : null,
@@ -195,7 +201,7 @@ export const entrypointRules: Rule = {
           ],
           blameEntrypoint(ctx, false),
         ),
-      );
+      });
       return findings;
     }
     const user = resolveUser(view);

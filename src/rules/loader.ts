@@ -207,26 +207,27 @@ export const loaderRules: Rule = {
           (p): p is SymbolUnresolved => p.kind === 'symbol-unresolved',
         );
         const programLibc = elf.libc === 'glibc-dynamic' ? 'glibc' : 'musl';
-        findings.push(
-          finding(
-            'EG102',
-            fatal.length > 0 ? 'error' : 'warning',
-            sim.path,
-            fatal.length > 0
-              ? `${sim.path} is linked against ${programLibc} but would run on ${sim.flavor}, which lacks symbols it needs`
-              : `${sim.path} is linked against ${programLibc} but would run on ${sim.flavor}; every symbol resolves, but the ABIs differ`,
-            [
-              `PT_INTERP ${interp.requested} resolves to ${interp.path} (${interp.flavorEvidence})`,
-              ...interp.via.map((v) => `via ${v}`),
-              ...elf.libcEvidence.map((e) => `program: ${e}`),
-              ...symbols
-                .slice(0, 8)
-                .map((s) => `Error relocating ${s.object}: ${s.symbol}: symbol not found`),
-              ...(symbols.length > 8 ? [`and ${symbols.length - 8} more unresolved symbols`] : []),
-            ],
-            blameFile(ctx, sim.path),
-          ),
+        const firstFatal = fatal[0];
+        const mismatchFinding = finding(
+          'EG102',
+          fatal.length > 0 ? 'error' : 'warning',
+          sim.path,
+          fatal.length > 0
+            ? `${sim.path} is linked against ${programLibc} but would run on ${sim.flavor}, which lacks symbols it needs`
+            : `${sim.path} is linked against ${programLibc} but would run on ${sim.flavor}; every symbol resolves, but the ABIs differ`,
+          [
+            `PT_INTERP ${interp.requested} resolves to ${interp.path} (${interp.flavorEvidence})`,
+            ...interp.via.map((v) => `via ${v}`),
+            ...elf.libcEvidence.map((e) => `program: ${e}`),
+            ...symbols
+              .slice(0, 8)
+              .map((s) => `Error relocating ${s.object}: ${s.symbol}: symbol not found`),
+            ...(symbols.length > 8 ? [`and ${symbols.length - 8} more unresolved symbols`] : []),
+          ],
+          blameFile(ctx, sim.path),
         );
+        const runtimeError = firstFatal ? loaderError(firstFatal, sim.flavor, sim.path) : undefined;
+        findings.push(runtimeError ? { ...mismatchFinding, runtimeError } : mismatchFinding);
       }
     }
 
