@@ -59,6 +59,9 @@ const SCENARIOS: Scenario[] = [
   { name: 'musl-on-alpine', starts: true },
   { name: 'undefined-symbol-lazy', starts: true, lesser: ['EG105'] },
   { name: 'undefined-symbol-bind-now', starts: false, rule: 'EG105' },
+  { name: 'env-bash-on-busybox', starts: false, rule: 'EG303' },
+  { name: 'entrypoint-not-in-path', starts: false, rule: 'EG301' },
+  { name: 'entrypoint-group-executable', starts: true },
 ];
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -299,15 +299,23 @@ function checkScript(
     if (program !== undefined) {
       const found = lookPath(view, program);
       if (found.path === null) {
+        // BusyBox's env and GNU coreutils' env word the failure differently.
+        const busybox = path.basename(resolved.path) === 'busybox';
+        const runtimeError = busybox
+          ? `env: can't execute '${program}': No such file or directory`
+          : `${interpreter}: '${program}': No such file or directory`;
         return [
-          finding(
-            'EG303',
-            ruleMeta('EG303').defaultLevel,
-            scriptPath,
-            `${program}, which the entrypoint script ${scriptPath} runs through env, is not in the image's PATH`,
-            [...evidence, `searched PATH: ${found.searched.join(', ')}`],
-            blame,
-          ),
+          {
+            ...finding(
+              'EG303',
+              ruleMeta('EG303').defaultLevel,
+              scriptPath,
+              `${program}, which the entrypoint script ${scriptPath} runs through env, is not in the image's PATH`,
+              [...evidence, `searched PATH: ${found.searched.join(', ')}`],
+              blame,
+            ),
+            runtimeError,
+          },
         ];
       }
     }

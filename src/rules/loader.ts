@@ -146,6 +146,22 @@ export const loaderRules: Rule = {
       }
     }
 
+    // A file with ELF magic that could not be read was not checked: say so, never "all clear".
+    for (const file of ctx.image.files.values()) {
+      if (file.type !== 'file' || file.elfError === null || file.linkTarget !== null) continue;
+      if (!isExecutableFile(file.mode) && !LIBRARY_NAME.test(file.path)) continue;
+      findings.push(
+        finding(
+          'EG101',
+          'note',
+          file.path,
+          `${file.path} starts like an ELF file but could not be read; its interpreter, architecture and libraries were not checked`,
+          [file.elfError],
+          blameFile(ctx, file.path),
+        ),
+      );
+    }
+
     const simulations = relevantSimulations(ctx);
     for (const { sim, file } of simulations) {
       const elf = file.elf as ElfFacts;
