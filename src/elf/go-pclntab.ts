@@ -1,14 +1,18 @@
 /**
- * The Go function names linked into a binary, from pclntab's function-name table (Go 1.16+),
- * and the packages and run-time needs they reveal. pclntab survives `-ldflags "-s -w"`; when
+ * The Go function names linked into a binary, from pclntab: the function-name table of Go 1.16+
+ * (which also names inlined functions), or for Go 1.2–1.15 the name of each function in the
+ * function table; and the packages and run-time needs they reveal. pclntab survives `-ldflags "-s -w"`; when
  * section headers are gone it is found by scanning the non-executable PT_LOADs for its header,
  * validated field by field. Hand-written: no Node library reads pclntab.
  */
 import * as C from './constants.js';
 import type { ElfFile, ProgramHeader } from './elf-file.js';
+import { ElfFormatError } from './elf-format-error.js';
+import { LazyRegion } from './reader.js';
 import type { GoSignals } from './types.js';
 
-/** pcHeader magics: Go 1.16–1.17, 1.18–1.19, 1.20+. */
+/** pcHeader magics: Go 1.2–1.15, 1.16–1.17, 1.18–1.19, 1.20+. */
+const MAGIC_12 = 0xfffffffb;
 const MAGIC_116 = 0xfffffffa;
 const MAGIC_118 = 0xfffffff0;
 const MAGIC_120 = 0xfffffff1;
@@ -31,11 +35,14 @@ function namesAt(elf: ElfFile, offset: number, limit: number): string[] | null {
   if (headerSize > limit) return null;
   const h = elf.reader.region(offset, headerSize, 'pclntab header');
   const magic = h.u32(0);
-  if (magic !== MAGIC_116 && magic !== MAGIC_118 && magic !== MAGIC_120) return null;
+  if (magic !== MAGIC_12 && magic !== MAGIC_116 && magic !== MAGIC_118 && magic !== MAGIC_120) {
+    return null;
+  }
   if (h.u8(4) !== 0 || h.u8(5) !== 0) return null;
   const quantum = h.u8(6);
   if (quantum !== 1 && quantum !== 2 && quantum !== 4) return null;
   if (h.u8(7) !== ptrSize) return null;
+  if (magic === MAGIC_12) return namesFromFunctab(elf, offset, limit);
   const word = (i: number) => h.word(8 + i * ptrSize, ptrSize);
   const nfunc = word(0);
   const nameIndex = magic === MAGIC_116 ? 2 : 3;
@@ -59,7 +66,37 @@ function namesAt(elf: ElfFile, offset: number, limit: number): string[] | null {
   return names.length > 0 ? names : null;
 }
 
-/** Function names from pclntab, or null when no Go 1.16+ pclntab is found. */
+/**
+ * Go 1.2–1.15: `nfunctab` then pairs {entry PC, _func offset}; each _func starts with its entry
+ * PC and the offset of its name, both relative to the table. A table that does not hold
+ * together (PCs out of order, offsets outside it) is not pclntab: null.
+ */
+function namesFromFunctab(elf: ElfFile, offset: number, limit: number): string[] | null {
+  const ptrSize = elf.ptrSize;
+  const table = new LazyRegion(elf.reader, offset, limit, 'pclntab (Go 1.2-1.15)');
+  try {
+    const nfunc = table.word(8, ptrSize);
+    const functab = 8 + ptrSize;
+    if (nfunc === 0 || functab + (2 * nfunc + 1) * ptrSize > limit) return null;
+    const names: string[] = [];
+    let previousPc = 0;
+    for (let i = 0; i < nfunc; i++) {
+      const pc = table.word(functab + 2 * i * ptrSize, ptrSize);
+      const funcOff = table.word(functab + (2 * i + 1) * ptrSize, ptrSize);
+      if (pc < previousPc || table.word(funcOff, ptrSize) !== pc) return null;
+      previousPc = pc;
+      const nameOff = table.i32(funcOff + ptrSize);
+      if (nameOff <= 0) return null;
+      names.push(table.cstring(nameOff));
+    }
+    return names;
+  } catch (error) {
+    if (error instanceof ElfFormatError) return null;
+    throw error;
+  }
+}
+
+/** Function names from pclntab, or null when no Go 1.2+ pclntab is found. */
 export function readGoFunctionNames(elf: ElfFile): string[] | null {
   const section = elf.sections.find(
     (s) => s.name === '.gopclntab' || s.name === '.data.rel.ro.gopclntab',
@@ -83,7 +120,7 @@ export function readGoFunctionNames(elf: ElfFile): string[] | null {
 }
 
 function scanSegment(elf: ElfFile, offset: number, size: number): string[] | null {
-  const magics = [MAGIC_116, MAGIC_118, MAGIC_120].map((m) => magicBytes(m, elf.little));
+  const magics = [MAGIC_116, MAGIC_118, MAGIC_120, MAGIC_12].map((m) => magicBytes(m, elf.little));
   for (let start = 0; start < size; start += SCAN_CHUNK) {
     const chunk = elf.reader.region(
       offset + start,

@@ -173,4 +173,28 @@ export class LazyRegion {
     const { region, at } = this.field(pos, 4);
     return region.u32(at);
   }
+  i32(pos: number): number {
+    const { region, at } = this.field(pos, 4);
+    return region.i32(at);
+  }
+  word(pos: number, size: 4 | 8): number {
+    const { region, at } = this.field(pos, size);
+    return region.word(at, size);
+  }
+  /** A NUL-terminated string of at most `max` bytes starting at `pos`. */
+  cstring(pos: number, max = 4096): string {
+    const parts: Uint8Array[] = [];
+    let at = pos;
+    while (at < pos + max) {
+      const { region, at: inPage } = this.field(at, 1);
+      const end = region.bytes.indexOf(0, inPage);
+      if (end >= 0) {
+        parts.push(region.bytes.subarray(inPage, end));
+        return decodeText(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+      }
+      parts.push(region.bytes.subarray(inPage));
+      at += region.length - inPage;
+    }
+    return this.fail(pos, `string longer than ${max} bytes`);
+  }
 }
