@@ -62,6 +62,8 @@ const SCENARIOS: Scenario[] = [
   { name: 'env-bash-on-busybox', starts: false, rule: 'EG303' },
   { name: 'entrypoint-not-in-path', starts: false, rule: 'EG301' },
   { name: 'entrypoint-group-executable', starts: true },
+  { name: 'ineffective-static-flags', starts: true, lesser: ['EG204'] },
+  { name: 'os-user-scratch', starts: true, lesser: ['EG403'] },
 ];
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -143,7 +145,11 @@ afterAll(() => {
     const { run, report } = outcomes.get(s.name) as Outcome;
     return `| ${s.name} | ${startedSummary(run).replace(/\|/g, '\\|')} | ${scanSummary(report)} |`;
   });
+  const binfmt = existsSync(BINFMT_AARCH64)
+    ? `${BINFMT_AARCH64} ${binfmtRestore === null ? 'was already disabled' : 'disabled during the suite'}`
+    : 'no qemu-aarch64 binfmt handler on this machine';
   const table = [
+    `(${binfmt})`,
     '| scenario | what the engine did | what scan said |',
     '| --- | --- | --- |',
     ...rows,
