@@ -131,6 +131,7 @@ function noteDescriptionText(detail: string): string {
 
 class Comparison {
   facts = 0;
+  symbols = 0;
   files = 0;
   mismatches: string[] = [];
   constructor(private readonly file: string) {}
@@ -227,6 +228,7 @@ function compareFile(
     facts.versionDefinitions,
     r.versionDefinitions.filter((d) => !d.base).map((d) => d.name),
   );
+  c.symbols += r.symbols.length;
   const theirUndefined = r.symbols.filter((s) => !s.defined);
   const theirDefined = r.symbols.filter(
     (s) => s.defined && ['GLOBAL', 'WEAK', 'UNIQUE'].includes(s.bind),
@@ -297,7 +299,7 @@ describe('ELF facts against readelf and go version -m', () => {
       return;
     }
     const go = await goVersions(files);
-    const all = { facts: 0, files: 0, mismatches: [] as string[] };
+    const all = { facts: 0, files: 0, symbols: 0, mismatches: [] as string[] };
     await pool(files, 2, async (file) => {
       const { stdout } = await run(
         'readelf',
@@ -307,12 +309,13 @@ describe('ELF facts against readelf and go version -m', () => {
       const c = new Comparison(file);
       compareFile(file, parseElfFile(file), parseReadelf(stdout), go.get(file), c);
       all.facts += c.facts;
+      all.symbols += c.symbols;
       all.files++;
       all.mismatches.push(...c.mismatches);
     });
     const goFiles = files.filter((f) => go.has(f)).length;
     process.stdout.write(
-      `ELF outside truth: ${all.files} files (${goFiles} Go) compared, ${all.facts} facts, ${all.mismatches.length} differences\n`,
+      `ELF outside truth: ${all.files} files (${goFiles} Go) compared, ${all.facts} facts (their lists of ${all.symbols} dynamic symbols among them), ${all.mismatches.length} differences\n`,
     );
     const byFact = new Map<string, number>();
     for (const m of all.mismatches) {
