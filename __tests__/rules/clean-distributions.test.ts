@@ -39,7 +39,10 @@ describe('scanning working distributions', () => {
   it('reports no error for the big Debian benchmark image', async () => {
     if (!existsSync(BENCH_ARCHIVE)) {
       const { reportSkip } = await import('../support/skip.js');
-      reportSkip('clean scan of debian-big', `${BENCH_ARCHIVE} missing (bench/build-image.sh builds it)`);
+      reportSkip(
+        'clean scan of debian-big',
+        `${BENCH_ARCHIVE} missing (bench/build-image.sh builds it)`,
+      );
       return;
     }
     const report = await scan({ source: { kind: 'archive', path: BENCH_ARCHIVE } });
