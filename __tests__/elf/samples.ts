@@ -2,7 +2,9 @@
 import { closeSync, existsSync, lstatSync, openSync, readSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const SAMPLES_DIR = join(process.cwd(), '.cache', 'elf-samples');
+/** Outside the checkout, as the fixture script keeps it, so fresh clones reuse the downloads. */
+export const SAMPLES_DIR =
+  process.env.EXIT139_GUARD_ELF_SAMPLES ?? join('/var/cache/exit139-guard', 'elf-samples');
 const PARTS = ['debian', 'go-debian', 'go-built'];
 
 function isElf(path: string): boolean {

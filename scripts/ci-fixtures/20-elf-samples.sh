@@ -2,13 +2,15 @@
 # Gathers real ELF files that no one on this project wrote, for the ELF fact tests
 # (__tests__/elf/): Debian packages of many architectures, Debian-built Go programs (including a
 # Go < 1.18 one for the pointer-based build-info layout), and Go binaries built here with the
-# build settings that matter to exit139-guard. Output: .cache/elf-samples/{debian,go-debian,go-built}.
+# build settings that matter to exit139-guard. Output: {debian,go-debian,go-built} under
+# /var/cache/exit139-guard/elf-samples (or $EXIT139_GUARD_ELF_SAMPLES).
 # Idempotent: each part is skipped when its stamp holds the hash of its recipe (its own section of
 # this script, plus the Go sample's sources for the Go builds).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
-OUT="$ROOT/.cache/elf-samples"
+# Kept outside the checkout (like the factory's cache) so fresh clones in CI reuse it.
+OUT="${EXIT139_GUARD_ELF_SAMPLES:-/var/cache/exit139-guard/elf-samples}"
 RECIPE_DIR="$ROOT/scripts/elf-samples"
 mkdir -p "$OUT"
 
