@@ -3,7 +3,7 @@
 // (`docker load`, then `docker export`) is the truth.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 
 import { dockerHost, engine, exportContainerFs } from '../support/engine.js';
@@ -139,5 +139,32 @@ describe('hand-made layers', () => {
       linkTarget: '/x',
       layer: 1,
     });
+  });
+
+  test('a repeated layer saved once and symlinked (Docker <= 24): applied twice, on disk and streamed', async () => {
+    if (!ready) return;
+    const layer: LayerSpec = {
+      format: 'ustar',
+      entries: [{ name: 'counter', t: 'f', data: 'same' }],
+    };
+    const middle: LayerSpec = { format: 'ustar', entries: [{ name: '.wh.counter', t: 'f' }] };
+    const folder = writeImage(path.join(work, 'repeated'), {
+      kind: 'docker',
+      tag: `${TAG}-repeated`,
+      layers: [layer, middle, layer],
+    });
+    rmSync(path.join(folder, '2', 'layer.tar'));
+    symlinkSync('../0/layer.tar', path.join(folder, '2', 'layer.tar'));
+    const archive = packFolder(folder);
+    docker(['load', '-i', archive]);
+    await exportContainerFs(`${TAG}-repeated`, path.join(work, 'repeated-export.tar'));
+    const truth = listTar(path.join(work, 'repeated-export.tar'));
+    expect(truth.get('/counter')).toMatchObject({ type: 'file', size: 4 });
+
+    execFileSync('gzip', ['-k', archive]);
+    for (const source of [archive, `${archive}.gz`]) {
+      const view = await openImage({ kind: 'archive', path: source }, {});
+      expect(view.files.get('/counter')).toMatchObject({ type: 'file', size: 4, layer: 2 });
+    }
   });
 });

@@ -134,7 +134,8 @@ export class FactCollector {
         return { ...NO_FACTS, elfError: `${size} bytes: too large to analyse in memory` };
       }
       if (this.scratch.length < size) {
-        this.scratch = Buffer.allocUnsafe(Math.max(size, 2 * this.scratch.length, 1 << 22));
+        // Grown to the largest ELF file so far (rounded to 1 MiB): the old one becomes garbage.
+        this.scratch = Buffer.allocUnsafe(Math.ceil(size / 2 ** 20) * 2 ** 20);
       }
       const bytes = this.scratch.subarray(0, size);
       await body.readInto(bytes);

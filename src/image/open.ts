@@ -6,6 +6,8 @@
 import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
+import type { Readable } from 'node:stream';
+
 import Docker from 'dockerode';
 
 import { InputError } from '../errors.js';
@@ -333,15 +335,21 @@ async function openEngineImage(
       `cannot ask the Docker Engine at ${where} for image '${ref}': ${e.message}`,
     );
   }
-  let stream: NodeJS.ReadableStream;
+  let stream: Readable;
   try {
-    stream = (await docker.getImage(inspect.Id).get()) as NodeJS.ReadableStream;
+    stream = (await docker.getImage(inspect.Id).get()) as Readable;
   } catch (err) {
     throw new InputError(
       `the Docker Engine at ${where} could not export '${ref}': ${(err as Error).message}`,
     );
   }
-  const store = await StreamStore.read(stream as AsyncIterable<Uint8Array>, source, collector);
+  let store: StreamStore;
+  try {
+    store = await StreamStore.read(stream, source, collector);
+  } finally {
+    // An export abandoned half-way would otherwise hold the connection (and the process) open.
+    stream.destroy();
+  }
   return viewOfStore(store, source, options, collector, {
     id: inspect.Id,
     repoTags: inspect.RepoTags ?? [],
@@ -385,12 +393,17 @@ async function openArchive(path: string, options: OpenImageOptions): Promise<Ima
   if (sniffCompression(head) !== 'none') {
     // A compressed archive (`docker save | gzip`) cannot be read in place: one pass, as a stream.
     const source = `archive:${path}`;
-    const chunks = decompress(
-      createReadStream(path) as AsyncIterable<Buffer>,
-      sniffCompression(head),
-      source,
-    );
-    const store = await StreamStore.read(chunks, source, collector);
+    const file = createReadStream(path);
+    let store: StreamStore;
+    try {
+      store = await StreamStore.read(
+        decompress(file, sniffCompression(head), source),
+        source,
+        collector,
+      );
+    } finally {
+      file.destroy();
+    }
     return viewOfStore(store, source, options, collector, null);
   }
   if (!looksLikeTar(head)) {

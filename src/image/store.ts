@@ -16,7 +16,6 @@ import {
   FileWindow,
   newHash,
   sniffCompression,
-  type ByteInput,
 } from './bytes.js';
 import { readLayer, type Layer } from './layer.js';
 import { looksLikeTar, walkTar } from './tar.js';
@@ -281,6 +280,8 @@ export class StreamStore implements ImageStore {
       }
       store.digests.set(name, body.digest());
     }
+    // Read to the end (tar padding after the end marker), so the source is wholly consumed.
+    await input.skip(Number.MAX_SAFE_INTEGER);
     return store;
   }
 
@@ -317,5 +318,3 @@ export class StreamStore implements ImageStore {
 
   close(): void {}
 }
-
-export type { ByteInput };

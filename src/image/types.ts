@@ -32,6 +32,7 @@ export interface ImageFile {
 }
 
 export interface ImageConfig {
+  /** From the image config; a rootfs folder has no config: `linux`, and '' for the architecture. */
   os: string;
   architecture: string;
   variant: string | null;
