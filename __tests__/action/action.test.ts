@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { validateSarif } from '../report/sarif-validator.js';
+import { dockerHost, engine } from '../support/engine.js';
 import { FakeGitHub } from './github-api.js';
 import { writeManyBrokenBinariesImage } from './images.js';
 import {
@@ -259,6 +260,42 @@ describe('the action on a pull request', () => {
     // The summary has every one of them.
     for (let i = 1; i <= 14; i++)
       expect(result.summary).toContain(`\`/usr/local/bin/worker-${i}\``);
+  });
+});
+
+describe('the action with an image in the engine', () => {
+  it('reads it from the engine named by docker-host', async () => {
+    const docker = await engine('the action reading from the engine');
+    if (!docker) return;
+    const github = await startApi();
+    const ws = mkdtempSync(path.join(os.tmpdir(), 'e139-workspace-'));
+    const { archive, dockerfile } = await writeManyBrokenBinariesImage(ws, BROKEN_ARCHIVE, 2);
+    writeFileSync(path.join(ws, 'Dockerfile'), dockerfile);
+    execFileSync('docker', ['load', '--quiet', '--input', archive], {
+      env: { ...process.env, DOCKER_HOST: dockerHost() },
+    });
+    try {
+      // The runner's environment has no DOCKER_HOST here: only the input names the engine.
+      const result = await run(ws, github, {
+        image: 'acme/workers:pr-42',
+        'docker-host': dockerHost(),
+        comment: 'false',
+      });
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(1);
+      expect(result.summary).toContain(
+        'in `acme/workers:pr-42` (linux/amd64), built from `Dockerfile`.',
+      );
+      const errors = commands(result.stdout, 'error').filter(
+        (e) => e.properties.file === 'Dockerfile',
+      );
+      expect(errors.map((e) => [e.properties.title, e.properties.line])).toEqual([
+        ['EG202 cgo-dynamic-on-static-base: /usr/local/bin/worker-1', '7'],
+        ['EG202 cgo-dynamic-on-static-base: /usr/local/bin/worker-2', '8'],
+      ]);
+    } finally {
+      await docker.getImage('acme/workers:pr-42').remove();
+    }
   });
 });
 
