@@ -27,8 +27,12 @@ try {
   const readmePath = path.join(here, '../../README.md');
   const readme = readFileSync(readmePath, 'utf8');
   const block = /(<!-- rules:start[^>]*-->\n)[\s\S]*?(<!-- rules:end -->)/;
-  if (!block.test(readme)) throw new Error('README.md has no <!-- rules:start --> ... <!-- rules:end --> block');
-  writeFileSync(readmePath, readme.replace(block, (_, start, end) => start + ruleTable('docs/rules/') + end));
+  if (!block.test(readme))
+    throw new Error('README.md has no <!-- rules:start --> ... <!-- rules:end --> block');
+  writeFileSync(
+    readmePath,
+    readme.replace(block, (_, start, end) => start + ruleTable('docs/rules/') + end),
+  );
   console.log('README.md (rule table)');
 } finally {
   rmSync(temp, { recursive: true, force: true });
