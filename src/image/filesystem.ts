@@ -192,7 +192,7 @@ class Tree {
       const [path, node] = stack.pop() as [string, Node];
       yield [path, node];
       if (node.children) {
-        const names = [...node.children.keys()].sort(compareNames).reverse();
+        const names = byteOrder([...node.children.keys()]).reverse();
         for (const name of names) {
           stack.push([
             path === '/' ? `/${name}` : `${path}/${name}`,
@@ -204,8 +204,12 @@ class Tree {
   }
 }
 
-function compareNames(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+/** Names in the byte order of their UTF-8 encoding (Go's sort of names, which docker export walks in). */
+export function byteOrder(names: string[]): string[] {
+  return names
+    .map((name) => ({ name, key: Buffer.from(name) }))
+    .sort((a, b) => Buffer.compare(a.key, b.key))
+    .map(({ name }) => name);
 }
 
 /** Applies `layers` bottom first and returns the merged files, with facts for every file. */
@@ -219,7 +223,8 @@ export async function mergeLayers(
   const files = new Map<string, ImageFile>();
   const firstPathOf = new Map<Inode, string>();
   const pending: Inode[] = [];
-  for (const [path, node] of tree.walk()) {
+  const walked = [...tree.walk()];
+  for (const [path, node] of walked) {
     const { inode } = node;
     const primary = firstPathOf.get(inode);
     if (primary === undefined) {
@@ -261,7 +266,7 @@ export async function mergeLayers(
     );
     inode.deferred = null;
   }
-  for (const [path, node] of tree.walk()) {
+  for (const [path, node] of walked) {
     const facts = node.inode.facts ?? NO_FACTS;
     Object.assign(files.get(path) as ImageFile, {
       elf: facts.elf,

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import { DiskFile } from './bytes.js';
 import type { FactCollector, FileBody } from './facts.js';
-import { makeView } from './filesystem.js';
+import { byteOrder, makeView } from './filesystem.js';
 import type { ImageFile, ImageView } from './types.js';
 
 /** As for layers (see filesystem.ts): the root shows as the engine's mount root does. */
@@ -93,9 +93,7 @@ export async function readRootfsFolder(
       }
     }
     if (type === 'dir') {
-      const names = readdirSync(diskPath).sort((a, b) =>
-        Buffer.compare(Buffer.from(a), Buffer.from(b)),
-      );
+      const names = byteOrder(readdirSync(diskPath));
       for (const name of names) {
         await visit(imagePath === '/' ? `/${name}` : `${imagePath}/${name}`, join(diskPath, name));
       }
