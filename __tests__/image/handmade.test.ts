@@ -46,6 +46,8 @@ const LAYERS: LayerSpec[] = [
       // After its siblings: it still hides only the lower layers' entries.
       { name: 'o/.wh..wh..opq', t: 'f' },
       { name: '.wh.keep', t: 'f' },
+      // An opaque marker in a directory no layer made: the directory is created (0755).
+      { name: 'fresh/.wh..wh..opq', t: 'f' },
       { name: '/abs', t: 'f', data: 'abs' },
       { name: './a/../b', t: 'f', data: 'b' },
       { name: `a/${LONG}`, t: 'f', data: 'replaced', uid: 1000 },
@@ -92,6 +94,7 @@ describe('hand-made layers', () => {
     expect([...view.files.keys()].filter((p) => p.startsWith('/o'))).toEqual(['/o', '/o/new']);
     expect(view.files.get('/o')?.mode).toBe(0o750);
     expect(view.files.has('/keep')).toBe(false);
+    expect(view.files.get('/fresh')).toMatchObject({ type: 'dir', mode: 0o755 });
     expect(view.files.get(`/a/${LONG}`)).toMatchObject({ size: 8, uid: 1000 });
 
     const oci = writeImage(path.join(work, 'oci'), {

@@ -112,11 +112,10 @@ class Tree {
   }
 
   /** Hides every entry below `dir` that this layer has not written (an opaque directory). */
-  private makeOpaque(dir: Node, layer: number): void {
-    if (!dir.children) return;
-    for (const [name, child] of dir.children) {
-      if (child.layer < layer) dir.children.delete(name);
-      else this.makeOpaque(child, layer);
+  private makeOpaque(children: Map<string, Node>, layer: number): void {
+    for (const [name, child] of children) {
+      if (child.layer < layer) children.delete(name);
+      else if (child.children) this.makeOpaque(child.children, layer);
     }
   }
 
@@ -125,8 +124,8 @@ class Tree {
       const where = `${layer.label}: tar entry '${entry.path}'`;
       const name = splitPath(entry.path).pop();
       if (entry.kind === 'opaque') {
-        const dir = this.lookup(entry.path, true);
-        if (dir) this.makeOpaque(dir, index);
+        // Like any entry, the marker first makes its directory exist (Docker's MkdirAll).
+        this.makeOpaque(this.parentOf(`${entry.path}/.wh..wh..opq`, index, where), index);
         continue;
       }
       if (name === undefined) {
