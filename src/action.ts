@@ -20,6 +20,7 @@ import { readInputs, type ActionInputs } from './github/inputs.js';
 import { uploadSarif } from './github/upload.js';
 import { planAnnotations } from './report/annotations.js';
 import { countFindings, judge } from './report/gate.js';
+import { formatJson } from './report/json.js';
 import { repositoryRelative } from './report/locate.js';
 import {
   COMMENT_MAX_CHARS,
@@ -198,7 +199,7 @@ export async function runAction(): Promise<void> {
       ) + '\n';
     const jsonFile = jsonFileFor(inputs.sarifFile);
     writeFile(inputs.sarifFile, sarifJson);
-    writeFile(jsonFile, JSON.stringify(report, null, 2) + '\n');
+    writeFile(jsonFile, formatJson(report));
 
     if (inputs.annotations) writeAnnotations(report, run.workspace);
     const markdown: MarkdownOptions = {

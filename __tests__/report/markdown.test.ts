@@ -88,6 +88,18 @@ describe('the PR comment', () => {
     );
   });
 
+  it("shows the finding's own runtime error when the rule could tell it", () => {
+    const [first] = exampleFindings(DOCKERFILE);
+    const exact = {
+      ...first!,
+      ruleId: 'EG102',
+      runtimeError: 'Error relocating /server: gnu_get_libc_version: symbol not found',
+    };
+    expect(render([exact])).toContain(
+      '| `Error relocating /server: gnu_get_libc_version: symbol not found` |',
+    );
+  });
+
   it('keeps entities whole in summaries', () => {
     expect(render()).toContain(
       '<summary><b>EG303</b> <code>/entrypoint.sh</code>: Script&#39;s #\u2060! interpreter missing from the image</summary>',

@@ -5,7 +5,7 @@
  * notice slots itself).
  */
 import type { Finding, Level, ScanReport } from '../findings.js';
-import { isRuleId, ruleMeta, runtimeErrorFor } from '../rules/catalog.js';
+import { findingRuntimeError, isRuleId, ruleMeta } from '../rules/catalog.js';
 import { primaryRange, repositoryRelative, type RepositoryPaths } from './locate.js';
 import { sortFindings } from './markdown.js';
 
@@ -28,7 +28,7 @@ const ANNOTATION_LEVEL: Record<Level, AnnotationLevel> = {
 
 function annotationOf(finding: Finding, report: ScanReport, paths: RepositoryPaths): Annotation {
   const meta = isRuleId(finding.ruleId) ? ruleMeta(finding.ruleId) : null;
-  const runtime = meta ? runtimeErrorFor(meta, finding.path).split('\n')[0]! : '';
+  const runtime = findingRuntimeError(finding).split('\n')[0]!;
   const range = primaryRange(finding, report);
   const file = range ? repositoryRelative(range.path, paths) : null;
   const where = finding.path === null ? '' : `: ${finding.path}`;

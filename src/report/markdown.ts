@@ -5,7 +5,7 @@
  * and the fix. Everything taken from the image goes through src/report/escape.ts.
  */
 import type { Finding, Level, RuleMeta, ScanReport } from '../findings.js';
-import { isRuleId, ruleMeta, runtimeErrorFor } from '../rules/catalog.js';
+import { findingRuntimeError, isRuleId, ruleMeta } from '../rules/catalog.js';
 import { VERSION } from '../version.js';
 import { codeBlock, codeSpan, htmlText, markdownText } from './escape.js';
 import { countFindings, judge, type FailOn } from './gate.js';
@@ -84,8 +84,7 @@ function ruleCell(finding: Finding): string {
 }
 
 function runtimeCell(finding: Finding): string {
-  const meta = metaOf(finding);
-  const runtime = meta ? runtimeErrorFor(meta, finding.path).split('\n')[0]! : '';
+  const runtime = findingRuntimeError(finding).split('\n')[0]!;
   return runtime === '' ? '—' : codeSpan(runtime, { inTable: true, max: 160 });
 }
 
@@ -122,7 +121,7 @@ function detailsBlock(finding: Finding): string {
   if (finding.evidence.length > 0) {
     lines.push('**Evidence**', '', codeBlock(finding.evidence.join('\n')), '');
   }
-  const runtime = meta ? runtimeErrorFor(meta, finding.path) : '';
+  const runtime = findingRuntimeError(finding);
   if (runtime !== '') lines.push('**Fails at run time with**', '', codeBlock(runtime), '');
   if (meta)
     lines.push(

@@ -19,7 +19,7 @@ import type {
   RuleMeta,
   ScanReport,
 } from '../findings.js';
-import { RULE_CATALOG, runtimeErrorFor } from '../rules/catalog.js';
+import { findingRuntimeError, RULE_CATALOG } from '../rules/catalog.js';
 import { INFORMATION_URI, VERSION } from '../version.js';
 import { namedTarget, primaryRange, repositoryRelative, type RepositoryPaths } from './locate.js';
 
@@ -131,9 +131,9 @@ function lineHashBase(finding: Finding, range: DockerfileRange | null): string {
   return createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 16);
 }
 
-function resultMessage(finding: Finding, meta: RuleMeta | undefined): string {
+function resultMessage(finding: Finding): string {
   const parts = [finding.message];
-  const runtime = meta ? runtimeErrorFor(meta, finding.path) : '';
+  const runtime = findingRuntimeError(finding);
   if (runtime !== '') parts.push(`At run time: ${runtime.split('\n')[0]}`);
   if (finding.evidence.length > 0) parts.push(`Evidence: ${finding.evidence.join('; ')}`);
   return parts.join('\n');
@@ -158,7 +158,6 @@ function suppressionsOf(finding: Finding): sarif.Suppression[] | undefined {
 export function toSarif(report: ScanReport, options: SarifOptions): sarif.Log {
   const rules = RULE_CATALOG.map(reportingDescriptor);
   const ruleIndex = new Map(RULE_CATALOG.map((meta, index) => [meta.id, index]));
-  const metaById = new Map(RULE_CATALOG.map((meta) => [meta.id, meta]));
   const seenHashes = new Map<string, number>();
 
   const results: sarif.Result[] = report.findings.map((finding) => {
@@ -197,7 +196,7 @@ export function toSarif(report: ScanReport, options: SarifOptions): sarif.Log {
     const result: sarif.Result = {
       ruleId: finding.ruleId,
       level: finding.level,
-      message: { text: resultMessage(finding, metaById.get(finding.ruleId)) },
+      message: { text: resultMessage(finding) },
       locations: [location],
       partialFingerprints: { primaryLocationLineHash: `${base}:${occurrence}` },
     };

@@ -8,7 +8,7 @@
  * real path in its place. The error strings are the ones observed or quoted in
  * shared/notes/elf-go-image-formats.md section 7 (runc, glibc ld.so, musl, Go runtime).
  */
-import type { Level, RuleMeta } from '../findings.js';
+import type { Finding, Level, RuleMeta } from '../findings.js';
 
 interface RuleSpec {
   id: string;
@@ -696,4 +696,13 @@ export function isRuleId(id: string): boolean {
 export function runtimeErrorFor(meta: RuleMeta, path: string | null): string {
   if (path === null || meta.runtimeError === '') return meta.runtimeError;
   return meta.runtimeError.split(RUNTIME_ERROR_PATH_PLACEHOLDER).join(path);
+}
+
+/**
+ * What the finding's file prints when the container starts: the rule's own exact error when the
+ * facts told it (the real symbol, library, version), else the catalog's with the file's path.
+ */
+export function findingRuntimeError(finding: Finding): string {
+  if (finding.runtimeError !== undefined) return finding.runtimeError;
+  return isRuleId(finding.ruleId) ? runtimeErrorFor(ruleMeta(finding.ruleId), finding.path) : '';
 }
