@@ -222,7 +222,7 @@ export function renderMarkdown(report: ScanReport, options: MarkdownOptions): st
     if (shownRows < active.length || shownDetails < active.length) {
       parts.push(
         `> [!NOTE]\n> This text is cut to GitHub's size limit: ${shownRows} of ${active.length} findings are in the table and ` +
-          `${shownDetails} have details. The SARIF report and the job summary have all of them.\n\n`,
+          `${shownDetails} have details. The SARIF and JSON reports list all of them.\n\n`,
       );
     }
     parts.push(suppressedText, tail);
@@ -231,15 +231,14 @@ export function renderMarkdown(report: ScanReport, options: MarkdownOptions): st
 
   let shownRows = active.length;
   let shownDetails = active.length;
-  // Pieces are measured separately so the search stays linear in the number of findings.
-  const size = (r: number, d: number) =>
-    limit.measure(head + tableHead + suppressedText + tail) +
-    rows.slice(0, r).reduce((sum, row) => sum + limit.measure(row), 0) +
-    details.slice(0, d).reduce((sum, block) => sum + limit.measure(block), 0) +
-    400;
   let body = assemble(shownRows, shownDetails);
   if (limit.measure(body) <= limit.max) return body;
-  let total = size(shownRows, shownDetails);
+  // Pieces are measured once each so that cutting stays linear in the number of findings; 400
+  // leaves room for the note about the cut.
+  const sum = (pieces: string[]) =>
+    pieces.reduce((total, piece) => total + limit.measure(piece), 0);
+  let total =
+    limit.measure(head + tableHead + suppressedText + tail) + sum(rows) + sum(details) + 400;
   while (total > limit.max && shownDetails > 0) {
     shownDetails--;
     total -= limit.measure(details[shownDetails]!);
