@@ -21,7 +21,13 @@ RUN set -e; o=/out/glibc/opt; mkdir -p $o/a/bin $o/a/lib $o/a/libb $o/c/lib/x86_
  gcc -DENTRY=fb -o $o/a/bin/nodeflib app.c $o/a/libb/libb.so -Wl,-z,nodefaultlib,-rpath,'$ORIGIN/../libb'; \
  gcc -shared -fPIC -DNAME=ff -Wl,-soname,libf.so -o $o/f/lib/libf.so lib.c; \
  gcc -DENTRY=ff -o $o/f/bin/env-path app.c $o/f/lib/libf.so; \
- ln -s ../../a/bin/rpath-inherited $o/f/bin/symlinked-rpath
+ ln -s ../../a/bin/rpath-inherited $o/f/bin/symlinked-rpath; \
+ mkdir -p $o/v $o/u /tmp/v2; \
+ gcc -shared -fPIC -DWITH_TWO -Wl,--version-script=vers2.map,-soname,libv.so -o /tmp/v2/libv.so libv.c; \
+ gcc -shared -fPIC -Wl,--version-script=vers1.map,-soname,libv.so -o $o/v/libv.so libv.c; \
+ gcc -o $o/v/version-missing vapp.c /tmp/v2/libv.so -Wl,-rpath,/opt/v; \
+ gcc -shared -fPIC -Wl,-soname,libmaybe.so -o $o/u/libmaybe.so ../libmaybe.c; \
+ gcc -o $o/u/symbol-missing ../maybe.c $o/u/libmaybe.so -Wl,--allow-shlib-undefined,-rpath,/opt/u
 # musl. The RUNPATH of each object up the chain is searched; /etc/ld-musl-x86_64.path adds /opt/mp.
 RUN set -e; o=/out/musl/opt; mkdir -p $o/m/bin $o/m/lib $o/m/libb $o/mp; \
  musl-gcc -shared -fPIC -DNAME=gb -Wl,-soname,libmb.so -o $o/m/libb/libmb.so lib.c; \

@@ -29,6 +29,8 @@ const GLIBC_PROGRAMS = [
   '/opt/e/needed-with-slash',
   '/opt/f/bin/env-path',
   '/opt/f/bin/symlinked-rpath',
+  '/opt/v/version-missing',
+  '/opt/u/symbol-missing',
 ];
 const MUSL_PROGRAMS = [
   '/opt/m/bin/runpath-chain',
@@ -73,6 +75,36 @@ function runInImage(
       }
       resolve(result);
     });
+    child.stdin.end(programs.join('\n') + '\n');
+  });
+}
+
+/**
+ * Left out of the ldd -r comparison: programs with a library missing (neither ldd -r nor we bind
+ * their symbols), and the symlinked program, for which ldd (ld.so run by hand) takes `$ORIGIN`
+ * from the link's directory and misses liba.so, while the kernel-started program finds it.
+ */
+const MISSING_LIBRARY_PROGRAMS = [
+  '/opt/a/bin/runpath-not-inherited',
+  '/opt/a/bin/nodeflib',
+  '/opt/e/needed-with-slash',
+  '/opt/f/bin/symlinked-rpath',
+];
+
+function runText(image: string, script: string, programs: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      'docker',
+      ['run', '--rm', '-i', '--network', 'none', '--entrypoint', 'sh', image, '-c', script],
+      {
+        env: { ...process.env, DOCKER_HOST: dockerHost() },
+        stdio: ['pipe', 'pipe', 'inherit'],
+      },
+    );
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+    child.on('error', reject);
+    child.on('close', () => resolve(out));
     child.stdin.end(programs.join('\n') + '\n');
   });
 }
@@ -146,6 +178,42 @@ describe('the search order, against the loaders themselves', () => {
     expect(truth.get('/opt/f/bin/env-path')?.get('libf.so')).toBe('/opt/f/lib/libf.so');
   });
 
+  it('glibc: the versions and symbols that fail to bind are the ones ldd -r reports', async () => {
+    if (!glibc) return;
+    const report = await runText(
+      glibc.tag,
+      'while read -r f; do echo "== $f"; ldd -r "$f" 2>&1; done',
+      GLIBC_PROGRAMS,
+    );
+    const theirs: string[] = [];
+    let program = '';
+    for (const line of report.split('\n')) {
+      if (line.startsWith('== ')) program = line.slice(3);
+      const version = /: version `([^']+)' not found \(required by (\S+)\)$/.exec(line);
+      if (version) theirs.push(`${program}: ${version[1]} required by ${version[2]}`);
+      const symbol = /^undefined symbol: ([^,\t]+)(?:, version (\S+))?\t\((\S+)\)$/.exec(line);
+      if (symbol)
+        theirs.push(`${program}: ${symbol[1]}${symbol[2] ? `@${symbol[2]}` : ''} in ${symbol[3]}`);
+    }
+    const ours: string[] = [];
+    for (const path of GLIBC_PROGRAMS) {
+      const sim = simulateLoad(glibc.view, path) as LoadSimulation;
+      // ldd -r binds only what loaded; with a library missing it reports no symbols.
+      if (MISSING_LIBRARY_PROGRAMS.includes(path)) continue;
+      for (const p of sim.problems) {
+        if (p.kind === 'version-missing')
+          ours.push(`${path}: ${p.version} required by ${p.object}`);
+        if (p.kind === 'symbol-unresolved')
+          ours.push(`${path}: ${p.symbol}${p.version ? `@${p.version}` : ''} in ${p.object}`);
+      }
+    }
+    expect(ours.sort()).toEqual(
+      theirs.filter((t) => !MISSING_LIBRARY_PROGRAMS.some((m) => t.startsWith(`${m}:`))).sort(),
+    );
+    expect(theirs).toContain('/opt/v/version-missing: VERS_2 required by /opt/v/version-missing');
+    expect(theirs).toContain('/opt/u/symbol-missing: nowhere in /opt/u/libmaybe.so');
+  });
+
   it('glibc: a missing library is reported with the directories searched, in order', () => {
     if (!glibc) return;
     const sim = simulateLoad(glibc.view, '/opt/a/bin/runpath-not-inherited') as LoadSimulation;
@@ -179,6 +247,27 @@ describe('the search order, against the loaders themselves', () => {
         Object.fromEntries(truth.get(program) ?? []),
       ]);
     }
+    // musl binds every symbol at load time and names each one it cannot.
+    const relocating = await runText(
+      musl.tag,
+      'while read -r f; do echo "== $f"; /lib/ld-musl-x86_64.so.1 --list "$f" 2>&1; done',
+      MUSL_PROGRAMS,
+    );
+    const theirs: string[] = [];
+    let current = '';
+    for (const line of relocating.split('\n')) {
+      if (line.startsWith('== ')) current = line.slice(3);
+      const match = /^Error relocating \S+: (\S+): symbol not found$/.exec(line);
+      if (match) theirs.push(`${current}: ${match[1]}`);
+    }
+    const view = musl.view;
+    const oursSymbols = MUSL_PROGRAMS.flatMap((program) =>
+      (simulateLoad(view, program) as LoadSimulation).problems.flatMap((p) =>
+        p.kind === 'symbol-unresolved' ? [`${program}: ${p.symbol}`] : [],
+      ),
+    );
+    expect(oursSymbols.sort()).toEqual(theirs.sort());
+    expect(theirs).toEqual(['/opt/m/bin/runpath-first-only: gb']);
     expect(truth.get('/opt/m/bin/runpath-chain')?.get('libmb.so')).toBe(
       '/opt/m/bin/../libb/libmb.so',
     );
