@@ -1,6 +1,7 @@
 /**
  * Every input of action.yml, read and checked in one place, with messages naming the input.
- * Paths are resolved against the workspace, as the runner's working directory is.
+ * Paths are resolved against the workspace, as the runner's working directory is. (`context` is
+ * not read: the scan reads the image and the Dockerfile, never the build context.)
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -18,7 +19,6 @@ export interface ActionInputs {
   target: string | null;
   buildArgs: Record<string, string>;
   platform: string | null;
-  context: string | null;
   /** Absolute path; `configRequired` is false for the default name, which may be absent. */
   config: string;
   configRequired: boolean;
@@ -103,7 +103,6 @@ export function readInputs(workspace: string, read: InputReader = defaultReader)
   }
 
   const configInput = read('config').trim() || DEFAULT_CONFIG_FILE;
-  const contextInput = read('context').trim();
   return {
     image,
     imageArchive: archive === null ? null : resolve(archive),
@@ -111,7 +110,6 @@ export function readInputs(workspace: string, read: InputReader = defaultReader)
     target: read('target').trim() || null,
     buildArgs: parseBuildArgs(read('build-args')),
     platform,
-    context: contextInput === '' ? null : resolve(contextInput),
     config: resolve(configInput),
     configRequired: configInput !== DEFAULT_CONFIG_FILE,
     failOn,
