@@ -23,7 +23,7 @@ describe('exit139-guard scan', () => {
   beforeAll(async () => {
     if (!(await engine('scan command line'))) return;
     await ensureBaseImages(['goBuilder', 'distrolessStatic']);
-    for (const name of ['cgo-scratch', 'roots-scratch']) {
+    for (const name of ['cgo-scratch', 'roots-scratch', 'entrypoint-not-executable']) {
       const tag = `exit139-guard-scenario/${name}:test`;
       await dockerBuild(CONTEXT, { tag, dockerfile: `${name}.Dockerfile` });
       archives[name] = path.join(work, `${name}.tar`);
@@ -75,6 +75,38 @@ describe('exit139-guard scan', () => {
     // A scratch image with one file: the Go binary.
     expect(report.summary).toMatchObject({ errors: 1, files: 1, elfFiles: 1 });
     expect(readFileSync(dockerfile, 'utf8').split('\n')[9]).toBe('COPY --from=build /out/app /app');
+  });
+
+  it('blames ENTRYPOINT first and USER beside it when the user may not execute the entrypoint', async () => {
+    if (!ready) return;
+    const dockerfile = path.join(CONTEXT, 'entrypoint-not-executable.Dockerfile');
+    const result = await cli([
+      'scan',
+      '--archive',
+      archives['entrypoint-not-executable'],
+      '--dockerfile',
+      dockerfile,
+      '--format',
+      'json',
+    ]);
+    expect(result.status).toBe(1);
+    const lines = readFileSync(dockerfile, 'utf8').split('\n');
+    const error = JSON.parse(result.stdout).findings.find(
+      (f: { ruleId: string }) => f.ruleId === 'EG302',
+    );
+    expect(error.dockerfile).toMatchObject({
+      role: 'entrypoint',
+      startLine: 12,
+      instruction: lines[11],
+    });
+    expect(error.related).toEqual([
+      expect.objectContaining({ role: 'user', startLine: 11, instruction: lines[10] }),
+    ]);
+    expect(error.evidence).toEqual([
+      '/app: mode 0700, owner 0:0',
+      'USER nonroot (uid 65532, gid 65532)',
+      'command: ["/app"]',
+    ]);
   });
 
   it('passes a warning under --fail-on error and fails it under --fail-on warning', async () => {

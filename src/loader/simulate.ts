@@ -139,9 +139,8 @@ export class LoadSimulator {
   }
 
   private simulateLibrary(filePath: string, elf: ElfFacts): LoadSimulation {
-    const realPath = this.view.resolve(filePath).found
-      ? (this.view.resolve(filePath) as { path: string }).path
-      : filePath;
+    const resolved = this.view.resolve(filePath);
+    const realPath = resolved.found ? resolved.path : filePath;
     const cached = this.librarySims.get(realPath);
     if (cached) return cached;
     const interpreter = this.libraryLoader(elf);
