@@ -201,13 +201,22 @@ export const loaderRules: Rule = {
             ),
           );
         } else {
+          // A program nothing starts (a prebuilt for another libc shipped beside the right one,
+          // say) breaks nothing yet: a warning, unless it is the entrypoint, in PATH, or the
+          // Dockerfile's own.
+          const startable = isStartable(ctx, sim.path);
           findings.push(
             finding(
               'EG101',
-              ruleMeta('EG101').defaultLevel,
+              startable ? ruleMeta('EG101').defaultLevel : 'warning',
               sim.path,
               `${sim.path} needs the ELF interpreter ${interp.requested}, which is not in the image`,
-              evidence,
+              startable
+                ? evidence
+                : [
+                    ...evidence,
+                    'not the entrypoint, not in PATH and not put there by the Dockerfile',
+                  ],
               blameFile(ctx, sim.path),
             ),
           );
