@@ -209,23 +209,30 @@ describe('the action on a pull request', () => {
     expect(validateSarif(file, 'Gh')).toEqual([]);
   });
 
-  it('does not fail on a fork, where the token cannot comment: it says why and keeps summary and annotations', async () => {
+  it('does not fail on a fork, where the token can neither comment nor upload: it says why and keeps summary and annotations', async () => {
     const github = await startApi(true);
     const ws = workspace();
     const result = await run(
       ws,
       github,
-      { 'image-archive': BROKEN_ARCHIVE, 'fail-on': 'never' },
+      { 'image-archive': BROKEN_ARCHIVE, 'fail-on': 'never', 'upload-sarif': 'true' },
       'pull_request_from_fork.json',
     );
     expect(result.code).toBe(0);
     expect(result.outputs.result).toBe('pass');
     expect(result.outputs['comment-url']).toBe('');
-    expect(operations(github)).toEqual(['GET issues/list-comments', 'POST issues/create-comment']);
+    expect(operations(github)).toEqual([
+      'GET issues/list-comments',
+      'POST issues/create-comment',
+      'POST code-scanning/upload-sarif',
+    ]);
     expect(github.problems).toEqual([]);
     expect(github.comments).toEqual([]);
-    expect(commands(result.stdout, 'notice').map((n) => n.message)).toContain(
-      'exit139-guard: could not write the pull request comment (HTTP 403): pull requests from forks get a read-only GITHUB_TOKEN. The findings are in the job summary and the annotations.',
+    expect(commands(result.stdout, 'notice').map((n) => n.message)).toEqual(
+      expect.arrayContaining([
+        'exit139-guard: could not write the pull request comment (HTTP 403): pull requests from forks get a read-only GITHUB_TOKEN. The findings are in the job summary and the annotations.',
+        'exit139-guard: SARIF not uploaded: the code-scanning API refused the upload (HTTP 403): it needs `security-events: write`, which fork pull requests do not get, and code scanning enabled for the repository. Use github/codeql-action/upload-sarif instead.',
+      ]),
     );
     expect(result.summary).toContain('cgo-dynamic-on-static-base');
     expect(commands(result.stdout, 'error').length).toBeGreaterThan(0);
