@@ -9,7 +9,10 @@ import { BASE, engine, ensureBaseImages, saveImage, type BaseName } from '../sup
  * Working distributions must scan without a single error: these images start and run their
  * programs every day, so an error on them is a false alarm by definition.
  */
-const BENCH_ARCHIVE = '/var/cache/exit139-guard/bench/debian-big.tar';
+const BENCH_ARCHIVE = path.join(
+  process.env.BENCH_CACHE ?? '/var/cache/exit139-guard/bench',
+  'debian-big.tar',
+);
 
 async function scanBase(name: BaseName) {
   const work = mkdtempSync(path.join(tmpdir(), 'clean-'));
@@ -41,7 +44,7 @@ describe('scanning working distributions', () => {
       const { reportSkip } = await import('../support/skip.js');
       reportSkip(
         'clean scan of debian-big',
-        `${BENCH_ARCHIVE} missing (bench/build-image.sh builds it)`,
+        `${BENCH_ARCHIVE} missing (scripts/ci-fixtures/50-debian-big.sh builds it)`,
       );
       return;
     }
