@@ -120,6 +120,7 @@ async function postComment(
     dockerfile,
     target: inputs.target ?? '',
     platform,
+    category: inputs.category ?? '',
   });
   const body = renderMarkdown(report, {
     ...markdown,

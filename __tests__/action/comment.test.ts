@@ -9,6 +9,7 @@ const KEY = {
   dockerfile: 'Dockerfile',
   target: '',
   platform: 'linux/amd64',
+  category: '',
 };
 let api: FakeGitHub | null = null;
 
@@ -42,7 +43,7 @@ function upsert(
 }
 
 describe('the sticky comment', () => {
-  it('has one marker per workflow, job, Dockerfile, target and platform', () => {
+  it('has one marker per workflow, job, Dockerfile, target, platform and category', () => {
     const markers = new Set([
       commentMarker(KEY),
       commentMarker({ ...KEY, workflow: 'other' }),
@@ -50,8 +51,9 @@ describe('the sticky comment', () => {
       commentMarker({ ...KEY, dockerfile: 'api/Dockerfile' }),
       commentMarker({ ...KEY, target: 'debug' }),
       commentMarker({ ...KEY, platform: 'linux/arm64' }),
+      commentMarker({ ...KEY, category: 'api-debug' }),
     ]);
-    expect(markers.size).toBe(6);
+    expect(markers.size).toBe(7);
     expect(commentMarker({ ...KEY, workflow: 'x --> <b>' })).toMatch(
       /^exit139-guard:sticky:[0-9a-f]{16}$/,
     );

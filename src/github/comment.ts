@@ -1,5 +1,6 @@
 /**
- * The sticky pull request comment: one per workflow + job + Dockerfile + target + platform, found
+ * The sticky pull request comment: one per workflow + job + Dockerfile + target + platform (and
+ * category, when given), found
  * again by a hidden marker at the start of its body and updated in place, so a matrix of images
  * gets one comment each and re-runs do not pile up comments. Without permission to write (fork
  * pull requests get a read-only GITHUB_TOKEN) the comment is skipped with a reason, never failed.
@@ -15,12 +16,26 @@ export interface CommentKey {
   dockerfile: string;
   target: string;
   platform: string;
+  /**
+   * The `category` input, '' when not given: it tells apart the images of a matrix that share the
+   * job, Dockerfile, target and platform (e.g. different build args).
+   */
+  category: string;
 }
 
 /** The marker text (inside `<!-- -->`); a hash, so no workflow name can end the HTML comment. */
 export function commentMarker(key: CommentKey): string {
   const digest = createHash('sha256')
-    .update(JSON.stringify([key.workflow, key.job, key.dockerfile, key.target, key.platform]))
+    .update(
+      JSON.stringify([
+        key.workflow,
+        key.job,
+        key.dockerfile,
+        key.target,
+        key.platform,
+        key.category,
+      ]),
+    )
     .digest('hex')
     .slice(0, 16);
   return `exit139-guard:sticky:${digest}`;
