@@ -3,6 +3,7 @@
  * one may not) and the pragmas of the Dockerfile text the scan reads too. For both front ends.
  */
 import path from 'node:path';
+import { repositoryRelative } from '../report/locate.js';
 import { DEFAULT_CONFIG_FILE, loadConfig, type GuardConfig } from './config.js';
 import { parsePragmas, type Pragma } from './pragmas.js';
 
@@ -19,20 +20,13 @@ export interface PolicySources {
   cwd?: string;
 }
 
-/** `file` as the user sees it: relative to `cwd` when inside it. */
-function display(file: string, cwd: string): string {
-  const relative = path.relative(cwd, file);
-  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative)
-    ? relative.split(path.sep).join('/')
-    : file;
-}
-
 export async function loadPolicy(sources: PolicySources): Promise<Policy> {
   const cwd = sources.cwd ?? process.cwd();
   const configFile = path.resolve(cwd, sources.config ?? DEFAULT_CONFIG_FILE);
   const config = await loadConfig(configFile, {
     required: sources.config !== null,
-    displayPath: display(configFile, cwd),
+    // As the user sees it: relative to `cwd` when inside it.
+    displayPath: repositoryRelative(configFile, { repositoryRoot: cwd }) ?? configFile,
   });
   if (sources.dockerfile === null) return { config, pragmas: [] };
   return { config, pragmas: parsePragmas(sources.dockerfile.text, sources.dockerfile.path) };
