@@ -182,7 +182,9 @@ export function goSignalsFrom(names: string[]): GoSignals {
     cgoUser: any((n) => n.startsWith('os/user._Cfunc_') || n.startsWith('os/user._C2func_')),
     osUser: any((n) => n.startsWith('os/user.')),
     x509SystemRoots: set.has('crypto/x509.loadSystemRoots'),
-    timeLoadLocation: set.has('time.LoadLocation') || set.has('time.loadLocation'),
+    // Only the exported entry: time.loadLocation is also reached by the TZ handling of every
+    // program that uses time, and a missing zone there silently falls back to UTC.
+    timeLoadLocation: set.has('time.LoadLocation'),
     embeddedTzdata: set.has('time/tzdata.loadFromEmbeddedTZData'),
   };
 }

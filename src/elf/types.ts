@@ -161,7 +161,7 @@ export interface GoSignals {
   osUser: boolean;
   /** `crypto/x509.loadSystemRoots`: needs a CA bundle in the image. */
   x509SystemRoots: boolean;
-  /** `time.LoadLocation` (or `time.loadLocation`): needs zoneinfo unless tzdata is embedded. */
+  /** `time.LoadLocation`: loading a zone by name needs zoneinfo unless tzdata is embedded. */
   timeLoadLocation: boolean;
   /** `time/tzdata` embedded (`time/tzdata.loadFromEmbeddedTZData`). */
   embeddedTzdata: boolean;

@@ -87,16 +87,14 @@ export const runtimeFileRules: Rule = {
         );
       }
       if (signals.timeLoadLocation && !signals.embeddedTzdata && zoneinfo === null) {
-        // time.loadLocation is also reached by TZ handling in every program that uses time, so
-        // presence alone does not prove the program loads named zones: a note, not a warning.
         findings.push(
           finding(
             'EG402',
-            'note',
+            ruleMeta('EG402').defaultLevel,
             file.path,
             `${file.path} can load time zones by name, and the image has no zoneinfo (and no embedded time/tzdata)`,
             [
-              'linked: time.LoadLocation or time.loadLocation; not linked: time/tzdata',
+              'linked: time.LoadLocation; not linked: time/tzdata',
               `${ZONEINFO_DIRS.join(', ')}: absent or empty; ZONEINFO unset`,
             ],
             blameFile(ctx, file.path),
