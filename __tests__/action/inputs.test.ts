@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { InputError } from '../../src/errors.js';
@@ -9,7 +9,10 @@ import { FIXTURES } from './run-action.js';
 
 function workspaceWith(files: Record<string, string>): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'e139-inputs-'));
-  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), text);
+  }
   return dir;
 }
 
@@ -54,6 +57,14 @@ describe('action inputs', () => {
       annotations: true,
       uploadSarif: false,
     });
+  });
+
+  it('look for the default Dockerfile in the context, as docker build does', () => {
+    const ws = workspaceWith({ 'api/Dockerfile': 'FROM scratch\n' });
+    expect(readInputs(ws, reader({ image: 'app:1', context: 'api' })).dockerfile).toBe(
+      path.join(ws, 'api', 'Dockerfile'),
+    );
+    expect(readInputs(ws, reader({ image: 'app:1' })).dockerfile).toBeNull();
   });
 
   it('tolerate a missing default Dockerfile but not a named one', () => {

@@ -1,7 +1,8 @@
 /**
  * Every input of action.yml, read and checked in one place, with messages naming the input.
- * Paths are resolved against the workspace, as the runner's working directory is. (`context` is
- * not read: the scan reads the image and the Dockerfile, never the build context.)
+ * Paths are resolved against the workspace, as the runner's working directory is. `context` only
+ * places the default Dockerfile, as `docker build CONTEXT` does: the scan reads the image and
+ * the Dockerfile, never the build context's files.
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -77,10 +78,12 @@ export function readInputs(workspace: string, read: InputReader = defaultReader)
     );
   }
 
-  const dockerfileInput = read('dockerfile').trim() || 'Dockerfile';
+  const context = read('context').trim() || '.';
+  const named = read('dockerfile').trim();
+  const dockerfileInput = named || path.join(context, 'Dockerfile');
   let dockerfile: string | null = resolve(dockerfileInput);
   if (!existsSync(dockerfile) || !statSync(dockerfile).isFile()) {
-    if (dockerfileInput !== 'Dockerfile') {
+    if (named !== '') {
       throw new InputError(
         `input 'dockerfile': ${dockerfileInput} is not a file (relative paths start at the workspace)`,
       );
