@@ -62874,6 +62874,46 @@ var UsageError = class extends InputError {
   name = "UsageError";
 };
 
+// src/cli/args.ts
+function parseArgs(args, specs, { positionals: allowPositionals = false } = {}) {
+  const parsed = { strings: {}, flags: {}, buildArgs: {}, positionals: [] };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (!arg.startsWith("-") || arg === "-") {
+      if (!allowPositionals) throw new UsageError(`unexpected argument '${arg}'`);
+      parsed.positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    const name = arg.startsWith("--") && eq > 0 ? arg.slice(0, eq) : arg;
+    const spec = specs.find((s) => s.names.includes(name));
+    if (!spec) throw new UsageError(`unknown option '${arg}'`);
+    if (spec.kind === "flag") {
+      if (name !== arg) throw new UsageError(`${name} takes no value`);
+      parsed.flags[spec.key] = true;
+      continue;
+    }
+    let value;
+    if (name !== arg) value = arg.slice(eq + 1);
+    else {
+      const next = args[++i];
+      if (next === void 0) throw new UsageError(`${name} needs a value`);
+      value = next;
+    }
+    if (spec.kind === "build-args") {
+      const at = value.indexOf("=");
+      if (at <= 0) throw new UsageError(`${name} '${value}' is not KEY=VALUE`);
+      parsed.buildArgs[value.slice(0, at)] = value.slice(at + 1);
+    } else {
+      if (spec.choices && !spec.choices.includes(value)) {
+        throw new UsageError(`${name} must be one of ${spec.choices.join(", ")}, not '${value}'`);
+      }
+      parsed.strings[spec.key] = value;
+    }
+  }
+  return parsed;
+}
+
 // src/elf/byte-source.ts
 import { fstatSync, readSync } from "node:fs";
 function bytesSource(bytes) {
@@ -64600,10 +64640,12 @@ function inspectText(result) {
   return lines2.join("\n") + "\n";
 }
 async function run(args, io2) {
-  const json2 = args.includes("--json");
-  const unknown = args.find((a) => a.startsWith("-") && a !== "--json");
-  if (unknown) throw new UsageError(`unknown option '${unknown}'`);
-  const paths = args.filter((a) => a !== "--json");
+  const { flags, positionals: paths } = parseArgs(
+    args,
+    [{ names: ["--json"], key: "json", kind: "flag" }],
+    { positionals: true }
+  );
+  const json2 = flags.json === true;
   if (paths.length === 0) throw new UsageError("no FILE given");
   const results = paths.map(inspectFile);
   if (json2) io2.stdout(JSON.stringify({ files: results.map(inspectJson) }, null, 2) + "\n");
@@ -66526,43 +66568,15 @@ Options:
   --json              print the model as JSON (see DESIGN.md, "Command line (contract)")
 Exit status: 0 the model was printed, 2 bad usage or a Dockerfile that cannot be read.`;
 function parseStagesArgs(args) {
-  const options = { dockerfile: "Dockerfile", buildArgs: {}, json: false };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    const eq = arg.indexOf("=");
-    const name = arg.startsWith("--") && eq > 0 ? arg.slice(0, eq) : arg;
-    const value = () => {
-      if (name !== arg) return arg.slice(eq + 1);
-      const next = args[++i];
-      if (next === void 0) throw new UsageError(`${name} needs a value`);
-      return next;
-    };
-    switch (name) {
-      case "--json":
-        options.json = true;
-        break;
-      case "--dockerfile":
-      case "-f":
-        options.dockerfile = value();
-        break;
-      case "--target":
-        options.target = value();
-        break;
-      case "--platform":
-        options.platform = value();
-        break;
-      case "--build-arg": {
-        const pair = value();
-        const at = pair.indexOf("=");
-        if (at <= 0) throw new UsageError(`--build-arg '${pair}' is not KEY=VALUE`);
-        options.buildArgs[pair.slice(0, at)] = pair.slice(at + 1);
-        break;
-      }
-      default:
-        throw new UsageError(`unknown option '${arg}'`);
-    }
-  }
-  return options;
+  const { strings, flags, buildArgs } = parseArgs(args, [
+    { names: ["--json"], key: "json", kind: "flag" },
+    { names: ["--dockerfile", "-f"], key: "dockerfile", kind: "string" },
+    { names: ["--target"], key: "target", kind: "string" },
+    { names: ["--platform"], key: "platform", kind: "string" },
+    { names: ["--build-arg"], key: "buildArgs", kind: "build-args" }
+  ]);
+  const { dockerfile = "Dockerfile", ...rest } = strings;
+  return { ...rest, dockerfile, buildArgs, json: flags.json === true };
 }
 function artifactJson(artifact) {
   const { GOOS, GOARCH, CGO_ENABLED } = artifact.declared;
@@ -75835,74 +75849,23 @@ Options:
 Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 bad usage or input.`;
 var FORMATS = ["text", "json", ...REPORT_FORMATS];
 function parseScanArgs(args) {
-  const options = { buildArgs: {}, format: "text", failOn: "error" };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    const eq = arg.indexOf("=");
-    const name = arg.startsWith("--") && eq > 0 ? arg.slice(0, eq) : arg;
-    const value = () => {
-      if (name !== arg) return arg.slice(eq + 1);
-      const next = args[++i];
-      if (next === void 0) throw new UsageError(`${name} needs a value`);
-      return next;
-    };
-    switch (name) {
-      case "--image":
-        options.image = value();
-        break;
-      case "--archive":
-        options.archive = value();
-        break;
-      case "--dockerfile":
-      case "-f":
-        options.dockerfile = value();
-        break;
-      case "--target":
-        options.target = value();
-        break;
-      case "--platform":
-        options.platform = value();
-        break;
-      case "--config":
-        options.config = value();
-        break;
-      case "--output":
-      case "-o":
-        options.output = value();
-        break;
-      case "--format": {
-        const format = value();
-        if (!FORMATS.includes(format)) {
-          throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, not '${format}'`);
-        }
-        options.format = format;
-        break;
-      }
-      case "--fail-on": {
-        const level = value();
-        if (!FAIL_ON_VALUES.includes(level)) {
-          throw new UsageError(
-            `--fail-on must be one of ${FAIL_ON_VALUES.join(", ")}, not '${level}'`
-          );
-        }
-        options.failOn = level;
-        break;
-      }
-      case "--build-arg": {
-        const pair = value();
-        const at = pair.indexOf("=");
-        if (at <= 0) throw new UsageError(`--build-arg '${pair}' is not KEY=VALUE`);
-        options.buildArgs[pair.slice(0, at)] = pair.slice(at + 1);
-        break;
-      }
-      default:
-        throw new UsageError(`unknown option '${arg}'`);
-    }
-  }
-  if (options.image === void 0 === (options.archive === void 0)) {
+  const { strings, buildArgs } = parseArgs(args, [
+    { names: ["--image"], key: "image", kind: "string" },
+    { names: ["--archive"], key: "archive", kind: "string" },
+    { names: ["--dockerfile", "-f"], key: "dockerfile", kind: "string" },
+    { names: ["--target"], key: "target", kind: "string" },
+    { names: ["--platform"], key: "platform", kind: "string" },
+    { names: ["--config"], key: "config", kind: "string" },
+    { names: ["--output", "-o"], key: "output", kind: "string" },
+    { names: ["--format"], key: "format", kind: "string", choices: FORMATS },
+    { names: ["--fail-on"], key: "failOn", kind: "string", choices: FAIL_ON_VALUES },
+    { names: ["--build-arg"], key: "buildArgs", kind: "build-args" }
+  ]);
+  if (strings.image === void 0 === (strings.archive === void 0)) {
     throw new UsageError("give exactly one of --image REF or --archive PATH");
   }
-  return options;
+  const { format = "text", failOn = "error", ...paths } = strings;
+  return { ...paths, buildArgs, format, failOn };
 }
 function renderScanReport(report, options) {
   switch (options.format) {

@@ -4,6 +4,7 @@
  * shape is a contract (DESIGN.md): fields may be added, never renamed.
  */
 import { existsSync, statSync } from 'node:fs';
+import { parseArgs } from './args.js';
 import type { Command, CommandIO } from './command.js';
 import { UsageError } from '../errors.js';
 import { ElfFormatError, formatGoBuildInfo, parseElfFile } from '../elf/index.js';
@@ -174,10 +175,12 @@ export function inspectText(result: { path: string; facts: ElfFacts }): string {
 }
 
 async function run(args: string[], io: CommandIO): Promise<number> {
-  const json = args.includes('--json');
-  const unknown = args.find((a) => a.startsWith('-') && a !== '--json');
-  if (unknown) throw new UsageError(`unknown option '${unknown}'`);
-  const paths = args.filter((a) => a !== '--json');
+  const { flags, positionals: paths } = parseArgs(
+    args,
+    [{ names: ['--json'], key: 'json', kind: 'flag' }],
+    { positionals: true },
+  );
+  const json = flags.json === true;
   if (paths.length === 0) throw new UsageError('no FILE given');
   const results = paths.map(inspectFile);
   if (json) io.stdout(JSON.stringify({ files: results.map(inspectJson) }, null, 2) + '\n');

@@ -4,6 +4,7 @@
  * 1 when something is, 2 for bad usage or unreadable input.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from './args.js';
 import type { Command, CommandIO } from './command.js';
 import { applyPolicy, loadPolicy } from '../config/index.js';
 import { InputError, UsageError } from '../errors.js';
@@ -52,74 +53,23 @@ export interface ScanCliOptions {
 }
 
 export function parseScanArgs(args: string[]): ScanCliOptions {
-  const options: ScanCliOptions = { buildArgs: {}, format: 'text', failOn: 'error' };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    const eq = arg.indexOf('=');
-    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    const value = (): string => {
-      if (name !== arg) return arg.slice(eq + 1);
-      const next = args[++i];
-      if (next === undefined) throw new UsageError(`${name} needs a value`);
-      return next;
-    };
-    switch (name) {
-      case '--image':
-        options.image = value();
-        break;
-      case '--archive':
-        options.archive = value();
-        break;
-      case '--dockerfile':
-      case '-f':
-        options.dockerfile = value();
-        break;
-      case '--target':
-        options.target = value();
-        break;
-      case '--platform':
-        options.platform = value();
-        break;
-      case '--config':
-        options.config = value();
-        break;
-      case '--output':
-      case '-o':
-        options.output = value();
-        break;
-      case '--format': {
-        const format = value();
-        if (!(FORMATS as readonly string[]).includes(format)) {
-          throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not '${format}'`);
-        }
-        options.format = format as Format;
-        break;
-      }
-      case '--fail-on': {
-        const level = value();
-        if (!(FAIL_ON_VALUES as readonly string[]).includes(level)) {
-          throw new UsageError(
-            `--fail-on must be one of ${FAIL_ON_VALUES.join(', ')}, not '${level}'`,
-          );
-        }
-        options.failOn = level as FailOn;
-        break;
-      }
-      case '--build-arg': {
-        const pair = value();
-        const at = pair.indexOf('=');
-        if (at <= 0) throw new UsageError(`--build-arg '${pair}' is not KEY=VALUE`);
-        options.buildArgs[pair.slice(0, at)] = pair.slice(at + 1);
-        break;
-      }
-      default:
-        throw new UsageError(`unknown option '${arg}'`);
-    }
-  }
-  if ((options.image === undefined) === (options.archive === undefined)) {
+  const { strings, buildArgs } = parseArgs(args, [
+    { names: ['--image'], key: 'image', kind: 'string' },
+    { names: ['--archive'], key: 'archive', kind: 'string' },
+    { names: ['--dockerfile', '-f'], key: 'dockerfile', kind: 'string' },
+    { names: ['--target'], key: 'target', kind: 'string' },
+    { names: ['--platform'], key: 'platform', kind: 'string' },
+    { names: ['--config'], key: 'config', kind: 'string' },
+    { names: ['--output', '-o'], key: 'output', kind: 'string' },
+    { names: ['--format'], key: 'format', kind: 'string', choices: FORMATS },
+    { names: ['--fail-on'], key: 'failOn', kind: 'string', choices: FAIL_ON_VALUES },
+    { names: ['--build-arg'], key: 'buildArgs', kind: 'build-args' },
+  ]);
+  if ((strings.image === undefined) === (strings.archive === undefined)) {
     throw new UsageError('give exactly one of --image REF or --archive PATH');
   }
-  return options;
+  const { format = 'text', failOn = 'error', ...paths } = strings;
+  return { ...paths, buildArgs, format: format as Format, failOn: failOn as FailOn };
 }
 
 /** The one place that turns a report into the requested format. */

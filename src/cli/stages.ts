@@ -4,8 +4,8 @@
  * image gets from the Dockerfile, the GOOS/GOARCH/CGO_ENABLED it was built with and where that
  * comes from. The JSON shape is a contract (DESIGN.md): fields may be added, never renamed.
  */
+import { parseArgs } from './args.js';
 import type { Command, CommandIO } from './command.js';
-import { UsageError } from '../errors.js';
 import { loadDockerfile } from '../dockerfile/model.js';
 import type { Artifact, DeclaredValue, DockerfileModel } from '../dockerfile/types.js';
 
@@ -33,43 +33,15 @@ export interface StagesOptions {
 }
 
 export function parseStagesArgs(args: string[]): StagesOptions {
-  const options: StagesOptions = { dockerfile: 'Dockerfile', buildArgs: {}, json: false };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const eq = arg.indexOf('=');
-    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    const value = (): string => {
-      if (name !== arg) return arg.slice(eq + 1);
-      const next = args[++i];
-      if (next === undefined) throw new UsageError(`${name} needs a value`);
-      return next;
-    };
-    switch (name) {
-      case '--json':
-        options.json = true;
-        break;
-      case '--dockerfile':
-      case '-f':
-        options.dockerfile = value();
-        break;
-      case '--target':
-        options.target = value();
-        break;
-      case '--platform':
-        options.platform = value();
-        break;
-      case '--build-arg': {
-        const pair = value();
-        const at = pair.indexOf('=');
-        if (at <= 0) throw new UsageError(`--build-arg '${pair}' is not KEY=VALUE`);
-        options.buildArgs[pair.slice(0, at)] = pair.slice(at + 1);
-        break;
-      }
-      default:
-        throw new UsageError(`unknown option '${arg}'`);
-    }
-  }
-  return options;
+  const { strings, flags, buildArgs } = parseArgs(args, [
+    { names: ['--json'], key: 'json', kind: 'flag' },
+    { names: ['--dockerfile', '-f'], key: 'dockerfile', kind: 'string' },
+    { names: ['--target'], key: 'target', kind: 'string' },
+    { names: ['--platform'], key: 'platform', kind: 'string' },
+    { names: ['--build-arg'], key: 'buildArgs', kind: 'build-args' },
+  ]);
+  const { dockerfile = 'Dockerfile', ...rest } = strings;
+  return { ...rest, dockerfile, buildArgs, json: flags.json === true };
 }
 
 function artifactJson(artifact: Artifact): Record<string, unknown> {
