@@ -49,6 +49,8 @@ for (const file of Object.values(archives)) {
 }
 
 const q = (words) => words.map((w) => `'${w.replaceAll("'", "'\\''")}'`).join(' ');
+// The commit the measured CLI was bundled from (others commit while the benchmark runs).
+let bundledCommit = `unknown (--cli ${args.cli})`;
 // --render rewrites RESULTS.md from the last results.json (after editing bench/NOTES.md).
 const saved = args.render
   ? JSON.parse(readFileSync(path.join(work, 'results.json'), 'utf8'))
@@ -161,7 +163,7 @@ const toolProfile = scanHasProfile ? runToolProfile() : null;
 const everything = {
   date: new Date().toISOString(),
   rounds: args.rounds,
-  commit: git(['rev-parse', 'HEAD']),
+  commit: bundledCommit,
   machine,
   archives: Object.fromEntries(Object.entries(archives).map(([k, f]) => [k, statSync(f).size])),
   counts,
@@ -212,13 +214,9 @@ function bundleCli() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'e139-bench-dist-'));
   const source = path.join(dir, 'source');
   mkdirSync(source);
-  execFileSync(
-    'bash',
-    ['-c', `git archive HEAD src scripts package.json | tar -x -C ${q([source])}`],
-    {
-      cwd: repoDir,
-    },
-  );
+  bundledCommit = git(['rev-parse', 'HEAD']);
+  const archive = `git archive ${bundledCommit} src scripts package.json`;
+  execFileSync('bash', ['-c', `${archive} | tar -x -C ${q([source])}`], { cwd: repoDir });
   symlinkSync(path.join(repoDir, 'node_modules'), path.join(source, 'node_modules'));
   execFileSync('node', ['scripts/bundle.mjs', dir], { cwd: source, stdio: 'inherit' });
   return dir;
