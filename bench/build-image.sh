@@ -140,6 +140,7 @@ for i in 0 1 2; do
   [ -f "${archives[$i]}" ] && continue
   log "docker save ${tags[$i]} -> ${archives[$i]}"
   docker save -o "${archives[$i]}.tmp" "${tags[$i]}"
+  chmod 644 "${archives[$i]}.tmp" # docker save -o creates 0600; tests may read as another user
   mv "${archives[$i]}.tmp" "${archives[$i]}"
 done
 

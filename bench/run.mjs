@@ -418,7 +418,8 @@ function renderResults(all) {
     `- node ${all.machine.node}; Docker Engine ${all.machine.docker} (${all.machine.storageDriver})`,
     '- shared with other engineers: the load average before each run and the cores other ' +
       "processes kept busy during it (machine busy cores minus the run's own CPU/wall) are in " +
-      'the per-run table below.',
+      'the per-run table below (for the engine measurements this includes dockerd exporting the ' +
+      'image, about one core).',
     '',
     '## The image',
     '',
