@@ -10,6 +10,7 @@
 #   bench/build-image.sh            # prints the archive paths at the end
 # Outputs (in $BENCH_CACHE, default /var/cache/exit139-guard/bench):
 #   debian-big-l1.tar, debian-big-l2.tar, debian-big.tar   docker-save archives
+#   debian-big-oci-gzip.tar, debian-big-oci-zstd.tar         the full image as OCI archives
 # Engine tags: exit139-guard-bench/debian-big-l1:1, -l2:1, exit139-guard-bench/debian-big:1
 set -euo pipefail
 
@@ -144,4 +145,15 @@ for i in 0 1 2; do
   mv "${archives[$i]}.tmp" "${archives[$i]}"
 done
 
-ls -l "${archives[@]}"
+# The same image as OCI archives with gzip and zstd layers (what buildx and registries hand out),
+# so the benchmark also covers decompression.
+for format in gzip zstd; do
+  out="$cache/debian-big-oci-$format.tar"
+  [ -f "$out" ] && continue
+  log "skopeo copy -> $out"
+  skopeo copy -q --dest-compress --dest-compress-format "$format" \
+    "docker-archive:${archives[2]}" "oci-archive:$out.tmp"
+  mv "$out.tmp" "$out"
+done
+
+ls -l "${archives[@]}" "$cache"/debian-big-oci-*.tar

@@ -38,6 +38,8 @@ const archives = {
   full: path.join(cache, 'debian-big.tar'),
   l2: path.join(cache, 'debian-big-l2.tar'),
   l1: path.join(cache, 'debian-big-l1.tar'),
+  ociGzip: path.join(cache, 'debian-big-oci-gzip.tar'),
+  ociZstd: path.join(cache, 'debian-big-oci-zstd.tar'),
 };
 const imageTag = 'exit139-guard-bench/debian-big:1';
 const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
@@ -123,6 +125,31 @@ const measurements = [
     report: path.join(work, 'scan-l1.json'),
     command: q(scanArgs(['--archive', archives.l1], path.join(work, 'scan-l1.json'))),
   },
+  ...['Gzip', 'Zstd'].flatMap((format) => {
+    const key = `oci${format}`;
+    const name = format.toLowerCase();
+    const dir = path.join(work, `by-hand-oci-${name}`);
+    return [
+      {
+        id: `scan-oci-${name}`,
+        what: `exit139-guard scan --archive, OCI archive with ${name} layers`,
+        archive: key,
+        needsScan: true,
+        report: path.join(work, `scan-oci-${name}.json`),
+        command: q(
+          scanArgs(['--archive', archives[key]], path.join(work, `scan-oci-${name}.json`)),
+        ),
+      },
+      {
+        id: `by-hand-oci-${name}`,
+        what: `by hand, OCI archive with ${name} layers (tar -xf detects the compression)`,
+        archive: key,
+        before: () => rmSync(dir, { recursive: true, force: true }),
+        after: () => rmSync(dir, { recursive: true, force: true }),
+        command: q([path.join(benchDir, 'by-hand.sh'), archives[key], dir]),
+      },
+    ];
+  }),
 ].filter(
   (m) =>
     (!m.needsScan || scanExists) &&
@@ -157,7 +184,13 @@ rmSync(byHandDir, { recursive: true, force: true });
 
 const counts = countImage(archives.full);
 const reports = readScanReports();
-const profile = scanExists && !args.noProfile ? profileScan() : null;
+const profiles =
+  scanExists && !args.noProfile
+    ? [
+        profileScan('the docker-save archive', archives.full),
+        profileScan('the OCI archive with zstd layers', archives.ociZstd),
+      ]
+    : [];
 const toolProfile = scanHasProfile ? runToolProfile() : null;
 
 const everything = {
@@ -169,7 +202,7 @@ const everything = {
   counts,
   reports,
   results,
-  profile,
+  profiles,
   toolProfile,
 };
 writeFileSync(path.join(work, 'results.json'), JSON.stringify(everything, null, 2));
@@ -247,6 +280,7 @@ function measure(m) {
   const ticks0 = cpuTicks();
   const proc = run('/usr/bin/time', ['-v', '-o', timeFile, 'bash', '-c', m.command]);
   const ticks1 = cpuTicks();
+  m.after?.();
   const time = readFileSync(timeFile, 'utf8');
   const field = (label) => {
     const line = time.split('\n').find((l) => l.trim().startsWith(label));
@@ -348,6 +382,8 @@ function readScanReports() {
     ['scan-image', 'scan-image.json'],
     ['scan-l2', 'scan-l2.json'],
     ['scan-l1', 'scan-l1.json'],
+    ['scan-oci-gzip', 'scan-oci-gzip.json'],
+    ['scan-oci-zstd', 'scan-oci-zstd.json'],
   ]) {
     const p = path.join(work, file);
     if (!existsSync(p)) continue;
@@ -361,18 +397,18 @@ function readScanReports() {
 
 // One extra run under node's sampling profiler; the samples are attributed to the source module
 // that esbuild's bundle marks with `// src/...` comments (see bench/profile-summary.mjs).
-function profileScan() {
+function profileScan(label, archive) {
   const dir = path.join(work, 'cpu-prof');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir);
-  log('profile: one run of scan --archive under node --cpu-prof');
-  const argv = scanArgs(['--archive', archives.full], path.join(work, 'scan-prof.json'));
+  log(`profile: one run of scan --archive ${archive} under node --cpu-prof`);
+  const argv = scanArgs(['--archive', archive], path.join(work, 'scan-prof.json'));
   const started = process.hrtime.bigint();
   const proc = run(argv[0], ['--cpu-prof', '--cpu-prof-dir', dir, ...argv.slice(1)]);
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
   if (proc.status !== 0) fail(`profiled scan exited ${proc.status}: ${proc.stderr.slice(-2000)}`);
   const files = readdirSync(dir).map((f) => path.join(dir, f));
-  return { wallMs, ...summariseCpuProfiles(files, cli) };
+  return { label, wallMs, ...summariseCpuProfiles(files, cli) };
 }
 
 function runToolProfile() {
@@ -427,6 +463,12 @@ function renderResults(all) {
       `${all.counts.layers} uncompressed layers (Docker 20.10's save does not compress)`,
     `- two-thirds and one-third archives (the image at layer 2 and layer 1): ` +
       `${(all.archives.l2 / 1e9).toFixed(3)} GB and ${(all.archives.l1 / 1e9).toFixed(3)} GB`,
+    ...(all.archives.ociGzip
+      ? [
+          `- the full image as OCI archives (\`skopeo copy --dest-compress-format\`): gzip ` +
+            `${(all.archives.ociGzip / 1e9).toFixed(3)} GB, zstd ${(all.archives.ociZstd / 1e9).toFixed(3)} GB`,
+        ]
+      : []),
     `- regular files in the merged filesystem (\`find -type f\` after extracting every layer, ` +
       `hard links counted per path): ${all.counts.regularFiles}`,
     `- ELF files: ${all.counts.elfFiles} regular files starting with \\x7fELF; ` +
@@ -450,11 +492,7 @@ function renderResults(all) {
   for (const m of measurements) {
     const r = rows[m.id];
     const size =
-      m.id === 'scan-l1'
-        ? all.archives.l1
-        : m.id === 'scan-l2'
-          ? all.archives.l2
-          : all.archives.full;
+      all.archives[m.archive ?? (m.id === 'scan-l1' ? 'l1' : m.id === 'scan-l2' ? 'l2' : 'full')];
     push(
       `| ${m.what} | ${f2(r.wallS)} | ${f2(r.durationS)} | ${f2(r.cpuS)} | ${r.rssMiB.toFixed(0)} / ${r.peakRssMiB.toFixed(0)} | ${(size / 1e9 / r.wallS).toFixed(2)} |`,
     );
@@ -481,6 +519,24 @@ function renderResults(all) {
       '≤ 0.15×',
       sa.wallS / bh.wallS <= 0.15,
     );
+  for (const name of ['gzip', 'zstd']) {
+    const scanRow = rows[`scan-oci-${name}`];
+    const handRow = rows[`by-hand-oci-${name}`];
+    if (scanRow && handRow)
+      goal(
+        `(context) OCI ${name} archive scan / by hand`,
+        `${f2(scanRow.wallS)} s / ${f2(handRow.wallS)} s = ${(scanRow.wallS / handRow.wallS).toFixed(3)}×`,
+        '≤ 0.15×',
+        scanRow.wallS / handRow.wallS <= 0.15,
+      );
+    if (scanRow)
+      goal(
+        `(context) peak RSS, OCI ${name} archive scan`,
+        `${scanRow.peakRssMiB.toFixed(0)} MiB`,
+        '≤ 256 MiB',
+        scanRow.peakRssMiB <= 256,
+      );
+  }
   if (sa)
     goal(
       'peak RSS, archive scan',
@@ -587,13 +643,14 @@ function renderResults(all) {
     }
   }
 
-  if (all.profile) {
-    const p = all.profile;
+  const profiles =
+    all.profiles ?? (all.profile ? [{ label: 'the docker-save archive', ...all.profile }] : []);
+  for (const p of profiles) {
     push(
       '',
-      "## Where the scan's time goes",
+      `## Where the scan's time goes: ${p.label}`,
       '',
-      `One extra run of the archive scan under \`node --cpu-prof\` (wall ${(p.wallMs / 1000).toFixed(2)} s ` +
+      `One extra run of the scan of ${p.label} under \`node --cpu-prof\` (wall ${(p.wallMs / 1000).toFixed(2)} s ` +
         `with the profiler on; ${(p.sampledMs / 1000).toFixed(2)} s sampled on ${p.threads} thread(s)). ` +
         'Self time of each sample is attributed to the source module esbuild marks in the bundle; ' +
         'native frames (fs reads, zlib) go to the JavaScript frame that called them.',
