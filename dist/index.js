@@ -100110,7 +100110,11 @@ function platformOf(view) {
 }
 async function scan(options) {
   const started = Date.now();
-  const image = await openImage(options.source, { platform: options.platform, analyzeElf });
+  const image = await openImage(options.source, {
+    platform: options.platform,
+    analyzeElf,
+    analyzeElfRanges: parseElf
+  });
   const platform2 = platformOf(image);
   let model = null;
   if (options.dockerfile) {

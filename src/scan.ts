@@ -5,7 +5,7 @@
  */
 import { readDockerfile } from './dockerfile/index.js';
 import type { DockerfileModel } from './dockerfile/types.js';
-import { analyzeElf } from './elf/index.js';
+import { analyzeElf, parseElf } from './elf/index.js';
 import type { ScanReport } from './findings.js';
 import { openImage, type ImageSourceSpec } from './image/open.js';
 import type { ImageView } from './image/types.js';
@@ -39,7 +39,13 @@ function platformOf(view: ImageView): string {
 
 export async function scan(options: ScanOptions): Promise<ScanReport> {
   const started = Date.now();
-  const image = await openImage(options.source, { platform: options.platform, analyzeElf });
+  // Files on disk are parsed from the ranges the parser asks for; only streams (the engine's
+  // export) hand over each ELF file whole.
+  const image = await openImage(options.source, {
+    platform: options.platform,
+    analyzeElf,
+    analyzeElfRanges: parseElf,
+  });
   const platform = platformOf(image);
   let model: DockerfileModel | null = null;
   if (options.dockerfile) {
