@@ -1,12 +1,20 @@
 // Summarises node --cpu-prof profiles of the bundled CLI by source module and by scan phase.
 // esbuild (unminified) starts each module's code with a `// src/elf/parse.ts` or
-// `// node_modules/tar-stream/index.js` comment line, so a bundle line maps back to its module
-// without a source map. Native frames (empty url: fs reads, zlib, typed-array copies) take the
+// `// node_modules/tar-stream/index.js` comment line (relative to where it bundled; packages
+// reached through a symlinked node_modules show as `// ../../x/node_modules/...`), so a bundle
+// line maps back to its module without a source map. Native frames (empty url: fs reads, zlib, typed-array copies) take the
 // module of the JavaScript frame that called them.
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
-const MARKER = /^\/\/ ((?:src|node_modules)\/\S+)$/;
+const MARKER = /^\/\/ (\S+\.[cm]?[jt]s)$/;
+
+/** `src/...` or `node_modules/<package>/...` from a marker's path, else null. */
+function markedModule(markerPath) {
+  const inPackages = markerPath.lastIndexOf('node_modules/');
+  if (inPackages >= 0) return markerPath.slice(inPackages);
+  return markerPath.startsWith('src/') ? markerPath : null;
+}
 
 function bundleModuleMap(bundlePath) {
   const starts = [];
@@ -14,7 +22,8 @@ function bundleModuleMap(bundlePath) {
     .split('\n')
     .forEach((line, index) => {
       const m = MARKER.exec(line);
-      if (m) starts.push([index, m[1]]);
+      const module = m ? markedModule(m[1]) : null;
+      if (module) starts.push([index, module]);
     });
   return (line) => {
     let lo = 0;

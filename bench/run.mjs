@@ -5,6 +5,7 @@
 // reported. Peak RSS and CPU come from `/usr/bin/time -v`. Writes bench/RESULTS.md (figures) and
 // $BENCH_CACHE/work/results.json (every run).
 //   node bench/run.mjs [--rounds N] [--only id,id] [--cli DIR] [--no-profile] [--render]
+//   node bench/run.mjs --reprofile --cli DIR   # only the profiles again, into the last results
 // --cli DIR uses DIR/cli.js; by default the committed HEAD is bundled into a temporary dir.
 // This is a script and a report, never a test: nothing here passes or fails.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -54,10 +55,12 @@ const q = (words) => words.map((w) => `'${w.replaceAll("'", "'\\''")}'`).join(' 
 // The commit the measured CLI was bundled from (others commit while the benchmark runs).
 let bundledCommit = `unknown (--cli ${args.cli})`;
 // --render rewrites RESULTS.md from the last results.json (after editing bench/NOTES.md).
-const saved = args.render
-  ? JSON.parse(readFileSync(path.join(work, 'results.json'), 'utf8'))
-  : null;
-const cli = saved ? '(render only)' : path.join(args.cli ?? bundleCli(), 'cli.js');
+const saved =
+  args.render || args.reprofile
+    ? JSON.parse(readFileSync(path.join(work, 'results.json'), 'utf8'))
+    : null;
+const cli =
+  saved && !args.reprofile ? '(render only)' : path.join(args.cli ?? bundleCli(), 'cli.js');
 const scanHelp = saved ? null : run('node', [cli, 'scan', '--help']);
 const scanExists =
   saved !== null || (scanHelp.status === 0 && /--archive/.test(scanHelp.stdout + scanHelp.stderr));
@@ -157,6 +160,13 @@ const measurements = [
     (!saved || m.id in saved.results),
 );
 
+if (saved && args.reprofile) {
+  saved.profiles = [
+    profileScan('the docker-save archive', archives.full),
+    profileScan('the OCI archive with zstd layers', archives.ociZstd),
+  ];
+  writeFileSync(path.join(work, 'results.json'), JSON.stringify(saved, null, 2));
+}
 if (saved) {
   writeFileSync(path.join(benchDir, 'RESULTS.md'), renderResults(saved));
   log(`rewrote ${path.join(benchDir, 'RESULTS.md')} from ${path.join(work, 'results.json')}`);
@@ -210,7 +220,14 @@ writeFileSync(path.join(benchDir, 'RESULTS.md'), renderResults(everything));
 log(`wrote ${path.join(benchDir, 'RESULTS.md')} and ${path.join(work, 'results.json')}`);
 
 function parseArgs(argv) {
-  const out = { rounds: 3, only: null, cli: null, noProfile: false, render: false };
+  const out = {
+    rounds: 3,
+    only: null,
+    cli: null,
+    noProfile: false,
+    render: false,
+    reprofile: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--rounds') out.rounds = Number(argv[++i]);
@@ -218,6 +235,7 @@ function parseArgs(argv) {
     else if (a === '--cli') out.cli = path.resolve(argv[++i]);
     else if (a === '--no-profile') out.noProfile = true;
     else if (a === '--render') out.render = true;
+    else if (a === '--reprofile') out.reprofile = true;
     else fail(`unknown argument ${a}`);
   }
   if (!Number.isInteger(out.rounds) || out.rounds < 1) fail('--rounds takes a positive integer');
@@ -658,11 +676,18 @@ function renderResults(all) {
       '| phase | ms | share |',
       '|---|---|---|',
     );
-    for (const [phase, ms] of p.byPhase)
-      push(`| ${phase} | ${ms.toFixed(0)} | ${((100 * ms) / p.sampledMs).toFixed(1)}% |`);
+    // Rows under 0.5% (mostly packages loaded at start-up) are summed into one.
+    const pushShares = (entries) => {
+      const small = entries.filter(([, ms]) => ms < p.sampledMs / 200);
+      const rest = small.reduce((sum, [, ms]) => sum + ms, 0);
+      const shown = entries.filter(([, ms]) => ms >= p.sampledMs / 200);
+      if (small.length > 0) shown.push([`${small.length} others, each < 0.5%`, rest]);
+      for (const [name, ms] of shown)
+        push(`| ${name} | ${ms.toFixed(0)} | ${((100 * ms) / p.sampledMs).toFixed(1)}% |`);
+    };
+    pushShares(p.byPhase);
     push('', '| module group | ms | share |', '|---|---|---|');
-    for (const [group, ms] of p.byGroup)
-      push(`| ${group} | ${ms.toFixed(0)} | ${((100 * ms) / p.sampledMs).toFixed(1)}% |`);
+    pushShares(p.byGroup);
     push('', '| module | ms | share |', '|---|---|---|');
     for (const [mod, ms] of p.byModule.slice(0, 25))
       push(`| ${mod} | ${ms.toFixed(0)} | ${((100 * ms) / p.sampledMs).toFixed(1)}% |`);
