@@ -146,8 +146,11 @@ for i in 0 1 2; do
 done
 
 # The same image as OCI archives with gzip and zstd layers (what buildx and registries hand out),
-# so the benchmark also covers decompression.
-for format in gzip zstd; do
+# so the benchmark also covers decompression. BENCH_DOCKER_ARCHIVES_ONLY=1 (the CI fixture, whose
+# test reads only the docker-save archive) skips them.
+formats="gzip zstd"
+[ "${BENCH_DOCKER_ARCHIVES_ONLY:-0}" = 1 ] && formats=""
+for format in $formats; do
   out="$cache/debian-big-oci-$format.tar"
   [ -f "$out" ] && continue
   log "skopeo copy -> $out"
@@ -156,4 +159,4 @@ for format in gzip zstd; do
   mv "$out.tmp" "$out"
 done
 
-ls -l "${archives[@]}" "$cache"/debian-big-oci-*.tar
+ls -l "${archives[@]}" "$cache"/debian-big-oci-*.tar 2>/dev/null || true

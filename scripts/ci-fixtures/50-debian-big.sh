@@ -11,4 +11,4 @@ if [ -f "$ARCHIVE" ]; then
   exit 0
 fi
 echo "debian-big: building with bench/build-image.sh (Debian packages, several minutes)"
-"$ROOT/bench/build-image.sh"
+BENCH_DOCKER_ARCHIVES_ONLY=1 "$ROOT/bench/build-image.sh"
