@@ -48,7 +48,7 @@ describe('Go packages and signals against go tool nm', () => {
     let withoutSymbols = 0;
     let before116 = 0;
     for (const file of files) {
-      const facts = parseElfFile(file);
+      const facts = parseElfFile(file, { goPackages: true });
       if (facts.go === null && facts.goBuildId === null) continue;
       const goMinor = Number(/^go1\.(\d+)/.exec(facts.go?.version ?? '')?.[1] ?? 99);
       if (goMinor < 16) {

@@ -27,7 +27,7 @@ function inspectFile(path: string): InspectResult {
   if (!existsSync(path)) return { path, error: `${path}: no such file` };
   if (!statSync(path).isFile()) return { path, error: `${path}: not a regular file` };
   try {
-    return { path, facts: parseElfFile(path) };
+    return { path, facts: parseElfFile(path, { goPackages: true }) };
   } catch (error) {
     if (error instanceof ElfFormatError) return { path, error: error.message };
     if (error instanceof Error && 'code' in error)

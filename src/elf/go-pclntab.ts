@@ -4,6 +4,10 @@
  * function table; and the packages and run-time needs they reveal. pclntab survives `-ldflags "-s -w"`; when
  * section headers are gone it is found by scanning the non-executable PT_LOADs for its header,
  * validated field by field. Hand-written: no Node library reads pclntab.
+ *
+ * A Go 1.16+ name table holds hundreds of thousands of names; the signals need only a few, so
+ * they are looked up in the raw NUL-separated bytes, and names are decoded into strings only
+ * when the packages are asked for (`inspect`).
  */
 import * as C from './constants.js';
 import type { ElfFile, ProgramHeader } from './elf-file.js';
@@ -18,6 +22,60 @@ const MAGIC_118 = 0xfffffff0;
 const MAGIC_120 = 0xfffffff1;
 const SCAN_CHUNK = 1 << 20;
 
+/** The function names of one pclntab: exact names and prefixes looked up, or all listed. */
+export interface GoNameTable {
+  has(name: string): boolean;
+  hasPrefix(prefix: string): boolean;
+  names(): string[];
+}
+
+/** A table of names already decoded (Go 1.2–1.15, or names from elsewhere). */
+export function goNameList(names: string[]): GoNameTable {
+  let set: Set<string> | undefined;
+  return {
+    has: (name) => (set ??= new Set(names)).has(name),
+    hasPrefix: (prefix) => names.some((n) => n.startsWith(prefix)),
+    names: () => names,
+  };
+}
+
+/**
+ * Go 1.16+ funcnametab: NUL-terminated names back to back. `bytes` ends with a NUL (an
+ * unterminated tail is not a name) and holds at least one non-empty name. A name is found
+ * where it starts the table or follows a NUL.
+ */
+function rawNameTable(bytes: Buffer): GoNameTable {
+  const encode = (text: string) => Buffer.from(text, 'utf8');
+  const startsWith = (needle: Buffer) =>
+    bytes.length >= needle.length &&
+    bytes.compare(needle, 0, needle.length, 0, needle.length) === 0;
+  const findAfterNul = (needle: Buffer) =>
+    bytes.indexOf(Buffer.concat([Buffer.of(0), needle])) >= 0;
+  return {
+    has(name) {
+      const needle = Buffer.concat([encode(name), Buffer.of(0)]);
+      return startsWith(needle) || findAfterNul(needle);
+    },
+    hasPrefix(prefix) {
+      const needle = encode(prefix);
+      if (needle.length === 0) return true;
+      return startsWith(needle) || findAfterNul(needle);
+    },
+    names() {
+      const names: string[] = [];
+      const decoder = new TextDecoder();
+      let start = 0;
+      for (;;) {
+        const end = bytes.indexOf(0, start);
+        if (end < 0) break;
+        if (end > start) names.push(decoder.decode(bytes.subarray(start, end)));
+        start = end + 1;
+      }
+      return names;
+    },
+  };
+}
+
 function magicBytes(magic: number, little: boolean): Uint8Array {
   const b = new Uint8Array(4);
   new DataView(b.buffer).setUint32(0, magic, little);
@@ -29,7 +87,7 @@ function magicBytes(magic: number, little: boolean): Uint8Array {
  * after it) and returns the function names, or null when the bytes there are not a plausible
  * header. Reads the header first and the name table only once the header checks out.
  */
-function namesAt(elf: ElfFile, offset: number, limit: number): string[] | null {
+function namesAt(elf: ElfFile, offset: number, limit: number): GoNameTable | null {
   const ptrSize = elf.ptrSize;
   const headerSize = 8 + 8 * ptrSize;
   if (headerSize > limit) return null;
@@ -54,16 +112,17 @@ function namesAt(elf: ElfFile, offset: number, limit: number): string[] | null {
     cuOff - funcnameOff,
     'pclntab function-name table',
   ).bytes;
-  const names: string[] = [];
-  const decoder = new TextDecoder();
-  let start = 0;
-  for (;;) {
-    const end = table.indexOf(0, start);
-    if (end < 0) break;
-    if (end > start) names.push(decoder.decode(table.subarray(start, end)));
-    start = end + 1;
+  // Names end at a NUL: drop an unterminated tail; a table of empty names names nothing.
+  const terminated = table.lastIndexOf(0) + 1;
+  let anyName = false;
+  for (let i = 0; i < terminated; i++) {
+    if (table[i] !== 0) {
+      anyName = true;
+      break;
+    }
   }
-  return names.length > 0 ? names : null;
+  if (!anyName) return null;
+  return rawNameTable(Buffer.from(table.buffer, table.byteOffset, terminated));
 }
 
 /**
@@ -71,7 +130,7 @@ function namesAt(elf: ElfFile, offset: number, limit: number): string[] | null {
  * PC and the offset of its name, both relative to the table. A table that does not hold
  * together (PCs out of order, offsets outside it) is not pclntab: null.
  */
-function namesFromFunctab(elf: ElfFile, offset: number, limit: number): string[] | null {
+function namesFromFunctab(elf: ElfFile, offset: number, limit: number): GoNameTable | null {
   const ptrSize = elf.ptrSize;
   const table = new LazyRegion(elf.reader, offset, limit, 'pclntab (Go 1.2-1.15)');
   try {
@@ -89,7 +148,7 @@ function namesFromFunctab(elf: ElfFile, offset: number, limit: number): string[]
       if (nameOff <= 0) return null;
       names.push(table.cstring(nameOff));
     }
-    return names;
+    return goNameList(names);
   } catch (error) {
     if (error instanceof ElfFormatError) return null;
     throw error;
@@ -97,7 +156,7 @@ function namesFromFunctab(elf: ElfFile, offset: number, limit: number): string[]
 }
 
 /** Function names from pclntab, or null when no Go 1.2+ pclntab is found. */
-export function readGoFunctionNames(elf: ElfFile): string[] | null {
+export function readGoFunctionNames(elf: ElfFile): GoNameTable | null {
   const section = elf.sections.find(
     (s) => s.name === '.gopclntab' || s.name === '.data.rel.ro.gopclntab',
   );
@@ -119,7 +178,7 @@ export function readGoFunctionNames(elf: ElfFile): string[] | null {
   return null;
 }
 
-function scanSegment(elf: ElfFile, offset: number, size: number): string[] | null {
+function scanSegment(elf: ElfFile, offset: number, size: number): GoNameTable | null {
   const magics = [MAGIC_116, MAGIC_118, MAGIC_120, MAGIC_12].map((m) => magicBytes(m, elf.little));
   for (let start = 0; start < size; start += SCAN_CHUNK) {
     const chunk = elf.reader.region(
@@ -172,19 +231,22 @@ export function goPackagesFrom(names: string[]): string[] {
 }
 
 export function goSignalsFrom(names: string[]): GoSignals {
-  const set = new Set(names);
-  const any = (pred: (n: string) => boolean) => names.some(pred);
+  return goSignalsIn(goNameList(names));
+}
+
+export function goSignalsIn(table: GoNameTable): GoSignals {
   return {
-    runtimeCgo: set.has('_cgo_panic') || set.has('_cgo_topofstack'),
+    runtimeCgo: table.has('_cgo_panic') || table.has('_cgo_topofstack'),
     cgoResolver:
-      set.has('net.cgoLookupHost') ||
-      any((n) => n.startsWith('net._C2func_') || n.startsWith('net._Cfunc_')),
-    cgoUser: any((n) => n.startsWith('os/user._Cfunc_') || n.startsWith('os/user._C2func_')),
-    osUser: any((n) => n.startsWith('os/user.')),
-    x509SystemRoots: set.has('crypto/x509.loadSystemRoots'),
+      table.has('net.cgoLookupHost') ||
+      table.hasPrefix('net._C2func_') ||
+      table.hasPrefix('net._Cfunc_'),
+    cgoUser: table.hasPrefix('os/user._Cfunc_') || table.hasPrefix('os/user._C2func_'),
+    osUser: table.hasPrefix('os/user.'),
+    x509SystemRoots: table.has('crypto/x509.loadSystemRoots'),
     // Only the exported entry: time.loadLocation is also reached by the TZ handling of every
     // program that uses time, and a missing zone there silently falls back to UTC.
-    timeLoadLocation: set.has('time.LoadLocation'),
-    embeddedTzdata: set.has('time/tzdata.loadFromEmbeddedTZData'),
+    timeLoadLocation: table.has('time.LoadLocation'),
+    embeddedTzdata: table.has('time/tzdata.loadFromEmbeddedTZData'),
   };
 }

@@ -8,7 +8,7 @@ import { readDynamicFacts } from './dynamic.js';
 import { ElfFormatError } from './elf-format-error.js';
 import { openElf } from './elf-file.js';
 import { readGoBuildInfo } from './go-buildinfo.js';
-import { goPackagesFrom, goSignalsFrom, readGoFunctionNames } from './go-pclntab.js';
+import { goPackagesFrom, goSignalsIn, readGoFunctionNames } from './go-pclntab.js';
 import { detectLibc } from './libc.js';
 import { readNoteFacts } from './notes.js';
 import { decodeText } from './reader.js';
@@ -18,20 +18,33 @@ function elfTypeName(type: number): ElfType {
   return C.ET_NAMES[type] ?? `OTHER(${type})`;
 }
 
+export interface ParseElfOptions {
+  /**
+   * Derive `goPackages` from every Go function name (for `inspect`). Off by default: the scan
+   * needs only `goSignals`, and decoding hundreds of thousands of names costs more than the rest
+   * of a Go binary's facts; `goPackages` is then null.
+   */
+  goPackages?: boolean;
+}
+
 /**
  * Every fact of one ELF file. Throws ElfFormatError (an InputError) naming the offset of the
  * first malformed structure; `path` is put in the message when given.
  */
-export function parseElf(source: ByteSource, path?: string): ElfFacts {
+export function parseElf(
+  source: ByteSource,
+  path?: string,
+  options: ParseElfOptions = {},
+): ElfFacts {
   try {
-    return parseElfFacts(source);
+    return parseElfFacts(source, options);
   } catch (error) {
     if (error instanceof ElfFormatError && path !== undefined) throw error.withPath(path);
     throw error;
   }
 }
 
-function parseElfFacts(source: ByteSource): ElfFacts {
+function parseElfFacts(source: ByteSource, options: ParseElfOptions): ElfFacts {
   const { elf, header } = openElf(source);
   const names = C.machineNames(header.machine, header.class, header.little);
 
@@ -57,8 +70,11 @@ function parseElfFacts(source: ByteSource): ElfFacts {
 
   const go = readGoBuildInfo(elf);
   const goFunctions = go !== null || goBuildId !== null ? readGoFunctionNames(elf) : null;
-  const goPackages = goFunctions === null ? null : goPackagesFrom(goFunctions);
-  const goSignals = goFunctions === null ? null : goSignalsFrom(goFunctions);
+  const goPackages =
+    goFunctions === null || options.goPackages !== true
+      ? null
+      : goPackagesFrom(goFunctions.names());
+  const goSignals = goFunctions === null ? null : goSignalsIn(goFunctions);
 
   const base = {
     interpreter,
