@@ -37,7 +37,8 @@ export function isKeptContent(path: string): boolean {
 }
 
 /** The kernel reads this many bytes of a file to find a `#!` line (BINPRM_BUF_SIZE, Linux ≥ 5.1). */
-const SHEBANG_BYTES = 256;
+/** How much of a body `collect` looks at first (ELF magic, `#!` line). */
+export const SHEBANG_BYTES = 256;
 
 export interface FileFacts {
   elf: ElfFacts | null;

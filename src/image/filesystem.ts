@@ -5,7 +5,7 @@
  */
 import { InputError } from '../errors.js';
 import { NO_FACTS, type FactCollector, type FileFacts } from './facts.js';
-import { windowBody, type Layer } from './layer.js';
+import { windowBody, type DeferredBody, type Layer } from './layer.js';
 import type { ImageConfig, ImageFile, ImageView, Resolution } from './types.js';
 
 /** Linux's MAXSYMLINKS: path resolution fails with ELOOP after following this many links. */
@@ -19,7 +19,7 @@ interface Inode {
   size: number;
   symlinkTarget: string | null;
   facts: FileFacts | null;
-  deferred: { window: import('./bytes.js').FileWindow; offset: number } | null;
+  deferred: DeferredBody | null;
   /** The path the body was found at (what the ELF analyzer is told). */
   origin: string;
 }
@@ -257,11 +257,11 @@ export async function mergeLayers(
     return fa.window.start + fa.offset - (fb.window.start + fb.offset);
   });
   for (const inode of pending) {
-    const { window, offset } = inode.deferred as NonNullable<Inode['deferred']>;
+    const { window, offset, head } = inode.deferred as NonNullable<Inode['deferred']>;
     inode.facts = await collector.collect(
       inode.origin,
       inode.size,
-      windowBody(window, offset, inode.size),
+      windowBody(window, offset, inode.size, head),
     );
     inode.deferred = null;
   }

@@ -5,7 +5,7 @@
  */
 import { InputError } from '../errors.js';
 import { FileWindow, type ByteInput } from './bytes.js';
-import type { FactCollector, FileBody, FileFacts } from './facts.js';
+import { SHEBANG_BYTES, type FactCollector, type FileBody, type FileFacts } from './facts.js';
 import { walkTar, type TarEntry, type TarType } from './tar.js';
 
 export type LayerEntry =
@@ -23,8 +23,18 @@ export type LayerEntry =
       linkTarget: string | null;
       facts: FileFacts | null;
       /** For files on disk: where the body is, to collect the facts after the merge. */
-      deferred: { window: FileWindow; offset: number } | null;
+      deferred: DeferredBody | null;
     };
+
+/**
+ * A body on disk whose facts are collected after the merge; `head` holds its first bytes, read
+ * during the walk from the same read-ahead as its header (so the merge's peek needs no read).
+ */
+export interface DeferredBody {
+  window: FileWindow;
+  offset: number;
+  head: Buffer | null;
+}
 
 export interface Layer {
   label: string;
@@ -71,10 +81,17 @@ function streamBody(entry: TarEntry): FileBody {
   };
 }
 
-export function windowBody(window: FileWindow, offset: number, size: number): FileBody {
+export function windowBody(
+  window: FileWindow,
+  offset: number,
+  size: number,
+  head: Buffer | null = null,
+): FileBody {
   return {
     async head(n: number) {
-      return window.readAt(offset, Math.min(n, size));
+      const want = Math.min(n, size);
+      if (head && head.length >= want) return head.subarray(0, want);
+      return window.readAt(offset, want);
     },
     async readInto(target: Buffer) {
       window.readInto(offset, target);
@@ -112,10 +129,16 @@ export async function readLayer(input: ByteInput, collector: FactCollector): Pro
       linkTarget = normalizeEntryPath(header.linkName, `${where}: hard link target`);
     }
     let facts: FileFacts | null = null;
-    let deferred: { window: FileWindow; offset: number } | null = null;
+    let deferred: DeferredBody | null = null;
     if (header.type === 'file') {
-      if (deferBodies) deferred = { window: input, offset: header.dataOffset };
-      else facts = await collector.collect(path, header.size, streamBody(entry));
+      if (deferBodies) {
+        // The read-ahead that brought the header usually holds the body's first bytes too; a
+        // miss reads ahead from the body, which then also serves the next headers. Copied: the
+        // view is valid only until the next read.
+        const want = Math.min(header.size, SHEBANG_BYTES);
+        const head = want > 0 ? Buffer.from(input.readAt(header.dataOffset, want)) : null;
+        deferred = { window: input, offset: header.dataOffset, head };
+      } else facts = await collector.collect(path, header.size, streamBody(entry));
     }
     entries.push({
       kind: 'entry',
