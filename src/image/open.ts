@@ -8,7 +8,8 @@ import { join } from 'node:path';
 
 import type { Readable } from 'node:stream';
 
-import Docker from 'dockerode';
+// Types only: dockerode (with ssh2, grpc-js, protobufjs) is loaded when an engine is asked.
+import type Docker from 'dockerode';
 
 import { InputError } from '../errors.js';
 import { decompress, DiskFile, sniffCompression } from './bytes.js';
@@ -303,7 +304,8 @@ async function viewOfStore(
   return makeView(imageConfig(selected, engineFacts?.repoDigests ?? []), source, files);
 }
 
-function dockerClient(dockerHost: string | undefined): Docker {
+async function dockerClient(dockerHost: string | undefined): Promise<Docker> {
+  const { default: Docker } = await import('dockerode');
   if (!dockerHost) return new Docker();
   if (dockerHost.startsWith('unix://'))
     return new Docker({ socketPath: dockerHost.slice('unix://'.length) });
@@ -321,7 +323,7 @@ async function openEngineImage(
   options: OpenImageOptions,
 ): Promise<ImageView> {
   const where = dockerHost ?? process.env.DOCKER_HOST ?? 'the default Docker socket';
-  const docker = dockerClient(dockerHost);
+  const docker = await dockerClient(dockerHost);
   const collector = new FactCollector(options);
   const source = `engine:${ref}`;
   let inspect: Docker.ImageInspectInfo;
