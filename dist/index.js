@@ -81325,8 +81325,8 @@ var require_docker = __commonJS({
     var util = require_util10();
     var withSession = require_session();
     var extend = util.extend;
-    var Docker2 = function(opts) {
-      if (!(this instanceof Docker2)) return new Docker2(opts);
+    var Docker = function(opts) {
+      if (!(this instanceof Docker)) return new Docker(opts);
       var plibrary = global.Promise;
       if (opts && opts.Promise) {
         plibrary = opts.Promise;
@@ -81341,7 +81341,7 @@ var require_docker = __commonJS({
       }
       this.modem.Promise = plibrary;
     };
-    Docker2.prototype.createContainer = function(opts, callback) {
+    Docker.prototype.createContainer = function(opts, callback) {
       var self2 = this;
       var optsf = {
         path: "/containers/create?",
@@ -81376,7 +81376,7 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.createImage = function(auth2, opts, callback) {
+    Docker.prototype.createImage = function(auth2, opts, callback) {
       var self2 = this;
       if (!callback && typeof opts === "function") {
         callback = opts;
@@ -81413,7 +81413,7 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.loadImage = function(file, opts, callback) {
+    Docker.prototype.loadImage = function(file, opts, callback) {
       var self2 = this;
       if (!callback && typeof opts === "function") {
         callback = opts;
@@ -81446,7 +81446,7 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.importImage = function(file, opts, callback) {
+    Docker.prototype.importImage = function(file, opts, callback) {
       var self2 = this;
       if (!callback && typeof opts === "function") {
         callback = opts;
@@ -81482,7 +81482,7 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.checkAuth = function(opts, callback) {
+    Docker.prototype.checkAuth = function(opts, callback) {
       var self2 = this;
       var optsf = {
         path: "/auth",
@@ -81510,7 +81510,7 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.buildImage = function(file, opts, callback) {
+    Docker.prototype.buildImage = function(file, opts, callback) {
       var self2 = this;
       if (!callback && typeof opts === "function") {
         callback = opts;
@@ -81578,44 +81578,44 @@ var require_docker = __commonJS({
         dialWithSession(callback);
       }
     };
-    Docker2.prototype.followProgress = function(stream, onFinished, onProgress) {
+    Docker.prototype.followProgress = function(stream, onFinished, onProgress) {
       var buildkit = require_buildkit();
       return buildkit.followProgress(stream, onFinished, onProgress);
     };
-    Docker2.prototype.getContainer = function(id) {
+    Docker.prototype.getContainer = function(id) {
       return new Container(this.modem, id);
     };
-    Docker2.prototype.getImage = function(name) {
+    Docker.prototype.getImage = function(name) {
       return new Image(this.modem, name);
     };
-    Docker2.prototype.getVolume = function(name) {
+    Docker.prototype.getVolume = function(name) {
       return new Volume(this.modem, name);
     };
-    Docker2.prototype.getPlugin = function(name, remote) {
+    Docker.prototype.getPlugin = function(name, remote) {
       return new Plugin(this.modem, name, remote);
     };
-    Docker2.prototype.getService = function(id) {
+    Docker.prototype.getService = function(id) {
       return new Service(this.modem, id);
     };
-    Docker2.prototype.getTask = function(id) {
+    Docker.prototype.getTask = function(id) {
       return new Task(this.modem, id);
     };
-    Docker2.prototype.getNode = function(id) {
+    Docker.prototype.getNode = function(id) {
       return new Node(this.modem, id);
     };
-    Docker2.prototype.getNetwork = function(id) {
+    Docker.prototype.getNetwork = function(id) {
       return new Network(this.modem, id);
     };
-    Docker2.prototype.getSecret = function(id) {
+    Docker.prototype.getSecret = function(id) {
       return new Secret(this.modem, id);
     };
-    Docker2.prototype.getConfig = function(id) {
+    Docker.prototype.getConfig = function(id) {
       return new Config(this.modem, id);
     };
-    Docker2.prototype.getExec = function(id) {
+    Docker.prototype.getExec = function(id) {
       return new Exec(this.modem, id);
     };
-    Docker2.prototype.listContainers = function(opts, callback) {
+    Docker.prototype.listContainers = function(opts, callback) {
       var self2 = this;
       var args = util.processArgs(opts, callback);
       var optsf = {
@@ -81644,7 +81644,7 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.listImages = function(opts, callback) {
+    Docker.prototype.listImages = function(opts, callback) {
       var self2 = this;
       var args = util.processArgs(opts, callback);
       var optsf = {
@@ -81673,7 +81673,7 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.getImages = function(opts, callback) {
+    Docker.prototype.getImages = function(opts, callback) {
       var self2 = this;
       var args = util.processArgs(opts, callback);
       var optsf = {
@@ -81703,7 +81703,7 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.listServices = function(opts, callback) {
+    Docker.prototype.listServices = function(opts, callback) {
       var self2 = this;
       var args = util.processArgs(opts, callback);
       var optsf = {
@@ -81731,7 +81731,7 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.listNodes = function(opts, callback) {
+    Docker.prototype.listNodes = function(opts, callback) {
       var self2 = this;
       var args = util.processArgs(opts, callback);
       var optsf = {
@@ -81762,7 +81762,7 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.listTasks = function(opts, callback) {
+    Docker.prototype.listTasks = function(opts, callback) {
       var self2 = this;
       var args = util.processArgs(opts, callback);
       var optsf = {
@@ -81790,7 +81790,7 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.createSecret = function(opts, callback) {
+    Docker.prototype.createSecret = function(opts, callback) {
       var args = util.processArgs(opts, callback);
       var self2 = this;
       var optsf = {
@@ -81823,7 +81823,7 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.createConfig = function(opts, callback) {
+    Docker.prototype.createConfig = function(opts, callback) {
       var args = util.processArgs(opts, callback);
       var self2 = this;
       var optsf = {
@@ -81856,7 +81856,7 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.listSecrets = function(opts, callback) {
+    Docker.prototype.listSecrets = function(opts, callback) {
       var self2 = this;
       var args = util.processArgs(opts, callback);
       var optsf = {
@@ -81884,7 +81884,7 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.listConfigs = function(opts, callback) {
+    Docker.prototype.listConfigs = function(opts, callback) {
       var self2 = this;
       var args = util.processArgs(opts, callback);
       var optsf = {
@@ -81912,7 +81912,7 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.createPlugin = function(opts, callback) {
+    Docker.prototype.createPlugin = function(opts, callback) {
       var self2 = this;
       var args = util.processArgs(opts, callback);
       var optsf = {
@@ -81943,7 +81943,7 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.listPlugins = function(opts, callback) {
+    Docker.prototype.listPlugins = function(opts, callback) {
       var self2 = this;
       var args = util.processArgs(opts, callback);
       var optsf = {
@@ -81971,7 +81971,7 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.pruneImages = function(opts, callback) {
+    Docker.prototype.pruneImages = function(opts, callback) {
       var self2 = this;
       var args = util.processArgs(opts, callback);
       var optsf = {
@@ -81999,7 +81999,7 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.pruneBuilder = function(opts, callback) {
+    Docker.prototype.pruneBuilder = function(opts, callback) {
       var self2 = this;
       var args = util.processArgs(opts, callback);
       var optsf = {
@@ -82026,7 +82026,7 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.pruneContainers = function(opts, callback) {
+    Docker.prototype.pruneContainers = function(opts, callback) {
       var self2 = this;
       var args = util.processArgs(opts, callback);
       var optsf = {
@@ -82054,7 +82054,7 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.pruneVolumes = function(opts, callback) {
+    Docker.prototype.pruneVolumes = function(opts, callback) {
       var self2 = this;
       var args = util.processArgs(opts, callback);
       var optsf = {
@@ -82082,7 +82082,7 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.pruneNetworks = function(opts, callback) {
+    Docker.prototype.pruneNetworks = function(opts, callback) {
       var self2 = this;
       var args = util.processArgs(opts, callback);
       var optsf = {
@@ -82110,7 +82110,7 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.createVolume = function(opts, callback) {
+    Docker.prototype.createVolume = function(opts, callback) {
       var self2 = this;
       var args = util.processArgs(opts, callback);
       var optsf = {
@@ -82142,7 +82142,7 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.createService = function(auth2, opts, callback) {
+    Docker.prototype.createService = function(auth2, opts, callback) {
       if (!callback && typeof opts === "function") {
         callback = opts;
         opts = auth2;
@@ -82179,7 +82179,7 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.listVolumes = function(opts, callback) {
+    Docker.prototype.listVolumes = function(opts, callback) {
       var self2 = this;
       var args = util.processArgs(opts, callback);
       var optsf = {
@@ -82208,7 +82208,7 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.createNetwork = function(opts, callback) {
+    Docker.prototype.createNetwork = function(opts, callback) {
       var self2 = this;
       var args = util.processArgs(opts, callback);
       var optsf = {
@@ -82240,7 +82240,7 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.listNetworks = function(opts, callback) {
+    Docker.prototype.listNetworks = function(opts, callback) {
       var self2 = this;
       var args = util.processArgs(opts, callback);
       var optsf = {
@@ -82269,7 +82269,7 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.searchImages = function(opts, callback) {
+    Docker.prototype.searchImages = function(opts, callback) {
       var self2 = this;
       var optsf = {
         path: "/images/search?",
@@ -82297,7 +82297,7 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.info = function(opts, callback) {
+    Docker.prototype.info = function(opts, callback) {
       var self2 = this;
       var args = util.processArgs(opts, callback);
       var opts = {
@@ -82324,7 +82324,7 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.version = function(opts, callback) {
+    Docker.prototype.version = function(opts, callback) {
       var self2 = this;
       var args = util.processArgs(opts, callback);
       var opts = {
@@ -82351,7 +82351,7 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.ping = function(opts, callback) {
+    Docker.prototype.ping = function(opts, callback) {
       var self2 = this;
       var args = util.processArgs(opts, callback);
       var optsf = {
@@ -82378,7 +82378,7 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.df = function(opts, callback) {
+    Docker.prototype.df = function(opts, callback) {
       var self2 = this;
       var args = util.processArgs(opts, callback);
       var optsf = {
@@ -82405,7 +82405,7 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.getEvents = function(opts, callback) {
+    Docker.prototype.getEvents = function(opts, callback) {
       var self2 = this;
       var args = util.processArgs(opts, callback);
       var optsf = {
@@ -82434,7 +82434,7 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.pull = function(repoTag, opts, callback, auth2) {
+    Docker.prototype.pull = function(repoTag, opts, callback, auth2) {
       var args = util.processArgs(opts, callback);
       var imageSrc = util.parseRepositoryTag(repoTag);
       args.opts.fromImage = imageSrc.repository;
@@ -82445,7 +82445,7 @@ var require_docker = __commonJS({
       }
       return this.createImage.apply(this, argsf);
     };
-    Docker2.prototype.pullAll = function(repoTag, opts, callback, auth2) {
+    Docker.prototype.pullAll = function(repoTag, opts, callback, auth2) {
       var args = util.processArgs(opts, callback);
       var imageSrc = util.parseRepositoryTag(repoTag);
       args.opts.fromImage = imageSrc.repository;
@@ -82455,14 +82455,14 @@ var require_docker = __commonJS({
       }
       return this.createImage.apply(this, argsf);
     };
-    Docker2.prototype.run = function(image, cmd, streamo, createOptions, startOptions, callback) {
+    Docker.prototype.run = function(image, cmd, streamo, createOptions, startOptions, callback) {
       if (typeof arguments[arguments.length - 1] === "function") {
         return this.runCallback(image, cmd, streamo, createOptions, startOptions, callback);
       } else {
         return this.runPromise(image, cmd, streamo, createOptions, startOptions);
       }
     };
-    Docker2.prototype.runCallback = function(image, cmd, streamo, createOptions, startOptions, callback) {
+    Docker.prototype.runCallback = function(image, cmd, streamo, createOptions, startOptions, callback) {
       if (!callback && typeof createOptions === "function") {
         callback = createOptions;
         createOptions = {};
@@ -82531,7 +82531,7 @@ var require_docker = __commonJS({
       this.createContainer(optsc, handler2);
       return hub;
     };
-    Docker2.prototype.runPromise = function(image, cmd, streamo, createOptions, startOptions) {
+    Docker.prototype.runPromise = function(image, cmd, streamo, createOptions, startOptions) {
       var self2 = this;
       createOptions = createOptions || {};
       startOptions = startOptions || {};
@@ -82591,7 +82591,7 @@ var require_docker = __commonJS({
         });
       });
     };
-    Docker2.prototype.swarmInit = function(opts, callback) {
+    Docker.prototype.swarmInit = function(opts, callback) {
       var self2 = this;
       var args = util.processArgs(opts, callback);
       var optsf = {
@@ -82620,7 +82620,7 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.swarmJoin = function(opts, callback) {
+    Docker.prototype.swarmJoin = function(opts, callback) {
       var self2 = this;
       var args = util.processArgs(opts, callback);
       var optsf = {
@@ -82649,7 +82649,7 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.swarmLeave = function(opts, callback) {
+    Docker.prototype.swarmLeave = function(opts, callback) {
       var self2 = this;
       var args = util.processArgs(opts, callback);
       var optsf = {
@@ -82677,7 +82677,7 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.swarmUpdate = function(opts, callback) {
+    Docker.prototype.swarmUpdate = function(opts, callback) {
       var self2 = this;
       var args = util.processArgs(opts, callback);
       var optsf = {
@@ -82706,7 +82706,7 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.swarmInspect = function(opts, callback) {
+    Docker.prototype.swarmInspect = function(opts, callback) {
       var self2 = this;
       var args = util.processArgs(opts, callback);
       var optsf = {
@@ -82734,17 +82734,17 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.Container = Container;
-    Docker2.Image = Image;
-    Docker2.Volume = Volume;
-    Docker2.Network = Network;
-    Docker2.Service = Service;
-    Docker2.Plugin = Plugin;
-    Docker2.Secret = Secret;
-    Docker2.Task = Task;
-    Docker2.Node = Node;
-    Docker2.Exec = Exec;
-    module.exports = Docker2;
+    Docker.Container = Container;
+    Docker.Image = Image;
+    Docker.Volume = Volume;
+    Docker.Network = Network;
+    Docker.Service = Service;
+    Docker.Plugin = Plugin;
+    Docker.Secret = Secret;
+    Docker.Task = Task;
+    Docker.Node = Node;
+    Docker.Exec = Exec;
+    module.exports = Docker;
   }
 });
 
@@ -95284,6 +95284,42 @@ var MAGIC_116 = 4294967290;
 var MAGIC_118 = 4294967280;
 var MAGIC_120 = 4294967281;
 var SCAN_CHUNK2 = 1 << 20;
+function goNameList(names) {
+  let set2;
+  return {
+    has: (name) => (set2 ??= new Set(names)).has(name),
+    hasPrefix: (prefix) => names.some((n) => n.startsWith(prefix)),
+    names: () => names
+  };
+}
+function rawNameTable(bytes) {
+  const encode = (text) => Buffer.from(text, "utf8");
+  const startsWith = (needle) => bytes.length >= needle.length && bytes.compare(needle, 0, needle.length, 0, needle.length) === 0;
+  const findAfterNul = (needle) => bytes.indexOf(Buffer.concat([Buffer.of(0), needle])) >= 0;
+  return {
+    has(name) {
+      const needle = Buffer.concat([encode(name), Buffer.of(0)]);
+      return startsWith(needle) || findAfterNul(needle);
+    },
+    hasPrefix(prefix) {
+      const needle = encode(prefix);
+      if (needle.length === 0) return true;
+      return startsWith(needle) || findAfterNul(needle);
+    },
+    names() {
+      const names = [];
+      const decoder = new TextDecoder();
+      let start = 0;
+      for (; ; ) {
+        const end = bytes.indexOf(0, start);
+        if (end < 0) break;
+        if (end > start) names.push(decoder.decode(bytes.subarray(start, end)));
+        start = end + 1;
+      }
+      return names;
+    }
+  };
+}
 function magicBytes(magic, little) {
   const b = new Uint8Array(4);
   new DataView(b.buffer).setUint32(0, magic, little);
@@ -95314,16 +95350,16 @@ function namesAt(elf, offset, limit) {
     cuOff - funcnameOff,
     "pclntab function-name table"
   ).bytes;
-  const names = [];
-  const decoder = new TextDecoder();
-  let start = 0;
-  for (; ; ) {
-    const end = table.indexOf(0, start);
-    if (end < 0) break;
-    if (end > start) names.push(decoder.decode(table.subarray(start, end)));
-    start = end + 1;
+  const terminated = table.lastIndexOf(0) + 1;
+  let anyName = false;
+  for (let i = 0; i < terminated; i++) {
+    if (table[i] !== 0) {
+      anyName = true;
+      break;
+    }
   }
-  return names.length > 0 ? names : null;
+  if (!anyName) return null;
+  return rawNameTable(Buffer.from(table.buffer, table.byteOffset, terminated));
 }
 function namesFromFunctab(elf, offset, limit) {
   const ptrSize = elf.ptrSize;
@@ -95343,7 +95379,7 @@ function namesFromFunctab(elf, offset, limit) {
       if (nameOff <= 0) return null;
       names.push(table.cstring(nameOff));
     }
-    return names;
+    return goNameList(names);
   } catch (error2) {
     if (error2 instanceof ElfFormatError) return null;
     throw error2;
@@ -95407,19 +95443,17 @@ function goPackagesFrom(names) {
   }
   return [...packages].sort();
 }
-function goSignalsFrom(names) {
-  const set2 = new Set(names);
-  const any = (pred) => names.some(pred);
+function goSignalsIn(table) {
   return {
-    runtimeCgo: set2.has("_cgo_panic") || set2.has("_cgo_topofstack"),
-    cgoResolver: set2.has("net.cgoLookupHost") || any((n) => n.startsWith("net._C2func_") || n.startsWith("net._Cfunc_")),
-    cgoUser: any((n) => n.startsWith("os/user._Cfunc_") || n.startsWith("os/user._C2func_")),
-    osUser: any((n) => n.startsWith("os/user.")),
-    x509SystemRoots: set2.has("crypto/x509.loadSystemRoots"),
+    runtimeCgo: table.has("_cgo_panic") || table.has("_cgo_topofstack"),
+    cgoResolver: table.has("net.cgoLookupHost") || table.hasPrefix("net._C2func_") || table.hasPrefix("net._Cfunc_"),
+    cgoUser: table.hasPrefix("os/user._Cfunc_") || table.hasPrefix("os/user._C2func_"),
+    osUser: table.hasPrefix("os/user."),
+    x509SystemRoots: table.has("crypto/x509.loadSystemRoots"),
     // Only the exported entry: time.loadLocation is also reached by the TZ handling of every
     // program that uses time, and a missing zone there silently falls back to UTC.
-    timeLoadLocation: set2.has("time.LoadLocation"),
-    embeddedTzdata: set2.has("time/tzdata.loadFromEmbeddedTZData")
+    timeLoadLocation: table.has("time.LoadLocation"),
+    embeddedTzdata: table.has("time/tzdata.loadFromEmbeddedTZData")
   };
 }
 
@@ -95583,15 +95617,15 @@ function readNoteFacts(elf) {
 function elfTypeName(type2) {
   return ET_NAMES[type2] ?? `OTHER(${type2})`;
 }
-function parseElf(source, path11) {
+function parseElf(source, path11, options = {}) {
   try {
-    return parseElfFacts(source);
+    return parseElfFacts(source, options);
   } catch (error2) {
     if (error2 instanceof ElfFormatError && path11 !== void 0) throw error2.withPath(path11);
     throw error2;
   }
 }
-function parseElfFacts(source) {
+function parseElfFacts(source, options) {
   const { elf, header } = openElf(source);
   const names = machineNames(header.machine, header.class, header.little);
   const interpSeg = elf.programs.find((p) => p.type === PT_INTERP);
@@ -95614,8 +95648,8 @@ function parseElfFacts(source) {
   const { notes, gnuAbiTagKernel, buildId, goBuildId } = readNoteFacts(elf);
   const go = readGoBuildInfo(elf);
   const goFunctions = go !== null || goBuildId !== null ? readGoFunctionNames(elf) : null;
-  const goPackages = goFunctions === null ? null : goPackagesFrom(goFunctions);
-  const goSignals = goFunctions === null ? null : goSignalsFrom(goFunctions);
+  const goPackages = goFunctions === null || options.goPackages !== true ? null : goPackagesFrom(goFunctions.names());
+  const goSignals = goFunctions === null ? null : goSignalsIn(goFunctions);
   const base = {
     interpreter,
     needed: dynamic.needed,
@@ -95692,7 +95726,6 @@ function linkageOf(type2, hasInterp, hasDynamic, soname, flags1) {
 var analyzeElf = (bytes, path11) => parseElf(bytesSource(bytes), path11);
 
 // src/image/open.ts
-var import_dockerode = __toESM(require_docker(), 1);
 import { closeSync as closeSync2, createReadStream, openSync as openSync2, readSync as readSync2, statSync as statSync3 } from "node:fs";
 import { join as join3 } from "node:path";
 
@@ -96957,10 +96990,12 @@ function streamBody(entry) {
     ranges: null
   };
 }
-function windowBody(window2, offset, size) {
+function windowBody(window2, offset, size, head = null) {
   return {
     async head(n) {
-      return window2.readAt(offset, Math.min(n, size));
+      const want = Math.min(n, size);
+      if (head && head.length >= want) return head.subarray(0, want);
+      return window2.readAt(offset, want);
     },
     async readInto(target) {
       window2.readInto(offset, target);
@@ -96997,8 +97032,11 @@ async function readLayer(input, collector) {
     let facts = null;
     let deferred = null;
     if (header.type === "file") {
-      if (deferBodies) deferred = { window: input, offset: header.dataOffset };
-      else facts = await collector.collect(path11, header.size, streamBody(entry));
+      if (deferBodies) {
+        const want = Math.min(header.size, SHEBANG_BYTES);
+        const head = want > 0 ? Buffer.from(input.readAt(header.dataOffset, want)) : null;
+        deferred = { window: input, offset: header.dataOffset, head };
+      } else facts = await collector.collect(path11, header.size, streamBody(entry));
     }
     entries.push({
       kind: "entry",
@@ -97217,11 +97255,11 @@ async function mergeLayers(layers, collector) {
     return fa.window.start + fa.offset - (fb.window.start + fb.offset);
   });
   for (const inode of pending) {
-    const { window: window2, offset } = inode.deferred;
+    const { window: window2, offset, head } = inode.deferred;
     inode.facts = await collector.collect(
       inode.origin,
       inode.size,
-      windowBody(window2, offset, inode.size)
+      windowBody(window2, offset, inode.size, head)
     );
     inode.deferred = null;
   }
@@ -97888,12 +97926,13 @@ async function viewOfStore(store, source, options, collector, engineFacts) {
   const files = await mergeLayers(layers, collector);
   return makeView(imageConfig(selected, engineFacts?.repoDigests ?? []), source, files);
 }
-function dockerClient(dockerHost) {
-  if (!dockerHost) return new import_dockerode.default();
+async function dockerClient(dockerHost) {
+  const { default: Docker } = await Promise.resolve().then(() => __toESM(require_docker(), 1));
+  if (!dockerHost) return new Docker();
   if (dockerHost.startsWith("unix://"))
-    return new import_dockerode.default({ socketPath: dockerHost.slice("unix://".length) });
+    return new Docker({ socketPath: dockerHost.slice("unix://".length) });
   const url = new URL(dockerHost.replace(/^tcp:/, "http:"));
-  return new import_dockerode.default({
+  return new Docker({
     host: url.hostname,
     port: url.port || (url.protocol === "https:" ? 2376 : 2375),
     protocol: url.protocol === "https:" ? "https" : "http"
@@ -97901,7 +97940,7 @@ function dockerClient(dockerHost) {
 }
 async function openEngineImage(ref, dockerHost, options) {
   const where = dockerHost ?? process.env.DOCKER_HOST ?? "the default Docker socket";
-  const docker = dockerClient(dockerHost);
+  const docker = await dockerClient(dockerHost);
   const collector = new FactCollector(options);
   const source = `engine:${ref}`;
   let inspect;
