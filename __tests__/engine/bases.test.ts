@@ -9,6 +9,7 @@ import type Docker from 'dockerode';
 import {
   BASE,
   engine,
+  FACTORY_BASES,
   ensureBaseImages,
   exportContainerFs,
   runContainer,
@@ -22,14 +23,7 @@ beforeAll(async () => {
   if (!docker) return;
   workDir = mkdtempSync(path.join(tmpdir(), 'exit139-guard-bases-'));
   // Cold, the Debian bases take minutes to debootstrap; .ci/run builds them before the tests.
-  await ensureBaseImages([
-    'distrolessStatic',
-    'alpineLike',
-    'alpineCompat',
-    'bookworm',
-    'bullseye',
-    'goBuilder',
-  ]);
+  await ensureBaseImages(FACTORY_BASES);
 }, 30 * 60_000);
 
 afterAll(() => {

@@ -4,47 +4,27 @@
  * into SARIF, and validated with the default rules and with GitHub's ingestion rules.
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { toSarif } from '../../src/report/sarif.js';
-import { scan } from '../../src/scan.js';
-import { dockerBuild, engine, ensureBaseImages, saveImage } from '../support/engine.js';
+import { engine, ensureBaseImages, FACTORY_BASES } from '../support/engine.js';
+import { buildScenario, REPO, SCENARIO_DIR, scanScenario } from '../support/scenarios.js';
 import { validateSarif } from './sarif-validator.js';
 
-const REPO = path.resolve('.');
-const CONTEXT = path.join(REPO, 'scenarios');
 const sarifFiles: string[] = [];
 let resultCount = 0;
 
 beforeAll(async () => {
   if (!(await engine('scenario SARIF validation'))) return;
-  await ensureBaseImages([
-    'distrolessStatic',
-    'alpineLike',
-    'alpineCompat',
-    'bookworm',
-    'bullseye',
-    'goBuilder',
-  ]);
+  await ensureBaseImages(FACTORY_BASES);
   const work = mkdtempSync(path.join(os.tmpdir(), 'e139-scenario-sarif-'));
-  for (const dockerfile of readdirSync(CONTEXT)
+  for (const dockerfile of readdirSync(SCENARIO_DIR)
     .filter((f) => f.endsWith('.Dockerfile'))
     .sort()) {
     const name = dockerfile.replace(/\.Dockerfile$/, '');
-    // The scenario suite's tag: when it ran first, the engine's build cache makes this instant.
-    const tag = `exit139-guard-scenario/${name}:test`;
-    await dockerBuild(CONTEXT, { tag, dockerfile });
-    const archive = path.join(work, `${name}.tar`);
-    await saveImage(tag, archive);
-    const report = await scan({
-      source: { kind: 'archive', path: archive },
-      dockerfile: {
-        path: `scenarios/${dockerfile}`,
-        text: readFileSync(path.join(CONTEXT, dockerfile), 'utf8'),
-      },
-    });
-    rmSync(archive);
+    await buildScenario(name);
+    const report = await scanScenario(name, work);
     resultCount += report.findings.length;
     const file = path.join(work, `${name}.sarif`);
     writeFileSync(

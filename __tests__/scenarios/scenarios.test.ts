@@ -2,18 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ScanReport } from '../../src/findings.js';
 import { ruleMeta, runtimeErrorFor } from '../../src/rules/catalog.js';
-import { scan } from '../../src/scan.js';
 import {
-  dockerBuild,
   engine,
   ensureBaseImages,
+  FACTORY_BASES,
   runContainer,
-  saveImage,
   type RunResult,
 } from '../support/engine.js';
+import { buildScenario, REPO, scanScenario } from '../support/scenarios.js';
 
 /**
  * Each scenario is a real image built by the engine from scenarios/<name>.Dockerfile and run
@@ -66,8 +64,6 @@ const SCENARIOS: Scenario[] = [
   { name: 'os-user-scratch', starts: true, lesser: ['EG403'] },
 ];
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CONTEXT = path.join(REPO, 'scenarios');
 const BINFMT_AARCH64 = '/proc/sys/fs/binfmt_misc/qemu-aarch64';
 
 interface Outcome {
@@ -106,31 +102,13 @@ beforeAll(async () => {
   if (!(await engine('scenario suite'))) return;
   available = true;
   disableAarch64Emulation();
-  await ensureBaseImages([
-    'distrolessStatic',
-    'alpineLike',
-    'alpineCompat',
-    'bookworm',
-    'bullseye',
-    'goBuilder',
-  ]);
+  await ensureBaseImages(FACTORY_BASES);
   const work = mkdtempSync(path.join(tmpdir(), 'scenarios-'));
   try {
     for (const scenario of SCENARIOS) {
-      const tag = `exit139-guard-scenario/${scenario.name}:test`;
-      const dockerfile = `${scenario.name}.Dockerfile`;
-      await dockerBuild(CONTEXT, { tag, dockerfile });
+      const tag = await buildScenario(scenario.name);
       const run = await runContainer(tag, { timeoutMs: 30_000 });
-      const archive = path.join(work, `${scenario.name}.tar`);
-      await saveImage(tag, archive);
-      const report = await scan({
-        source: { kind: 'archive', path: archive },
-        dockerfile: {
-          path: `scenarios/${dockerfile}`,
-          text: readFileSync(path.join(CONTEXT, dockerfile), 'utf8'),
-        },
-      });
-      rmSync(archive);
+      const report = await scanScenario(scenario.name, work);
       outcomes.set(scenario.name, { run, report });
     }
   } finally {

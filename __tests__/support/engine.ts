@@ -32,6 +32,16 @@ export const BASE = {
 
 export type BaseName = keyof typeof BASE;
 
+/** Every base the factory builds (scratch needs no build). */
+export const FACTORY_BASES: BaseName[] = [
+  'distrolessStatic',
+  'alpineLike',
+  'alpineCompat',
+  'bookworm',
+  'bullseye',
+  'goBuilder',
+];
+
 /** The factory's own name for each base (its recipe folder under test-images/). */
 const FACTORY_NAME: Record<BaseName, string | null> = {
   scratch: null,
