@@ -8,21 +8,28 @@
  * real path in its place. The error strings are the ones observed or quoted in
  * shared/notes/elf-go-image-formats.md section 7 (runc, glibc ld.so, musl, Go runtime).
  */
-import type { Finding, Level, RuleMeta } from '../findings.js';
+import type { Finding, RuleMeta } from '../findings.js';
 
-interface RuleSpec {
-  id: string;
-  name: string;
-  defaultLevel: Level;
-  shortDescription: string;
-  fullDescription: string;
-  runtimeError: string;
+/** A rule's metadata as written here: the help page is assembled from its parts. */
+interface RuleSpec extends Omit<RuleMeta, 'helpMarkdown'> {
   why: string;
   fix: string;
   safeToIgnore: string;
-  tags: string[];
-  precision: RuleMeta['precision'];
 }
+
+/** The usual fix for a glibc-linked Go binary in a base without glibc: build it static. */
+const CGO_DISABLED_DIFF = [
+  '```diff',
+  ' FROM golang:1.22 AS build',
+  ' WORKDIR /src',
+  ' COPY . .',
+  '-RUN go build -o /out/app .',
+  '+RUN CGO_ENABLED=0 go build -o /out/app .',
+  ' ',
+  ' FROM scratch',
+  ' COPY --from=build /out/app /app',
+  '```',
+].join('\n');
 
 /** The path `runtimeError` uses for the file a finding is about. */
 export const RUNTIME_ERROR_PATH_PLACEHOLDER = '/app';
@@ -72,16 +79,7 @@ const SPECS: RuleSpec[] = [
     fix: [
       'Build a static binary, or use a base image that has the loader:',
       '',
-      '```diff',
-      ' FROM golang:1.22 AS build',
-      ' WORKDIR /src',
-      ' COPY . .',
-      '-RUN go build -o /out/app .',
-      '+RUN CGO_ENABLED=0 go build -o /out/app .',
-      ' ',
-      ' FROM scratch',
-      ' COPY --from=build /out/app /app',
-      '```',
+      CGO_DISABLED_DIFF,
       '',
       'If the program needs cgo, use a glibc base of the same or a newer glibc than the build stage,',
       'e.g. `FROM gcr.io/distroless/base-debian12` or `FROM debian:bookworm-slim`.',
@@ -348,16 +346,7 @@ const SPECS: RuleSpec[] = [
     fix: [
       'Disable cgo for the build (Go then uses its pure-Go DNS resolver and user lookup):',
       '',
-      '```diff',
-      ' FROM golang:1.22 AS build',
-      ' WORKDIR /src',
-      ' COPY . .',
-      '-RUN go build -o /out/app .',
-      '+RUN CGO_ENABLED=0 go build -o /out/app .',
-      ' ',
-      ' FROM scratch',
-      ' COPY --from=build /out/app /app',
-      '```',
+      CGO_DISABLED_DIFF,
       '',
       'If the program needs cgo, use `gcr.io/distroless/base-debian12` (glibc) as the final stage.',
     ].join('\n'),
