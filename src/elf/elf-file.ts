@@ -123,6 +123,22 @@ function readSectionZero(header: ElfHeader): { size: number; link: number; info:
     : { size: r.u32(20), link: r.u32(24), info: r.u32(28) };
 }
 
+/** The program or section header table, after checking its entry size against the spec's. */
+function headerTable(
+  header: ElfHeader,
+  what: 'program header' | 'section header',
+  offset: number,
+  count: number,
+  entrySize: number,
+  minSize: number,
+) {
+  if (entrySize < minSize) {
+    const field = what === 'program header' ? 'e_phentsize' : 'e_shentsize';
+    throw new ElfFormatError(offset, what, `${field} ${entrySize} is smaller than ${minSize}`);
+  }
+  return header.reader.region(offset, count * entrySize, `${what} table`);
+}
+
 function readPrograms(header: ElfHeader): ProgramHeader[] {
   let count = header.phnum;
   if (count === C.PN_XNUM) {
@@ -133,18 +149,13 @@ function readPrograms(header: ElfHeader): ProgramHeader[] {
   }
   if (count === 0) return [];
   const is64 = header.class === 64;
-  const minSize = is64 ? 56 : 32;
-  if (header.phentsize < minSize) {
-    throw new ElfFormatError(
-      header.phoff,
-      'program header',
-      `e_phentsize ${header.phentsize} is smaller than ${minSize}`,
-    );
-  }
-  const table = header.reader.region(
+  const table = headerTable(
+    header,
+    'program header',
     header.phoff,
-    count * header.phentsize,
-    'program header table',
+    count,
+    header.phentsize,
+    is64 ? 56 : 32,
   );
   const programs: ProgramHeader[] = [];
   for (let i = 0; i < count; i++) {
@@ -222,18 +233,13 @@ function readSections(header: ElfHeader): SectionHeader[] {
   }
   if (count === 0) return [];
   const is64 = header.class === 64;
-  const minSize = is64 ? 64 : 40;
-  if (header.shentsize < minSize) {
-    throw new ElfFormatError(
-      header.shoff,
-      'section header',
-      `e_shentsize ${header.shentsize} is smaller than ${minSize}`,
-    );
-  }
-  const table = header.reader.region(
+  const table = headerTable(
+    header,
+    'section header',
     header.shoff,
-    count * header.shentsize,
-    'section header table',
+    count,
+    header.shentsize,
+    is64 ? 64 : 40,
   );
   const sections: SectionHeader[] = [];
   const nameOffsets: number[] = [];
