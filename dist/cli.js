@@ -63365,6 +63365,13 @@ function readSectionZero(header) {
   const r = header.reader.region(header.shoff, is64 ? 64 : 40, "section header");
   return is64 ? { size: r.u64(32), link: r.u32(40), info: r.u32(44) } : { size: r.u32(20), link: r.u32(24), info: r.u32(28) };
 }
+function headerTable(header, what, offset, count, entrySize, minSize) {
+  if (entrySize < minSize) {
+    const field = what === "program header" ? "e_phentsize" : "e_shentsize";
+    throw new ElfFormatError(offset, what, `${field} ${entrySize} is smaller than ${minSize}`);
+  }
+  return header.reader.region(offset, count * entrySize, `${what} table`);
+}
 function readPrograms(header) {
   let count = header.phnum;
   if (count === PN_XNUM) {
@@ -63375,18 +63382,13 @@ function readPrograms(header) {
   }
   if (count === 0) return [];
   const is64 = header.class === 64;
-  const minSize = is64 ? 56 : 32;
-  if (header.phentsize < minSize) {
-    throw new ElfFormatError(
-      header.phoff,
-      "program header",
-      `e_phentsize ${header.phentsize} is smaller than ${minSize}`
-    );
-  }
-  const table = header.reader.region(
+  const table = headerTable(
+    header,
+    "program header",
     header.phoff,
-    count * header.phentsize,
-    "program header table"
+    count,
+    header.phentsize,
+    is64 ? 56 : 32
   );
   const programs = [];
   for (let i = 0; i < count; i++) {
@@ -63454,18 +63456,13 @@ function readSections(header) {
   }
   if (count === 0) return [];
   const is64 = header.class === 64;
-  const minSize = is64 ? 64 : 40;
-  if (header.shentsize < minSize) {
-    throw new ElfFormatError(
-      header.shoff,
-      "section header",
-      `e_shentsize ${header.shentsize} is smaller than ${minSize}`
-    );
-  }
-  const table = header.reader.region(
+  const table = headerTable(
+    header,
+    "section header",
     header.shoff,
-    count * header.shentsize,
-    "section header table"
+    count,
+    header.shentsize,
+    is64 ? 64 : 40
   );
   const sections = [];
   const nameOffsets = [];
@@ -66735,6 +66732,18 @@ import { readFile } from "node:fs/promises";
 var LEVELS = ["error", "warning", "note"];
 
 // src/rules/catalog.ts
+var CGO_DISABLED_DIFF = [
+  "```diff",
+  " FROM golang:1.22 AS build",
+  " WORKDIR /src",
+  " COPY . .",
+  "-RUN go build -o /out/app .",
+  "+RUN CGO_ENABLED=0 go build -o /out/app .",
+  " ",
+  " FROM scratch",
+  " COPY --from=build /out/app /app",
+  "```"
+].join("\n");
 var RUNTIME_ERROR_PATH_PLACEHOLDER = "/app";
 function helpMarkdown(spec) {
   return [
@@ -66777,16 +66786,7 @@ var SPECS = [
     fix: [
       "Build a static binary, or use a base image that has the loader:",
       "",
-      "```diff",
-      " FROM golang:1.22 AS build",
-      " WORKDIR /src",
-      " COPY . .",
-      "-RUN go build -o /out/app .",
-      "+RUN CGO_ENABLED=0 go build -o /out/app .",
-      " ",
-      " FROM scratch",
-      " COPY --from=build /out/app /app",
-      "```",
+      CGO_DISABLED_DIFF,
       "",
       "If the program needs cgo, use a glibc base of the same or a newer glibc than the build stage,",
       "e.g. `FROM gcr.io/distroless/base-debian12` or `FROM debian:bookworm-slim`."
@@ -67036,16 +67036,7 @@ var SPECS = [
     fix: [
       "Disable cgo for the build (Go then uses its pure-Go DNS resolver and user lookup):",
       "",
-      "```diff",
-      " FROM golang:1.22 AS build",
-      " WORKDIR /src",
-      " COPY . .",
-      "-RUN go build -o /out/app .",
-      "+RUN CGO_ENABLED=0 go build -o /out/app .",
-      " ",
-      " FROM scratch",
-      " COPY --from=build /out/app /app",
-      "```",
+      CGO_DISABLED_DIFF,
       "",
       "If the program needs cgo, use `gcr.io/distroless/base-debian12` (glibc) as the final stage."
     ].join("\n"),
