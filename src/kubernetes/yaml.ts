@@ -165,9 +165,12 @@ export function parseManifestYaml(text: string, file: string): LocatedYaml {
     });
   } catch (error) {
     if (error instanceof yaml.YAMLException) {
-      throw new InputError(
-        `${file}:${error.mark.line + 1}:${error.mark.column + 1}: invalid YAML: ${error.reason}`,
-      );
+      // At the end of the stream js-yaml points past the last line: name the last line instead.
+      const { line, column } =
+        error.mark.position >= text.trimEnd().length
+          ? { line: lineAt(starts, text.trimEnd().length), column: 1 }
+          : { line: error.mark.line + 1, column: error.mark.column + 1 };
+      throw new InputError(`${file}:${line}:${column}: invalid YAML: ${error.reason}`);
     }
     throw error;
   }
