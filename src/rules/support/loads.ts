@@ -26,6 +26,18 @@ import {
 } from '../facts.js';
 import { DOCKER_DEFAULT_PATH, resolveEntrypoint } from './entrypoint.js';
 
+/**
+ * `compute`, run once per scan: a RuleContext is one scan's facts and never changes, and several
+ * rules read the same walk.
+ */
+function oncePerScan<T>(compute: (ctx: RuleContext) => T): (ctx: RuleContext) => T {
+  const cache = new WeakMap<RuleContext, T>();
+  return (ctx) => {
+    if (!cache.has(ctx)) cache.set(ctx, compute(ctx));
+    return cache.get(ctx) as T;
+  };
+}
+
 /** Evidence for a program nothing starts, which is reported one level lower. */
 export const NOT_STARTED = 'not the entrypoint, not in PATH and not put there by the Dockerfile';
 
@@ -49,16 +61,18 @@ export function isStartable(ctx: RuleContext, filePath: string): boolean {
 export const LIBRARY_NAME = /\.so(\.[^/]*)?$/;
 
 /** The simulations that stand for something that can run or be loaded. */
-export function relevantSimulations(ctx: RuleContext): { sim: LoadSimulation; file: ImageFile }[] {
-  const out: { sim: LoadSimulation; file: ImageFile }[] = [];
-  for (const sim of ctx.loads.simulations.values()) {
-    const file = ctx.image.files.get(sim.path);
-    if (!file) continue;
-    if (sim.mode === 'executable' ? isExecutableFile(file.mode) : LIBRARY_NAME.test(sim.path))
-      out.push({ sim, file });
-  }
-  return out;
-}
+export const relevantSimulations = oncePerScan(
+  (ctx): { sim: LoadSimulation; file: ImageFile }[] => {
+    const out: { sim: LoadSimulation; file: ImageFile }[] = [];
+    for (const sim of ctx.loads.simulations.values()) {
+      const file = ctx.image.files.get(sim.path);
+      if (!file) continue;
+      if (sim.mode === 'executable' ? isExecutableFile(file.mode) : LIBRARY_NAME.test(sim.path))
+        out.push({ sim, file });
+    }
+    return out;
+  },
+);
 
 /** Whether the flavour of the program and of the loader that would run it differ. */
 export function flavorMismatch(sim: LoadSimulation, elf: ElfFacts): boolean {
@@ -78,7 +92,7 @@ export interface InterpretedProgram {
 }
 
 /** The executables (in simulation order) whose PT_INTERP the kernel would look up on this platform. */
-export function interpretedPrograms(ctx: RuleContext): InterpretedProgram[] {
+export const interpretedPrograms = oncePerScan((ctx): InterpretedProgram[] => {
   const arch = imageArchitecture(ctx.image.config);
   const out: InterpretedProgram[] = [];
   for (const { sim, file } of relevantSimulations(ctx)) {
@@ -88,7 +102,7 @@ export function interpretedPrograms(ctx: RuleContext): InterpretedProgram[] {
     out.push({ sim, elf, interp });
   }
   return out;
-}
+});
 
 function goEvidence(elf: ElfFacts): string[] {
   if (!elf.go) return [];
@@ -106,7 +120,7 @@ export interface MissingInterpreter extends InterpretedProgram {
   cgoOnStaticBase: boolean;
 }
 
-export function missingInterpreters(ctx: RuleContext): MissingInterpreter[] {
+export const missingInterpreters = oncePerScan((ctx): MissingInterpreter[] => {
   const loaders = imageLoaders(ctx.image);
   const staticBase = isStaticBase(ctx);
   const out: MissingInterpreter[] = [];
@@ -126,7 +140,7 @@ export function missingInterpreters(ctx: RuleContext): MissingInterpreter[] {
     out.push({ ...program, evidence, cgoOnStaticBase: cgo === '1' && staticBase });
   }
   return out;
-}
+});
 
 /** The line the loader prints when it stops, as glibc's ld.so or musl's word it. */
 export function loaderError(
@@ -160,17 +174,13 @@ export interface ProblemGroup {
   flavor: LoadSimulation['flavor'];
 }
 
-const PROBLEM_GROUPS = new WeakMap<RuleContext, ProblemGroup[]>();
-
 /**
  * The load problems, once per object and need, in simulation order (computed once per scan:
  * EG103, EG104 and EG105 each take their kinds). Consequences are left out: the symbols of a
  * missing library or version, problems of programs of another architecture (EG106) and of a
  * program on the other C library (EG102).
  */
-export function problemGroups(ctx: RuleContext): ProblemGroup[] {
-  const cached = PROBLEM_GROUPS.get(ctx);
-  if (cached) return cached;
+export const problemGroups = oncePerScan((ctx): ProblemGroup[] => {
   const simulations = relevantSimulations(ctx);
   const arch = imageArchitecture(ctx.image.config);
   // A need that some executable's load satisfies is not reported from a library alone.
@@ -226,10 +236,8 @@ export function problemGroups(ctx: RuleContext): ProblemGroup[] {
         entry.breaks.push(sim.path);
     }
   }
-  const groups = [...pending.values()];
-  PROBLEM_GROUPS.set(ctx, groups);
-  return groups;
-}
+  return [...pending.values()];
+});
 
 /** What every finding about a problem group carries. */
 export interface GroupReporting {
