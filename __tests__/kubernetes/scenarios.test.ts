@@ -49,7 +49,7 @@ const CASES: PodCase[] = [
   { scenario: 'k8s-root-image', workload: 'Deployment/shop', container: 'runas-ok', run: { user: '1000', entrypoint: ['hello'] }, rule: null },
   { scenario: 'k8s-root-image', workload: 'Deployment/shop', container: 'workdir', run: { workdir: '/data' }, rule: 'EG301', line: 35 },
   { scenario: 'k8s-root-image', workload: 'Deployment/shop', container: 'workdir-ok', run: { workdir: '/opt' }, rule: null },
-  { scenario: 'k8s-root-image', workload: 'Deployment/shop', container: 'path', run: { entrypoint: ['hello'], env: ['TOOL=hello', 'PATH=/nowhere'] }, rule: 'EG301', line: 42 },
+  { scenario: 'k8s-root-image', workload: 'Deployment/shop', container: 'path', run: { entrypoint: ['hello'], env: ['TOOL=hello', 'PATH=/nowhere'] }, rule: 'EG301', line: 41 },
   { scenario: 'k8s-root-image', workload: 'Deployment/shop', container: 'path-ok', run: { entrypoint: ['hello'], env: ['TOOL=hello', 'PATH=/usr/local/bin'] }, rule: null },
   {
     scenario: 'k8s-root-image',

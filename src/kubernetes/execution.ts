@@ -1,7 +1,7 @@
 /**
- * How a container of a manifest starts, as an "execution spec" (argv, user, groups, working
- * directory, environment): the same shape the entrypoint rules read for the image alone, so one
- * rule code checks both.
+ * How a container of a manifest starts, as an execution spec (src/rules/support/execution.ts:
+ * argv, user, groups, working directory, environment), the shape the entrypoint rules read for
+ * the image alone too, so one rule code checks both.
  *
  * The pod spec over the image, as the kubelet and the CRI runtime (containerd's
  * `WithProcessArgs`, `generateUserString`) assemble it:
@@ -12,38 +12,9 @@
  * - `$(VAR)` in command, args and env values is expanded against the pod's own variables.
  */
 import type { ImageConfig } from '../image/types.js';
+import type { ExecutionSpec } from '../rules/support/execution.js';
 import { expandEnv, expandReferences } from './expand.js';
 import type { ManifestContainer } from './workloads.js';
-
-export interface ExecutionSpec {
-  /** The process's argv (argv[0] is looked up as the runtime does). */
-  argv: string[];
-  /** As Docker's `--user` takes it: `name|uid[:group|gid]`; empty means root. */
-  user: string;
-  /** Extra group ids the process gets (pod supplementalGroups and fsGroup). */
-  supplementaryGroups: number[];
-  /** The working directory; empty means `/`. */
-  workingDir: string;
-  /** The process environment, `NAME=value`, later entries winning. */
-  env: string[];
-  /**
-   * Variables that argv depends on whose value only the cluster knows (valueFrom, envFrom):
-   * what depends on them is not decided here.
-   */
-  undecided: string[];
-}
-
-/** The image's own: ENTRYPOINT + CMD, USER, WORKDIR, ENV. */
-export function imageExecution(config: ImageConfig): ExecutionSpec {
-  return {
-    argv: [...(config.entrypoint ?? []), ...(config.cmd ?? [])],
-    user: config.user,
-    supplementaryGroups: [],
-    workingDir: config.workingDir,
-    env: [...config.env],
-    undecided: [],
-  };
-}
 
 /** The image as `container` of a manifest starts it. */
 export function containerExecution(config: ImageConfig, container: ManifestContainer): ExecutionSpec {

@@ -10,7 +10,7 @@ import { imageMatches } from './images.js';
 import { readWorkloads, type ManifestContainer, type ManifestNotice } from './workloads.js';
 import { parseManifestYaml } from './yaml.js';
 
-export { containerExecution, imageExecution, type ExecutionSpec } from './execution.js';
+export { containerExecution } from './execution.js';
 export { imageMatches, parseImageReference } from './images.js';
 export { verifyRunAsNonRoot, type RunAsNonRootRefusal } from './run-as-non-root.js';
 export { containerLabel, type ManifestContainer, type ManifestNotice } from './workloads.js';

@@ -4,7 +4,7 @@
  * container (`Deployment/api initContainer migrate: ...`).
  */
 import type { Finding, ManifestRange } from '../findings.js';
-import type { ExecutionSpec } from './execution.js';
+import type { ExecutionSpec } from '../rules/support/execution.js';
 import { containerLabel, type ManifestContainer } from './workloads.js';
 
 /** What a finding is about: how the process is found and started, or who runs it. */
