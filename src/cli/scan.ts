@@ -134,6 +134,9 @@ export const scanCommand: Command = {
             }
           : { kind: 'archive', path: options.archive as string },
       ...(options.platform ? { platform: options.platform } : {}),
+      ...(options.manifests.length > 0
+        ? { manifests: { paths: options.manifests, images: options.manifestImages } }
+        : {}),
     };
     if (options.dockerfile !== undefined) {
       scanOptions.dockerfile = {
@@ -149,6 +152,8 @@ export const scanCommand: Command = {
       dockerfile: scanOptions.dockerfile ?? null,
     });
     const report = applyPolicy(await scan(scanOptions), policy.config, policy.pragmas);
+    for (const notice of report.manifests?.notices ?? [])
+      io.stderr(`exit139-guard scan: notice: ${notice.path}:${notice.line}: ${notice.message}\n`);
     const rendered = renderScanReport(report, options);
     if (options.output !== undefined) {
       try {
