@@ -25,7 +25,10 @@ beforeAll(() => {
   rootfs = path.join(dir, 'rootfs');
   mkdirSync(path.join(rootfs, 'usr/local/bin'), { recursive: true });
   writeFileSync(path.join(rootfs, 'usr/local/bin/tool'), '#!/usr/local/bin/tool-interpreter\n');
-  writeFileSync(path.join(rootfs, 'usr/local/bin/tool-interpreter'), '#!/usr/local/bin/tool-interpreter\n');
+  writeFileSync(
+    path.join(rootfs, 'usr/local/bin/tool-interpreter'),
+    '#!/usr/local/bin/tool-interpreter\n',
+  );
   chmodSync(path.join(rootfs, 'usr/local/bin/tool'), 0o755);
   chmodSync(path.join(rootfs, 'usr/local/bin/tool-interpreter'), 0o755);
   manifest = path.join(dir, 'tool.yaml');
@@ -70,7 +73,15 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('exit139-guard scan --manifests', () => {
   it('checks each container of the image as its pod spec starts it, and says what it could not check', async () => {
     const result = await cli([
-      'scan', '--archive', rootfs, '--manifests', manifest, '--manifest-image', 'acme/tool', '--format', 'json',
+      'scan',
+      '--archive',
+      rootfs,
+      '--manifests',
+      manifest,
+      '--manifest-image',
+      'acme/tool',
+      '--format',
+      'json',
     ]);
     expect(result.status).toBe(1);
     expect(result.stderr).toBe(
@@ -96,7 +107,9 @@ describe('exit139-guard scan --manifests', () => {
         'Job/tool container secret: how it starts depends on $(BIN), known only in the cluster: its entrypoint was not checked',
       ],
     ]);
-    expect(report.manifests!.containers.map((c) => `${c.workload} ${c.containerKind} ${c.container}`)).toEqual([
+    expect(
+      report.manifests!.containers.map((c) => `${c.workload} ${c.containerKind} ${c.container}`),
+    ).toEqual([
       'Job/tool initContainer missing',
       'Job/tool container secret',
       'Job/tool container fine',
@@ -104,7 +117,15 @@ describe('exit139-guard scan --manifests', () => {
   });
 
   it('says so when no container of the manifests runs the image, rather than passing in silence', async () => {
-    const result = await cli(['scan', '--archive', rootfs, '--manifests', manifest, '--format', 'json']);
+    const result = await cli([
+      'scan',
+      '--archive',
+      rootfs,
+      '--manifests',
+      manifest,
+      '--format',
+      'json',
+    ]);
     const report = JSON.parse(result.stdout) as ScanReport;
     expect(report.findings.filter((f) => f.ruleId === 'EG603').map((f) => f.message)).toEqual([
       'No container of the manifests runs this image (looked for no name): no pod spec was checked',
@@ -114,7 +135,10 @@ describe('exit139-guard scan --manifests', () => {
 
   it('stops with one error naming the file and line for a bad manifest (exit 2)', async () => {
     const bad = path.join(dir, 'bad.yaml');
-    writeFileSync(bad, 'kind: Pod\nspec:\n  containers:\n    - name: a\n      image: acme/tool\n      args: {x: 1}\n');
+    writeFileSync(
+      bad,
+      'kind: Pod\nspec:\n  containers:\n    - name: a\n      image: acme/tool\n      args: {x: 1}\n',
+    );
     const result = await cli(['scan', '--archive', rootfs, '--manifests', bad]);
     expect(result).toEqual({
       status: 2,

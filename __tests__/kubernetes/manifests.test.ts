@@ -42,12 +42,17 @@ describe('reading manifests as kubectl apply -f takes them', () => {
       { label: 'Deployment/api initContainer migrate', image: 'ghcr.io/acme/api:1.4', line: 22 },
       {
         label: 'Deployment/api container api',
-        image: 'ghcr.io/acme/api@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+        image:
+          'ghcr.io/acme/api@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
         line: 26,
       },
       { label: 'Deployment/api container proxy', image: 'envoyproxy/envoy:v1.30', line: 34 },
       { label: 'CronJob/nightly container report', image: 'api:pr-7', line: 48 },
-      { label: 'Rollout/canary container api', image: 'registry.example.com:5000/acme/api', line: 60 },
+      {
+        label: 'Rollout/canary container api',
+        image: 'registry.example.com:5000/acme/api',
+        line: 60,
+      },
       { label: 'Pod/debug container shell', image: 'acme/api:debug', line: 80 },
     ]);
     // The Service is a kind without pods; the ServiceMonitor is a custom resource without one.
@@ -110,14 +115,25 @@ describe('reading manifests as kubectl apply -f takes them', () => {
         selector: { matchLabels: { app: 'typed' } },
         template: {
           spec: {
-            securityContext: { runAsUser: 10, runAsGroup: 20, supplementalGroups: [30], fsGroup: 40, runAsNonRoot: true },
-            initContainers: [{ name: 'init', image: 'acme/api', command: ['/init'], workingDir: '/w' }],
+            securityContext: {
+              runAsUser: 10,
+              runAsGroup: 20,
+              supplementalGroups: [30],
+              fsGroup: 40,
+              runAsNonRoot: true,
+            },
+            initContainers: [
+              { name: 'init', image: 'acme/api', command: ['/init'], workingDir: '/w' },
+            ],
             containers: [
               {
                 name: 'main',
                 image: 'acme/api',
                 args: ['$(A)'],
-                env: [{ name: 'A', value: 'x' }, { name: 'B', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+                env: [
+                  { name: 'A', value: 'x' },
+                  { name: 'B', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                ],
                 envFrom: [{ configMapRef: { name: 'more' } }],
                 securityContext: { runAsUser: 11, readOnlyRootFilesystem: true },
               },
@@ -132,7 +148,11 @@ describe('reading manifests as kubectl apply -f takes them', () => {
       metadata: { name: 'typed-cron' },
       spec: {
         schedule: '@daily',
-        jobTemplate: { spec: { template: { spec: { containers: [{ name: 'c', image: 'acme/api', command: [] }] } } } },
+        jobTemplate: {
+          spec: {
+            template: { spec: { containers: [{ name: 'c', image: 'acme/api', command: [] }] } },
+          },
+        },
       },
     };
     const dir = mkdtempSync(path.join(tmpdir(), 'eg-manifests-'));
@@ -140,7 +160,12 @@ describe('reading manifests as kubectl apply -f takes them', () => {
       const file = path.join(dir, 'typed.yaml');
       writeFileSync(file, yaml.dump(deployment) + '---\n' + yaml.dump(cronJob));
       const [init, main, cron] = readManifests([file]).containers;
-      expect(init).toMatchObject({ kind: 'initContainer', command: ['/init'], workingDir: '/w', args: null });
+      expect(init).toMatchObject({
+        kind: 'initContainer',
+        command: ['/init'],
+        workingDir: '/w',
+        args: null,
+      });
       expect(init!.securityContext).toMatchObject({
         runAsUser: { value: 10, from: 'pod' },
         runAsGroup: { value: 20, from: 'pod' },
@@ -212,7 +237,9 @@ describe('bad manifests: one clear error naming file and line', () => {
   });
 
   it('a path that does not exist', () => {
-    expect(errorOf(fixture('nowhere.yaml'))).toBe(`cannot read the manifests ${fixture('nowhere.yaml')}: ENOENT`);
+    expect(errorOf(fixture('nowhere.yaml'))).toBe(
+      `cannot read the manifests ${fixture('nowhere.yaml')}: ENOENT`,
+    );
   });
 });
 
@@ -224,8 +251,16 @@ describe('which containers run the scanned image', () => {
       tag: '1.2',
       digest: 'sha256:ab',
     });
-    expect(parseImageReference('nginx')).toEqual({ host: 'docker.io', repository: 'library/nginx', tag: null, digest: null });
-    expect(parseImageReference('localhost/api:x')).toMatchObject({ host: 'localhost', repository: 'api' });
+    expect(parseImageReference('nginx')).toEqual({
+      host: 'docker.io',
+      repository: 'library/nginx',
+      tag: null,
+      digest: null,
+    });
+    expect(parseImageReference('localhost/api:x')).toMatchObject({
+      host: 'localhost',
+      repository: 'api',
+    });
     expect(imageMatches('docker.io/library/nginx:1.27', ['nginx'])).toBe(true);
     expect(imageMatches('acme/api:1', ['ghcr.io/acme/api:pr-7'])).toBe(true);
     expect(imageMatches('acme/api-worker:1', ['ghcr.io/acme/api:pr-7'])).toBe(false);
@@ -240,7 +275,9 @@ describe('which containers run the scanned image', () => {
       'Rollout/canary container api',
       'Pod/debug container shell',
     ]);
-    expect(containersRunning(set, ['api']).map(containerLabel)).toEqual(['CronJob/nightly container report']);
+    expect(containersRunning(set, ['api']).map(containerLabel)).toEqual([
+      'CronJob/nightly container report',
+    ]);
   });
 });
 
@@ -268,7 +305,10 @@ describe("Kubernetes' $(VAR) expansion (the kubelet's expansion package)", () =>
   });
 
   it('reports the names whose values only the cluster knows', () => {
-    expect(expandReferences('--token=$(SECRET)', vars)).toEqual({ value: '--token=$(SECRET)', unknown: ['SECRET'] });
+    expect(expandReferences('--token=$(SECRET)', vars)).toEqual({
+      value: '--token=$(SECRET)',
+      unknown: ['SECRET'],
+    });
   });
 
   it('expands each env value against the variables defined before it', () => {

@@ -7,7 +7,14 @@ import type { Finding, ScanReport } from '../../src/findings.js';
 import { toSarif } from '../../src/report/sarif.js';
 import { findingRuntimeError } from '../../src/rules/catalog.js';
 import { scan } from '../../src/scan.js';
-import { engine, ensureBaseImages, runContainer, saveImage, type RunOptions, type RunResult } from '../support/engine.js';
+import {
+  engine,
+  ensureBaseImages,
+  runContainer,
+  saveImage,
+  type RunOptions,
+  type RunResult,
+} from '../support/engine.js';
 import { buildScenario, REPO, SCENARIO_DIR, scenarioTag } from '../support/scenarios.js';
 
 /**
@@ -42,15 +49,73 @@ interface PodCase {
 }
 
 const CASES: PodCase[] = [
-  { scenario: 'k8s-root-image', workload: 'Deployment/shop', container: 'migrate', run: { entrypoint: ['/usr/local/bin/migrate'] }, rule: 'EG301', line: 17 },
-  { scenario: 'k8s-root-image', workload: 'Deployment/shop', container: 'migrate-ok', run: { entrypoint: ['/usr/local/bin/hello'] }, rule: null },
-  { scenario: 'k8s-root-image', workload: 'Deployment/shop', container: 'plain', run: {}, rule: null },
-  { scenario: 'k8s-root-image', workload: 'Deployment/shop', container: 'runas', run: { user: '1000' }, rule: 'EG302', line: 27 },
-  { scenario: 'k8s-root-image', workload: 'Deployment/shop', container: 'runas-ok', run: { user: '1000', entrypoint: ['hello'] }, rule: null },
-  { scenario: 'k8s-root-image', workload: 'Deployment/shop', container: 'workdir', run: { workdir: '/data' }, rule: 'EG301', line: 35 },
-  { scenario: 'k8s-root-image', workload: 'Deployment/shop', container: 'workdir-ok', run: { workdir: '/opt' }, rule: null },
-  { scenario: 'k8s-root-image', workload: 'Deployment/shop', container: 'path', run: { entrypoint: ['hello'], env: ['TOOL=hello', 'PATH=/nowhere'] }, rule: 'EG301', line: 41 },
-  { scenario: 'k8s-root-image', workload: 'Deployment/shop', container: 'path-ok', run: { entrypoint: ['hello'], env: ['TOOL=hello', 'PATH=/usr/local/bin'] }, rule: null },
+  {
+    scenario: 'k8s-root-image',
+    workload: 'Deployment/shop',
+    container: 'migrate',
+    run: { entrypoint: ['/usr/local/bin/migrate'] },
+    rule: 'EG301',
+    line: 17,
+  },
+  {
+    scenario: 'k8s-root-image',
+    workload: 'Deployment/shop',
+    container: 'migrate-ok',
+    run: { entrypoint: ['/usr/local/bin/hello'] },
+    rule: null,
+  },
+  {
+    scenario: 'k8s-root-image',
+    workload: 'Deployment/shop',
+    container: 'plain',
+    run: {},
+    rule: null,
+  },
+  {
+    scenario: 'k8s-root-image',
+    workload: 'Deployment/shop',
+    container: 'runas',
+    run: { user: '1000' },
+    rule: 'EG302',
+    line: 27,
+  },
+  {
+    scenario: 'k8s-root-image',
+    workload: 'Deployment/shop',
+    container: 'runas-ok',
+    run: { user: '1000', entrypoint: ['hello'] },
+    rule: null,
+  },
+  {
+    scenario: 'k8s-root-image',
+    workload: 'Deployment/shop',
+    container: 'workdir',
+    run: { workdir: '/data' },
+    rule: 'EG301',
+    line: 35,
+  },
+  {
+    scenario: 'k8s-root-image',
+    workload: 'Deployment/shop',
+    container: 'workdir-ok',
+    run: { workdir: '/opt' },
+    rule: null,
+  },
+  {
+    scenario: 'k8s-root-image',
+    workload: 'Deployment/shop',
+    container: 'path',
+    run: { entrypoint: ['hello'], env: ['TOOL=hello', 'PATH=/nowhere'] },
+    rule: 'EG301',
+    line: 41,
+  },
+  {
+    scenario: 'k8s-root-image',
+    workload: 'Deployment/shop',
+    container: 'path-ok',
+    run: { entrypoint: ['hello'], env: ['TOOL=hello', 'PATH=/usr/local/bin'] },
+    rule: null,
+  },
   {
     scenario: 'k8s-root-image',
     workload: 'Pod/strict',
@@ -58,9 +123,16 @@ const CASES: PodCase[] = [
     run: {},
     rule: 'EG601',
     line: 62,
-    kubelet: 'Error: container has runAsNonRoot and image will run as root (pod: "strict_default(…)", container: app)',
+    kubelet:
+      'Error: container has runAsNonRoot and image will run as root (pod: "strict_default(…)", container: app)',
   },
-  { scenario: 'k8s-root-image', workload: 'Pod/strict-ok', container: 'app', run: { user: '1000', entrypoint: ['/usr/local/bin/hello'] }, rule: null },
+  {
+    scenario: 'k8s-root-image',
+    workload: 'Pod/strict-ok',
+    container: 'app',
+    run: { user: '1000', entrypoint: ['/usr/local/bin/hello'] },
+    rule: null,
+  },
   {
     scenario: 'k8s-named-user',
     workload: 'Job/report',
@@ -71,9 +143,28 @@ const CASES: PodCase[] = [
     kubelet:
       'Error: container has runAsNonRoot and image has non-numeric user (nonroot), cannot verify user is non-root (pod: "report-…_batch(…)", container: report)',
   },
-  { scenario: 'k8s-named-user', workload: 'Job/report-ok', container: 'report', run: { user: '65532' }, rule: null },
-  { scenario: 'k8s-named-user', workload: 'Pod/script', container: 'run', run: { cmd: ['/run.sh'] }, rule: 'EG303', line: 43 },
-  { scenario: 'k8s-named-user', workload: 'Pod/script', container: 'run-ok', run: { cmd: ['/app'] }, rule: null },
+  {
+    scenario: 'k8s-named-user',
+    workload: 'Job/report-ok',
+    container: 'report',
+    run: { user: '65532' },
+    rule: null,
+  },
+  {
+    scenario: 'k8s-named-user',
+    workload: 'Pod/script',
+    container: 'run',
+    run: { cmd: ['/run.sh'] },
+    rule: 'EG303',
+    line: 43,
+  },
+  {
+    scenario: 'k8s-named-user',
+    workload: 'Pod/script',
+    container: 'run-ok',
+    run: { cmd: ['/app'] },
+    rule: null,
+  },
 ];
 
 let available = false;
@@ -104,7 +195,11 @@ beforeAll(async () => {
       }),
     );
   }
-  for (const podCase of CASES) runs.set(podCase, await runContainer(scenarioTag(podCase.scenario), { ...podCase.run, timeoutMs: 30_000 }));
+  for (const podCase of CASES)
+    runs.set(
+      podCase,
+      await runContainer(scenarioTag(podCase.scenario), { ...podCase.run, timeoutMs: 30_000 }),
+    );
 }, 900_000);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -116,29 +211,37 @@ function findingsOf(podCase: PodCase): Finding[] {
 }
 
 describe('containers of pod specs, started by the engine with the same overrides, then scanned', () => {
-  it.each(CASES.map((c) => [`${c.workload} ${c.container}`, c] as const))('%s', (_label, podCase) => {
-    if (!available) return;
-    const run = runs.get(podCase)!;
-    const errors = findingsOf(podCase).filter((f) => f.level === 'error');
-    if (podCase.kubelet) {
-      // The kubelet refuses before the runtime is asked: the engine itself starts the image.
-      expect(run.exitCode).toBe(0);
-      expect(errors.map((f) => [f.ruleId, f.runtimeError])).toEqual([[podCase.rule, podCase.kubelet]]);
-    } else if (podCase.rule === null) {
-      expect(run.exitCode).toBe(0);
-      expect(errors).toEqual([]);
-    } else {
-      expect(run.exitCode).not.toBe(0);
-      expect(errors.map((f) => f.ruleId)).toEqual([podCase.rule]);
-      // What the finding says the container prints is what the engine printed.
-      const printed = run.engineError ?? run.stderr;
-      expect(printed).toContain(findingRuntimeError(errors[0]!));
-    }
-    if (podCase.rule !== null) {
-      expect(errors[0]!.manifest).toMatchObject({ path: MANIFESTS[podCase.scenario], startLine: podCase.line });
-      expect(errors[0]!.message.startsWith(`${podCase.workload} `)).toBe(true);
-    }
-  });
+  it.each(CASES.map((c) => [`${c.workload} ${c.container}`, c] as const))(
+    '%s',
+    (_label, podCase) => {
+      if (!available) return;
+      const run = runs.get(podCase)!;
+      const errors = findingsOf(podCase).filter((f) => f.level === 'error');
+      if (podCase.kubelet) {
+        // The kubelet refuses before the runtime is asked: the engine itself starts the image.
+        expect(run.exitCode).toBe(0);
+        expect(errors.map((f) => [f.ruleId, f.runtimeError])).toEqual([
+          [podCase.rule, podCase.kubelet],
+        ]);
+      } else if (podCase.rule === null) {
+        expect(run.exitCode).toBe(0);
+        expect(errors).toEqual([]);
+      } else {
+        expect(run.exitCode).not.toBe(0);
+        expect(errors.map((f) => f.ruleId)).toEqual([podCase.rule]);
+        // What the finding says the container prints is what the engine printed.
+        const printed = run.engineError ?? run.stderr;
+        expect(printed).toContain(findingRuntimeError(errors[0]!));
+      }
+      if (podCase.rule !== null) {
+        expect(errors[0]!.manifest).toMatchObject({
+          path: MANIFESTS[podCase.scenario],
+          startLine: podCase.line,
+        });
+        expect(errors[0]!.message.startsWith(`${podCase.workload} `)).toBe(true);
+      }
+    },
+  );
 
   it('the images alone start, and have no error finding', () => {
     if (!available) return;
@@ -157,7 +260,10 @@ describe('containers of pod specs, started by the engine with the same overrides
     const sarif = toSarif({ ...report, findings: [migrate] }, { repositoryRoot: REPO, cwd: REPO });
     const result = sarif.runs[0]!.results![0]!;
     expect(result.locations![0]!.physicalLocation).toEqual({
-      artifactLocation: { uri: '__tests__/kubernetes/fixtures/scenarios/root-image.yaml', uriBaseId: 'SRCROOT' },
+      artifactLocation: {
+        uri: '__tests__/kubernetes/fixtures/scenarios/root-image.yaml',
+        uriBaseId: 'SRCROOT',
+      },
       region: { startLine: 17, endLine: 17 },
     });
     expect(result.relatedLocations![0]!.physicalLocation).toEqual({
@@ -170,7 +276,9 @@ describe('containers of pod specs, started by the engine with the same overrides
     if (!available) return;
     const manifests = reports.get('k8s-root-image')!.manifests!;
     expect(manifests.files).toEqual([MANIFESTS['k8s-root-image']]);
-    expect(manifests.containers.map((c) => `${c.workload} ${c.containerKind} ${c.container}`)).toEqual([
+    expect(
+      manifests.containers.map((c) => `${c.workload} ${c.containerKind} ${c.container}`),
+    ).toEqual([
       'Deployment/shop initContainer migrate',
       'Deployment/shop initContainer migrate-ok',
       'Deployment/shop container plain',

@@ -17,7 +17,10 @@ import { expandEnv, expandReferences } from './expand.js';
 import type { ManifestContainer } from './workloads.js';
 
 /** The image as `container` of a manifest starts it. */
-export function containerExecution(config: ImageConfig, container: ManifestContainer): ExecutionSpec {
+export function containerExecution(
+  config: ImageConfig,
+  container: ManifestContainer,
+): ExecutionSpec {
   const env = expandEnv(container.env);
   const undecided = new Set<string>();
   const expand = (words: string[]): string[] =>
@@ -26,7 +29,8 @@ export function containerExecution(config: ImageConfig, container: ManifestConta
       expanded.unknown.forEach((name) => undecided.add(name));
       return expanded.value;
     });
-  const command = container.command && container.command.length > 0 ? expand(container.command) : null;
+  const command =
+    container.command && container.command.length > 0 ? expand(container.command) : null;
   const args = container.args && container.args.length > 0 ? expand(container.args) : null;
   let argv: string[];
   if (command) argv = [...command, ...(args ?? [])];
@@ -55,7 +59,8 @@ export function containerExecution(config: ImageConfig, container: ManifestConta
     workingDir: container.workingDir ?? config.workingDir,
     env: [...imageEnv, ...podEnv],
     undecided: [...undecided].filter(
-      (name) => argv.some((word) => word.includes(`$(${name})`)) || (name === 'PATH' && pathUnknown),
+      (name) =>
+        argv.some((word) => word.includes(`$(${name})`)) || (name === 'PATH' && pathUnknown),
     ),
   };
 }

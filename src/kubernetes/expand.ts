@@ -18,7 +18,10 @@ export interface Expansion {
 }
 
 /** Expands `input`; `vars` maps names to values, or to null for cluster-only values. */
-export function expandReferences(input: string, vars: ReadonlyMap<string, string | null>): Expansion {
+export function expandReferences(
+  input: string,
+  vars: ReadonlyMap<string, string | null>,
+): Expansion {
   let value = '';
   const unknown: string[] = [];
   let checkpoint = 0;

@@ -36,11 +36,15 @@ function manifestFiles(given: string): string[] {
   try {
     stats = statSync(given);
   } catch (error) {
-    throw new InputError(`cannot read the manifests ${given}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new InputError(
+      `cannot read the manifests ${given}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   if (!stats.isDirectory()) return [given];
   const files = readdirSync(given, { withFileTypes: true })
-    .filter((entry) => entry.isFile() && MANIFEST_EXTENSIONS.has(path.extname(entry.name).toLowerCase()))
+    .filter(
+      (entry) => entry.isFile() && MANIFEST_EXTENSIONS.has(path.extname(entry.name).toLowerCase()),
+    )
     .map((entry) => path.join(given, entry.name))
     .sort();
   if (files.length === 0)
@@ -49,12 +53,17 @@ function manifestFiles(given: string): string[] {
 }
 
 /** Reads one manifest file; errors name the file (and line). */
-export function readManifestFile(file: string): { containers: ManifestContainer[]; notices: ManifestNotice[] } {
+export function readManifestFile(file: string): {
+  containers: ManifestContainer[];
+  notices: ManifestNotice[];
+} {
   let size: number;
   try {
     size = statSync(file).size;
   } catch (error) {
-    throw new InputError(`cannot read the manifest ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new InputError(
+      `cannot read the manifest ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   if (size > MAX_MANIFEST_BYTES) {
     throw new InputError(

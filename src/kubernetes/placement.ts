@@ -66,7 +66,9 @@ export function specEvidence(container: ManifestContainer, spec: ExecutionSpec):
   if (runAsUser) lines.push(`runAsUser: ${runAsUser.value} (${runAsUser.from})`);
   if (runAsGroup) lines.push(`runAsGroup: ${runAsGroup.value} (${runAsGroup.from})`);
   if (spec.undecided.length > 0)
-    lines.push(`known only in the cluster: ${spec.undecided.map((name) => `$(${name})`).join(', ')}`);
+    lines.push(
+      `known only in the cluster: ${spec.undecided.map((name) => `$(${name})`).join(', ')}`,
+    );
   return lines;
 }
 

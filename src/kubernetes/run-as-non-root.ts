@@ -59,7 +59,8 @@ export function verifyRunAsNonRoot(
       `container has runAsNonRoot and image has non-numeric user (${username}), cannot verify user is non-root`,
       'image-user',
     );
-  if (uid === 0) return refuse('container has runAsNonRoot and image will run as root', 'image-user');
+  if (uid === 0)
+    return refuse('container has runAsNonRoot and image will run as root', 'image-user');
   if (uid < 0 || uid > MAX_USER_ID)
     return refuse(
       `container has runAsNonRoot and image has an invalid user id (${uid}). (Must be 1-(${MAX_USER_ID})): must be between 0 and ${MAX_USER_ID}, inclusive`,

@@ -14,7 +14,12 @@
  * Field types are checked as the API server's JSON decoding would: a wrong type makes the
  * manifest unappliable, so it is an InputError naming file and line, never a guess.
  */
-import type { Container, EnvVar, PodSecurityContext, SecurityContext } from 'kubernetes-types/core/v1.js';
+import type {
+  Container,
+  EnvVar,
+  PodSecurityContext,
+  SecurityContext,
+} from 'kubernetes-types/core/v1.js';
 import { InputError } from '../errors.js';
 import type { LocatedYaml, NodeLines } from './yaml.js';
 
@@ -240,18 +245,34 @@ function effectiveSecurityContext(
 ): EffectiveSecurityContext {
   const pick = <T>(
     read: (object: JsonObject, key: string, field: string) => T | null,
-    key: Extract<keyof SecurityContext & keyof PodSecurityContext, 'runAsUser' | 'runAsGroup' | 'runAsNonRoot'>,
+    key: Extract<
+      keyof SecurityContext & keyof PodSecurityContext,
+      'runAsUser' | 'runAsGroup' | 'runAsNonRoot'
+    >,
   ): Located<T> | null => {
-    const own = container ? located(read.call(reader, container, key, `${containerPath}.${key}`), reader.keyLine(container, key), 'container') : null;
+    const own = container
+      ? located(
+          read.call(reader, container, key, `${containerPath}.${key}`),
+          reader.keyLine(container, key),
+          'container',
+        )
+      : null;
     if (own) return own;
-    return pod ? located(read.call(reader, pod, key, `${podPath}.${key}`), reader.keyLine(pod, key), 'pod') : null;
+    return pod
+      ? located(read.call(reader, pod, key, `${podPath}.${key}`), reader.keyLine(pod, key), 'pod')
+      : null;
   };
   const groups: number[] = [];
   if (pod) {
     const supplemental = pod.supplementalGroups;
     if (supplemental !== undefined && supplemental !== null) {
       if (!Array.isArray(supplemental) || supplemental.some((g) => !Number.isSafeInteger(g)))
-        reader.fail(pod, 'supplementalGroups', `${podPath}.supplementalGroups`, 'a list of integers');
+        reader.fail(
+          pod,
+          'supplementalGroups',
+          `${podPath}.supplementalGroups`,
+          'a list of integers',
+        );
       groups.push(...(supplemental as number[]));
     }
     const fsGroup = reader.integer(pod, 'fsGroup', `${podPath}.fsGroup`);
@@ -260,7 +281,11 @@ function effectiveSecurityContext(
   let readOnly: Located<boolean> | null = null;
   if (container) {
     readOnly = located(
-      reader.boolean(container, 'readOnlyRootFilesystem', `${containerPath}.readOnlyRootFilesystem`),
+      reader.boolean(
+        container,
+        'readOnlyRootFilesystem',
+        `${containerPath}.readOnlyRootFilesystem`,
+      ),
       reader.keyLine(container, 'readOnlyRootFilesystem'),
       'container',
     );
@@ -280,10 +305,19 @@ function readEnv(reader: Reader, container: JsonObject, path: string): ManifestE
   if (!Array.isArray(list)) reader.fail(container, 'env', `${path}.env`, 'a list');
   return (list as unknown[]).map((item, i) => {
     const itemPath = `${path}.env[${i}]`;
-    if (!isObject(item)) throw new InputError(`${reader.file}:${reader.itemLine(list, i)}: ${itemPath} must be an object`);
+    if (!isObject(item))
+      throw new InputError(
+        `${reader.file}:${reader.itemLine(list, i)}: ${itemPath} must be an object`,
+      );
     const name = reader.string(item, 'name', `${itemPath}.name`);
-    if (name === null) throw new InputError(`${reader.file}:${reader.itemLine(list, i)}: ${itemPath}.name is required`);
-    const fields: Pick<EnvVar, 'name' | 'value'> = { name, value: reader.string(item, 'value', `${itemPath}.value`) ?? undefined };
+    if (name === null)
+      throw new InputError(
+        `${reader.file}:${reader.itemLine(list, i)}: ${itemPath}.name is required`,
+      );
+    const fields: Pick<EnvVar, 'name' | 'value'> = {
+      name,
+      value: reader.string(item, 'value', `${itemPath}.value`) ?? undefined,
+    };
     const fromSource = item.valueFrom !== undefined && item.valueFrom !== null;
     return {
       name: fields.name,
@@ -303,14 +337,18 @@ function readContainers(
   const podSecurity = reader.object(podSpec, 'securityContext', `${specPath}.securityContext`);
   const result: ManifestContainer[] = [];
   // initContainers first: they run (and fail) before any container starts.
-  for (const [key, kind] of [['initContainers', 'initContainer'], ['containers', 'container']] as const) {
+  for (const [key, kind] of [
+    ['initContainers', 'initContainer'],
+    ['containers', 'container'],
+  ] as const) {
     const list = podSpec[key];
     if (list === undefined || list === null) continue;
     if (!Array.isArray(list)) reader.fail(podSpec, key, `${specPath}.${key}`, 'a list');
     (list as unknown[]).forEach((item, i) => {
       const path = `${specPath}.${key}[${i}]`;
       const line = reader.itemLine(list, i);
-      if (!isObject(item)) throw new InputError(`${workload.file}:${line}: ${path} must be an object`);
+      if (!isObject(item))
+        throw new InputError(`${workload.file}:${line}: ${path} must be an object`);
       const name = reader.string(item, 'name', `${path}.name`);
       if (name === null) throw new InputError(`${workload.file}:${line}: ${path}.name is required`);
       const image = reader.string(item, 'image', `${path}.image`);
@@ -338,7 +376,13 @@ function readContainers(
         workingDir: fields.workingDir || null,
         env: readEnv(reader, item, path),
         envFrom: Array.isArray(item.envFrom) && item.envFrom.length > 0,
-        securityContext: effectiveSecurityContext(reader, podSecurity, security, `${specPath}.securityContext`, `${path}.securityContext`),
+        securityContext: effectiveSecurityContext(
+          reader,
+          podSecurity,
+          security,
+          `${specPath}.securityContext`,
+          `${path}.securityContext`,
+        ),
         fieldLines,
       });
     });
@@ -369,12 +413,16 @@ function readDocument(
 ): void {
   if (!isObject(value)) {
     const shape = Array.isArray(value) ? 'a list' : `a ${typeof value}`;
-    throw new InputError(`${yaml.file}:${line}: ${where} is ${shape}, not a Kubernetes object (a mapping with apiVersion and kind)`);
+    throw new InputError(
+      `${yaml.file}:${line}: ${where} is ${shape}, not a Kubernetes object (a mapping with apiVersion and kind)`,
+    );
   }
   const reader = new Reader(yaml, line);
   const kind = value.kind;
   if (typeof kind !== 'string' || kind === '') {
-    throw new InputError(`${yaml.file}:${reader.keyLine(value, 'kind')}: ${where} has no kind: not a Kubernetes object`);
+    throw new InputError(
+      `${yaml.file}:${reader.keyLine(value, 'kind')}: ${where} has no kind: not a Kubernetes object`,
+    );
   }
   const kindLine = reader.keyLine(value, 'kind');
   if (kind === 'List' || (kind.endsWith('List') && Array.isArray(value.items))) {
@@ -387,7 +435,10 @@ function readDocument(
   }
   if (KINDS_WITHOUT_PODS.has(kind)) return;
   const metadata = reader.object(value, 'metadata', 'metadata');
-  const name = (metadata && reader.string(metadata, 'name', 'metadata.name')) ?? (metadata && reader.string(metadata, 'generateName', 'metadata.generateName')) ?? '';
+  const name =
+    (metadata && reader.string(metadata, 'name', 'metadata.name')) ??
+    (metadata && reader.string(metadata, 'generateName', 'metadata.generateName')) ??
+    '';
   const namespace = metadata ? reader.string(metadata, 'namespace', 'metadata.namespace') : null;
   const workload: Workload = { kind, name, namespace, file: yaml.file, line: kindLine };
   const specs = podSpecsOf(kind, value);
@@ -395,10 +446,15 @@ function readDocument(
     const why = POD_SPEC_PATHS[kind]
       ? `it has no pod spec at ${POD_SPEC_PATHS[kind]!.join('.')}`
       : 'a kind this reader does not know, without a pod template at spec.template or spec.jobTemplate';
-    out.notices.push({ file: yaml.file, line: kindLine, message: `skipped ${kind}/${name}: ${why}` });
+    out.notices.push({
+      file: yaml.file,
+      line: kindLine,
+      message: `skipped ${kind}/${name}: ${why}`,
+    });
     return;
   }
-  for (const { spec, path } of specs) out.containers.push(...readContainers(reader, workload, spec, path));
+  for (const { spec, path } of specs)
+    out.containers.push(...readContainers(reader, workload, spec, path));
 }
 
 /** Every container and initContainer of the parsed file, and notices for skipped documents. */

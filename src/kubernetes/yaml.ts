@@ -130,7 +130,8 @@ export function parseManifestYaml(text: string, file: string): LocatedYaml {
       return { line, result };
     }
     // A block sequence entry opens a wrapper node around the item itself: unwrap it.
-    if (frame.children.length === 1 && frame.children[0]!.result === result) return frame.children[0]!;
+    if (frame.children.length === 1 && frame.children[0]!.result === result)
+      return frame.children[0]!;
     if (result !== null && typeof result === 'object' && !lines.has(result)) {
       const nodeLines: NodeLines = { line, keys: new Map(), items: [] };
       if (Array.isArray(result)) {
@@ -192,7 +193,10 @@ function checkAliasing(
 ): void {
   if (aliases.length === 0) return;
   const decodeCount = expandedSize(value, memo);
-  const sized = aliases.map((alias) => ({ line: alias.line, size: expandedSize(alias.value, memo) }));
+  const sized = aliases.map((alias) => ({
+    line: alias.line,
+    size: expandedSize(alias.value, memo),
+  }));
   const aliasCount = sized.reduce((sum, alias) => sum + alias.size, 0);
   if (
     aliasCount > 100 &&

@@ -181,7 +181,8 @@ export function toSarif(report: ScanReport, options: SarifOptions): sarif.Log {
         : {}),
     };
     const related: sarif.Location[] = [];
-    const dockerfileRelated = finding.manifest && range ? [range, ...finding.related] : finding.related;
+    const dockerfileRelated =
+      finding.manifest && range ? [range, ...finding.related] : finding.related;
     for (const other of dockerfileRelated) {
       const otherPhysical = physicalLocation(other, options);
       if (otherPhysical) {

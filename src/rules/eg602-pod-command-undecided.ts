@@ -13,10 +13,10 @@ export const EG602: Rule = {
   defaultLevel: 'note',
   shortDescription: "A container's command depends on values only the cluster knows",
   fullDescription:
-    "A container of a Kubernetes manifest runs the image with a command, args or PATH that use `$(VAR)` references to variables set from `valueFrom` (fields, ConfigMaps, Secrets) or only possibly from `envFrom`, so the program it starts cannot be known from the manifest and the entrypoint rules did not check it.",
+    'A container of a Kubernetes manifest runs the image with a command, args or PATH that use `$(VAR)` references to variables set from `valueFrom` (fields, ConfigMaps, Secrets) or only possibly from `envFrom`, so the program it starts cannot be known from the manifest and the entrypoint rules did not check it.',
   runtimeError: '',
   why: [
-    'The kubelet expands `$(VAR)` in `command` and `args` with the container\'s environment when',
+    "The kubelet expands `$(VAR)` in `command` and `args` with the container's environment when",
     'it creates the container. Values from ConfigMaps, Secrets or the downward API exist only',
     'there, so the scan cannot tell which program would start, nor whether it exists in the image.',
   ].join('\n'),
