@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,7 @@ import {
   type RunOptions,
   type RunResult,
 } from '../support/engine.js';
+import { validateSarif } from '../report/sarif-validator.js';
 import { buildScenario, REPO, SCENARIO_DIR, scenarioTag } from '../support/scenarios.js';
 
 /**
@@ -270,6 +271,20 @@ describe('containers of pod specs, started by the engine with the same overrides
       artifactLocation: { uri: 'scenarios/k8s-root-image.Dockerfile', uriBaseId: 'SRCROOT' },
       region: { startLine: 15, endLine: 15 },
     });
+  });
+
+  it('writes SARIF with manifest locations that the SARIF multitool and GitHub ingestion rules accept', () => {
+    if (!available) return;
+    const files = [...reports].map(([name, report]) => {
+      const file = path.join(work, `${name}.sarif`);
+      writeFileSync(file, JSON.stringify(toSarif(report, { repositoryRoot: REPO, cwd: REPO })));
+      return file;
+    });
+    const problems = [
+      ...validateSarif(files, 'default').filter((m) => m.level !== 'note'),
+      ...validateSarif(files, 'Gh'),
+    ];
+    expect(problems).toEqual([]);
   });
 
   it('lists the containers that run the image, initContainers first, and skips the Service', () => {
