@@ -38,7 +38,6 @@ function container(overrides: Partial<ManifestContainer> = {}): ManifestContaine
       runAsUser: null,
       runAsGroup: null,
       runAsNonRoot: null,
-      readOnlyRootFilesystem: null,
       supplementalGroups: [],
     },
     fieldLines: {},

@@ -72,7 +72,6 @@ describe('reading manifests as kubectl apply -f takes them', () => {
       runAsUser: { value: 1000, line: 19, from: 'pod' },
       runAsGroup: null,
       runAsNonRoot: { value: true, line: 20, from: 'pod' },
-      readOnlyRootFilesystem: null,
       supplementalGroups: [],
     });
     expect(api!.securityContext.runAsUser).toEqual({ value: 2000, line: 33, from: 'container' });
@@ -181,7 +180,6 @@ describe('reading manifests as kubectl apply -f takes them', () => {
       });
       expect(main!.securityContext).toMatchObject({
         runAsUser: { value: 11, from: 'container' },
-        readOnlyRootFilesystem: { value: true, from: 'container' },
       });
       expect(cron).toMatchObject({ name: 'c', command: [] });
     } finally {

@@ -47,7 +47,6 @@ export interface EffectiveSecurityContext {
   runAsUser: Located<number> | null;
   runAsGroup: Located<number> | null;
   runAsNonRoot: Located<boolean> | null;
-  readOnlyRootFilesystem: Located<boolean> | null;
   /** Pod-level only: supplementalGroups, then fsGroup, as the kubelet hands them to the runtime. */
   supplementalGroups: number[];
 }
@@ -278,23 +277,10 @@ function effectiveSecurityContext(
     const fsGroup = reader.integer(pod, 'fsGroup', `${podPath}.fsGroup`);
     if (fsGroup !== null) groups.unshift(fsGroup);
   }
-  let readOnly: Located<boolean> | null = null;
-  if (container) {
-    readOnly = located(
-      reader.boolean(
-        container,
-        'readOnlyRootFilesystem',
-        `${containerPath}.readOnlyRootFilesystem`,
-      ),
-      reader.keyLine(container, 'readOnlyRootFilesystem'),
-      'container',
-    );
-  }
   return {
     runAsUser: pick(reader.integer, 'runAsUser'),
     runAsGroup: pick(reader.integer, 'runAsGroup'),
     runAsNonRoot: pick(reader.boolean, 'runAsNonRoot'),
-    readOnlyRootFilesystem: readOnly,
     supplementalGroups: groups,
   };
 }
