@@ -258,6 +258,11 @@ describe('containers of pod specs, started by the engine with the same overrides
     expect(migrate.message).toBe(
       'Deployment/shop initContainer migrate: The entrypoint /usr/local/bin/migrate does not exist in the image',
     );
+    const runas = report.findings.find((f) => f.manifest?.container === 'runas')!;
+    expect([runas.message, runas.manifest!.field]).toEqual([
+      'Deployment/shop container runas: runAsUser 1000 (uid 1000, gid 0) may not execute /opt/bin/app',
+      'securityContext.runAsUser',
+    ]);
     const sarif = toSarif({ ...report, findings: [migrate] }, { repositoryRoot: REPO, cwd: REPO });
     const result = sarif.runs[0]!.results![0]!;
     expect(result.locations![0]!.physicalLocation).toEqual({

@@ -38,8 +38,15 @@ export function containerExecution(
 
   const { runAsUser, runAsGroup, supplementalGroups } = container.securityContext;
   let user = config.user;
-  if (runAsUser) user = String(runAsUser.value);
-  if (runAsGroup) user = `${(user || '0').split(':')[0]}:${runAsGroup.value}`;
+  let userSource: ExecutionSpec['userSource'] = 'USER';
+  if (runAsUser) {
+    user = String(runAsUser.value);
+    userSource = 'runAsUser';
+  }
+  if (runAsGroup) {
+    user = `${(user || '0').split(':')[0]}:${runAsGroup.value}`;
+    if (!runAsUser) userSource = 'runAsGroup';
+  }
 
   const imageEnv = config.env.filter((entry) => {
     const name = entry.slice(0, entry.indexOf('='));
@@ -55,6 +62,7 @@ export function containerExecution(
   return {
     argv,
     user,
+    userSource,
     supplementaryGroups: [...supplementalGroups],
     workingDir: container.workingDir ?? config.workingDir,
     env: [...imageEnv, ...podEnv],

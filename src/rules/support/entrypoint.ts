@@ -107,13 +107,14 @@ export function resolveUser(
   } else if (userPart === 'root') {
     uid = 0;
   } else {
-    return `USER ${spec}: no user '${userPart}' in the image's /etc/passwd (docker: unable to find user ${userPart}: no matching entries in passwd file)`;
+    return `${execution.userSource} ${spec}: no user '${userPart}' in the image's /etc/passwd (docker: unable to find user ${userPart}: no matching entries in passwd file)`;
   }
   if (groupPart !== undefined) {
     if (/^\d+$/.test(groupPart)) gid = Number(groupPart);
     else {
       const group = groups.find((g) => g[0] === groupPart);
-      if (!group) return `USER ${spec}: no group '${groupPart}' in the image's /etc/group`;
+      if (!group)
+        return `${execution.userSource} ${spec}: no group '${groupPart}' in the image's /etc/group`;
       gid = Number(group[2]);
     }
   }
@@ -124,7 +125,11 @@ export function resolveUser(
       if (members.includes(name) && !gids.includes(Number(group[2]))) gids.push(Number(group[2]));
     }
   }
-  return { uid, gids, description: `USER ${spec} (uid ${uid}, gid ${gids.join(',')})` };
+  return {
+    uid,
+    gids,
+    description: `${execution.userSource} ${spec} (uid ${uid}, gid ${gids.join(',')})`,
+  };
 }
 
 /** Which mode bits apply to this user for this file: root needs any x bit. */

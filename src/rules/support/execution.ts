@@ -17,6 +17,8 @@ export interface ExecutionSpec {
   argv: string[];
   /** As Docker's `--user` takes it: `name|uid[:group|gid]`; empty means root. */
   user: string;
+  /** Where the user was set, as messages name it: `USER`, or `runAsUser` for a pod spec. */
+  userSource: 'USER' | 'runAsUser' | 'runAsGroup';
   /** Extra group ids the process gets (a pod's supplementalGroups and fsGroup). */
   supplementaryGroups: number[];
   /** The working directory; empty means `/`. */
@@ -42,6 +44,7 @@ export function imageExecution(config: ImageConfig): ExecutionSpec {
   return {
     argv: [...(config.entrypoint ?? []), ...(config.cmd ?? [])],
     user: config.user,
+    userSource: 'USER',
     supplementaryGroups: [],
     workingDir: config.workingDir,
     env: [...config.env],
