@@ -120,7 +120,6 @@ export function parseManifestYaml(text: string, file: string): LocatedYaml {
   // Per document: the aliases met (line, value), checked once the document is composed.
   let aliases: { line: number; value: unknown }[] = [];
   const documentAliases: { line: number; value: unknown }[][] = [];
-  const values: unknown[] = [];
 
   // Lines are recorded as each node closes, so only the open path is held, not a tree of the file.
   const close = (frame: Frame, result: unknown): Closed => {
@@ -148,7 +147,8 @@ export function parseManifestYaml(text: string, file: string): LocatedYaml {
   };
 
   try {
-    yaml.loadAll(text, (value) => values.push(value), {
+    // The documents are taken from the listener's closed nodes, with their lines.
+    yaml.loadAll(text, () => undefined, {
       filename: file,
       listener(event, state) {
         if (event === 'open') {
