@@ -119,6 +119,15 @@ describe('the pod spec over the image, as the kubelet and the CRI runtime assemb
     );
     expect(spec.undecided).toEqual(['BIN']);
   });
+
+  it('with envFrom, a reference the env list leaves open is undecided too; without, it stays literal', () => {
+    const command = ['$(FROM_CONFIGMAP)'];
+    expect(containerExecution(IMAGE, container({ command, envFrom: true })).undecided).toEqual([
+      'FROM_CONFIGMAP',
+    ]);
+    const literal = containerExecution(IMAGE, container({ command }));
+    expect([literal.argv, literal.undecided]).toEqual([['$(FROM_CONFIGMAP)'], []]);
+  });
 });
 
 describe("the kubelet's runAsNonRoot verification (security_context_others.go verifyRunAsNonRoot)", () => {

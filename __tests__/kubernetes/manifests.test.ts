@@ -303,9 +303,10 @@ describe("Kubernetes' $(VAR) expansion (the kubelet's expansion package)", () =>
   });
 
   it('reports the names whose values only the cluster knows', () => {
-    expect(expandReferences('--token=$(SECRET)', vars)).toEqual({
-      value: '--token=$(SECRET)',
+    expect(expandReferences('--token=$(SECRET) $(NOWHERE)', vars)).toEqual({
+      value: '--token=$(SECRET) $(NOWHERE)',
       unknown: ['SECRET'],
+      missing: ['NOWHERE'],
     });
   });
 

@@ -9,7 +9,8 @@
  * - `runAsUser` (pod-level, the container's over it) replaces the image's user; `runAsGroup`
  *   then names the group (`uid:gid`); without runAsUser the image's user keeps its name or uid.
  * - `workingDir` replaces WORKDIR; `env` is added to the image's ENV, the pod's value winning.
- * - `$(VAR)` in command, args and env values is expanded against the pod's own variables.
+ * - `$(VAR)` in command, args and env values is expanded against the pod's own variables; a
+ *   reference left open is undecided when `envFrom` may define it.
  */
 import type { ImageConfig } from '../image/types.js';
 import type { ExecutionSpec } from '../rules/support/execution.js';
@@ -27,6 +28,8 @@ export function containerExecution(
     words.map((word) => {
       const expanded = expandReferences(word, env.values);
       expanded.unknown.forEach((name) => undecided.add(name));
+      // envFrom (ConfigMaps, Secrets) may define what the env list does not.
+      if (container.envFrom) expanded.missing.forEach((name) => undecided.add(name));
       return expanded.value;
     });
   const command =

@@ -15,6 +15,8 @@ export interface Expansion {
   value: string;
   /** Names referenced whose value only the cluster knows; the value is then not decided. */
   unknown: string[];
+  /** Names referenced but not defined: left as written (an `envFrom` may still define them). */
+  missing: string[];
 }
 
 /** Expands `input`; `vars` maps names to values, or to null for cluster-only values. */
@@ -24,6 +26,7 @@ export function expandReferences(
 ): Expansion {
   let value = '';
   const unknown: string[] = [];
+  const notDefined: string[] = [];
   let checkpoint = 0;
   for (let cursor = 0; cursor < input.length; cursor++) {
     if (input[cursor] !== '$' || cursor + 1 >= input.length) continue;
@@ -40,8 +43,10 @@ export function expandReferences(
       } else {
         const name = input.slice(cursor + 2, close);
         const known = vars.get(name);
-        if (known === undefined) value += `$(${name})`;
-        else if (known === null) {
+        if (known === undefined) {
+          notDefined.push(name);
+          value += `$(${name})`;
+        } else if (known === null) {
           unknown.push(name);
           value += `$(${name})`;
         } else value += known;
@@ -53,7 +58,7 @@ export function expandReferences(
     }
     checkpoint = cursor + 1;
   }
-  return { value: value + input.slice(checkpoint), unknown };
+  return { value: value + input.slice(checkpoint), unknown, missing: notDefined };
 }
 
 export interface ExpandedEnv {

@@ -32,13 +32,6 @@ export interface ExecutionSpec {
   undecided: string[];
 }
 
-/** One way the image is started: by itself, or as a container of a manifest. */
-export interface Execution {
-  spec: ExecutionSpec;
-  /** The manifest's container; null for the image's own start. */
-  container: ManifestContainer | null;
-}
-
 /** The image's own start: ENTRYPOINT + CMD, USER, WORKDIR, ENV. */
 export function imageExecution(config: ImageConfig): ExecutionSpec {
   return {
