@@ -59,12 +59,14 @@ export function manifestRange(
 /** What the pod spec sets, as evidence lines. */
 export function specEvidence(container: ManifestContainer, spec: ExecutionSpec): string[] {
   const lines = [`${containerLabel(container)} runs ${container.image}`];
-  if (container.command) lines.push(`command: ${JSON.stringify(container.command)}`);
-  if (container.args) lines.push(`args: ${JSON.stringify(container.args)}`);
-  if (container.workingDir) lines.push(`workingDir: ${container.workingDir}`);
+  if (container.command) lines.push(`pod spec command: ${JSON.stringify(container.command)}`);
+  if (container.args) lines.push(`pod spec args: ${JSON.stringify(container.args)}`);
+  if (container.workingDir) lines.push(`pod spec workingDir: ${container.workingDir}`);
   const { runAsUser, runAsGroup } = container.securityContext;
-  if (runAsUser) lines.push(`runAsUser: ${runAsUser.value} (${runAsUser.from})`);
-  if (runAsGroup) lines.push(`runAsGroup: ${runAsGroup.value} (${runAsGroup.from})`);
+  if (runAsUser)
+    lines.push(`pod spec runAsUser: ${runAsUser.value} (${runAsUser.from} securityContext)`);
+  if (runAsGroup)
+    lines.push(`pod spec runAsGroup: ${runAsGroup.value} (${runAsGroup.from} securityContext)`);
   if (spec.undecided.length > 0)
     lines.push(
       `known only in the cluster: ${spec.undecided.map((name) => `$(${name})`).join(', ')}`,

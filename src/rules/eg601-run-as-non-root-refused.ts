@@ -68,7 +68,7 @@ export const EG601: Rule = {
             null,
             `the kubelet refuses to create it: ${refusal.reason}`,
             [
-              `runAsNonRoot: true (${container.securityContext.runAsNonRoot!.from})`,
+              `pod spec runAsNonRoot: true (${container.securityContext.runAsNonRoot!.from} securityContext)`,
               `image USER: ${imageUser}`,
             ],
             blameEntrypoint(ctx, true),
