@@ -119,6 +119,14 @@ export function isRuleId(id: string): boolean {
   return BY_ID.has(id);
 }
 
+/**
+ * The error for a rule id the catalog does not have (config files, pragmas, inputs). It names
+ * no range of ids, since rules are added over time and a range would go stale.
+ */
+export function unknownRuleMessage(id: string): string {
+  return `unknown rule '${id}' (the README's Rules section lists the rule ids)`;
+}
+
 /** The rule's runtime error with the finding's own path in place of `/app`; '' when none. */
 export function runtimeErrorFor(meta: RuleMeta, path: string | null): string {
   if (path === null || meta.runtimeError === '') return meta.runtimeError;
