@@ -105,6 +105,10 @@ export function credentialsFor(source: CredentialSource, domain: string): Creden
 /** Why there are no credentials, for a 401's message: a helper we do not run, or nothing. */
 export function missingCredentialsHint(source: CredentialSource, domain: string): string {
   if (source.kind === 'docker-config') {
+    const credentials = source.config.auths.get(keyHost(domain));
+    if (credentials) {
+      return `the registry refused the credentials of '${credentials.username}' from ${source.config.path}`;
+    }
     const helper = source.config.helpers.get(keyHost(domain)) ?? source.config.defaultHelper;
     if (helper) {
       return `${source.config.path} sends ${domain} to the credential helper 'docker-credential-${helper}', which exit139-guard does not run; give the credentials in "auths" or as username/password`;

@@ -158,12 +158,12 @@ export class RegistryClient {
   }
 
   /**
-   * Streams a blob: at most `size` bytes, checked against `digest` when the stream ends.
+   * Streams a blob (`what` names it in messages, e.g. `registry:…: layer 2 of 5`): at most `size` bytes, checked against `digest` when the stream ends.
    * Errors (InputError, thrown from the iteration): not found, more or fewer bytes than `size`,
    * a digest mismatch, a stall longer than the idle timeout.
    */
   async *blob(digest: string, size: number, what: string): AsyncGenerator<Buffer> {
-    const where = `${this.label}: ${what} ${digest}`;
+    const where = `${what}: blob ${digest}`;
     const [algorithm, hex] = digest.split(':');
     const hash = newHash(algorithm, where);
     const { response, abort } = await this.request(
@@ -210,7 +210,7 @@ export class RegistryClient {
   async blobBytes(digest: string, size: number, cap: number, what: string): Promise<Buffer> {
     if (size > cap) {
       throw new InputError(
-        `${this.label}: ${what} ${digest} is ${size} bytes; larger than ${mib(cap)} is refused`,
+        `${what}: blob ${digest} is ${size} bytes; larger than ${mib(cap)} is refused`,
       );
     }
     const parts: Buffer[] = [];
