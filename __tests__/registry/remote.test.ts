@@ -7,6 +7,7 @@ import type { ScanReport } from '../../src/findings.js';
 import { readDockerConfig } from '../../src/image/registry/index.js';
 import { formatJson } from '../../src/report/json.js';
 import { scan, type ImageSourceSpec } from '../../src/scan.js';
+import { bundleAction, FIXTURES, runAction } from '../action/run-action.js';
 import { engine, ensureBaseImages, FACTORY_BASES, saveImage } from '../support/engine.js';
 import {
   PASSWORD,
@@ -223,6 +224,31 @@ describe('registry logins', () => {
           ? `${where}: the registry refused the credentials of '${USER}' (401 Unauthorized)`
           : /token from http:\/\/127\.0\.0\.1:\d+\/token: answered 401: the registry refused the credentials of 'ci-reader' from /,
       );
+
+      if (auth === 'htpasswd') {
+        // The action, bundled and run as the runner runs it, with the login as inputs.
+        const run = await runAction({
+          bundleDir: bundleAction(),
+          workspace: mkdtempSync(path.join(work, 'workspace-')),
+          apiUrl: 'http://127.0.0.1:9',
+          eventName: 'push',
+          eventFile: path.join(FIXTURES, 'push.json'),
+          inputs: {
+            'image-remote': ref,
+            'registry-username': USER,
+            'registry-password': PASSWORD,
+            'insecure-registry': 'true',
+            dockerfile: '',
+          },
+        });
+        expect(run.stderr).toBe('');
+        expect(run.code).toBe(1);
+        expect(run.outputs.result).toBe('fail');
+        expect(Number(run.outputs.errors)).toBe(local.summary.errors);
+        // The password only ever appears in the mask command the runner consumes.
+        expect(run.stdout.split(PASSWORD).length - 1).toBe(1);
+        expect(run.stdout).toContain(`::add-mask::${PASSWORD}`);
+      }
 
       // The command line, with --registry-auth: exit 1 for the failing image, the JSON contract.
       const result = await cli([
