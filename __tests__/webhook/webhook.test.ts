@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import net, { type AddressInfo } from 'node:net';
@@ -16,6 +16,7 @@ import { Service } from 'kubernetes-models/v1/Service';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import type { ILabelSelector } from '@kubernetes-models/apimachinery/apis/meta/v1/LabelSelector';
+import { runCli } from '../../src/cli/main.js';
 import { findingRuntimeError } from '../../src/rules/catalog.js';
 import { scan } from '../../src/scan.js';
 import {
@@ -26,6 +27,7 @@ import {
   type RunningWebhook,
   type WebhookConfig,
 } from '../../src/webhook/index.js';
+import { bundleAction } from '../action/run-action.js';
 import { engine, ensureBaseImages, saveImage } from '../support/engine.js';
 import {
   pushArchive,
@@ -555,5 +557,100 @@ describe('admission webhook under load and when registries misbehave', () => {
       kind: 'Service',
       allowed: true,
     });
+  });
+});
+
+describe('exit139-guard webhook (the command)', () => {
+  it('serves /healthz over TLS until SIGTERM, then exits 0', async () => {
+    if (!registry) return;
+    const bundle = bundleAction();
+    const policy = path.join(work, 'policy.yaml');
+    writeFileSync(policy, 'mode: deny\nbudgetMs: 2000\nregistry:\n  insecureLoopback: true\n');
+    const child = spawn(process.execPath, [
+      path.join(bundle, 'cli.js'),
+      'webhook',
+      '--listen',
+      '127.0.0.1:0',
+      '--tls-cert',
+      path.join(work, 'tls.crt'),
+      '--tls-key',
+      path.join(work, 'tls.key'),
+      '--config',
+      policy,
+    ]);
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((r) => child.on('close', r));
+    const deadline = Date.now() + 20_000;
+    while (!stdout.includes('\n') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    const listening = JSON.parse(stdout.split('\n')[0]) as { msg: string; address: string };
+    expect(listening.msg).toBe('listening');
+    const port = Number(listening.address.split(':').pop());
+    const target = { address: { port } } as RunningWebhook;
+    const health = await post(target, '/healthz', '', 'GET');
+    expect(health).toMatchObject({ status: 200, body: { status: 'ok', scans: 0 } });
+    const denied = response(
+      await post(target, '/validate', pod(images['cgo-scratch'], images['static-scratch'])),
+    );
+    expect(denied.allowed).toBe(false);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const review = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as LogEntry)
+      .find((entry) => entry.msg === 'review');
+    expect(review).toMatchObject({
+      level: 'info',
+      mode: 'deny',
+      kind: 'Pod',
+      namespace: 'shop',
+      allowed: false,
+    });
+  });
+
+  it.each([
+    [['--listen', ':8443', '--tls-key', 'k'], 'exit139-guard webhook: --tls-cert is required'],
+    [
+      ['--listen', '8443', '--tls-cert', 'c', '--tls-key', 'k'],
+      "--listen '8443': expected HOST:PORT or :PORT (e.g. :8443)",
+    ],
+    [
+      ['--listen', ':8443', '--tls-cert', '/nonexistent.crt', '--tls-key', 'k'],
+      'exit139-guard webhook: cannot read the TLS certificate /nonexistent.crt',
+    ],
+  ])('refuses %j with one line', async (args, message) => {
+    let stderr = '';
+    const status = await runCli(['webhook', ...args], {
+      stdout: () => {},
+      stderr: (t) => (stderr += t),
+    });
+    expect(status).toBe(2);
+    expect(stderr).toContain(message);
+  });
+
+  it.each([
+    ['mode: block\n', 'mode: must be one of deny, warn, off, not "block"'],
+    ['budgetMs: 5s\n', 'budgetMs: expected a whole number ≥ 100, not "5s"'],
+    [
+      'registry:\n  insecure: true\n',
+      "registry: unknown key 'insecure' (known: auth, insecureLoopback, requestTimeoutMs)",
+    ],
+    [
+      'skipImagePrefixes: registry.k8s.io/\n',
+      'skipImagePrefixes: expected a list of non-empty strings',
+    ],
+    ['mode: [\n', 'not valid YAML'],
+  ])('refuses the config %j naming the key', async (text, message) => {
+    const file = path.join(work, 'bad-policy.yaml');
+    writeFileSync(file, text);
+    let stderr = '';
+    const status = await runCli(
+      ['webhook', '--listen', ':8443', '--tls-cert', 'c', '--tls-key', 'k', '--config', file],
+      { stdout: () => {}, stderr: (t) => (stderr += t) },
+    );
+    expect(status).toBe(2);
+    expect(stderr).toContain(`exit139-guard webhook: ${file}: ${message}`);
   });
 });
