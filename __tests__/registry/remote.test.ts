@@ -78,13 +78,18 @@ beforeAll(async () => {
   await ensureBaseImages(FACTORY_BASES);
   open = await startRegistry();
   registries.push(open);
-  for (const name of SCENARIOS) {
-    const tag = await buildScenario(name);
-    const archive = path.join(work, `${name}.tar`);
-    await saveImage(tag, archive);
-    archives.set(name, archive);
-    await pushArchive(`docker-archive:${archive}`, `${open.host}/scenario/${name}:test`);
-  }
+  // Three at a time: the engine's builds and saves wait on disk while skopeo compresses.
+  const queue = [...SCENARIOS];
+  const worker = async () => {
+    for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+      const tag = await buildScenario(name);
+      const archive = path.join(work, `${name}.tar`);
+      await saveImage(tag, archive);
+      archives.set(name, archive);
+      await pushArchive(`docker-archive:${archive}`, `${open!.host}/scenario/${name}:test`);
+    }
+  };
+  await Promise.all([worker(), worker(), worker()]);
 }, 900_000);
 
 afterAll(async () => {
@@ -107,7 +112,7 @@ describe('scan --remote gives the archive scan findings', () => {
     // A registry of its own: skopeo would otherwise reuse the gzip blobs it pushed before.
     const fresh = await startRegistry();
     registries.push(fresh);
-    const name = 'missing-library';
+    const name = 'cgo-alpine';
     const ref = `${fresh.host}/zstd/${name}:test`;
     await pushArchive(`docker-archive:${archives.get(name)}`, ref, {
       format: 'oci',
