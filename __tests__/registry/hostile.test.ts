@@ -158,6 +158,13 @@ beforeAll(async () => {
           res.writeHead(200, { 'content-length': String(good.layer.length) });
           res.write(good.layer.subarray(0, 10));
         });
+      case 'trickled-layer':
+        return serveImage(endless, path, res, () => {
+          // One byte every 50 ms of a layer that states 1 MiB: never idle, never done.
+          res.writeHead(200);
+          const timer = setInterval(() => res.write(Buffer.alloc(1)), 50);
+          res.on('close', () => clearInterval(timer));
+        });
       case 'stalled':
         return; // never answers
       case 'redirect-loop':
@@ -193,7 +200,7 @@ afterAll(async () => {
   await new Promise((r) => server.close(r));
 });
 
-const LIMITS = { requestTimeoutMs: 1000, idleTimeoutMs: 1000 };
+const LIMITS = { requestTimeoutMs: 1000, idleTimeoutMs: 1000, totalTimeoutMs: 2000 };
 
 async function failure(repo: string): Promise<{ message: string; ms: number }> {
   const started = Date.now();
@@ -247,6 +254,11 @@ describe('a registry that lies or stalls', () => {
       'stalled-layer',
       (h: string) =>
         `registry:${h}/stalled-layer:t: layer 1 of 1: blob ${sha256(good.layer)}: the registry sent nothing for 1 s; gave up`,
+    ],
+    [
+      'trickled-layer',
+      (h: string) =>
+        `registry:${h}/trickled-layer:t: layer 1 of 1: blob ${sha256(endless.layer)}: the registry took longer than 2 s in all; gave up`,
     ],
     ['stalled', (h: string) => `registry ${h}/stalled: manifest t: no answer from ${h} within 1 s`],
     [

@@ -213,7 +213,7 @@ function webhookConfig(overrides: Partial<WebhookConfig> = {}): WebhookConfig {
     ...DEFAULT_WEBHOOK_CONFIG,
     mode: 'warn',
     budgetMs: 20_000,
-    registry: { auth: null, insecureLoopback: true, requestTimeoutMs: 5000 },
+    registry: { auth: null, insecureLoopback: true, requestTimeoutMs: 5000, scanTimeoutMs: 60_000 },
     ...overrides,
   };
 }
@@ -535,7 +535,12 @@ describe('admission webhook under load and when registries misbehave', () => {
         budgetMs: 1500,
         mode: 'deny',
         concurrency: 1,
-        registry: { auth: null, insecureLoopback: true, requestTimeoutMs: 6000 },
+        registry: {
+          auth: null,
+          insecureLoopback: true,
+          requestTimeoutMs: 6000,
+          scanTimeoutMs: 60_000,
+        },
       }),
       credentials: { kind: 'none' },
       ...tls,

@@ -13,7 +13,8 @@
  * registry:
  *   auth: /etc/exit139-guard/docker-config.json   # a Docker config.json ("auths")
  *   insecureLoopback: false   # plain HTTP for registries on 127.0.0.1 / localhost (tests)
- *   requestTimeoutMs: 10000
+ *   requestTimeoutMs: 10000   # to the answer's headers, and between two chunks of a body
+ *   scanTimeoutMs: 120000     # one image's scan in all (it goes on past budgetMs to fill the cache)
  * ```
  *
  * Modes per namespace: the API server matches namespace labels, not the webhook (an
@@ -39,7 +40,12 @@ export interface WebhookConfig {
   concurrency: number;
   platform: string | null;
   cache: { maxEntries: number; tagTtlSeconds: number };
-  registry: { auth: string | null; insecureLoopback: boolean; requestTimeoutMs: number };
+  registry: {
+    auth: string | null;
+    insecureLoopback: boolean;
+    requestTimeoutMs: number;
+    scanTimeoutMs: number;
+  };
 }
 
 export const DEFAULT_WEBHOOK_CONFIG: WebhookConfig = {
@@ -51,7 +57,12 @@ export const DEFAULT_WEBHOOK_CONFIG: WebhookConfig = {
   concurrency: 4,
   platform: null,
   cache: { maxEntries: 1000, tagTtlSeconds: 60 },
-  registry: { auth: null, insecureLoopback: false, requestTimeoutMs: 10_000 },
+  registry: {
+    auth: null,
+    insecureLoopback: false,
+    requestTimeoutMs: 10_000,
+    scanTimeoutMs: 120_000,
+  },
 };
 
 type Json = Record<string, unknown>;
@@ -142,7 +153,11 @@ export function parseWebhookConfig(value: unknown, file: string): WebhookConfig 
   const cache = object(top.cache, `${file}: cache`);
   known(cache, ['maxEntries', 'tagTtlSeconds'], `${file}: cache`);
   const registry = object(top.registry, `${file}: registry`);
-  known(registry, ['auth', 'insecureLoopback', 'requestTimeoutMs'], `${file}: registry`);
+  known(
+    registry,
+    ['auth', 'insecureLoopback', 'requestTimeoutMs', 'scanTimeoutMs'],
+    `${file}: registry`,
+  );
   if (registry.auth !== undefined && typeof registry.auth !== 'string') {
     throw new InputError(`${file}: registry.auth: expected the path of a Docker config.json`);
   }
@@ -174,6 +189,12 @@ export function parseWebhookConfig(value: unknown, file: string): WebhookConfig 
         d.registry.requestTimeoutMs,
         100,
         `${file}: registry.requestTimeoutMs`,
+      ),
+      scanTimeoutMs: integer(
+        registry.scanTimeoutMs,
+        d.registry.scanTimeoutMs,
+        100,
+        `${file}: registry.scanTimeoutMs`,
       ),
     },
   };

@@ -86,6 +86,7 @@ export class VerdictService {
       limits: {
         requestTimeoutMs: this.config.registry.requestTimeoutMs,
         idleTimeoutMs: this.config.registry.requestTimeoutMs,
+        totalTimeoutMs: this.config.registry.scanTimeoutMs,
       },
     };
   }

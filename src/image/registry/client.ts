@@ -15,7 +15,8 @@
  *   that size;
  * - at most `limits.redirects` redirects, `limits.authAttempts` 401 answers per request;
  * - `limits.requestTimeoutMs` until the answer's headers, `limits.idleTimeoutMs` between two
- *   chunks of a body;
+ *   chunks of a body, and `limits.totalTimeoutMs` for everything the client does (a registry
+ *   that trickles a huge layer a byte at a time);
  * - credentials go only to the registry's own origin and its token realm, never to a redirect's
  *   storage host; plain HTTP only for loopback hosts (`insecure`).
  * Nothing is written to disk.
@@ -45,6 +46,8 @@ export interface RegistryLimits {
   requestTimeoutMs: number;
   /** Milliseconds of silence allowed between two chunks of a body. */
   idleTimeoutMs: number;
+  /** Milliseconds for all the client's requests together, from its creation. */
+  totalTimeoutMs: number;
 }
 
 export const DEFAULT_LIMITS: RegistryLimits = {
@@ -54,6 +57,7 @@ export const DEFAULT_LIMITS: RegistryLimits = {
   authAttempts: 3,
   requestTimeoutMs: 30_000,
   idleTimeoutMs: 30_000,
+  totalTimeoutMs: Number.POSITIVE_INFINITY,
 };
 
 export const MEDIA_TYPES = {
@@ -77,6 +81,9 @@ export interface FetchedManifest {
 
 class Timeout extends Error {}
 
+/** setTimeout's longest delay; longer ones fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 function mib(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(bytes % (1024 * 1024) === 0 ? 0 : 1)} MiB`;
 }
@@ -86,6 +93,7 @@ export class RegistryClient {
   private authorization: string | null = null;
   /** What the last 401 asked for, to tell a refused login from a first challenge. */
   private sentCredentials = false;
+  private readonly deadline: number;
   readonly label: string;
 
   constructor(
@@ -100,6 +108,7 @@ export class RegistryClient {
       );
     }
     this.base = new URL(`${insecure ? 'http' : 'https'}://${apiHost(reference.domain)}`);
+    this.deadline = Date.now() + limits.totalTimeoutMs;
     this.label = `registry ${reference.domain}/${reference.path}`;
   }
 
@@ -370,6 +379,17 @@ export class RegistryClient {
     );
   }
 
+  /** The wait allowed now: `ms`, or what is left of the total time (`total`); none left throws. */
+  private timeout(ms: number, where: string): { ms: number; total: boolean } {
+    const left = this.deadline - Date.now();
+    if (left <= 0) throw new InputError(this.totalTimeoutMessage(where));
+    return left < ms ? { ms: Math.min(left, MAX_TIMER_MS), total: true } : { ms, total: false };
+  }
+
+  private totalTimeoutMessage(where: string): string {
+    return `${where}: the registry took longer than ${this.limits.totalTimeoutMs / 1000} s in all; gave up`;
+  }
+
   /** One HTTP exchange with the header timeout; `abort` closes it (idempotent). */
   private async send(
     url: URL,
@@ -378,14 +398,17 @@ export class RegistryClient {
   ): Promise<{ response: Response; abort: () => void }> {
     const controller = new AbortController();
     const abort = () => controller.abort();
-    const timer = setTimeout(() => controller.abort(new Timeout()), this.limits.requestTimeoutMs);
+    const { ms, total } = this.timeout(this.limits.requestTimeoutMs, where);
+    const timer = setTimeout(() => controller.abort(new Timeout()), ms);
     try {
       const response = await fetch(url, { headers, redirect: 'manual', signal: controller.signal });
       return { response, abort };
     } catch (err) {
       if (controller.signal.reason instanceof Timeout) {
         throw new InputError(
-          `${where}: no answer from ${url.host} within ${this.limits.requestTimeoutMs / 1000} s`,
+          total
+            ? this.totalTimeoutMessage(where)
+            : `${where}: no answer from ${url.host} within ${this.limits.requestTimeoutMs / 1000} s`,
         );
       }
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
@@ -408,17 +431,20 @@ export class RegistryClient {
     try {
       for (;;) {
         let timedOut = false;
+        const { ms, total } = this.timeout(this.limits.idleTimeoutMs, where);
         const timer = setTimeout(() => {
           timedOut = true;
           abort();
-        }, this.limits.idleTimeoutMs);
+        }, ms);
         let next: { done: true; value?: undefined } | { done: false; value: Uint8Array };
         try {
           next = await reader.read();
         } catch (err) {
           if (timedOut) {
             throw new InputError(
-              `${where}: the registry sent nothing for ${this.limits.idleTimeoutMs / 1000} s; gave up`,
+              total
+                ? this.totalTimeoutMessage(where)
+                : `${where}: the registry sent nothing for ${this.limits.idleTimeoutMs / 1000} s; gave up`,
             );
           }
           throw new InputError(`${where}: the connection failed: ${(err as Error).message}`);
