@@ -715,7 +715,7 @@ describe('exit139-guard webhook (the command)', () => {
     ['budgetMs: 5s\n', 'budgetMs: expected a whole number ≥ 100, not "5s"'],
     [
       'registry:\n  insecure: true\n',
-      "registry: unknown key 'insecure' (known: auth, insecureLoopback, requestTimeoutMs)",
+      "registry: unknown key 'insecure' (known: auth, insecureLoopback, requestTimeoutMs, scanTimeoutMs)",
     ],
     [
       'skipImagePrefixes: registry.k8s.io/\n',
