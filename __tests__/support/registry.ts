@@ -39,7 +39,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** The tools the registry tests need, or null after reporting the skip (CI: throws). */
+/** Whether the tools the registry tests need are here; false after reporting the skip (CI: throws). */
 export function registryTools(suite: string): boolean {
   for (const tool of [
     REGISTRY_BINARY,
@@ -69,7 +69,6 @@ function base64url(data: Buffer | string): string {
  */
 async function startTokenServer(
   dir: string,
-  service: string,
   issuer: string,
 ): Promise<{ realm: string; server: http.Server; issued: () => number }> {
   await run('openssl', [
@@ -128,7 +127,6 @@ async function startTokenServer(
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  void service;
   return { realm: `http://127.0.0.1:${port}/token`, server, issued: () => issued };
 }
 
@@ -165,7 +163,7 @@ export async function startRegistry(auth: TestRegistry['auth'] = 'none'): Promis
   } else if (auth === 'token') {
     const service = 'exit139-guard-test-registry';
     const issuer = 'exit139-guard-test-issuer';
-    const token = await startTokenServer(dir, service, issuer);
+    const token = await startTokenServer(dir, issuer);
     tokenServer = token.server;
     issued = token.issued;
     lines.push(
