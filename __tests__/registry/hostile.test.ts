@@ -66,6 +66,7 @@ let host = '';
 let good: Image;
 let endless: Image;
 let tokens = 0;
+let corruptClosed = false;
 const sockets = new Set<import('node:net').Socket>();
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -158,6 +159,15 @@ beforeAll(async () => {
           res.writeHead(200, { 'content-length': String(good.layer.length) });
           res.write(good.layer.subarray(0, 10));
         });
+      case 'corrupt-layer':
+        return serveImage(endless, path, res, () => {
+          // gzip magic, then garbage, and the connection held open: the reader must close it.
+          res.writeHead(200);
+          res.write(
+            Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0x00]), Buffer.alloc(4096, 0xa5)]),
+          );
+          res.on('close', () => (corruptClosed = true));
+        });
       case 'trickled-layer':
         return serveImage(endless, path, res, () => {
           // One byte every 50 ms of a layer that states 1 MiB: never idle, never done.
@@ -216,6 +226,18 @@ async function failure(repo: string): Promise<{ message: string; ms: number }> {
 }
 
 describe('a registry that lies or stalls', () => {
+  it('a corrupt layer: one error, and its connection closed at once', async () => {
+    const { message } = await failure('corrupt-layer');
+    expect(message).toMatch(
+      new RegExp(
+        `^registry:${host}/corrupt-layer:t: layer 1 of 1: blob sha256:[0-9a-f]{64}: corrupt gzip data: `,
+      ),
+    );
+    const deadline = Date.now() + 2000;
+    while (!corruptClosed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(corruptClosed).toBe(true);
+  });
+
   it('serves the honest image (the baseline the others break)', async () => {
     const report = await scan({
       source: { kind: 'registry', ref: `${host}/good:t`, insecure: true, limits: LIMITS },

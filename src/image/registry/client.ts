@@ -167,11 +167,17 @@ export class RegistryClient {
   }
 
   /**
-   * Streams a blob (`what` names it in messages, e.g. `registry:…: layer 2 of 5`): at most `size` bytes, checked against `digest` when the stream ends.
+   * Streams a blob (`what` names it in messages, e.g. `registry:…: layer 2 of 5`; `signal` closes
+   * it early): at most `size` bytes, checked against `digest` when the stream ends.
    * Errors (InputError, thrown from the iteration): not found, more or fewer bytes than `size`,
    * a digest mismatch, a stall longer than the idle timeout.
    */
-  async *blob(digest: string, size: number, what: string): AsyncGenerator<Buffer> {
+  async *blob(
+    digest: string,
+    size: number,
+    what: string,
+    signal?: AbortSignal,
+  ): AsyncGenerator<Buffer> {
     const where = `${what}: blob ${digest}`;
     const [algorithm, hex] = digest.split(':');
     const hash = newHash(algorithm, where);
@@ -180,6 +186,8 @@ export class RegistryClient {
       '*/*',
       where,
     );
+    // A reader that gives up half-way (a corrupt layer) closes the connection through `signal`.
+    signal?.addEventListener('abort', abort);
     try {
       await this.expectOk(response, where, abort);
       const length = Number(response.headers.get('content-length') ?? NaN);

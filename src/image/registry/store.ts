@@ -73,8 +73,27 @@ export class RegistryStore implements ImageStore {
     const digest = digestOf(ref, what);
     const descriptor = this.descriptors.get(digest);
     if (!descriptor) throw new InputError(`${what}: ${digest} is named by no manifest read`);
-    const label = `${this.label} layer ${digest}`;
-    const blob = new ChunkReader(this.client.blob(digest, descriptor.size, what), label);
+    const label = `${what}: blob ${digest}`;
+    const stop = new AbortController();
+    const blob = new ChunkReader(
+      this.client.blob(digest, descriptor.size, what, stop.signal),
+      label,
+    );
+    try {
+      return await this.readLayerFrom(blob, digest, label, what);
+    } catch (err) {
+      // A layer given up half-way must not hold its connection open (the webhook runs for days).
+      stop.abort();
+      throw err;
+    }
+  }
+
+  private async readLayerFrom(
+    blob: ChunkReader,
+    digest: string,
+    label: string,
+    what: string,
+  ): Promise<Layer> {
     const head = await blob.read(512);
     const compression = sniffCompression(head);
     if (
@@ -85,13 +104,27 @@ export class RegistryStore implements ImageStore {
     ) {
       throw new InputError(`${what}: ${digest} is neither a tar nor gzip or zstd data`);
     }
+    // The registry's own failure (a stall, a digest mismatch) ends the stream the decompressor
+    // reads, and is thrown here: it explains the truncated data better than the decompressor
+    // would, and no error is left inside a stream that nobody listens to any more.
+    let failure: unknown = null;
     const rest = (async function* () {
-      yield head;
-      yield* blob.chunks(Number.MAX_SAFE_INTEGER);
+      try {
+        yield head;
+        yield* blob.chunks(Number.MAX_SAFE_INTEGER);
+      } catch (err) {
+        failure = err;
+      }
     })();
-    const reader = new ChunkReader(decompress(rest, compression, label), label);
-    const layer = await readLayer(reader, this.collector);
-    await reader.skip(Number.MAX_SAFE_INTEGER);
+    let layer: Layer;
+    try {
+      const reader = new ChunkReader(decompress(rest, compression, label), label);
+      layer = await readLayer(reader, this.collector);
+      await reader.skip(Number.MAX_SAFE_INTEGER);
+    } catch (err) {
+      throw failure ?? err;
+    }
+    if (failure) throw failure;
     // Read to the blob's end: its size and digest are checked there, before the layer is used.
     await blob.skip(Number.MAX_SAFE_INTEGER);
     return layer;
