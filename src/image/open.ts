@@ -1,7 +1,7 @@
 /**
  * openImage: from wherever the image is (the Docker Engine, a docker-save tar of any Docker
- * version, an OCI archive or layout, a rootfs folder) to one ImageView. Nothing is written to
- * disk; archives on disk are read in place.
+ * version, an OCI archive or layout, a rootfs folder, a registry: see registry/) to one
+ * ImageView. Nothing is written to disk; archives on disk are read in place.
  */
 import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
