@@ -133,7 +133,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
   return {
     version: 1,
     image: {
-      ref: options.source.kind === 'engine' ? options.source.ref : options.source.path,
+      ref: options.source.kind === 'archive' ? options.source.path : options.source.ref,
       id: image.config.id,
       platform,
       digest: image.config.digests[0] ?? null,

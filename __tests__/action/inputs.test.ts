@@ -59,6 +59,24 @@ describe('action inputs', () => {
     });
   });
 
+  it('take a registry reference with its login', () => {
+    const inputs = readInputs(
+      workspaceWith({}),
+      reader({
+        'image-remote': 'ghcr.io/acme/app@sha256:' + 'a'.repeat(64),
+        'registry-username': 'bot',
+        'registry-password': 'ghs_secret',
+      }),
+    );
+    expect(inputs).toMatchObject({
+      image: null,
+      imageArchive: null,
+      imageRemote: 'ghcr.io/acme/app@sha256:' + 'a'.repeat(64),
+      registryCredentials: { username: 'bot', password: 'ghs_secret' },
+      insecureRegistry: false,
+    });
+  });
+
   it('look for the default Dockerfile in the context, as docker build does', () => {
     const ws = workspaceWith({ 'api/Dockerfile': 'FROM scratch\n' });
     expect(readInputs(ws, reader({ image: 'app:1', context: 'api' })).dockerfile).toBe(
@@ -78,11 +96,11 @@ describe('action inputs', () => {
   it.each([
     [
       {},
-      "give exactly one of the inputs 'image' (a reference in the local engine) and 'image-archive' (a path)",
+      "give exactly one of the inputs 'image' (a reference in the local engine), 'image-archive' (a path) and 'image-remote' (a reference in a registry)",
     ],
     [
       { image: 'a', 'image-archive': 'b' },
-      "give exactly one of the inputs 'image' (a reference in the local engine) and 'image-archive' (a path)",
+      "give exactly one of the inputs 'image' (a reference in the local engine), 'image-archive' (a path) and 'image-remote' (a reference in a registry)",
     ],
     [
       { 'image-archive': 'nope.tar' },
@@ -93,6 +111,18 @@ describe('action inputs', () => {
       "input 'platform' must be os/arch[/variant], e.g. linux/arm64, not 'amd64'",
     ],
     [{ image: 'a', comment: 'yes' }, "input 'comment' must be true or false, not 'yes'"],
+    [
+      { 'image-remote': 'ghcr.io/acme/app:1', 'registry-username': 'bot' },
+      "give both inputs 'registry-username' and 'registry-password', or neither",
+    ],
+    [
+      { image: 'a', 'registry-username': 'bot', 'registry-password': 'x' },
+      "inputs 'registry-username' and 'registry-password' go with 'image-remote'",
+    ],
+    [
+      { 'image-remote': 'ghcr.io/acme/app:1', 'insecure-registry': 'on' },
+      "input 'insecure-registry' must be true or false, not 'on'",
+    ],
     [
       { image: 'a', 'build-args': 'VERSION' },
       "input 'build-args' line 1: expected KEY=VALUE, not 'VERSION'",

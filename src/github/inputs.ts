@@ -13,6 +13,10 @@ import { FAIL_ON_VALUES, type FailOn } from '../report/gate.js';
 
 export interface ActionInputs {
   image: string | null;
+  /** `image-remote`: a registry reference, with its credentials and the loopback HTTP switch. */
+  imageRemote: string | null;
+  registryCredentials: { username: string; password: string } | null;
+  insecureRegistry: boolean;
   /** Absolute path of the archive or folder. */
   imageArchive: string | null;
   /** Absolute path of the Dockerfile, or null when the default `Dockerfile` does not exist. */
@@ -79,9 +83,22 @@ export function readInputs(workspace: string, read: InputReader = defaultReader)
   const resolve = (p: string) => path.resolve(workspace, p);
   const image = read('image').trim() || null;
   const archive = read('image-archive').trim() || null;
-  if ((image === null) === (archive === null)) {
+  const remote = read('image-remote').trim() || null;
+  if ([image, archive, remote].filter((v) => v !== null).length !== 1) {
     throw new InputError(
-      "give exactly one of the inputs 'image' (a reference in the local engine) and 'image-archive' (a path)",
+      "give exactly one of the inputs 'image' (a reference in the local engine), 'image-archive' (a path) and 'image-remote' (a reference in a registry)",
+    );
+  }
+  const username = read('registry-username').trim();
+  const password = read('registry-password').trim();
+  if ((username === '') !== (password === '')) {
+    throw new InputError(
+      "give both inputs 'registry-username' and 'registry-password', or neither",
+    );
+  }
+  if (remote === null && username !== '') {
+    throw new InputError(
+      "inputs 'registry-username' and 'registry-password' go with 'image-remote'",
     );
   }
   if (archive !== null && !existsSync(resolve(archive))) {
@@ -132,6 +149,9 @@ export function readInputs(workspace: string, read: InputReader = defaultReader)
   const configInput = read('config').trim() || DEFAULT_CONFIG_FILE;
   return {
     image,
+    imageRemote: remote,
+    registryCredentials: username !== '' ? { username, password } : null,
+    insecureRegistry: booleanInput(read, 'insecure-registry', false),
     imageArchive: archive === null ? null : resolve(archive),
     dockerfile,
     target: read('target').trim() || null,
