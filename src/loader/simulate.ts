@@ -85,10 +85,13 @@ export class LoadSimulator {
         interpreter.flavor === 'glibc' && interpreter.path !== null && interpreter.elf !== null
           ? glibcLayout(interpreter.path, interpreter.elf)
           : null;
+      const musl = interpreter.flavor === 'musl';
+      const compiled = interpreter.elf?.loaderSearchPath;
       const search = new LibrarySearch(
         this.environment,
         layout,
-        interpreter.flavor === 'musl' ? interpreter.requested : null,
+        musl ? interpreter.requested : null,
+        musl && compiled?.flavor === 'musl' ? compiled.systemDirs.join(':') : null,
       );
       setup = { interpreter, flavor: interpreter.flavor, search };
       this.setups.set(key, setup);

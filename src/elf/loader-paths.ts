@@ -1,0 +1,73 @@
+/**
+ * The library search path compiled into a dynamic loader, read from the loader file itself: a
+ * loader copied anywhere still searches the directories it was built with (`ld.so --help`
+ * prints them), whatever folder it sits in.
+ *
+ * glibc (elf/dl-load.c): `system_dirs` is one string constant, SYSTEM_DIRS, generated at build
+ * time from slibdir and libdir: each directory with a trailing `/`, NUL-separated, e.g.
+ * `/lib/x86_64-linux-gnu/\0/usr/lib/x86_64-linux-gnu/\0/lib/\0/usr/lib/\0` on Debian,
+ * `/lib64/\0/usr/lib64/\0` on Fedora. Since 2.33 (elf/dl-hwcaps.c) each search directory is
+ * first tried with `glibc-hwcaps/<name>/` for the subdirectories the CPU supports, named by
+ * `_dl_hwcaps_subdirs` (`x86-64-v4:x86-64-v3:x86-64-v2` on x86-64).
+ *
+ * musl (ldso/dynlink.c): without /etc/ld-musl-$ARCH.path the built-in `sys_path`,
+ * `/lib:/usr/local/lib:/usr/lib` unless the distribution patched it.
+ */
+import * as C from './constants.js';
+import type { ElfFile } from './elf-file.js';
+import type { ElfSymbol, LoaderSearchPath } from './types.js';
+
+/** Two or more absolute directories, each ending in `/`, NUL-separated, after a NUL. */
+const GLIBC_SYSTEM_DIRS = /\0((?:\/[\x21-\x7e]*\/\0){2,})/;
+/** A `:`-separated list of absolute directories, each with `lib` in it. */
+const MUSL_SYS_PATH = /\0(\/[^\0:\s]*lib[^\0:\s]*(?::\/[^\0:\s]*lib[^\0:\s]*)+)\0/;
+/** `_dl_hwcaps_subdirs`: x86-64 levels, POWER and z/Architecture generations. */
+const HWCAPS_SUBDIRS = /\0((?:x86-64-v\d|power\d+|z\d+)(?::(?:x86-64-v\d|power\d+|z\d+))*)\0/;
+
+/** The read-only loaded bytes of the file (where string constants live), as latin1 text. */
+function readOnlyText(elf: ElfFile): string {
+  const parts: string[] = [];
+  for (const seg of elf.programs) {
+    if (seg.type !== C.PT_LOAD || seg.flags & C.PF_W || seg.filesz === 0) continue;
+    const region = elf.reader.region(seg.offset, seg.filesz, 'PT_LOAD segment');
+    parts.push(Buffer.from(region.bytes).toString('latin1'));
+  }
+  return parts.join('\0');
+}
+
+/**
+ * The compiled-in search path of glibc's ld.so (it exports `_rtld_global`) or of musl's
+ * loader (its libc.so: no DT_NEEDED, no symbol versions, defines both `dlopen` and
+ * `__libc_start_main`); null for any other file, or when the constant is not found.
+ */
+export function readLoaderSearchPath(
+  elf: ElfFile,
+  facts: { needed: string[]; definedSymbols: ElfSymbol[]; versionDefinitions: string[] },
+): LoaderSearchPath | null {
+  const defines = (name: string) => facts.definedSymbols.some((s) => s.name === name);
+  if (defines('_rtld_global')) {
+    const text = readOnlyText(elf);
+    const dirs = GLIBC_SYSTEM_DIRS.exec(text);
+    if (!dirs) return null;
+    const hwcaps = text.includes('glibc-hwcaps') ? HWCAPS_SUBDIRS.exec(text) : null;
+    return {
+      flavor: 'glibc',
+      systemDirs: dirs[1]
+        .split('\0')
+        .filter((d) => d !== '')
+        .map((d) => d.replace(/(.)\/$/, '$1')),
+      hwcapsSubdirs: hwcaps ? hwcaps[1].split(':') : [],
+    };
+  }
+  if (
+    facts.needed.length === 0 &&
+    facts.versionDefinitions.length === 0 &&
+    defines('dlopen') &&
+    defines('__libc_start_main')
+  ) {
+    const path = MUSL_SYS_PATH.exec(readOnlyText(elf));
+    if (!path) return null;
+    return { flavor: 'musl', systemDirs: path[1].split(':'), hwcapsSubdirs: [] };
+  }
+  return null;
+}
