@@ -12,6 +12,10 @@
  *
  * musl (ldso/dynlink.c): without /etc/ld-musl-$ARCH.path the built-in `sys_path`,
  * `/lib:/usr/local/lib:/usr/lib` unless the distribution patched it.
+ *
+ * glibc's libc.so.6 likewise carries the directory of its gconv modules (iconv/gconv_conf.c
+ * `default_gconv_path`, GCONV_DIR: `<libdir>/gconv`), where iconv_open looks for
+ * gconv-modules.cache or gconv-modules when GCONV_PATH is unset.
  */
 import * as C from './constants.js';
 import type { ElfFile } from './elf-file.js';
@@ -23,6 +27,9 @@ const GLIBC_SYSTEM_DIRS = /\0((?:\/[\x21-\x7e]*\/\0){2,})/;
 const MUSL_SYS_PATH = /\0(\/[^\0:\s]*lib[^\0:\s]*(?::\/[^\0:\s]*lib[^\0:\s]*)+)\0/;
 /** `_dl_hwcaps_subdirs`: x86-64 levels, POWER and z/Architecture generations. */
 const HWCAPS_SUBDIRS = /\0((?:x86-64-v\d|power\d+|z\d+)(?::(?:x86-64-v\d|power\d+|z\d+))*)\0/;
+
+/** GCONV_DIR: an absolute directory named `gconv`. */
+const GCONV_DIR = /\0(\/[\x21-\x7e]*\/gconv)\0/;
 
 /** The read-only loaded bytes of the file (where string constants live), as latin1 text. */
 function readOnlyText(elf: ElfFile): string {
@@ -70,4 +77,10 @@ export function readLoaderSearchPath(
     return { flavor: 'musl', systemDirs: path[1].split(':'), hwcapsSubdirs: [] };
   }
   return null;
+}
+
+/** glibc's compiled-in gconv directory, for its libc.so.6 (it defines `gnu_get_libc_version`). */
+export function readGconvDir(elf: ElfFile, definedSymbols: ElfSymbol[]): string | null {
+  if (!definedSymbols.some((s) => s.name === 'gnu_get_libc_version')) return null;
+  return GCONV_DIR.exec(readOnlyText(elf))?.[1] ?? null;
 }

@@ -10,7 +10,7 @@ import { openElf } from './elf-file.js';
 import { readGoBuildInfo } from './go-buildinfo.js';
 import { goPackagesFrom, goSignalsIn, readGoFunctionNames } from './go-pclntab.js';
 import { detectLibc } from './libc.js';
-import { readLoaderSearchPath } from './loader-paths.js';
+import { readGconvDir, readLoaderSearchPath } from './loader-paths.js';
 import { readNoteFacts } from './notes.js';
 import { decodeText } from './reader.js';
 import type { ElfFacts, ElfType, Linkage } from './types.js';
@@ -141,6 +141,7 @@ function parseElfFacts(source: ByteSource, options: ParseElfOptions): ElfFacts {
       definedSymbols: dynamic.definedSymbols,
       versionDefinitions: dynamic.versions.definitions,
     }),
+    glibcGconvDir: readGconvDir(elf, dynamic.definedSymbols),
   };
 }
 

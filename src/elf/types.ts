@@ -134,6 +134,8 @@ export interface ElfFacts {
   segments: ElfSegment[];
   /** For a dynamic loader (glibc's ld.so, musl's libc.so): its compiled-in search path. */
   loaderSearchPath: LoaderSearchPath | null;
+  /** For glibc's libc.so.6: the gconv module directory compiled into it, else null. */
+  glibcGconvDir: string | null;
 }
 
 /** The search path a dynamic loader was built with (src/elf/loader-paths.ts). */
