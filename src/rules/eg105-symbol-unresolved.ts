@@ -43,7 +43,7 @@ export const EG105: Rule = {
     const findings: Finding[] = [];
     for (const group of problemGroups(ctx)) {
       if (group.problems[0].kind !== 'symbol-unresolved') continue;
-      const { object, breaksLine, blame, withError } = groupReporting(ctx, group);
+      const { object, breaksLine, blame, level, withError } = groupReporting(ctx, group);
       const symbols = group.problems as SymbolUnresolved[];
       const fatal = symbols.some((s) => s.fatalAtStart);
       const names = symbols.map((s) => (s.version ? `${s.symbol}@${s.version}` : s.symbol));
@@ -51,7 +51,7 @@ export const EG105: Rule = {
         withError(
           finding(
             'EG105',
-            fatal ? 'error' : 'warning',
+            level(fatal ? 'error' : 'warning'),
             object,
             fatal
               ? `${object} uses symbols that no loaded library defines: ${listSome(names)}`

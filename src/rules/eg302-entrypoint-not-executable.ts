@@ -38,18 +38,6 @@ export const EG302: Rule = {
   precision: 'high',
   check(ctx) {
     const outcome = entrypointOutcome(ctx);
-    if (outcome.stage === 'unknown-user') {
-      return [
-        finding(
-          'EG302',
-          EG302.defaultLevel,
-          outcome.entry.path,
-          outcome.error,
-          [`command: ${outcome.argvText}`],
-          blameEntrypoint(ctx, true),
-        ),
-      ];
-    }
     if (outcome.stage !== 'denied') return [];
     const { entry, argvText, user, realPath, blocked } = outcome;
     return [
