@@ -89,6 +89,12 @@ const SCENARIOS: Scenario[] = [
     lesser: ['EG403'],
     prints: 'user: unknown userid 1000',
   },
+  {
+    name: 'nss-module-missing',
+    starts: true,
+    lesser: ['EG114'],
+    prints: 'user: lookup userid 0: invalid argument',
+  },
   { name: 'loader-copied-to-scratch', starts: true, prints: 'hello from C' },
   { name: 'loader-copied-libc-in-lib64', starts: false, rule: 'EG103' },
 ];

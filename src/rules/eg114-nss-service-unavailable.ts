@@ -14,14 +14,14 @@ export const EG114: Rule = {
   shortDescription: 'No NSS service for a database the program looks up can be loaded',
   fullDescription:
     'The program calls glibc lookups (`getpwuid_r`, `getgrnam`, `getaddrinfo`, `getservbyname`, ...). glibc answers them through the services `/etc/nsswitch.conf` lists for the database (or its defaults), loading `libnss_<service>.so.2` for each one it does not build in. In this image none of the services for that database can be loaded, so every lookup finds nothing.',
-  runtimeError: 'user: unknown userid 0',
+  runtimeError: 'user: lookup userid 0: invalid argument',
   why: [
     'glibc skips a service whose module cannot be loaded without a word (nss/nss_module.c), so',
-    'nothing fails at start: each lookup simply returns "not found". A Go program built with cgo',
-    'then reports `user: unknown userid 0`; `getaddrinfo` fails to resolve any name. This happens',
-    'with an `/etc/nsswitch.conf` copied from a host that uses `sss`, `ldap` or `systemd`, and with',
-    'glibc before 2.34 copied without `libnss_files.so.2` / `libnss_dns.so.2` (only 2.34 and later',
-    'build `files` and `dns` into libc.so.6).',
+    'nothing fails at start; each lookup then fails with no service left to ask. A Go program',
+    'built with cgo reports `user: lookup userid 0: invalid argument`; `getaddrinfo` resolves no',
+    'name. This happens with an `/etc/nsswitch.conf` copied from a host that uses `sss`, `ldap`',
+    'or `systemd`, and with glibc before 2.34 copied without `libnss_files.so.2` /',
+    '`libnss_dns.so.2` (only 2.34 and later build `files` and `dns` into libc.so.6).',
   ].join('\n'),
   fix: [
     'List a service the image has (`files`, and `dns` for hosts) in `/etc/nsswitch.conf`, or',
@@ -55,7 +55,12 @@ export const EG114: Rule = {
             )}`,
             ...(programs.length > 1 ? [`also in: ${listSome(programs.slice(1), 4)}`] : []),
           ],
-          blameFile(ctx, ...programs),
+          // The nsswitch.conf the Dockerfile put there, else the program.
+          blameFile(
+            ctx,
+            ...(load.config.startsWith('/etc/nsswitch.conf') ? ['/etc/nsswitch.conf'] : []),
+            ...programs,
+          ),
         ),
       );
     }

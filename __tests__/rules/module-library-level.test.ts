@@ -1,0 +1,61 @@
+/**
+ * A shared library that no program of the image names in DT_NEEDED is loaded at run time, if at
+ * all: by the program the Dockerfile put it beside (the scenario suite's glibc-plugin-on-musl),
+ * or by an interpreter from its module directory. Here: glibc's libm.so.6 shipped as a Python
+ * extension module in a musl image (it needs glibc's ld.so and GLIBC_PRIVATE symbols). With a
+ * Python interpreter in the image its load problem is an error; without one, a warning.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { scan } from '../../src/scan.js';
+import { reportSkip } from '../support/skip.js';
+
+const MUSL = '/usr/lib/x86_64-linux-musl/libc.so';
+const GLIBC_MODULE = '/lib/x86_64-linux-gnu/libm.so.6';
+const STATIC_PROGRAM = '/bin/busybox';
+const MODULE = '/usr/lib/python3.11/site-packages/_speedups.so';
+
+async function scanMuslImage(withPython: boolean) {
+  const root = mkdtempSync(path.join(tmpdir(), 'module-level-'));
+  try {
+    // copyFile keeps the mode: the interpreter stays executable.
+    const put = (from: string, to: string) => {
+      mkdirSync(path.join(root, path.dirname(to)), { recursive: true });
+      copyFileSync(from, path.join(root, to));
+    };
+    put(MUSL, '/lib/ld-musl-x86_64.so.1');
+    put(GLIBC_MODULE, MODULE);
+    if (withPython) put(STATIC_PROGRAM, '/usr/bin/python3.11');
+    return await scan({ source: { kind: 'archive', path: root } });
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+describe('the level of a load problem of a module no program names', () => {
+  const missing = [MUSL, GLIBC_MODULE, STATIC_PROGRAM].filter((f) => !existsSync(f));
+
+  it.each([
+    [true, 'error', '/usr/bin/python3.11 loads extension modules from where it sits'],
+    [
+      false,
+      'warning',
+      'no program of the image loads it, the Dockerfile did not put it there, and no interpreter of the image loads modules from its directory',
+    ],
+  ] as const)('python in the image: %s -> %s', async (withPython, level, why) => {
+    if (missing.length > 0) {
+      reportSkip('module-library-level', `missing on this machine: ${missing.join(', ')}`);
+      return;
+    }
+    const report = await scanMuslImage(withPython);
+    const about = report.findings.filter((f) => f.path === MODULE);
+    expect(about.map((f) => [f.ruleId, f.level, f.message])).toEqual([
+      ['EG103', level, `ld-linux-x86-64.so.2, needed by ${MODULE}, is not found by the loader`],
+    ]);
+    expect(about[0].evidence).toContain(
+      withPython ? `no program of the image names it in DT_NEEDED; ${why}` : why,
+    );
+  });
+});
