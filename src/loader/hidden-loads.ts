@@ -29,7 +29,7 @@ import type { ImageView } from '../image/types.js';
 import type { LibrarySearch } from './search.js';
 import type { HiddenLoad, LoadedObject, NssDatabase, NssService, SymbolUse } from './types.js';
 
-export const LIBGCC_S = 'libgcc_s.so.1';
+const LIBGCC_S = 'libgcc_s.so.1';
 
 const UNWINDER_USERS = ['pthread_cancel', 'pthread_exit'];
 
@@ -118,10 +118,6 @@ function nsswitchConf(view: ImageView): Map<string, string[]> | null {
   return parseNsswitch(resolved.file.content.toString('utf8'));
 }
 
-function isVersionAtLeast(defined: string[], version: string): boolean {
-  return defined.includes(version);
-}
-
 /**
  * The libraries and modules glibc would load for this program later on, and whether the image
  * has them. `objects` is the executable's load closure (glibc flavour), objects[0] the program.
@@ -139,7 +135,8 @@ export function hiddenLoads(
   const main = objects[0];
   const loads: HiddenLoad[] = [];
   const dlopenFromLibc = (name: string) => search.glibcSearch(name, [libc], main);
-  const glibc234 = isVersionAtLeast(libc.elf.versionDefinitions, 'GLIBC_2.34');
+  // glibc 2.34 moved pthread_exit into libc.so.6 with its own message (its version GLIBC_2.34).
+  const glibc234 = libc.elf.versionDefinitions.includes('GLIBC_2.34');
 
   const unwinderUses = uses(objects, (n) => UNWINDER_USERS.includes(n));
   if (unwinderUses.length > 0) {

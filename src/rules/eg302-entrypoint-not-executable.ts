@@ -1,7 +1,7 @@
 /**
- * EG302: the image USER cannot execute the ENTRYPOINT/CMD executable: the user is not in the
- * image's /etc/passwd, the file's mode and owner deny it, or a directory on the way is not
- * searchable, as runc and the kernel decide.
+ * EG302: the image USER cannot execute the ENTRYPOINT/CMD executable: the file's mode and owner
+ * deny it, or a directory on the way is not searchable, as runc and the kernel decide. (A USER
+ * name the image does not define stops the engine before this: EG404.)
  */
 import { blameEntrypoint, finding, type Rule } from './context.js';
 import { entrypointOutcome, modeString } from './support/entrypoint.js';
