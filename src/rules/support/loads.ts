@@ -58,8 +58,8 @@ export function isStartable(ctx: RuleContext, filePath: string): boolean {
   });
 }
 
-/** Shared-library file names a loader would be asked for (`libfoo.so`, `libfoo.so.1.2`). */
-export const LIBRARY_NAME = /\.so(\.[^/]*)?$/;
+/** Shared-object file names a loader would be asked for (`libfoo.so`, `libfoo.so.1.2`, a Node addon's `.node`). */
+export const LIBRARY_NAME = /\.so(\.[^/]*)?$|\.node$/;
 
 /** The simulations that stand for something that can run or be loaded. */
 export const relevantSimulations = oncePerScan(
@@ -274,7 +274,7 @@ const MODULE_LOADERS: {
   },
   {
     // Node's require() of a native addon (.node) resolves through node_modules.
-    program: /\/nodejs?$/,
+    program: /\/node(js)?$/,
     modules: () => /\/node_modules\//,
     what: 'native addons',
   },
@@ -308,15 +308,49 @@ const moduleLoaders = oncePerScan((ctx: RuleContext) => {
 });
 
 /**
+ * npm ships one native addon per C library as sibling packages (`@swc/core-linux-x64-gnu` and
+ * `@swc/core-linux-x64-musl`), and the package's loader requires the one that matches the C
+ * library it runs on: the other is never loaded. The twin of `library`, when the image has it.
+ */
+function otherLibcTwin(ctx: RuleContext, library: string): string | null {
+  const match = /^(.*\/node_modules\/(?:@[^/]+\/)?)([^/]+)(\/.*)$/.exec(library);
+  if (!match) return null;
+  const [, prefix, pkg, rest] = match;
+  const twinName = /gnu/.test(pkg)
+    ? pkg.replace('gnu', 'musl')
+    : /musl/.test(pkg)
+      ? pkg.replace('musl', 'gnu')
+      : null;
+  if (twinName === null) return null;
+  const twin = ctx.image.resolve(prefix + twinName + rest);
+  return twin.found && twin.file.type === 'file' ? prefix + twinName + rest : null;
+}
+
+/**
  * Who would load a shared library that no program of the image names in its DT_NEEDED: the
  * Dockerfile put it there (a plugin, an addon shipped with the app), or it sits where an
- * interpreter of the image loads modules from; null for a library nothing is known to load.
+ * interpreter of the image loads modules from; not loaded when it is the other C library's
+ * variant of an npm addon whose twin is there. `why` says which, for evidence.
  */
-export function libraryLoadedBy(ctx: RuleContext, library: string): string | null {
+export function libraryLoadedBy(
+  ctx: RuleContext,
+  library: string,
+): { loaded: boolean; why: string } {
+  const twin = otherLibcTwin(ctx, library);
+  if (twin !== null)
+    return {
+      loaded: false,
+      why: `an npm addon variant for the other C library: its twin ${twin} is in the image, and the package loads the variant that matches`,
+    };
   if (ctx.dockerfile && artifactFor(ctx.dockerfile.model, library))
-    return 'put in the image by the Dockerfile, to be loaded at run time';
+    return { loaded: true, why: 'put in the image by the Dockerfile, to be loaded at run time' };
   const loader = moduleLoaders(ctx).find((l) => l.modules.test(library));
-  return loader ? `${loader.interpreter} loads ${loader.what} from where it sits` : null;
+  if (loader)
+    return { loaded: true, why: `${loader.interpreter} loads ${loader.what} from where it sits` };
+  return {
+    loaded: false,
+    why: 'no program of the image loads it, the Dockerfile did not put it there, and no interpreter of the image loads modules from its directory',
+  };
 }
 
 export function groupReporting(ctx: RuleContext, group: ProblemGroup): GroupReporting {
@@ -330,18 +364,18 @@ export function groupReporting(ctx: RuleContext, group: ProblemGroup): GroupRepo
   let breaksLine: string[] = [];
   if (breaks.length > 0 && !(breaks.length === 1 && breaks[0] === object))
     breaksLine = [`breaks the start of: ${listSome(breaks, 3)}`];
-  else if (breaks.length === 0)
+  else if (loadedBy !== null)
     breaksLine = [
-      loadedBy !== null
-        ? `no program of the image names it in DT_NEEDED; ${loadedBy}`
-        : 'no program of the image loads it, the Dockerfile did not put it there, and no interpreter of the image loads modules from its directory',
+      loadedBy.loaded
+        ? `no program of the image names it in DT_NEEDED; ${loadedBy.why}`
+        : loadedBy.why,
     ];
   return {
     object,
     breaksLine,
     blame: blameFile(ctx, object, ...breaks),
     level: (stopping) =>
-      stopping === 'error' && breaks.length === 0 && loadedBy === null ? 'warning' : stopping,
+      stopping === 'error' && loadedBy !== null && !loadedBy.loaded ? 'warning' : stopping,
     withError: (f) => (runtimeError && f.level === 'error' ? { ...f, runtimeError } : f),
   };
 }
