@@ -25,6 +25,7 @@
  * program's DT_RPATH, LD_LIBRARY_PATH, the cache, the system directories.
  */
 import path from 'node:path/posix';
+import type { ElfFacts } from '../elf/types.js';
 import type { ImageView } from '../image/types.js';
 import type { LibrarySearch } from './search.js';
 import type { HiddenLoad, LoadedObject, NssDatabase, NssService, SymbolUse } from './types.js';
@@ -83,13 +84,29 @@ const BUILT_IN_MARKERS: Record<string, string> = {
 
 const GCONV_CONFIG = ['gconv-modules.cache', 'gconv-modules'];
 
+function isTrigger(name: string): boolean {
+  return UNWINDER_USERS.includes(name) || name in NSS_FUNCTIONS || name === 'iconv_open';
+}
+
+/** Per object (its facts), the imports that make libc load something; read once per object. */
+const triggersOf = new WeakMap<ElfFacts, string[]>();
+
+function triggers(elf: ElfFacts): string[] {
+  let names = triggersOf.get(elf);
+  if (!names) {
+    names = [...new Set(elf.undefinedSymbols.map((s) => s.name).filter(isTrigger))];
+    triggersOf.set(elf, names);
+  }
+  return names;
+}
+
 /** The imported functions of the loaded objects that are in `names`, with who imports them. */
 function uses(objects: LoadedObject[], names: (name: string) => boolean): SymbolUse[] {
   const found: SymbolUse[] = [];
   for (const object of objects) {
-    for (const symbol of object.elf.undefinedSymbols) {
-      if (names(symbol.name) && !found.some((u) => u.symbol === symbol.name))
-        found.push({ object: object.realPath, symbol: symbol.name });
+    for (const symbol of triggers(object.elf)) {
+      if (names(symbol) && !found.some((u) => u.symbol === symbol))
+        found.push({ object: object.realPath, symbol });
     }
   }
   return found;
