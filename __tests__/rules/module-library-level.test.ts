@@ -5,7 +5,8 @@
  * extension module in a musl image (it needs glibc's ld.so and GLIBC_PRIVATE symbols). With a
  * Python interpreter in the image its load problem is an error; without one, a warning. Likewise
  * as a Node addon under node_modules with `node` present, except when it is the glibc variant of
- * an npm package whose musl twin is there too (the package loads the one that matches).
+ * an npm package whose musl twin is there too (the package loads the one that matches), and as
+ * a JNI library in a JVM's lib directory.
  */
 import { describe, expect, it } from '@jest/globals';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -92,5 +93,22 @@ describe('the level of a load problem of a module no program names', () => {
     expect(about.map((f) => [f.ruleId, f.level])).toEqual([['EG103', level]]);
     expect(about[0].evidence).toContain(why);
     expect(report.findings.filter((f) => f.path === MUSL_ADDON)).toEqual([]);
+  });
+
+  it("a glibc JNI library in the JVM's lib directory, with java present -> error", async () => {
+    if (missing.length > 0) {
+      reportSkip('module-library-level', `missing on this machine: ${missing.join(', ')}`);
+      return;
+    }
+    const jni = '/opt/jdk-17/lib/libnative.so';
+    const report = await scanMuslImage(false, [
+      [STATIC_PROGRAM, '/opt/jdk-17/bin/java'],
+      [GLIBC_MODULE, jni],
+    ]);
+    const about = report.findings.filter((f) => f.path === jni);
+    expect(about.map((f) => [f.ruleId, f.level])).toEqual([['EG103', 'error']]);
+    expect(about[0].evidence).toContain(
+      'no program of the image names it in DT_NEEDED; /opt/jdk-17/bin/java loads JNI libraries from where it sits',
+    );
   });
 });
