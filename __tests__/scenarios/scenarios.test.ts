@@ -69,6 +69,7 @@ const SCENARIOS: Scenario[] = [
   { name: 'os-user-scratch', starts: true, lesser: ['EG403'] },
   { name: 'pthread-cancel-distroless-base', starts: false, rule: 'EG113' },
   { name: 'pthread-cancel-bookworm', starts: true, prints: 'worker cancelled' },
+  { name: 'pthread-exit-distroless-base', starts: false, rule: 'EG113' },
   { name: 'iconv-distroless-base', starts: true, lesser: ['EG115'], prints: 'Invalid argument' },
   { name: 'iconv-bookworm', starts: true, prints: 'converter opened' },
   { name: 'glibc-plugin-on-musl', starts: false, rule: 'EG105' },
