@@ -31,11 +31,20 @@ const HWCAPS_SUBDIRS = /\0((?:x86-64-v\d|power\d+|z\d+)(?::(?:x86-64-v\d|power\d
 /** GCONV_DIR: an absolute directory named `gconv`. */
 const GCONV_DIR = /\0(\/[\x21-\x7e]*\/gconv)\0/;
 
+/**
+ * Real loaders and C libraries keep a few MiB of read-only data at most (glibc's libc.so.6 about
+ * 2 MiB); a file claiming to be one with more is not read for its paths.
+ */
+const MAX_READ_ONLY = 16 << 20;
+
 /** The read-only loaded bytes of the file (where string constants live), as latin1 text. */
 function readOnlyText(elf: ElfFile): string {
+  const segments = elf.programs.filter(
+    (seg) => seg.type === C.PT_LOAD && (seg.flags & C.PF_W) === 0 && seg.filesz > 0,
+  );
+  if (segments.reduce((sum, seg) => sum + seg.filesz, 0) > MAX_READ_ONLY) return '';
   const parts: string[] = [];
-  for (const seg of elf.programs) {
-    if (seg.type !== C.PT_LOAD || seg.flags & C.PF_W || seg.filesz === 0) continue;
+  for (const seg of segments) {
     const region = elf.reader.region(seg.offset, seg.filesz, 'PT_LOAD segment');
     parts.push(Buffer.from(region.bytes).toString('latin1'));
   }
