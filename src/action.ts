@@ -57,6 +57,9 @@ async function scanOptionsFor(inputs: ActionInputs, workspace: string): Promise<
           },
         }
       : {}),
+    ...(inputs.manifests.length > 0
+      ? { manifests: { paths: inputs.manifests, images: inputs.manifestImages } }
+      : {}),
   };
 }
 
@@ -178,6 +181,12 @@ export async function runAction(): Promise<void> {
     const report = applyPolicy(await scan(scanOptions), config, pragmas);
     for (const message of expiredSuppressions(config, pragmas))
       core.warning(`exit139-guard: ${message}`);
+    for (const notice of report.manifests?.notices ?? []) {
+      const file = repositoryRelative(notice.path, { repositoryRoot: run.workspace });
+      core.notice(`exit139-guard: ${notice.message}`, {
+        ...(file ? { file, startLine: notice.line } : {}),
+      });
+    }
 
     const paths = { repositoryRoot: run.workspace, cwd: run.workspace };
     const sarifJson =

@@ -121,3 +121,29 @@ describe('the run context', () => {
     expect(readRunContext(env('push.json', 'push')).pullRequest).toBeNull();
   });
 });
+
+describe('action inputs manifests and manifest-images', () => {
+  it('take one path or name per line, paths resolved against the workspace', () => {
+    const ws = workspaceWith({ 'deploy/api.yaml': 'kind: Pod\n', 'job.yaml': 'kind: Job\n' });
+    const inputs = readInputs(
+      ws,
+      reader({
+        image: 'api:pr-1',
+        manifests: 'deploy/\n# the nightly job\njob.yaml\n',
+        'manifest-images': 'registry.example.com/team/api\nold/api=api:pr-1\n',
+      }),
+    );
+    expect(inputs.manifests).toEqual([path.join(ws, 'deploy'), path.join(ws, 'job.yaml')]);
+    expect(inputs.manifestImages).toEqual(['registry.example.com/team/api', 'old/api=api:pr-1']);
+  });
+
+  it('name the input in their errors', () => {
+    const ws = workspaceWith({});
+    expect(inputError(ws, { image: 'a', manifests: 'k8s/' })).toBe(
+      "input 'manifests': k8s/ does not exist (relative paths start at the workspace)",
+    );
+    expect(inputError(ws, { image: 'a', 'manifest-images': 'x' })).toBe(
+      "input 'manifest-images' needs the input 'manifests'",
+    );
+  });
+});

@@ -26,6 +26,9 @@ const DESIGN_CATALOG: [string, string, string][] = [
   ['EG403', 'user-database-missing', 'note'],
   ['EG404', 'user-unknown', 'error'],
   ['EG501', 'hardening', 'note'],
+  ['EG601', 'run-as-non-root-refused', 'error'],
+  ['EG602', 'pod-command-undecided', 'note'],
+  ['EG603', 'manifests-without-image', 'note'],
 ];
 
 describe('the rule catalog', () => {

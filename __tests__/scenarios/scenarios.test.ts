@@ -98,6 +98,9 @@ const SCENARIOS: Scenario[] = [
   },
   { name: 'loader-copied-to-scratch', starts: true, prints: 'hello from C' },
   { name: 'loader-copied-libc-in-lib64', starts: false, rule: 'EG103' },
+  // Start under docker run; their pods are in __tests__/kubernetes/scenarios.test.ts.
+  { name: 'k8s-root-image', starts: true },
+  { name: 'k8s-named-user', starts: true },
 ];
 
 const BINFMT_AARCH64 = '/proc/sys/fs/binfmt_misc/qemu-aarch64';

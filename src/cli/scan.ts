@@ -19,6 +19,7 @@ const USAGE = `Usage: exit139-guard scan (--image REF | --archive PATH) [--docke
                          [--build-arg K=V]... [--platform OS/ARCH[/VARIANT]]
                          [--format text|json|sarif|markdown] [--output FILE]
                          [--fail-on error|warning|note|never] [--config FILE]
+                         [--manifests PATH]... [--manifest-image NAME[=IMAGE]]...
 
 Checks every ELF file of the image against the loader, C library and architecture the image
 really has, and its entrypoint against the files and USER, before the container dies on start.
@@ -34,6 +35,11 @@ Options:
   --output FILE       write the report to FILE instead of standard output
   --fail-on LEVEL     exit 1 when a finding is at or above LEVEL (default: error)
   --config FILE       rule levels, ignored paths, suppressions (default: .exit139-guard.yml if present)
+  --manifests PATH    Kubernetes YAML (a file, or a folder's .yaml/.yml/.json files, as kubectl
+                      apply -f reads them; repeatable): the containers that run this image are
+                      checked as their pod spec starts them, findings placed on the YAML lines
+  --manifest-image N  a name the manifests give this image (repeatable; NAME=IMAGE applies NAME
+                      only when scanning IMAGE); the image's own reference and tags always count
 Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 bad usage or input.`;
 
 const FORMATS = ['text', 'json', ...REPORT_FORMATS] as const;
@@ -50,10 +56,12 @@ export interface ScanCliOptions {
   output?: string;
   failOn: FailOn;
   config?: string;
+  manifests: string[];
+  manifestImages: string[];
 }
 
 export function parseScanArgs(args: string[]): ScanCliOptions {
-  const { strings, buildArgs } = parseArgs(args, [
+  const { strings, lists, buildArgs } = parseArgs(args, [
     { names: ['--image'], key: 'image', kind: 'string' },
     { names: ['--archive'], key: 'archive', kind: 'string' },
     { names: ['--dockerfile', '-f'], key: 'dockerfile', kind: 'string' },
@@ -64,12 +72,25 @@ export function parseScanArgs(args: string[]): ScanCliOptions {
     { names: ['--format'], key: 'format', kind: 'string', choices: FORMATS },
     { names: ['--fail-on'], key: 'failOn', kind: 'string', choices: FAIL_ON_VALUES },
     { names: ['--build-arg'], key: 'buildArgs', kind: 'build-args' },
+    { names: ['--manifests'], key: 'manifests', kind: 'strings' },
+    { names: ['--manifest-image'], key: 'manifestImages', kind: 'strings' },
   ]);
   if ((strings.image === undefined) === (strings.archive === undefined)) {
     throw new UsageError('give exactly one of --image REF or --archive PATH');
   }
   const { format = 'text', failOn = 'error', ...paths } = strings;
-  return { ...paths, buildArgs, format: format as Format, failOn: failOn as FailOn };
+  const manifests = lists.manifests ?? [];
+  const manifestImages = lists.manifestImages ?? [];
+  if (manifestImages.length > 0 && manifests.length === 0)
+    throw new UsageError('--manifest-image needs --manifests');
+  return {
+    ...paths,
+    buildArgs,
+    format: format as Format,
+    failOn: failOn as FailOn,
+    manifests,
+    manifestImages,
+  };
 }
 
 /** The one place that turns a report into the requested format. */
@@ -113,6 +134,9 @@ export const scanCommand: Command = {
             }
           : { kind: 'archive', path: options.archive as string },
       ...(options.platform ? { platform: options.platform } : {}),
+      ...(options.manifests.length > 0
+        ? { manifests: { paths: options.manifests, images: options.manifestImages } }
+        : {}),
     };
     if (options.dockerfile !== undefined) {
       scanOptions.dockerfile = {
@@ -128,6 +152,8 @@ export const scanCommand: Command = {
       dockerfile: scanOptions.dockerfile ?? null,
     });
     const report = applyPolicy(await scan(scanOptions), policy.config, policy.pragmas);
+    for (const notice of report.manifests?.notices ?? [])
+      io.stderr(`exit139-guard scan: notice: ${notice.path}:${notice.line}: ${notice.message}\n`);
     const rendered = renderScanReport(report, options);
     if (options.output !== undefined) {
       try {

@@ -32,6 +32,10 @@ export interface ActionInputs {
   uploadSarif: boolean;
   githubToken: string;
   dockerHost: string | null;
+  /** Absolute paths of the Kubernetes manifests (files or folders); empty when none. */
+  manifests: string[];
+  /** Names the manifests give the image (`NAME` or `NAME=IMAGE`). */
+  manifestImages: string[];
 }
 
 export type InputReader = (name: string) => string;
@@ -59,6 +63,14 @@ function parseBuildArgs(text: string): Record<string, string> {
     args[line.slice(0, eq)] = line.slice(eq + 1);
   });
   return args;
+}
+
+/** A multiline input: one value per line, blank lines and `#` comments skipped. */
+function lineList(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
 }
 
 const PLATFORM = /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/;
@@ -105,6 +117,18 @@ export function readInputs(workspace: string, read: InputReader = defaultReader)
     );
   }
 
+  const manifests = lineList(read('manifests')).map((given) => {
+    const absolute = resolve(given);
+    if (!existsSync(absolute))
+      throw new InputError(
+        `input 'manifests': ${given} does not exist (relative paths start at the workspace)`,
+      );
+    return absolute;
+  });
+  const manifestImages = lineList(read('manifest-images'));
+  if (manifestImages.length > 0 && manifests.length === 0)
+    throw new InputError("input 'manifest-images' needs the input 'manifests'");
+
   const configInput = read('config').trim() || DEFAULT_CONFIG_FILE;
   return {
     image,
@@ -123,5 +147,7 @@ export function readInputs(workspace: string, read: InputReader = defaultReader)
     uploadSarif: booleanInput(read, 'upload-sarif', false),
     githubToken: read('github-token').trim(),
     dockerHost: read('docker-host').trim() || null,
+    manifests,
+    manifestImages,
   };
 }

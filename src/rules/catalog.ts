@@ -43,6 +43,9 @@ import { EG402 } from './eg402-zoneinfo-missing.js';
 import { EG403 } from './eg403-user-database-missing.js';
 import { EG404 } from './eg404-user-unknown.js';
 import { EG501 } from './eg501-hardening.js';
+import { EG601 } from './eg601-run-as-non-root-refused.js';
+import { EG602 } from './eg602-pod-command-undecided.js';
+import { EG603 } from './eg603-manifests-without-image.js';
 
 /** Every rule, in id order: the order of SARIF `rules[]` and of the docs index. */
 export const RULES: readonly Rule[] = [
@@ -69,6 +72,9 @@ export const RULES: readonly Rule[] = [
   EG403,
   EG404,
   EG501,
+  EG601,
+  EG602,
+  EG603,
 ];
 
 /** The path `runtimeError` uses for the file a finding is about. */

@@ -7,7 +7,7 @@
 import path from 'node:path/posix';
 import type { ImageFile, ImageView } from '../../image/types.js';
 import { isExecutableFile, type RuleContext } from '../context.js';
-import { imageEnv } from '../facts.js';
+import { envValue, imageExecution, type ExecutionSpec } from './execution.js';
 
 /** The PATH Docker gives a container whose image sets none. */
 export const DOCKER_DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -21,25 +21,27 @@ export interface ResolvedEntrypoint {
   searched: string[];
 }
 
-/** ENTRYPOINT followed by CMD, as Docker assembles the process's argv. */
-export function entrypointArgv(view: ImageView): string[] {
-  return [...(view.config.entrypoint ?? []), ...(view.config.cmd ?? [])];
-}
-
-/** Finds `name` as runc would: a path from the working directory, or a PATH search. */
-export function lookPath(view: ImageView, name: string): ResolvedEntrypoint {
+/**
+ * Finds `name` as runc would: a path from the working directory, or a PATH search, with the
+ * working directory and PATH of `spec` (the image's own by default).
+ */
+export function lookPath(
+  view: ImageView,
+  name: string,
+  spec: ExecutionSpec = imageExecution(view.config),
+): ResolvedEntrypoint {
   const argv = [name];
   if (name.includes('/')) {
-    const absolute = path.resolve('/', view.config.workingDir || '/', name);
+    const absolute = path.resolve('/', spec.workingDir || '/', name);
     const resolved = view.resolve(absolute);
     if (resolved.found && resolved.file.type !== 'dir')
       return { argv, path: absolute, file: resolved.file, searched: [absolute] };
     return { argv, path: null, file: null, searched: [absolute] };
   }
-  const searchPath = imageEnv(view, 'PATH') ?? DOCKER_DEFAULT_PATH;
+  const searchPath = envValue(spec.env, 'PATH') ?? DOCKER_DEFAULT_PATH;
   const searched: string[] = [];
   for (const dir of searchPath.split(':')) {
-    const candidate = path.resolve('/', view.config.workingDir || '/', dir || '.', name);
+    const candidate = path.resolve('/', spec.workingDir || '/', dir || '.', name);
     searched.push(candidate);
     const resolved = view.resolve(candidate);
     if (resolved.found && resolved.file.type === 'file' && isExecutableFile(resolved.file.mode)) {
@@ -49,10 +51,14 @@ export function lookPath(view: ImageView, name: string): ResolvedEntrypoint {
   return { argv, path: null, file: null, searched };
 }
 
-export function resolveEntrypoint(view: ImageView): ResolvedEntrypoint | null {
-  const argv = entrypointArgv(view);
+/** The program `spec` (the image's own by default) starts, found as runc finds it; null for none. */
+export function resolveEntrypoint(
+  view: ImageView,
+  spec: ExecutionSpec = imageExecution(view.config),
+): ResolvedEntrypoint | null {
+  const argv = spec.argv;
   if (argv.length === 0) return null;
-  return { ...lookPath(view, argv[0]), argv };
+  return { ...lookPath(view, argv[0]!, spec), argv };
 }
 
 export interface UserIdentity {
@@ -104,10 +110,13 @@ function unknown(
  * The image USER as the engine resolves it (moby daemon/oci_linux.go through runc's
  * libcontainer/user): an empty USER is uid 0 without a lookup; a numeric uid or gid needs no
  * entry; a name, `root` included, must be in the image's /etc/passwd (/etc/group for a group),
- * or the engine refuses the container.
+ * or the engine refuses the container. `execution` gives the user (the image USER by default).
  */
-export function resolveUser(view: ImageView): UserIdentity | { unknown: UnknownUser } {
-  const spec = view.config.user;
+export function resolveUser(
+  view: ImageView,
+  execution: ExecutionSpec = imageExecution(view.config),
+): UserIdentity | { unknown: UnknownUser } {
+  const spec = execution.user;
   const [userPart, groupPart] = spec === '' ? ['0', undefined] : spec.split(':');
   const passwdTable = readTable(view, '/etc/passwd');
   const groupTable = readTable(view, '/etc/group');
@@ -138,7 +147,7 @@ export function resolveUser(view: ImageView): UserIdentity | { unknown: UnknownU
       gid = Number(group[2]);
     }
   }
-  const gids = [gid];
+  const gids = [gid, ...execution.supplementaryGroups.filter((g) => g !== gid)];
   if (name !== null && groupPart === undefined) {
     for (const group of groups) {
       const members = (group[3] ?? '').split(',');
@@ -149,7 +158,8 @@ export function resolveUser(view: ImageView): UserIdentity | { unknown: UnknownU
     uid,
     gids,
     name,
-    description: `USER ${spec || '(unset)'} (uid ${uid}, gid ${gids.join(',')})`,
+    // An unset user runs as root, and messages say so.
+    description: `${execution.userSource} ${spec || 'root'} (uid ${uid}, gid ${gids.join(',')})`,
   };
 }
 
@@ -206,14 +216,17 @@ export type EntrypointOutcome =
     }
   | { stage: 'starts'; entry: FoundEntrypoint; argvText: string };
 
-export function entrypointOutcome(ctx: RuleContext): EntrypointOutcome {
+export function entrypointOutcome(
+  ctx: RuleContext,
+  spec: ExecutionSpec = imageExecution(ctx.image.config),
+): EntrypointOutcome {
   const view = ctx.image;
-  const entry = resolveEntrypoint(view);
+  const entry = resolveEntrypoint(view, spec);
   if (entry === null) return { stage: 'none' };
   const argvText = JSON.stringify(entry.argv);
   if (entry.path === null || entry.file === null) return { stage: 'not-found', entry, argvText };
   const found: FoundEntrypoint = { ...entry, path: entry.path, file: entry.file };
-  const user = resolveUser(view);
+  const user = resolveUser(view, spec);
   if ('unknown' in user) return { stage: 'unknown-user', entry: found, argvText };
   const resolved = view.resolve(found.path);
   const realPath = resolved.found ? resolved.path : found.path;
