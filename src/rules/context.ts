@@ -138,6 +138,21 @@ export function blameEntrypoint(ctx: RuleContext, withUser: boolean): Blame {
   return { dockerfile: range(input, instruction.range, 'entrypoint'), related };
 }
 
+/**
+ * The final stage's USER line, then `also` (e.g. a program's own blame) as related lines; the
+ * final FROM when the Dockerfile sets no USER (the base image's user applies).
+ */
+export function blameUser(ctx: RuleContext, also: Blame = NO_BLAME): Blame {
+  const input = ctx.dockerfile;
+  if (!input) return NO_BLAME;
+  const user = input.model.user;
+  const primary = user ? range(input, user.range, 'user') : blameImage(ctx).dockerfile;
+  const related = [also.dockerfile, ...also.related].filter(
+    (r): r is DockerfileRange => r !== null && !(primary !== null && sameRange(r, primary)),
+  );
+  return { dockerfile: primary, related };
+}
+
 export function finding(
   ruleId: string,
   level: Level,
