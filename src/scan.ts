@@ -6,12 +6,13 @@
 import { readDockerfile } from './dockerfile/index.js';
 import type { DockerfileModel } from './dockerfile/types.js';
 import { analyzeElf, parseElf } from './elf/index.js';
-import type { ScanReport } from './findings.js';
+import { applyConfirmation, confirmImage, type ConfirmOptions } from './confirm/index.js';
+import type { ReportConfirmation, ScanReport } from './findings.js';
 import { openImage, type ImageSourceSpec } from './image/open.js';
 import type { ImageView } from './image/types.js';
 import { simulateImage } from './loader/index.js';
 import { blameImage, type RuleContext } from './rules/context.js';
-import { runRules } from './rules/index.js';
+import { addConfirmationFindings, runRules } from './rules/index.js';
 
 export type { ImageSourceSpec } from './image/open.js';
 
@@ -30,6 +31,12 @@ export interface ScanOptions {
   dockerfile?: DockerfileSpec;
   /** Kernel version the nodes run at least (EG107); unchecked when absent. */
   kernelMinimum?: string;
+  /**
+   * Run the image in the engine to confirm the findings (`scan --confirm`, src/confirm/). The
+   * image must be in the engine: the one named by an engine source, else the one whose id is the
+   * archive's config digest. Throws InputError when it is not.
+   */
+  confirm?: ConfirmOptions;
 }
 
 function platformOf(view: ImageView): string {
@@ -62,7 +69,23 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     dockerfile: model && options.dockerfile ? { model, text: options.dockerfile.text } : null,
     kernelMinimum: options.kernelMinimum ?? null,
   };
-  const findings = runRules(ctx);
+  let findings = runRules(ctx);
+  let confirmation: ReportConfirmation | undefined;
+  if (options.confirm) {
+    const dockerHost =
+      options.source.kind === 'engine' ? options.source.dockerHost : options.confirm.dockerHost;
+    const facts = await confirmImage(image, ctx.loads, findings, {
+      ...options.confirm,
+      ...(dockerHost !== undefined ? { dockerHost } : {}),
+    });
+    const applied = applyConfirmation(
+      addConfirmationFindings({ ...ctx, confirmation: facts }, findings),
+      facts,
+      ctx.loads,
+    );
+    findings = applied.findings;
+    confirmation = applied.report;
+  }
 
   let files = 0;
   let elfFiles = 0;
@@ -93,5 +116,6 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       elfFiles,
       durationMs: Date.now() - started,
     },
+    ...(confirmation ? { confirmation } : {}),
   };
 }

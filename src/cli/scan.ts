@@ -19,6 +19,7 @@ const USAGE = `Usage: exit139-guard scan (--image REF | --archive PATH) [--docke
                          [--build-arg K=V]... [--platform OS/ARCH[/VARIANT]]
                          [--format text|json|sarif|markdown] [--output FILE]
                          [--fail-on error|warning|note|never] [--config FILE]
+                         [--confirm | --confirm=all]
 
 Checks every ELF file of the image against the loader, C library and architecture the image
 really has, and its entrypoint against the files and USER, before the container dies on start.
@@ -34,6 +35,9 @@ Options:
   --output FILE       write the report to FILE instead of standard output
   --fail-on LEVEL     exit 1 when a finding is at or above LEVEL (default: error)
   --config FILE       rule levels, ignored paths, suppressions (default: .exit139-guard.yml if present)
+  --confirm           prove by running: start the image once in the engine (no network, read-only,
+                      no capabilities, 5 s) and ask its own loader about the files findings name
+  --confirm=all       as --confirm, and ask the loader about every dynamic ELF of the image
 Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 bad usage or input.`;
 
 const FORMATS = ['text', 'json', ...REPORT_FORMATS] as const;
@@ -50,9 +54,28 @@ export interface ScanCliOptions {
   output?: string;
   failOn: FailOn;
   config?: string;
+  /** `--confirm` (`findings`) or `--confirm=all`; absent without the opt-in. */
+  confirm?: 'findings' | 'all';
 }
 
-export function parseScanArgs(args: string[]): ScanCliOptions {
+/** Takes `--confirm` / `--confirm=all` out of `args` (a flag with an optional value). */
+function takeConfirm(args: string[]): { rest: string[]; confirm?: 'findings' | 'all' } {
+  let confirm: 'findings' | 'all' | undefined;
+  const rest = args.filter((arg) => {
+    if (arg === '--confirm') confirm = 'findings';
+    else if (arg === '--confirm=all') confirm = 'all';
+    else if (arg.startsWith('--confirm=')) {
+      throw new UsageError(
+        `--confirm takes no value or '=all', not '${arg.slice('--confirm='.length)}'`,
+      );
+    } else return true;
+    return false;
+  });
+  return confirm ? { rest, confirm } : { rest };
+}
+
+export function parseScanArgs(argv: string[]): ScanCliOptions {
+  const { rest: args, confirm } = takeConfirm(argv);
   const { strings, buildArgs } = parseArgs(args, [
     { names: ['--image'], key: 'image', kind: 'string' },
     { names: ['--archive'], key: 'archive', kind: 'string' },
@@ -69,7 +92,13 @@ export function parseScanArgs(args: string[]): ScanCliOptions {
     throw new UsageError('give exactly one of --image REF or --archive PATH');
   }
   const { format = 'text', failOn = 'error', ...paths } = strings;
-  return { ...paths, buildArgs, format: format as Format, failOn: failOn as FailOn };
+  return {
+    ...paths,
+    buildArgs,
+    format: format as Format,
+    failOn: failOn as FailOn,
+    ...(confirm ? { confirm } : {}),
+  };
 }
 
 /** The one place that turns a report into the requested format. */
@@ -113,6 +142,14 @@ export const scanCommand: Command = {
             }
           : { kind: 'archive', path: options.archive as string },
       ...(options.platform ? { platform: options.platform } : {}),
+      ...(options.confirm
+        ? {
+            confirm: {
+              scope: options.confirm,
+              ...(process.env.DOCKER_HOST ? { dockerHost: process.env.DOCKER_HOST } : {}),
+            },
+          }
+        : {}),
     };
     if (options.dockerfile !== undefined) {
       scanOptions.dockerfile = {

@@ -39,6 +39,11 @@ import { EG401 } from './eg401-ca-certificates-missing.js';
 import { EG402 } from './eg402-zoneinfo-missing.js';
 import { EG403 } from './eg403-user-database-missing.js';
 import { EG501 } from './eg501-hardening.js';
+import { EG701 } from './eg701-died-on-start-unpredicted.js';
+import { EG702 } from './eg702-prediction-contradicted.js';
+import { EG703 } from './eg703-exited-with-own-error.js';
+import { EG704 } from './eg704-loader-failure-unpredicted.js';
+import { EG705 } from './eg705-loader-resolution-differs.js';
 
 /** Every rule, in id order: the order of SARIF `rules[]` and of the docs index. */
 export const RULES: readonly Rule[] = [
@@ -61,6 +66,11 @@ export const RULES: readonly Rule[] = [
   EG402,
   EG403,
   EG501,
+  EG701,
+  EG702,
+  EG703,
+  EG704,
+  EG705,
 ];
 
 /** The path `runtimeError` uses for the file a finding is about. */

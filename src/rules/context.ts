@@ -8,6 +8,7 @@ import picomatch from 'picomatch';
 import type { Artifact, DockerfileModel, Range } from '../dockerfile/types.js';
 import type { BlameRole, DockerfileRange, Finding, Level, RuleMeta } from '../findings.js';
 import type { ImageView } from '../image/types.js';
+import type { ConfirmationFacts } from '../confirm/judge.js';
 import type { ImageLoadReport } from '../loader/index.js';
 
 export interface DockerfileInput {
@@ -22,6 +23,8 @@ export interface RuleContext {
   dockerfile: DockerfileInput | null;
   /** Kernel version the nodes run at least (e.g. `4.19`); null when not configured. */
   kernelMinimum: string | null;
+  /** What running the image showed (`scan --confirm`); absent otherwise. The EG7xx rules read it. */
+  confirmation?: ConfirmationFacts;
 }
 
 /**
