@@ -32,6 +32,8 @@ export interface ActionInputs {
   uploadSarif: boolean;
   githubToken: string;
   dockerHost: string | null;
+  /** `confirm`: null (false), `findings` (true) or `all`. */
+  confirm: 'findings' | 'all' | null;
 }
 
 export type InputReader = (name: string) => string;
@@ -59,6 +61,17 @@ function parseBuildArgs(text: string): Record<string, string> {
     args[line.slice(0, eq)] = line.slice(eq + 1);
   });
   return args;
+}
+
+function confirmInput(read: InputReader): 'findings' | 'all' | null {
+  if (read('confirm').trim() === 'all') return 'all';
+  try {
+    return booleanInput(read, 'confirm', false) ? 'findings' : null;
+  } catch {
+    throw new InputError(
+      `input 'confirm' must be true, false or all, not '${read('confirm').trim()}'`,
+    );
+  }
 }
 
 const PLATFORM = /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/;
@@ -123,5 +136,6 @@ export function readInputs(workspace: string, read: InputReader = defaultReader)
     uploadSarif: booleanInput(read, 'upload-sarif', false),
     githubToken: read('github-token').trim(),
     dockerHost: read('docker-host').trim() || null,
+    confirm: confirmInput(read),
   };
 }
