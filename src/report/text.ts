@@ -5,6 +5,7 @@
  */
 import type { Finding, Level, ScanReport } from '../findings.js';
 import { ruleMeta, runtimeErrorFor } from '../rules/catalog.js';
+import { confirmationLine } from './confirmation.js';
 
 const LEVEL_WORD: Record<Level, string> = { error: 'error', warning: 'warning', note: 'note' };
 
@@ -23,6 +24,7 @@ function findingText(finding: Finding): string[] {
   }
   const runtime = finding.runtimeError ?? runtimeErrorFor(meta, finding.path);
   if (runtime !== '' && finding.level !== 'note') lines.push(`      on start: ${runtime}`);
+  if (finding.confirmation) lines.push(`      ${confirmationLine(finding.confirmation)}`);
   if (finding.suppression) {
     lines.push(`      suppressed (${finding.suppression.source}): ${finding.suppression.reason}`);
   }
