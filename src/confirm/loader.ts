@@ -7,6 +7,8 @@
  *   `version ... not found` and `undefined symbol: S (file)`.
  * - musl: `ld-musl-ARCH.so.1 --list FILE` (ldso/dynlink.c's ldd mode), which prints the same
  *   `name => path (0x...)` lines and stops at `Error loading shared library` / `Error relocating`.
+ * glibc's `ld.so --verify` is asked first in a batch, as ldd does (a single file is only traced:
+ * the trace reports the same refusal, and a second container per file would double the cost).
  * Several files are asked in one container when the image has a `/bin/sh` to loop in (the
  * paths are passed as arguments, never pasted into the script); otherwise one container each.
  */
@@ -28,6 +30,8 @@ export interface LoaderAnswer {
 }
 
 const MARK = '@@exit139-guard-file ';
+/** What the batch prints when `ld.so --verify` refuses a file (exit 1, ldd's "not a dynamic executable"). */
+const VERIFY_FAILED = 'ld.so --verify: not a dynamic object this loader can load: ';
 /** Output kept of one batch: enough for the `=> path` lines of a few hundred files. */
 const BATCH_OUTPUT_BYTES = 4 * 1024 * 1024;
 const BATCH_FILES = 200;
@@ -38,7 +42,13 @@ export const SINGLE_FILE_LIMIT = 32;
 const RESOLVED = /^(\S+) => (\S+) \(0x[0-9a-f]+\)$/;
 const NOT_FOUND = /^(\S+) => not found$/;
 const MUSL_MISSING = /^Error loading shared library (\S+): .* \(needed by .+\)$/;
-const FAILURE = [NOT_FOUND, /^undefined symbol: /, /: version `[^']+' not found/, MUSL_MISSING];
+const FAILURE = [
+  NOT_FOUND,
+  /^undefined symbol: /,
+  /: version `[^']+' not found/,
+  MUSL_MISSING,
+  /^ld\.so --verify: /,
+];
 
 /** Parses the loader's output for one file. */
 export function parseLoaderOutput(path: string, text: string): LoaderAnswer {
@@ -79,8 +89,10 @@ function glibcEnv(sim: LoadSimulation): string[] {
     : ['LD_TRACE_LOADED_OBJECTS=1'];
 }
 
-// `$0` is the loader; each argument is `e:PATH` (an executable) or `l:PATH` (a library).
-const GLIBC_LOOP = `for a do f=\${a#??}; echo "${MARK}$f"; case $a in e:*) LD_TRACE_LOADED_OBJECTS=1 LD_WARN=yes LD_BIND_NOW=yes "$0" "$f" 2>&1;; *) LD_TRACE_LOADED_OBJECTS=1 "$0" "$f" 2>&1;; esac; done`;
+// `$0` is the loader; each argument is `e:PATH` (an executable) or `l:PATH` (a library). As glibc's
+// ldd script does, `ld.so --verify` comes first: exit 1 means the loader cannot handle the file
+// at all (not a dynamic object for it); 0 and 2 go on to the trace.
+const GLIBC_LOOP = `for a do f=\${a#??}; echo "${MARK}$f"; "$0" --verify "$f" >/dev/null 2>&1; v=$?; if [ $v = 1 ]; then echo "${VERIFY_FAILED}$f"; continue; fi; case $a in e:*) LD_TRACE_LOADED_OBJECTS=1 LD_WARN=yes LD_BIND_NOW=yes "$0" "$f" 2>&1;; *) LD_TRACE_LOADED_OBJECTS=1 "$0" "$f" 2>&1;; esac; done`;
 const MUSL_LOOP = `for a do f=\${a#??}; echo "${MARK}$f"; "$0" --list "$f" 2>&1; done`;
 
 function unanswered(path: string, why: string): LoaderAnswer {
