@@ -51,6 +51,13 @@ export function formatText(report: ScanReport): string {
     out.push('', key === '' ? 'the image' : key);
     for (const finding of groups.get(key) ?? []) out.push(...findingText(finding));
   }
+  if (report.confirmation) {
+    const c = report.confirmation;
+    out.push(
+      '',
+      `run in the engine (${(c.durationMs / 1000).toFixed(1)} s): ${confirmationLine(c.entrypoint)}`,
+    );
+  }
   out.push(
     '',
     `${summary.errors} error(s), ${summary.warnings} warning(s), ${summary.notes} note(s) in ${summary.files} files (${summary.elfFiles} ELF), ${summary.durationMs} ms`,
