@@ -15,7 +15,7 @@ export function confirmationLine(c: Confirmation): string {
   const verb = c.status === 'confirmed' ? 'confirmed by running' : 'contradicted by running';
   const how = c.method === 'loader' ? " (the image's loader)" : '';
   if (c.outcome === 'exited' && c.status === 'confirmed') {
-    return `${verb}: started, then exited with status ${c.exitCode}${c.runtimeError !== null ? `: ${c.runtimeError}` : ''}`;
+    return `${verb}: the program ran, then exited with status ${c.exitCode}${c.runtimeError !== null ? `: ${c.runtimeError}` : ''}`;
   }
   if (c.runtimeError !== null) return `${verb}${how}: ${c.runtimeError}`;
   return `${verb}${how}: ${c.outcome === 'started' ? 'started' : c.detail}`;
