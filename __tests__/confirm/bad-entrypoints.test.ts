@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { CONFIRM_LABEL, LIMITS } from '../../src/confirm/container.js';
+import { CONFIRM_LABEL, LIMITS, removeLeftovers } from '../../src/confirm/container.js';
 import type { ScanReport } from '../../src/findings.js';
 import { formatJson } from '../../src/report/json.js';
 import { scan } from '../../src/scan.js';
@@ -108,7 +108,17 @@ describe('scan --confirm with an entrypoint that misbehaves', () => {
   it('a program that fills its memory is stopped by the limit and is not an error', () => {
     if (!docker) return;
     const { report } = get('memory');
-    expect(['limited', 'exited']).toContain(report.confirmation?.entrypoint.outcome);
+    expect(report.confirmation?.entrypoint).toMatchObject({
+      status: 'inconclusive',
+      outcome: 'limited',
+      exitCode: 137,
+      signal: 'SIGKILL',
+    });
+    expect(
+      report.findings.filter((f) => f.ruleId === 'EG703').map((f) => [f.level, f.message]),
+    ).toEqual([
+      ['note', "The entrypoint started and was stopped by the confirmation's memory limit"],
+    ]);
     expect(errors(report)).toEqual([]);
   });
 
@@ -163,5 +173,29 @@ describe('scan --confirm with an entrypoint that misbehaves', () => {
       signal: 'SIGSEGV',
       outcome: 'crashed',
     });
+  });
+
+  it('the next run removes what an interrupted one left behind, and only what has expired', async () => {
+    if (!docker) return;
+    const now = Math.floor(Date.now() / 1000);
+    const leftover = async (expires: number) => {
+      const container = await docker!.createContainer({
+        Image: tag('forever'),
+        Labels: { [CONFIRM_LABEL]: String(expires) },
+        HostConfig: { NetworkMode: 'none' },
+      });
+      await container.start();
+      return container;
+    };
+    const interrupted = await leftover(now - 60);
+    const running = await leftover(now + 600);
+    try {
+      await removeLeftovers(docker);
+      await expect(interrupted.inspect()).rejects.toMatchObject({ statusCode: 404 });
+      expect((await running.inspect()).State.Running).toBe(true);
+    } finally {
+      await running.remove({ force: true, v: true });
+      await interrupted.remove({ force: true, v: true }).catch(() => undefined);
+    }
   });
 });
