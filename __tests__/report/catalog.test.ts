@@ -22,6 +22,12 @@ const DESIGN_CATALOG: [string, string, string][] = [
   ['EG402', 'zoneinfo-missing', 'warning'],
   ['EG403', 'user-database-missing', 'note'],
   ['EG501', 'hardening', 'note'],
+  // scan --confirm (issue 17): what running the image showed.
+  ['EG701', 'died-on-start-unpredicted', 'error'],
+  ['EG702', 'prediction-contradicted', 'warning'],
+  ['EG703', 'exited-with-own-error', 'note'],
+  ['EG704', 'loader-failure-unpredicted', 'error'],
+  ['EG705', 'loader-resolution-differs', 'warning'],
 ];
 
 describe('the rule catalog', () => {

@@ -14,7 +14,7 @@ export const EG701: Rule = {
   shortDescription: 'The entrypoint died on start in the engine, and no rule predicted it',
   fullDescription:
     'With `--confirm`, the image was started in a throwaway container and its process never ran its own code: the engine or runc refused it (`OCI runtime create failed`), the kernel refused the exec, the dynamic loader stopped it, or it was killed by SIGSEGV, SIGTRAP, SIGILL, SIGABRT or SIGBUS before the time limit; and no static rule had predicted an error for the entrypoint.',
-  runtimeError: '',
+  runtimeError: '(what the engine printed, quoted in the finding)',
   why: [
     'The static checks simulate the kernel, runc and the loader; this finding means the real ones',
     'disagreed. The finding quotes what the engine printed, the exit status and the signal, so the',
@@ -24,6 +24,12 @@ export const EG701: Rule = {
     'Read the quoted error. Exit 139 (SIGSEGV), 133 (SIGTRAP), 132 (SIGILL) before any output',
     'usually mean a binary built for another CPU level or C library; `exec ...: no such file or',
     'directory` a missing ELF interpreter; `error while loading shared libraries` a missing library.',
+    'For example, SIGILL on older CPUs from a Go binary built for a newer amd64 level:',
+    '',
+    '```diff',
+    '-RUN GOAMD64=v3 go build -o /out/app .',
+    '+RUN GOAMD64=v1 go build -o /out/app .',
+    '```',
   ].join('\n'),
   safeToIgnore:
     'When the image is not meant to start with its own ENTRYPOINT and CMD (a base image, a tool image run with other arguments).',

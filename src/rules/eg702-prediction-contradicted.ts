@@ -20,7 +20,17 @@ export const EG702: Rule = {
     'runner differs from the nodes in a way that matters (a qemu handler, a newer kernel). The',
     'original finding is kept and still gates; this warning says the run disagreed.',
   ].join('\n'),
-  fix: 'Compare the finding with the quoted run; if the image really starts on your nodes, suppress the original finding with a reason.',
+  fix: [
+    'Compare the finding with the quoted run; if the image really starts on your nodes, suppress',
+    'the original finding with a reason (`.exit139-guard.yml`), and report the image:',
+    '',
+    '```diff',
+    ' suppressions:',
+    '+  - rule: EG103',
+    '+    path: /usr/lib/x86_64-linux-gnu/libcuda.so.*',
+    '+    reason: injected at run time by the NVIDIA container toolkit',
+    '```',
+  ].join('\n'),
   safeToIgnore:
     'When the original finding is about the nodes, not this runner (for example a different CPU).',
   tags: ['reliability', 'confirmed-by-running'],

@@ -12,12 +12,21 @@ export const EG704: Rule = {
   shortDescription: "The image's loader cannot load a file the simulation loads",
   fullDescription:
     "With `--confirm`, the image's own dynamic loader was asked about the file (`ld.so` in ldd's trace mode for glibc, `--list` for musl) and reported a failure that the simulation did not find.",
-  runtimeError: '',
+  runtimeError: "(the loader's own line, quoted in the finding)",
   why: [
     'The simulation reads the same ld.so.cache, RUNPATH and symbol versions as the loader; when the',
     'real loader disagrees, believe it. The finding quotes its words.',
   ].join('\n'),
-  fix: 'Read the quoted loader line: install or copy the named library, or build against the C library of the final image.',
+  fix: [
+    'Read the quoted loader line: install or copy the named library, or build against the C',
+    'library of the final image:',
+    '',
+    '```diff',
+    ' FROM debian:bookworm-slim',
+    '+RUN apt-get update && apt-get install -y --no-install-recommends libpq5',
+    ' COPY --from=build /out/app /app',
+    '```',
+  ].join('\n'),
   safeToIgnore: 'When the file is never executed nor loaded in the container.',
   tags: ['reliability', 'confirmed-by-running', 'loader'],
   precision: 'very-high',
