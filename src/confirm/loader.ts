@@ -76,11 +76,24 @@ export interface LoaderQuestion {
   sim: LoadSimulation;
 }
 
-/** The loader to run for a simulated file: its interpreter as the kernel would find it. */
-function loaderOf(sim: LoadSimulation): string | null {
+/**
+ * The loader to run for a simulated file (its PT_INTERP, as the kernel would open it) and how to
+ * ask it. A loader missing from the image has no flavor in the simulation; its name tells
+ * which it would be, and the engine's refusal to start it is then the answer.
+ */
+function loaderOf(sim: LoadSimulation): { path: string; flavor: 'glibc' | 'musl' } | null {
   const interp = sim.interpreter;
-  if (interp === null || sim.flavor === 'unknown') return null;
-  return interp.requested;
+  if (interp === null) return null;
+  const name = interp.requested.split('/').pop() ?? '';
+  const flavor =
+    sim.flavor !== 'unknown'
+      ? sim.flavor
+      : /^ld-musl-/.test(name)
+        ? 'musl'
+        : /^(ld-linux.*\.so\.\d+|ld64\.so\.[12])$/.test(name)
+          ? 'glibc'
+          : null;
+  return flavor === null ? null : { path: interp.requested, flavor };
 }
 
 function glibcEnv(sim: LoadSimulation): string[] {
@@ -136,7 +149,7 @@ export async function askLoader(
       answers.set(q.path, unanswered(q.path, 'no ELF interpreter of a known C library to ask'));
       continue;
     }
-    const key = `${q.sim.flavor}\0${loader}`;
+    const key = `${loader.flavor}\0${loader.path}`;
     groups.set(key, [...(groups.get(key) ?? []), q]);
   }
   const batch = hasShell(view);
