@@ -26,9 +26,6 @@ import {
 import { askLoader, type LoaderQuestion } from './loader.js';
 import { observe } from './observe.js';
 
-export type { ConfirmationFacts } from './judge.js';
-export { judgeFinding } from './judge.js';
-
 export interface ConfirmOptions {
   /** `findings`: the files findings name; `all`: every dynamic ELF of the image. */
   scope: 'findings' | 'all';

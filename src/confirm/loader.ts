@@ -37,7 +37,7 @@ const BATCH_OUTPUT_BYTES = 4 * 1024 * 1024;
 const BATCH_FILES = 200;
 const BATCH_TIMEOUT_MS = 60_000;
 /** Without a shell, files beyond this many are left unasked (one container each is slow). */
-export const SINGLE_FILE_LIMIT = 32;
+const SINGLE_FILE_LIMIT = 32;
 
 const RESOLVED = /^(\S+) => (\S+) \(0x[0-9a-f]+\)$/;
 const NOT_FOUND = /^(\S+) => not found$/;

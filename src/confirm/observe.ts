@@ -11,8 +11,8 @@ import { visible } from '../report/escape.js';
 import type { ContainerRun } from './container.js';
 
 /** Lines of stderr kept in the report, and characters per line. */
-export const STDERR_LINES = 10;
-export const LINE_CHARS = 500;
+const STDERR_LINES = 10;
+const LINE_CHARS = 500;
 
 /** runc's own report of a failed execve (then the container's only output, with exit 1). */
 const RUNC_EXEC_ERROR = /^exec .+: [a-z][a-z ]+$/;
@@ -60,7 +60,7 @@ export function escapeLine(line: string): string {
 }
 
 /** The first non-empty lines of `text`, escaped and bounded. */
-export function firstLines(text: string, max = STDERR_LINES): string[] {
+function firstLines(text: string, max = STDERR_LINES): string[] {
   return text
     .split(/\r?\n/)
     .filter((line) => line.trim() !== '')
