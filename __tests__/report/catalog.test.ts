@@ -22,6 +22,9 @@ const DESIGN_CATALOG: [string, string, string][] = [
   ['EG402', 'zoneinfo-missing', 'warning'],
   ['EG403', 'user-database-missing', 'note'],
   ['EG501', 'hardening', 'note'],
+  ['EG601', 'run-as-non-root-refused', 'error'],
+  ['EG602', 'pod-command-undecided', 'note'],
+  ['EG603', 'manifests-without-image', 'note'],
   // scan --confirm (issue 17): what running the image showed.
   ['EG701', 'died-on-start-unpredicted', 'error'],
   ['EG702', 'prediction-contradicted', 'warning'],

@@ -64,6 +64,9 @@ const SCENARIOS: Scenario[] = [
   { name: 'entrypoint-group-executable', starts: true },
   { name: 'ineffective-static-flags', starts: true, lesser: ['EG204'] },
   { name: 'os-user-scratch', starts: true, lesser: ['EG403'] },
+  // Start under docker run; their pods are in __tests__/kubernetes/scenarios.test.ts.
+  { name: 'k8s-root-image', starts: true },
+  { name: 'k8s-named-user', starts: true },
 ];
 
 const BINFMT_AARCH64 = '/proc/sys/fs/binfmt_misc/qemu-aarch64';

@@ -170,7 +170,10 @@ export async function confirmImage(
       : predictions
           .filter(
             (f) =>
-              CONFIRMABLE_RULES.has(f.ruleId) && f.path !== null && !entrypointPaths.has(f.path),
+              CONFIRMABLE_RULES.has(f.ruleId) &&
+              f.manifest === undefined &&
+              f.path !== null &&
+              !entrypointPaths.has(f.path),
           )
           .map((f) => f.path as string);
   for (const path of new Set(wanted)) {

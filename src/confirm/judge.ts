@@ -51,8 +51,17 @@ export function isEntrypointFinding(finding: Finding, facts: ConfirmationFacts):
   return finding.path !== null && facts.entrypointPaths.has(finding.path);
 }
 
+/**
+ * Whether running the image can tell anything about the finding: a confirmable rule, and about
+ * the image's own start (a finding placed on a Kubernetes container is about the command its pod
+ * spec gives, which the confirmation does not run).
+ */
+function confirmable(finding: Finding): boolean {
+  return CONFIRMABLE_RULES.has(finding.ruleId) && finding.manifest === undefined;
+}
+
 function predictsDeath(finding: Finding): boolean {
-  return finding.level === 'error' && CONFIRMABLE_RULES.has(finding.ruleId);
+  return finding.level === 'error' && confirmable(finding);
 }
 
 /** The error-level findings that say the entrypoint dies on start. */
@@ -231,7 +240,7 @@ export function judgeFinding(
   facts: ConfirmationFacts,
   loads: ImageLoadReport,
 ): Confirmation | null {
-  if (!CONFIRMABLE_RULES.has(finding.ruleId)) return null;
+  if (!confirmable(finding)) return null;
   if (isEntrypointFinding(finding, facts)) return judgeByEntrypoint(finding, facts);
   if (finding.path !== null) return judgeByLoader(finding, facts, loads.simulations);
   return null;

@@ -39,6 +39,9 @@ import { EG401 } from './eg401-ca-certificates-missing.js';
 import { EG402 } from './eg402-zoneinfo-missing.js';
 import { EG403 } from './eg403-user-database-missing.js';
 import { EG501 } from './eg501-hardening.js';
+import { EG601 } from './eg601-run-as-non-root-refused.js';
+import { EG602 } from './eg602-pod-command-undecided.js';
+import { EG603 } from './eg603-manifests-without-image.js';
 import { EG701 } from './eg701-died-on-start-unpredicted.js';
 import { EG702 } from './eg702-prediction-contradicted.js';
 import { EG703 } from './eg703-exited-with-own-error.js';
@@ -66,6 +69,9 @@ export const RULES: readonly Rule[] = [
   EG402,
   EG403,
   EG501,
+  EG601,
+  EG602,
+  EG603,
   EG701,
   EG702,
   EG703,
@@ -121,6 +127,14 @@ export function ruleMeta(id: string): RuleMeta {
 
 export function isRuleId(id: string): boolean {
   return BY_ID.has(id);
+}
+
+/**
+ * The error for a rule id the catalog does not have (config files, pragmas, inputs). It names
+ * no range of ids, since rules are added over time and a range would go stale.
+ */
+export function unknownRuleMessage(id: string): string {
+  return `unknown rule '${id}' (the README's Rules section lists the rule ids)`;
 }
 
 /** The rule's runtime error with the finding's own path in place of `/app`; '' when none. */

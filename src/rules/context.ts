@@ -8,6 +8,7 @@ import picomatch from 'picomatch';
 import type { Artifact, DockerfileModel, Range } from '../dockerfile/types.js';
 import type { BlameRole, DockerfileRange, Finding, Level, RuleMeta } from '../findings.js';
 import type { ImageView } from '../image/types.js';
+import type { ManifestContainer } from '../kubernetes/workloads.js';
 import type { ConfirmationFacts } from '../confirm/judge.js';
 import type { ImageLoadReport } from '../loader/index.js';
 
@@ -23,8 +24,19 @@ export interface RuleContext {
   dockerfile: DockerfileInput | null;
   /** Kernel version the nodes run at least (e.g. `4.19`); null when not configured. */
   kernelMinimum: string | null;
+  /** The Kubernetes manifests given (`scan --manifests`); absent when none were. */
+  manifests?: ManifestInput;
   /** What running the image showed (`scan --confirm`); absent otherwise. The EG7xx rules read it. */
   confirmation?: ConfirmationFacts;
+}
+
+export interface ManifestInput {
+  /** The manifest files read. */
+  files: readonly string[];
+  /** The names the image was looked for by (its reference and tags, the user's mapped names). */
+  imageNames: readonly string[];
+  /** The containers that run this image, each started as its pod spec says. */
+  containers: readonly ManifestContainer[];
 }
 
 /**
