@@ -365,6 +365,10 @@ describe('the action with confirm: true (issue 17)', () => {
       expect(sarif.runs[0]!.results[0]!.message.text).toContain(
         'Run in the engine: confirmed by running: exec /usr/local/bin/worker-1: no such file or directory',
       );
+      // The confirmation (result properties, run properties) keeps the SARIF valid for GitHub.
+      const sarifFile = result.outputs['sarif-file']!;
+      expect(validateSarif(sarifFile, 'default').filter((m) => m.level === 'error')).toEqual([]);
+      expect(validateSarif(sarifFile, 'Gh')).toEqual([]);
     } finally {
       await docker.getImage('acme/workers:pr-42').remove();
     }
@@ -401,7 +405,8 @@ describe('the action outside pull requests and with bad input', () => {
     expect(commands(result.stdout, 'error')).toEqual([
       {
         properties: {},
-        message: "exit139-guard: ci/guard.yml:3:3: unknown rule 'EG999' (the README's Rules section lists the rule ids)",
+        message:
+          "exit139-guard: ci/guard.yml:3:3: unknown rule 'EG999' (the README's Rules section lists the rule ids)",
       },
     ]);
     expect(result.outputs).toEqual({});
