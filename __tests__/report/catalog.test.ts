@@ -29,6 +29,12 @@ const DESIGN_CATALOG: [string, string, string][] = [
   ['EG601', 'run-as-non-root-refused', 'error'],
   ['EG602', 'pod-command-undecided', 'note'],
   ['EG603', 'manifests-without-image', 'note'],
+  // scan --confirm (issue 17): what running the image showed.
+  ['EG701', 'died-on-start-unpredicted', 'error'],
+  ['EG702', 'prediction-contradicted', 'warning'],
+  ['EG703', 'exited-with-own-error', 'note'],
+  ['EG704', 'loader-failure-unpredicted', 'error'],
+  ['EG705', 'loader-resolution-differs', 'warning'],
 ];
 
 describe('the rule catalog', () => {

@@ -46,6 +46,11 @@ import { EG501 } from './eg501-hardening.js';
 import { EG601 } from './eg601-run-as-non-root-refused.js';
 import { EG602 } from './eg602-pod-command-undecided.js';
 import { EG603 } from './eg603-manifests-without-image.js';
+import { EG701 } from './eg701-died-on-start-unpredicted.js';
+import { EG702 } from './eg702-prediction-contradicted.js';
+import { EG703 } from './eg703-exited-with-own-error.js';
+import { EG704 } from './eg704-loader-failure-unpredicted.js';
+import { EG705 } from './eg705-loader-resolution-differs.js';
 
 /** Every rule, in id order: the order of SARIF `rules[]` and of the docs index. */
 export const RULES: readonly Rule[] = [
@@ -75,6 +80,11 @@ export const RULES: readonly Rule[] = [
   EG601,
   EG602,
   EG603,
+  EG701,
+  EG702,
+  EG703,
+  EG704,
+  EG705,
 ];
 
 /** The path `runtimeError` uses for the file a finding is about. */

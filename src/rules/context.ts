@@ -9,6 +9,7 @@ import type { Artifact, DockerfileModel, Range } from '../dockerfile/types.js';
 import type { BlameRole, DockerfileRange, Finding, Level, RuleMeta } from '../findings.js';
 import type { ImageView } from '../image/types.js';
 import type { ManifestContainer } from '../kubernetes/workloads.js';
+import type { ConfirmationFacts } from '../confirm/judge.js';
 import type { ImageLoadReport } from '../loader/index.js';
 
 export interface DockerfileInput {
@@ -25,6 +26,8 @@ export interface RuleContext {
   kernelMinimum: string | null;
   /** The Kubernetes manifests given (`scan --manifests`); absent when none were. */
   manifests?: ManifestInput;
+  /** What running the image showed (`scan --confirm`); absent otherwise. The EG7xx rules read it. */
+  confirmation?: ConfirmationFacts;
 }
 
 export interface ManifestInput {
