@@ -17,7 +17,7 @@ import type { ImageLoadReport } from '../loader/index.js';
 import { lookPath, resolveEntrypoint } from '../rules/support/entrypoint.js';
 import { removeLeftovers, runContainer } from './container.js';
 import {
-  CONFIRMABLE_RULES,
+  confirmable,
   judgeEntrypoint,
   judgeFinding,
   startPaths,
@@ -168,13 +168,7 @@ export async function confirmImage(
     options.scope === 'all'
       ? [...loads.simulations.keys()]
       : predictions
-          .filter(
-            (f) =>
-              CONFIRMABLE_RULES.has(f.ruleId) &&
-              f.manifest === undefined &&
-              f.path !== null &&
-              !entrypointPaths.has(f.path),
-          )
+          .filter((f) => confirmable(f) && f.path !== null && !entrypointPaths.has(f.path))
           .map((f) => f.path as string);
   for (const path of new Set(wanted)) {
     const sim = loads.simulations.get(path);

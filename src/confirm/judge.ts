@@ -8,23 +8,9 @@
 import type { Confirmation, Finding } from '../findings.js';
 import type { ImageView } from '../image/types.js';
 import type { ImageLoadReport, LoadSimulation } from '../loader/index.js';
-import { findingRuntimeError } from '../rules/catalog.js';
+import { confirmedBy, findingRuntimeError } from '../rules/catalog.js';
 import type { LoaderAnswer } from './loader.js';
 import { diedOnStart, type Observation } from './observe.js';
-
-/** Rules whose prediction a run can show: the loader, architecture and entrypoint rules. */
-export const CONFIRMABLE_RULES = new Set([
-  'EG101',
-  'EG102',
-  'EG103',
-  'EG104',
-  'EG105',
-  'EG106',
-  'EG202',
-  'EG301',
-  'EG302',
-  'EG303',
-]);
 
 /** What the confirmation step gathered; read by the EG7xx rules and by `judgeFinding`. */
 export interface ConfirmationFacts {
@@ -46,9 +32,16 @@ export interface ConfirmationFacts {
   durationMs: number;
 }
 
+/**
+ * Whether the entrypoint's run decides the finding: a rule about the start itself, a file the
+ * start goes through, or a file whose predicted error is what the entrypoint printed (a module
+ * the program loads itself, e.g. a plugin it dlopens).
+ */
 export function isEntrypointFinding(finding: Finding, facts: ConfirmationFacts): boolean {
-  if (['EG301', 'EG302', 'EG303'].includes(finding.ruleId)) return true;
-  return finding.path !== null && facts.entrypointPaths.has(finding.path);
+  if (confirmedBy(finding.ruleId) === 'start') return true;
+  if (finding.path !== null && facts.entrypointPaths.has(finding.path)) return true;
+  const o = facts.entrypoint;
+  return o !== null && o.outcome !== 'started' && sameError(finding, [o.runtimeError, ...o.stderr]);
 }
 
 /**
@@ -56,8 +49,8 @@ export function isEntrypointFinding(finding: Finding, facts: ConfirmationFacts):
  * the image's own start (a finding placed on a Kubernetes container is about the command its pod
  * spec gives, which the confirmation does not run).
  */
-function confirmable(finding: Finding): boolean {
-  return CONFIRMABLE_RULES.has(finding.ruleId) && finding.manifest === undefined;
+export function confirmable(finding: Finding): boolean {
+  return confirmedBy(finding.ruleId) !== null && finding.manifest === undefined;
 }
 
 function predictsDeath(finding: Finding): boolean {

@@ -137,6 +137,13 @@ export function isRuleId(id: string): boolean {
   return BY_ID.has(id);
 }
 
+const CONFIRMED_BY = new Map(RULES.map((rule) => [rule.id, rule.confirmedBy ?? null]));
+
+/** What running the image can show of rule `id`'s errors (RuleSpec.confirmedBy); null: nothing. */
+export function confirmedBy(id: string): 'start' | 'load' | null {
+  return CONFIRMED_BY.get(id) ?? null;
+}
+
 /**
  * The error for a rule id the catalog does not have (config files, pragmas, inputs). It names
  * no range of ids, since rules are added over time and a range would go stale.

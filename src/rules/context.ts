@@ -48,6 +48,13 @@ export interface RuleSpec extends Omit<RuleMeta, 'helpMarkdown'> {
   why: string;
   fix: string;
   safeToIgnore: string;
+  /**
+   * What running the image (`scan --confirm`) can show of an error of this rule: `start`, the
+   * container's start whatever file the finding names (the engine refuses it or the entrypoint
+   * dies); `load`, one ELF file's exec or load (the entrypoint's start when the file is on it or
+   * its error is what the entrypoint printed, the image's loader otherwise). Absent: nothing.
+   */
+  confirmedBy?: 'start' | 'load';
 }
 
 /** One rule: its metadata and its pure check, which returns only findings of its own `id`. */

@@ -40,6 +40,7 @@ export const EG101: Rule = {
     'Only when the file is never executed in this image (a binary shipped for another image to copy, or a tool run only in a debug variant). Prefer an `ignored-paths` entry for it over a suppression.',
   tags: ['reliability', 'loader', 'container'],
   precision: 'very-high',
+  confirmedBy: 'load',
   check(ctx) {
     const findings: Finding[] = [];
     // A file with ELF magic that could not be read was not checked: say so, never "all clear".

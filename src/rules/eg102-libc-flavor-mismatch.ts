@@ -46,6 +46,7 @@ export const EG102: Rule = {
     'At warning level, when the binary has been tested on this exact base and only uses plain POSIX calls. Never at error level: the missing symbol stops the program.',
   tags: ['reliability', 'loader', 'libc', 'container'],
   precision: 'high',
+  confirmedBy: 'load',
   check(ctx) {
     const findings: Finding[] = [];
     for (const { sim, elf, interp } of interpretedPrograms(ctx)) {

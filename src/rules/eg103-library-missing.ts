@@ -42,6 +42,7 @@ export const EG103: Rule = {
     'When the library is supplied at run time by a volume mount or `LD_LIBRARY_PATH` set by the deployment (e.g. GPU driver libraries injected by the NVIDIA container toolkit). Suppress with that reason.',
   tags: ['reliability', 'loader', 'container'],
   precision: 'very-high',
+  confirmedBy: 'load',
   check(ctx) {
     const findings: Finding[] = [];
     for (const group of problemGroups(ctx)) {

@@ -59,6 +59,7 @@ export const EG104: Rule = {
   safeToIgnore: 'Never for a file that runs. Only when the file is not executed in this image.',
   tags: ['reliability', 'loader', 'libc', 'container'],
   precision: 'very-high',
+  confirmedBy: 'load',
   check(ctx) {
     const findings: Finding[] = [];
     for (const group of problemGroups(ctx)) {

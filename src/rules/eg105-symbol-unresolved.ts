@@ -47,6 +47,7 @@ export const EG105: Rule = {
     'When the symbol is only reached by code the container never runs and the binary is not linked with BIND_NOW. Record the reason in the suppression.',
   tags: ['reliability', 'loader', 'container'],
   precision: 'high',
+  confirmedBy: 'load',
   check(ctx) {
     const findings: Finding[] = [];
     for (const group of problemGroups(ctx)) {

@@ -39,6 +39,7 @@ export const EG106: Rule = {
     'When the file is deliberately foreign (firmware, a cross tool for another machine, a binary run under an emulator the image ships) and never executed directly.',
   tags: ['reliability', 'architecture', 'container'],
   precision: 'very-high',
+  confirmedBy: 'load',
   check(ctx) {
     const findings: Finding[] = [];
     const arch = imageArchitecture(ctx.image.config);

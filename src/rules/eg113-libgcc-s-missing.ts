@@ -38,6 +38,7 @@ export const EG113: Rule = {
     'When the code path that cancels or exits threads never runs in this deployment (the symbol is linked but not called).',
   tags: ['reliability', 'loader', 'glibc', 'container'],
   precision: 'high',
+  confirmedBy: 'load',
   check(ctx) {
     const findings: Finding[] = [];
     for (const { load, programs, startable } of hiddenLoadGroups(ctx, 'unwinder')) {

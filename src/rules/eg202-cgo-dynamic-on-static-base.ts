@@ -33,6 +33,7 @@ export const EG202: Rule = {
   safeToIgnore: 'Never for a binary that runs in this image.',
   tags: ['reliability', 'go', 'cgo', 'container'],
   precision: 'very-high',
+  confirmedBy: 'load',
   check(ctx) {
     const findings: Finding[] = [];
     for (const { sim, evidence, cgoOnStaticBase } of missingInterpreters(ctx)) {

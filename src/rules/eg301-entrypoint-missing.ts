@@ -35,6 +35,7 @@ export const EG301: Rule = {
     'When every deployment overrides the entrypoint and command (a base image meant to be extended).',
   tags: ['reliability', 'entrypoint', 'container'],
   precision: 'high',
+  confirmedBy: 'start',
   check(ctx) {
     return checkExecutions(
       ctx,

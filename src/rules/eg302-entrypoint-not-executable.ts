@@ -37,6 +37,7 @@ export const EG302: Rule = {
   safeToIgnore: 'When every deployment runs the container as a user that can execute the file.',
   tags: ['reliability', 'entrypoint', 'permissions', 'container'],
   precision: 'high',
+  confirmedBy: 'start',
   check(ctx) {
     return checkExecutions(
       ctx,

@@ -52,6 +52,7 @@ export const EG303: Rule = {
     'When the script is never executed directly in this image (documentation, or always run as `sh script`).',
   tags: ['reliability', 'entrypoint', 'container'],
   precision: 'very-high',
+  confirmedBy: 'start',
   check(ctx) {
     return checkExecutions(
       ctx,

@@ -35,6 +35,7 @@ export const EG404: Rule = {
     'When every deployment overrides the user (Kubernetes `runAsUser` with a numeric id).',
   tags: ['reliability', 'entrypoint', 'permissions', 'container'],
   precision: 'very-high',
+  confirmedBy: 'start',
   check(ctx) {
     const resolved = resolveUser(ctx.image);
     if (!('unknown' in resolved)) return [];
