@@ -9,14 +9,30 @@ import { expand, type ReadContext, type StageState } from './state.js';
 import type { Instruction } from './syntax.js';
 import type { ConfigInstruction } from './types.js';
 
-/** WORKDIR: relative paths resolve against the previous working directory. */
+/**
+ * WORKDIR: relative paths resolve against the previous working directory. A variable the
+ * stage does not set (`WORKDIR $GOPATH/src` on a base image the model does not know) makes
+ * the directory unsure: builds there may write elsewhere than the model would say.
+ */
 export function dispatchWorkdir(
   ctx: ReadContext,
   state: StageState,
   instruction: Instruction,
 ): void {
-  const dir = expand(ctx, instruction.args, lookupIn(state), instruction);
+  const stage = lookupIn(state);
+  let unset = false;
+  const dir = expand(
+    ctx,
+    instruction.args,
+    (name) => {
+      const value = stage(name);
+      if (value === undefined) unset = true;
+      return value;
+    },
+    instruction,
+  );
   state.workdir = posix.resolve(state.workdir, dir);
+  state.workdirSure = posix.isAbsolute(dir) ? !unset : state.workdirSure && !unset;
 }
 
 /** USER: the expanded user spec. */

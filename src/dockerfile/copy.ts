@@ -47,6 +47,9 @@ const KNOWN_DIRS = new Set([
   '/usr/share',
 ]);
 
+/** Folder names builds write their outputs into (make's bin/, goreleaser's dist/, out/...). */
+const OUTPUT_FOLDER = /^(bin|out|output|outputs|dist|_output|release|releases|artifacts|binaries)$/;
+
 const NOT_A_BINARY =
   /\.(sh|bash|conf|cfg|ini|ya?ml|json|toml|txt|md|html?|js|css|crt|pem|key|xml|env|py|rb|pl|go)$/;
 
@@ -169,10 +172,16 @@ export function dispatchCopy(ctx: ReadContext, state: StageState, instruction: I
     for (const match of matches) {
       // The source names a directory (a tree or build output at that very path, or a path
       // written with a trailing slash): its files land in dest.
+      // The source names a directory (a tree or build output at that very path, a path written
+      // with a trailing slash, or an output folder inside a build's output such as
+      // `build/bin`): its files land in dest, as a folder of files the Dockerfile does not name.
       const wholeDir =
         match.relative === '' &&
         match.event.kind !== 'file' &&
-        (match.event.path === absolute || src.endsWith('/') || src.endsWith('/.'));
+        (match.event.path === absolute ||
+          src.endsWith('/') ||
+          src.endsWith('/.') ||
+          (match.event.kind === 'some' && OUTPUT_FOLDER.test(posix.basename(absolute))));
       const path = wholeDir
         ? cleanPath(dest)
         : match.relative === null
@@ -219,15 +228,25 @@ export function lookupFiles(
 ): { event: FileEvent; relative: string | null }[] {
   const events = state.events;
   // The latest build or tree copy that covers `path` from above, after event index `after`.
+  // The latest build or tree copy that covers `path` from above, after event index `after`;
+  // among builds that name what they make (`make peer`), the one naming the file wins over a
+  // later one that names other things (`make other` on the next line).
   const coveringAfter = (path: string, after: number): FileEvent | null => {
+    const name = posix.basename(path);
+    let latest: FileEvent | null = null;
     for (let k = state.coverIndex.length - 1; k >= 0 && state.coverIndex[k]! > after; k--) {
       const e = events[state.coverIndex[k]!]!;
       if (e.kind === 'file' || e.path === path || !covers(e.path, path)) continue;
       // Builds write binaries: a script or config file under their directory is not theirs.
       if (e.kind === 'some' && NOT_A_BINARY.test(path)) continue;
-      return e;
+      if (e.names?.includes(name)) return e;
+      if (latest === null) {
+        latest = e;
+        // A tree copy or a build that does not say what it makes: nothing earlier can win.
+        if (!e.names) return e;
+      }
     }
-    return null;
+    return latest;
   };
   if (isGlob(src)) {
     const match = picomatch(src, { dot: true });

@@ -73,6 +73,7 @@ function createContext(text: string, options: ReadOptions): ReadContext {
     states: new Map(),
     inProgress: [],
     notes: [],
+    unresolved: [],
     target,
     build,
     buildArgs: options.buildArgs ?? {},
@@ -124,6 +125,7 @@ function assemble(ctx: ReadContext): DockerfileModel {
     finalBase: final.rootImage,
     finalBaseKind: classifyBase(final.rootImage),
     notes: ctx.notes,
+    unresolved: ctx.unresolved,
   };
 }
 

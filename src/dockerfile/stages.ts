@@ -17,6 +17,7 @@ import {
   type StageState,
   type Var,
 } from './state.js';
+import type { Lookup } from './expand.js';
 import { fromLookup } from './scope.js';
 import type { Instruction } from './syntax.js';
 import type { Platform, Stage } from './types.js';
@@ -97,22 +98,34 @@ function fromLine(
   def: StageDef,
 ): { base: string; platform: Platform | null; pinned: boolean } {
   const words = def.from.args.split(/\s+/);
-  let base = expand(ctx, words[0]!, fromLookup(ctx), def.from);
-  if (base === '') {
-    // BuildKit refuses to build this without a --build-arg; the model keeps the text.
-    base = words[0]!;
+  // Names the FROM line looks up and finds unset: BuildKit substitutes '' for them.
+  const unset = new Set<string>();
+  const global = fromLookup(ctx);
+  const lookup: Lookup = (name) => {
+    const value = global(name);
+    if (value === undefined) unset.add(name);
+    return value;
+  };
+  let base = expand(ctx, words[0]!, lookup, def.from);
+  const flag = def.from.flags.find((f) => f.name === 'platform');
+  const platformText = flag && flag.value !== null ? expand(ctx, flag.value, lookup, def.from) : '';
+  // `${NAME:-default}`, `${NAME-default}` and `${NAME:+alt}` say what happens when unset.
+  const written = [words[0]!, flag?.value ?? ''].join(' ');
+  const names = [...unset].filter((name) => !new RegExp(`\\$\\{${name}:?[-+=?]`).test(written));
+  if (names.length > 0 && !ctx.unresolved.some((u) => u.range === def.from.range)) {
+    ctx.unresolved.push({ range: def.from.range, names, written: words[0]!, expanded: base });
     note(
       ctx,
-      `line ${def.from.range.startLine}: FROM ${base} is empty unless a --build-arg sets it`,
+      `line ${def.from.range.startLine}: FROM ${words[0]} expands to '${base}': ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} set by no ARG default or --build-arg`,
     );
   }
-  const flag = def.from.flags.find((f) => f.name === 'platform');
-  if (!flag || flag.value === null) return { base, platform: null, pinned: false };
-  const value = expand(ctx, flag.value, fromLookup(ctx), def.from);
-  if (value === '') return { base, platform: null, pinned: false };
+  // BuildKit refuses an empty reference; the model keeps the text.
+  if (base === '') base = words[0]!;
+  if (!flag || flag.value === null || platformText === '')
+    return { base, platform: null, pinned: false };
   return {
     base,
-    platform: parsePlatform(value, `${where(ctx, def.from)}: --platform`),
+    platform: parsePlatform(platformText, `${where(ctx, def.from)}: --platform`),
     pinned: true,
   };
 }
@@ -172,6 +185,7 @@ function evaluate(ctx: ReadContext, def: StageDef): StageState {
   const parent = parentDef ? stage(ctx, parentDef) : null;
   const stagePlatform = platform ?? (parent ? parent.platform : ctx.target);
   const rootImage = parent ? parent.rootImage : base;
+  const image = imageDefaults(ctx, base);
   const state: StageState = {
     def,
     label: label(def),
@@ -181,10 +195,11 @@ function evaluate(ctx: ReadContext, def: StageDef): StageState {
     platform: stagePlatform,
     pinned: pinned || (parent?.pinned ?? false),
     // ENV section and FROM <stage>: a stage inherits ENV and ARGs of its parent stage.
-    env: new Map(parent?.env ?? imageDefaults(base).env),
+    env: new Map(parent?.env ?? image.env),
     args: new Map(parent?.args ?? []),
-    workdir: parent?.workdir ?? imageDefaults(base).workdir,
-    compiler: parent?.compiler ?? imageHasCompiler(base),
+    workdir: parent?.workdir ?? image.workdir,
+    workdirSure: parent?.workdirSure ?? true,
+    compiler: parent?.compiler ?? image.compiler,
     xxWrapped: parent?.xxWrapped ?? false,
     events: [...(parent?.events ?? [])],
     fileIndex: new Map(parent?.fileIndex ?? []),
@@ -201,10 +216,41 @@ function evaluate(ctx: ReadContext, def: StageDef): StageState {
 }
 
 /**
- * The WORKDIR and ENV an image brings that Dockerfiles rely on: the official golang images set
- * WORKDIR /go and GOPATH=/go (their Dockerfiles on docker-library/golang). Others: unknown.
+ * The ENV, WORKDIR and C compiler a base image brings: the engine's config of the image when
+ * the caller can look it up (options.baseImage), else what its name tells: the official golang
+ * images set WORKDIR /go and GOPATH=/go (their Dockerfiles on docker-library/golang).
  */
-function imageDefaults(reference: string): { workdir: string; env: [string, Var][] } {
+function imageDefaults(
+  ctx: ReadContext,
+  reference: string,
+): { workdir: string; env: [string, Var][]; compiler: StageState['compiler'] } {
+  const config =
+    reference.toLowerCase() === 'scratch' ? null : (ctx.options.baseImage?.(reference) ?? null);
+  if (config) {
+    const env: [string, Var][] = [];
+    for (const pair of config.env) {
+      const eq = pair.indexOf('=');
+      if (eq > 0)
+        env.push([
+          pair.slice(0, eq),
+          { value: pair.slice(eq + 1), origin: `ENV of ${reference} (image config)` },
+        ]);
+    }
+    const named = imageHasCompiler(reference);
+    return {
+      workdir: config.workingDir || '/',
+      env,
+      compiler:
+        config.compiler === null
+          ? named
+          : {
+              present: config.compiler,
+              why: config.compiler
+                ? `a C compiler on the PATH of ${reference} (image)`
+                : `no C compiler on the PATH of ${reference} (image)`,
+            },
+    };
+  }
   const name =
     reference
       .toLowerCase()
@@ -212,7 +258,11 @@ function imageDefaults(reference: string): { workdir: string; env: [string, Var]
       .split('/')
       .pop() ?? '';
   if (name === 'golang' && !/windows|nanoserver/.test(reference.toLowerCase())) {
-    return { workdir: '/go', env: [['GOPATH', { value: '/go', origin: `ENV of ${reference}` }]] };
+    return {
+      workdir: '/go',
+      env: [['GOPATH', { value: '/go', origin: `ENV of ${reference}` }]],
+      compiler: imageHasCompiler(reference),
+    };
   }
-  return { workdir: '/', env: [] };
+  return { workdir: '/', env: [], compiler: imageHasCompiler(reference) };
 }

@@ -18,6 +18,7 @@ import type {
   Platform,
   Range,
   ReadOptions,
+  UnresolvedReference,
 } from './types.js';
 
 /** A variable's value and where it was set, for DeclaredValue.origin. */
@@ -48,6 +49,11 @@ export interface FileEvent {
   chain: ChainStep[];
   chmod: string | null;
   chown: string | null;
+  /**
+   * For a `some` event: the names its builder says it makes (make targets, an --output), so
+   * that a copied file is blamed on the build that names it rather than the latest one.
+   */
+  names?: string[];
 }
 
 export interface StageDef {
@@ -69,7 +75,10 @@ export interface StageState {
   env: Map<string, Var>;
   args: Map<string, Var | null>;
   workdir: string;
-  compiler: { present: boolean; why: string };
+  /** False when the WORKDIR used a variable the stage does not set. */
+  workdirSure: boolean;
+  /** A C compiler on PATH (Go's CGO_ENABLED default); null when the base image is unknown. */
+  compiler: { present: boolean | null; why: string };
   xxWrapped: boolean;
   events: FileEvent[];
   /** Index of the latest `file` event per path, for lookups in large Dockerfiles. */
@@ -97,6 +106,8 @@ export interface ReadContext {
   /** Stages being evaluated, for cycle errors. */
   readonly inProgress: number[];
   readonly notes: string[];
+  /** FROM lines whose variables expand to nothing, one per line. */
+  readonly unresolved: UnresolvedReference[];
   readonly target: Platform;
   readonly build: Platform;
   readonly buildArgs: Record<string, string>;
@@ -143,7 +154,7 @@ export function automaticArgs(target: Platform, build: Platform): Map<string, st
 }
 
 export function emptyTriple(origin: string, implicit = false): DeclaredTriple {
-  const v = (): DeclaredValue => ({ value: null, implicit, origin });
+  const v = (): DeclaredValue => ({ value: null, assumed: null, implicit, origin });
   return { GOOS: v(), GOARCH: v(), CGO_ENABLED: v() };
 }
 
@@ -197,6 +208,20 @@ export function addEvent(state: StageState, event: FileEvent): void {
   for (let dir = posix.dirname(event.path); !state.dirs.has(dir); dir = posix.dirname(dir)) {
     state.dirs.add(dir);
     if (dir === '/' || dir === '.') break;
+  }
+}
+
+/** Takes events out of a stage (alternatives being merged, run.ts) and re-indexes the rest. */
+export function removeEvents(state: StageState, removed: Set<FileEvent>): void {
+  const kept = state.events.filter((e) => !removed.has(e));
+  state.events.length = 0;
+  state.fileIndex.clear();
+  state.coverIndex.length = 0;
+  for (const event of kept) {
+    const index = state.events.length;
+    state.events.push(event);
+    if (event.kind === 'file') state.fileIndex.set(event.path, index);
+    else state.coverIndex.push(index);
   }
 }
 
