@@ -130,10 +130,15 @@ export function evaluateTest(argv: string[]): boolean | null {
   return result === null ? null : negate ? !result : result;
 }
 
-/** Does a `case` word match one of the arm's patterns (shell pattern matching, 2.13)? */
+/**
+ * Does a `case` word match one of the arm's patterns (shell pattern matching, 2.13: `*`
+ * matches any string, the empty one and `/` included)? Null when the word is not known.
+ */
 function caseMatches(word: string, patterns: string[]): boolean | null {
-  if (word.includes(UNKNOWN_MARK)) return null;
-  return patterns.some((p) => picomatch.isMatch(word, p, { dot: true, bash: true }));
+  if (word.includes(UNKNOWN_MARK) || patterns.some((p) => p.includes(UNKNOWN_MARK))) return null;
+  return patterns.some((p) =>
+    word === '' ? /^\**$/.test(p) : picomatch.isMatch(word, p, { dot: true, bash: true }),
+  );
 }
 
 /**
@@ -149,8 +154,10 @@ export function guardsAllow(
     let runs: boolean | null;
     if (guard.kind === 'case') {
       const word = expand([guard.word]).join(' ');
-      const earlier = caseMatches(word, guard.earlier);
-      const mine = caseMatches(word, guard.patterns);
+      // Patterns are expanded and unquoted like words ("linux/amd64") but not split.
+      const unquote = (patterns: string[]): string[] => patterns.map((p) => expand([p]).join(' '));
+      const earlier = caseMatches(word, unquote(guard.earlier));
+      const mine = caseMatches(word, unquote(guard.patterns));
       runs = earlier === true ? false : earlier === null || mine === null ? null : mine;
     } else if (guard.kind === 'if') {
       runs = true;

@@ -148,14 +148,17 @@ export function splitCommands(text: string): SimpleCommand[] {
       frames.push({ kind: 'loop', inCondition: false });
       words = [];
     } else if (words[0] === 'case') {
+      // `case word in pattern)` may carry its first pattern on the same line.
+      const first = words.slice(3).filter((w) => w !== '(');
+      const endsPattern = separator === ')' && first.length > 0;
       frames.push({
         kind: 'case',
         group: groups++,
-        arm: -1,
+        arm: endsPattern ? 0 : -1,
         word: words[1] ?? '',
-        patterns: [],
+        patterns: first,
         earlier: [],
-        inPatterns: true,
+        inPatterns: !endsPattern,
       });
       words = [];
     }
