@@ -236,7 +236,7 @@ export function lookupFiles(
     let latest: FileEvent | null = null;
     for (let k = state.coverIndex.length - 1; k >= 0 && state.coverIndex[k]! > after; k--) {
       const e = events[state.coverIndex[k]!]!;
-      if (e.kind === 'file' || e.path === path || !covers(e.path, path)) continue;
+      if (e.superseded || e.kind === 'file' || e.path === path || !covers(e.path, path)) continue;
       // Builds write binaries: a script or config file under their directory is not theirs.
       if (e.kind === 'some' && NOT_A_BINARY.test(path)) continue;
       if (e.names?.includes(name)) return e;
@@ -257,7 +257,8 @@ export function lookupFiles(
     const cover = coveringAfter(fixed + '/\u0001', -1);
     if (cover) return [{ event: cover, relative: '' }];
   } else {
-    const exactIndex = state.fileIndex.get(src) ?? -1;
+    const indexed = state.fileIndex.get(src) ?? -1;
+    const exactIndex = indexed >= 0 && events[indexed]!.superseded ? -1 : indexed;
     // A later build or tree copy covering the path overrides the exact record.
     const later = coveringAfter(src, exactIndex);
     if (exactIndex >= 0) return [{ event: later ?? events[exactIndex]!, relative: '' }];

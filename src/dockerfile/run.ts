@@ -19,7 +19,6 @@ import {
   emptyTriple,
   expand,
   parsePlatform,
-  removeEvents,
   type FileEvent,
   type Origin,
   type ReadContext,
@@ -381,7 +380,7 @@ function mergeAlternatives(run: ShellRun, group: Alternatives): void {
   if (arms.length === 0) return;
   const all = arms.flat();
   // Later commands of the RUN read these writes as they were; the stage keeps the merged ones.
-  removeEvents(state, new Set(all));
+  for (const event of all) event.superseded = true;
   const line = instruction.range.startLine;
   const note = `one of ${group.arms.size > 1 ? `${group.arms.size} branches` : 'the branches'} of \`${group.what}\` (line ${line}) writes here; the model cannot tell which runs`;
   const everywhere = (path: string): boolean =>

@@ -54,6 +54,11 @@ export interface FileEvent {
    * that a copied file is blamed on the build that names it rather than the latest one.
    */
   names?: string[];
+  /**
+   * Replaced by the merged "one of these" events of its RUN (run.ts): lookups and the final
+   * model skip it. Marked rather than removed, which keeps the stage's indexes valid.
+   */
+  superseded?: true;
 }
 
 export interface StageDef {
@@ -211,20 +216,6 @@ export function addEvent(state: StageState, event: FileEvent): void {
   }
 }
 
-/** Takes events out of a stage (alternatives being merged, run.ts) and re-indexes the rest. */
-export function removeEvents(state: StageState, removed: Set<FileEvent>): void {
-  const kept = state.events.filter((e) => !removed.has(e));
-  state.events.length = 0;
-  state.fileIndex.clear();
-  state.coverIndex.length = 0;
-  for (const event of kept) {
-    const index = state.events.length;
-    state.events.push(event);
-    if (event.kind === 'file') state.fileIndex.set(event.path, index);
-    else state.coverIndex.push(index);
-  }
-}
-
 export function isGlob(path: string): boolean {
   return /[*?[]/.test(path);
 }
@@ -242,6 +233,7 @@ export function covers(dir: string, path: string): boolean {
 export function latestPerPath(events: FileEvent[]): FileEvent[] {
   const byPath = new Map<string, FileEvent>();
   for (const event of events) {
+    if (event.superseded) continue;
     byPath.delete(event.path);
     byPath.set(event.path, event);
   }
