@@ -129,6 +129,24 @@ function assemble(ctx: ReadContext): DockerfileModel {
   };
 }
 
+/**
+ * The base images a model's stages start from (not scratch, not another stage, not a
+ * reference with an unset variable), for a caller that can look them up (ReadOptions.baseImage).
+ */
+export function baseImagesOf(model: DockerfileModel): string[] {
+  const broken = new Set(model.unresolved.map((u) => u.range.startLine));
+  return [
+    ...new Set(
+      model.stages
+        .filter(
+          (s) =>
+            s.fromStage === null && s.from.toLowerCase() !== 'scratch' && !broken.has(s.startLine),
+        )
+        .map((s) => s.from),
+    ),
+  ];
+}
+
 /** Builds the model of a Dockerfile's text. Pure: no I/O. Throws InputError on bad input. */
 export function readDockerfile(text: string, options: ReadOptions): DockerfileModel {
   return assemble(createContext(text, options));

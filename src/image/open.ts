@@ -304,7 +304,8 @@ async function viewOfStore(
   return makeView(imageConfig(selected, engineFacts?.repoDigests ?? []), source, files);
 }
 
-async function dockerClient(dockerHost: string | undefined): Promise<Docker> {
+/** A client for the engine at `dockerHost` (unix:// or tcp://; default: DOCKER_HOST rules of dockerode). */
+export async function dockerClient(dockerHost: string | undefined): Promise<Docker> {
   const { default: Docker } = await import('dockerode');
   if (!dockerHost) return new Docker();
   if (dockerHost.startsWith('unix://'))
