@@ -57,7 +57,7 @@ function dispatch(ctx: ReadContext, state: StageState, instruction: Instruction)
  * interact": ARGs before the first FROM are evaluated in order against the automatic platform
  * ARGs) and the stages.
  */
-function createContext(text: string, options: ReadOptions): ReadContext {
+export function createContext(text: string, options: ReadOptions): ReadContext {
   const build = parsePlatform(options.buildPlatform ?? 'linux/amd64', '--build-platform');
   const target = options.platform ? parsePlatform(options.platform, '--platform') : build;
   const parsed = parseDockerfile(text, options.path);

@@ -183,8 +183,13 @@ export function splitCommands(text: string): SimpleCommand[] {
             expect: separator === '&&',
           });
         // After a command that is not a test, `&&` continues when it succeeds (as a build
-        // step does) and `||` only when it fails: what follows `||` is an error path.
-        else if (separator === '||') chainUnknown = true;
+        // step does) and `||` only when it fails. In `test && cmd || other`, `other` runs when
+        // the test failed; after anything else, what follows `||` is an error path.
+        else if (separator === '||') {
+          const only = chain.length === 1 ? chain[0] : undefined;
+          if (only?.kind === 'test' && only.expect) chain = [{ ...only, expect: false }];
+          else chainUnknown = true;
+        }
       }
     }
     if (separator === ';;' && frame?.kind === 'case') {
