@@ -83,7 +83,7 @@ describe('shell control flow (case, if, &&, ||) with the selectors the Dockerfil
 });
 
 describe('builds that are not a plain go build', () => {
-  it('reads sh -c strings, go test -c, go install of a module path, GOBIN and $(go env GOARCH)', () => {
+  it('reads sh -c strings, go test -c, go install of a module path, GOBIN, $(go env GOARCH) and .go files', () => {
     const m = fixture('wrapped-builds', { platform: 'linux/arm64' });
     expect(summary(m)).toEqual({
       '/usr/local/bin/moley': 'build linux/arm64 cgo=0 built@6',
@@ -92,6 +92,8 @@ describe('builds that are not a plain go build', () => {
       '/usr/local/bin/gouser': 'build linux/arm64 cgo=1 built@9',
       '/usr/local/bin/stringer': 'build linux/arm64 cgo=1 built@10',
       '/usr/local/bin/native': 'build linux/arm64 cgo=0 built@11',
+      // A list of .go files is one package: one binary, at -o.
+      '/pacman/pacman': 'build linux/arm64 cgo=1 built@12',
     });
     const native = m.artifacts.find((a) => a.path === '/usr/local/bin/native')!;
     expect(native.declared.GOARCH).toEqual({

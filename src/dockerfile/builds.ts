@@ -134,10 +134,15 @@ export function recordGoBuild(
     (!/^(std|cmd|all)$/.test(pkg) && (go.packages.length === 1 || /^\.|\/cmd\/|@|\.go$/.test(pkg)));
   // `go test -c` names the binary after the package, with `.test` (`go help testflag`).
   const suffix = go.subcommand === 'test' ? '.test' : '';
+  // A list of .go files is one package, whose binary is named after the first file
+  // (`go help build`: "go build ed.go rx.go writes ed").
+  const packages = go.packages.every((p) => p.endsWith('.go'))
+    ? go.packages.slice(0, 1)
+    : go.packages;
   const names =
-    go.packages.length === 0
+    packages.length === 0
       ? [null]
-      : go.packages.map((pkg) => {
+      : packages.map((pkg) => {
           const name = looksLikeCommand(pkg) ? binaryName(pkg) : null;
           return name === null ? null : name + suffix;
         });
