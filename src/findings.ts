@@ -27,6 +27,22 @@ export interface DockerfileRange {
   instruction: string;
 }
 
+/**
+ * Where a finding about one container of a Kubernetes manifest is placed: the YAML file's lines
+ * of the field that decided (`command`, `securityContext.runAsUser`, ...), or of the container.
+ */
+export interface ManifestRange {
+  path: string;
+  startLine: number;
+  endLine: number;
+  /** `Deployment/api`: the workload's kind and name. */
+  workload: string;
+  container: string;
+  containerKind: 'container' | 'initContainer';
+  /** The field of the pod spec the finding is about, e.g. `command`; null for the container. */
+  field: string | null;
+}
+
 export interface Suppression {
   /** `config` for the config file, `pragma` for an inline `# exit139-guard ignore=` comment. */
   kind: 'config' | 'pragma';
@@ -57,6 +73,64 @@ export interface Finding {
    * (e.g. the real symbol and library); absent when only the rule's generic text applies.
    */
   runtimeError?: string;
+  /**
+   * Set when the finding is about a container of a Kubernetes manifest (`scan --manifests`): it
+   * is placed there, and `dockerfile` becomes a related line. Absent for findings about the image.
+   */
+  manifest?: ManifestRange;
+  /** Set by `scan --confirm`: what running the image in the engine showed about this finding. */
+  confirmation?: Confirmation;
+}
+
+/**
+ * What a run in the engine showed (`scan --confirm`, src/confirm/). `confirmed`: the prediction
+ * held (the error happened, with `runtimeError` the engine's or the loader's own text; or the
+ * image started as predicted); `contradicted`: it did not; `inconclusive`: the run cannot tell
+ * (emulated by qemu on this runner, killed by the confirmation's own limits).
+ */
+export interface Confirmation {
+  status: 'confirmed' | 'contradicted' | 'inconclusive';
+  /** What the engine or the loader printed, first line, control characters escaped; null if nothing. */
+  runtimeError: string | null;
+  /** The process's exit status; null when it never started or was still running at the timeout. */
+  exitCode: number | null;
+  /** `SIGSEGV` etc. when the exit status is 128+N; null otherwise. */
+  signal: string | null;
+  /** `entrypoint`: the image's own ENTRYPOINT+CMD started; `loader`: the image's ld.so --list. */
+  method: 'entrypoint' | 'loader';
+  /**
+   * How the process ended: `started` (still running at the timeout, or exited 0), `exited` (its
+   * own non-zero exit), `refused` (the engine/runtime or the kernel did not start it),
+   * `loader-failed` (the dynamic loader stopped it), `crashed` (a signal), `limited` (killed by
+   * the confirmation's memory limit), `emulated`, `not-run`.
+   */
+  outcome:
+    | 'started'
+    | 'exited'
+    | 'refused'
+    | 'loader-failed'
+    | 'crashed'
+    | 'limited'
+    | 'emulated'
+    | 'not-run';
+  /** Why the status is what it is, one sentence. */
+  detail: string;
+}
+
+/** The report's `confirmation` (present only with `--confirm`). */
+export interface ReportConfirmation {
+  /** The image's ENTRYPOINT+CMD started in a throwaway container, compared with the prediction. */
+  entrypoint: Confirmation & {
+    /** The first lines of stderr (at most 10, escaped). */
+    stderr: string[];
+    durationMs: number;
+  };
+  /** `findings` (files that findings name) or `all` (every dynamic ELF). */
+  scope: 'findings' | 'all';
+  /** Files the image's loader was asked about. */
+  loaderChecked: number;
+  /** Wall time the confirmation added to the scan. */
+  durationMs: number;
 }
 
 /** What a rule says about itself; SARIF rules, the rule pages and the PR comment use it. */
@@ -110,4 +184,24 @@ export interface ScanReport {
   } | null;
   findings: Finding[];
   summary: ScanSummary;
+  /** What `--manifests` read; absent when no manifests were given. */
+  manifests?: ManifestsReport;
+  /** Present only when the scan ran with `--confirm`. */
+  confirmation?: ReportConfirmation;
+}
+
+/** The manifests read for a scan, and which of their containers run the scanned image. */
+export interface ManifestsReport {
+  files: string[];
+  /** The containers that run the scanned image, initContainers first within each workload. */
+  containers: {
+    workload: string;
+    container: string;
+    containerKind: 'container' | 'initContainer';
+    image: string;
+    path: string;
+    line: number;
+  }[];
+  /** Documents skipped (kinds without a pod template), as `path:line: message` would print. */
+  notices: { path: string; line: number; message: string }[];
 }

@@ -15,6 +15,8 @@ function findingJson(finding: Finding): Record<string, unknown> {
     related: finding.related,
     suppression: finding.suppression,
     ...(finding.runtimeError !== undefined ? { runtimeError: finding.runtimeError } : {}),
+    ...(finding.manifest !== undefined ? { manifest: finding.manifest } : {}),
+    ...(finding.confirmation !== undefined ? { confirmation: finding.confirmation } : {}),
   };
 }
 
@@ -25,6 +27,8 @@ export function formatJson(report: ScanReport): string {
     dockerfile: report.dockerfile,
     findings: report.findings.map(findingJson),
     summary: report.summary,
+    ...(report.manifests !== undefined ? { manifests: report.manifests } : {}),
+    ...(report.confirmation !== undefined ? { confirmation: report.confirmation } : {}),
   };
   return JSON.stringify(json, null, 2) + '\n';
 }

@@ -20,6 +20,7 @@ import type {
   ScanReport,
 } from '../findings.js';
 import { findingRuntimeError, RULE_CATALOG } from '../rules/catalog.js';
+import { confirmationLine } from './confirmation.js';
 import { INFORMATION_URI, VERSION } from '../version.js';
 import { namedTarget, primaryRange, repositoryRelative, type RepositoryPaths } from './locate.js';
 
@@ -96,7 +97,7 @@ function reportingDescriptor(meta: RuleMeta): sarif.ReportingDescriptor {
 }
 
 function physicalLocation(
-  range: DockerfileRange,
+  range: Pick<DockerfileRange, 'path' | 'startLine' | 'endLine'>,
   paths: RepositoryPaths,
 ): sarif.PhysicalLocation | null {
   const uri = repositoryRelative(range.path, paths);
@@ -135,6 +136,8 @@ function resultMessage(finding: Finding): string {
   const parts = [finding.message];
   const runtime = findingRuntimeError(finding);
   if (runtime !== '') parts.push(`At run time: ${runtime.split('\n')[0]}`);
+  if (finding.confirmation)
+    parts.push(`Run in the engine: ${confirmationLine(finding.confirmation)}`);
   if (finding.evidence.length > 0) parts.push(`Evidence: ${finding.evidence.join('; ')}`);
   return parts.join('\n');
 }
@@ -162,7 +165,10 @@ export function toSarif(report: ScanReport, options: SarifOptions): sarif.Log {
 
   const results: sarif.Result[] = report.findings.map((finding) => {
     const range = primaryRange(finding, report);
-    const physical = range ? physicalLocation(range, options) : null;
+    // A finding about a container of a manifest is placed in the YAML file; the Dockerfile line
+    // that the image alone would be blamed on becomes its first related location.
+    const placed = finding.manifest ?? range;
+    const physical = placed ? physicalLocation(placed, options) : null;
     const location: sarif.Location = {
       ...(physical ? { physicalLocation: physical } : {}),
       ...(finding.path !== null
@@ -178,7 +184,9 @@ export function toSarif(report: ScanReport, options: SarifOptions): sarif.Log {
         : {}),
     };
     const related: sarif.Location[] = [];
-    for (const other of finding.related) {
+    const dockerfileRelated =
+      finding.manifest && range ? [range, ...finding.related] : finding.related;
+    for (const other of dockerfileRelated) {
       const otherPhysical = physicalLocation(other, options);
       if (otherPhysical) {
         related.push({
@@ -205,6 +213,7 @@ export function toSarif(report: ScanReport, options: SarifOptions): sarif.Log {
     if (related.length > 0) result.relatedLocations = related;
     const suppressions = suppressionsOf(finding);
     if (suppressions) result.suppressions = suppressions;
+    if (finding.confirmation) result.properties = { confirmation: finding.confirmation };
     return result;
   });
 
@@ -253,6 +262,7 @@ export function toSarif(report: ScanReport, options: SarifOptions): sarif.Log {
             digest: report.image.digest,
           },
           summary: report.summary,
+          ...(report.confirmation ? { confirmation: report.confirmation } : {}),
         },
       },
     ],
