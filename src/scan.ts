@@ -3,7 +3,8 @@
  * the loader, run the rules, and return the report (the `--format json` contract). It reads
  * nothing but its sources (the image, the Dockerfile text it is given) and never process.env.
  */
-import { readDockerfile } from './dockerfile/index.js';
+import { baseImagesOf, readDockerfile } from './dockerfile/index.js';
+import { engineBaseImages } from './dockerfile/engine-bases.js';
 import type { DockerfileModel } from './dockerfile/types.js';
 import { analyzeElf, parseElf } from './elf/index.js';
 import { applyConfirmation, confirmImage, type ConfirmOptions } from './confirm/index.js';
@@ -107,12 +108,23 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
   const platform = platformOf(image);
   let model: DockerfileModel | null = null;
   if (options.dockerfile) {
-    model = readDockerfile(options.dockerfile.text, {
+    const read = {
       path: options.dockerfile.path,
       target: options.dockerfile.target,
       buildArgs: options.dockerfile.buildArgs,
       platform: options.platform ?? platform,
-    });
+    };
+    model = readDockerfile(options.dockerfile.text, read);
+    // An image in the engine was usually just built: its base images are there too, and their
+    // config (ENV, WORKDIR, a C compiler on PATH) says more than their names.
+    if (options.source.kind === 'engine') {
+      const bases = await engineBaseImages(baseImagesOf(model), options.source.dockerHost);
+      if (bases.size > 0)
+        model = readDockerfile(options.dockerfile.text, {
+          ...read,
+          baseImage: (reference) => bases.get(reference) ?? null,
+        });
+    }
   }
   // An archive's path is no image name; its RepoTags are.
   const ref = options.source.kind === 'engine' ? options.source.ref : null;

@@ -11,6 +11,10 @@
  *   without a default (`$ARCH`, `$GOARCH`), `case($TARGETPLATFORM)`, and every value of an
  *   artifact that is not built in the Dockerfile (origin prebuilt, downloaded, external image,
  *   Debian package, Rust): those values come from a path name, not from a declaration.
+ * - `native:*` and `unset(...)` name Go's default where nothing visible sets the value. For a
+ *   build a Makefile or script runs, the model keeps that default beside the declaration
+ *   (`declared.X.assumed`, `value` null: the script may set it), so those notations are
+ *   compared with `value ?? assumed`; every other notation with `value` alone.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -180,7 +184,13 @@ export function compareCorpus(
           continue;
         }
         result.determined++;
-        const actual = mine ? mine.declared[key].value : null;
+        const declared = mine ? mine.declared[key] : null;
+        const goDefault = /^(native:|unset\()/.test(artifact[key].trim());
+        const actual = declared
+          ? goDefault
+            ? (declared.value ?? declared.assumed)
+            : declared.value
+          : null;
         const comparison: Comparison = {
           file: entry.file,
           dest: artifact.dest,

@@ -57,6 +57,7 @@ describe('reference "Understand how ARG and FROM interact" and ARG "Scope"', () 
     // GOOS unset -> Go's default, the target's os.
     expect(artifact(model, '/plain').declared.GOOS).toEqual({
       value: 'linux',
+      assumed: null,
       implicit: true,
       origin: 'Go default: the target platform linux/arm64',
     });
@@ -106,6 +107,7 @@ describe('reference "Understand how ARG and FROM interact" and ARG "Scope"', () 
     expect(model.finalBase).toBe('ubuntu:24.04');
     expect(artifact(model, '/app').declared.GOARCH).toEqual({
       value: 's390x',
+      assumed: null,
       implicit: false,
       origin: '--build-arg GOARCH (ARG line 3)',
     });
@@ -158,6 +160,7 @@ describe('reference "Automatic platform ARGs in the global scope"', () => {
     expect(model.stages[0]!.platform).toBe('linux/amd64');
     expect(artifact(model, '/tool').declared.GOARCH).toEqual({
       value: 'amd64',
+      assumed: null,
       implicit: false,
       origin: 'inline on RUN line 4',
     });
@@ -189,6 +192,7 @@ describe('reference "ENV" and ARG "Using ARG variables"', () => {
     );
     expect(artifact(model, '/x').declared.CGO_ENABLED).toEqual({
       value: '0',
+      assumed: null,
       implicit: false,
       origin: 'ENV line 3',
     });
@@ -200,6 +204,7 @@ describe('reference "ENV" and ARG "Using ARG variables"', () => {
     );
     expect(artifact(model, '/x').declared.CGO_ENABLED).toEqual({
       value: '0',
+      assumed: null,
       implicit: false,
       origin: 'ARG line 2',
     });
@@ -485,9 +490,19 @@ describe('Go builds inside RUN (DESIGN "stages" contract)', () => {
       platform: 'linux/arm64',
     });
     expect(artifact(m, '/pinwheel').declared).toEqual({
-      GOOS: { value: 'linux', implicit: false, origin: 'xx-go (TARGETPLATFORM linux/arm64)' },
-      GOARCH: { value: 'arm64', implicit: false, origin: 'xx-go (TARGETPLATFORM linux/arm64)' },
-      CGO_ENABLED: { value: '0', implicit: false, origin: 'ENV line 12' },
+      GOOS: {
+        value: 'linux',
+        assumed: null,
+        implicit: false,
+        origin: 'xx-go (TARGETPLATFORM linux/arm64)',
+      },
+      GOARCH: {
+        value: 'arm64',
+        assumed: null,
+        implicit: false,
+        origin: 'xx-go (TARGETPLATFORM linux/arm64)',
+      },
+      CGO_ENABLED: { value: '0', assumed: null, implicit: false, origin: 'ENV line 12' },
     });
     const wrapped = read(
       [
@@ -508,13 +523,17 @@ describe('Go builds inside RUN (DESIGN "stages" contract)', () => {
       platform: 'linux/arm64',
     });
     const lantern = artifact(m, '/usr/local/bin/lantern');
+    // Go's default stays beside the declaration as an assumption, never in it.
     expect(lantern.declared.CGO_ENABLED).toEqual({
       value: null,
+      assumed: '1',
       implicit: false,
-      origin: 'decided by make build (line 10)',
+      origin:
+        "decided by make build (line 10); Go's default: gcc present in golang:1.22-bookworm (Debian-based golang image)",
     });
     expect(lantern.declared.GOARCH).toEqual({
       value: 'arm64',
+      assumed: null,
       implicit: false,
       origin: 'inline on RUN line 10',
     });
@@ -535,6 +554,7 @@ describe('Go builds inside RUN (DESIGN "stages" contract)', () => {
     );
     expect(artifact(m, '/x').declared.GOARCH).toEqual({
       value: null,
+      assumed: null,
       implicit: false,
       origin: 'computed at build time (inline on RUN line 3)',
     });
@@ -559,18 +579,22 @@ describe('builds by scripts that are given the target platform', () => {
     expect(artifact(m, '/tool').declared).toEqual({
       GOOS: {
         value: 'linux',
+        assumed: null,
         implicit: false,
         origin: 'the target platform passed to go run ./hack/build-release.go (line 3)',
       },
       GOARCH: {
         value: 'arm64',
+        assumed: null,
         implicit: false,
         origin: 'the target platform passed to go run ./hack/build-release.go (line 3)',
       },
       CGO_ENABLED: {
         value: null,
+        assumed: '1',
         implicit: false,
-        origin: 'decided by go run ./hack/build-release.go (line 3)',
+        origin:
+          "decided by go run ./hack/build-release.go (line 3); Go's default: gcc present in golang:1.22 (Debian-based golang image)",
       },
     });
   });
@@ -583,6 +607,7 @@ describe("Go's CGO_ENABLED default (cmd/cgo: on with a C compiler, off when cros
   it('Debian-based golang images have gcc', () => {
     expect(cgo('FROM golang:1.22')).toEqual({
       value: '1',
+      assumed: null,
       implicit: true,
       origin: 'Go default: gcc present in golang:1.22 (Debian-based golang image)',
     });
@@ -591,6 +616,7 @@ describe("Go's CGO_ENABLED default (cmd/cgo: on with a C compiler, off when cros
     expect(cgo('FROM golang:1.22-alpine').value).toBe('0');
     expect(cgo('FROM golang:1.22-alpine\nRUN apk add --no-cache build-base git')).toEqual({
       value: '1',
+      assumed: null,
       implicit: true,
       origin: 'Go default: apk installs build-base (line 2)',
     });
@@ -655,6 +681,7 @@ describe('provenance and final base', () => {
     ]);
     expect(artifact(m, '/harbor-scan').declared.GOOS).toEqual({
       value: null,
+      assumed: null,
       implicit: false,
       origin: 'copied from the build context (linux/arm64/harbor-scan)',
     });

@@ -15,6 +15,31 @@ async function cli(args: string[]) {
 const fixture = '__tests__/dockerfile/fixtures/alpine-cgo.Dockerfile';
 
 describe('exit139-guard stages --json', () => {
+  it('adds Go defaults of script builds under assumed, and FROM lines that do not resolve', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stages-assumed-'));
+    const path = join(dir, 'Dockerfile');
+    writeFileSync(
+      path,
+      'ARG GO\nFROM golang:${GO}-bookworm AS b\nRUN make build\nFROM scratch\nCOPY --from=b /go/bin/app /app\n',
+    );
+    const result = await cli(['stages', '--dockerfile', path, '--json']);
+    expect(result.status).toBe(0);
+    const json = JSON.parse(result.stdout) as {
+      artifacts: { path: string; declared: unknown; assumed: unknown }[];
+      unresolved: { names: string[]; expanded: string }[];
+    };
+    expect(json.artifacts.map((a) => [a.path, a.declared, a.assumed])).toEqual([
+      [
+        '/app',
+        { GOOS: null, GOARCH: null, CGO_ENABLED: null },
+        { GOOS: 'linux', GOARCH: 'amd64', CGO_ENABLED: '1' },
+      ],
+    ]);
+    expect(json.unresolved.map((u) => [u.names, u.expanded])).toEqual([
+      [['GO'], 'golang:-bookworm'],
+    ]);
+  });
+
   it('prints the contract fields: target, platform, stages, artifacts', async () => {
     const result = await cli([
       'stages',

@@ -18,6 +18,7 @@ const DESIGN_CATALOG: [string, string, string][] = [
   ['EG203', 'static-glibc-nss', 'warning'],
   ['EG204', 'ineffective-static-flags', 'note'],
   ['EG205', 'platform-mismatch', 'error'],
+  ['EG206', 'unresolved-from-reference', 'warning'],
   ['EG301', 'entrypoint-missing', 'error'],
   ['EG302', 'entrypoint-not-executable', 'error'],
   ['EG303', 'shebang-interpreter-missing', 'error'],

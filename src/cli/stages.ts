@@ -60,6 +60,8 @@ function artifactJson(artifact: Artifact): Record<string, unknown> {
     chmod: artifact.chmod,
     chown: artifact.chown,
     notes: artifact.notes,
+    // Go's defaults where a script or Makefile decides (declared null): an assumption only.
+    assumed: { GOOS: GOOS.assumed, GOARCH: GOARCH.assumed, CGO_ENABLED: CGO_ENABLED.assumed },
   };
 }
 
@@ -87,6 +89,7 @@ export function stagesJson(model: DockerfileModel): Record<string, unknown> {
     entrypoint: model.entrypoint,
     cmd: model.cmd,
     notes: model.notes,
+    unresolved: model.unresolved,
   };
 }
 
@@ -97,7 +100,8 @@ function lines(range: { startLine: number; endLine: number }): string {
 }
 
 function valueText(v: DeclaredValue): string {
-  return `${v.value ?? 'unknown'}${v.implicit ? ' (implicit)' : ''} — ${v.origin}`;
+  const assumed = v.value === null && v.assumed !== null ? ` (Go's default: ${v.assumed})` : '';
+  return `${v.value ?? 'unknown'}${v.implicit ? ' (implicit)' : ''}${assumed} — ${v.origin}`;
 }
 
 export function stagesText(model: DockerfileModel): string {

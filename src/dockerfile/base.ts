@@ -14,13 +14,19 @@ function splitReference(reference: string): { repo: string; tag: string } {
 }
 
 /**
- * Does the image ship a C compiler? The official golang images do, except the Alpine variants;
- * buildpack-deps, gcc, rust and xx-less Debian "build" images too.
+ * Does the image ship a C compiler on PATH? From the name only: the official golang images do,
+ * except the Alpine variants; buildpack-deps, gcc and rust do, and so do the full (not -slim,
+ * not -alpine) python, node and ruby images, which are built on buildpack-deps. Plain OS images
+ * (alpine, debian, ubuntu, busybox, Fedora-family, distroless) do not. Any other image:
+ * unknown (null), since a builder image may ship one.
  */
-export function imageHasCompiler(reference: string): { present: boolean; why: string } {
+export function imageHasCompiler(reference: string): { present: boolean | null; why: string } {
   const { repo, tag } = splitReference(reference);
   const name = repo.split('/').pop() ?? repo;
   const alpine = /alpine/.test(tag) || /alpine/.test(name);
+  const slim = /slim|alpine|windowsservercore|nanoserver/.test(tag);
+  const official =
+    !repo.includes('/') || repo.startsWith('library/') || repo.startsWith('docker.io/library/');
   if (/golang/.test(name) && !alpine)
     return { present: true, why: `gcc present in ${reference} (Debian-based golang image)` };
   if (/golang/.test(name))
@@ -28,13 +34,23 @@ export function imageHasCompiler(reference: string): { present: boolean; why: st
   if (['buildpack-deps', 'gcc', 'rust'].includes(name) && !alpine) {
     return { present: true, why: `gcc present in ${reference}` };
   }
-  return { present: false, why: `no C compiler known in ${reference}` };
+  if (official && ['python', 'node', 'ruby'].includes(name) && tag !== '' && !slim)
+    return { present: true, why: `gcc present in ${reference} (buildpack-deps based)` };
+  if (
+    /^(alpine|debian|ubuntu|busybox|fedora|centos|rockylinux|almalinux|amazonlinux|oraclelinux|ubi[0-9]*(-\w+)?|python|node|ruby)$/.test(
+      name,
+    ) ||
+    repo.includes('distroless')
+  )
+    return { present: false, why: `no C compiler in ${reference}` };
+  return { present: null, why: `whether ${reference} has a C compiler is not known` };
 }
 
 /** Packages whose installation puts a C compiler on PATH. */
 const COMPILER_PACKAGES = new Set([
   'gcc',
   'build-base',
+  'alpine-sdk',
   'musl-dev',
   'build-essential',
   'clang',

@@ -9,7 +9,8 @@ import { UNKNOWN_MARK, expandWords } from './expand.js';
 import type { GoBuildFlags } from './types.js';
 
 export interface GoCommand {
-  subcommand: 'build' | 'install';
+  /** `test` only with -c (`go help testflag`: compile the test binary, do not run it). */
+  subcommand: 'build' | 'install' | 'test';
   /** True for xx-go (GOOS/GOARCH from the target platform). */
   xx: boolean;
   output: string | null;
@@ -39,6 +40,27 @@ const VALUE_FLAGS = new Set([
   'covermode',
   'C',
   'exec',
+  // go test's own flags that take a value (`go help testflag`).
+  'run',
+  'skip',
+  'count',
+  'timeout',
+  'bench',
+  'benchtime',
+  'cpu',
+  'parallel',
+  'coverprofile',
+  'cpuprofile',
+  'memprofile',
+  'blockprofile',
+  'mutexprofile',
+  'outputdir',
+  'list',
+  'shuffle',
+  'fuzz',
+  'fuzztime',
+  'trace',
+  'vet',
 ]);
 
 export function emptyFlags(): GoBuildFlags {
@@ -60,7 +82,8 @@ export function parseGoCommand(argv: string[]): GoCommand | null {
   // `go -C dir build` is not common; accept flags before the subcommand anyway.
   while (argv[index]?.startsWith('-')) index += argv[index] === '-C' ? 2 : 1;
   const subcommand = argv[index];
-  if (subcommand !== 'build' && subcommand !== 'install') return null;
+  if (subcommand !== 'build' && subcommand !== 'install' && subcommand !== 'test') return null;
+  let compileOnly = false;
   const command: GoCommand = {
     subcommand,
     xx: program === 'xx-go',
@@ -86,6 +109,9 @@ export function parseGoCommand(argv: string[]): GoCommand | null {
       case 'o':
         command.output = value ?? null;
         break;
+      case 'c':
+        compileOnly = value === undefined || value === 'true';
+        break;
       case 'ldflags':
         applyLdflags(command.flags, value ?? '');
         break;
@@ -102,6 +128,8 @@ export function parseGoCommand(argv: string[]): GoCommand | null {
         break;
     }
   }
+  // `go test` without -c runs tests and leaves no binary.
+  if (subcommand === 'test' && !compileOnly) return null;
   return command;
 }
 

@@ -3,5 +3,5 @@
  * file) and `artifactFor` (which artifact placed a file of the image).
  */
 export type * from './types.js';
-export { readDockerfile, loadDockerfile } from './model.js';
+export { baseImagesOf, readDockerfile, loadDockerfile } from './model.js';
 export { artifactFor } from './lookup.js';

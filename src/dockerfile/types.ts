@@ -25,6 +25,12 @@ export interface Platform {
  */
 export interface DeclaredValue {
   value: string | null;
+  /**
+   * Go's default for this value when `value` is null because a script or Makefile decides it
+   * (`make build` with nothing set: GOOS would be the stage's platform): an assumption kept
+   * beside the declaration, never in it. Null when `value` is set or nothing can be assumed.
+   */
+  assumed: string | null;
   /** True when nothing sets the value and Go's default applies (the cause of most crashes). */
   implicit: boolean;
   /**
@@ -165,6 +171,41 @@ export interface DockerfileModel {
   finalBaseKind: FinalBaseKind;
   /** Things the model noticed but could not decide, each with a line. */
   notes: string[];
+  /** FROM lines whose variables expand to nothing (see UnresolvedReference). */
+  unresolved: UnresolvedReference[];
+}
+
+/**
+ * What the engine knows of a base image (`docker image inspect`: Config.Env, Config.WorkingDir)
+ * and whether a C compiler (`gcc` or `cc`) is on its PATH, which decides Go's CGO_ENABLED
+ * default. BuildKit applies the base image's ENV and WORKDIR to the stage the same way
+ * (dockerfile2llb: the image config its MetaResolver returns).
+ */
+export interface BaseImageConfig {
+  /** `NAME=value` pairs, as Config.Env lists them. */
+  env: string[];
+  /** Config.WorkingDir; null or '' when the image sets none. */
+  workingDir: string | null;
+  /** A C compiler on the image's PATH; null when not known. */
+  compiler: boolean | null;
+}
+
+/** Looks up a base image by reference (as the FROM line gives it after expansion). */
+export type BaseImageLookup = (reference: string) => BaseImageConfig | null;
+
+/**
+ * A variable a FROM line uses that no ARG default, --build-arg or automatic platform ARG sets:
+ * BuildKit substitutes an empty string (`golang:${GO_VERSION}-alpine` -> `golang:-alpine`),
+ * so the build fails or pulls another image (BuildKit's check UndefinedArgInFrom).
+ */
+export interface UnresolvedReference {
+  /** The FROM instruction. */
+  range: Range;
+  /** The variable names that expand to nothing. */
+  names: string[];
+  /** The text as written and after expansion. */
+  written: string;
+  expanded: string;
 }
 
 export interface ReadOptions {
@@ -175,4 +216,6 @@ export interface ReadOptions {
   platform?: string;
   /** The builder's platform; default linux/amd64. */
   buildPlatform?: string;
+  /** The engine's view of base images, when it has them (see BaseImageConfig). */
+  baseImage?: BaseImageLookup;
 }

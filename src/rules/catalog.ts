@@ -35,6 +35,7 @@ import { EG202 } from './eg202-cgo-dynamic-on-static-base.js';
 import { EG203 } from './eg203-static-glibc-nss.js';
 import { EG204 } from './eg204-ineffective-static-flags.js';
 import { EG205 } from './eg205-platform-mismatch.js';
+import { EG206 } from './eg206-unresolved-from.js';
 import { EG301 } from './eg301-entrypoint-missing.js';
 import { EG302 } from './eg302-entrypoint-not-executable.js';
 import { EG303 } from './eg303-shebang-interpreter-missing.js';
@@ -69,6 +70,7 @@ export const RULES: readonly Rule[] = [
   EG203,
   EG204,
   EG205,
+  EG206,
   EG301,
   EG302,
   EG303,

@@ -132,6 +132,13 @@ export function blameFile(ctx: RuleContext, ...paths: (string | null)[]): Blame 
   return blameImage(ctx);
 }
 
+/** One instruction of the Dockerfile, in the given role (a FROM line, for EG206). */
+export function blameLine(ctx: RuleContext, r: Range, role: BlameRole): Blame {
+  const input = ctx.dockerfile;
+  if (!input) return NO_BLAME;
+  return { dockerfile: range(input, r, role), related: [] };
+}
+
 /** ENTRYPOINT (or CMD), with USER as a related line when `withUser`. */
 export function blameEntrypoint(ctx: RuleContext, withUser: boolean): Blame {
   const input = ctx.dockerfile;
