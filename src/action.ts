@@ -1,63 +1,152 @@
 /**
- * The GitHub Action front end: read the inputs, scan, apply the repository's policy, then report
- * every way the run allows (SARIF and JSON files, annotations, job summary, sticky PR comment,
- * optional SARIF upload), set the outputs, and gate on `fail-on`. Reporting never decides the
- * verdict and a reporting channel that is not allowed (fork PR, push event) is skipped with a
- * notice, never a failure. The token is only handed to Octokit: it is never logged or written.
+ * The GitHub Action front end: read the inputs, scan each image, apply the repository's policy
+ * and the baseline, then report every way the run allows (SARIF and JSON files, annotations, job
+ * summary, sticky PR comment, optional SARIF upload), set the outputs, and gate on `fail-on`.
+ * Reporting never decides the verdict and a reporting channel that is not allowed (fork PR, push
+ * event) is skipped with a notice, never a failure. The token is only handed to Octokit: it is
+ * never logged or written. With `from-report` it scans nothing and posts the comment of a JSON
+ * report saved by an earlier run (the fork workflow's `workflow_run` job).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as core from '@actions/core';
 import { getOctokit } from '@actions/github';
-import { applyPolicy, expiredSuppressions, loadPolicy } from './config/index.js';
+import type * as sarif from 'sarif';
+import { applyPolicy, expiredSuppressions, loadPolicy, type GuardConfig } from './config/index.js';
 import { InputError } from './errors.js';
-import type { ScanReport } from './findings.js';
+import type { Finding, ScanReport } from './findings.js';
 import { commentMarker, upsertComment } from './github/comment.js';
 import { readRunContext, type RunContext } from './github/context.js';
-import { readInputs, type ActionInputs } from './github/inputs.js';
+import { readInputs, type ActionInputs, type ImageInput } from './github/inputs.js';
 import { uploadSarif } from './github/upload.js';
 import { planAnnotations } from './report/annotations.js';
-import { countFindings, judge } from './report/gate.js';
-import { formatJson } from './report/json.js';
-import { repositoryRelative } from './report/locate.js';
+import { markBaseline, readBaseline } from './report/baseline.js';
+import { atOrAbove, countFindings, gates, judge } from './report/gate.js';
+import { formatJson, formatJsonReports, readJsonReports } from './report/json.js';
+import { namedTarget, repositoryRelative } from './report/locate.js';
 import {
   COMMENT_MAX_CHARS,
-  renderMarkdown,
+  renderSections,
   SUMMARY_MAX_BYTES,
+  type ImageSection,
   type MarkdownOptions,
 } from './report/markdown.js';
-import { toSarif } from './report/sarif.js';
-import { scan, type ImageSourceSpec, type ScanOptions } from './scan.js';
+import { defaultCategory, toSarif } from './report/sarif.js';
+import { listPlatforms } from './image/open.js';
+import { scan, type ScanOptions } from './scan.js';
 
-/** What to scan: the image, and the Dockerfile with the target, build args and platform of the build. */
-async function scanOptionsFor(inputs: ActionInputs, workspace: string): Promise<ScanOptions> {
-  const source: ImageSourceSpec =
-    inputs.image !== null
+/** One image to scan, with its build facts and how the user named it. */
+interface ImageJob {
+  /** As the user gave it (reference, or path relative to the workspace). */
+  name: string;
+  options: ScanOptions;
+  /** Workspace-relative Dockerfile path ('' without one), the target and the platform asked. */
+  dockerfile: string;
+  dockerfileText: string | null;
+  target: string;
+  platform: string | null;
+}
+
+/** A scanned image: its job, its report after policy and baseline, its SARIF category. */
+interface ImageResult {
+  job: ImageJob;
+  report: ScanReport;
+  category: string;
+}
+
+/** The CLI's options in messages, as the action's inputs a workflow author can find. */
+const INPUT_OF_FLAG: [RegExp, string][] = [
+  [/--platform\b/g, "the input 'platform'"],
+  [/--archive\b/g, "the input 'image-archive'"],
+  [/--image\b/g, "the input 'image'"],
+  [/--dockerfile\b/g, "the input 'dockerfile'"],
+  [/--target\b/g, "the input 'target'"],
+  [/--build-arg\b/g, "the input 'build-args'"],
+  [/--config\b/g, "the input 'config'"],
+  [/--fail-on\b/g, "the input 'fail-on'"],
+  [/--baseline\b/g, "the input 'baseline'"],
+];
+
+/** An error message with CLI flags named as the action inputs that set them. */
+export function inActionTerms(message: string): string {
+  return INPUT_OF_FLAG.reduce((text, [flag, input]) => text.replace(flag, input), message);
+}
+
+function displayName(given: string, workspace: string): string {
+  if (!path.isAbsolute(given)) return given;
+  const relative = path.relative(workspace, given);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? given : relative;
+}
+
+async function jobFor(
+  image: ImageInput,
+  inputs: ActionInputs,
+  workspace: string,
+  config: { kernelMinimum: string | null },
+): Promise<ImageJob[]> {
+  const source: ScanOptions['source'] =
+    image.image !== null
       ? {
           kind: 'engine',
-          ref: inputs.image,
+          ref: image.image,
           ...(inputs.dockerHost ? { dockerHost: inputs.dockerHost } : {}),
         }
-      : { kind: 'archive', path: inputs.imageArchive! };
-  return {
-    source,
-    ...(inputs.platform ? { platform: inputs.platform } : {}),
-    ...(inputs.dockerfile
-      ? {
-          dockerfile: {
-            // Findings carry this path; relative to the workspace, as the repository names it.
-            path:
-              repositoryRelative(inputs.dockerfile, { repositoryRoot: workspace }) ??
-              inputs.dockerfile,
-            text: await readFile(inputs.dockerfile, 'utf8'),
-            ...(inputs.target ? { target: inputs.target } : {}),
-            buildArgs: inputs.buildArgs,
-          },
-        }
-      : {}),
-  };
+      : { kind: 'archive', path: image.imageArchive! };
+  const dockerfileRel = image.dockerfile
+    ? (repositoryRelative(image.dockerfile, { repositoryRoot: workspace }) ?? image.dockerfile)
+    : '';
+  const dockerfileText = image.dockerfile ? await readFile(image.dockerfile, 'utf8') : null;
+  // `platform: all`: every platform of the index, each scanned against its own platform.
+  const platforms: (string | null)[] =
+    image.platform === 'all' ? await listPlatforms(source) : [image.platform];
+  return platforms.map((platform) => ({
+    name: image.name,
+    dockerfile: dockerfileRel,
+    dockerfileText,
+    target: image.target ?? '',
+    platform,
+    options: {
+      source,
+      ...(platform ? { platform } : {}),
+      ...(config.kernelMinimum ? { kernelMinimum: config.kernelMinimum } : {}),
+      ...(image.dockerfile && dockerfileText !== null
+        ? {
+            dockerfile: {
+              // Findings carry this path; relative to the workspace, as the repository names it.
+              path: dockerfileRel,
+              text: dockerfileText,
+              ...(image.target ? { target: image.target } : {}),
+              buildArgs: image.buildArgs,
+            },
+          }
+        : {}),
+    },
+  }));
+}
+
+/** The images to scan: the `images` lines, or the one image of `image`/`image-archive`. */
+function imageInputs(inputs: ActionInputs, workspace: string): ImageInput[] {
+  if (inputs.images.length > 0) {
+    return inputs.images.map((image) =>
+      image.dockerfile === null && inputs.dockerfile !== null
+        ? { ...image, dockerfile: inputs.dockerfile }
+        : image,
+    );
+  }
+  const given = inputs.image ?? inputs.imageArchive!;
+  return [
+    {
+      name: displayName(given, workspace),
+      image: inputs.image,
+      imageArchive: inputs.imageArchive,
+      dockerfile: inputs.dockerfile,
+      target: inputs.target,
+      buildArgs: inputs.buildArgs,
+      platform: inputs.platform,
+    },
+  ];
 }
 
 function writeFile(file: string, text: string): void {
@@ -69,6 +158,14 @@ function writeFile(file: string, text: string): void {
 function jsonFileFor(sarifFile: string): string {
   const parsed = path.parse(sarifFile);
   return path.join(parsed.dir, `${parsed.ext === '.sarif' ? parsed.name : parsed.base}.json`);
+}
+
+/** The config's rule levels with `ignore-rules` switched off, as `rules: {ID: off}` would. */
+function withIgnoredRules(config: GuardConfig, ignoreRules: readonly string[]): GuardConfig {
+  if (ignoreRules.length === 0) return config;
+  const rules = new Map(config.rules);
+  for (const id of ignoreRules) rules.set(id, { level: 'off', source: "the input 'ignore-rules'" });
+  return { ...config, rules };
 }
 
 function writeAnnotations(report: ScanReport, workspace: string): void {
@@ -83,23 +180,64 @@ function writeAnnotations(report: ScanReport, workspace: string): void {
   }
 }
 
-async function writeSummary(report: ScanReport, options: MarkdownOptions): Promise<void> {
+function sectionsOf(results: readonly ImageResult[]): ImageSection[] {
+  return results.map((r) => ({
+    report: r.report,
+    name: r.job.name,
+    ...(r.job.platform ? { platform: r.job.platform } : {}),
+    ...(r.job.dockerfileText !== null ? { dockerfileText: r.job.dockerfileText } : {}),
+  }));
+}
+
+async function writeSummary(sections: ImageSection[], options: MarkdownOptions): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return;
   const limit = {
     max: SUMMARY_MAX_BYTES,
     measure: (text: string) => Buffer.byteLength(text, 'utf8'),
   };
-  await core.summary.addRaw(renderMarkdown(report, { ...options, limit })).write();
+  await core.summary.addRaw(renderSections(sections, { ...options, limit })).write();
 }
 
+/**
+ * Whether the comment mode wants a new comment for these findings: `on-findings` when something
+ * at or above `comment-level` is new (not in the baseline), `on-failure` when the check fails.
+ * An existing comment is always updated (to "passing" when nothing is left), but with `never`.
+ */
+function wantsNewComment(
+  findings: readonly Finding[],
+  inputs: ActionInputs,
+  verdict: 'pass' | 'fail',
+): boolean {
+  switch (inputs.comment) {
+    case 'always':
+      return true;
+    case 'on-failure':
+      return verdict === 'fail';
+    case 'on-findings':
+      return findings.some(
+        (f) =>
+          gates(f, true) &&
+          atOrAbove(f.level, inputs.commentLevel) &&
+          !COMMENT_HIDDEN_RULES.includes(f.ruleId),
+      );
+    case 'never':
+      return false;
+  }
+}
+
+/** Off in the comment by default (still in SARIF and the summary): the hardening summary. */
+const COMMENT_HIDDEN_RULES = ['EG501'];
+
 async function postComment(
-  report: ScanReport,
+  sections: ImageSection[],
+  key: { dockerfile: string; target: string; platform: string },
   inputs: ActionInputs,
   run: RunContext,
   markdown: MarkdownOptions,
+  pullRequest: { number: number; fromFork: boolean } | null,
 ): Promise<string> {
-  if (!inputs.comment) return '';
-  if (!run.pullRequest) {
+  if (inputs.comment === 'never') return '';
+  if (!pullRequest) {
     core.notice(
       `exit139-guard: no pull request comment: this run is a '${run.eventName}' event, not a pull request. ` +
         'The findings are in the job summary and the annotations.',
@@ -110,32 +248,30 @@ async function postComment(
     core.notice("exit139-guard: no pull request comment: the input 'github-token' is empty.");
     return '';
   }
-  const platform = inputs.platform ?? report.image.platform;
-  const dockerfile = inputs.dockerfile
-    ? (repositoryRelative(inputs.dockerfile, { repositoryRoot: run.workspace }) ?? '')
-    : '';
   const marker = commentMarker({
-    workflow: run.workflow,
-    job: run.job,
-    dockerfile,
-    target: inputs.target ?? '',
-    platform,
+    workflow: inputs.fromReport ? '' : run.workflow,
+    job: inputs.fromReport ? '' : run.job,
+    ...key,
     category: inputs.category ?? '',
   });
-  const body = renderMarkdown(report, {
+  const body = renderSections(sections, {
     ...markdown,
     marker,
+    level: inputs.commentLevel,
+    hideRules: COMMENT_HIDDEN_RULES,
+    cellItems: 5,
     limit: { max: COMMENT_MAX_CHARS, measure: (t) => t.length },
   });
-  const counts = countFindings(report.findings);
+  const findings = sections.flatMap((s) => s.report.findings);
+  const verdict = judge(findings, inputs.failOn, markdown.newOnly ?? false);
   const outcome = await upsertComment(getOctokit(inputs.githubToken), {
     owner: run.owner,
     repo: run.repo,
-    issueNumber: run.pullRequest.number,
+    issueNumber: pullRequest.number,
     marker,
     body,
-    createIfMissing: counts.errors + counts.warnings + counts.notes > 0,
-    fromFork: run.pullRequest.fromFork,
+    createIfMissing: wantsNewComment(findings, inputs, verdict),
+    fromFork: pullRequest.fromFork,
   });
   if (outcome.action === 'skipped') {
     core.notice(`exit139-guard: ${outcome.reason}`);
@@ -159,82 +295,234 @@ async function upload(sarifJson: string, inputs: ActionInputs, run: RunContext):
   else core.notice(`exit139-guard: SARIF not uploaded: ${outcome.reason}`);
 }
 
+/** Runs `work` over `items`, at most `limit` at a time, keeping the order of the results. */
+async function mapConcurrently<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/**
+ * Images scanned at once. A scan holds one image's file table and the ELF facts (not the file
+ * bodies), so two at a time stay within the memory of one scan of the benchmark's largest
+ * image twice, on runners with two cores.
+ */
+const CONCURRENT_SCANS = 2;
+
+/** The distinct categories of the images: the derived one, numbered when images share it. */
+function categoriesOf(
+  jobs: readonly ImageJob[],
+  reports: readonly ScanReport[],
+  inputs: ActionInputs,
+): string[] {
+  const seen = new Map<string, number>();
+  return jobs.map((job, i) => {
+    const base =
+      inputs.category ??
+      defaultCategory(
+        job.dockerfile || null,
+        namedTarget(reports[i]!.dockerfile?.target),
+        job.platform ?? reports[i]!.image.platform,
+      );
+    const trimmed = base.endsWith('/') ? base.slice(0, -1) : base;
+    const count = (seen.get(trimmed) ?? 0) + 1;
+    seen.set(trimmed, count);
+    return count === 1 ? `${trimmed}/` : `${trimmed}#${count}/`;
+  });
+}
+
+function sarifOf(results: readonly ImageResult[], run: RunContext): string {
+  const paths = { repositoryRoot: run.workspace, cwd: run.workspace };
+  const runs: sarif.Run[] = results.flatMap(
+    (r) =>
+      toSarif(r.report, {
+        ...paths,
+        category: r.category,
+        ...(r.job.platform ? { platform: r.job.platform } : {}),
+        ...(run.sha
+          ? {
+              versionControl: {
+                repositoryUri: `${run.serverUrl}/${run.owner}/${run.repo}`,
+                revisionId: run.sha,
+              },
+            }
+          : {}),
+      }).runs,
+  );
+  const log = toSarif(results[0]!.report, paths);
+  return JSON.stringify({ ...log, runs }, null, 2) + '\n';
+}
+
+async function scanAll(inputs: ActionInputs, run: RunContext): Promise<ImageResult[]> {
+  const images = imageInputs(inputs, run.workspace);
+  // The policy is read first: a bad config fails before any image is read.
+  const policies = await Promise.all(
+    images.map(async (image) => {
+      const dockerfile = image.dockerfile
+        ? {
+            path:
+              repositoryRelative(image.dockerfile, { repositoryRoot: run.workspace }) ??
+              image.dockerfile,
+            text: await readFile(image.dockerfile, 'utf8'),
+          }
+        : null;
+      return loadPolicy({
+        config: inputs.configRequired ? inputs.config : null,
+        dockerfile,
+        cwd: run.workspace,
+      });
+    }),
+  );
+  const baseline = inputs.baseline ? readBaseline(inputs.baseline, "input 'baseline'") : null;
+  const config = policies[0]!.config;
+  const kernelMinimum = inputs.kernelMinimum ?? config.kernelMinimum ?? null;
+  const jobs: { job: ImageJob; policy: (typeof policies)[number] }[] = [];
+  for (const [i, image] of images.entries()) {
+    for (const job of await jobFor(image, inputs, run.workspace, { kernelMinimum }))
+      jobs.push({ job, policy: policies[i]! });
+  }
+  const reports = await mapConcurrently(jobs, CONCURRENT_SCANS, async ({ job, policy }) => {
+    let report = applyPolicy(
+      await scan(job.options),
+      withIgnoredRules(policy.config, inputs.ignoreRules),
+      policy.pragmas,
+    );
+    report = {
+      ...report,
+      // The image as the user gave it, never the runner's absolute path.
+      image: { ...report.image, ref: job.name },
+      findings: report.findings.filter((f) => atOrAbove(f.level, inputs.minLevel)),
+    };
+    return baseline ? markBaseline(report, baseline) : report;
+  });
+  for (const message of new Set(policies.flatMap((p) => expiredSuppressions(p.config, p.pragmas))))
+    core.warning(`exit139-guard: ${message}`);
+  if (images.every((image) => image.dockerfile === null)) {
+    core.warning(
+      "exit139-guard: no Dockerfile at the default path 'Dockerfile': findings cannot be placed on Dockerfile lines. Set the input 'dockerfile'.",
+    );
+  }
+  const categories = categoriesOf(
+    jobs.map((j) => j.job),
+    reports,
+    inputs,
+  );
+  return jobs.map(({ job }, i) => ({ job, report: reports[i]!, category: categories[i]! }));
+}
+
+/** `from-report`: the saved reports, as if just scanned (nothing is scanned or gated again). */
+function savedResults(file: string): { results: ImageResult[]; pullRequest: number | null } {
+  const saved = readJsonReports(readFileSync(file, 'utf8'), `input 'from-report': ${file}`);
+  return {
+    pullRequest: saved.pullRequest,
+    results: saved.reports.map((report) => ({
+      report,
+      category: '',
+      job: {
+        name: report.image.ref,
+        options: { source: { kind: 'archive', path: report.image.ref } },
+        dockerfile: report.dockerfile?.path ?? '',
+        dockerfileText: null,
+        target: report.dockerfile?.target ?? '',
+        platform: report.image.platform,
+      },
+    })),
+  };
+}
+
+function runUrl(run: RunContext): string | undefined {
+  const id = process.env.GITHUB_RUN_ID;
+  return id ? `${run.serverUrl}/${run.owner}/${run.repo}/actions/runs/${id}` : undefined;
+}
+
 export async function runAction(): Promise<void> {
   try {
     const run = readRunContext();
     const inputs = readInputs(run.workspace);
-    const scanOptions = await scanOptionsFor(inputs, run.workspace);
-    const { config, pragmas } = await loadPolicy({
-      config: inputs.configRequired ? inputs.config : null,
-      dockerfile: scanOptions.dockerfile ?? null,
-      cwd: run.workspace,
-    });
-    if (inputs.dockerfile === null) {
-      core.warning(
-        "exit139-guard: no Dockerfile at the default path 'Dockerfile': findings cannot be placed on Dockerfile lines. Set the input 'dockerfile'.",
+    const saved = inputs.fromReport ? savedResults(inputs.fromReport) : null;
+    const results = saved ? saved.results : await scanAll(inputs, run);
+    const newOnly = inputs.baseline !== null && inputs.failOnNewOnly;
+    const reports = results.map((r) => r.report);
+    const findings = reports.flatMap((r) => r.findings);
+
+    const jsonFile = jsonFileFor(inputs.sarifFile);
+    const sarifJson = saved ? '' : sarifOf(results, run);
+    if (!saved) {
+      writeFile(inputs.sarifFile, sarifJson);
+      writeFile(
+        jsonFile,
+        reports.length === 1
+          ? formatJson(reports[0]!, { pullRequest: run.pullRequest?.number ?? null })
+          : formatJsonReports(reports, { pullRequest: run.pullRequest?.number ?? null }),
       );
+      if (inputs.annotations) for (const report of reports) writeAnnotations(report, run.workspace);
     }
 
-    const report = applyPolicy(await scan(scanOptions), config, pragmas);
-    for (const message of expiredSuppressions(config, pragmas))
-      core.warning(`exit139-guard: ${message}`);
-
-    const paths = { repositoryRoot: run.workspace, cwd: run.workspace };
-    const sarifJson =
-      JSON.stringify(
-        toSarif(report, {
-          ...paths,
-          ...(inputs.category ? { category: inputs.category } : {}),
-          ...(inputs.platform ? { platform: inputs.platform } : {}),
-          ...(run.sha
-            ? {
-                versionControl: {
-                  repositoryUri: `${run.serverUrl}/${run.owner}/${run.repo}`,
-                  revisionId: run.sha,
-                },
-              }
-            : {}),
-        }),
-        null,
-        2,
-      ) + '\n';
-    const jsonFile = jsonFileFor(inputs.sarifFile);
-    writeFile(inputs.sarifFile, sarifJson);
-    writeFile(jsonFile, formatJson(report));
-
-    if (inputs.annotations) writeAnnotations(report, run.workspace);
+    const headSha = run.pullRequest?.headSha ?? run.sha;
     const markdown: MarkdownOptions = {
-      ...paths,
+      repositoryRoot: run.workspace,
+      cwd: run.workspace,
       failOn: inputs.failOn,
-      links: {
-        serverUrl: run.serverUrl,
-        repository: `${run.owner}/${run.repo}`,
-        sha: run.pullRequest?.headSha ?? run.sha,
-      },
-      ...(inputs.platform ? { platform: inputs.platform } : {}),
+      newOnly,
+      links: { serverUrl: run.serverUrl, repository: `${run.owner}/${run.repo}`, sha: headSha },
+      run: { sha: headSha, ...(runUrl(run) ? { url: runUrl(run)! } : {}), time: new Date() },
     };
-    await writeSummary(report, markdown);
+    const sections = sectionsOf(results);
+    if (inputs.summary) await writeSummary(sections, markdown);
+    const single = results.length === 1 ? results[0]!.job : null;
+    const key = {
+      dockerfile: single?.dockerfile ?? '',
+      target: single?.target ?? '',
+      platform: single ? (single.platform ?? reports[0]!.image.platform) : '',
+    };
+    const pullRequest = saved
+      ? (inputs.pullRequest ?? saved.pullRequest) !== null
+        ? { number: (inputs.pullRequest ?? saved.pullRequest)!, fromFork: false }
+        : null
+      : run.pullRequest;
     // A reporting channel that fails (an API outage) is worth a warning, not a changed verdict.
-    const commentUrl = await postComment(report, inputs, run, markdown).catch((error: unknown) => {
-      core.warning(`exit139-guard: the pull request comment failed: ${(error as Error).message}`);
-      return '';
-    });
-    await upload(sarifJson, inputs, run).catch((error: unknown) => {
-      core.warning(`exit139-guard: the SARIF upload failed: ${(error as Error).message}`);
-    });
+    const commentUrl = await postComment(sections, key, inputs, run, markdown, pullRequest).catch(
+      (error: unknown) => {
+        core.warning(`exit139-guard: the pull request comment failed: ${(error as Error).message}`);
+        return '';
+      },
+    );
 
-    const counts = countFindings(report.findings);
-    const result = judge(report.findings, inputs.failOn);
-    core.setOutput('sarif-file', inputs.sarifFile);
-    core.setOutput('json-file', jsonFile);
+    if (!saved)
+      await upload(sarifJson, inputs, run).catch((error: unknown) => {
+        core.warning(`exit139-guard: the SARIF upload failed: ${(error as Error).message}`);
+      });
+
+    const counts = countFindings(findings);
+    const present = findings.filter(
+      (f) => !f.suppression && f.baselineState === 'unchanged',
+    ).length;
+    // The gate belongs to the scanning run; posting a saved report never fails on its findings.
+    const result = saved ? 'pass' : judge(findings, inputs.failOn, newOnly);
+    core.setOutput('sarif-file', saved ? '' : inputs.sarifFile);
+    core.setOutput('json-file', saved ? inputs.fromReport : jsonFile);
     core.setOutput('findings', counts.errors + counts.warnings + counts.notes);
     core.setOutput('errors', counts.errors);
     core.setOutput('warnings', counts.warnings);
+    core.setOutput('new-findings', counts.errors + counts.warnings + counts.notes - present);
     core.setOutput('result', result);
     core.setOutput('comment-url', commentUrl);
     const summaryLine =
       `${counts.errors} error(s), ${counts.warnings} warning(s), ${counts.notes} note(s)` +
-      (counts.suppressed > 0 ? `, ${counts.suppressed} suppressed` : '');
+      (present > 0 ? `, ${present} already present on the base branch` : '') +
+      (counts.suppressed > 0 ? `, ${counts.suppressed} suppressed` : '') +
+      (reports.length > 1 ? ` in ${reports.length} images` : '');
     if (result === 'fail') {
       core.setFailed(`exit139-guard: ${summaryLine}; failing at fail-on: ${inputs.failOn}`);
     } else {
@@ -242,7 +530,7 @@ export async function runAction(): Promise<void> {
     }
   } catch (error) {
     if (error instanceof InputError) {
-      core.setFailed(`exit139-guard: ${error.message}`);
+      core.setFailed(`exit139-guard: ${inActionTerms(error.message)}`);
       process.exitCode = 2;
       return;
     }

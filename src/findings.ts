@@ -57,6 +57,11 @@ export interface Finding {
    * (e.g. the real symbol and library); absent when only the rule's generic text applies.
    */
   runtimeError?: string;
+  /**
+   * Against a baseline report of the base branch (`--baseline`): `unchanged` when the finding was
+   * already there (same fingerprint), `new` otherwise; absent without a baseline.
+   */
+  baselineState?: 'new' | 'unchanged';
 }
 
 /** What a rule says about itself; SARIF rules, the rule pages and the PR comment use it. */

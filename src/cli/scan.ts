@@ -8,7 +8,8 @@ import { parseArgs } from './args.js';
 import type { Command, CommandIO } from './command.js';
 import { applyPolicy, loadPolicy } from '../config/index.js';
 import { InputError, UsageError } from '../errors.js';
-import type { ScanReport } from '../findings.js';
+import { LEVELS, type Level, type ScanReport } from '../findings.js';
+import { markBaseline, readBaseline } from '../report/baseline.js';
 import { formatReport, REPORT_FORMATS } from '../report/formats.js';
 import { FAIL_ON_VALUES, judge, type FailOn } from '../report/gate.js';
 import { formatJson } from '../report/json.js';
@@ -19,6 +20,8 @@ const USAGE = `Usage: exit139-guard scan (--image REF | --archive PATH) [--docke
                          [--build-arg K=V]... [--platform OS/ARCH[/VARIANT]]
                          [--format text|json|sarif|markdown] [--output FILE]
                          [--fail-on error|warning|note|never] [--config FILE]
+                         [--baseline FILE] [--comment-level error|warning|note]
+                         [--kernel-minimum VERSION]
 
 Checks every ELF file of the image against the loader, C library and architecture the image
 really has, and its entrypoint against the files and USER, before the container dies on start.
@@ -34,6 +37,12 @@ Options:
   --output FILE       write the report to FILE instead of standard output
   --fail-on LEVEL     exit 1 when a finding is at or above LEVEL (default: error)
   --config FILE       rule levels, ignored paths, suppressions (default: .exit139-guard.yml if present)
+  --baseline FILE     a JSON report or SARIF of the base branch: findings already in it are marked
+                      and do not count for --fail-on
+  --comment-level L   markdown: list findings at or above L as the pull request comment does, count
+                      the rest in one line, leave out EG501 (default: list everything, as the job summary)
+  --kernel-minimum V  the oldest kernel the image must start on, e.g. 4.14 (EG107; default: the
+                      config's kernel-minimum, else unchecked)
 Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 bad usage or input.`;
 
 const FORMATS = ['text', 'json', ...REPORT_FORMATS] as const;
@@ -50,6 +59,9 @@ export interface ScanCliOptions {
   output?: string;
   failOn: FailOn;
   config?: string;
+  baseline?: string;
+  commentLevel?: Level;
+  kernelMinimum?: string;
 }
 
 export function parseScanArgs(args: string[]): ScanCliOptions {
@@ -64,16 +76,34 @@ export function parseScanArgs(args: string[]): ScanCliOptions {
     { names: ['--format'], key: 'format', kind: 'string', choices: FORMATS },
     { names: ['--fail-on'], key: 'failOn', kind: 'string', choices: FAIL_ON_VALUES },
     { names: ['--build-arg'], key: 'buildArgs', kind: 'build-args' },
+    { names: ['--baseline'], key: 'baseline', kind: 'string' },
+    { names: ['--comment-level'], key: 'commentLevel', kind: 'string', choices: LEVELS },
+    { names: ['--kernel-minimum'], key: 'kernelMinimum', kind: 'string' },
   ]);
+  if (strings.kernelMinimum !== undefined && !/^\d+\.\d+(\.\d+)?$/.test(strings.kernelMinimum)) {
+    throw new UsageError(
+      `--kernel-minimum must be a kernel version such as 4.14 or 5.10.0, not '${strings.kernelMinimum}'`,
+    );
+  }
   if ((strings.image === undefined) === (strings.archive === undefined)) {
     throw new UsageError('give exactly one of --image REF or --archive PATH');
   }
-  const { format = 'text', failOn = 'error', ...paths } = strings;
-  return { ...paths, buildArgs, format: format as Format, failOn: failOn as FailOn };
+  const { format = 'text', failOn = 'error', commentLevel, ...paths } = strings;
+  return {
+    ...paths,
+    ...(commentLevel ? { commentLevel: commentLevel as Level } : {}),
+    buildArgs,
+    format: format as Format,
+    failOn: failOn as FailOn,
+  };
 }
 
 /** The one place that turns a report into the requested format. */
-export function renderScanReport(report: ScanReport, options: ScanCliOptions): string {
+export function renderScanReport(
+  report: ScanReport,
+  options: ScanCliOptions,
+  dockerfileText?: string,
+): string {
   switch (options.format) {
     case 'text':
       return formatText(report);
@@ -83,6 +113,9 @@ export function renderScanReport(report: ScanReport, options: ScanCliOptions): s
       return formatReport(report, options.format, {
         failOn: options.failOn,
         ...(options.platform ? { platform: options.platform } : {}),
+        ...(dockerfileText !== undefined ? { dockerfileText } : {}),
+        newOnly: options.baseline !== undefined,
+        ...(options.commentLevel ? { level: options.commentLevel, hideRules: ['EG501'] } : {}),
       });
   }
 }
@@ -127,8 +160,12 @@ export const scanCommand: Command = {
       config: options.config ?? null,
       dockerfile: scanOptions.dockerfile ?? null,
     });
-    const report = applyPolicy(await scan(scanOptions), policy.config, policy.pragmas);
-    const rendered = renderScanReport(report, options);
+    const kernelMinimum = options.kernelMinimum ?? policy.config.kernelMinimum;
+    if (kernelMinimum) scanOptions.kernelMinimum = kernelMinimum;
+    const baseline = options.baseline ? readBaseline(options.baseline, '--baseline') : null;
+    let report = applyPolicy(await scan(scanOptions), policy.config, policy.pragmas);
+    if (baseline) report = markBaseline(report, baseline);
+    const rendered = renderScanReport(report, options, scanOptions.dockerfile?.text);
     if (options.output !== undefined) {
       try {
         writeFileSync(options.output, rendered);
@@ -138,6 +175,7 @@ export const scanCommand: Command = {
     } else {
       io.stdout(rendered);
     }
-    return judge(report.findings, options.failOn) === 'fail' ? 1 : 0;
+    // With a baseline, only what it does not have yet fails (the action's fail-on-new-only).
+    return judge(report.findings, options.failOn, baseline !== null) === 'fail' ? 1 : 0;
   },
 };

@@ -75,14 +75,36 @@ export interface Candidate<T> {
  * which the rules compare with what was asked); among several, the asked platform, else this
  * machine's, else an error listing what there is.
  */
+/** Asked for instead of a platform: the choice stops and reports the platforms there are. */
+export const EVERY_PLATFORM: Platform = { os: '*', architecture: '*', variant: null };
+
+/** Thrown by {@link choosePlatform} when asked for {@link EVERY_PLATFORM}: no image is read. */
+export class PlatformList extends Error {
+  constructor(readonly platforms: string[]) {
+    super(`platforms: ${platforms.join(', ')}`);
+  }
+}
+
 export function choosePlatform<T>(
   candidates: Candidate<T>[],
   asked: Platform | null,
   source: string,
 ): T {
   if (candidates.length === 0) throw new InputError(`${source}: holds no image`);
-  if (candidates.length === 1) return candidates[0].value;
+  if (asked === EVERY_PLATFORM)
+    throw new PlatformList([...new Set(candidates.map((c) => formatPlatform(c.platform)))]);
   const available = candidates.map((c) => formatPlatform(c.platform)).join(', ');
+  if (candidates.length === 1) {
+    // One image is scanned for what it is; a platform it does not have was asked for by mistake
+    // (the engine would refuse it: `image with reference ... was found but does not match the
+    // specified platform`), and silently scanning another one would answer the wrong question.
+    const only = candidates[0].platform;
+    if (asked && only.architecture !== '' && !platformMatches(asked, only))
+      throw new InputError(
+        `${source}: has no image for platform ${formatPlatform(asked)}; it has: ${available}`,
+      );
+    return candidates[0].value;
+  }
   const want = asked ?? runnerPlatform();
   let matching = candidates.filter((c) => platformMatches(want, c.platform));
   if (matching.length > 1) {

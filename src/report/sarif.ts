@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { FINGERPRINT_KEY, fingerprintOf } from './baseline.js';
 import type * as sarif from 'sarif';
 import type {
   BlameRole,
@@ -198,7 +199,11 @@ export function toSarif(report: ScanReport, options: SarifOptions): sarif.Log {
       level: finding.level,
       message: { text: resultMessage(finding) },
       locations: [location],
-      partialFingerprints: { primaryLocationLineHash: `${base}:${occurrence}` },
+      partialFingerprints: {
+        primaryLocationLineHash: `${base}:${occurrence}`,
+        [FINGERPRINT_KEY]: fingerprintOf(finding),
+      },
+      ...(finding.baselineState !== undefined ? { baselineState: finding.baselineState } : {}),
     };
     const index = ruleIndex.get(finding.ruleId);
     if (index !== undefined) result.ruleIndex = index;
