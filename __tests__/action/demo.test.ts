@@ -46,7 +46,7 @@ describe('npm run demo', () => {
         '-RUN go build -ldflags="-s -w" -o /out/server ./cmd/server\n' +
         '+RUN CGO_ENABLED=0 go build -ldflags="-s -w" -o /out/server ./cmd/server\n```',
     );
-    expect(brokenComment).toContain('3 notes (EG403, EG501) are not listed here');
+    expect(brokenComment).toContain('1 note (EG403) is not listed here');
     expect(brokenComment).not.toContain('| ℹ️ note |');
     // After the fix, nothing is left at the comment's level: the comment says it passes.
     expect(readFileSync('examples/out/go-service-fixed.comment.md', 'utf8')).toMatch(
