@@ -79,8 +79,7 @@ export const EG501: Rule = {
     for (const p of [...paths].sort()) {
       const elf = ctx.image.files.get(p)?.elf;
       if (!elf || elf.linkage === 'relocatable') continue;
-      const loaderPresent =
-        elf.interpreter !== null && ctx.image.resolve(elf.interpreter).found;
+      const loaderPresent = elf.interpreter !== null && ctx.image.resolve(elf.interpreter).found;
       const { missing, line } = summary(elf, loaderPresent);
       if (missing.length === 0) continue;
       findings.push(
