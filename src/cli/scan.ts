@@ -30,9 +30,10 @@ Options:
   --image REF         an image in the Docker Engine (DOCKER_HOST)
   --archive PATH      a docker-save tar, OCI archive, OCI layout folder or rootfs folder
   --dockerfile PATH   the Dockerfile that built it: findings point at its lines
-  --target STAGE      the stage that was built (default: the last one)
+  --target STAGE      the stage that was built (default: the last stage)
   --build-arg K=V     a build argument the image was built with (repeatable)
-  --platform P        the platform to scan in a multi-platform image (default: this machine's)
+  --platform P        the image platform os/arch[/variant] (default: the image's own; with several
+                      platforms, this machine's; for a rootfs folder, its ELF files')
   --format F          text (default), json (the contract in DESIGN.md), sarif or markdown
   --output FILE       write the report to FILE instead of standard output
   --fail-on LEVEL     exit 1 when a finding is at or above LEVEL (default: error)
