@@ -13,7 +13,6 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as core from '@actions/core';
 import { getOctokit } from '@actions/github';
-import type * as sarif from 'sarif';
 import { applyPolicy, expiredSuppressions, loadPolicy, type GuardConfig } from './config/index.js';
 import { InputError } from './errors.js';
 import type { Finding, ScanReport } from './findings.js';
@@ -25,7 +24,7 @@ import { planAnnotations } from './report/annotations.js';
 import { markBaseline, readBaseline } from './report/baseline.js';
 import { atOrAbove, countFindings, gates, judge } from './report/gate.js';
 import { formatJson, formatJsonReports, readJsonReports } from './report/json.js';
-import { namedTarget, repositoryRelative } from './report/locate.js';
+import { repositoryRelative } from './report/locate.js';
 import {
   COMMENT_MAX_CHARS,
   renderSections,
@@ -33,7 +32,7 @@ import {
   type ImageSection,
   type MarkdownOptions,
 } from './report/markdown.js';
-import { defaultCategory, toSarif } from './report/sarif.js';
+import { toSarifRuns } from './report/sarif.js';
 import { listPlatforms } from './image/open.js';
 import { scan, type ScanOptions } from './scan.js';
 
@@ -49,11 +48,10 @@ interface ImageJob {
   platform: string | null;
 }
 
-/** A scanned image: its job, its report after policy and baseline, its SARIF category. */
+/** A scanned image: its job and its report after policy and baseline. */
 interface ImageResult {
   job: ImageJob;
   report: ScanReport;
-  category: string;
 }
 
 /** The CLI's options in messages, as the action's inputs a workflow author can find. */
@@ -320,48 +318,29 @@ async function mapConcurrently<T, R>(
  */
 const CONCURRENT_SCANS = 2;
 
-/** The distinct categories of the images: the derived one, numbered when images share it. */
-function categoriesOf(
-  jobs: readonly ImageJob[],
-  reports: readonly ScanReport[],
-  inputs: ActionInputs,
-): string[] {
-  const seen = new Map<string, number>();
-  return jobs.map((job, i) => {
-    const base =
-      inputs.category ??
-      defaultCategory(
-        job.dockerfile || null,
-        namedTarget(reports[i]!.dockerfile?.target),
-        job.platform ?? reports[i]!.image.platform,
-      );
-    const trimmed = base.endsWith('/') ? base.slice(0, -1) : base;
-    const count = (seen.get(trimmed) ?? 0) + 1;
-    seen.set(trimmed, count);
-    return count === 1 ? `${trimmed}/` : `${trimmed}#${count}/`;
-  });
-}
-
-function sarifOf(results: readonly ImageResult[], run: RunContext): string {
-  const paths = { repositoryRoot: run.workspace, cwd: run.workspace };
-  const runs: sarif.Run[] = results.flatMap(
-    (r) =>
-      toSarif(r.report, {
-        ...paths,
-        category: r.category,
-        ...(r.job.platform ? { platform: r.job.platform } : {}),
-        ...(run.sha
-          ? {
-              versionControl: {
-                repositoryUri: `${run.serverUrl}/${run.owner}/${run.repo}`,
-                revisionId: run.sha,
-              },
-            }
-          : {}),
-      }).runs,
+function sarifOf(
+  results: readonly ImageResult[],
+  run: RunContext,
+  category: string | null,
+): string {
+  const log = toSarifRuns(
+    results.map((r) => r.report),
+    results.map((r) => r.job.platform),
+    {
+      repositoryRoot: run.workspace,
+      cwd: run.workspace,
+      ...(category ? { category } : {}),
+      ...(run.sha
+        ? {
+            versionControl: {
+              repositoryUri: `${run.serverUrl}/${run.owner}/${run.repo}`,
+              revisionId: run.sha,
+            },
+          }
+        : {}),
+    },
   );
-  const log = toSarif(results[0]!.report, paths);
-  return JSON.stringify({ ...log, runs }, null, 2) + '\n';
+  return JSON.stringify(log, null, 2) + '\n';
 }
 
 async function scanAll(inputs: ActionInputs, run: RunContext): Promise<ImageResult[]> {
@@ -413,12 +392,7 @@ async function scanAll(inputs: ActionInputs, run: RunContext): Promise<ImageResu
       "exit139-guard: no Dockerfile at the default path 'Dockerfile': findings cannot be placed on Dockerfile lines. Set the input 'dockerfile'.",
     );
   }
-  const categories = categoriesOf(
-    jobs.map((j) => j.job),
-    reports,
-    inputs,
-  );
-  return jobs.map(({ job }, i) => ({ job, report: reports[i]!, category: categories[i]! }));
+  return jobs.map(({ job }, i) => ({ job, report: reports[i]! }));
 }
 
 /** `from-report`: the saved reports, as if just scanned (nothing is scanned or gated again). */
@@ -428,7 +402,6 @@ function savedResults(file: string): { results: ImageResult[]; pullRequest: numb
     pullRequest: saved.pullRequest,
     results: saved.reports.map((report) => ({
       report,
-      category: '',
       job: {
         name: report.image.ref,
         options: { source: { kind: 'archive', path: report.image.ref } },
@@ -457,7 +430,7 @@ export async function runAction(): Promise<void> {
     const findings = reports.flatMap((r) => r.findings);
 
     const jsonFile = jsonFileFor(inputs.sarifFile);
-    const sarifJson = saved ? '' : sarifOf(results, run);
+    const sarifJson = saved ? '' : sarifOf(results, run, inputs.category);
     if (!saved) {
       writeFile(inputs.sarifFile, sarifJson);
       writeFile(

@@ -6,6 +6,7 @@
  * rootfs folder on its own platform, and the fork workflow's comment from a saved report.
  */
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -223,6 +224,53 @@ describe('many images in one step', () => {
       'multi linux/amd64',
       'multi linux/arm64/v8',
     ]);
+  });
+});
+
+describe('many images on the command line', () => {
+  it('scans an --images file the way the action scans its images input', async () => {
+    const ws = workspace();
+    copyFileSync(BROKEN_ARCHIVE, path.join(ws, 'broken.oci.tar'));
+    await writeTwoPlatformIndex(ws, BROKEN_ARCHIVE);
+    writeFileSync(
+      path.join(ws, 'images.txt'),
+      '# one plain image and an index\nbroken.oci.tar dockerfile=Dockerfile\nmulti platform=all\n',
+    );
+    const cli = (format: string) =>
+      spawnSync(
+        process.execPath,
+        [path.join(bundleDir, 'cli.js'), 'scan', '--images', 'images.txt', '--format', format],
+        { cwd: ws, encoding: 'utf8' },
+      );
+    const json = cli('json');
+    expect(json.stderr).toBe('');
+    expect(json.status).toBe(1);
+    const reports = (
+      JSON.parse(json.stdout) as { reports: { image: { ref: string; platform: string } }[] }
+    ).reports;
+    expect(reports.map((r) => `${r.image.ref} ${r.image.platform}`)).toEqual([
+      'broken.oci.tar linux/amd64',
+      'multi linux/amd64',
+      'multi linux/arm64/v8',
+    ]);
+    const sarif = JSON.parse(cli('sarif').stdout) as {
+      runs: { automationDetails: { id: string } }[];
+    };
+    expect(sarif.runs.map((r) => r.automationDetails.id)).toEqual([
+      'exit139-guard/Dockerfile/-/linux/amd64/',
+      'exit139-guard/-/-/linux/amd64/',
+      'exit139-guard/-/-/linux/arm64/v8/',
+    ]);
+    writeFileSync(path.join(ws, 'bad.txt'), 'broken.oci.tar flavour=x\n');
+    const bad = spawnSync(
+      process.execPath,
+      [path.join(bundleDir, 'cli.js'), 'scan', '--images', 'bad.txt'],
+      { cwd: ws, encoding: 'utf8' },
+    );
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain(
+      "bad.txt line 1: 'flavour=x' is not one of dockerfile=, target=, platform=, build-args=",
+    );
   });
 });
 

@@ -4,19 +4,24 @@
  * 1 when something is, 2 for bad usage or unreadable input.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from './args.js';
 import type { Command, CommandIO } from './command.js';
 import { applyPolicy, loadPolicy } from '../config/index.js';
 import { InputError, UsageError } from '../errors.js';
 import { LEVELS, type Level, type ScanReport } from '../findings.js';
 import { markBaseline, readBaseline } from '../report/baseline.js';
-import { formatReport, REPORT_FORMATS } from '../report/formats.js';
+import { findRepositoryRoot, formatReport, REPORT_FORMATS } from '../report/formats.js';
 import { FAIL_ON_VALUES, judge, type FailOn } from '../report/gate.js';
-import { formatJson } from '../report/json.js';
+import { formatJson, formatJsonReports } from '../report/json.js';
+import { renderSections, type ImageSection } from '../report/markdown.js';
+import { toSarifRuns } from '../report/sarif.js';
+import { parseImagesInput } from '../images-list.js';
+import { listPlatforms } from '../image/open.js';
 import { formatText } from '../report/text.js';
 import { scan, type ScanOptions } from '../scan.js';
 
-const USAGE = `Usage: exit139-guard scan (--image REF | --archive PATH) [--dockerfile PATH] [--target STAGE]
+const USAGE = `Usage: exit139-guard scan (--image REF | --archive PATH | --images FILE) [--dockerfile PATH] [--target STAGE]
                          [--build-arg K=V]... [--platform OS/ARCH[/VARIANT]]
                          [--format text|json|sarif|markdown] [--output FILE]
                          [--fail-on error|warning|note|never] [--config FILE]
@@ -29,6 +34,8 @@ really has, and its entrypoint against the files and USER, before the container 
 Options:
   --image REF         an image in the Docker Engine (DOCKER_HOST)
   --archive PATH      a docker-save tar, OCI archive, OCI layout folder or rootfs folder
+  --images FILE       several images, one per line: REF-OR-PATH [dockerfile=F] [target=T]
+                      [platform=P|all] [build-args=K=V,K=V], as the action's input images
   --dockerfile PATH   the Dockerfile that built it: findings point at its lines
   --target STAGE      the stage that was built (default: the last stage)
   --build-arg K=V     a build argument the image was built with (repeatable)
@@ -52,6 +59,7 @@ type Format = (typeof FORMATS)[number];
 export interface ScanCliOptions {
   image?: string;
   archive?: string;
+  images?: string;
   dockerfile?: string;
   target?: string;
   buildArgs: Record<string, string>;
@@ -69,6 +77,7 @@ export function parseScanArgs(args: string[]): ScanCliOptions {
   const { strings, buildArgs } = parseArgs(args, [
     { names: ['--image'], key: 'image', kind: 'string' },
     { names: ['--archive'], key: 'archive', kind: 'string' },
+    { names: ['--images'], key: 'images', kind: 'string' },
     { names: ['--dockerfile', '-f'], key: 'dockerfile', kind: 'string' },
     { names: ['--target'], key: 'target', kind: 'string' },
     { names: ['--platform'], key: 'platform', kind: 'string' },
@@ -86,8 +95,9 @@ export function parseScanArgs(args: string[]): ScanCliOptions {
       `--kernel-minimum must be a kernel version such as 4.14 or 5.10.0, not '${strings.kernelMinimum}'`,
     );
   }
-  if ((strings.image === undefined) === (strings.archive === undefined)) {
-    throw new UsageError('give exactly one of --image REF or --archive PATH');
+  const sources = [strings.image, strings.archive, strings.images].filter((s) => s !== undefined);
+  if (sources.length !== 1) {
+    throw new UsageError('give exactly one of --image REF, --archive PATH or --images FILE');
   }
   const { format = 'text', failOn = 'error', commentLevel, ...paths } = strings;
   return {
@@ -131,12 +141,110 @@ function readDockerfileText(file: string): string {
   }
 }
 
+function writeOutput(rendered: string, options: ScanCliOptions, io: CommandIO): void {
+  if (options.output === undefined) {
+    io.stdout(rendered);
+    return;
+  }
+  try {
+    writeFileSync(options.output, rendered);
+  } catch (error) {
+    throw new InputError(`cannot write ${options.output}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * `--images FILE`: every image of the file (each platform of a `platform=all` index), scanned
+ * one after the other under the same config and baseline, reported together: text one after
+ * the other, JSON as `{ version, reports }`, SARIF with a run per image, markdown with a
+ * section per image. The exit status is over all of them.
+ */
+async function scanImages(options: ScanCliOptions, io: CommandIO): Promise<number> {
+  const file = options.images!;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new InputError(`cannot read --images ${file}: ${(error as Error).message}`);
+  }
+  const images = parseImagesInput(text, (p) => path.resolve(p), file);
+  if (images.length === 0) throw new InputError(`${file}: lists no image`);
+  const baseline = options.baseline ? readBaseline(options.baseline, '--baseline') : null;
+  const reports: ScanReport[] = [];
+  const sections: ImageSection[] = [];
+  const platforms: (string | null)[] = [];
+  for (const image of images) {
+    const source: ScanOptions['source'] = image.image
+      ? {
+          kind: 'engine',
+          ref: image.image,
+          ...(process.env.DOCKER_HOST ? { dockerHost: process.env.DOCKER_HOST } : {}),
+        }
+      : { kind: 'archive', path: image.imageArchive! };
+    const dockerfile = image.dockerfile
+      ? {
+          path: path.relative(process.cwd(), image.dockerfile),
+          text: readDockerfileText(image.dockerfile),
+          ...(image.target ? { target: image.target } : {}),
+          buildArgs: image.buildArgs,
+        }
+      : undefined;
+    const policy = await loadPolicy({
+      config: options.config ?? null,
+      dockerfile: dockerfile ?? null,
+    });
+    const kernelMinimum = options.kernelMinimum ?? policy.config.kernelMinimum;
+    const asked: (string | null)[] =
+      image.platform === 'all' ? await listPlatforms(source) : [image.platform];
+    for (const platform of asked) {
+      let report = applyPolicy(
+        await scan({
+          source,
+          ...(platform ? { platform } : {}),
+          ...(dockerfile ? { dockerfile } : {}),
+          ...(kernelMinimum ? { kernelMinimum } : {}),
+        }),
+        policy.config,
+        policy.pragmas,
+      );
+      report = { ...report, image: { ...report.image, ref: image.name } };
+      if (baseline) report = markBaseline(report, baseline);
+      reports.push(report);
+      platforms.push(platform);
+      sections.push({
+        report,
+        name: image.name,
+        ...(platform ? { platform } : {}),
+        ...(dockerfile ? { dockerfileText: dockerfile.text } : {}),
+      });
+    }
+  }
+  const cwd = process.cwd();
+  const paths = { repositoryRoot: findRepositoryRoot(cwd), cwd };
+  let rendered: string;
+  if (options.format === 'text') rendered = reports.map(formatText).join('\n');
+  else if (options.format === 'json') rendered = formatJsonReports(reports);
+  else if (options.format === 'sarif')
+    rendered = JSON.stringify(toSarifRuns(reports, platforms, paths), null, 2) + '\n';
+  else
+    rendered = renderSections(sections, {
+      ...paths,
+      failOn: options.failOn,
+      newOnly: baseline !== null,
+      ...(options.commentLevel ? { level: options.commentLevel, hideRules: ['EG501'] } : {}),
+    });
+  writeOutput(rendered, options, io);
+  const findings = reports.flatMap((r) => r.findings);
+  return judge(findings, options.failOn, baseline !== null) === 'fail' ? 1 : 0;
+}
+
 export const scanCommand: Command = {
   name: 'scan',
   summary: 'scan an image (and its Dockerfile) for what makes it die on start',
   usage: USAGE,
   async run(args: string[], io: CommandIO): Promise<number> {
     const options = parseScanArgs(args);
+    if (options.images !== undefined) return scanImages(options, io);
     const scanOptions: ScanOptions = {
       source:
         options.image !== undefined
@@ -166,16 +274,7 @@ export const scanCommand: Command = {
     const baseline = options.baseline ? readBaseline(options.baseline, '--baseline') : null;
     let report = applyPolicy(await scan(scanOptions), policy.config, policy.pragmas);
     if (baseline) report = markBaseline(report, baseline);
-    const rendered = renderScanReport(report, options, scanOptions.dockerfile?.text);
-    if (options.output !== undefined) {
-      try {
-        writeFileSync(options.output, rendered);
-      } catch (error) {
-        throw new InputError(`cannot write ${options.output}: ${(error as Error).message}`);
-      }
-    } else {
-      io.stdout(rendered);
-    }
+    writeOutput(renderScanReport(report, options, scanOptions.dockerfile?.text), options, io);
     // With a baseline, only what it does not have yet fails (the action's fail-on-new-only).
     return judge(report.findings, options.failOn, baseline !== null) === 'fail' ? 1 : 0;
   },
