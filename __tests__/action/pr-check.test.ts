@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { dockerHost, engine } from '../support/engine.js';
 import { FakeGitHub } from './github-api.js';
 import { writeDemoRootfs, writeTwoPlatformIndex } from './images.js';
 import { bundleAction, commands, FIXTURES, runAction, type ActionRun } from './run-action.js';
@@ -305,6 +306,21 @@ describe('inputs people get wrong', () => {
     });
     expect(commands(rootfs.stdout, 'error').map((e) => e.message)).toEqual([
       `exit139-guard: rootfs:${path.join(ws, 'empty')}: a rootfs folder states no platform and holds no ELF file to tell it from; give it with the input 'platform'`,
+    ]);
+  });
+
+  it('says how to get a buildx image into the engine when the image is not there', async () => {
+    if (!(await engine('the action asking for an image the engine lacks'))) return;
+    const github = await startApi();
+    const result = await run(workspace(), github, {
+      image: 'acme/never-loaded:pr-42',
+      'docker-host': dockerHost(),
+    });
+    expect(result.code).toBe(2);
+    expect(commands(result.stdout, 'error').map((e) => e.message)).toEqual([
+      `exit139-guard: image 'acme/never-loaded:pr-42' is not in the Docker Engine at ${dockerHost()}; ` +
+        'built with buildx? add `load: true` (docker/build-push-action) or `--load` (docker buildx build), ' +
+        "or scan its OCI output with the input 'image-archive'",
     ]);
   });
 
