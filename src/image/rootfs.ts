@@ -10,7 +10,7 @@ import { InputError } from '../errors.js';
 import { DiskFile } from './bytes.js';
 import type { FactCollector, FileBody } from './facts.js';
 import { byteOrder, makeView } from './filesystem.js';
-import type { Platform } from './platform.js';
+import { runnerPlatform, type Platform } from './platform.js';
 import type { ImageFile, ImageView } from './types.js';
 
 /** As for layers (see filesystem.ts): the root shows as the engine's mount root does. */
@@ -46,14 +46,10 @@ function diskBody(path: string, size: number): FileBody {
 /**
  * A folder has no image config to state its platform: it is the one asked for, else the one its
  * ELF files are built for (the most common GOARCH-style architecture among them, as the kernel
- * will only run those), never a bare `linux`, which would make every binary look foreign.
- * Throws InputError when neither tells it.
+ * will only run those), never a bare `linux`, which would make every binary look foreign. A
+ * folder without ELF files has nothing that depends on it: this machine's platform.
  */
-function folderPlatform(
-  files: ReadonlyMap<string, ImageFile>,
-  asked: Platform | null,
-  source: string,
-): Platform {
+function folderPlatform(files: ReadonlyMap<string, ImageFile>, asked: Platform | null): Platform {
   if (asked) return asked;
   const counts = new Map<string, number>();
   for (const file of files.values()) {
@@ -61,11 +57,7 @@ function folderPlatform(
     if (arch) counts.set(arch, (counts.get(arch) ?? 0) + 1);
   }
   const ranked = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-  if (ranked.length === 0) {
-    throw new InputError(
-      `${source}: a rootfs folder states no platform and holds no ELF file to tell it from; give it with --platform`,
-    );
-  }
+  if (ranked.length === 0) return { ...runnerPlatform(), os: 'linux' };
   return { os: 'linux', architecture: ranked[0]![0], variant: null };
 }
 
@@ -128,7 +120,7 @@ export async function readRootfsFolder(
     }
   };
   await visit('/', root);
-  const platform = folderPlatform(files, asked, source);
+  const platform = folderPlatform(files, asked);
   const config = {
     os: platform.os,
     architecture: platform.architecture,
