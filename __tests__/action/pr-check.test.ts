@@ -11,6 +11,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } fro
 import os from 'node:os';
 import path from 'node:path';
 import { inActionTerms } from '../../src/action.js';
+import { validateSarif } from '../report/sarif-validator.js';
 import { dockerHost, engine } from '../support/engine.js';
 import { FakeGitHub } from './github-api.js';
 import { writeDemoRootfs, writeTwoPlatformIndex } from './images.js';
@@ -158,6 +159,18 @@ describe('only what the pull request changed', () => {
     expect(body).toContain('**1 new error, 0 new warnings, 0 new notes** (1 already present)');
     expect(body).toContain('| 🛑 error | [EG202]');
     expect(body).toContain('1 finding already present on the base branch (not gating)');
+    // SARIF's own baselineState, valid for the multitool and GitHub's ingestion rules.
+    const sarifFile = path.join(ws, 'exit139-guard.sarif');
+    expect(validateSarif(sarifFile, 'Gh')).toEqual([]);
+    const results = (
+      JSON.parse(readFileSync(sarifFile, 'utf8')) as {
+        runs: { results: { ruleId: string; baselineState: string }[] }[];
+      }
+    ).runs[0]!.results;
+    expect(results.map((r) => [r.ruleId, r.baselineState]).sort()).toEqual([
+      ['EG202', 'new'],
+      ['EG403', 'unchanged'],
+    ]);
     const json = JSON.parse(readFileSync(path.join(ws, 'exit139-guard.json'), 'utf8')) as {
       findings: { ruleId: string; path: string; baselineState: string }[];
     };
