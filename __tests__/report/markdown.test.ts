@@ -222,6 +222,25 @@ describe('the fix, written on the user’s own lines', () => {
     expect(disableCgo(['RUN CGO_ENABLED=0 go build .'])).toBeNull();
   });
 
+  it.each([
+    ['/lib64/ld-linux-x86-64.so.2', 'FROM gcr.io/distroless/base-debian12'],
+    ['/lib/ld-musl-x86_64.so.1', 'FROM alpine:3.20'],
+  ])('changes FROM scratch to a base that has the loader %s', (interpreter, from) => {
+    const finding: Finding = {
+      ruleId: 'EG101',
+      level: 'error',
+      path: '/app',
+      message: `The ELF interpreter ${interpreter} of /app is not in the image.`,
+      evidence: [`PT_INTERP ${interpreter}: /lib64 does not exist`],
+      dockerfile: range(7, 'placed', 'COPY --from=build /out/server /server', 'Dockerfile'),
+      related: [range(6, 'from', 'FROM scratch', 'Dockerfile')],
+      suppression: null,
+    };
+    expect(diffText(userLineEdits('EG101', [finding], EXAMPLE_DOCKERFILE))).toBe(
+      `@@ Dockerfile:6 @@\n-FROM scratch\n+${from}`,
+    );
+  });
+
   it('adds a line that strips the carriage returns of a CRLF script after the COPY', () => {
     const finding: Finding = {
       ruleId: 'EG303',

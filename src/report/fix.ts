@@ -7,6 +7,9 @@
  *   shell list, where the shell passes it to that command alone (POSIX sh "Simple Commands":
  *   assignments before a command name go into that command's environment). An existing
  *   `CGO_ENABLED=1` there is flipped.
+ * - An ELF interpreter missing from a `FROM scratch` stage (EG101): that FROM line with the base
+ *   that provides the loader the binary names: glibc's `ld-linux*` in distroless base (Debian's
+ *   glibc), musl's `ld-musl-*` in Alpine. (A cgo Go binary is EG202, fixed by its build line.)
  * - A script whose `#!` line ends in a carriage return (EG303, CRLF line endings): a `RUN sed`
  *   after the line that put the script in place, in a stage that has sed (the stage that built
  *   it), else `.gitattributes` so git checks it out with LF.
@@ -61,6 +64,18 @@ export function userLineEdits(
       const before = linesOf(text, built);
       const after = disableCgo(before);
       if (after) edits.set(built.startLine, { ...rangeOf(built), before, after });
+    } else if (ruleId === 'EG101') {
+      const from = finding.related.find((r) => r.role === 'from');
+      if (!from || edits.has(from.startLine)) continue;
+      const before = linesOf(text, from);
+      const base = baseWithLoader(finding);
+      const line = before.length === 1 ? FROM_SCRATCH.exec(before[0]!) : null;
+      if (base && line)
+        edits.set(from.startLine, {
+          ...rangeOf(from),
+          before,
+          after: [`${line[1]}${base}${line[2]}`],
+        });
     } else if (ruleId === 'EG303' && finding.path !== null && carriageReturn(finding)) {
       const placed = finding.dockerfile;
       if (!placed || placed.role !== 'placed' || edits.has(placed.startLine)) continue;
@@ -70,6 +85,17 @@ export function userLineEdits(
     }
   }
   return [...edits.values()].sort((a, b) => a.startLine - b.startLine);
+}
+
+/** `FROM [--platform=…] scratch [AS name]`: the text before and after `scratch`. */
+const FROM_SCRATCH = /^(\s*FROM\s+(?:--platform=\S+\s+)?)scratch(\s+AS\s+\S+\s*|\s*)$/i;
+
+/** The base image whose loader the finding's PT_INTERP names, or null. */
+function baseWithLoader(finding: Finding): string | null {
+  const interpreter = [finding.message, ...finding.evidence].join('\n');
+  if (/\bld-musl-[\w.-]+\.so\.1\b/.test(interpreter)) return 'alpine:3.20';
+  if (/\bld-linux[\w.-]*\.so\.\d\b/.test(interpreter)) return 'gcr.io/distroless/base-debian12';
+  return null;
 }
 
 function rangeOf(range: DockerfileRange): Pick<LineEdit, 'path' | 'startLine' | 'endLine'> {
