@@ -7,8 +7,9 @@
  * never logged or written. With `from-report` it scans nothing and posts the comment of a JSON
  * report saved by an earlier run (the fork workflow's `workflow_run` job).
  */
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as core from '@actions/core';
@@ -19,6 +20,7 @@ import type { Finding, ScanReport } from './findings.js';
 import { commentMarker, upsertComment } from './github/comment.js';
 import { readRunContext, type RunContext } from './github/context.js';
 import { readInputs, type ActionInputs, type ImageInput } from './github/inputs.js';
+import { readDockerConfig, type CredentialSource } from './image/registry/index.js';
 import { uploadSarif } from './github/upload.js';
 import { planAnnotations } from './report/annotations.js';
 import { markBaseline, readBaseline } from './report/baseline.js';
@@ -35,6 +37,24 @@ import {
 import { toSarifRuns } from './report/sarif.js';
 import { listPlatforms } from './image/open.js';
 import { scan, type ScanOptions } from './scan.js';
+
+/**
+ * The registry login: the inputs' username and password (the password masked in the log), else
+ * the Docker config.json that `docker/login-action` wrote, when there is one.
+ */
+function registryCredentials(inputs: ActionInputs): CredentialSource {
+  if (inputs.registryCredentials) {
+    core.setSecret(inputs.registryCredentials.password);
+    return { kind: 'password', credentials: inputs.registryCredentials };
+  }
+  const dockerConfig = path.join(
+    process.env.DOCKER_CONFIG ?? path.join(os.homedir(), '.docker'),
+    'config.json',
+  );
+  return existsSync(dockerConfig)
+    ? { kind: 'docker-config', config: readDockerConfig(dockerConfig) }
+    : { kind: 'none' };
+}
 
 /** One image to scan, with its build facts and how the user named it. */
 interface ImageJob {
@@ -82,13 +102,20 @@ async function jobFor(
   config: { kernelMinimum: string | null },
 ): Promise<ImageJob[]> {
   const source: ScanOptions['source'] =
-    image.image !== null
+    image.image === null && image.imageArchive === null && inputs.imageRemote !== null
       ? {
-          kind: 'engine',
-          ref: image.image,
-          ...(inputs.dockerHost ? { dockerHost: inputs.dockerHost } : {}),
+          kind: 'registry',
+          ref: inputs.imageRemote,
+          insecure: inputs.insecureRegistry,
+          credentials: registryCredentials(inputs),
         }
-      : { kind: 'archive', path: image.imageArchive! };
+      : image.image !== null
+        ? {
+            kind: 'engine',
+            ref: image.image,
+            ...(inputs.dockerHost ? { dockerHost: inputs.dockerHost } : {}),
+          }
+        : { kind: 'archive', path: image.imageArchive! };
   const dockerfileRel = image.dockerfile
     ? (repositoryRelative(image.dockerfile, { repositoryRoot: workspace }) ?? image.dockerfile)
     : '';
@@ -106,6 +133,9 @@ async function jobFor(
       source,
       ...(platform ? { platform } : {}),
       ...(config.kernelMinimum ? { kernelMinimum: config.kernelMinimum } : {}),
+      ...(inputs.manifests.length > 0
+        ? { manifests: { paths: inputs.manifests, images: inputs.manifestImages } }
+        : {}),
       ...(image.dockerfile && dockerfileText !== null
         ? {
             dockerfile: {
@@ -130,7 +160,8 @@ function imageInputs(inputs: ActionInputs, workspace: string): ImageInput[] {
         : image,
     );
   }
-  const given = inputs.image ?? inputs.imageArchive!;
+  // `image-remote` is neither an engine reference nor a path: both stay null and jobFor reads it.
+  const given = inputs.image ?? inputs.imageArchive ?? inputs.imageRemote!;
   return [
     {
       name: displayName(given, workspace),
@@ -401,6 +432,14 @@ async function scanAll(inputs: ActionInputs, run: RunContext): Promise<ImageResu
       return baseline ? markBaseline(report, baseline) : report;
     },
   );
+  for (const report of reports) {
+    for (const notice of report.manifests?.notices ?? []) {
+      const file = repositoryRelative(notice.path, { repositoryRoot: run.workspace });
+      core.notice(`exit139-guard: ${notice.message}`, {
+        ...(file ? { file, startLine: notice.line } : {}),
+      });
+    }
+  }
   for (const message of new Set(policies.flatMap((p) => expiredSuppressions(p.config, p.pragmas))))
     core.warning(`exit139-guard: ${message}`);
   if (images.every((image) => image.dockerfile === null)) {

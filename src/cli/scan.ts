@@ -1,10 +1,12 @@
 /**
- * `exit139-guard scan`: scans an image (from the engine or an archive/folder) against its
+ * `exit139-guard scan`: scans an image (from the engine, an archive/folder or a registry) against its
  * Dockerfile and prints the findings. Exit status 0 when nothing is at or above --fail-on,
  * 1 when something is, 2 for bad usage or unreadable input.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from './args.js';
 import type { Command, CommandIO } from './command.js';
 import { applyPolicy, loadPolicy } from '../config/index.js';
@@ -12,6 +14,7 @@ import { InputError, UsageError } from '../errors.js';
 import { LEVELS, type Level, type ScanReport } from '../findings.js';
 import { markBaseline, readBaseline } from '../report/baseline.js';
 import { findRepositoryRoot, formatReport, REPORT_FORMATS } from '../report/formats.js';
+import { readDockerConfig, type CredentialSource } from '../image/registry/index.js';
 import { FAIL_ON_VALUES, judge, type FailOn } from '../report/gate.js';
 import { formatJson, formatJsonReports } from '../report/json.js';
 import { renderSections, type ImageSection } from '../report/markdown.js';
@@ -21,12 +24,15 @@ import { listPlatforms } from '../image/open.js';
 import { formatText } from '../report/text.js';
 import { scan, type ScanOptions } from '../scan.js';
 
-const USAGE = `Usage: exit139-guard scan (--image REF | --archive PATH | --images FILE) [--dockerfile PATH] [--target STAGE]
+const USAGE = `Usage: exit139-guard scan (--image REF | --archive PATH | --remote REF | --images FILE)
+                         [--dockerfile PATH] [--target STAGE]
                          [--build-arg K=V]... [--platform OS/ARCH[/VARIANT]]
                          [--format text|json|sarif|markdown] [--output FILE]
                          [--fail-on error|warning|note|never] [--config FILE]
                          [--baseline FILE] [--comment-level error|warning|note]
                          [--kernel-minimum VERSION]
+                         [--registry-auth CONFIG_JSON] [--insecure-registry]
+                         [--manifests PATH]... [--manifest-image NAME[=IMAGE]]...
 
 Checks every ELF file of the image against the loader, C library and architecture the image
 really has, and its entrypoint against the files and USER, before the container dies on start.
@@ -36,6 +42,10 @@ Options:
   --archive PATH      a docker-save tar, OCI archive, OCI layout folder or rootfs folder
   --images FILE       several images, one per line: REF-OR-PATH [dockerfile=F] [target=T]
                       [platform=P|all] [build-args=K=V,K=V], as the action's input images
+  --remote REF        an image in a registry, read over the OCI Distribution API (no engine)
+  --registry-auth F   a Docker config.json with the registry's credentials ("auths")
+                      (default: $DOCKER_CONFIG/config.json or ~/.docker/config.json if present)
+  --insecure-registry plain HTTP to the registry; only for localhost / 127.0.0.1 / [::1]
   --dockerfile PATH   the Dockerfile that built it: findings point at its lines
   --target STAGE      the stage that was built (default: the last stage)
   --build-arg K=V     a build argument the image was built with (repeatable)
@@ -51,6 +61,11 @@ Options:
                       the rest in one line, leave out EG501 (default: list everything, as the job summary)
   --kernel-minimum V  the oldest kernel the image must start on, e.g. 4.14 (EG107; default: the
                       config's kernel-minimum, else unchecked)
+  --manifests PATH    Kubernetes YAML (a file, or a folder's .yaml/.yml/.json files, as kubectl
+                      apply -f reads them; repeatable): the containers that run this image are
+                      checked as their pod spec starts them, findings placed on the YAML lines
+  --manifest-image N  a name the manifests give this image (repeatable; NAME=IMAGE applies NAME
+                      only when scanning IMAGE); the image's own reference and tags always count
 Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 bad usage or input.`;
 
 const FORMATS = ['text', 'json', ...REPORT_FORMATS] as const;
@@ -60,6 +75,9 @@ export interface ScanCliOptions {
   image?: string;
   archive?: string;
   images?: string;
+  remote?: string;
+  registryAuth?: string;
+  insecureRegistry: boolean;
   dockerfile?: string;
   target?: string;
   buildArgs: Record<string, string>;
@@ -71,13 +89,18 @@ export interface ScanCliOptions {
   baseline?: string;
   commentLevel?: Level;
   kernelMinimum?: string;
+  manifests: string[];
+  manifestImages: string[];
 }
 
 export function parseScanArgs(args: string[]): ScanCliOptions {
-  const { strings, buildArgs } = parseArgs(args, [
+  const { strings, flags, lists, buildArgs } = parseArgs(args, [
     { names: ['--image'], key: 'image', kind: 'string' },
     { names: ['--archive'], key: 'archive', kind: 'string' },
     { names: ['--images'], key: 'images', kind: 'string' },
+    { names: ['--remote'], key: 'remote', kind: 'string' },
+    { names: ['--registry-auth'], key: 'registryAuth', kind: 'string' },
+    { names: ['--insecure-registry'], key: 'insecureRegistry', kind: 'flag' },
     { names: ['--dockerfile', '-f'], key: 'dockerfile', kind: 'string' },
     { names: ['--target'], key: 'target', kind: 'string' },
     { names: ['--platform'], key: 'platform', kind: 'string' },
@@ -89,23 +112,39 @@ export function parseScanArgs(args: string[]): ScanCliOptions {
     { names: ['--baseline'], key: 'baseline', kind: 'string' },
     { names: ['--comment-level'], key: 'commentLevel', kind: 'string', choices: LEVELS },
     { names: ['--kernel-minimum'], key: 'kernelMinimum', kind: 'string' },
+    { names: ['--manifests'], key: 'manifests', kind: 'strings' },
+    { names: ['--manifest-image'], key: 'manifestImages', kind: 'strings' },
   ]);
   if (strings.kernelMinimum !== undefined && !/^\d+\.\d+(\.\d+)?$/.test(strings.kernelMinimum)) {
     throw new UsageError(
       `--kernel-minimum must be a kernel version such as 4.14 or 5.10.0, not '${strings.kernelMinimum}'`,
     );
   }
-  const sources = [strings.image, strings.archive, strings.images].filter((s) => s !== undefined);
+  const sources = [strings.image, strings.archive, strings.remote, strings.images].filter(
+    (s) => s !== undefined,
+  );
   if (sources.length !== 1) {
-    throw new UsageError('give exactly one of --image REF, --archive PATH or --images FILE');
+    throw new UsageError(
+      'give exactly one of --image REF, --archive PATH, --remote REF or --images FILE',
+    );
+  }
+  if (strings.remote === undefined && (flags.insecureRegistry || strings.registryAuth)) {
+    throw new UsageError('--insecure-registry and --registry-auth go with --remote');
   }
   const { format = 'text', failOn = 'error', commentLevel, ...paths } = strings;
+  const manifests = lists.manifests ?? [];
+  const manifestImages = lists.manifestImages ?? [];
+  if (manifestImages.length > 0 && manifests.length === 0)
+    throw new UsageError('--manifest-image needs --manifests');
   return {
     ...paths,
     ...(commentLevel ? { commentLevel: commentLevel as Level } : {}),
+    insecureRegistry: flags.insecureRegistry ?? false,
     buildArgs,
     format: format as Format,
     failOn: failOn as FailOn,
+    manifests,
+    manifestImages,
   };
 }
 
@@ -238,6 +277,18 @@ async function scanImages(options: ScanCliOptions, io: CommandIO): Promise<numbe
   return judge(findings, options.failOn, baseline !== null) === 'fail' ? 1 : 0;
 }
 
+/**
+ * The registry credentials: the config.json given, else Docker's own (`$DOCKER_CONFIG/config.json`,
+ * `~/.docker/config.json`) when it exists, as `docker pull` and skopeo find it.
+ */
+function registryCredentials(path: string | undefined): CredentialSource {
+  if (path !== undefined) return { kind: 'docker-config', config: readDockerConfig(path) };
+  const dockerConfig = join(process.env.DOCKER_CONFIG ?? join(homedir(), '.docker'), 'config.json');
+  return existsSync(dockerConfig)
+    ? { kind: 'docker-config', config: readDockerConfig(dockerConfig) }
+    : { kind: 'none' };
+}
+
 export const scanCommand: Command = {
   name: 'scan',
   summary: 'scan an image (and its Dockerfile) for what makes it die on start',
@@ -247,14 +298,24 @@ export const scanCommand: Command = {
     if (options.images !== undefined) return scanImages(options, io);
     const scanOptions: ScanOptions = {
       source:
-        options.image !== undefined
+        options.remote !== undefined
           ? {
-              kind: 'engine',
-              ref: options.image,
-              ...(process.env.DOCKER_HOST ? { dockerHost: process.env.DOCKER_HOST } : {}),
+              kind: 'registry',
+              ref: options.remote,
+              insecure: options.insecureRegistry,
+              credentials: registryCredentials(options.registryAuth),
             }
-          : { kind: 'archive', path: options.archive as string },
+          : options.image !== undefined
+            ? {
+                kind: 'engine',
+                ref: options.image,
+                ...(process.env.DOCKER_HOST ? { dockerHost: process.env.DOCKER_HOST } : {}),
+              }
+            : { kind: 'archive', path: options.archive as string },
       ...(options.platform ? { platform: options.platform } : {}),
+      ...(options.manifests.length > 0
+        ? { manifests: { paths: options.manifests, images: options.manifestImages } }
+        : {}),
     };
     if (options.dockerfile !== undefined) {
       scanOptions.dockerfile = {
@@ -274,6 +335,8 @@ export const scanCommand: Command = {
     const baseline = options.baseline ? readBaseline(options.baseline, '--baseline') : null;
     let report = applyPolicy(await scan(scanOptions), policy.config, policy.pragmas);
     if (baseline) report = markBaseline(report, baseline);
+    for (const notice of report.manifests?.notices ?? [])
+      io.stderr(`exit139-guard scan: notice: ${notice.path}:${notice.line}: ${notice.message}\n`);
     writeOutput(renderScanReport(report, options, scanOptions.dockerfile?.text), options, io);
     // With a baseline, only what it does not have yet fails (the action's fail-on-new-only).
     return judge(report.findings, options.failOn, baseline !== null) === 'fail' ? 1 : 0;

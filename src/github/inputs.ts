@@ -21,6 +21,10 @@ export type CommentMode = (typeof COMMENT_MODES)[number];
 
 export interface ActionInputs {
   image: string | null;
+  /** `image-remote`: a registry reference, with its credentials and the loopback HTTP switch. */
+  imageRemote: string | null;
+  registryCredentials: { username: string; password: string } | null;
+  insecureRegistry: boolean;
   /** Absolute path of the archive or folder. */
   imageArchive: string | null;
   /** Absolute path of the Dockerfile, or null when the default `Dockerfile` does not exist. */
@@ -61,6 +65,10 @@ export interface ActionInputs {
   uploadSarif: boolean;
   githubToken: string;
   dockerHost: string | null;
+  /** Absolute paths of the Kubernetes manifests (files or folders); empty when none. */
+  manifests: string[];
+  /** Names the manifests give the image (`NAME` or `NAME=IMAGE`). */
+  manifestImages: string[];
 }
 
 export type InputReader = (name: string) => string;
@@ -124,16 +132,37 @@ function ruleList(read: InputReader, name: string): string[] {
 /** `4.14`, `5.10.0`: what uname -r starts with. */
 const KERNEL_VERSION = /^\d+\.\d+(\.\d+)?$/;
 
+/** A multiline input: one value per line, blank lines and `#` comments skipped. */
+function lineList(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+}
+
 export function readInputs(workspace: string, read: InputReader = defaultReader): ActionInputs {
   const resolve = (p: string) => path.resolve(workspace, p);
   const image = read('image').trim() || null;
   const archive = read('image-archive').trim() || null;
+  const remote = read('image-remote').trim() || null;
   const fromReportInput = read('from-report').trim() || null;
   const images = parseImagesInput(read('images'), resolve);
-  const given = [image, archive, fromReportInput].filter((v) => v !== null).length;
+  const given = [image, archive, remote, fromReportInput].filter((v) => v !== null).length;
   if (given + (images.length > 0 ? 1 : 0) !== 1) {
     throw new InputError(
-      "give exactly one of the inputs 'image' (a reference in the local engine), 'image-archive' (a path), 'images' (one per line) and 'from-report' (a saved JSON report)",
+      "give exactly one of the inputs 'image' (a reference in the local engine), 'image-archive' (a path), 'image-remote' (a reference in a registry), 'images' (one per line) and 'from-report' (a saved JSON report)",
+    );
+  }
+  const username = read('registry-username').trim();
+  const password = read('registry-password').trim();
+  if ((username === '') !== (password === '')) {
+    throw new InputError(
+      "give both inputs 'registry-username' and 'registry-password', or neither",
+    );
+  }
+  if (remote === null && username !== '') {
+    throw new InputError(
+      "inputs 'registry-username' and 'registry-password' go with 'image-remote'",
     );
   }
   if (archive !== null && !existsSync(resolve(archive))) {
@@ -186,9 +215,24 @@ export function readInputs(workspace: string, read: InputReader = defaultReader)
     );
   }
 
+  const manifests = lineList(read('manifests')).map((given) => {
+    const absolute = resolve(given);
+    if (!existsSync(absolute))
+      throw new InputError(
+        `input 'manifests': ${given} does not exist (relative paths start at the workspace)`,
+      );
+    return absolute;
+  });
+  const manifestImages = lineList(read('manifest-images'));
+  if (manifestImages.length > 0 && manifests.length === 0)
+    throw new InputError("input 'manifest-images' needs the input 'manifests'");
+
   const configInput = read('config').trim() || DEFAULT_CONFIG_FILE;
   return {
     image,
+    imageRemote: remote,
+    registryCredentials: username !== '' ? { username, password } : null,
+    insecureRegistry: booleanInput(read, 'insecure-registry', false),
     imageArchive: archive === null ? null : resolve(archive),
     dockerfile,
     target: read('target').trim() || null,
@@ -214,5 +258,7 @@ export function readInputs(workspace: string, read: InputReader = defaultReader)
     uploadSarif: booleanInput(read, 'upload-sarif', false),
     githubToken: read('github-token').trim(),
     dockerHost: read('docker-host').trim() || null,
+    manifests,
+    manifestImages,
   };
 }

@@ -20,6 +20,7 @@ function findingJson(finding: Finding): Record<string, unknown> {
     // Rule + image path + what is missing: what `--baseline` compares (src/report/baseline.ts).
     fingerprint: fingerprintOf(finding),
     ...(finding.baselineState !== undefined ? { baselineState: finding.baselineState } : {}),
+    ...(finding.manifest !== undefined ? { manifest: finding.manifest } : {}),
   };
 }
 
@@ -36,6 +37,7 @@ function reportJson(report: ScanReport): Record<string, unknown> {
     dockerfile: report.dockerfile,
     findings: report.findings.map(findingJson),
     summary: report.summary,
+    ...(report.manifests !== undefined ? { manifests: report.manifests } : {}),
   };
 }
 

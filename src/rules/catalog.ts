@@ -27,6 +27,9 @@ import { EG104 } from './eg104-symbol-version-missing.js';
 import { EG105 } from './eg105-symbol-unresolved.js';
 import { EG106 } from './eg106-architecture-mismatch.js';
 import { EG107 } from './eg107-kernel-too-old.js';
+import { EG113 } from './eg113-libgcc-s-missing.js';
+import { EG114 } from './eg114-nss-service-unavailable.js';
+import { EG115 } from './eg115-gconv-modules-missing.js';
 import { EG201 } from './eg201-declared-triple-mismatch.js';
 import { EG202 } from './eg202-cgo-dynamic-on-static-base.js';
 import { EG203 } from './eg203-static-glibc-nss.js';
@@ -38,7 +41,11 @@ import { EG303 } from './eg303-shebang-interpreter-missing.js';
 import { EG401 } from './eg401-ca-certificates-missing.js';
 import { EG402 } from './eg402-zoneinfo-missing.js';
 import { EG403 } from './eg403-user-database-missing.js';
+import { EG404 } from './eg404-user-unknown.js';
 import { EG501 } from './eg501-hardening.js';
+import { EG601 } from './eg601-run-as-non-root-refused.js';
+import { EG602 } from './eg602-pod-command-undecided.js';
+import { EG603 } from './eg603-manifests-without-image.js';
 
 /** Every rule, in id order: the order of SARIF `rules[]` and of the docs index. */
 export const RULES: readonly Rule[] = [
@@ -49,6 +56,9 @@ export const RULES: readonly Rule[] = [
   EG105,
   EG106,
   EG107,
+  EG113,
+  EG114,
+  EG115,
   EG201,
   EG202,
   EG203,
@@ -60,7 +70,11 @@ export const RULES: readonly Rule[] = [
   EG401,
   EG402,
   EG403,
+  EG404,
   EG501,
+  EG601,
+  EG602,
+  EG603,
 ];
 
 /** The path `runtimeError` uses for the file a finding is about. */
@@ -111,6 +125,14 @@ export function ruleMeta(id: string): RuleMeta {
 
 export function isRuleId(id: string): boolean {
   return BY_ID.has(id);
+}
+
+/**
+ * The error for a rule id the catalog does not have (config files, pragmas, inputs). It names
+ * no range of ids, since rules are added over time and a range would go stale.
+ */
+export function unknownRuleMessage(id: string): string {
+  return `unknown rule '${id}' (the README's Rules section lists the rule ids)`;
 }
 
 /** The rule's runtime error with the finding's own path in place of `/app`; '' when none. */

@@ -8,6 +8,7 @@ import picomatch from 'picomatch';
 import type { Artifact, DockerfileModel, Range } from '../dockerfile/types.js';
 import type { BlameRole, DockerfileRange, Finding, Level, RuleMeta } from '../findings.js';
 import type { ImageView } from '../image/types.js';
+import type { ManifestContainer } from '../kubernetes/workloads.js';
 import type { ImageLoadReport } from '../loader/index.js';
 
 export interface DockerfileInput {
@@ -22,6 +23,17 @@ export interface RuleContext {
   dockerfile: DockerfileInput | null;
   /** Kernel version the nodes run at least (e.g. `4.19`); null when not configured. */
   kernelMinimum: string | null;
+  /** The Kubernetes manifests given (`scan --manifests`); absent when none were. */
+  manifests?: ManifestInput;
+}
+
+export interface ManifestInput {
+  /** The manifest files read. */
+  files: readonly string[];
+  /** The names the image was looked for by (its reference and tags, the user's mapped names). */
+  imageNames: readonly string[];
+  /** The containers that run this image, each started as its pod spec says. */
+  containers: readonly ManifestContainer[];
 }
 
 /**
@@ -124,6 +136,21 @@ export function blameEntrypoint(ctx: RuleContext, withUser: boolean): Blame {
     return { dockerfile: from.dockerfile, related };
   }
   return { dockerfile: range(input, instruction.range, 'entrypoint'), related };
+}
+
+/**
+ * The final stage's USER line, then `also` (e.g. a program's own blame) as related lines; the
+ * final FROM when the Dockerfile sets no USER (the base image's user applies).
+ */
+export function blameUser(ctx: RuleContext, also: Blame = NO_BLAME): Blame {
+  const input = ctx.dockerfile;
+  if (!input) return NO_BLAME;
+  const user = input.model.user;
+  const primary = user ? range(input, user.range, 'user') : blameImage(ctx).dockerfile;
+  const related = [also.dockerfile, ...also.related].filter(
+    (r): r is DockerfileRange => r !== null && !(primary !== null && sameRange(r, primary)),
+  );
+  return { dockerfile: primary, related };
 }
 
 export function finding(

@@ -5,6 +5,7 @@
 import path from 'node:path/posix';
 import { blameEntrypoint, finding, type Rule } from './context.js';
 import { entrypointOutcome } from './support/entrypoint.js';
+import { checkExecutions } from './support/execution.js';
 
 export const EG301: Rule = {
   id: 'EG301',
@@ -35,47 +36,52 @@ export const EG301: Rule = {
   tags: ['reliability', 'entrypoint', 'container'],
   precision: 'high',
   check(ctx) {
-    const view = ctx.image;
-    const outcome = entrypointOutcome(ctx);
-    if (outcome.stage === 'none') {
-      return [
-        finding(
-          'EG301',
-          'note',
-          null,
-          'The image has no ENTRYPOINT or CMD: the command given at run time was not checked',
-          ['image config: Entrypoint and Cmd are empty'],
-          blameEntrypoint(ctx, false),
-        ),
-      ];
-    }
-    if (outcome.stage !== 'not-found') return [];
-    const { entry, argvText } = outcome;
-    const argv0 = entry.argv[0];
-    const absolute = path.resolve('/', view.config.workingDir || '/', argv0);
-    // runc's words (libcontainer): a path is stat'ed, a bare name looked up in PATH.
-    const runtimeError = argv0.includes('/')
-      ? `exec: "${argv0}": stat ${absolute}: no such file or directory`
-      : `exec: "${argv0}": executable file not found in $PATH`;
-    return [
-      {
-        runtimeError,
-        ...finding(
-          'EG301',
-          EG301.defaultLevel,
-          argv0.includes('/') ? path.resolve('/', view.config.workingDir || '/', argv0) : null,
-          argv0.includes('/')
-            ? `The entrypoint ${argv0} does not exist in the image`
-            : `The entrypoint ${argv0} is not an executable file in any PATH directory of the image`,
-          [
-            `command: ${argvText}`,
-            argv0.includes('/')
-              ? `looked at ${entry.searched[0]}`
-              : `searched PATH: ${entry.searched.join(', ')}`,
-          ],
-          blameEntrypoint(ctx, false),
-        ),
+    return checkExecutions(
+      ctx,
+      () => 'entrypoint',
+      (spec) => {
+        const outcome = entrypointOutcome(ctx, spec);
+        if (outcome.stage === 'none') {
+          return [
+            finding(
+              'EG301',
+              'note',
+              null,
+              'The image has no ENTRYPOINT or CMD: the command given at run time was not checked',
+              ['image config: Entrypoint and Cmd are empty'],
+              blameEntrypoint(ctx, false),
+            ),
+          ];
+        }
+        if (outcome.stage !== 'not-found') return [];
+        const { entry, argvText } = outcome;
+        const argv0 = entry.argv[0]!;
+        const absolute = path.resolve('/', spec.workingDir || '/', argv0);
+        // runc's words (libcontainer): a path is stat'ed as written, a bare name looked up in PATH.
+        const runtimeError = argv0.includes('/')
+          ? `exec: "${argv0}": stat ${argv0}: no such file or directory`
+          : `exec: "${argv0}": executable file not found in $PATH`;
+        return [
+          {
+            runtimeError,
+            ...finding(
+              'EG301',
+              EG301.defaultLevel,
+              argv0.includes('/') ? absolute : null,
+              argv0.includes('/')
+                ? `The entrypoint ${argv0} does not exist in the image`
+                : `The entrypoint ${argv0} is not an executable file in any PATH directory of the image`,
+              [
+                `command: ${argvText}`,
+                argv0.includes('/')
+                  ? `looked at ${entry.searched[0]}`
+                  : `searched PATH: ${entry.searched.join(', ')}`,
+              ],
+              blameEntrypoint(ctx, false),
+            ),
+          },
+        ];
       },
-    ];
+    );
   },
 };

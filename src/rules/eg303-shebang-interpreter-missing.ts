@@ -5,7 +5,6 @@
  */
 import path from 'node:path/posix';
 import type { Finding } from '../findings.js';
-import type { ImageFile } from '../image/types.js';
 import {
   blameEntrypoint,
   finding,
@@ -13,7 +12,13 @@ import {
   type Rule,
   type RuleContext,
 } from './context.js';
-import { entrypointOutcome, lookPath, modeString } from './support/entrypoint.js';
+import {
+  entrypointOutcome,
+  lookPath,
+  modeString,
+  type FoundEntrypoint,
+} from './support/entrypoint.js';
+import { checkExecutions, type ExecutionSpec } from './support/execution.js';
 
 export const EG303: Rule = {
   id: 'EG303',
@@ -48,67 +53,86 @@ export const EG303: Rule = {
   tags: ['reliability', 'entrypoint', 'container'],
   precision: 'very-high',
   check(ctx) {
-    const outcome = entrypointOutcome(ctx);
-    if (outcome.stage !== 'starts' || outcome.entry.file.elf !== null) return [];
-    return checkScript(ctx, outcome.entry.path, outcome.entry.file, outcome.argvText);
+    return checkExecutions(
+      ctx,
+      () => 'entrypoint',
+      (spec) => {
+        const outcome = entrypointOutcome(ctx, spec);
+        if (outcome.stage !== 'starts' || outcome.entry.file.elf !== null) return [];
+        return checkScript(ctx, spec, outcome.entry, outcome.argvText);
+      },
+    );
   },
 };
 
 function checkScript(
   ctx: RuleContext,
-  scriptPath: string,
-  file: ImageFile,
+  spec: ExecutionSpec,
+  entry: FoundEntrypoint,
   argvText: string,
 ): Finding[] {
   const view = ctx.image;
+  const { path: scriptPath, file } = entry;
+  // runc execs what exec.LookPath returned (a name with a slash as written); the kernel's
+  // ENOENT for the missing interpreter is reported against it.
+  const execName = entry.argv[0]!.includes('/') ? entry.argv[0]! : scriptPath;
   const blame = blameEntrypoint(ctx, false);
   if (file.shebang === null) {
     if (file.elfError) return []; // an unreadable ELF: the ELF rules say what is wrong with it
     return [
-      finding(
-        'EG303',
-        EG303.defaultLevel,
-        scriptPath,
-        `The entrypoint ${scriptPath} is neither an ELF program nor a #! script`,
-        [`command: ${argvText}`, 'the kernel refuses it: exec format error'],
-        blame,
-      ),
+      {
+        ...finding(
+          'EG303',
+          EG303.defaultLevel,
+          scriptPath,
+          `The entrypoint ${scriptPath} is neither an ELF program nor a #! script`,
+          [`command: ${argvText}`, 'the kernel refuses it: exec format error'],
+          blame,
+        ),
+        runtimeError: `exec ${execName}: exec format error`,
+      },
     ];
   }
   const words = file.shebang.trim().split(/\s+/);
   const interpreter = words[0] ?? '';
-  const interpreterPath = path.resolve('/', view.config.workingDir || '/', interpreter);
+  const interpreterPath = path.resolve('/', spec.workingDir || '/', interpreter);
   const resolved = view.resolve(interpreterPath);
   const evidence = [`${scriptPath} starts with #!${file.shebang}`, `command: ${argvText}`];
   if (!resolved.found || resolved.file.type !== 'file') {
     return [
-      finding(
-        'EG303',
-        EG303.defaultLevel,
-        scriptPath,
-        `The interpreter ${interpreter} of the entrypoint script ${scriptPath} is not in the image`,
-        [...evidence, `${interpreterPath} does not exist`],
-        blame,
-      ),
+      {
+        ...finding(
+          'EG303',
+          EG303.defaultLevel,
+          scriptPath,
+          `The interpreter ${interpreter} of the entrypoint script ${scriptPath} is not in the image`,
+          [...evidence, `${interpreterPath} does not exist`],
+          blame,
+        ),
+        runtimeError: `exec ${execName}: no such file or directory`,
+      },
     ];
   }
   if (!isExecutableFile(resolved.file.mode)) {
     return [
-      finding(
-        'EG303',
-        EG303.defaultLevel,
-        scriptPath,
-        `The interpreter ${interpreter} of the entrypoint script ${scriptPath} is not executable`,
-        [...evidence, `${resolved.path}: ${modeString(resolved.file)}`],
-        blame,
-      ),
+      {
+        ...finding(
+          'EG303',
+          EG303.defaultLevel,
+          scriptPath,
+          `The interpreter ${interpreter} of the entrypoint script ${scriptPath} is not executable`,
+          [...evidence, `${resolved.path}: ${modeString(resolved.file)}`],
+          blame,
+        ),
+        runtimeError: `exec ${execName}: permission denied`,
+      },
     ];
   }
   // `#!/usr/bin/env prog`: env looks prog up in PATH at run time.
   if (path.basename(interpreter) === 'env' && words.length > 1) {
     const program = words.slice(1).find((w) => !w.startsWith('-'));
     if (program !== undefined) {
-      const found = lookPath(view, program);
+      const found = lookPath(view, program, spec);
       if (found.path === null) {
         // BusyBox's env and GNU coreutils' env word the failure differently.
         const busybox = path.basename(resolved.path) === 'busybox';

@@ -7,7 +7,7 @@
 import path from 'node:path/posix';
 import type { ImageFile, ImageView } from '../../image/types.js';
 import { isExecutableFile, type RuleContext } from '../context.js';
-import { imageEnv } from '../facts.js';
+import { envValue, imageExecution, type ExecutionSpec } from './execution.js';
 
 /** The PATH Docker gives a container whose image sets none. */
 export const DOCKER_DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -21,25 +21,27 @@ export interface ResolvedEntrypoint {
   searched: string[];
 }
 
-/** ENTRYPOINT followed by CMD, as Docker assembles the process's argv. */
-export function entrypointArgv(view: ImageView): string[] {
-  return [...(view.config.entrypoint ?? []), ...(view.config.cmd ?? [])];
-}
-
-/** Finds `name` as runc would: a path from the working directory, or a PATH search. */
-export function lookPath(view: ImageView, name: string): ResolvedEntrypoint {
+/**
+ * Finds `name` as runc would: a path from the working directory, or a PATH search, with the
+ * working directory and PATH of `spec` (the image's own by default).
+ */
+export function lookPath(
+  view: ImageView,
+  name: string,
+  spec: ExecutionSpec = imageExecution(view.config),
+): ResolvedEntrypoint {
   const argv = [name];
   if (name.includes('/')) {
-    const absolute = path.resolve('/', view.config.workingDir || '/', name);
+    const absolute = path.resolve('/', spec.workingDir || '/', name);
     const resolved = view.resolve(absolute);
     if (resolved.found && resolved.file.type !== 'dir')
       return { argv, path: absolute, file: resolved.file, searched: [absolute] };
     return { argv, path: null, file: null, searched: [absolute] };
   }
-  const searchPath = imageEnv(view, 'PATH') ?? DOCKER_DEFAULT_PATH;
+  const searchPath = envValue(spec.env, 'PATH') ?? DOCKER_DEFAULT_PATH;
   const searched: string[] = [];
   for (const dir of searchPath.split(':')) {
-    const candidate = path.resolve('/', view.config.workingDir || '/', dir || '.', name);
+    const candidate = path.resolve('/', spec.workingDir || '/', dir || '.', name);
     searched.push(candidate);
     const resolved = view.resolve(candidate);
     if (resolved.found && resolved.file.type === 'file' && isExecutableFile(resolved.file.mode)) {
@@ -49,16 +51,32 @@ export function lookPath(view: ImageView, name: string): ResolvedEntrypoint {
   return { argv, path: null, file: null, searched };
 }
 
-export function resolveEntrypoint(view: ImageView): ResolvedEntrypoint | null {
-  const argv = entrypointArgv(view);
+/** The program `spec` (the image's own by default) starts, found as runc finds it; null for none. */
+export function resolveEntrypoint(
+  view: ImageView,
+  spec: ExecutionSpec = imageExecution(view.config),
+): ResolvedEntrypoint | null {
+  const argv = spec.argv;
   if (argv.length === 0) return null;
-  return { ...lookPath(view, argv[0]), argv };
+  return { ...lookPath(view, argv[0]!, spec), argv };
 }
 
 export interface UserIdentity {
   uid: number;
   gids: number[];
+  /** The user's /etc/passwd name, or null when the uid has no entry. */
+  name: string | null;
   description: string;
+}
+
+/** A USER name the engine cannot resolve: it refuses to create the container. */
+export interface UnknownUser {
+  kind: 'user' | 'group';
+  name: string;
+  file: '/etc/passwd' | '/etc/group';
+  fileExists: boolean;
+  /** The engine's error, as `docker run` prints it after `Error response from daemon: `. */
+  engineError: string;
 }
 
 function readTable(view: ImageView, file: string): string[][] | null {
@@ -71,16 +89,42 @@ function readTable(view: ImageView, file: string): string[][] | null {
     .map((l) => l.split(':'));
 }
 
-/** The image USER as runc resolves it against /etc/passwd and /etc/group; a string is an error. */
-export function resolveUser(view: ImageView): UserIdentity | string {
-  const spec = view.config.user || 'root';
-  const [userPart, groupPart] = spec.split(':');
-  const passwd = readTable(view, '/etc/passwd') ?? [];
-  const groups = readTable(view, '/etc/group') ?? [];
+function unknown(
+  kind: 'user' | 'group',
+  name: string,
+  table: string[][] | null,
+): { unknown: UnknownUser } {
+  const file = kind === 'user' ? '/etc/passwd' : '/etc/group';
+  return {
+    unknown: {
+      kind,
+      name,
+      file,
+      fileExists: table !== null,
+      engineError: `unable to find ${kind} ${name}: no matching entries in ${kind === 'user' ? 'passwd' : 'group'} file`,
+    },
+  };
+}
+
+/**
+ * The image USER as the engine resolves it (moby daemon/oci_linux.go through runc's
+ * libcontainer/user): an empty USER is uid 0 without a lookup; a numeric uid or gid needs no
+ * entry; a name, `root` included, must be in the image's /etc/passwd (/etc/group for a group),
+ * or the engine refuses the container. `execution` gives the user (the image USER by default).
+ */
+export function resolveUser(
+  view: ImageView,
+  execution: ExecutionSpec = imageExecution(view.config),
+): UserIdentity | { unknown: UnknownUser } {
+  const spec = execution.user;
+  const [userPart, groupPart] = spec === '' ? ['0', undefined] : spec.split(':');
+  const passwdTable = readTable(view, '/etc/passwd');
+  const groupTable = readTable(view, '/etc/group');
+  const passwd = passwdTable ?? [];
+  const groups = groupTable ?? [];
   let uid: number;
   let gid = 0;
   let name: string | null = null;
-  const byName = passwd.find((e) => e[0] === userPart);
   if (/^\d+$/.test(userPart)) {
     uid = Number(userPart);
     const entry = passwd.find((e) => e[2] === userPart);
@@ -88,31 +132,35 @@ export function resolveUser(view: ImageView): UserIdentity | string {
       gid = Number(entry[3]);
       name = entry[0];
     }
-  } else if (byName) {
+  } else {
+    const byName = passwd.find((e) => e[0] === userPart);
+    if (!byName) return unknown('user', userPart, passwdTable);
     uid = Number(byName[2]);
     gid = Number(byName[3]);
     name = userPart;
-  } else if (userPart === 'root') {
-    uid = 0;
-  } else {
-    return `USER ${spec}: no user '${userPart}' in the image's /etc/passwd (docker: unable to find user ${userPart}: no matching entries in passwd file)`;
   }
   if (groupPart !== undefined) {
     if (/^\d+$/.test(groupPart)) gid = Number(groupPart);
     else {
       const group = groups.find((g) => g[0] === groupPart);
-      if (!group) return `USER ${spec}: no group '${groupPart}' in the image's /etc/group`;
+      if (!group) return unknown('group', groupPart, groupTable);
       gid = Number(group[2]);
     }
   }
-  const gids = [gid];
+  const gids = [gid, ...execution.supplementaryGroups.filter((g) => g !== gid)];
   if (name !== null && groupPart === undefined) {
     for (const group of groups) {
       const members = (group[3] ?? '').split(',');
       if (members.includes(name) && !gids.includes(Number(group[2]))) gids.push(Number(group[2]));
     }
   }
-  return { uid, gids, description: `USER ${spec} (uid ${uid}, gid ${gids.join(',')})` };
+  return {
+    uid,
+    gids,
+    name,
+    // An unset user runs as root, and messages say so.
+    description: `${execution.userSource} ${spec || 'root'} (uid ${uid}, gid ${gids.join(',')})`,
+  };
 }
 
 /** Which mode bits apply to this user for this file: root needs any x bit. */
@@ -149,13 +197,14 @@ export type FoundEntrypoint = ResolvedEntrypoint & { path: string; file: ImageFi
 
 /**
  * How far runc gets with the entrypoint, in its order: no command at all, the executable not
- * found (EG301), the USER unknown or not allowed to execute it (EG302), or it starts, and a
+ * found (EG301), the USER unknown (EG404) or not allowed to execute it (EG302), or it starts, and a
  * script then needs its interpreter (EG303). `argvText` is the command as JSON, for evidence.
  */
 export type EntrypointOutcome =
   | { stage: 'none' }
   | { stage: 'not-found'; entry: ResolvedEntrypoint; argvText: string }
-  | { stage: 'unknown-user'; entry: FoundEntrypoint; argvText: string; error: string }
+  /** The engine refuses the USER before anything runs (EG404 reports it). */
+  | { stage: 'unknown-user'; entry: FoundEntrypoint; argvText: string }
   | {
       stage: 'denied';
       entry: FoundEntrypoint;
@@ -167,16 +216,18 @@ export type EntrypointOutcome =
     }
   | { stage: 'starts'; entry: FoundEntrypoint; argvText: string };
 
-export function entrypointOutcome(ctx: RuleContext): EntrypointOutcome {
+export function entrypointOutcome(
+  ctx: RuleContext,
+  spec: ExecutionSpec = imageExecution(ctx.image.config),
+): EntrypointOutcome {
   const view = ctx.image;
-  const entry = resolveEntrypoint(view);
+  const entry = resolveEntrypoint(view, spec);
   if (entry === null) return { stage: 'none' };
   const argvText = JSON.stringify(entry.argv);
   if (entry.path === null || entry.file === null) return { stage: 'not-found', entry, argvText };
   const found: FoundEntrypoint = { ...entry, path: entry.path, file: entry.file };
-  const user = resolveUser(view);
-  if (typeof user === 'string')
-    return { stage: 'unknown-user', entry: found, argvText, error: user };
+  const user = resolveUser(view, spec);
+  if ('unknown' in user) return { stage: 'unknown-user', entry: found, argvText };
   const resolved = view.resolve(found.path);
   const realPath = resolved.found ? resolved.path : found.path;
   const blocked = blockedDirectory(view, user, realPath);
