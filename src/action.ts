@@ -36,6 +36,7 @@ import {
 } from './report/markdown.js';
 import { toSarifRuns } from './report/sarif.js';
 import { listPlatforms } from './image/open.js';
+import { answersPlatform, platformNotInImage } from './image/platform.js';
 import { scan, type ScanOptions } from './scan.js';
 
 /**
@@ -418,8 +419,11 @@ async function scanAll(inputs: ActionInputs, run: RunContext): Promise<ImageResu
     jobs,
     concurrencyFor(jobs.map((j) => j.job)),
     async ({ job, policy }) => {
+      const scanned = await scan(job.options);
+      if (job.platform && !answersPlatform(job.platform, scanned.image.platform))
+        throw platformNotInImage(job.name, job.platform, scanned.image.platform);
       let report = applyPolicy(
-        await scan(job.options),
+        scanned,
         withIgnoredRules(policy.config, inputs.ignoreRules),
         policy.pragmas,
       );

@@ -276,6 +276,23 @@ describe('many images on the command line', () => {
       'exit139-guard/-/-/linux/amd64/',
       'exit139-guard/-/-/linux/arm64/v8/',
     ]);
+    // A platform the single image does not have is refused, on the command line too.
+    const wrong = spawnSync(
+      process.execPath,
+      [
+        path.join(bundleDir, 'cli.js'),
+        'scan',
+        '--archive',
+        'broken.oci.tar',
+        '--platform',
+        'linux/arm64',
+      ],
+      { cwd: ws, encoding: 'utf8' },
+    );
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toContain(
+      'broken.oci.tar: has no image for platform linux/arm64; it has: linux/amd64',
+    );
     writeFileSync(path.join(ws, 'bad.txt'), 'broken.oci.tar flavour=x\n');
     const bad = spawnSync(
       process.execPath,
@@ -312,7 +329,7 @@ describe('inputs people get wrong', () => {
     expect(result.code).toBe(2);
     expect(commands(result.stdout, 'error').map((e) => e.message)).toEqual([
       expect.stringMatching(
-        /^exit139-guard: oci-archive:.*go-service\.oci\.tar: has no image for platform linux\/arm64; it has: linux\/amd64$/,
+        /^exit139-guard: .*go-service\.oci\.tar: has no image for platform linux\/arm64; it has: linux\/amd64$/,
       ),
     ]);
   });

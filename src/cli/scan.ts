@@ -21,6 +21,7 @@ import { renderSections, type ImageSection } from '../report/markdown.js';
 import { toSarifRuns } from '../report/sarif.js';
 import { parseImagesInput } from '../images-list.js';
 import { listPlatforms } from '../image/open.js';
+import { answersPlatform, platformNotInImage } from '../image/platform.js';
 import { formatText } from '../report/text.js';
 import { scan, type ScanOptions } from '../scan.js';
 
@@ -236,16 +237,15 @@ async function scanImages(options: ScanCliOptions, io: CommandIO): Promise<numbe
     const asked: (string | null)[] =
       image.platform === 'all' ? await listPlatforms(source) : [image.platform];
     for (const platform of asked) {
-      let report = applyPolicy(
-        await scan({
-          source,
-          ...(platform ? { platform } : {}),
-          ...(dockerfile ? { dockerfile } : {}),
-          ...(kernelMinimum ? { kernelMinimum } : {}),
-        }),
-        policy.config,
-        policy.pragmas,
-      );
+      const scanned = await scan({
+        source,
+        ...(platform ? { platform } : {}),
+        ...(dockerfile ? { dockerfile } : {}),
+        ...(kernelMinimum ? { kernelMinimum } : {}),
+      });
+      if (platform && !answersPlatform(platform, scanned.image.platform))
+        throw platformNotInImage(image.name, platform, scanned.image.platform);
+      let report = applyPolicy(scanned, policy.config, policy.pragmas);
       report = { ...report, image: { ...report.image, ref: image.name } };
       if (baseline) report = markBaseline(report, baseline);
       reports.push(report);
@@ -333,7 +333,10 @@ export const scanCommand: Command = {
     const kernelMinimum = options.kernelMinimum ?? policy.config.kernelMinimum;
     if (kernelMinimum) scanOptions.kernelMinimum = kernelMinimum;
     const baseline = options.baseline ? readBaseline(options.baseline, '--baseline') : null;
-    let report = applyPolicy(await scan(scanOptions), policy.config, policy.pragmas);
+    const scanned = await scan(scanOptions);
+    if (options.platform && !answersPlatform(options.platform, scanned.image.platform))
+      throw platformNotInImage(scanned.image.ref, options.platform, scanned.image.platform);
+    let report = applyPolicy(scanned, policy.config, policy.pragmas);
     if (baseline) report = markBaseline(report, baseline);
     for (const notice of report.manifests?.notices ?? [])
       io.stderr(`exit139-guard scan: notice: ${notice.path}:${notice.line}: ${notice.message}\n`);

@@ -71,10 +71,22 @@ export interface Candidate<T> {
 }
 
 /**
- * Picks the image to scan. One image is returned as it is (its config states its platform,
- * which the rules compare with what was asked); among several, the asked platform, else this
- * machine's, else an error listing what there is.
+ * Whether an image of platform `have` (`os/arch[/variant]`, as a report states it) answers a
+ * request for `asked`. The front ends check it after the scan: a single image is returned as it
+ * is by {@link choosePlatform} (the admission webhook scans it and reports its architecture), but
+ * a user who asked the action or the CLI for another platform gets a clear error, as `docker run
+ * --platform` refuses such an image, never a scan of a platform nobody asked for.
  */
+export function answersPlatform(asked: string, have: string): boolean {
+  const parts = have.split('/');
+  if (parts.length < 2 || parts[1] === '') return true;
+  return platformMatches(parsePlatform(asked), {
+    os: parts[0]!,
+    architecture: parts[1]!,
+    variant: parts[2] ?? null,
+  });
+}
+
 /** Asked for instead of a platform: the choice stops and reports the platforms there are. */
 export const EVERY_PLATFORM: Platform = { os: '*', architecture: '*', variant: null };
 
@@ -85,6 +97,11 @@ export class PlatformList extends Error {
   }
 }
 
+/**
+ * Picks the image to scan. One image is returned as it is (its config states its platform,
+ * which the rules compare with what was asked); among several, the asked platform, else this
+ * machine's, else an error listing what there is.
+ */
 export function choosePlatform<T>(
   candidates: Candidate<T>[],
   asked: Platform | null,
@@ -94,17 +111,7 @@ export function choosePlatform<T>(
   if (asked === EVERY_PLATFORM)
     throw new PlatformList([...new Set(candidates.map((c) => formatPlatform(c.platform)))]);
   const available = candidates.map((c) => formatPlatform(c.platform)).join(', ');
-  if (candidates.length === 1) {
-    // One image is scanned for what it is; a platform it does not have was asked for by mistake
-    // (the engine would refuse it: `image with reference ... was found but does not match the
-    // specified platform`), and silently scanning another one would answer the wrong question.
-    const only = candidates[0].platform;
-    if (asked && only.architecture !== '' && !platformMatches(asked, only))
-      throw new InputError(
-        `${source}: has no image for platform ${formatPlatform(asked)}; it has: ${available}`,
-      );
-    return candidates[0].value;
-  }
+  if (candidates.length === 1) return candidates[0].value;
   const want = asked ?? runnerPlatform();
   let matching = candidates.filter((c) => platformMatches(want, c.platform));
   if (matching.length > 1) {
@@ -127,4 +134,9 @@ export function choosePlatform<T>(
     );
   }
   return matching[0].value;
+}
+
+/** The clear error for a platform a single image does not have (see answersPlatform). */
+export function platformNotInImage(source: string, asked: string, have: string): InputError {
+  return new InputError(`${source}: has no image for platform ${asked}; it has: ${have}`);
 }
