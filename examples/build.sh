@@ -4,7 +4,7 @@
 # golang:1.22, and the local bookworm + Go image stands in for it):
 #   examples/go-service.oci.tar        Dockerfile: the service forgets CGO_ENABLED=0, FROM scratch
 #   examples/go-service-fixed.oci.tar  Dockerfile.fixed: the same with the fix
-# Each is an OCI archive with gzip layers (about 4 MB), committed so that `npm run demo` and the
+# Each is an OCI archive with gzip layers (about 1.5 MB), committed so that `npm run demo` and the
 # action tests need no Docker.
 #   examples/build.sh
 set -euo pipefail

@@ -3,7 +3,7 @@
 // The @actions/* packages are ESM-only while dockerode and its helpers are CommonJS,
 // so the output is ESM with a `require` made by createRequire for the CommonJS parts.
 import { build } from 'esbuild';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 
 const outdir = process.argv[2];
@@ -45,3 +45,6 @@ await build({
   outfile: path.join(outdir, 'cli.js'),
   banner: { js: '#!/usr/bin/env node\n' + banner },
 });
+// `bin` in package.json: runnable as ./dist/cli.js (npm sets the mode on install; a checkout
+// or `git archive` keeps the mode committed).
+chmodSync(path.join(outdir, 'cli.js'), 0o755);

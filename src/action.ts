@@ -1,37 +1,43 @@
 /**
- * The GitHub Action front end: read the inputs, scan, apply the repository's policy, then report
- * every way the run allows (SARIF and JSON files, annotations, job summary, sticky PR comment,
- * optional SARIF upload), set the outputs, and gate on `fail-on`. Reporting never decides the
- * verdict and a reporting channel that is not allowed (fork PR, push event) is skipped with a
- * notice, never a failure. The token is only handed to Octokit: it is never logged or written.
+ * The GitHub Action front end: read the inputs, scan each image, apply the repository's policy
+ * and the baseline, then report every way the run allows (SARIF and JSON files, annotations, job
+ * summary, sticky PR comment, optional SARIF upload), set the outputs, and gate on `fail-on`.
+ * Reporting never decides the verdict and a reporting channel that is not allowed (fork PR, push
+ * event) is skipped with a notice, never a failure. The token is only handed to Octokit: it is
+ * never logged or written. With `from-report` it scans nothing and posts the comment of a JSON
+ * report saved by an earlier run (the fork workflow's `workflow_run` job).
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as core from '@actions/core';
 import { getOctokit } from '@actions/github';
-import { applyPolicy, expiredSuppressions, loadPolicy } from './config/index.js';
+import { applyPolicy, expiredSuppressions, loadPolicy, type GuardConfig } from './config/index.js';
 import { InputError } from './errors.js';
-import type { ScanReport } from './findings.js';
+import type { Finding, ScanReport } from './findings.js';
 import { commentMarker, upsertComment } from './github/comment.js';
 import { readRunContext, type RunContext } from './github/context.js';
-import { readInputs, type ActionInputs } from './github/inputs.js';
+import { readInputs, type ActionInputs, type ImageInput } from './github/inputs.js';
 import { readDockerConfig, type CredentialSource } from './image/registry/index.js';
 import { uploadSarif } from './github/upload.js';
 import { planAnnotations } from './report/annotations.js';
-import { countFindings, judge } from './report/gate.js';
-import { formatJson } from './report/json.js';
+import { markBaseline, readBaseline } from './report/baseline.js';
+import { atOrAbove, countFindings, gates, judge } from './report/gate.js';
+import { formatJson, formatJsonReports, readJsonReports } from './report/json.js';
 import { repositoryRelative } from './report/locate.js';
 import {
   COMMENT_MAX_CHARS,
-  renderMarkdown,
+  renderSections,
   SUMMARY_MAX_BYTES,
+  type ImageSection,
   type MarkdownOptions,
 } from './report/markdown.js';
-import { toSarif } from './report/sarif.js';
-import { scan, type ImageSourceSpec, type ScanOptions } from './scan.js';
+import { toSarifRuns } from './report/sarif.js';
+import { listPlatforms } from './image/open.js';
+import { answersPlatform, platformNotInImage } from './image/platform.js';
+import { scan, type ScanOptions } from './scan.js';
 
 /**
  * The registry login: the inputs' username and password (the password masked in the log), else
@@ -51,51 +57,131 @@ function registryCredentials(inputs: ActionInputs): CredentialSource {
     : { kind: 'none' };
 }
 
-/** What to scan: the image, and the Dockerfile with the target, build args and platform of the build. */
-async function scanOptionsFor(inputs: ActionInputs, workspace: string): Promise<ScanOptions> {
-  const source: ImageSourceSpec =
-    inputs.imageRemote !== null
+/** One image to scan, with its build facts and how the user named it. */
+interface ImageJob {
+  /** As the user gave it (reference, or path relative to the workspace). */
+  name: string;
+  options: ScanOptions;
+  /** Workspace-relative Dockerfile path ('' without one), the target and the platform asked. */
+  dockerfile: string;
+  dockerfileText: string | null;
+  target: string;
+  platform: string | null;
+}
+
+/** A scanned image: its job and its report after policy and baseline. */
+interface ImageResult {
+  job: ImageJob;
+  report: ScanReport;
+}
+
+/**
+ * The command line's options where messages name them, as the action inputs that set them. Only
+ * these exact phrasings: `--platform` also names the Dockerfile's `FROM --platform`, which stays.
+ */
+const INPUT_OF_FLAG: [RegExp, string][] = [
+  [/^--platform\b/, "input 'platform'"],
+  [/\ba --build-arg\b/g, "a line of the input 'build-args'"],
+  [/\bwith --archive\b/g, "with the input 'image-archive'"],
+];
+
+/** An error message with CLI flags named as the action inputs that set them. */
+export function inActionTerms(message: string): string {
+  return INPUT_OF_FLAG.reduce((text, [flag, input]) => text.replace(flag, input), message);
+}
+
+function displayName(given: string, workspace: string): string {
+  if (!path.isAbsolute(given)) return given;
+  const relative = path.relative(workspace, given);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? given : relative;
+}
+
+async function jobFor(
+  image: ImageInput,
+  inputs: ActionInputs,
+  workspace: string,
+  config: { kernelMinimum: string | null },
+): Promise<ImageJob[]> {
+  const source: ScanOptions['source'] =
+    image.image === null && image.imageArchive === null && inputs.imageRemote !== null
       ? {
           kind: 'registry',
           ref: inputs.imageRemote,
           insecure: inputs.insecureRegistry,
           credentials: registryCredentials(inputs),
         }
-      : inputs.image !== null
+      : image.image !== null
         ? {
             kind: 'engine',
-            ref: inputs.image,
+            ref: image.image,
             ...(inputs.dockerHost ? { dockerHost: inputs.dockerHost } : {}),
           }
-        : { kind: 'archive', path: inputs.imageArchive! };
-  return {
-    source,
-    ...(inputs.platform ? { platform: inputs.platform } : {}),
-    ...(inputs.confirm
-      ? {
-          confirm: {
-            scope: inputs.confirm,
-            ...(inputs.dockerHost ? { dockerHost: inputs.dockerHost } : {}),
-          },
-        }
-      : {}),
-    ...(inputs.dockerfile
-      ? {
-          dockerfile: {
-            // Findings carry this path; relative to the workspace, as the repository names it.
-            path:
-              repositoryRelative(inputs.dockerfile, { repositoryRoot: workspace }) ??
-              inputs.dockerfile,
-            text: await readFile(inputs.dockerfile, 'utf8'),
-            ...(inputs.target ? { target: inputs.target } : {}),
-            buildArgs: inputs.buildArgs,
-          },
-        }
-      : {}),
-    ...(inputs.manifests.length > 0
-      ? { manifests: { paths: inputs.manifests, images: inputs.manifestImages } }
-      : {}),
-  };
+        : { kind: 'archive', path: image.imageArchive! };
+  const dockerfileRel = image.dockerfile
+    ? (repositoryRelative(image.dockerfile, { repositoryRoot: workspace }) ?? image.dockerfile)
+    : '';
+  const dockerfileText = image.dockerfile ? await readFile(image.dockerfile, 'utf8') : null;
+  // `platform: all`: every platform of the index, each scanned against its own platform.
+  const platforms: (string | null)[] =
+    image.platform === 'all' ? await listPlatforms(source) : [image.platform];
+  return platforms.map((platform) => ({
+    name: image.name,
+    dockerfile: dockerfileRel,
+    dockerfileText,
+    target: image.target ?? '',
+    platform,
+    options: {
+      source,
+      ...(platform ? { platform } : {}),
+      ...(config.kernelMinimum ? { kernelMinimum: config.kernelMinimum } : {}),
+      ...(inputs.confirm
+        ? {
+            confirm: {
+              scope: inputs.confirm,
+              ...(inputs.dockerHost ? { dockerHost: inputs.dockerHost } : {}),
+            },
+          }
+        : {}),
+      ...(inputs.manifests.length > 0
+        ? { manifests: { paths: inputs.manifests, images: inputs.manifestImages } }
+        : {}),
+      ...(image.dockerfile && dockerfileText !== null
+        ? {
+            dockerfile: {
+              // Findings carry this path; relative to the workspace, as the repository names it.
+              path: dockerfileRel,
+              text: dockerfileText,
+              ...(image.target ? { target: image.target } : {}),
+              buildArgs: image.buildArgs,
+            },
+          }
+        : {}),
+    },
+  }));
+}
+
+/** The images to scan: the `images` lines, or the one image of `image`/`image-archive`. */
+function imageInputs(inputs: ActionInputs, workspace: string): ImageInput[] {
+  if (inputs.images.length > 0) {
+    return inputs.images.map((image) =>
+      image.dockerfile === null && inputs.dockerfile !== null
+        ? { ...image, dockerfile: inputs.dockerfile }
+        : image,
+    );
+  }
+  // `image-remote` is neither an engine reference nor a path: both stay null and jobFor reads it.
+  const given = inputs.image ?? inputs.imageArchive ?? inputs.imageRemote!;
+  return [
+    {
+      name: displayName(given, workspace),
+      image: inputs.image,
+      imageArchive: inputs.imageArchive,
+      dockerfile: inputs.dockerfile,
+      target: inputs.target,
+      buildArgs: inputs.buildArgs,
+      platform: inputs.platform,
+    },
+  ];
 }
 
 function writeFile(file: string, text: string): void {
@@ -107,6 +193,14 @@ function writeFile(file: string, text: string): void {
 function jsonFileFor(sarifFile: string): string {
   const parsed = path.parse(sarifFile);
   return path.join(parsed.dir, `${parsed.ext === '.sarif' ? parsed.name : parsed.base}.json`);
+}
+
+/** The config's rule levels with `ignore-rules` switched off, as `rules: {ID: off}` would. */
+function withIgnoredRules(config: GuardConfig, ignoreRules: readonly string[]): GuardConfig {
+  if (ignoreRules.length === 0) return config;
+  const rules = new Map(config.rules);
+  for (const id of ignoreRules) rules.set(id, { level: 'off', source: "the input 'ignore-rules'" });
+  return { ...config, rules };
 }
 
 function writeAnnotations(report: ScanReport, workspace: string): void {
@@ -121,23 +215,64 @@ function writeAnnotations(report: ScanReport, workspace: string): void {
   }
 }
 
-async function writeSummary(report: ScanReport, options: MarkdownOptions): Promise<void> {
+function sectionsOf(results: readonly ImageResult[]): ImageSection[] {
+  return results.map((r) => ({
+    report: r.report,
+    name: r.job.name,
+    ...(r.job.platform ? { platform: r.job.platform } : {}),
+    ...(r.job.dockerfileText !== null ? { dockerfileText: r.job.dockerfileText } : {}),
+  }));
+}
+
+async function writeSummary(sections: ImageSection[], options: MarkdownOptions): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return;
   const limit = {
     max: SUMMARY_MAX_BYTES,
     measure: (text: string) => Buffer.byteLength(text, 'utf8'),
   };
-  await core.summary.addRaw(renderMarkdown(report, { ...options, limit })).write();
+  await core.summary.addRaw(renderSections(sections, { ...options, limit })).write();
 }
 
+/**
+ * Whether the comment mode wants a new comment for these findings: `on-findings` when something
+ * at or above `comment-level` is new (not in the baseline), `on-failure` when the check fails.
+ * An existing comment is always updated (to "passing" when nothing is left), but with `never`.
+ */
+function wantsNewComment(
+  findings: readonly Finding[],
+  inputs: ActionInputs,
+  verdict: 'pass' | 'fail',
+): boolean {
+  switch (inputs.comment) {
+    case 'always':
+      return true;
+    case 'on-failure':
+      return verdict === 'fail';
+    case 'on-findings':
+      return findings.some(
+        (f) =>
+          gates(f, true) &&
+          atOrAbove(f.level, inputs.commentLevel) &&
+          !COMMENT_HIDDEN_RULES.includes(f.ruleId),
+      );
+    case 'never':
+      return false;
+  }
+}
+
+/** Off in the comment by default (still in SARIF and the summary): the hardening summary. */
+const COMMENT_HIDDEN_RULES = ['EG501'];
+
 async function postComment(
-  report: ScanReport,
+  sections: ImageSection[],
+  key: { dockerfile: string; target: string; platform: string },
   inputs: ActionInputs,
   run: RunContext,
   markdown: MarkdownOptions,
+  pullRequest: { number: number; fromFork: boolean } | null,
 ): Promise<string> {
-  if (!inputs.comment) return '';
-  if (!run.pullRequest) {
+  if (inputs.comment === 'never') return '';
+  if (!pullRequest) {
     core.notice(
       `exit139-guard: no pull request comment: this run is a '${run.eventName}' event, not a pull request. ` +
         'The findings are in the job summary and the annotations.',
@@ -148,32 +283,30 @@ async function postComment(
     core.notice("exit139-guard: no pull request comment: the input 'github-token' is empty.");
     return '';
   }
-  const platform = inputs.platform ?? report.image.platform;
-  const dockerfile = inputs.dockerfile
-    ? (repositoryRelative(inputs.dockerfile, { repositoryRoot: run.workspace }) ?? '')
-    : '';
   const marker = commentMarker({
-    workflow: run.workflow,
-    job: run.job,
-    dockerfile,
-    target: inputs.target ?? '',
-    platform,
+    workflow: inputs.fromReport ? '' : run.workflow,
+    job: inputs.fromReport ? '' : run.job,
+    ...key,
     category: inputs.category ?? '',
   });
-  const body = renderMarkdown(report, {
+  const body = renderSections(sections, {
     ...markdown,
     marker,
+    level: inputs.commentLevel,
+    hideRules: COMMENT_HIDDEN_RULES,
+    cellItems: 5,
     limit: { max: COMMENT_MAX_CHARS, measure: (t) => t.length },
   });
-  const counts = countFindings(report.findings);
+  const findings = sections.flatMap((s) => s.report.findings);
+  const verdict = judge(findings, inputs.failOn, markdown.newOnly ?? false);
   const outcome = await upsertComment(getOctokit(inputs.githubToken), {
     owner: run.owner,
     repo: run.repo,
-    issueNumber: run.pullRequest.number,
+    issueNumber: pullRequest.number,
     marker,
     body,
-    createIfMissing: counts.errors + counts.warnings + counts.notes > 0,
-    fromFork: run.pullRequest.fromFork,
+    createIfMissing: wantsNewComment(findings, inputs, verdict),
+    fromFork: pullRequest.fromFork,
   });
   if (outcome.action === 'skipped') {
     core.notice(`exit139-guard: ${outcome.reason}`);
@@ -197,88 +330,239 @@ async function upload(sarifJson: string, inputs: ActionInputs, run: RunContext):
   else core.notice(`exit139-guard: SARIF not uploaded: ${outcome.reason}`);
 }
 
-export async function runAction(): Promise<void> {
-  try {
-    const run = readRunContext();
-    const inputs = readInputs(run.workspace);
-    const scanOptions = await scanOptionsFor(inputs, run.workspace);
-    const { config, pragmas } = await loadPolicy({
-      config: inputs.configRequired ? inputs.config : null,
-      dockerfile: scanOptions.dockerfile ?? null,
-      cwd: run.workspace,
-    });
-    if (inputs.dockerfile === null) {
-      core.warning(
-        "exit139-guard: no Dockerfile at the default path 'Dockerfile': findings cannot be placed on Dockerfile lines. Set the input 'dockerfile'.",
-      );
+/** Runs `work` over `items`, at most `limit` at a time, keeping the order of the results. */
+async function mapConcurrently<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
     }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
 
-    const report = applyPolicy(await scan(scanOptions), config, pragmas);
-    for (const message of expiredSuppressions(config, pragmas))
-      core.warning(`exit139-guard: ${message}`);
+/**
+ * Images scanned at once. One scan of the benchmark's large image peaks near the benchmark's
+ * 256 MiB cap (bench/NOTES.md), so large or unknown-size images (engine references, folders,
+ * archives over SMALL_ARCHIVE_BYTES) are scanned one at a time; small archives two at a time,
+ * which together stay far below one large scan.
+ */
+const SMALL_ARCHIVE_BYTES = 64 * 1024 * 1024;
+
+function concurrencyFor(jobs: readonly ImageJob[]): number {
+  const small = jobs.every((job) => {
+    const source = job.options.source;
+    if (source.kind !== 'archive') return false;
+    try {
+      const stats = statSync(source.path);
+      return stats.isFile() && stats.size <= SMALL_ARCHIVE_BYTES;
+    } catch {
+      return false;
+    }
+  });
+  return small ? 2 : 1;
+}
+
+function sarifOf(
+  results: readonly ImageResult[],
+  run: RunContext,
+  category: string | null,
+): string {
+  const log = toSarifRuns(
+    results.map((r) => r.report),
+    results.map((r) => r.job.platform),
+    {
+      repositoryRoot: run.workspace,
+      cwd: run.workspace,
+      ...(category ? { category } : {}),
+      ...(run.sha
+        ? {
+            versionControl: {
+              repositoryUri: `${run.serverUrl}/${run.owner}/${run.repo}`,
+              revisionId: run.sha,
+            },
+          }
+        : {}),
+    },
+  );
+  return JSON.stringify(log, null, 2) + '\n';
+}
+
+async function scanAll(inputs: ActionInputs, run: RunContext): Promise<ImageResult[]> {
+  const images = imageInputs(inputs, run.workspace);
+  // The policy is read first: a bad config fails before any image is read.
+  const policies = await Promise.all(
+    images.map(async (image) => {
+      const dockerfile = image.dockerfile
+        ? {
+            path:
+              repositoryRelative(image.dockerfile, { repositoryRoot: run.workspace }) ??
+              image.dockerfile,
+            text: await readFile(image.dockerfile, 'utf8'),
+          }
+        : null;
+      return loadPolicy({
+        config: inputs.configRequired ? inputs.config : null,
+        dockerfile,
+        cwd: run.workspace,
+      });
+    }),
+  );
+  const baseline = inputs.baseline ? readBaseline(inputs.baseline, "input 'baseline'") : null;
+  const config = policies[0]!.config;
+  const kernelMinimum = inputs.kernelMinimum ?? config.kernelMinimum ?? null;
+  const jobs: { job: ImageJob; policy: (typeof policies)[number] }[] = [];
+  for (const [i, image] of images.entries()) {
+    for (const job of await jobFor(image, inputs, run.workspace, { kernelMinimum }))
+      jobs.push({ job, policy: policies[i]! });
+  }
+  const reports = await mapConcurrently(
+    jobs,
+    concurrencyFor(jobs.map((j) => j.job)),
+    async ({ job, policy }) => {
+      const scanned = await scan(job.options);
+      if (job.platform && !answersPlatform(job.platform, scanned.image.platform))
+        throw platformNotInImage(job.name, job.platform, scanned.image.platform);
+      let report = applyPolicy(
+        scanned,
+        withIgnoredRules(policy.config, inputs.ignoreRules),
+        policy.pragmas,
+      );
+      report = {
+        ...report,
+        // The image as the user gave it, never the runner's absolute path.
+        image: { ...report.image, ref: job.name },
+        findings: report.findings.filter((f) => atOrAbove(f.level, inputs.minLevel)),
+      };
+      return baseline ? markBaseline(report, baseline) : report;
+    },
+  );
+  for (const report of reports) {
     for (const notice of report.manifests?.notices ?? []) {
       const file = repositoryRelative(notice.path, { repositoryRoot: run.workspace });
       core.notice(`exit139-guard: ${notice.message}`, {
         ...(file ? { file, startLine: notice.line } : {}),
       });
     }
+  }
+  for (const message of new Set(policies.flatMap((p) => expiredSuppressions(p.config, p.pragmas))))
+    core.warning(`exit139-guard: ${message}`);
+  if (images.every((image) => image.dockerfile === null)) {
+    core.warning(
+      "exit139-guard: no Dockerfile at the default path 'Dockerfile': findings cannot be placed on Dockerfile lines. Set the input 'dockerfile'.",
+    );
+  }
+  return jobs.map(({ job }, i) => ({ job, report: reports[i]! }));
+}
 
-    const paths = { repositoryRoot: run.workspace, cwd: run.workspace };
-    const sarifJson =
-      JSON.stringify(
-        toSarif(report, {
-          ...paths,
-          ...(inputs.category ? { category: inputs.category } : {}),
-          ...(inputs.platform ? { platform: inputs.platform } : {}),
-          ...(run.sha
-            ? {
-                versionControl: {
-                  repositoryUri: `${run.serverUrl}/${run.owner}/${run.repo}`,
-                  revisionId: run.sha,
-                },
-              }
-            : {}),
-        }),
-        null,
-        2,
-      ) + '\n';
-    const jsonFile = jsonFileFor(inputs.sarifFile);
-    writeFile(inputs.sarifFile, sarifJson);
-    writeFile(jsonFile, formatJson(report));
-
-    if (inputs.annotations) writeAnnotations(report, run.workspace);
-    const markdown: MarkdownOptions = {
-      ...paths,
-      failOn: inputs.failOn,
-      links: {
-        serverUrl: run.serverUrl,
-        repository: `${run.owner}/${run.repo}`,
-        sha: run.pullRequest?.headSha ?? run.sha,
+/** `from-report`: the saved reports, as if just scanned (nothing is scanned or gated again). */
+function savedResults(file: string): { results: ImageResult[]; pullRequest: number | null } {
+  const saved = readJsonReports(readFileSync(file, 'utf8'), `input 'from-report': ${file}`);
+  return {
+    pullRequest: saved.pullRequest,
+    results: saved.reports.map((report) => ({
+      report,
+      job: {
+        name: report.image.ref,
+        options: { source: { kind: 'archive', path: report.image.ref } },
+        dockerfile: report.dockerfile?.path ?? '',
+        dockerfileText: null,
+        target: report.dockerfile?.target ?? '',
+        platform: report.image.platform,
       },
-      ...(inputs.platform ? { platform: inputs.platform } : {}),
-    };
-    await writeSummary(report, markdown);
-    // A reporting channel that fails (an API outage) is worth a warning, not a changed verdict.
-    const commentUrl = await postComment(report, inputs, run, markdown).catch((error: unknown) => {
-      core.warning(`exit139-guard: the pull request comment failed: ${(error as Error).message}`);
-      return '';
-    });
-    await upload(sarifJson, inputs, run).catch((error: unknown) => {
-      core.warning(`exit139-guard: the SARIF upload failed: ${(error as Error).message}`);
-    });
+    })),
+  };
+}
 
-    const counts = countFindings(report.findings);
-    const result = judge(report.findings, inputs.failOn);
-    core.setOutput('sarif-file', inputs.sarifFile);
-    core.setOutput('json-file', jsonFile);
+function runUrl(run: RunContext): string | undefined {
+  const id = process.env.GITHUB_RUN_ID;
+  return id ? `${run.serverUrl}/${run.owner}/${run.repo}/actions/runs/${id}` : undefined;
+}
+
+export async function runAction(): Promise<void> {
+  try {
+    const run = readRunContext();
+    const inputs = readInputs(run.workspace);
+    const saved = inputs.fromReport ? savedResults(inputs.fromReport) : null;
+    const results = saved ? saved.results : await scanAll(inputs, run);
+    const newOnly = inputs.baseline !== null && inputs.failOnNewOnly;
+    const reports = results.map((r) => r.report);
+    const findings = reports.flatMap((r) => r.findings);
+
+    const jsonFile = jsonFileFor(inputs.sarifFile);
+    const sarifJson = saved ? '' : sarifOf(results, run, inputs.category);
+    if (!saved) {
+      writeFile(inputs.sarifFile, sarifJson);
+      writeFile(
+        jsonFile,
+        reports.length === 1
+          ? formatJson(reports[0]!, { pullRequest: run.pullRequest?.number ?? null })
+          : formatJsonReports(reports, { pullRequest: run.pullRequest?.number ?? null }),
+      );
+      if (inputs.annotations) for (const report of reports) writeAnnotations(report, run.workspace);
+    }
+
+    const headSha = run.pullRequest?.headSha ?? run.sha;
+    const markdown: MarkdownOptions = {
+      repositoryRoot: run.workspace,
+      cwd: run.workspace,
+      failOn: inputs.failOn,
+      newOnly,
+      links: { serverUrl: run.serverUrl, repository: `${run.owner}/${run.repo}`, sha: headSha },
+      run: { sha: headSha, ...(runUrl(run) ? { url: runUrl(run)! } : {}), time: new Date() },
+    };
+    const sections = sectionsOf(results);
+    if (inputs.summary) await writeSummary(sections, markdown);
+    const single = results.length === 1 ? results[0]!.job : null;
+    const key = {
+      dockerfile: single?.dockerfile ?? '',
+      target: single?.target ?? '',
+      platform: single ? (single.platform ?? reports[0]!.image.platform) : '',
+    };
+    const pullRequest = saved
+      ? (inputs.pullRequest ?? saved.pullRequest) !== null
+        ? { number: (inputs.pullRequest ?? saved.pullRequest)!, fromFork: false }
+        : null
+      : run.pullRequest;
+    // A reporting channel that fails (an API outage) is worth a warning, not a changed verdict.
+    const commentUrl = await postComment(sections, key, inputs, run, markdown, pullRequest).catch(
+      (error: unknown) => {
+        core.warning(`exit139-guard: the pull request comment failed: ${(error as Error).message}`);
+        return '';
+      },
+    );
+
+    if (!saved)
+      await upload(sarifJson, inputs, run).catch((error: unknown) => {
+        core.warning(`exit139-guard: the SARIF upload failed: ${(error as Error).message}`);
+      });
+
+    const counts = countFindings(findings);
+    const present = findings.filter(
+      (f) => !f.suppression && f.baselineState === 'unchanged',
+    ).length;
+    // The gate belongs to the scanning run; posting a saved report never fails on its findings.
+    const result = saved ? 'pass' : judge(findings, inputs.failOn, newOnly);
+    core.setOutput('sarif-file', saved ? '' : inputs.sarifFile);
+    core.setOutput('json-file', saved ? inputs.fromReport : jsonFile);
     core.setOutput('findings', counts.errors + counts.warnings + counts.notes);
     core.setOutput('errors', counts.errors);
     core.setOutput('warnings', counts.warnings);
+    core.setOutput('new-findings', counts.errors + counts.warnings + counts.notes - present);
     core.setOutput('result', result);
     core.setOutput('comment-url', commentUrl);
     const summaryLine =
       `${counts.errors} error(s), ${counts.warnings} warning(s), ${counts.notes} note(s)` +
-      (counts.suppressed > 0 ? `, ${counts.suppressed} suppressed` : '');
+      (present > 0 ? `, ${present} already present on the base branch` : '') +
+      (counts.suppressed > 0 ? `, ${counts.suppressed} suppressed` : '') +
+      (reports.length > 1 ? ` in ${reports.length} images` : '');
     if (result === 'fail') {
       core.setFailed(`exit139-guard: ${summaryLine}; failing at fail-on: ${inputs.failOn}`);
     } else {
@@ -286,7 +570,7 @@ export async function runAction(): Promise<void> {
     }
   } catch (error) {
     if (error instanceof InputError) {
-      core.setFailed(`exit139-guard: ${error.message}`);
+      core.setFailed(`exit139-guard: ${inActionTerms(error.message)}`);
       process.exitCode = 2;
       return;
     }

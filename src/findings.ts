@@ -74,6 +74,11 @@ export interface Finding {
    */
   runtimeError?: string;
   /**
+   * Against a baseline report of the base branch (`--baseline`): `unchanged` when the finding was
+   * already there (same fingerprint), `new` otherwise; absent without a baseline.
+   */
+  baselineState?: 'new' | 'unchanged';
+  /**
    * Set when the finding is about a container of a Kubernetes manifest (`scan --manifests`): it
    * is placed there, and `dockerfile` becomes a related line. Absent for findings about the image.
    */

@@ -89,7 +89,8 @@ describe('the sticky comment', () => {
     const { api, octokit } = await start();
     expect(await upsert(octokit, 'clean', { createIfMissing: false })).toEqual({
       action: 'skipped',
-      reason: 'no findings and no earlier comment to update: no comment needed.',
+      reason:
+        'nothing to report at or above the comment level and no earlier comment to update: no comment needed.',
     });
     expect(api.comments).toEqual([]);
   });

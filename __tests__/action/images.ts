@@ -3,7 +3,7 @@
  * `docker save` produces, so that the action tests need no Docker Engine.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import tar from 'tar-stream';
@@ -136,4 +136,84 @@ export async function writeManyBrokenBinariesImage(
     '',
   ].join('\n');
   return { archive: archivePath, dockerfile };
+}
+
+/**
+ * An OCI layout folder like `docker buildx build --platform linux/amd64,linux/arm64 --output
+ * type=oci` writes: an index with one manifest per platform. linux/amd64 is the demo image of
+ * `demoArchive` (its blobs as they are); linux/arm64/v8 is an image with one layer holding
+ * `/etc/hostname` and no program (nothing to find there).
+ */
+export async function writeTwoPlatformIndex(dir: string, demoArchive: string): Promise<string> {
+  const outer = await readTar(createReadStream(demoArchive));
+  const amd64 = (
+    JSON.parse(outer.get('index.json')!.toString()) as {
+      manifests: { mediaType: string; digest: string; size: number }[];
+    }
+  ).manifests[0]!;
+  const layout = path.join(dir, 'multi');
+  mkdirSync(path.join(layout, 'blobs', 'sha256'), { recursive: true });
+  const put = (data: Buffer | string): { digest: string; size: number } => {
+    const hex = sha256(data);
+    writeFileSync(path.join(layout, 'blobs', 'sha256', hex), data);
+    return { digest: `sha256:${hex}`, size: Buffer.byteLength(data) };
+  };
+  for (const [name, data] of outer) if (name.startsWith('blobs/sha256/')) put(data);
+
+  const layer = await writeTar([
+    { name: 'etc/', data: Buffer.alloc(0), mode: 0o755 },
+    { name: 'etc/hostname', data: Buffer.from('arm64\n') },
+  ]);
+  const layerBlob = put(layer);
+  const config = put(
+    JSON.stringify({
+      architecture: 'arm64',
+      variant: 'v8',
+      os: 'linux',
+      config: { Env: ['PATH=/usr/bin:/bin'] },
+      rootfs: { type: 'layers', diff_ids: [layerBlob.digest] },
+    }),
+  );
+  const manifest = put(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...layerBlob }],
+    }),
+  );
+  writeFileSync(path.join(layout, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+  writeFileSync(
+    path.join(layout, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [
+        {
+          mediaType: amd64.mediaType,
+          digest: amd64.digest,
+          size: amd64.size,
+          platform: { architecture: 'amd64', os: 'linux' },
+        },
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          ...manifest,
+          platform: { architecture: 'arm64', os: 'linux', variant: 'v8' },
+        },
+      ],
+    }),
+  );
+  return layout;
+}
+
+/** A rootfs folder (as `docker export` gives, unpacked) holding the demo's /server and /healthcheck. */
+export async function writeDemoRootfs(dir: string, demoArchive: string): Promise<string> {
+  const root = path.join(dir, 'rootfs');
+  mkdirSync(root, { recursive: true });
+  for (const name of ['server', 'healthcheck']) {
+    writeFileSync(path.join(root, name), await fileFromOciArchive(demoArchive, name), {
+      mode: 0o755,
+    });
+  }
+  return root;
 }

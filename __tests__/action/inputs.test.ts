@@ -53,9 +53,62 @@ describe('action inputs', () => {
       config: path.join(ws, '.exit139-guard.yml'),
       configRequired: false,
       sarifFile: path.join(ws, 'exit139-guard.sarif'),
-      comment: false,
+      comment: 'never',
+      commentLevel: 'warning',
+      summary: true,
+      minLevel: 'note',
+      ignoreRules: [],
+      baseline: null,
+      failOnNewOnly: true,
+      images: [],
       annotations: true,
       uploadSarif: false,
+    });
+  });
+
+  it('read several images, one per line, archives apart from references', () => {
+    const ws = workspaceWith({ 'api/Dockerfile': 'FROM scratch\n', 'web.oci.tar': '' });
+    const inputs = readInputs(
+      ws,
+      reader({
+        images: [
+          '# the API and the web front end',
+          'ghcr.io/acme/api:pr-1 dockerfile=api/Dockerfile target=runtime build-args=A=1,B=x=y',
+          'web.oci.tar platform=all',
+        ].join('\n'),
+        'ignore-rules': 'EG501,EG403\nEG107',
+        'comment-level': 'error',
+        'min-level': 'warning',
+        'kernel-minimum': '4.14',
+        comment: 'on-failure',
+      }),
+    );
+    expect(inputs.images).toEqual([
+      {
+        name: 'ghcr.io/acme/api:pr-1',
+        image: 'ghcr.io/acme/api:pr-1',
+        imageArchive: null,
+        dockerfile: path.join(ws, 'api/Dockerfile'),
+        target: 'runtime',
+        buildArgs: { A: '1', B: 'x=y' },
+        platform: null,
+      },
+      {
+        name: 'web.oci.tar',
+        image: null,
+        imageArchive: path.join(ws, 'web.oci.tar'),
+        dockerfile: null,
+        target: null,
+        buildArgs: {},
+        platform: 'all',
+      },
+    ]);
+    expect(inputs).toMatchObject({
+      ignoreRules: ['EG501', 'EG403', 'EG107'],
+      commentLevel: 'error',
+      minLevel: 'warning',
+      kernelMinimum: '4.14',
+      comment: 'on-failure',
     });
   });
 
@@ -106,11 +159,15 @@ describe('action inputs', () => {
   it.each([
     [
       {},
-      "give exactly one of the inputs 'image' (a reference in the local engine), 'image-archive' (a path) and 'image-remote' (a reference in a registry)",
+      "give exactly one of the inputs 'image' (a reference in the local engine), 'image-archive' (a path), 'image-remote' (a reference in a registry), 'images' (one per line) and 'from-report' (a saved JSON report)",
     ],
     [
       { image: 'a', 'image-archive': 'b' },
-      "give exactly one of the inputs 'image' (a reference in the local engine), 'image-archive' (a path) and 'image-remote' (a reference in a registry)",
+      "give exactly one of the inputs 'image' (a reference in the local engine), 'image-archive' (a path), 'image-remote' (a reference in a registry), 'images' (one per line) and 'from-report' (a saved JSON report)",
+    ],
+    [
+      { image: 'a', images: 'b' },
+      "give exactly one of the inputs 'image' (a reference in the local engine), 'image-archive' (a path), 'image-remote' (a reference in a registry), 'images' (one per line) and 'from-report' (a saved JSON report)",
     ],
     [
       { 'image-archive': 'nope.tar' },
@@ -118,9 +175,36 @@ describe('action inputs', () => {
     ],
     [
       { image: 'a', platform: 'amd64' },
-      "input 'platform' must be os/arch[/variant], e.g. linux/arm64, not 'amd64'",
+      "input 'platform' must be os/arch[/variant], e.g. linux/arm64, or all, not 'amd64'",
     ],
-    [{ image: 'a', comment: 'yes' }, "input 'comment' must be true or false, not 'yes'"],
+    [
+      { image: 'a', comment: 'yes' },
+      "input 'comment' must be one of always, on-findings, on-failure, never (or true/false), not 'yes'",
+    ],
+    [
+      { image: 'a', 'comment-level': 'errors' },
+      "input 'comment-level' must be one of error, warning, note, not 'errors'",
+    ],
+    [
+      { image: 'a', 'ignore-rules': 'EG501, hardening' },
+      "input 'ignore-rules': 'hardening' is not a rule id (EG followed by 3 digits)",
+    ],
+    [
+      { image: 'a', 'kernel-minimum': '4' },
+      "input 'kernel-minimum' must be a kernel version such as 4.14 or 5.10.0, not '4'",
+    ],
+    [
+      { image: 'a', baseline: 'base.json' },
+      "input 'baseline': base.json does not exist (relative paths start at the workspace)",
+    ],
+    [
+      { images: 'app:1 dockerfile=nope/Dockerfile' },
+      "input 'images' line 1: dockerfile nope/Dockerfile is not a file",
+    ],
+    [
+      { images: 'app:1\napp:2 flavour=x' },
+      "input 'images' line 2: 'flavour=x' is not one of dockerfile=, target=, platform=, build-args=",
+    ],
     [
       { 'image-remote': 'ghcr.io/acme/app:1', 'registry-username': 'bot' },
       "give both inputs 'registry-username' and 'registry-password', or neither",

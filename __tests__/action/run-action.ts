@@ -8,6 +8,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import yaml from 'js-yaml';
 
 export const FIXTURES = path.resolve('__tests__/action/fixtures');
 export const HEAD_SHA = '6dcb09b5b57875f334f61aebed695e2e4193db5e';
@@ -56,16 +57,19 @@ export function parseOutputFile(text: string): Record<string, string> {
   return outputs;
 }
 
-/** The defaults action.yml gives to inputs that the workflow leaves out. */
-const ACTION_DEFAULTS: Record<string, string> = {
-  dockerfile: 'Dockerfile',
-  config: '.exit139-guard.yml',
-  'fail-on': 'error',
-  'sarif-file': 'exit139-guard.sarif',
-  comment: 'true',
-  annotations: 'true',
-  'upload-sarif': 'false',
-};
+/** The defaults action.yml gives to inputs that the workflow leaves out, read from action.yml. */
+const ACTION_DEFAULTS: Record<string, string> = Object.fromEntries(
+  Object.entries(
+    (
+      yaml.load(readFileSync('action.yml', 'utf8')) as {
+        inputs: Record<string, { default?: string }>;
+      }
+    ).inputs,
+  )
+    // `${{ github.token }}` is an expression the runner evaluates; tests give their own token.
+    .filter(([, input]) => input.default !== undefined && !input.default.includes('${{'))
+    .map(([name, input]) => [name, input.default!]),
+);
 
 export async function runAction(options: RunOptions): Promise<ActionRun> {
   const runnerDir = mkdtempSync(path.join(os.tmpdir(), 'e139-runner-'));

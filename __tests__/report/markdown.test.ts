@@ -1,7 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Finding } from '../../src/findings.js';
 import { COMMENT_MAX_CHARS, renderMarkdown } from '../../src/report/markdown.js';
-import { cleanReport, exampleFindings, exampleReport, range } from './fixtures.js';
+import { diffText, disableCgo, userLineEdits } from '../../src/report/fix.js';
+import {
+  cleanReport,
+  EXAMPLE_DOCKERFILE,
+  exampleFindings,
+  exampleReport,
+  range,
+} from './fixtures.js';
 
 const REPO = '/home/runner/work/acme/acme';
 const DOCKERFILE = `${REPO}/services/api/Dockerfile`;
@@ -49,17 +56,17 @@ describe('the PR comment', () => {
       '<!-- exit139-guard:abc -->',
       '### ❌ exit139-guard: this image will fail on start',
       '',
-      '**3 errors, 1 warning, 0 notes (1 suppressed)** in `ghcr.io/acme/server:pr-42` (linux/amd64), built from `services/api/Dockerfile`.',
+      '**3 errors, 1 warning, 0 notes** (1 suppressed) in `ghcr.io/acme/server:pr-42` (linux/amd64), built from `services/api/Dockerfile`.',
       '',
     ]);
   });
 
-  it('has one table row per finding, most severe first, linked to the Dockerfile line at the PR head', () => {
+  it('has one table row per rule, most severe first, linked to the Dockerfile line at the PR head', () => {
     const rows = render()
       .split('\n')
       .filter((line) => line.startsWith('| '));
     expect(rows).toEqual([
-      '| Level | Rule | Image path | What fails at run time | Dockerfile |',
+      '| Level | Rule | Image paths | What fails at run time | Dockerfile |',
       '| --- | --- | --- | --- | --- |',
       '| 🛑 error | [EG101](https://github.com/exit139-guard/exit139-guard/blob/v0.1.0/docs/rules/EG101.md) interpreter-missing | `/server` | `exec /server: no such file or directory` | [services/api/Dockerfile\\:7](https://github.com/acme/acme/blob/c0ffee0000000000000000000000000000000000/services/api/Dockerfile#L7) |',
       '| 🛑 error | [EG202](https://github.com/exit139-guard/exit139-guard/blob/v0.1.0/docs/rules/EG202.md) cgo-dynamic-on-static-base | `/server` | `exec /server: no such file or directory` | [services/api/Dockerfile\\:7](https://github.com/acme/acme/blob/c0ffee0000000000000000000000000000000000/services/api/Dockerfile#L7) |',
@@ -71,14 +78,14 @@ describe('the PR comment', () => {
     ]);
   });
 
-  it('gives each finding a collapsible block with evidence and the fix as a Dockerfile diff', () => {
+  it('gives each rule a collapsible block with evidence and the fix as a Dockerfile diff', () => {
     const body = render();
     const block = body.slice(
       body.indexOf('<summary><b>EG202</b>'),
       body.indexOf('</details>', body.indexOf('<summary><b>EG202</b>')),
     );
     expect(block).toContain(
-      '<summary><b>EG202</b> <code>/server</code>: cgo-enabled dynamic Go binary on a base without a C library</summary>',
+      '<summary><b>EG202</b> cgo-dynamic-on-static-base: cgo-enabled dynamic Go binary on a base without a C library</summary>',
     );
     expect(block).toContain(
       '```text\ngo build info: CGO_ENABLED=1 GOOS=linux GOARCH=amd64\nPT_INTERP /lib64/ld-linux-x86-64.so.2 (missing)\n',
@@ -102,13 +109,16 @@ describe('the PR comment', () => {
 
   it('keeps entities whole in summaries', () => {
     expect(render()).toContain(
-      '<summary><b>EG303</b> <code>/entrypoint.sh</code>: Script&#39;s #\u2060! interpreter missing from the image</summary>',
+      '<summary><b>EG303</b> shebang-interpreter-missing: Script&#39;s #\u2060! interpreter missing from the image</summary>',
     );
   });
 
   it('says so when everything is clean', () => {
     const body = renderMarkdown(cleanReport(DOCKERFILE), { repositoryRoot: REPO, failOn: 'error' });
-    expect(body).toContain('### ✅ exit139-guard: no problems found');
+    expect(body).toContain('### ✅ exit139-guard: passing');
+    expect(body).toContain(
+      'was checked against the loader, libraries and platform of the image: no problems found.',
+    );
     expect(body).not.toContain('| Level |');
   });
 
@@ -129,19 +139,20 @@ describe('the PR comment', () => {
     ];
     const body = render(names.map(hostile));
     const rows = body.split('\n').filter((line) => line.startsWith('| 🛑'));
-    expect(rows).toHaveLength(2);
-    // Every row has exactly five cells: the pipes from the name are escaped.
-    for (const row of rows) expect(row.split(/(?<!\\)\|/).length - 2).toBe(5);
-    expect(rows[1]).toContain('``/x\\|y`z` [a](https://evil.example) @octocat #1 <img src=x>``');
+    // One row for the rule, with both paths.
+    expect(rows).toHaveLength(1);
+    // The row has exactly five cells: the pipes from the name are escaped.
+    expect(rows[0]!.split(/(?<!\\)\|/).length - 2).toBe(5);
+    expect(rows[0]).toContain('``/x\\|y`z` [a](https://evil.example) @octocat #1 <img src=x>``');
     // Outside code spans, @ and # carry a word joiner and markdown/HTML characters are escaped.
     const outside = outsideCode(body);
     expect(outside).not.toMatch(/@(octocat|github)/);
     expect(outside).not.toMatch(/#1/);
     expect(outside).not.toMatch(/(?<!\\)<img|(?<!\\)\]\(https:\/\/evil/);
-    expect(body).toContain('@\u2060octocat');
-    expect(body).toContain('\\<img src\\=x\\>');
+    expect(body).toContain('@\u2060github/security is not found');
+    expect(body).toContain('\\</details\\>');
     expect(body).toContain(
-      '<code>/x|y`z` [a](https://evil.example) @\u2060octocat #\u20601 &lt;img src=x&gt;</code>',
+      'The same for ``/x|y`z` [a](https://evil.example) @octocat #1 <img src=x>``;',
     );
     // The evidence cannot close its code block or the <details> around it.
     expect(body).toContain(
@@ -157,18 +168,106 @@ describe('the PR comment', () => {
   });
 
   it(`stays within ${COMMENT_MAX_CHARS} characters, and says how much it cut`, () => {
-    const many = Array.from({ length: 900 }, (_, i) =>
-      hostile(`/usr/lib/plugins/plugin-${i}-${'x'.repeat(60)}.so`),
+    // 20 rules with 45 files each: every row lists 45 long paths.
+    const rules = Array.from({ length: 20 }, (_, r) => `EG${String(900 + r)}`);
+    const many = rules.flatMap((ruleId) =>
+      Array.from({ length: 45 }, (_, i) => ({
+        ...hostile(`/usr/lib/plugins/plugin-${i}-${'x'.repeat(60)}.so`),
+        ruleId,
+      })),
     );
     const body = render(many, { marker: 'exit139-guard:abc' });
     expect(body.length).toBeLessThanOrEqual(COMMENT_MAX_CHARS);
     expect(body.startsWith('<!-- exit139-guard:abc -->\n')).toBe(true);
     const shownRows = body.split('\n').filter((line) => line.startsWith('| 🛑')).length;
-    expect(shownRows).toBeGreaterThan(50);
-    expect(shownRows).toBeLessThan(900);
+    expect(shownRows).toBeGreaterThan(5);
+    expect(shownRows).toBeLessThan(20);
     expect(body).toContain(
-      `This text is cut to GitHub's size limit: ${shownRows} of 900 findings are in the table and 0 have details.`,
+      `This text is cut to GitHub's size limit: ${shownRows} of 20 rules are in the table and 0 have details.`,
     );
     expect(body.trimEnd().endsWith('</sub>')).toBe(true);
+  });
+});
+
+describe('the fix, written on the user’s own lines', () => {
+  it('puts CGO_ENABLED=0 on the RUN that built the binary, in front of go build', () => {
+    const body = render(exampleFindings(DOCKERFILE), { dockerfileText: EXAMPLE_DOCKERFILE });
+    expect(body).toContain(
+      '**Fix** in your Dockerfile\n\n```diff\n@@ services/api/Dockerfile:4 @@\n' +
+        '-RUN go build -o /out/server ./cmd/server\n' +
+        '+RUN CGO_ENABLED=0 go build -o /out/server ./cmd/server\n```',
+    );
+  });
+
+  it.each([
+    [
+      'RUN cd cmd/app && go build -o /out/app .',
+      'RUN cd cmd/app && CGO_ENABLED=0 go build -o /out/app .',
+    ],
+    ['RUN CGO_ENABLED=1 GOOS=linux go build .', 'RUN CGO_ENABLED=0 GOOS=linux go build .'],
+    [
+      'RUN GOOS=linux CGO_ENABLED=1 go install ./...',
+      'RUN CGO_ENABLED=0 GOOS=linux go install ./...',
+    ],
+    [
+      'RUN go mod download; go build -o /a . && go build -o /b ./b',
+      'RUN go mod download; CGO_ENABLED=0 go build -o /a . && CGO_ENABLED=0 go build -o /b ./b',
+    ],
+  ])('%s', (before, after) => {
+    expect(disableCgo([before])).toEqual([after]);
+  });
+
+  it('leaves a line alone that builds nothing with go, or already disables cgo', () => {
+    expect(disableCgo(['RUN make build'])).toBeNull();
+    expect(disableCgo(['RUN CGO_ENABLED=0 go build .'])).toBeNull();
+  });
+
+  it.each([
+    ['/lib64/ld-linux-x86-64.so.2', 'FROM gcr.io/distroless/base-debian12'],
+    ['/lib/ld-musl-x86_64.so.1', 'FROM alpine:3.20'],
+  ])('changes FROM scratch to a base that has the loader %s', (interpreter, from) => {
+    const finding: Finding = {
+      ruleId: 'EG101',
+      level: 'error',
+      path: '/app',
+      message: `The ELF interpreter ${interpreter} of /app is not in the image.`,
+      evidence: [`PT_INTERP ${interpreter}: /lib64 does not exist`],
+      dockerfile: range(7, 'placed', 'COPY --from=build /out/server /server', 'Dockerfile'),
+      related: [range(6, 'from', 'FROM scratch', 'Dockerfile')],
+      suppression: null,
+    };
+    expect(diffText(userLineEdits('EG101', [finding], EXAMPLE_DOCKERFILE))).toBe(
+      `@@ Dockerfile:6 @@\n-FROM scratch\n+${from}`,
+    );
+  });
+
+  it('adds a line that strips the carriage returns of a CRLF script after the COPY', () => {
+    const finding: Finding = {
+      ruleId: 'EG303',
+      level: 'error',
+      path: '/entrypoint.sh',
+      message:
+        'The interpreter /bin/sh\r of the entrypoint script /entrypoint.sh is not in the image',
+      evidence: ['/entrypoint.sh starts with #!/bin/sh\r'],
+      dockerfile: range(8, 'placed', 'COPY entrypoint.sh /entrypoint.sh', 'Dockerfile'),
+      related: [],
+      suppression: null,
+    };
+    expect(diffText(userLineEdits('EG303', [finding], EXAMPLE_DOCKERFILE))).toBe(
+      "@@ Dockerfile:8 @@\n-COPY entrypoint.sh /entrypoint.sh\n+COPY entrypoint.sh /entrypoint.sh\n+RUN sed -i 's/\\r$//' /entrypoint.sh",
+    );
+  });
+});
+
+describe('the comment level', () => {
+  it('lists findings at or above it and counts the rest in one line', () => {
+    const findings = exampleFindings(DOCKERFILE).map((f) =>
+      f.ruleId === 'EG401' ? { ...f, level: 'note' as const } : f,
+    );
+    const body = render(findings, { level: 'error', hideRules: ['EG501'] });
+    expect(body).not.toContain('| ℹ️ note |');
+    expect(body).toContain(
+      '1 note (EG401) is not listed here: the job summary and the SARIF report have it.',
+    );
   });
 });

@@ -126,7 +126,7 @@ describe('exit139-guard scan', () => {
     const noSource = await cli(['scan']);
     expect(noSource.status).toBe(2);
     expect(noSource.stderr).toContain(
-      'give exactly one of --image REF, --archive PATH or --remote REF',
+      'give exactly one of --image REF, --archive PATH, --remote REF or --images FILE',
     );
     const badLevel = await cli(['scan', '--archive', '/x', '--fail-on', 'fatal']);
     expect(badLevel.status).toBe(2);

@@ -4,24 +4,34 @@
  * 1 when something is, 2 for bad usage or unreadable input.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from './args.js';
 import type { Command, CommandIO } from './command.js';
 import { applyPolicy, loadPolicy } from '../config/index.js';
 import { InputError, UsageError } from '../errors.js';
+import { LEVELS, type Level, type ScanReport } from '../findings.js';
+import { markBaseline, readBaseline } from '../report/baseline.js';
+import { findRepositoryRoot, formatReport, REPORT_FORMATS } from '../report/formats.js';
 import { readDockerConfig, type CredentialSource } from '../image/registry/index.js';
-import type { ScanReport } from '../findings.js';
-import { formatReport, REPORT_FORMATS } from '../report/formats.js';
 import { FAIL_ON_VALUES, judge, type FailOn } from '../report/gate.js';
-import { formatJson } from '../report/json.js';
+import { formatJson, formatJsonReports } from '../report/json.js';
+import { renderSections, type ImageSection } from '../report/markdown.js';
+import { toSarifRuns } from '../report/sarif.js';
+import { parseImagesInput } from '../images-list.js';
+import { listPlatforms } from '../image/open.js';
+import { answersPlatform, platformNotInImage } from '../image/platform.js';
 import { formatText } from '../report/text.js';
 import { scan, type ScanOptions } from '../scan.js';
 
-const USAGE = `Usage: exit139-guard scan (--image REF | --archive PATH | --remote REF) [--dockerfile PATH] [--target STAGE]
+const USAGE = `Usage: exit139-guard scan (--image REF | --archive PATH | --remote REF | --images FILE)
+                         [--dockerfile PATH] [--target STAGE]
                          [--build-arg K=V]... [--platform OS/ARCH[/VARIANT]]
                          [--format text|json|sarif|markdown] [--output FILE]
                          [--fail-on error|warning|note|never] [--config FILE]
+                         [--baseline FILE] [--comment-level error|warning|note]
+                         [--kernel-minimum VERSION]
                          [--registry-auth CONFIG_JSON] [--insecure-registry]
                          [--manifests PATH]... [--manifest-image NAME[=IMAGE]]...
                          [--confirm | --confirm=all]
@@ -32,18 +42,27 @@ really has, and its entrypoint against the files and USER, before the container 
 Options:
   --image REF         an image in the Docker Engine (DOCKER_HOST)
   --archive PATH      a docker-save tar, OCI archive, OCI layout folder or rootfs folder
+  --images FILE       several images, one per line: REF-OR-PATH [dockerfile=F] [target=T]
+                      [platform=P|all] [build-args=K=V,K=V], as the action's input images
   --remote REF        an image in a registry, read over the OCI Distribution API (no engine)
   --registry-auth F   a Docker config.json with the registry's credentials ("auths")
                       (default: $DOCKER_CONFIG/config.json or ~/.docker/config.json if present)
   --insecure-registry plain HTTP to the registry; only for localhost / 127.0.0.1 / [::1]
   --dockerfile PATH   the Dockerfile that built it: findings point at its lines
-  --target STAGE      the stage that was built (default: the last one)
+  --target STAGE      the stage that was built (default: the last stage)
   --build-arg K=V     a build argument the image was built with (repeatable)
-  --platform P        the platform to scan in a multi-platform image (default: this machine's)
+  --platform P        the image platform os/arch[/variant] (default: the image's own; with several
+                      platforms, this machine's; for a rootfs folder, its ELF files')
   --format F          text (default), json (the contract in DESIGN.md), sarif or markdown
   --output FILE       write the report to FILE instead of standard output
   --fail-on LEVEL     exit 1 when a finding is at or above LEVEL (default: error)
   --config FILE       rule levels, ignored paths, suppressions (default: .exit139-guard.yml if present)
+  --baseline FILE     a JSON report or SARIF of the base branch: findings already in it are marked
+                      and do not count for --fail-on
+  --comment-level L   markdown: list findings at or above L as the pull request comment does, count
+                      the rest in one line, leave out EG501 (default: list everything, as the job summary)
+  --kernel-minimum V  the oldest kernel the image must start on, e.g. 4.14 (EG107; default: the
+                      config's kernel-minimum, else unchecked)
   --manifests PATH    Kubernetes YAML (a file, or a folder's .yaml/.yml/.json files, as kubectl
                       apply -f reads them; repeatable): the containers that run this image are
                       checked as their pod spec starts them, findings placed on the YAML lines
@@ -60,6 +79,7 @@ type Format = (typeof FORMATS)[number];
 export interface ScanCliOptions {
   image?: string;
   archive?: string;
+  images?: string;
   remote?: string;
   registryAuth?: string;
   insecureRegistry: boolean;
@@ -72,6 +92,9 @@ export interface ScanCliOptions {
   failOn: FailOn;
   config?: string;
   confirm?: 'findings' | 'all';
+  baseline?: string;
+  commentLevel?: Level;
+  kernelMinimum?: string;
   manifests: string[];
   manifestImages: string[];
 }
@@ -97,6 +120,7 @@ export function parseScanArgs(argv: string[]): ScanCliOptions {
   const { strings, flags, lists, buildArgs } = parseArgs(args, [
     { names: ['--image'], key: 'image', kind: 'string' },
     { names: ['--archive'], key: 'archive', kind: 'string' },
+    { names: ['--images'], key: 'images', kind: 'string' },
     { names: ['--remote'], key: 'remote', kind: 'string' },
     { names: ['--registry-auth'], key: 'registryAuth', kind: 'string' },
     { names: ['--insecure-registry'], key: 'insecureRegistry', kind: 'flag' },
@@ -108,23 +132,36 @@ export function parseScanArgs(argv: string[]): ScanCliOptions {
     { names: ['--format'], key: 'format', kind: 'string', choices: FORMATS },
     { names: ['--fail-on'], key: 'failOn', kind: 'string', choices: FAIL_ON_VALUES },
     { names: ['--build-arg'], key: 'buildArgs', kind: 'build-args' },
+    { names: ['--baseline'], key: 'baseline', kind: 'string' },
+    { names: ['--comment-level'], key: 'commentLevel', kind: 'string', choices: LEVELS },
+    { names: ['--kernel-minimum'], key: 'kernelMinimum', kind: 'string' },
     { names: ['--manifests'], key: 'manifests', kind: 'strings' },
     { names: ['--manifest-image'], key: 'manifestImages', kind: 'strings' },
   ]);
-  const sources = [strings.image, strings.archive, strings.remote].filter((s) => s !== undefined);
+  if (strings.kernelMinimum !== undefined && !/^\d+\.\d+(\.\d+)?$/.test(strings.kernelMinimum)) {
+    throw new UsageError(
+      `--kernel-minimum must be a kernel version such as 4.14 or 5.10.0, not '${strings.kernelMinimum}'`,
+    );
+  }
+  const sources = [strings.image, strings.archive, strings.remote, strings.images].filter(
+    (s) => s !== undefined,
+  );
   if (sources.length !== 1) {
-    throw new UsageError('give exactly one of --image REF, --archive PATH or --remote REF');
+    throw new UsageError(
+      'give exactly one of --image REF, --archive PATH, --remote REF or --images FILE',
+    );
   }
   if (strings.remote === undefined && (flags.insecureRegistry || strings.registryAuth)) {
     throw new UsageError('--insecure-registry and --registry-auth go with --remote');
   }
-  const { format = 'text', failOn = 'error', ...paths } = strings;
+  const { format = 'text', failOn = 'error', commentLevel, ...paths } = strings;
   const manifests = lists.manifests ?? [];
   const manifestImages = lists.manifestImages ?? [];
   if (manifestImages.length > 0 && manifests.length === 0)
     throw new UsageError('--manifest-image needs --manifests');
   return {
     ...paths,
+    ...(commentLevel ? { commentLevel: commentLevel as Level } : {}),
     insecureRegistry: flags.insecureRegistry ?? false,
     buildArgs,
     format: format as Format,
@@ -136,7 +173,11 @@ export function parseScanArgs(argv: string[]): ScanCliOptions {
 }
 
 /** The one place that turns a report into the requested format. */
-export function renderScanReport(report: ScanReport, options: ScanCliOptions): string {
+export function renderScanReport(
+  report: ScanReport,
+  options: ScanCliOptions,
+  dockerfileText?: string,
+): string {
   switch (options.format) {
     case 'text':
       return formatText(report);
@@ -146,6 +187,9 @@ export function renderScanReport(report: ScanReport, options: ScanCliOptions): s
       return formatReport(report, options.format, {
         failOn: options.failOn,
         ...(options.platform ? { platform: options.platform } : {}),
+        ...(dockerfileText !== undefined ? { dockerfileText } : {}),
+        newOnly: options.baseline !== undefined,
+        ...(options.commentLevel ? { level: options.commentLevel, hideRules: ['EG501'] } : {}),
       });
   }
 }
@@ -158,6 +202,102 @@ function readDockerfileText(file: string): string {
       `cannot read the Dockerfile ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
     );
   }
+}
+
+function writeOutput(rendered: string, options: ScanCliOptions, io: CommandIO): void {
+  if (options.output === undefined) {
+    io.stdout(rendered);
+    return;
+  }
+  try {
+    writeFileSync(options.output, rendered);
+  } catch (error) {
+    throw new InputError(`cannot write ${options.output}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * `--images FILE`: every image of the file (each platform of a `platform=all` index), scanned
+ * one after the other under the same config and baseline, reported together: text one after
+ * the other, JSON as `{ version, reports }`, SARIF with a run per image, markdown with a
+ * section per image. The exit status is over all of them.
+ */
+async function scanImages(options: ScanCliOptions, io: CommandIO): Promise<number> {
+  const file = options.images!;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new InputError(`cannot read --images ${file}: ${(error as Error).message}`);
+  }
+  const images = parseImagesInput(text, (p) => path.resolve(p), file);
+  if (images.length === 0) throw new InputError(`${file}: lists no image`);
+  const baseline = options.baseline ? readBaseline(options.baseline, '--baseline') : null;
+  const reports: ScanReport[] = [];
+  const sections: ImageSection[] = [];
+  const platforms: (string | null)[] = [];
+  for (const image of images) {
+    const source: ScanOptions['source'] = image.image
+      ? {
+          kind: 'engine',
+          ref: image.image,
+          ...(process.env.DOCKER_HOST ? { dockerHost: process.env.DOCKER_HOST } : {}),
+        }
+      : { kind: 'archive', path: image.imageArchive! };
+    const dockerfile = image.dockerfile
+      ? {
+          path: path.relative(process.cwd(), image.dockerfile),
+          text: readDockerfileText(image.dockerfile),
+          ...(image.target ? { target: image.target } : {}),
+          buildArgs: image.buildArgs,
+        }
+      : undefined;
+    const policy = await loadPolicy({
+      config: options.config ?? null,
+      dockerfile: dockerfile ?? null,
+    });
+    const kernelMinimum = options.kernelMinimum ?? policy.config.kernelMinimum;
+    const asked: (string | null)[] =
+      image.platform === 'all' ? await listPlatforms(source) : [image.platform];
+    for (const platform of asked) {
+      const scanned = await scan({
+        source,
+        ...(platform ? { platform } : {}),
+        ...(dockerfile ? { dockerfile } : {}),
+        ...(kernelMinimum ? { kernelMinimum } : {}),
+      });
+      if (platform && !answersPlatform(platform, scanned.image.platform))
+        throw platformNotInImage(image.name, platform, scanned.image.platform);
+      let report = applyPolicy(scanned, policy.config, policy.pragmas);
+      report = { ...report, image: { ...report.image, ref: image.name } };
+      if (baseline) report = markBaseline(report, baseline);
+      reports.push(report);
+      platforms.push(platform);
+      sections.push({
+        report,
+        name: image.name,
+        ...(platform ? { platform } : {}),
+        ...(dockerfile ? { dockerfileText: dockerfile.text } : {}),
+      });
+    }
+  }
+  const cwd = process.cwd();
+  const paths = { repositoryRoot: findRepositoryRoot(cwd), cwd };
+  let rendered: string;
+  if (options.format === 'text') rendered = reports.map(formatText).join('\n');
+  else if (options.format === 'json') rendered = formatJsonReports(reports);
+  else if (options.format === 'sarif')
+    rendered = JSON.stringify(toSarifRuns(reports, platforms, paths), null, 2) + '\n';
+  else
+    rendered = renderSections(sections, {
+      ...paths,
+      failOn: options.failOn,
+      newOnly: baseline !== null,
+      ...(options.commentLevel ? { level: options.commentLevel, hideRules: ['EG501'] } : {}),
+    });
+  writeOutput(rendered, options, io);
+  const findings = reports.flatMap((r) => r.findings);
+  return judge(findings, options.failOn, baseline !== null) === 'fail' ? 1 : 0;
 }
 
 /**
@@ -178,6 +318,7 @@ export const scanCommand: Command = {
   usage: USAGE,
   async run(args: string[], io: CommandIO): Promise<number> {
     const options = parseScanArgs(args);
+    if (options.images !== undefined) return scanImages(options, io);
     const scanOptions: ScanOptions = {
       source:
         options.remote !== undefined
@@ -220,19 +361,18 @@ export const scanCommand: Command = {
       config: options.config ?? null,
       dockerfile: scanOptions.dockerfile ?? null,
     });
-    const report = applyPolicy(await scan(scanOptions), policy.config, policy.pragmas);
+    const kernelMinimum = options.kernelMinimum ?? policy.config.kernelMinimum;
+    if (kernelMinimum) scanOptions.kernelMinimum = kernelMinimum;
+    const baseline = options.baseline ? readBaseline(options.baseline, '--baseline') : null;
+    const scanned = await scan(scanOptions);
+    if (options.platform && !answersPlatform(options.platform, scanned.image.platform))
+      throw platformNotInImage(scanned.image.ref, options.platform, scanned.image.platform);
+    let report = applyPolicy(scanned, policy.config, policy.pragmas);
+    if (baseline) report = markBaseline(report, baseline);
     for (const notice of report.manifests?.notices ?? [])
       io.stderr(`exit139-guard scan: notice: ${notice.path}:${notice.line}: ${notice.message}\n`);
-    const rendered = renderScanReport(report, options);
-    if (options.output !== undefined) {
-      try {
-        writeFileSync(options.output, rendered);
-      } catch (error) {
-        throw new InputError(`cannot write ${options.output}: ${(error as Error).message}`);
-      }
-    } else {
-      io.stdout(rendered);
-    }
-    return judge(report.findings, options.failOn) === 'fail' ? 1 : 0;
+    writeOutput(renderScanReport(report, options, scanOptions.dockerfile?.text), options, io);
+    // With a baseline, only what it does not have yet fails (the action's fail-on-new-only).
+    return judge(report.findings, options.failOn, baseline !== null) === 'fail' ? 1 : 0;
   },
 };

@@ -55,6 +55,8 @@ export interface GuardConfig {
   rules: Map<string, RuleSetting>;
   ignorePaths: PathGlob[];
   suppressions: ConfigSuppression[];
+  /** `kernel-minimum`: the oldest kernel the image must start on (EG107); absent: unchecked. */
+  kernelMinimum?: string | null;
 }
 
 export const EMPTY_CONFIG: GuardConfig = {
@@ -115,6 +117,16 @@ function readRules(node: LocatedNode, file: string, config: GuardConfig): void {
       source: `${file}:${entry.keyAt.line}`,
     });
   }
+}
+
+/** `4.14`, `5.10.0`: a kernel release as `uname -r` begins. */
+const KERNEL_VERSION = /^\d+\.\d+(\.\d+)?$/;
+
+function readKernelMinimum(node: LocatedNode, file: string, config: GuardConfig): void {
+  const value = expectScalar(node, file, "'kernel-minimum'");
+  if (!KERNEL_VERSION.test(value))
+    fail(file, node.at, `'kernel-minimum' must be a kernel version such as 4.14, not '${value}'`);
+  config.kernelMinimum = value;
 }
 
 function readIgnorePaths(node: LocatedNode, file: string, config: GuardConfig): void {
@@ -183,16 +195,21 @@ export function parseConfig(text: string, file: string): GuardConfig {
   const root = parseLocatedYaml(text, file);
   if (root.kind === 'null') return config;
   if (root.kind !== 'mapping')
-    fail(file, root.at, 'the config must be a mapping with rules, ignore-paths, suppressions');
+    fail(
+      file,
+      root.at,
+      'the config must be a mapping with rules, ignore-paths, suppressions, kernel-minimum',
+    );
   for (const entry of root.entries) {
     if (entry.key === 'rules') readRules(entry.value, file, config);
     else if (entry.key === 'ignore-paths') readIgnorePaths(entry.value, file, config);
     else if (entry.key === 'suppressions') readSuppressions(entry.value, file, config);
+    else if (entry.key === 'kernel-minimum') readKernelMinimum(entry.value, file, config);
     else
       fail(
         file,
         entry.keyAt,
-        `unknown key '${entry.key}' (expected rules, ignore-paths, suppressions)`,
+        `unknown key '${entry.key}' (expected rules, ignore-paths, suppressions, kernel-minimum)`,
       );
   }
   return config;

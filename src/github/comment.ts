@@ -97,7 +97,8 @@ export async function upsertComment(
     if (!options.createIfMissing) {
       return {
         action: 'skipped',
-        reason: 'no findings and no earlier comment to update: no comment needed.',
+        reason:
+          'nothing to report at or above the comment level and no earlier comment to update: no comment needed.',
       };
     }
     const { data } = await octokit.rest.issues.createComment({

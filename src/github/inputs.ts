@@ -9,7 +9,15 @@ import path from 'node:path';
 import * as core from '@actions/core';
 import { DEFAULT_CONFIG_FILE } from '../config/index.js';
 import { InputError } from '../errors.js';
+import { LEVELS, type Level } from '../findings.js';
 import { FAIL_ON_VALUES, type FailOn } from '../report/gate.js';
+import { checkPlatform, parseImagesInput, type ImageInput } from '../images-list.js';
+
+export type { ImageInput } from '../images-list.js';
+
+/** When the pull request comment is written: see `comment` in action.yml. */
+export const COMMENT_MODES = ['always', 'on-findings', 'on-failure', 'never'] as const;
+export type CommentMode = (typeof COMMENT_MODES)[number];
 
 export interface ActionInputs {
   image: string | null;
@@ -31,7 +39,28 @@ export interface ActionInputs {
   /** Absolute path of the SARIF file to write; the JSON report goes beside it. */
   sarifFile: string;
   category: string | null;
-  comment: boolean;
+  /** When to write the pull request comment (`true` reads as on-findings, `false` as never). */
+  comment: CommentMode;
+  /** The lowest level the comment lists; lower ones are counted in one line. */
+  commentLevel: Level;
+  /** Write the job summary. */
+  summary: boolean;
+  /** Rules switched off, as `rules: {ID: off}` in the config does. */
+  ignoreRules: string[];
+  /** Findings below this level are dropped from every report (and so cannot gate). */
+  minLevel: Level;
+  /** The oldest kernel the image must start on (EG107), e.g. `4.14`; overrides the config. */
+  kernelMinimum: string | null;
+  /** Absolute path of a JSON report or SARIF file from the base branch. */
+  baseline: string | null;
+  /** With a baseline: only findings not in it gate. */
+  failOnNewOnly: boolean;
+  /** Absolute path of a JSON report to post as the comment instead of scanning (fork workflows). */
+  fromReport: string | null;
+  /** The pull request to comment on in `from-report` mode; null takes the report's own. */
+  pullRequest: number | null;
+  /** The `images` input; empty when `image`/`image-archive` name the one image. */
+  images: ImageInput[];
   annotations: boolean;
   uploadSarif: boolean;
   githubToken: string;
@@ -71,6 +100,40 @@ function parseBuildArgs(text: string): Record<string, string> {
   return args;
 }
 
+function levelInput(read: InputReader, name: string, fallback: Level): Level {
+  const value = read(name).trim() || fallback;
+  if (!(LEVELS as readonly string[]).includes(value))
+    throw new InputError(`input '${name}' must be one of ${LEVELS.join(', ')}, not '${value}'`);
+  return value as Level;
+}
+
+function commentInput(read: InputReader): CommentMode {
+  const value = read('comment').trim();
+  // `true`/`false` are the values of the first release: kept, with their meaning.
+  if (value === '' || /^true$/i.test(value)) return 'on-findings';
+  if (/^false$/i.test(value)) return 'never';
+  if (!(COMMENT_MODES as readonly string[]).includes(value))
+    throw new InputError(
+      `input 'comment' must be one of ${COMMENT_MODES.join(', ')} (or true/false), not '${value}'`,
+    );
+  return value as CommentMode;
+}
+
+const RULE_ID = /^EG\d{3}$/;
+
+function ruleList(read: InputReader, name: string): string[] {
+  const ids = read(name)
+    .split(/[\s,]+/)
+    .filter((id) => id !== '');
+  for (const id of ids)
+    if (!RULE_ID.test(id))
+      throw new InputError(`input '${name}': '${id}' is not a rule id (EG followed by 3 digits)`);
+  return ids;
+}
+
+/** `4.14`, `5.10.0`: what uname -r starts with. */
+const KERNEL_VERSION = /^\d+\.\d+(\.\d+)?$/;
+
 /** A multiline input: one value per line, blank lines and `#` comments skipped. */
 function lineList(text: string): string[] {
   return text
@@ -90,16 +153,17 @@ function confirmInput(read: InputReader): 'findings' | 'all' | null {
   }
 }
 
-const PLATFORM = /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/;
-
 export function readInputs(workspace: string, read: InputReader = defaultReader): ActionInputs {
   const resolve = (p: string) => path.resolve(workspace, p);
   const image = read('image').trim() || null;
   const archive = read('image-archive').trim() || null;
   const remote = read('image-remote').trim() || null;
-  if ([image, archive, remote].filter((v) => v !== null).length !== 1) {
+  const fromReportInput = read('from-report').trim() || null;
+  const images = parseImagesInput(read('images'), resolve);
+  const given = [image, archive, remote, fromReportInput].filter((v) => v !== null).length;
+  if (given + (images.length > 0 ? 1 : 0) !== 1) {
     throw new InputError(
-      "give exactly one of the inputs 'image' (a reference in the local engine), 'image-archive' (a path) and 'image-remote' (a reference in a registry)",
+      "give exactly one of the inputs 'image' (a reference in the local engine), 'image-archive' (a path), 'image-remote' (a reference in a registry), 'images' (one per line) and 'from-report' (a saved JSON report)",
     );
   }
   const username = read('registry-username').trim();
@@ -119,6 +183,27 @@ export function readInputs(workspace: string, read: InputReader = defaultReader)
       `input 'image-archive': ${archive} does not exist (relative paths start at the workspace)`,
     );
   }
+  if (fromReportInput !== null && !existsSync(resolve(fromReportInput))) {
+    throw new InputError(
+      `input 'from-report': ${fromReportInput} does not exist (relative paths start at the workspace)`,
+    );
+  }
+  const baselineInput = read('baseline').trim() || null;
+  if (baselineInput !== null && !existsSync(resolve(baselineInput))) {
+    throw new InputError(
+      `input 'baseline': ${baselineInput} does not exist (relative paths start at the workspace)`,
+    );
+  }
+  const kernelMinimum = read('kernel-minimum').trim() || null;
+  if (kernelMinimum !== null && !KERNEL_VERSION.test(kernelMinimum))
+    throw new InputError(
+      `input 'kernel-minimum' must be a kernel version such as 4.14 or 5.10.0, not '${kernelMinimum}'`,
+    );
+  const pullRequestInput = read('pull-request').trim();
+  if (pullRequestInput !== '' && !/^[1-9]\d*$/.test(pullRequestInput))
+    throw new InputError(
+      `input 'pull-request' must be a pull request number, not '${pullRequestInput}'`,
+    );
 
   const context = read('context').trim() || '.';
   const named = read('dockerfile').trim();
@@ -134,11 +219,7 @@ export function readInputs(workspace: string, read: InputReader = defaultReader)
   }
 
   const platform = read('platform').trim() || null;
-  if (platform !== null && !PLATFORM.test(platform)) {
-    throw new InputError(
-      `input 'platform' must be os/arch[/variant], e.g. linux/arm64, not '${platform}'`,
-    );
-  }
+  if (platform !== null) checkPlatform("input 'platform'", platform, true);
 
   const failOn = (read('fail-on').trim() || 'error') as FailOn;
   if (!FAIL_ON_VALUES.includes(failOn)) {
@@ -175,7 +256,17 @@ export function readInputs(workspace: string, read: InputReader = defaultReader)
     failOn,
     sarifFile: resolve(read('sarif-file').trim() || 'exit139-guard.sarif'),
     category: read('category').trim() || null,
-    comment: booleanInput(read, 'comment', true),
+    comment: commentInput(read),
+    commentLevel: levelInput(read, 'comment-level', 'warning'),
+    summary: booleanInput(read, 'summary', true),
+    ignoreRules: ruleList(read, 'ignore-rules'),
+    minLevel: levelInput(read, 'min-level', 'note'),
+    kernelMinimum,
+    baseline: baselineInput === null ? null : resolve(baselineInput),
+    failOnNewOnly: booleanInput(read, 'fail-on-new-only', true),
+    fromReport: fromReportInput === null ? null : resolve(fromReportInput),
+    pullRequest: pullRequestInput === '' ? null : Number(pullRequestInput),
+    images,
     annotations: booleanInput(read, 'annotations', true),
     uploadSarif: booleanInput(read, 'upload-sarif', false),
     githubToken: read('github-token').trim(),

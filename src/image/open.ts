@@ -16,7 +16,14 @@ import { decompress, DiskFile, sniffCompression } from './bytes.js';
 import { makeView, mergeLayers } from './filesystem.js';
 import type { Layer } from './layer.js';
 import { FactCollector, type ElfAnalyzers } from './facts.js';
-import { choosePlatform, parsePlatform, type Candidate, type Platform } from './platform.js';
+import {
+  choosePlatform,
+  EVERY_PLATFORM,
+  parsePlatform,
+  PlatformList,
+  type Candidate,
+  type Platform,
+} from './platform.js';
 import { openRegistryImage, type RegistrySourceSpec } from './registry/index.js';
 import { readRootfsFolder } from './rootfs.js';
 import {
@@ -38,6 +45,8 @@ export type ImageSourceSpec =
 export interface OpenImageOptions extends ElfAnalyzers {
   /** `os/arch[/variant]`; when absent, this machine's platform if the image has it, else its only one. */
   platform?: string;
+  /** Stop at the choice of platform and list them (see listPlatforms). */
+  every?: boolean;
 }
 
 const MEDIA_INDEX = new Set([
@@ -278,7 +287,11 @@ async function viewOfStore(
   collector: FactCollector,
   engineFacts: { id: string; repoTags: string[]; repoDigests: string[] } | null,
 ): Promise<ImageView> {
-  const platform = options.platform ? parsePlatform(options.platform) : null;
+  const platform = options.every
+    ? EVERY_PLATFORM
+    : options.platform
+      ? parsePlatform(options.platform)
+      : null;
   const selected = store.has('manifest.json')
     ? await selectDockerArchive(store, platform)
     : store.has('index.json')
@@ -336,7 +349,12 @@ async function openEngineImage(
   } catch (err) {
     const e = err as { statusCode?: number; message: string };
     if (e.statusCode === 404)
-      throw new InputError(`image '${ref}' is not in the Docker Engine at ${where}`);
+      // buildx's docker-container driver keeps what it builds in its own cache: only
+      // `load: true` (`--load`) puts the image into the engine.
+      throw new InputError(
+        `image '${ref}' is not in the Docker Engine at ${where}; built with buildx? add \`load: true\` ` +
+          '(docker/build-push-action) or `--load` (docker buildx build), or scan its OCI output with --archive',
+      );
     throw new InputError(
       `cannot ask the Docker Engine at ${where} for image '${ref}': ${e.message}`,
     );
@@ -386,7 +404,10 @@ async function openArchive(path: string, options: OpenImageOptions): Promise<Ima
     const isLayout = ['oci-layout', 'index.json', 'manifest.json'].some((name) =>
       statOrNull(join(path, name)),
     );
-    if (!isLayout) return readRootfsFolder(path, `rootfs:${path}`, collector);
+    if (!isLayout) {
+      const asked = options.platform ? parsePlatform(options.platform) : null;
+      return readRootfsFolder(path, `rootfs:${path}`, collector, asked);
+    }
     const kind = statOrNull(join(path, 'manifest.json')) ? 'docker-archive' : 'oci-layout';
     const store = DiskStore.folder(path, `${kind}:${path}`, collector);
     try {
@@ -459,4 +480,20 @@ export async function openImage(
     );
   }
   return openArchive(source.path, options);
+}
+
+/**
+ * The platforms of an image (`os/arch[/variant]`, in index order, attestations left out), for
+ * `platform: all`: an OCI index from `buildx --platform a,b` lists each; a single image or a
+ * rootfs folder has its one. Reads the index and configs only, never a layer.
+ */
+export async function listPlatforms(source: ImageSourceSpec): Promise<string[]> {
+  try {
+    const view = await openImage(source, { every: true });
+    const { os, architecture, variant } = view.config;
+    return [[os || 'linux', architecture, variant].filter((p) => p).join('/')];
+  } catch (error) {
+    if (error instanceof PlatformList) return error.platforms;
+    throw error;
+  }
 }

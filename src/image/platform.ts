@@ -71,6 +71,33 @@ export interface Candidate<T> {
 }
 
 /**
+ * Whether an image of platform `have` (`os/arch[/variant]`, as a report states it) answers a
+ * request for `asked`. The front ends check it after the scan: a single image is returned as it
+ * is by {@link choosePlatform} (the admission webhook scans it and reports its architecture), but
+ * a user who asked the action or the CLI for another platform gets a clear error, as `docker run
+ * --platform` refuses such an image, never a scan of a platform nobody asked for.
+ */
+export function answersPlatform(asked: string, have: string): boolean {
+  const parts = have.split('/');
+  if (parts.length < 2 || parts[1] === '') return true;
+  return platformMatches(parsePlatform(asked), {
+    os: parts[0]!,
+    architecture: parts[1]!,
+    variant: parts[2] ?? null,
+  });
+}
+
+/** Asked for instead of a platform: the choice stops and reports the platforms there are. */
+export const EVERY_PLATFORM: Platform = { os: '*', architecture: '*', variant: null };
+
+/** Thrown by {@link choosePlatform} when asked for {@link EVERY_PLATFORM}: no image is read. */
+export class PlatformList extends Error {
+  constructor(readonly platforms: string[]) {
+    super(`platforms: ${platforms.join(', ')}`);
+  }
+}
+
+/**
  * Picks the image to scan. One image is returned as it is (its config states its platform,
  * which the rules compare with what was asked); among several, the asked platform, else this
  * machine's, else an error listing what there is.
@@ -81,8 +108,10 @@ export function choosePlatform<T>(
   source: string,
 ): T {
   if (candidates.length === 0) throw new InputError(`${source}: holds no image`);
-  if (candidates.length === 1) return candidates[0].value;
+  if (asked === EVERY_PLATFORM)
+    throw new PlatformList([...new Set(candidates.map((c) => formatPlatform(c.platform)))]);
   const available = candidates.map((c) => formatPlatform(c.platform)).join(', ');
+  if (candidates.length === 1) return candidates[0].value;
   const want = asked ?? runnerPlatform();
   let matching = candidates.filter((c) => platformMatches(want, c.platform));
   if (matching.length > 1) {
@@ -105,4 +134,9 @@ export function choosePlatform<T>(
     );
   }
   return matching[0].value;
+}
+
+/** The clear error for a platform a single image does not have (see answersPlatform). */
+export function platformNotInImage(source: string, asked: string, have: string): InputError {
+  return new InputError(`${source}: has no image for platform ${asked}; it has: ${have}`);
 }

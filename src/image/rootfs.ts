@@ -10,6 +10,7 @@ import { InputError } from '../errors.js';
 import { DiskFile } from './bytes.js';
 import type { FactCollector, FileBody } from './facts.js';
 import { byteOrder, makeView } from './filesystem.js';
+import { runnerPlatform, type Platform } from './platform.js';
 import type { ImageFile, ImageView } from './types.js';
 
 /** As for layers (see filesystem.ts): the root shows as the engine's mount root does. */
@@ -42,10 +43,29 @@ function diskBody(path: string, size: number): FileBody {
   };
 }
 
+/**
+ * A folder has no image config to state its platform: it is the one asked for, else the one its
+ * ELF files are built for (the most common GOARCH-style architecture among them, as the kernel
+ * will only run those), never a bare `linux`, which would make every binary look foreign. A
+ * folder without ELF files has nothing that depends on it: this machine's platform.
+ */
+function folderPlatform(files: ReadonlyMap<string, ImageFile>, asked: Platform | null): Platform {
+  if (asked) return asked;
+  const counts = new Map<string, number>();
+  for (const file of files.values()) {
+    const arch = file.linkTarget === null ? file.elf?.goarch : null;
+    if (arch) counts.set(arch, (counts.get(arch) ?? 0) + 1);
+  }
+  const ranked = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  if (ranked.length === 0) return { ...runnerPlatform(), os: 'linux' };
+  return { os: 'linux', architecture: ranked[0]![0], variant: null };
+}
+
 export async function readRootfsFolder(
   root: string,
   source: string,
   collector: FactCollector,
+  asked: Platform | null = null,
 ): Promise<ImageView> {
   const files = new Map<string, ImageFile>();
   const firstPathOfInode = new Map<string, ImageFile>();
@@ -100,10 +120,11 @@ export async function readRootfsFolder(
     }
   };
   await visit('/', root);
+  const platform = folderPlatform(files, asked);
   const config = {
-    os: 'linux',
-    architecture: '',
-    variant: null,
+    os: platform.os,
+    architecture: platform.architecture,
+    variant: platform.variant,
     user: '',
     env: [],
     entrypoint: null,

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { ScanReport } from '../findings.js';
+import type { Level, ScanReport } from '../findings.js';
 import type { FailOn } from './gate.js';
 import { renderMarkdown } from './markdown.js';
 import { toSarif } from './sarif.js';
@@ -27,6 +27,13 @@ export interface FormatOptions {
   cwd?: string;
   platform?: string;
   category?: string;
+  /** The Dockerfile's text: markdown writes fixes as diffs of its lines. */
+  dockerfileText?: string;
+  /** Markdown: findings already in the baseline do not gate. */
+  newOnly?: boolean;
+  /** Markdown: the comment's level and the rules it leaves out (default: everything listed). */
+  level?: Level;
+  hideRules?: readonly string[];
 }
 
 export function formatReport(
@@ -50,5 +57,13 @@ export function formatReport(
       ) + '\n'
     );
   }
-  return renderMarkdown(report, { ...paths, ...platform, failOn: options.failOn });
+  return renderMarkdown(report, {
+    ...paths,
+    ...platform,
+    failOn: options.failOn,
+    ...(options.dockerfileText !== undefined ? { dockerfileText: options.dockerfileText } : {}),
+    ...(options.newOnly ? { newOnly: true } : {}),
+    ...(options.level ? { level: options.level } : {}),
+    ...(options.hideRules ? { hideRules: options.hideRules } : {}),
+  });
 }

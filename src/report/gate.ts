@@ -31,7 +31,19 @@ export function atOrAbove(level: Level, failOn: FailOn): boolean {
   return failOn !== 'never' && LEVELS.indexOf(level) <= LEVELS.indexOf(failOn);
 }
 
-/** `fail` when an unsuppressed finding is at or above `failOn`. */
-export function judge(findings: readonly Finding[], failOn: FailOn): 'pass' | 'fail' {
-  return findings.some((f) => !f.suppression && atOrAbove(f.level, failOn)) ? 'fail' : 'pass';
+/** Whether a finding can gate: not suppressed and, with `newOnly`, not already in the baseline. */
+export function gates(finding: Finding, newOnly = false): boolean {
+  return !finding.suppression && !(newOnly && finding.baselineState === 'unchanged');
+}
+
+/**
+ * `fail` when a finding that gates is at or above `failOn`; `newOnly` (`fail-on-new-only`)
+ * leaves out findings already present in the baseline.
+ */
+export function judge(
+  findings: readonly Finding[],
+  failOn: FailOn,
+  newOnly = false,
+): 'pass' | 'fail' {
+  return findings.some((f) => gates(f, newOnly) && atOrAbove(f.level, failOn)) ? 'fail' : 'pass';
 }

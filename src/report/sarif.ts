@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { FINGERPRINT_KEY, fingerprintOf } from './baseline.js';
 import type * as sarif from 'sarif';
 import type {
   BlameRole,
@@ -206,7 +207,11 @@ export function toSarif(report: ScanReport, options: SarifOptions): sarif.Log {
       level: finding.level,
       message: { text: resultMessage(finding) },
       locations: [location],
-      partialFingerprints: { primaryLocationLineHash: `${base}:${occurrence}` },
+      partialFingerprints: {
+        primaryLocationLineHash: `${base}:${occurrence}`,
+        [FINGERPRINT_KEY]: fingerprintOf(finding),
+      },
+      ...(finding.baselineState !== undefined ? { baselineState: finding.baselineState } : {}),
     };
     const index = ruleIndex.get(finding.ruleId);
     if (index !== undefined) result.ruleIndex = index;
@@ -267,4 +272,51 @@ export function toSarif(report: ScanReport, options: SarifOptions): sarif.Log {
       },
     ],
   };
+}
+
+/**
+ * One category per image of a multi-image scan: the given or derived category of each, and
+ * `#2`, `#3`… after the first when images share it (same Dockerfile, target and platform), so
+ * that code scanning keeps their alerts apart. `platforms` are the platforms asked (or null).
+ */
+export function distinctCategories(
+  reports: readonly ScanReport[],
+  platforms: readonly (string | null)[],
+  options: RepositoryPaths & { category?: string },
+): string[] {
+  const seen = new Map<string, number>();
+  return reports.map((report, i) => {
+    const dockerfile = report.dockerfile
+      ? repositoryRelative(report.dockerfile.path, options)
+      : null;
+    const base =
+      options.category ??
+      defaultCategory(
+        dockerfile,
+        namedTarget(report.dockerfile?.target),
+        platforms[i] ?? report.image.platform,
+      );
+    const trimmed = base.endsWith('/') ? base.slice(0, -1) : base;
+    const count = (seen.get(trimmed) ?? 0) + 1;
+    seen.set(trimmed, count);
+    return count === 1 ? `${trimmed}/` : `${trimmed}#${count}/`;
+  });
+}
+
+/** One SARIF log with a run per report, each under its category (see distinctCategories). */
+export function toSarifRuns(
+  reports: readonly ScanReport[],
+  platforms: readonly (string | null)[],
+  options: SarifOptions,
+): sarif.Log {
+  const categories = distinctCategories(reports, platforms, options);
+  const runs = reports.flatMap(
+    (report, i) =>
+      toSarif(report, {
+        ...options,
+        category: categories[i]!,
+        ...(platforms[i] ? { platform: platforms[i]! } : {}),
+      }).runs,
+  );
+  return { ...toSarif(reports[0]!, options), runs };
 }

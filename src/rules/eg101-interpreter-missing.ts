@@ -37,7 +37,7 @@ export const EG101: Rule = {
     'e.g. `FROM gcr.io/distroless/base-debian12` or `FROM debian:bookworm-slim`.',
   ].join('\n'),
   safeToIgnore:
-    'Only when the file is never executed in this image (a binary shipped for another image to copy, or a tool run only in a debug variant). Prefer an `ignored-paths` entry for it over a suppression.',
+    'Only when the file is never executed in this image (a binary shipped for another image to copy, or a tool run only in a debug variant). Prefer an `ignore-paths` entry of the config for it over a suppression.',
   tags: ['reliability', 'loader', 'container'],
   precision: 'very-high',
   confirmedBy: 'load',

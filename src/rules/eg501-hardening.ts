@@ -1,13 +1,19 @@
 /**
  * EG501: a checksec-style summary (PIE, RELRO, NX, stack protector) for the files the
  * Dockerfile puts into the image and the entrypoint; base-image files are not summarised.
+ *
+ * It never advises what another rule forbids: PIE and RELRO are only asked of a program whose
+ * dynamic loader is in the image. A PIE built by `go build -buildmode=pie` or `gcc -pie` is a
+ * dynamic executable with a PT_INTERP, so on an image without that loader (scratch, distroless
+ * static, a static binary anywhere) the advice would make it fail on start (EG101/EG202);
+ * `-static-pie` and RELRO for Go need cgo's external linker, which EG202's fix turns off.
  */
 import type { ElfFacts } from '../elf/types.js';
 import type { Finding } from '../findings.js';
 import { artifactFor, blameFile, finding, type Rule } from './context.js';
 import { resolveEntrypoint } from './support/entrypoint.js';
 
-function summary(elf: ElfFacts): { missing: string[]; line: string } {
+function summary(elf: ElfFacts, loaderPresent: boolean): { missing: string[]; line: string } {
   const canary = elf.undefinedSymbols.some(
     (s) => s.name === '__stack_chk_fail' || s.name === '__stack_chk_guard',
   );
@@ -18,8 +24,8 @@ function summary(elf: ElfFacts): { missing: string[]; line: string } {
   // A shared library is position-independent by nature: PIE is a property of programs.
   const library = elf.linkage === 'shared-library';
   const missing = [
-    pie || library ? null : 'PIE',
-    elf.relro === 'full' ? null : `full RELRO (${elf.relro})`,
+    pie || library || !loaderPresent ? null : 'PIE',
+    elf.relro === 'full' || !loaderPresent ? null : `full RELRO (${elf.relro})`,
     elf.nx ? null : 'NX',
     canary || elf.go ? null : 'stack protector',
   ].filter((m): m is string => m !== null);
@@ -49,7 +55,8 @@ export const EG501: Rule = {
     '+RUN go build -buildmode=pie -o /out/app .',
     '```',
     '',
-    '(A PIE Go binary needs the dynamic loader: do not do this for a `scratch` image, see EG101.)',
+    '(A PIE needs the dynamic loader: the rule asks for PIE and RELRO only when the loader is in the',
+    'image, never of a static binary on `scratch`, see EG101 and EG202.)',
   ].join('\n'),
   safeToIgnore:
     'Usually: this is informational. Disable the rule in the config if you do not want it.',
@@ -72,7 +79,8 @@ export const EG501: Rule = {
     for (const p of [...paths].sort()) {
       const elf = ctx.image.files.get(p)?.elf;
       if (!elf || elf.linkage === 'relocatable') continue;
-      const { missing, line } = summary(elf);
+      const loaderPresent = elf.interpreter !== null && ctx.image.resolve(elf.interpreter).found;
+      const { missing, line } = summary(elf, loaderPresent);
       if (missing.length === 0) continue;
       findings.push(
         finding(

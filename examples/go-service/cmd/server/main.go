@@ -1,4 +1,4 @@
-// The demo service: an HTTP server that resolves its upstream by name and logs the user it runs
+// The demo service: a TCP service that resolves its upstream by name and logs the user it runs
 // as. Importing net and os/user is what makes a default (cgo) build link against glibc.
 package main
 
@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log"
 	"net"
-	"net/http"
 	"os/user"
 )
 
@@ -14,13 +13,21 @@ func main() {
 	if u, err := user.Current(); err == nil {
 		log.Printf("running as %s", u.Username)
 	}
-	http.HandleFunc("/upstream", func(w http.ResponseWriter, r *http.Request) {
+	listener, err := net.Listen("tcp", ":8080")
+	if err != nil {
+		log.Fatal(err)
+	}
+	for {
+		conn, err := listener.Accept()
+		if err != nil {
+			log.Fatal(err)
+		}
 		addrs, err := net.LookupHost("upstream.internal")
 		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
+			fmt.Fprintln(conn, "error:", err)
+		} else {
+			fmt.Fprintln(conn, addrs)
 		}
-		fmt.Fprintln(w, addrs)
-	})
-	log.Fatal(http.ListenAndServe(":8080", nil))
+		conn.Close()
+	}
 }
