@@ -6,7 +6,6 @@
  * notice, never a failure. The token is only handed to Octokit: it is never logged or written.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as core from '@actions/core';
@@ -17,6 +16,7 @@ import type { ScanReport } from './findings.js';
 import { commentMarker, upsertComment } from './github/comment.js';
 import { readRunContext, type RunContext } from './github/context.js';
 import { readInputs, type ActionInputs } from './github/inputs.js';
+import { MAX_DOCKERFILE_BYTES, readInputText } from './input-files.js';
 import { uploadSarif } from './github/upload.js';
 import { planAnnotations } from './report/annotations.js';
 import { countFindings, judge } from './report/gate.js';
@@ -51,7 +51,12 @@ async function scanOptionsFor(inputs: ActionInputs, workspace: string): Promise<
             path:
               repositoryRelative(inputs.dockerfile, { repositoryRoot: workspace }) ??
               inputs.dockerfile,
-            text: await readFile(inputs.dockerfile, 'utf8'),
+            text: readInputText(inputs.dockerfile, {
+              what: "input 'dockerfile'",
+              maxBytes: MAX_DOCKERFILE_BYTES,
+              within: [workspace],
+              withinName: 'the workspace',
+            }),
             ...(inputs.target ? { target: inputs.target } : {}),
             buildArgs: inputs.buildArgs,
           },
@@ -161,6 +166,13 @@ async function upload(sarifJson: string, inputs: ActionInputs, run: RunContext):
 
 export async function runAction(): Promise<void> {
   try {
+    // Masked before anything else runs: no later message can print the token (nor its
+    // upper-cased form, as an "unknown instruction" once did).
+    const token = core.getInput('github-token').trim();
+    if (token !== '') {
+      core.setSecret(token);
+      if (token.toUpperCase() !== token) core.setSecret(token.toUpperCase());
+    }
     const run = readRunContext();
     const inputs = readInputs(run.workspace);
     const scanOptions = await scanOptionsFor(inputs, run.workspace);
@@ -168,6 +180,7 @@ export async function runAction(): Promise<void> {
       config: inputs.configRequired ? inputs.config : null,
       dockerfile: scanOptions.dockerfile ?? null,
       cwd: run.workspace,
+      within: [run.workspace],
     });
     if (inputs.dockerfile === null) {
       core.warning(

@@ -3,12 +3,13 @@
  * Dockerfile and prints the findings. Exit status 0 when nothing is at or above --fail-on,
  * 1 when something is, 2 for bad usage or unreadable input.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from './args.js';
 import type { Command, CommandIO } from './command.js';
 import { applyPolicy, loadPolicy } from '../config/index.js';
 import { InputError, UsageError } from '../errors.js';
 import type { ScanReport } from '../findings.js';
+import { MAX_DOCKERFILE_BYTES, readInputText } from '../input-files.js';
 import { formatReport, REPORT_FORMATS } from '../report/formats.js';
 import { FAIL_ON_VALUES, judge, type FailOn } from '../report/gate.js';
 import { formatJson } from '../report/json.js';
@@ -88,13 +89,7 @@ export function renderScanReport(report: ScanReport, options: ScanCliOptions): s
 }
 
 function readDockerfileText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new InputError(
-      `cannot read the Dockerfile ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
-  }
+  return readInputText(file, { what: 'the Dockerfile', maxBytes: MAX_DOCKERFILE_BYTES });
 }
 
 export const scanCommand: Command = {

@@ -17,10 +17,11 @@
  * Anything else is an error naming `file:line:column`: a typo in a config must never silently
  * switch a check off.
  */
-import { readFile } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
 import picomatch from 'picomatch';
 import { InputError } from '../errors.js';
 import { LEVELS, type Level } from '../findings.js';
+import { MAX_CONFIG_BYTES, readInputText } from '../input-files.js';
 import { isRuleId } from '../rules/catalog.js';
 import { parseLocatedYaml, type LocatedNode, type Position } from './located-yaml.js';
 
@@ -206,17 +207,22 @@ export function parseConfig(text: string, file: string): GuardConfig {
  */
 export async function loadConfig(
   path: string,
-  options: { required: boolean; displayPath?: string },
+  options: { required: boolean; displayPath?: string; within?: readonly string[] | null },
 ): Promise<GuardConfig> {
   const display = options.displayPath ?? path;
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && !options.required) return EMPTY_CONFIG;
-    if (code === 'ENOENT') throw new InputError(`${display}: config file not found`);
-    throw new InputError(`${display}: cannot read the config file: ${(error as Error).message}`);
+  if (!options.required) {
+    try {
+      lstatSync(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return EMPTY_CONFIG;
+    }
   }
+  const text = readInputText(path, {
+    what: 'the config file',
+    shownAs: display,
+    maxBytes: MAX_CONFIG_BYTES,
+    within: options.within ?? null,
+    withinName: 'the workspace',
+  });
   return parseConfig(text, display);
 }

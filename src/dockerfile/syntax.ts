@@ -7,6 +7,7 @@
  */
 import { DockerfileParser } from 'dockerfile-ast';
 import { InputError } from '../errors.js';
+import { excerpt } from '../input-files.js';
 import type { Range } from './types.js';
 
 export interface Flag {
@@ -71,7 +72,13 @@ export function parseDockerfile(text: string, path: string): ParsedDockerfile {
     let endLine = range.end.line + 1;
     const keyword = node.getKeyword().toUpperCase();
     if (!KEYWORDS.has(keyword)) {
-      throw new InputError(`${path}:${startLine}: unknown instruction: ${node.getKeyword()}`);
+      // The "keyword" of a file that is not a Dockerfile can be anything (a whole environment
+      // block) and messages become annotations: only its leading word (≤ 16 characters) is
+      // shown, never what follows a '='.
+      const written = node.getKeyword();
+      const word = /^[A-Za-z0-9_-]{1,16}/.exec(written)?.[0];
+      const shown = word === written ? word : word ? `${word}…` : excerpt(written, 1);
+      throw new InputError(`${path}:${startLine}: unknown instruction: ${shown}`);
     }
     const firstLine = lines[startLine - 1] ?? '';
     const keywordAt = firstLine.search(/\S/) + node.getKeyword().length;

@@ -4,11 +4,12 @@
  * places the default Dockerfile, as `docker build CONTEXT` does: the scan reads the image and
  * the Dockerfile, never the build context's files.
  */
-import { existsSync, statSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import * as core from '@actions/core';
 import { DEFAULT_CONFIG_FILE } from '../config/index.js';
 import { InputError } from '../errors.js';
+import { checkInputPath } from '../input-files.js';
 import { FAIL_ON_VALUES, type FailOn } from '../report/gate.js';
 
 export interface ActionInputs {
@@ -63,6 +64,16 @@ function parseBuildArgs(text: string): Record<string, string> {
 
 const PLATFORM = /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/;
 
+/** Whether anything is at `file` (a dangling symbolic link counts: it is checked, not skipped). */
+function exists(file: string): boolean {
+  try {
+    lstatSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function readInputs(workspace: string, read: InputReader = defaultReader): ActionInputs {
   const resolve = (p: string) => path.resolve(workspace, p);
   const image = read('image').trim() || null;
@@ -72,23 +83,44 @@ export function readInputs(workspace: string, read: InputReader = defaultReader)
       "give exactly one of the inputs 'image' (a reference in the local engine) and 'image-archive' (a path)",
     );
   }
-  if (archive !== null && !existsSync(resolve(archive))) {
-    throw new InputError(
-      `input 'image-archive': ${archive} does not exist (relative paths start at the workspace)`,
-    );
+  if (archive !== null) {
+    if (!exists(resolve(archive))) {
+      throw new InputError(
+        `input 'image-archive': ${archive} does not exist (relative paths start at the workspace)`,
+      );
+    }
+    // An archive saved by an earlier step may be anywhere the workflow names it (runner.temp,
+    // /tmp); a symbolic link committed in the repository may not lead out of the checkout.
+    checkInputPath(resolve(archive), {
+      what: "input 'image-archive'",
+      shownAs: archive,
+      kind: 'file-or-folder',
+      within: [workspace, ...(process.env.RUNNER_TEMP ? [process.env.RUNNER_TEMP] : [])],
+      withinName: "the workspace and the runner's temp folder",
+      outsideAsWritten: true,
+    });
   }
 
   const context = read('context').trim() || '.';
   const named = read('dockerfile').trim();
   const dockerfileInput = named || path.join(context, 'Dockerfile');
   let dockerfile: string | null = resolve(dockerfileInput);
-  if (!existsSync(dockerfile) || !statSync(dockerfile).isFile()) {
+  if (!exists(dockerfile)) {
     if (named !== '') {
       throw new InputError(
         `input 'dockerfile': ${dockerfileInput} is not a file (relative paths start at the workspace)`,
       );
     }
     dockerfile = null;
+  } else {
+    // The repository's own file: it must resolve inside the checkout and be a regular file.
+    checkInputPath(dockerfile, {
+      what: "input 'dockerfile'",
+      shownAs: dockerfileInput,
+      kind: 'file',
+      within: [workspace],
+      withinName: 'the workspace',
+    });
   }
 
   const platform = read('platform').trim() || null;

@@ -5,7 +5,7 @@
  * short read into an error naming the entry.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Decompress } from 'fzstd';
@@ -25,13 +25,27 @@ export interface ByteInput {
   skip(n: number): Promise<number>;
 }
 
-/** An open file on disk, read with positioned reads only, closed by its owner. */
+/**
+ * An open regular file on disk, read with positioned reads only, closed by its owner. Opened
+ * non-blocking, so that a FIFO put where a file was expected fails here instead of hanging.
+ */
 export class DiskFile {
   readonly fd: number;
   readonly size: number;
   constructor(readonly path: string) {
-    this.fd = openSync(path, 'r');
-    this.size = fstatSync(this.fd).size;
+    try {
+      this.fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    } catch (error) {
+      throw new InputError(
+        `${path}: cannot be opened (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      );
+    }
+    const stats = fstatSync(this.fd);
+    if (!stats.isFile()) {
+      closeSync(this.fd);
+      throw new InputError(`${path}: not a regular file`);
+    }
+    this.size = stats.size;
   }
   readAt(offset: number, length: number): Buffer {
     const n = Math.max(0, Math.min(length, this.size - offset));

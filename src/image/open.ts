@@ -3,7 +3,7 @@
  * version, an OCI archive or layout, a rootfs folder) to one ImageView. Nothing is written to
  * disk; archives on disk are read in place.
  */
-import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { Readable } from 'node:stream';
@@ -12,6 +12,7 @@ import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 
 import { InputError } from '../errors.js';
+import { checkInputPath } from '../input-files.js';
 import { decompress, DiskFile, sniffCompression } from './bytes.js';
 import { makeView, mergeLayers } from './filesystem.js';
 import type { Layer } from './layer.js';
@@ -360,25 +361,19 @@ async function openEngineImage(
 }
 
 function readHead(path: string): Buffer {
-  const fd = openSync(path, 'r');
+  const file = new DiskFile(path);
   try {
-    const buf = Buffer.alloc(512);
-    const n = readSync(fd, buf, 0, 512, 0);
-    return buf.subarray(0, n);
+    return file.readAt(0, 512);
   } finally {
-    closeSync(fd);
+    file.close();
   }
 }
 
 async function openArchive(path: string, options: OpenImageOptions): Promise<ImageView> {
   const collector = new FactCollector(options);
-  let stat;
-  try {
-    stat = statSync(path);
-  } catch (err) {
-    throw new InputError(`${path}: cannot read the archive: ${(err as Error).message}`);
-  }
-  if (stat.isDirectory()) {
+  // A FIFO or device is refused here, before any open (opening a FIFO blocks).
+  const { stats } = checkInputPath(path, { what: 'the archive', kind: 'file-or-folder' });
+  if (stats.isDirectory()) {
     const isLayout = ['oci-layout', 'index.json', 'manifest.json'].some((name) =>
       statOrNull(join(path, name)),
     );

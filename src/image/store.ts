@@ -4,10 +4,11 @@
  * offsets), or a stream (the engine's export, a compressed archive) consumed in one pass, where
  * every layer is read as it passes because the manifest naming the layers may come last.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { InputError } from '../errors.js';
+import { checkInputPath, excerpt } from '../input-files.js';
 import {
   ChunkReader,
   decompress,
@@ -56,11 +57,14 @@ export function digestOfName(name: string): string | null {
   return config ? `sha256:${config[1]}` : null;
 }
 
+/** Parses JSON; the message shows the place and a short escaped excerpt, never more of the file. */
 function parseJson(bytes: Buffer, where: string): unknown {
   try {
     return JSON.parse(bytes.toString('utf8'));
   } catch (err) {
-    throw new InputError(`${where}: not valid JSON (${(err as Error).message})`);
+    const at = /at position (\d+)/.exec((err as Error).message);
+    const place = at ? `at character ${at[1]}` : `of ${bytes.length} bytes`;
+    throw new InputError(`${where}: not valid JSON (${place}, starting ${excerpt(bytes, 16)})`);
   }
 }
 
@@ -169,10 +173,17 @@ export class DiskStore implements ImageStore {
   private locate(name: string, what: string): Located {
     if (this.root !== null) {
       const path = join(this.root, safeName(name, what));
-      if (!existsSync(path) || !statSync(path).isFile()) {
-        throw new InputError(`${what}: ${name} is missing from ${this.label}`);
-      }
-      const file = new DiskFile(path);
+      if (!existsSync(path)) throw new InputError(`${what}: ${name} is missing from ${this.label}`);
+      // A symbolic link in the folder may point within it (a layer shared by two images), never
+      // out of it (`index.json -> /etc/passwd`); anything but a regular file is refused unread.
+      const checked = checkInputPath(path, {
+        what: `${this.label}:`,
+        shownAs: name,
+        kind: 'file',
+        within: [this.root],
+        withinName: 'the folder',
+      });
+      const file = new DiskFile(checked.real);
       this.openFiles.push(file);
       return { file, start: 0, length: file.size };
     }
