@@ -38,6 +38,20 @@ export interface ImageStore {
 
 /** Manifests and configs are small; anything larger than this is not one. */
 const MAX_JSON_SIZE = 16 * 1024 * 1024;
+/**
+ * What a streamed archive may keep of its JSON files in all (manifests, indexes, configs): a
+ * real one keeps kilobytes; eighty 16 MiB entries would otherwise all be held (1.4 GiB).
+ */
+export const MAX_KEPT_JSON_TOTAL = 64 * 1024 * 1024;
+
+/** JSON text starts, after optional blanks, with an object or an array. */
+function looksLikeJson(head: Buffer): boolean {
+  for (const byte of head) {
+    if (byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d) continue;
+    return byte === 0x7b || byte === 0x5b;
+  }
+  return false;
+}
 const DIGEST_RE = /^(sha256|sha512):([a-f0-9]{64}|[a-f0-9]{128})$/;
 
 /** `blobs/<algorithm>/<hex>` for a descriptor's digest, refusing anything else. */
@@ -242,6 +256,7 @@ export class StreamStore implements ImageStore {
     collector: FactCollector,
   ): Promise<StreamStore> {
     const store = new StreamStore(label);
+    let keptJson = 0;
     const outer = new ChunkReader(source, label);
     const head = await outer.read(512);
     if (!looksLikeTar(head)) {
@@ -283,7 +298,13 @@ export class StreamStore implements ImageStore {
         );
         store.layers.set(name, await readLayer(reader, collector));
         await reader.skip(Number.MAX_SAFE_INTEGER);
-      } else if (header.size <= MAX_JSON_SIZE) {
+      } else if (header.size <= MAX_JSON_SIZE && looksLikeJson(first)) {
+        keptJson += header.size;
+        if (keptJson > MAX_KEPT_JSON_TOTAL) {
+          throw new InputError(
+            `${where}: the archive's JSON files add up to more than ${MAX_KEPT_JSON_TOTAL} bytes`,
+          );
+        }
         const bytes = Buffer.concat([first, await body.read(header.size - first.length)]);
         store.json.set(name, bytes);
       } else {
@@ -311,7 +332,11 @@ export class StreamStore implements ImageStore {
   async readJson(ref: BlobRef, what: string): Promise<unknown> {
     const real = this.resolveName(ref.name);
     const bytes = this.json.get(real);
-    if (!bytes) throw new InputError(`${what}: ${ref.name} is missing from ${this.label}`);
+    if (!bytes) {
+      // Passed over as it streamed by: it did not start like JSON, or was too large for it.
+      const why = this.digests.has(real) ? 'is not JSON' : `is missing from ${this.label}`;
+      throw new InputError(`${what}: ${ref.name} ${why}`);
+    }
     checkDigest(this.digests.get(real) as string, ref, what);
     return parseJson(bytes, `${what} (${ref.name})`);
   }
