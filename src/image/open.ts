@@ -149,12 +149,34 @@ function isAttestation(descriptor: Json, platform: Platform | null): boolean {
   );
 }
 
-/** OCI: index.json → (nested indexes) → manifests; attestations and unknown entries skipped. */
+/**
+ * Bounds on the index graph of an OCI layout: how deep indexes nest, and how many descriptors
+ * all the indexes list together. Real ones nest once or twice and list a few dozen.
+ */
+export const MAX_INDEX_DEPTH = 8;
+export const MAX_INDEX_DESCRIPTORS = 4096;
+
+/**
+ * OCI: index.json → (nested indexes) → manifests; attestations and unknown entries skipped.
+ * Each index and manifest is visited once, however many indexes list it (a graph 8 wide and 8
+ * deep is 8 blobs, not 8^8 reads), within MAX_INDEX_DEPTH and MAX_INDEX_DESCRIPTORS.
+ */
 async function selectOci(store: ImageStore, platform: Platform | null): Promise<Selected> {
   const leaves: Leaf[] = [];
+  const visited = new Set<string>();
+  let descriptors = 0;
   const visit = async (index: Json, where: string, depth: number): Promise<void> => {
-    if (depth > 8) throw new InputError(`${where}: indexes nested too deep`);
-    for (const [i, item] of asArray(index.manifests ?? [], `${where}: manifests`).entries()) {
+    if (depth > MAX_INDEX_DEPTH) {
+      throw new InputError(`${where}: indexes nested more than ${MAX_INDEX_DEPTH} deep`);
+    }
+    const items = asArray(index.manifests ?? [], `${where}: manifests`);
+    descriptors += items.length;
+    if (descriptors > MAX_INDEX_DESCRIPTORS) {
+      throw new InputError(
+        `${where}: the indexes list more than ${MAX_INDEX_DESCRIPTORS} descriptors in all`,
+      );
+    }
+    for (const [i, item] of items.entries()) {
       const descriptor = asObject(item, `${where}: manifests[${i}]`);
       const mediaType = descriptor.mediaType;
       const p = descriptor.platform
@@ -166,8 +188,15 @@ async function selectOci(store: ImageStore, platform: Platform | null): Promise<
         typeof annotations['org.opencontainers.image.ref.name'] === 'string'
           ? (annotations['org.opencontainers.image.ref.name'] as string)
           : null;
-      if (typeof mediaType === 'string' && MEDIA_INDEX.has(mediaType)) {
-        const name = blobName(descriptor.digest, `${where}: manifests[${i}]`);
+      const isIndex = typeof mediaType === 'string' && MEDIA_INDEX.has(mediaType);
+      const isManifest = typeof mediaType === 'string' && MEDIA_MANIFEST.has(mediaType);
+      if (!isIndex && !isManifest) continue;
+      const name = blobName(descriptor.digest, `${where}: manifests[${i}]`);
+      // Keyed by digest and platform: one manifest may be listed for two platforms.
+      const key = `${descriptor.digest as string} ${JSON.stringify(p)}`;
+      if (visited.has(key)) continue;
+      visited.add(key);
+      if (isIndex) {
         const nested = asObject(
           await store.readJson(
             { name, digest: descriptor.digest as string },
@@ -176,9 +205,8 @@ async function selectOci(store: ImageStore, platform: Platform | null): Promise<
           `${store.label}: ${name}`,
         );
         await visit(nested, `${store.label}: index ${descriptor.digest}`, depth + 1);
-      } else if (typeof mediaType === 'string' && MEDIA_MANIFEST.has(mediaType)) {
-        if (!isAttestation(descriptor, leafPlatform))
-          leaves.push({ descriptor, platform: leafPlatform, refName });
+      } else if (!isAttestation(descriptor, leafPlatform)) {
+        leaves.push({ descriptor, platform: leafPlatform, refName });
       }
     }
   };

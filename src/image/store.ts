@@ -216,9 +216,15 @@ export class DiskStore implements ImageStore {
 
   async readJson(ref: BlobRef, what: string): Promise<unknown> {
     const { file, start, length } = this.locate(ref.name, what);
-    if (length > MAX_JSON_SIZE)
-      throw new InputError(`${what}: ${ref.name} is ${length} bytes, too large`);
-    const bytes = file.readAt(start, length);
+    let bytes: Buffer;
+    try {
+      if (length > MAX_JSON_SIZE)
+        throw new InputError(`${what}: ${ref.name} is ${length} bytes, too large`);
+      bytes = file.readAt(start, length);
+    } finally {
+      // A folder's JSON file is read whole: closed at once, however many an index lists.
+      if (file !== this.tar) this.release(file);
+    }
     if (ref.digest) {
       const hash = newHash(ref.digest.split(':')[0], what);
       checkDigest(hash.update(bytes).digest('hex'), ref, what);
@@ -230,6 +236,11 @@ export class DiskStore implements ImageStore {
     const { file, start, length } = this.locate(ref.name, what);
     const window = new FileWindow(file, start, length, `${this.label} layer ${ref.name}`);
     return readLayerWindow(window, ref, what, this.collector);
+  }
+
+  private release(file: DiskFile): void {
+    this.openFiles.splice(this.openFiles.indexOf(file), 1);
+    file.close();
   }
 
   close(): void {
