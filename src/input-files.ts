@@ -187,7 +187,7 @@ export function openCheckedFile(checked: CheckedPath, what: string): number {
 }
 
 /** Documented limits on the text inputs (README, "Limits"): real ones are a few kilobytes. */
-export const MAX_DOCKERFILE_BYTES = 4 * 1024 * 1024;
+export const MAX_DOCKERFILE_BYTES = 1024 * 1024;
 export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
 
 export interface ReadInputOptions extends Omit<InputPathOptions, 'kind'> {
