@@ -37,9 +37,14 @@ export interface RuleSetting {
 
 export interface PathGlob {
   glob: string;
+  /** The compiled pattern (picomatch), anchored: `regex.test(path)` is `matches(path)`. */
+  regex: RegExp;
   matches: (imagePath: string) => boolean;
   source: string;
 }
+
+/** The longest image path pattern: a path is at most PATH_MAX (4096) bytes on Linux. */
+export const MAX_GLOB_LENGTH = 4096;
 
 export interface ConfigSuppression {
   rule: string;
@@ -82,11 +87,24 @@ export function imagePathGlob(
       `image path pattern '${glob}' must be absolute (start with '/' or '**'), e.g. '/usr/share/doc/**'`,
     );
   }
-  return { glob, matches: picomatch(glob, { dot: true }), source };
+  if (glob.length > MAX_GLOB_LENGTH) {
+    onError(
+      `image path pattern of ${glob.length} characters: the longest accepted is ${MAX_GLOB_LENGTH} (PATH_MAX)`,
+    );
+  }
+  let regex: RegExp;
+  try {
+    regex = picomatch.makeRe(glob, { dot: true });
+  } catch (error) {
+    onError(
+      `image path pattern ${JSON.stringify(glob)} is not a valid glob: ${(error as Error).message}`,
+    );
+  }
+  return { glob, regex, matches: (imagePath) => regex.test(imagePath), source };
 }
 
-/** YYYY-MM-DD naming a real day. */
-function isIsoDate(text: string): boolean {
+/** YYYY-MM-DD naming a real day (not 2026-02-30): for config suppressions and pragmas alike. */
+export function isIsoDate(text: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
   const date = new Date(`${text}T00:00:00Z`);
   return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === text;

@@ -270,23 +270,55 @@ async function selectOci(store: ImageStore, platform: Platform | null): Promise<
   };
 }
 
-function imageConfig(selected: Selected, extraDigests: string[]): ImageConfig {
+function jsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/**
+ * A command field (Entrypoint, Cmd) as Docker reads it (strslice.StrSlice): absent or null, a
+ * list of strings, or one string standing for a one-element list. Anything else is an error:
+ * reading it as "no entrypoint" would check the wrong program.
+ */
+function commandField(value: unknown, where: string): string[] | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'string') return [value];
+  const list = stringList(value);
+  if (list) return list;
+  throw new InputError(`${where}: must be a list of strings, not ${jsonType(value)}`);
+}
+
+function imageConfig(selected: Selected, extraDigests: string[], label: string): ImageConfig {
   const { config } = selected;
+  const where = `${label}: config ${selected.configDigest ?? ''}`.trimEnd();
+  if (config.config !== undefined && config.config !== null) {
+    asObject(config.config, `${where}: "config"`);
+  }
   const inner = (
     typeof config.config === 'object' && config.config !== null ? config.config : {}
   ) as Json;
   const labels = (
     typeof inner.Labels === 'object' && inner.Labels !== null ? inner.Labels : {}
   ) as Record<string, string>;
+  if (inner.User !== undefined && inner.User !== null && typeof inner.User !== 'string') {
+    throw new InputError(`${where}: User must be a string, not ${jsonType(inner.User)}`);
+  }
+  const env = inner.Env === undefined || inner.Env === null ? [] : stringList(inner.Env);
+  if (env === null) {
+    throw new InputError(`${where}: Env must be a list of strings, not ${jsonType(inner.Env)}`);
+  }
+  const entrypoint = commandField(inner.Entrypoint, `${where}: Entrypoint`);
+  const cmd = commandField(inner.Cmd, `${where}: Cmd`);
   const platform = platformOfConfig(config);
   return {
     os: platform.os,
     architecture: platform.architecture,
     variant: platform.variant,
     user: typeof inner.User === 'string' ? inner.User : '',
-    env: stringList(inner.Env) ?? [],
-    entrypoint: stringList(inner.Entrypoint),
-    cmd: stringList(inner.Cmd),
+    env,
+    entrypoint,
+    cmd,
     workingDir: typeof inner.WorkingDir === 'string' ? inner.WorkingDir : '',
     labels,
     id: selected.configDigest,
@@ -323,6 +355,8 @@ async function viewOfStore(
     }
     selected.repoTags = engineFacts.repoTags;
   }
+  // Checked before any layer is read: a config of the wrong shape fails at once.
+  const config = imageConfig(selected, engineFacts?.repoDigests ?? [], store.label);
   const layers: Layer[] = [];
   for (const [i, ref] of selected.layers.entries()) {
     layers.push(
@@ -330,7 +364,7 @@ async function viewOfStore(
     );
   }
   const files = await mergeLayers(layers, collector);
-  return makeView(imageConfig(selected, engineFacts?.repoDigests ?? []), source, files);
+  return makeView(config, source, files);
 }
 
 async function dockerClient(dockerHost: string | undefined): Promise<Docker> {
