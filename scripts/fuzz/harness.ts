@@ -11,7 +11,7 @@
  * All must be zero. Each failure keeps its input and its command, to reproduce by hand.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -90,6 +90,23 @@ function writtenPaths(log: string, cwd: string): string[] {
   return out;
 }
 
+/** The largest VmHWM (peak RSS) among the live processes of a process group, in bytes. */
+function groupPeakRss(group: number): number {
+  let peak = 0;
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      // Fields after the command name (which may hold spaces): state, ppid, pgrp.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) !== group) continue;
+      const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      peak = Math.max(peak, 1024 * Number(hwm?.[1] ?? 0));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return peak;
+}
+
 function isStackTrace(stderr: string): boolean {
   return (
     /internal error|\n\s+at .+[(:]\d+|^\w*Error: /m.test(stderr) &&
@@ -129,21 +146,35 @@ function runOne(cli: string, input: FuzzInput, temp: string): Promise<Outcome> {
     });
     child.stdout.resume();
     let hang = false;
+    let peakAtKill = 0;
+    // The whole group (time, strace and node) is killed on a hang or past the RSS limit;
+    // /usr/bin/time dies with it, so the peak is measured before.
+    const kill = (): void => {
+      peakAtKill = groupPeakRss(child.pid!);
+      process.kill(-child.pid!, 'SIGKILL');
+    };
     const timer = setTimeout(() => {
       hang = true;
-      // The whole group: time, strace and node.
-      process.kill(-child.pid!, 'SIGKILL');
+      kill();
     }, HANG_SECONDS * 1000);
+    let overLimit = false;
+    const watch = setInterval(() => {
+      if (groupPeakRss(child.pid!) > RSS_LIMIT_BYTES) {
+        overLimit = true;
+        kill();
+      }
+    }, 250);
     child.on('close', (exitCode, exitSignal) => {
       clearTimeout(timer);
+      clearInterval(watch);
       let code = exitCode;
       let signal: string | null = exitSignal;
       const seconds = (Date.now() - started) / 1000;
-      let peakRssBytes = 0;
+      let peakRssBytes = peakAtKill;
       let log = '';
       try {
         const time = readFileSync(timeFile, 'utf8');
-        peakRssBytes = 1024 * Number(/(\d+)\s*$/.exec(time)?.[1] ?? 0);
+        peakRssBytes = Math.max(peakRssBytes, 1024 * Number(/(\d+)\s*$/.exec(time)?.[1] ?? 0));
         // time reports a signal-killed child as "Command terminated by signal N".
         const killed = /terminated by signal (\d+)/.exec(time);
         if (killed) signal = `signal ${killed[1]}`;
@@ -156,8 +187,11 @@ function runOne(cli: string, input: FuzzInput, temp: string): Promise<Outcome> {
       const writesOutside = writtenPaths(log, temp).filter(
         (p) => !(p === temp || p.startsWith(temp + path.sep)) && p !== '/dev/null',
       );
+      // Killed by the harness (a hang, the RSS limit): counted as such, not as a crash.
       const crash =
-        !hang && (signal !== null || ![0, 1, 2].includes(code ?? -1) || isStackTrace(stderr));
+        !hang &&
+        !overLimit &&
+        (signal !== null || ![0, 1, 2].includes(code ?? -1) || isStackTrace(stderr));
       resolve({
         input,
         status: code,
