@@ -131,8 +131,25 @@ const PIECES = [
   '$(uname -m)',
 ];
 
+/** The shapes of issue 16, item 6, each at a random size around its limit. */
+const HOSTILE_DOCKERFILES: ((random: Random) => string)[] = [
+  (r) => {
+    const depth = r.int(3000);
+    return `FROM scratch\nARG A=${'${a:-'.repeat(depth)}x${'}'.repeat(depth)}\n`;
+  },
+  (r) => `FROM scratch\nARG A=x\n${'ARG A=${A}${A}\n'.repeat(r.int(30))}COPY $A /a\n`,
+  (r) =>
+    'FROM scratch AS s0\n' +
+    Array.from({ length: r.int(3000) }, (_, i) => `FROM s${i} AS s${i + 1}\n`).join(''),
+  (r) => `FROM scratch\nARG A=${'a'.repeat(r.int(30))}\nENV B=\${A%${'*a'.repeat(r.int(30))}*b}\n`,
+  (r) =>
+    `FROM scratch\nARG A=zebra\nENV B=\${A/${r.pick(['[z-a]', '[a-', '\\q', '(', '*?*'])}/x}\n`,
+  (r) => `FROM scratch\nRUN echo ${'x '.repeat(r.int(40000))}\n`,
+];
+
 /** A Dockerfile from instructions, pieces that break lexers, and nested substitutions. */
 export function dockerfileOf(random: Random): string {
+  if (random.int(3) === 0) return random.pick(HOSTILE_DOCKERFILES)(random);
   const lines = ['FROM scratch AS s0'];
   const count = 1 + random.int(30);
   for (let i = 0; i < count; i++) {
