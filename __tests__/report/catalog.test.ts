@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { RULE_CATALOG, ruleMeta, runtimeErrorFor } from '../../src/rules/catalog.js';
 
-// The rule catalog of shared DESIGN.md: id, name and default level.
+// The rule catalog of shared DESIGN.md, and the rules issues added since: id, name and default level.
 const DESIGN_CATALOG: [string, string, string][] = [
   ['EG101', 'interpreter-missing', 'error'],
   ['EG102', 'libc-flavor-mismatch', 'error'],
@@ -10,6 +10,9 @@ const DESIGN_CATALOG: [string, string, string][] = [
   ['EG105', 'symbol-unresolved', 'error'],
   ['EG106', 'architecture-mismatch', 'error'],
   ['EG107', 'kernel-too-old', 'warning'],
+  ['EG113', 'libgcc-s-missing', 'error'],
+  ['EG114', 'nss-service-unavailable', 'warning'],
+  ['EG115', 'gconv-modules-missing', 'warning'],
   ['EG201', 'declared-triple-mismatch', 'error'],
   ['EG202', 'cgo-dynamic-on-static-base', 'error'],
   ['EG203', 'static-glibc-nss', 'warning'],
@@ -21,7 +24,11 @@ const DESIGN_CATALOG: [string, string, string][] = [
   ['EG401', 'ca-certificates-missing', 'warning'],
   ['EG402', 'zoneinfo-missing', 'warning'],
   ['EG403', 'user-database-missing', 'note'],
+  ['EG404', 'user-unknown', 'error'],
   ['EG501', 'hardening', 'note'],
+  ['EG601', 'run-as-non-root-refused', 'error'],
+  ['EG602', 'pod-command-undecided', 'note'],
+  ['EG603', 'manifests-without-image', 'note'],
 ];
 
 describe('the rule catalog', () => {

@@ -26,6 +26,11 @@ interface Scenario {
   rule?: string;
   /** Rules that must be reported below error for an image that starts. */
   lesser?: string[];
+  /**
+   * What the container must print (stdout or stderr) for the scenario to be what it claims:
+   * for an image that starts, the failure its warning foretells (or the twin's success).
+   */
+  prints?: string;
 }
 
 const SCENARIOS: Scenario[] = [
@@ -62,6 +67,40 @@ const SCENARIOS: Scenario[] = [
   { name: 'entrypoint-group-executable', starts: true },
   { name: 'ineffective-static-flags', starts: true, lesser: ['EG204'] },
   { name: 'os-user-scratch', starts: true, lesser: ['EG403'] },
+  { name: 'pthread-cancel-distroless-base', starts: false, rule: 'EG113' },
+  { name: 'pthread-cancel-bookworm', starts: true, prints: 'worker cancelled' },
+  { name: 'pthread-exit-distroless-base', starts: false, rule: 'EG113' },
+  { name: 'iconv-distroless-base', starts: true, lesser: ['EG115'], prints: 'Invalid argument' },
+  { name: 'iconv-bookworm', starts: true, prints: 'converter opened' },
+  { name: 'glibc-plugin-on-musl', starts: false, rule: 'EG105' },
+  { name: 'musl-plugin-on-musl', starts: true, prints: 'loaded /app/plugin.so: plugin' },
+  { name: 'user-name-missing', starts: false, rule: 'EG404' },
+  { name: 'user-group-missing', starts: false, rule: 'EG404' },
+  { name: 'user-root-without-passwd', starts: false, rule: 'EG404' },
+  { name: 'user-name-exists', starts: true },
+  {
+    name: 'os-user-uid-unknown',
+    starts: true,
+    lesser: ['EG403'],
+    prints: 'user: Current requires cgo or $USER set in environment',
+  },
+  {
+    name: 'os-user-cgo-uid-unknown',
+    starts: true,
+    lesser: ['EG403'],
+    prints: 'user: unknown userid 1000',
+  },
+  {
+    name: 'nss-module-missing',
+    starts: true,
+    lesser: ['EG114'],
+    prints: 'user: lookup userid 0: invalid argument',
+  },
+  { name: 'loader-copied-to-scratch', starts: true, prints: 'hello from C' },
+  { name: 'loader-copied-libc-in-lib64', starts: false, rule: 'EG103' },
+  // Start under docker run; their pods are in __tests__/kubernetes/scenarios.test.ts.
+  { name: 'k8s-root-image', starts: true },
+  { name: 'k8s-named-user', starts: true },
 ];
 
 const BINFMT_AARCH64 = '/proc/sys/fs/binfmt_misc/qemu-aarch64';
@@ -164,6 +203,7 @@ describe('scenario images, built and started by the engine, then scanned', () =>
       );
       expect(foretold.filter((line) => line !== '' && printed.includes(line))).not.toEqual([]);
     }
+    if (scenario.prints !== undefined) expect(run.stdout + run.stderr).toContain(scenario.prints);
     for (const rule of scenario.lesser ?? []) {
       expect(report.findings.filter((f) => f.level !== 'error').map((f) => f.ruleId)).toContain(
         rule,

@@ -28,6 +28,7 @@ export const BASE = {
   bookworm: 'exit139-guard-test/bookworm:local',
   bullseye: 'exit139-guard-test/bullseye:local',
   goBuilder: 'exit139-guard-test/go-builder:local',
+  distrolessBase: 'exit139-guard-test/distroless-base-like:local',
 } as const;
 
 export type BaseName = keyof typeof BASE;
@@ -40,6 +41,7 @@ export const FACTORY_BASES: BaseName[] = [
   'bookworm',
   'bullseye',
   'goBuilder',
+  'distrolessBase',
 ];
 
 /** The factory's own name for each base (its recipe folder under test-images/). */
@@ -51,6 +53,7 @@ const FACTORY_NAME: Record<BaseName, string | null> = {
   bookworm: 'bookworm',
   bullseye: 'bullseye',
   goBuilder: 'go-builder',
+  distrolessBase: 'distroless-base-like',
 };
 
 export function dockerHost(): string {
@@ -187,6 +190,12 @@ export interface RunOptions {
   cmd?: string[];
   entrypoint?: string[];
   user?: string;
+  /** `--workdir` (the engine creates a missing one, as the CRI runtimes do). */
+  workdir?: string;
+  /** `--env NAME=value`, in order. */
+  env?: string[];
+  /** `--group-add`: supplementary groups (a pod's supplementalGroups and fsGroup). */
+  groupAdd?: number[];
   /** The container is killed after this long (default 60 s); `timedOut` then says so. */
   timeoutMs?: number;
 }
@@ -216,6 +225,9 @@ export async function runContainer(image: string, opts: RunOptions = {}): Promis
   const name = `exit139-guard-test-${randomBytes(6).toString('hex')}`;
   const args = ['run', '--rm', '--network', 'none', '--name', name];
   if (opts.user !== undefined) args.push('--user', opts.user);
+  if (opts.workdir !== undefined) args.push('--workdir', opts.workdir);
+  for (const entry of opts.env ?? []) args.push('--env', entry);
+  for (const group of opts.groupAdd ?? []) args.push('--group-add', String(group));
   if (opts.entrypoint !== undefined) {
     // `docker run --entrypoint` takes one word; further words go before the command.
     args.push('--entrypoint', opts.entrypoint[0] ?? '');

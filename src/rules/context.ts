@@ -6,8 +6,9 @@
  */
 import picomatch from 'picomatch';
 import type { Artifact, DockerfileModel, Range } from '../dockerfile/types.js';
-import type { BlameRole, DockerfileRange, Finding, Level } from '../findings.js';
+import type { BlameRole, DockerfileRange, Finding, Level, RuleMeta } from '../findings.js';
 import type { ImageView } from '../image/types.js';
+import type { ManifestContainer } from '../kubernetes/workloads.js';
 import type { ImageLoadReport } from '../loader/index.js';
 
 export interface DockerfileInput {
@@ -22,11 +23,32 @@ export interface RuleContext {
   dockerfile: DockerfileInput | null;
   /** Kernel version the nodes run at least (e.g. `4.19`); null when not configured. */
   kernelMinimum: string | null;
+  /** The Kubernetes manifests given (`scan --manifests`); absent when none were. */
+  manifests?: ManifestInput;
 }
 
-export interface Rule {
-  /** The catalog ids this check can report. */
-  ids: string[];
+export interface ManifestInput {
+  /** The manifest files read. */
+  files: readonly string[];
+  /** The names the image was looked for by (its reference and tags, the user's mapped names). */
+  imageNames: readonly string[];
+  /** The containers that run this image, each started as its pod spec says. */
+  containers: readonly ManifestContainer[];
+}
+
+/**
+ * A rule's metadata as its module writes it: `RuleMeta` without the help page, which the catalog
+ * assembles from `why`, `fix` and `safeToIgnore` (Markdown). In `runtimeError`, `/app` stands for
+ * the file a finding is about (`RUNTIME_ERROR_PATH_PLACEHOLDER` in catalog.ts).
+ */
+export interface RuleSpec extends Omit<RuleMeta, 'helpMarkdown'> {
+  why: string;
+  fix: string;
+  safeToIgnore: string;
+}
+
+/** One rule: its metadata and its pure check, which returns only findings of its own `id`. */
+export interface Rule extends RuleSpec {
   check(ctx: RuleContext): Finding[];
 }
 
@@ -114,6 +136,21 @@ export function blameEntrypoint(ctx: RuleContext, withUser: boolean): Blame {
     return { dockerfile: from.dockerfile, related };
   }
   return { dockerfile: range(input, instruction.range, 'entrypoint'), related };
+}
+
+/**
+ * The final stage's USER line, then `also` (e.g. a program's own blame) as related lines; the
+ * final FROM when the Dockerfile sets no USER (the base image's user applies).
+ */
+export function blameUser(ctx: RuleContext, also: Blame = NO_BLAME): Blame {
+  const input = ctx.dockerfile;
+  if (!input) return NO_BLAME;
+  const user = input.model.user;
+  const primary = user ? range(input, user.range, 'user') : blameImage(ctx).dockerfile;
+  const related = [also.dockerfile, ...also.related].filter(
+    (r): r is DockerfileRange => r !== null && !(primary !== null && sameRange(r, primary)),
+  );
+  return { dockerfile: primary, related };
 }
 
 export function finding(
