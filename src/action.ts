@@ -7,8 +7,7 @@
  * never logged or written. With `from-report` it scans nothing and posts the comment of a JSON
  * report saved by an earlier run (the fork workflow's `workflow_run` job).
  */
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -20,6 +19,7 @@ import type { Finding, ScanReport } from './findings.js';
 import { commentMarker, upsertComment } from './github/comment.js';
 import { readRunContext, type RunContext } from './github/context.js';
 import { readInputs, type ActionInputs, type ImageInput } from './github/inputs.js';
+import { MAX_CONFIG_BYTES, MAX_DOCKERFILE_BYTES, readInputText } from './input-files.js';
 import { readDockerConfig, type CredentialSource } from './image/registry/index.js';
 import { uploadSarif } from './github/upload.js';
 import { planAnnotations } from './report/annotations.js';
@@ -120,7 +120,7 @@ async function jobFor(
   const dockerfileRel = image.dockerfile
     ? (repositoryRelative(image.dockerfile, { repositoryRoot: workspace }) ?? image.dockerfile)
     : '';
-  const dockerfileText = image.dockerfile ? await readFile(image.dockerfile, 'utf8') : null;
+  const dockerfileText = image.dockerfile ? readDockerfile(image.dockerfile, workspace) : null;
   // `platform: all`: every platform of the index, each scanned against its own platform.
   const platforms: (string | null)[] =
     image.platform === 'all' ? await listPlatforms(source) : [image.platform];
@@ -405,17 +405,23 @@ async function scanAll(inputs: ActionInputs, run: RunContext): Promise<ImageResu
             path:
               repositoryRelative(image.dockerfile, { repositoryRoot: run.workspace }) ??
               image.dockerfile,
-            text: await readFile(image.dockerfile, 'utf8'),
+            text: readDockerfile(image.dockerfile, run.workspace),
           }
         : null;
       return loadPolicy({
         config: inputs.configRequired ? inputs.config : null,
         dockerfile,
         cwd: run.workspace,
+        within: [run.workspace],
       });
     }),
   );
-  const baseline = inputs.baseline ? readBaseline(inputs.baseline, "input 'baseline'") : null;
+  const baseline = inputs.baseline
+    ? readBaseline(
+        readSavedReport(inputs.baseline, "input 'baseline'", run.workspace),
+        "input 'baseline'",
+      )
+    : null;
   const config = policies[0]!.config;
   const kernelMinimum = inputs.kernelMinimum ?? config.kernelMinimum ?? null;
   const jobs: { job: ImageJob; policy: (typeof policies)[number] }[] = [];
@@ -462,9 +468,38 @@ async function scanAll(inputs: ActionInputs, run: RunContext): Promise<ImageResu
   return jobs.map(({ job }, i) => ({ job, report: reports[i]! }));
 }
 
+/** A Dockerfile an input names: a regular file inside the workspace (symlinks resolved first). */
+function readDockerfile(file: string, workspace: string): string {
+  return readInputText(file, {
+    what: "input 'dockerfile'",
+    maxBytes: MAX_DOCKERFILE_BYTES,
+    within: [workspace],
+    withinName: 'the workspace',
+  });
+}
+
+/**
+ * A report an earlier job saved (`baseline`, `from-report`): a regular file inside the workspace
+ * or the runner's temp folder, where download-artifact puts it.
+ */
+function readSavedReport(file: string, what: string, workspace: string): string {
+  return readInputText(file, {
+    what,
+    maxBytes: MAX_CONFIG_BYTES,
+    within: [workspace, ...(process.env.RUNNER_TEMP ? [process.env.RUNNER_TEMP] : [])],
+    withinName: "the workspace and the runner's temp folder",
+  });
+}
+
 /** `from-report`: the saved reports, as if just scanned (nothing is scanned or gated again). */
-function savedResults(file: string): { results: ImageResult[]; pullRequest: number | null } {
-  const saved = readJsonReports(readFileSync(file, 'utf8'), `input 'from-report': ${file}`);
+function savedResults(
+  file: string,
+  workspace: string,
+): { results: ImageResult[]; pullRequest: number | null } {
+  const saved = readJsonReports(
+    readSavedReport(file, "input 'from-report'", workspace),
+    `input 'from-report': ${file}`,
+  );
   return {
     pullRequest: saved.pullRequest,
     results: saved.reports.map((report) => ({
@@ -488,9 +523,16 @@ function runUrl(run: RunContext): string | undefined {
 
 export async function runAction(): Promise<void> {
   try {
+    // Masked before anything else runs: no later message can print the token (nor its
+    // upper-cased form, as an "unknown instruction" once did).
+    const token = core.getInput('github-token').trim();
+    if (token !== '') {
+      core.setSecret(token);
+      if (token.toUpperCase() !== token) core.setSecret(token.toUpperCase());
+    }
     const run = readRunContext();
     const inputs = readInputs(run.workspace);
-    const saved = inputs.fromReport ? savedResults(inputs.fromReport) : null;
+    const saved = inputs.fromReport ? savedResults(inputs.fromReport, run.workspace) : null;
     const results = saved ? saved.results : await scanAll(inputs, run);
     const newOnly = inputs.baseline !== null && inputs.failOnNewOnly;
     const reports = results.map((r) => r.report);

@@ -110,7 +110,7 @@ describe('the config file', () => {
     expect((await loadConfig(missing, { required: false })).file).toBeNull();
     await expect(
       loadConfig(missing, { required: true, displayPath: 'ci/guard.yml' }),
-    ).rejects.toThrow(new InputError('ci/guard.yml: config file not found'));
+    ).rejects.toThrow(new InputError('the config file ci/guard.yml: does not exist'));
     writeFileSync(missing, 'rules:\n  EG501: off\n');
     expect(
       (await loadConfig(missing, { required: false, displayPath: '.exit139-guard.yml' })).rules.get(

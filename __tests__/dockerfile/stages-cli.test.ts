@@ -148,8 +148,7 @@ describe('exit139-guard stages: bad input and usage exit 2 with one message', ()
     expect(result).toEqual({
       status: 2,
       stdout: '',
-      stderr:
-        'exit139-guard stages: /nonexistent/Dockerfile: cannot read the Dockerfile (ENOENT)\n',
+      stderr: 'exit139-guard stages: the Dockerfile /nonexistent/Dockerfile: does not exist\n',
     });
   });
   it('rejects a bad platform and an unknown option', async () => {

@@ -100,7 +100,7 @@ describe('bad input', () => {
     );
     const missing = path.join(work, 'nope.tar');
     expect(await inputError(openImage({ kind: 'archive', path: missing }, {}))).toBe(
-      `${missing}: cannot read the archive: ENOENT: no such file or directory, stat '${missing}'`,
+      `the archive ${missing}: does not exist`,
     );
   });
 

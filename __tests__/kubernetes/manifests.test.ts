@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -236,8 +237,20 @@ describe('bad manifests: one clear error naming file and line', () => {
 
   it('a path that does not exist', () => {
     expect(errorOf(fixture('nowhere.yaml'))).toBe(
-      `cannot read the manifests ${fixture('nowhere.yaml')}: ENOENT`,
+      `the manifests ${fixture('nowhere.yaml')}: does not exist`,
     );
+  });
+
+  it('a FIFO: refused before it is opened (reading it would block)', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'e139-manifests-fifo-'));
+    try {
+      execFileSync('mkfifo', [path.join(dir, 'pod.yaml')]);
+      expect(errorOf(path.join(dir, 'pod.yaml'))).toBe(
+        `the manifests ${path.join(dir, 'pod.yaml')}: is a FIFO (named pipe), not a regular file or a folder`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

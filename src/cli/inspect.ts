@@ -3,10 +3,11 @@
  * one binary — what `readelf -ld`, `lddtree` and `go version -m` tell, in one place. The JSON
  * shape is a contract (DESIGN.md): fields may be added, never renamed.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { parseArgs } from './args.js';
 import type { Command, CommandIO } from './command.js';
-import { UsageError } from '../errors.js';
+import { InputError, UsageError } from '../errors.js';
+import { checkInputPath } from '../input-files.js';
 import { ElfFormatError, formatGoBuildInfo, parseElfFile } from '../elf/index.js';
 import { MACHINE_DESCRIPTIONS } from '../elf/constants.js';
 import type { ElfFacts, LibcFlavor } from '../elf/types.js';
@@ -25,7 +26,14 @@ type InspectResult = { path: string; facts: ElfFacts } | { path: string; error: 
 
 function inspectFile(path: string): InspectResult {
   if (!existsSync(path)) return { path, error: `${path}: no such file` };
-  if (!statSync(path).isFile()) return { path, error: `${path}: not a regular file` };
+  try {
+    // A FIFO or device is refused before any open, as for every file an input names.
+    checkInputPath(path, { what: 'the file', kind: 'file' });
+  } catch (error) {
+    if (error instanceof InputError)
+      return { path, error: error.message.replace(/^the file /, '') };
+    throw error;
+  }
   try {
     return { path, facts: parseElfFile(path, { goPackages: true }) };
   } catch (error) {

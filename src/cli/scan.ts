@@ -3,7 +3,7 @@
  * Dockerfile and prints the findings. Exit status 0 when nothing is at or above --fail-on,
  * 1 when something is, 2 for bad usage or unreadable input.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { LEVELS, type Level, type ScanReport } from '../findings.js';
 import { markBaseline, readBaseline } from '../report/baseline.js';
 import { findRepositoryRoot, formatReport, REPORT_FORMATS } from '../report/formats.js';
 import { readDockerConfig, type CredentialSource } from '../image/registry/index.js';
+import { MAX_CONFIG_BYTES, MAX_DOCKERFILE_BYTES, readInputText } from '../input-files.js';
 import { FAIL_ON_VALUES, judge, type FailOn } from '../report/gate.js';
 import { formatJson, formatJsonReports } from '../report/json.js';
 import { renderSections, type ImageSection } from '../report/markdown.js';
@@ -195,13 +196,7 @@ export function renderScanReport(
 }
 
 function readDockerfileText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new InputError(
-      `cannot read the Dockerfile ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
-  }
+  return readInputText(file, { what: 'the Dockerfile', maxBytes: MAX_DOCKERFILE_BYTES });
 }
 
 function writeOutput(rendered: string, options: ScanCliOptions, io: CommandIO): void {
@@ -224,15 +219,15 @@ function writeOutput(rendered: string, options: ScanCliOptions, io: CommandIO): 
  */
 async function scanImages(options: ScanCliOptions, io: CommandIO): Promise<number> {
   const file = options.images!;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new InputError(`cannot read --images ${file}: ${(error as Error).message}`);
-  }
+  const text = readInputText(file, { what: '--images', maxBytes: MAX_CONFIG_BYTES });
   const images = parseImagesInput(text, (p) => path.resolve(p), file);
   if (images.length === 0) throw new InputError(`${file}: lists no image`);
-  const baseline = options.baseline ? readBaseline(options.baseline, '--baseline') : null;
+  const baseline = options.baseline
+    ? readBaseline(
+        readInputText(options.baseline, { what: '--baseline', maxBytes: MAX_CONFIG_BYTES }),
+        `--baseline ${options.baseline}`,
+      )
+    : null;
   const reports: ScanReport[] = [];
   const sections: ImageSection[] = [];
   const platforms: (string | null)[] = [];
@@ -363,7 +358,12 @@ export const scanCommand: Command = {
     });
     const kernelMinimum = options.kernelMinimum ?? policy.config.kernelMinimum;
     if (kernelMinimum) scanOptions.kernelMinimum = kernelMinimum;
-    const baseline = options.baseline ? readBaseline(options.baseline, '--baseline') : null;
+    const baseline = options.baseline
+      ? readBaseline(
+          readInputText(options.baseline, { what: '--baseline', maxBytes: MAX_CONFIG_BYTES }),
+          `--baseline ${options.baseline}`,
+        )
+      : null;
     const scanned = await scan(scanOptions);
     if (options.platform && !answersPlatform(options.platform, scanned.image.platform))
       throw platformNotInImage(scanned.image.ref, options.platform, scanned.image.platform);

@@ -6,7 +6,8 @@
  */
 import { parseArgs } from './args.js';
 import type { Command, CommandIO } from './command.js';
-import { loadDockerfile } from '../dockerfile/model.js';
+import { readDockerfile } from '../dockerfile/model.js';
+import { MAX_DOCKERFILE_BYTES, readInputText } from '../input-files.js';
 import type { Artifact, DeclaredValue, DockerfileModel } from '../dockerfile/types.js';
 
 const USAGE = `Usage: exit139-guard stages [--dockerfile PATH] [--target STAGE] [--build-arg K=V]...
@@ -160,7 +161,12 @@ export const stagesCommand: Command = {
   usage: USAGE,
   run(args: string[], io: CommandIO): Promise<number> {
     const options = parseStagesArgs(args);
-    const model = loadDockerfile(options.dockerfile, {
+    const text = readInputText(options.dockerfile, {
+      what: 'the Dockerfile',
+      maxBytes: MAX_DOCKERFILE_BYTES,
+    });
+    const model = readDockerfile(text, {
+      path: options.dockerfile,
       target: options.target,
       buildArgs: options.buildArgs,
       platform: options.platform,

@@ -17,10 +17,11 @@
  * Anything else is an error naming `file:line:column`: a typo in a config must never silently
  * switch a check off.
  */
-import { readFile } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
 import picomatch from 'picomatch';
 import { InputError } from '../errors.js';
 import { LEVELS, type Level } from '../findings.js';
+import { MAX_CONFIG_BYTES, readInputText } from '../input-files.js';
 import { isRuleId, unknownRuleMessage } from '../rules/catalog.js';
 import { parseLocatedYaml, type LocatedNode, type Position } from './located-yaml.js';
 
@@ -36,9 +37,14 @@ export interface RuleSetting {
 
 export interface PathGlob {
   glob: string;
+  /** The compiled pattern (picomatch), anchored: `regex.test(path)` is `matches(path)`. */
+  regex: RegExp;
   matches: (imagePath: string) => boolean;
   source: string;
 }
+
+/** The longest image path pattern: a path is at most PATH_MAX (4096) bytes on Linux. */
+export const MAX_GLOB_LENGTH = 4096;
 
 export interface ConfigSuppression {
   rule: string;
@@ -83,11 +89,24 @@ export function imagePathGlob(
       `image path pattern '${glob}' must be absolute (start with '/' or '**'), e.g. '/usr/share/doc/**'`,
     );
   }
-  return { glob, matches: picomatch(glob, { dot: true }), source };
+  if (glob.length > MAX_GLOB_LENGTH) {
+    onError(
+      `image path pattern of ${glob.length} characters: the longest accepted is ${MAX_GLOB_LENGTH} (PATH_MAX)`,
+    );
+  }
+  let regex: RegExp;
+  try {
+    regex = picomatch.makeRe(glob, { dot: true });
+  } catch (error) {
+    onError(
+      `image path pattern ${JSON.stringify(glob)} is not a valid glob: ${(error as Error).message}`,
+    );
+  }
+  return { glob, regex, matches: (imagePath) => regex.test(imagePath), source };
 }
 
-/** YYYY-MM-DD naming a real day. */
-function isIsoDate(text: string): boolean {
+/** YYYY-MM-DD naming a real day (not 2026-02-30): for config suppressions and pragmas alike. */
+export function isIsoDate(text: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
   const date = new Date(`${text}T00:00:00Z`);
   return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === text;
@@ -221,17 +240,22 @@ export function parseConfig(text: string, file: string): GuardConfig {
  */
 export async function loadConfig(
   path: string,
-  options: { required: boolean; displayPath?: string },
+  options: { required: boolean; displayPath?: string; within?: readonly string[] | null },
 ): Promise<GuardConfig> {
   const display = options.displayPath ?? path;
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && !options.required) return EMPTY_CONFIG;
-    if (code === 'ENOENT') throw new InputError(`${display}: config file not found`);
-    throw new InputError(`${display}: cannot read the config file: ${(error as Error).message}`);
+  if (!options.required) {
+    try {
+      lstatSync(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return EMPTY_CONFIG;
+    }
   }
+  const text = readInputText(path, {
+    what: 'the config file',
+    shownAs: display,
+    maxBytes: MAX_CONFIG_BYTES,
+    within: options.within ?? null,
+    withinName: 'the workspace',
+  });
   return parseConfig(text, display);
 }

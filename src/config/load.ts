@@ -18,6 +18,8 @@ export interface PolicySources {
   /** The Dockerfile whose pragmas apply (its path as the user names it, and its text), or null. */
   dockerfile: { path: string; text: string } | null;
   cwd?: string;
+  /** Folders the config file must resolve into (the action's workspace), or null for anywhere. */
+  within?: readonly string[] | null;
 }
 
 export async function loadPolicy(sources: PolicySources): Promise<Policy> {
@@ -27,6 +29,7 @@ export async function loadPolicy(sources: PolicySources): Promise<Policy> {
     required: sources.config !== null,
     // As the user sees it: relative to `cwd` when inside it.
     displayPath: repositoryRelative(configFile, { repositoryRoot: cwd }) ?? configFile,
+    within: sources.within ?? null,
   });
   if (sources.dockerfile === null) return { config, pragmas: [] };
   return { config, pragmas: parsePragmas(sources.dockerfile.text, sources.dockerfile.path) };

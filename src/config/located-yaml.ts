@@ -30,35 +30,52 @@ interface Frame {
   children: Frame[];
 }
 
-/** 1-based line and column of `offset`, after skipping the blanks the parser stood on. */
-function positionOf(text: string, offset: number): Position {
-  let at = offset;
-  while (at < text.length && /[\s]/.test(text[at]!)) at++;
-  if (at >= text.length) at = Math.min(offset, Math.max(0, text.length - 1));
-  const before = text.slice(0, at);
-  const line = before.split('\n').length;
-  const column = at - (before.lastIndexOf('\n') + 1) + 1;
-  return { line, column };
+/**
+ * 1-based line and column of offsets in `text`, after skipping the blanks the parser stood on.
+ * The line starts are found once, and each position by binary search: a config of 50,000
+ * entries is positioned in linear time, not by re-reading the text before each node.
+ */
+class Positions {
+  private readonly lineStarts: number[] = [0];
+  constructor(private readonly text: string) {
+    for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1))
+      this.lineStarts.push(at + 1);
+  }
+
+  of(offset: number): Position {
+    const { text } = this;
+    let at = offset;
+    while (at < text.length && /\s/.test(text[at]!)) at++;
+    if (at >= text.length) at = Math.min(offset, Math.max(0, text.length - 1));
+    let low = 0;
+    let high = this.lineStarts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (this.lineStarts[mid]! <= at) low = mid;
+      else high = mid - 1;
+    }
+    return { line: low + 1, column: at - this.lineStarts[low]! + 1 };
+  }
 }
 
-function build(frame: Frame, text: string): LocatedNode {
-  const at = positionOf(text, frame.start);
+function build(frame: Frame, positions: Positions): LocatedNode {
+  const at = positions.of(frame.start);
   // A block sequence entry opens a wrapper node around the item itself: unwrap it.
   if (frame.children.length === 1 && frame.children[0]!.result === frame.result) {
-    return build(frame.children[0]!, text);
+    return build(frame.children[0]!, positions);
   }
   const value = frame.result;
   if (value === null || value === undefined) return { kind: 'null', at };
   if (typeof value === 'string') return { kind: 'scalar', value, at };
   if (Array.isArray(value))
-    return { kind: 'sequence', items: frame.children.map((c) => build(c, text)), at };
+    return { kind: 'sequence', items: frame.children.map((c) => build(c, positions)), at };
   const entries: { key: string; keyAt: Position; value: LocatedNode }[] = [];
   for (let i = 0; i + 1 < frame.children.length; i += 2) {
     const keyFrame = frame.children[i]!;
     entries.push({
       key: String(keyFrame.result),
-      keyAt: positionOf(text, keyFrame.start),
-      value: build(frame.children[i + 1]!, text),
+      keyAt: positions.of(keyFrame.start),
+      value: build(frame.children[i + 1]!, positions),
     });
   }
   return { kind: 'mapping', entries, at };
@@ -84,6 +101,8 @@ export function parseLocatedYaml(text: string, file: string): LocatedNode {
     });
   } catch (error) {
     if (error instanceof yaml.YAMLException) {
+      // Some errors have no place: several documents in one file, for one.
+      if (!error.mark) throw new InputError(`${file}: ${error.reason}`);
       throw new InputError(
         `${file}:${error.mark.line + 1}:${error.mark.column + 1}: ${error.reason}`,
       );
@@ -91,5 +110,7 @@ export function parseLocatedYaml(text: string, file: string): LocatedNode {
     throw error;
   }
   const document = root.children[0];
-  return document ? build(document, text) : { kind: 'null', at: { line: 1, column: 1 } };
+  return document
+    ? build(document, new Positions(text))
+    : { kind: 'null', at: { line: 1, column: 1 } };
 }

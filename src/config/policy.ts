@@ -6,7 +6,7 @@
  */
 import type { Finding, ScanReport, Suppression } from '../findings.js';
 import { primaryRange } from '../report/locate.js';
-import type { ConfigSuppression, GuardConfig } from './config.js';
+import type { ConfigSuppression, GuardConfig, PathGlob } from './config.js';
 import type { Pragma } from './pragmas.js';
 
 /** Today as YYYY-MM-DD in UTC: a suppression applies through its `expires` day. */
@@ -30,6 +30,40 @@ function pragmaMatches(pragma: Pragma, finding: Finding, report: ScanReport): bo
   return range !== null && range.startLine <= pragma.endLine && range.endLine >= pragma.startLine;
 }
 
+/**
+ * `ignore-paths`, compiled once and indexed by the folder each pattern names literally
+ * (`/opt/vendor/**` under `/opt/vendor`; `/server` under itself; `**\/x` under the root): a
+ * path is tested only against the patterns indexed under one of its ancestors or itself, once
+ * (20,000 patterns tested one by one against every finding once took 12 s).
+ */
+function ignoredPaths(globs: readonly PathGlob[]): (imagePath: string) => boolean {
+  if (globs.length === 0) return () => false;
+  const byFolder = new Map<string, RegExp[]>();
+  for (const glob of globs) {
+    const special = glob.glob.search(/[*?[\]{}()!+@\\]/);
+    const key =
+      special === -1
+        ? glob.glob.replace(/\/+$/, '')
+        : glob.glob.slice(0, Math.max(0, glob.glob.lastIndexOf('/', special)));
+    const list = byFolder.get(key);
+    if (list) list.push(glob.regex);
+    else byFolder.set(key, [glob.regex]);
+  }
+  const seen = new Map<string, boolean>();
+  return (imagePath) => {
+    let ignored = seen.get(imagePath);
+    if (ignored !== undefined) return ignored;
+    ignored = false;
+    for (let end = 0; end <= imagePath.length && !ignored; end++) {
+      if (end < imagePath.length && imagePath[end] !== '/') continue;
+      const candidates = byFolder.get(imagePath.slice(0, end));
+      ignored = candidates?.some((regex) => regex.test(imagePath)) ?? false;
+    }
+    seen.set(imagePath, ignored);
+    return ignored;
+  };
+}
+
 interface Candidate {
   suppression: Suppression;
 }
@@ -47,11 +81,11 @@ export function applyPolicy(
 ): ScanReport {
   const today = isoDay(options.today ?? new Date());
   const findings: Finding[] = [];
+  const ignored = ignoredPaths(config.ignorePaths);
   for (const original of report.findings) {
     const setting = config.rules.get(original.ruleId);
     if (setting?.level === 'off') continue;
-    if (original.path !== null && config.ignorePaths.some((glob) => glob.matches(original.path!)))
-      continue;
+    if (original.path !== null && ignored(original.path)) continue;
 
     const finding: Finding = { ...original, evidence: [...original.evidence] };
     if (setting) finding.level = setting.level as Finding['level'];

@@ -12,6 +12,7 @@
  */
 import { InputError } from '../errors.js';
 import { isRuleId, unknownRuleMessage } from '../rules/catalog.js';
+import { isIsoDate } from './config.js';
 
 export interface Pragma {
   rules: string[];
@@ -115,7 +116,7 @@ function parsePragmaLine(
       'the pragma needs reason="..." saying why the finding does not apply',
     );
   const expires = fields.get('expires') ?? null;
-  if (expires !== null && !/^\d{4}-\d{2}-\d{2}$/.test(expires)) {
+  if (expires !== null && !isIsoDate(expires)) {
     fail(
       file,
       lineNumber,

@@ -7,7 +7,17 @@
  * The same engine, with `shell: true`, expands words of RUN commands the way /bin/sh would for
  * the constructs that matter here; a command substitution `$(...)` or backquotes yields
  * UNKNOWN_MARK, so callers can tell that a value is computed at build time.
+ *
+ * Hostile input is bounded (an ExpandError, never a stack overflow or a string too long for the
+ * engine): substitutions nest at most MAX_NESTING deep, an expanded word is at most
+ * MAX_EXPANDED_LENGTH characters, and patterns are matched by an automaton (pattern.ts).
  */
+import { compilePattern, replaceMatches, trimPrefix, trimSuffix } from './pattern.js';
+
+/** How deep `${a:-${b:-…}}` may nest; real Dockerfiles nest two or three. */
+export const MAX_NESTING = 64;
+/** The longest expanded word, in UTF-16 code units (doubling `${A}${A}` reaches it in 20 steps). */
+export const MAX_EXPANDED_LENGTH = 1024 * 1024;
 
 /** Inserted where a value is computed at build time (command substitution, `$(...)`). */
 export const UNKNOWN_MARK = '\u0000';
@@ -26,6 +36,7 @@ const NAME_CHAR = /[A-Za-z0-9_]/;
 
 class Lexer {
   pos = 0;
+  private depth = 0;
   constructor(
     readonly text: string,
     readonly lookup: Lookup,
@@ -63,7 +74,7 @@ class Lexer {
         continue;
       }
       if (ch === '$') {
-        value += this.dollar();
+        value = bounded(value + this.dollar());
         continue;
       }
       if (this.shell && ch === '`') {
@@ -91,7 +102,7 @@ class Lexer {
         continue;
       }
       if (ch === '$') {
-        value += this.dollar();
+        value = bounded(value + this.dollar());
         continue;
       }
       if (this.shell && ch === '`') {
@@ -142,6 +153,18 @@ class Lexer {
 
   /** After `${`: name, optional modifier and its word, up to the matching `}`. */
   braced(): string {
+    if (this.depth >= MAX_NESTING) {
+      throw new ExpandError(`substitutions nested more than ${MAX_NESTING} deep`);
+    }
+    this.depth++;
+    try {
+      return this.modified();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private modified(): string {
     let name = '';
     while (NAME_CHAR.test(this.peek())) name += this.text[this.pos++];
     if (name === '') throw new ExpandError(`bad substitution: \${ must be followed by a name`);
@@ -159,17 +182,23 @@ class Lexer {
     ) {
       modifier += this.text[this.pos++] ?? '';
     }
+    // BuildKit keeps the escapes of a pattern (and of a replacement) for the pattern compiler.
+    const raw = !this.shell;
     if (modifier === '/' || modifier === '//') {
-      const pattern = this.modifierWord('/}');
+      const pattern = this.modifierWord('/}', raw);
       let replacement = '';
       if (this.peek() === '/') {
         this.pos++;
-        replacement = this.modifierWord('}');
+        replacement = this.modifierWord('}', raw);
       }
       this.expect('}');
-      return replacePattern(value ?? '', pattern, replacement, modifier === '//');
+      // An empty pattern matches the empty string for BuildKit (RE2), nothing for the shell.
+      if (pattern === '' && this.shell) return value ?? '';
+      const compiled = compilePattern(pattern, this.shell);
+      return bounded(replaceMatches(value ?? '', compiled, replacement, modifier === '//'));
     }
-    const word = this.modifierWord('}');
+    const isPattern = modifier.startsWith('#') || modifier.startsWith('%');
+    const word = this.modifierWord('}', raw && isPattern);
     this.expect('}');
     switch (modifier) {
       case ':-':
@@ -188,10 +217,10 @@ class Lexer {
         return value;
       case '#':
       case '##':
-        return trimPrefix(value ?? '', word, modifier === '##');
+        return trimPrefix(value ?? '', compilePattern(word, this.shell), modifier === '##');
       case '%':
       case '%%':
-        return trimSuffix(value ?? '', word, modifier === '%%');
+        return trimSuffix(value ?? '', compilePattern(word, this.shell), modifier === '%%');
       default:
         throw new ExpandError(`unsupported modifier (${modifier}) in substitution`);
     }
@@ -202,16 +231,19 @@ class Lexer {
     this.pos++;
   }
 
-  /** The word of a modifier, expanded, up to one of `stop` at nesting depth 0. */
-  modifierWord(stop: string): string {
+  /**
+   * The word of a modifier, expanded, up to one of `stop` at nesting depth 0. `raw` keeps each
+   * escape with the character it escapes (a pattern's `\*` stays literal for the compiler).
+   */
+  modifierWord(stop: string, raw = false): string {
     let value = '';
     while (this.pos < this.text.length && !stop.includes(this.peek())) {
       const ch = this.peek();
       if (ch === this.escape && this.pos + 1 < this.text.length) {
-        value += this.text[this.pos + 1];
+        value += (raw ? ch : '') + this.text[this.pos + 1];
         this.pos += 2;
       } else if (ch === '$') {
-        value += this.dollar();
+        value = bounded(value + this.dollar());
       } else if (ch === "'" || ch === '"') {
         this.pos++;
         if (ch === '"') value += this.doubleQuoted();
@@ -230,56 +262,12 @@ class Lexer {
 
 export class ExpandError extends Error {}
 
-/** A shell glob (`*`, `?`, `[...]`) as a regular expression body. */
-function globToRegex(pattern: string, greedy: boolean): string {
-  let out = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const ch = pattern[i]!;
-    if (ch === '*') out += greedy ? '.*' : '.*?';
-    else if (ch === '?') out += '.';
-    else if (ch === '[') {
-      const end = pattern.indexOf(']', i + 1);
-      if (end < 0) out += '\\[';
-      else {
-        out +=
-          '[' +
-          pattern
-            .slice(i + 1, end)
-            .replace(/^!/, '^')
-            .replace(/\\/g, '\\\\') +
-          ']';
-        i = end;
-      }
-    } else if (ch === '\\' && i + 1 < pattern.length) out += escapeRegex(pattern[++i]!);
-    else out += escapeRegex(ch);
-  }
-  return out;
-}
-
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-}
-
-function trimPrefix(value: string, pattern: string, longest: boolean): string {
-  const match = new RegExp('^' + globToRegex(pattern, longest), 's').exec(value);
-  return match ? value.slice(match[0].length) : value;
-}
-
-function trimSuffix(value: string, pattern: string, longest: boolean): string {
-  // Shortest suffix: try start positions from the end; longest: from the start.
-  const re = new RegExp('^' + globToRegex(pattern, true) + '$', 's');
-  const starts = [...Array(value.length + 1).keys()];
-  if (!longest) starts.reverse();
-  for (const start of starts) {
-    if (re.test(value.slice(start))) return value.slice(0, start);
+/** Throws when an expanded word would pass MAX_EXPANDED_LENGTH. */
+function bounded(value: string): string {
+  if (value.length > MAX_EXPANDED_LENGTH) {
+    throw new ExpandError(`the expanded word is longer than ${MAX_EXPANDED_LENGTH} characters`);
   }
   return value;
-}
-
-function replacePattern(value: string, pattern: string, replacement: string, all: boolean): string {
-  if (pattern === '') return value;
-  const re = new RegExp(globToRegex(pattern, true), all ? 'gs' : 's');
-  return value.replace(re, () => replacement);
 }
 
 /** Expands one word (quotes removed), e.g. an ARG default or a COPY source. */
@@ -293,7 +281,7 @@ export function expandWord(text: string, lookup: Lookup, options: ExpandOptions 
       lexer.pos++;
       continue;
     }
-    out += lexer.word('').value;
+    out = bounded(out + lexer.word('').value);
   }
   return out;
 }

@@ -7,6 +7,7 @@
  */
 import { DockerfileParser } from 'dockerfile-ast';
 import { InputError } from '../errors.js';
+import { excerpt } from '../input-files.js';
 import type { Range } from './types.js';
 
 export interface Flag {
@@ -59,8 +60,59 @@ const KEYWORDS = new Set([
 const WITH_HEREDOCS = new Set(['RUN', 'COPY', 'ADD']);
 const WITH_FLAGS = new Set(['FROM', 'RUN', 'COPY', 'ADD', 'HEALTHCHECK']);
 
+/**
+ * The longest physical line BuildKit reads, in bytes: its parser scans lines with Go's
+ * bufio.Scanner (64 KiB buffer, newline included) and fails with this message past it.
+ */
+export const MAX_LINE_BYTES = 65535;
+/**
+ * The longest instruction examined, continuation lines joined, in bytes. BuildKit has no such
+ * limit; the parser used here (dockerfile-ast) takes time and memory growing faster than an
+ * instruction's length (1 MiB of continued lines: 7 s, 500 MB), and real ones are kilobytes.
+ */
+export const MAX_INSTRUCTION_BYTES = 256 * 1024;
+
+/** The escape character a `# escape=` parser directive sets before the first instruction. */
+function escapeDirective(text: string): string {
+  const directive =
+    /^(?:[ \t]*#[ \t]*\w+[ \t]*=[^\n]*\n)*?[ \t]*#[ \t]*escape[ \t]*=[ \t]*([\\`])/i.exec(
+      text.slice(0, 4096),
+    );
+  return directive?.[1] ?? '\\';
+}
+
+/** Checks the size limits above before any parsing, in one pass over the lines. */
+function checkSizes(text: string, path: string): void {
+  const escape = escapeDirective(text);
+  let line = 1;
+  let instructionLine = 1;
+  let instructionBytes = 0;
+  for (let start = 0; start < text.length; line++) {
+    const newline = text.indexOf('\n', start);
+    const end = newline === -1 ? text.length : newline;
+    // UTF-16 units never outnumber UTF-8 bytes; bytes are counted only when it could matter.
+    const bytes =
+      3 * (end - start) > MAX_LINE_BYTES ? Buffer.byteLength(text.slice(start, end)) : end - start;
+    if (bytes > MAX_LINE_BYTES) {
+      throw new InputError(
+        `${path}:${line}: dockerfile line greater than max allowed size of ${MAX_LINE_BYTES}`,
+      );
+    }
+    if (instructionBytes === 0) instructionLine = line;
+    instructionBytes += bytes + 1;
+    if (instructionBytes > MAX_INSTRUCTION_BYTES) {
+      throw new InputError(
+        `${path}:${instructionLine}: the instruction continues over more than ${MAX_INSTRUCTION_BYTES} bytes, the most examined`,
+      );
+    }
+    if (!text.slice(start, end).trimEnd().endsWith(escape)) instructionBytes = 0;
+    start = end + 1;
+  }
+}
+
 /** Parses the text; throws InputError (path:line) on an unknown instruction or bad syntax. */
 export function parseDockerfile(text: string, path: string): ParsedDockerfile {
+  checkSizes(text, path);
   const document = DockerfileParser.parse(text);
   const escape = document.getEscapeCharacter();
   const lines = text.split(/\r?\n/);
@@ -71,7 +123,13 @@ export function parseDockerfile(text: string, path: string): ParsedDockerfile {
     let endLine = range.end.line + 1;
     const keyword = node.getKeyword().toUpperCase();
     if (!KEYWORDS.has(keyword)) {
-      throw new InputError(`${path}:${startLine}: unknown instruction: ${node.getKeyword()}`);
+      // The "keyword" of a file that is not a Dockerfile can be anything (a whole environment
+      // block) and messages become annotations: only its leading word (≤ 16 characters) is
+      // shown, never what follows a '='.
+      const written = node.getKeyword();
+      const word = /^[A-Za-z0-9_-]{1,16}/.exec(written)?.[0];
+      const shown = word === written ? word : word ? `${word}…` : excerpt(written, 1);
+      throw new InputError(`${path}:${startLine}: unknown instruction: ${shown}`);
     }
     const firstLine = lines[startLine - 1] ?? '';
     const keywordAt = firstLine.search(/\S/) + node.getKeyword().length;
@@ -149,17 +207,28 @@ export function parseDockerfile(text: string, path: string): ParsedDockerfile {
   return { escape, instructions };
 }
 
+/**
+ * The most stages examined. BuildKit has no limit; the model resolves a stage's base and
+ * `COPY --from` sources through the stages they name, one call per stage, so a chain of
+ * thousands would exhaust the stack. Real Dockerfiles have a few, generated ones dozens.
+ */
+export const MAX_STAGES = 256;
+
 function checkSyntax(instructions: Instruction[], path: string): void {
   let seenFrom = false;
+  let stages = 0;
   for (const instruction of instructions) {
     const where = `${path}:${instruction.range.startLine}`;
     const { keyword, args } = instruction;
     if (keyword === 'FROM') {
       seenFrom = true;
+      if (++stages > MAX_STAGES) {
+        throw new InputError(`${where}: more than ${MAX_STAGES} stages, the most examined`);
+      }
       const words = args.split(/\s+/).filter(Boolean);
       if (words.length !== 1 && !(words.length === 3 && words[1]!.toUpperCase() === 'AS')) {
         throw new InputError(
-          `${where}: FROM requires an image and an optional 'AS name', got '${args}'`,
+          `${where}: FROM requires an image and an optional 'AS name', got ${excerpt(args, 64)}`,
         );
       }
     } else if (!seenFrom && keyword !== 'ARG') {

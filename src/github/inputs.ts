@@ -4,12 +4,13 @@
  * places the default Dockerfile, as `docker build CONTEXT` does: the scan reads the image and
  * the Dockerfile, never the build context's files.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
 import path from 'node:path';
 import * as core from '@actions/core';
 import { DEFAULT_CONFIG_FILE } from '../config/index.js';
 import { InputError } from '../errors.js';
 import { LEVELS, type Level } from '../findings.js';
+import { checkInputPath } from '../input-files.js';
 import { FAIL_ON_VALUES, type FailOn } from '../report/gate.js';
 import { checkPlatform, parseImagesInput, type ImageInput } from '../images-list.js';
 
@@ -153,6 +154,16 @@ function confirmInput(read: InputReader): 'findings' | 'all' | null {
   }
 }
 
+/** Whether anything is at `file` (a dangling symbolic link counts: it is checked, not skipped). */
+function exists(file: string): boolean {
+  try {
+    lstatSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function readInputs(workspace: string, read: InputReader = defaultReader): ActionInputs {
   const resolve = (p: string) => path.resolve(workspace, p);
   const image = read('image').trim() || null;
@@ -178,10 +189,22 @@ export function readInputs(workspace: string, read: InputReader = defaultReader)
       "inputs 'registry-username' and 'registry-password' go with 'image-remote'",
     );
   }
-  if (archive !== null && !existsSync(resolve(archive))) {
-    throw new InputError(
-      `input 'image-archive': ${archive} does not exist (relative paths start at the workspace)`,
-    );
+  if (archive !== null) {
+    if (!exists(resolve(archive))) {
+      throw new InputError(
+        `input 'image-archive': ${archive} does not exist (relative paths start at the workspace)`,
+      );
+    }
+    // An archive saved by an earlier step may be anywhere the workflow names it (runner.temp,
+    // /tmp); a symbolic link committed in the repository may not lead out of the checkout.
+    checkInputPath(resolve(archive), {
+      what: "input 'image-archive'",
+      shownAs: archive,
+      kind: 'file-or-folder',
+      within: [workspace, ...(process.env.RUNNER_TEMP ? [process.env.RUNNER_TEMP] : [])],
+      withinName: "the workspace and the runner's temp folder",
+      outsideAsWritten: true,
+    });
   }
   if (fromReportInput !== null && !existsSync(resolve(fromReportInput))) {
     throw new InputError(
@@ -209,13 +232,22 @@ export function readInputs(workspace: string, read: InputReader = defaultReader)
   const named = read('dockerfile').trim();
   const dockerfileInput = named || path.join(context, 'Dockerfile');
   let dockerfile: string | null = resolve(dockerfileInput);
-  if (!existsSync(dockerfile) || !statSync(dockerfile).isFile()) {
+  if (!exists(dockerfile)) {
     if (named !== '') {
       throw new InputError(
         `input 'dockerfile': ${dockerfileInput} is not a file (relative paths start at the workspace)`,
       );
     }
     dockerfile = null;
+  } else {
+    // The repository's own file: it must resolve inside the checkout and be a regular file.
+    checkInputPath(dockerfile, {
+      what: "input 'dockerfile'",
+      shownAs: dockerfileInput,
+      kind: 'file',
+      within: [workspace],
+      withinName: 'the workspace',
+    });
   }
 
   const platform = read('platform').trim() || null;
@@ -234,6 +266,14 @@ export function readInputs(workspace: string, read: InputReader = defaultReader)
       throw new InputError(
         `input 'manifests': ${given} does not exist (relative paths start at the workspace)`,
       );
+    // The repository's own files: inside the checkout, symbolic links resolved first.
+    checkInputPath(absolute, {
+      what: "input 'manifests'",
+      shownAs: given,
+      kind: 'file-or-folder',
+      within: [workspace],
+      withinName: 'the workspace',
+    });
     return absolute;
   });
   const manifestImages = lineList(read('manifest-images'));

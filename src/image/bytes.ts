@@ -5,7 +5,7 @@
  * short read into an error naming the entry.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Decompress } from 'fzstd';
@@ -25,13 +25,27 @@ export interface ByteInput {
   skip(n: number): Promise<number>;
 }
 
-/** An open file on disk, read with positioned reads only, closed by its owner. */
+/**
+ * An open regular file on disk, read with positioned reads only, closed by its owner. Opened
+ * non-blocking, so that a FIFO put where a file was expected fails here instead of hanging.
+ */
 export class DiskFile {
   readonly fd: number;
   readonly size: number;
   constructor(readonly path: string) {
-    this.fd = openSync(path, 'r');
-    this.size = fstatSync(this.fd).size;
+    try {
+      this.fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    } catch (error) {
+      throw new InputError(
+        `${path}: cannot be opened (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      );
+    }
+    const stats = fstatSync(this.fd);
+    if (!stats.isFile()) {
+      closeSync(this.fd);
+      throw new InputError(`${path}: not a regular file`);
+    }
+    this.size = stats.size;
   }
   readAt(offset: number, length: number): Buffer {
     const n = Math.max(0, Math.min(length, this.size - offset));
@@ -261,7 +275,8 @@ export async function* decompress(
     return;
   }
   if (compression === 'gzip') {
-    const gunzip = createGunzip();
+    // Large output chunks: every chunk costs a trip through the generators above this one.
+    const gunzip = createGunzip({ chunkSize: 1024 * 1024 });
     const piped = Readable.from(source).pipe(gunzip);
     try {
       for await (const chunk of piped) yield chunk as Buffer;
@@ -274,8 +289,11 @@ export async function* decompress(
   const zstd = new Decompress((data) => {
     out.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
   });
+  const frames = new ZstdFrameGuard(label);
   try {
     for await (const chunk of source) {
+      // Headers are checked before the decoder sees them: it allocates the window they declare.
+      frames.push(chunk);
       zstd.push(chunk);
       while (out.length > 0) yield out.shift() as Buffer;
     }
@@ -285,6 +303,107 @@ export async function* decompress(
     throw new InputError(`${label}: corrupt zstd data: ${(err as Error).message}`);
   }
   while (out.length > 0) yield out.shift() as Buffer;
+}
+
+/**
+ * The largest zstd window accepted, in bytes. The decoder keeps a buffer of the window's size
+ * and moves it once per block (≤ 128 KiB), so both memory and time grow with it. 8 MiB is the
+ * window of libzstd's levels up to 19 and of the Go encoder BuildKit and containerd use; larger
+ * ones come from `zstd --long`/`--ultra` or from a crafted header (a "71 KB layer of 2 GiB").
+ */
+export const MAX_ZSTD_WINDOW = 8 * 1024 * 1024;
+
+const ZSTD_MAGIC = 0xfd2fb528;
+
+/**
+ * Walks the frame and block headers of a zstd stream as its bytes pass (RFC 8878, 3.1), without
+ * decoding, and refuses a frame whose window (Window_Descriptor, or Frame_Content_Size for a
+ * single-segment frame) exceeds MAX_ZSTD_WINDOW. Skippable frames are passed over.
+ */
+class ZstdFrameGuard {
+  private pending: Buffer = Buffer.alloc(0);
+  /** Bytes to pass before the next header. */
+  private skip = 0;
+  private inFrame = false;
+  private checksum = false;
+  /** Compressed bytes pushed so far, for the offset in messages. */
+  private seen = 0;
+
+  constructor(private readonly label: string) {}
+
+  push(chunk: Uint8Array): void {
+    const base = this.seen - this.pending.length;
+    this.seen += chunk.byteLength;
+    let data = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (this.pending.length > 0) data = Buffer.concat([this.pending, data]);
+    this.pending = Buffer.alloc(0);
+    let at = 0;
+    for (;;) {
+      const passed = Math.min(this.skip, data.length - at);
+      this.skip -= passed;
+      at += passed;
+      if (this.skip > 0) return;
+      const left = data.length - at;
+      const wait = (n: number): boolean => {
+        if (left >= n) return false;
+        this.pending = Buffer.from(data.subarray(at));
+        return true;
+      };
+      if (this.inFrame) {
+        if (wait(3)) return;
+        const header = data[at]! | (data[at + 1]! << 8) | (data[at + 2]! << 16);
+        at += 3;
+        // Block_Type 1 (RLE) stores one byte whatever its Block_Size.
+        this.skip = ((header >> 1) & 3) === 1 ? 1 : header >>> 3;
+        if (header & 1) {
+          this.inFrame = false;
+          this.skip += this.checksum ? 4 : 0;
+        }
+        continue;
+      }
+      if (wait(4)) return;
+      const magic = data.readUInt32LE(at);
+      if ((magic & 0xfffffff0) === 0x184d2a50) {
+        if (wait(8)) return;
+        this.skip = data.readUInt32LE(at + 4);
+        at += 8;
+        continue;
+      }
+      // Anything else is the decoder's to reject, with its own message.
+      if (magic !== ZSTD_MAGIC || wait(5)) return;
+      const descriptor = data[at + 4]!;
+      const sizeFlag = descriptor >> 6;
+      const singleSegment = (descriptor >> 5) & 1;
+      const dictionaryBytes = [0, 1, 2, 4][descriptor & 3]!;
+      const sizeBytes = sizeFlag === 0 ? singleSegment : 1 << sizeFlag;
+      const headerBytes = 5 + (singleSegment ? 0 : 1) + dictionaryBytes + sizeBytes;
+      if (wait(headerBytes)) return;
+      let window: number;
+      if (singleSegment) {
+        const sizeAt = at + 5 + dictionaryBytes;
+        let size = 0;
+        for (let i = sizeBytes - 1; i >= 0; i--) size = size * 256 + data[sizeAt + i]!;
+        window = sizeFlag === 1 ? size + 256 : size;
+      } else {
+        const exponent = data[at + 5]! >> 3;
+        const base = 2 ** (10 + exponent);
+        window = base + (base / 8) * (data[at + 5]! & 7);
+      }
+      if (window > MAX_ZSTD_WINDOW) {
+        throw new InputError(
+          `${this.label}: a zstd frame at offset ${base + at} declares a ${mebibytes(window)} window; ` +
+            `the largest read is ${mebibytes(MAX_ZSTD_WINDOW)} (recompress without --long or --ultra)`,
+        );
+      }
+      this.checksum = ((descriptor >> 2) & 1) === 1;
+      this.inFrame = true;
+      at += headerBytes;
+    }
+  }
+}
+
+function mebibytes(bytes: number): string {
+  return `${Math.round((bytes / 2 ** 20) * 10) / 10} MiB`;
 }
 
 export function newHash(algorithm: string, label: string): Hash {

@@ -3,7 +3,12 @@
  * gives), the first line of a `#!` script, and the whole content of the few small files the
  * checks read. Everything else is metadata only, so memory is bounded by the largest file kept.
  */
-import { constants } from 'node:buffer';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { InputError } from '../errors.js';
+import { DiskFile } from './bytes.js';
 
 import type { ElfAnalyzer, ElfRangeAnalyzer, FileRanges } from './types.js';
 import type { ElfFacts } from '../elf/types.js';
@@ -60,7 +65,20 @@ export interface FileBody {
   readInto(target: Buffer): Promise<void>;
   /** Random access, for bodies on disk; null for streams. */
   ranges: FileRanges | null;
+  /** For streams: the rest of the body after `head`, in the chunks it arrives in. */
+  rest?: () => AsyncIterable<Uint8Array>;
 }
+
+/**
+ * Documented limits (README, "Limits"). A streamed ELF file (from a compressed layer or the
+ * engine's export) up to IN_MEMORY_ELF_MAX is read into memory; a larger one is copied to a
+ * temporary file and read by ranges, as a file on disk is; one over STREAMED_ELF_MAX is not
+ * examined and says so. Kept files (/etc/passwd, ld.so.cache…) over KEPT_CONTENT_MAX are an
+ * input error: real ones are kilobytes.
+ */
+export const IN_MEMORY_ELF_MAX = 64 * 1024 * 1024;
+export const STREAMED_ELF_MAX = 2 * 1024 * 1024 * 1024;
+export const KEPT_CONTENT_MAX = 16 * 1024 * 1024;
 
 /** The ELF analyzers an image is opened with. */
 export interface ElfAnalyzers {
@@ -106,6 +124,11 @@ export class FactCollector {
   async collect(path: string, size: number, body: FileBody): Promise<FileFacts> {
     if (size === 0) return NO_FACTS;
     if (isKeptContent(path)) {
+      if (size > KEPT_CONTENT_MAX) {
+        throw new InputError(
+          `${path} is ${size} bytes; files the checks read whole are limited to ${KEPT_CONTENT_MAX} bytes`,
+        );
+      }
       const content = Buffer.alloc(size);
       await body.readInto(content);
       const head = content.subarray(0, SHEBANG_BYTES);
@@ -130,10 +153,20 @@ export class FactCollector {
           content: null,
         };
       }
-      if (!analyzeElf) return NO_FACTS;
-      if (size > constants.MAX_LENGTH) {
-        return { ...NO_FACTS, elfError: `${size} bytes: too large to analyse in memory` };
+      if (size > IN_MEMORY_ELF_MAX && body.rest && analyzeElfRanges) {
+        if (size > STREAMED_ELF_MAX) {
+          return {
+            ...NO_FACTS,
+            elfError: `${size} bytes: larger than ${STREAMED_ELF_MAX} bytes, the largest ELF file examined in a compressed or streamed layer`,
+          };
+        }
+        return {
+          ...(await this.analyzeSpilled(path, head, body.rest(), analyzeElfRanges)),
+          shebang: null,
+          content: null,
+        };
       }
+      if (!analyzeElf) return NO_FACTS;
       if (this.scratch.length < size) {
         // Grown to the largest ELF file so far (rounded to 1 MiB): the old one becomes garbage.
         this.scratch = Buffer.allocUnsafe(Math.ceil(size / 2 ** 20) * 2 ** 20);
@@ -144,5 +177,38 @@ export class FactCollector {
     }
     const shebang = shebangLine(head);
     return shebang === null ? NO_FACTS : { ...NO_FACTS, shebang };
+  }
+
+  /** Copies a streamed body to a temporary file, reads its facts by ranges, removes the file. */
+  private async analyzeSpilled(
+    path: string,
+    head: Buffer,
+    rest: AsyncIterable<Uint8Array>,
+    analyzeElfRanges: ElfRangeAnalyzer,
+  ): Promise<Pick<FileFacts, 'elf' | 'elfError'>> {
+    const dir = mkdtempSync(join(tmpdir(), 'exit139-guard-elf-'));
+    try {
+      const spill = join(dir, 'body');
+      const fd = openSync(spill, 'wx', 0o600);
+      try {
+        writeSync(fd, head);
+        for await (const chunk of rest) writeSync(fd, chunk);
+      } finally {
+        closeSync(fd);
+      }
+      const file = new DiskFile(spill);
+      try {
+        return this.analyze(() =>
+          analyzeElfRanges(
+            { size: file.size, read: (offset, length) => file.readAt(offset, length) },
+            path,
+          ),
+        );
+      } finally {
+        file.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 }

@@ -78,6 +78,7 @@ function streamBody(entry: TarEntry): FileBody {
       for await (const chunk of entry.bodyChunks()) at += chunk.copy(target, at);
     },
     ranges: null,
+    rest: () => entry.bodyChunks(),
   };
 }
 

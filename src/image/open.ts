@@ -3,7 +3,7 @@
  * version, an OCI archive or layout, a rootfs folder, a registry: see registry/) to one
  * ImageView. Nothing is written to disk; archives on disk are read in place.
  */
-import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { Readable } from 'node:stream';
@@ -12,6 +12,7 @@ import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 
 import { InputError } from '../errors.js';
+import { checkInputPath } from '../input-files.js';
 import { decompress, DiskFile, sniffCompression } from './bytes.js';
 import { makeView, mergeLayers } from './filesystem.js';
 import type { Layer } from './layer.js';
@@ -160,12 +161,34 @@ function isAttestation(descriptor: Json, platform: Platform | null): boolean {
   );
 }
 
-/** OCI: index.json → (nested indexes) → manifests; attestations and unknown entries skipped. */
+/**
+ * Bounds on the index graph of an OCI layout: how deep indexes nest, and how many descriptors
+ * all the indexes list together. Real ones nest once or twice and list a few dozen.
+ */
+export const MAX_INDEX_DEPTH = 8;
+export const MAX_INDEX_DESCRIPTORS = 4096;
+
+/**
+ * OCI: index.json → (nested indexes) → manifests; attestations and unknown entries skipped.
+ * Each index and manifest is visited once, however many indexes list it (a graph 8 wide and 8
+ * deep is 8 blobs, not 8^8 reads), within MAX_INDEX_DEPTH and MAX_INDEX_DESCRIPTORS.
+ */
 async function selectOci(store: ImageStore, platform: Platform | null): Promise<Selected> {
   const leaves: Leaf[] = [];
+  const visited = new Set<string>();
+  let descriptors = 0;
   const visit = async (index: Json, where: string, depth: number): Promise<void> => {
-    if (depth > 8) throw new InputError(`${where}: indexes nested too deep`);
-    for (const [i, item] of asArray(index.manifests ?? [], `${where}: manifests`).entries()) {
+    if (depth > MAX_INDEX_DEPTH) {
+      throw new InputError(`${where}: indexes nested more than ${MAX_INDEX_DEPTH} deep`);
+    }
+    const items = asArray(index.manifests ?? [], `${where}: manifests`);
+    descriptors += items.length;
+    if (descriptors > MAX_INDEX_DESCRIPTORS) {
+      throw new InputError(
+        `${where}: the indexes list more than ${MAX_INDEX_DESCRIPTORS} descriptors in all`,
+      );
+    }
+    for (const [i, item] of items.entries()) {
       const descriptor = asObject(item, `${where}: manifests[${i}]`);
       const mediaType = descriptor.mediaType;
       const p = descriptor.platform
@@ -177,8 +200,15 @@ async function selectOci(store: ImageStore, platform: Platform | null): Promise<
         typeof annotations['org.opencontainers.image.ref.name'] === 'string'
           ? (annotations['org.opencontainers.image.ref.name'] as string)
           : null;
-      if (typeof mediaType === 'string' && MEDIA_INDEX.has(mediaType)) {
-        const name = blobName(descriptor.digest, `${where}: manifests[${i}]`);
+      const isIndex = typeof mediaType === 'string' && MEDIA_INDEX.has(mediaType);
+      const isManifest = typeof mediaType === 'string' && MEDIA_MANIFEST.has(mediaType);
+      if (!isIndex && !isManifest) continue;
+      const name = blobName(descriptor.digest, `${where}: manifests[${i}]`);
+      // Keyed by digest and platform: one manifest may be listed for two platforms.
+      const key = `${descriptor.digest as string} ${JSON.stringify(p)}`;
+      if (visited.has(key)) continue;
+      visited.add(key);
+      if (isIndex) {
         const nested = asObject(
           await store.readJson(
             { name, digest: descriptor.digest as string },
@@ -187,9 +217,8 @@ async function selectOci(store: ImageStore, platform: Platform | null): Promise<
           `${store.label}: ${name}`,
         );
         await visit(nested, `${store.label}: index ${descriptor.digest}`, depth + 1);
-      } else if (typeof mediaType === 'string' && MEDIA_MANIFEST.has(mediaType)) {
-        if (!isAttestation(descriptor, leafPlatform))
-          leaves.push({ descriptor, platform: leafPlatform, refName });
+      } else if (!isAttestation(descriptor, leafPlatform)) {
+        leaves.push({ descriptor, platform: leafPlatform, refName });
       }
     }
   };
@@ -253,23 +282,55 @@ async function selectOci(store: ImageStore, platform: Platform | null): Promise<
   };
 }
 
-function imageConfig(selected: Selected, extraDigests: string[]): ImageConfig {
+function jsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/**
+ * A command field (Entrypoint, Cmd) as Docker reads it (strslice.StrSlice): absent or null, a
+ * list of strings, or one string standing for a one-element list. Anything else is an error:
+ * reading it as "no entrypoint" would check the wrong program.
+ */
+function commandField(value: unknown, where: string): string[] | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'string') return [value];
+  const list = stringList(value);
+  if (list) return list;
+  throw new InputError(`${where}: must be a list of strings, not ${jsonType(value)}`);
+}
+
+function imageConfig(selected: Selected, extraDigests: string[], label: string): ImageConfig {
   const { config } = selected;
+  const where = `${label}: config ${selected.configDigest ?? ''}`.trimEnd();
+  if (config.config !== undefined && config.config !== null) {
+    asObject(config.config, `${where}: "config"`);
+  }
   const inner = (
     typeof config.config === 'object' && config.config !== null ? config.config : {}
   ) as Json;
   const labels = (
     typeof inner.Labels === 'object' && inner.Labels !== null ? inner.Labels : {}
   ) as Record<string, string>;
+  if (inner.User !== undefined && inner.User !== null && typeof inner.User !== 'string') {
+    throw new InputError(`${where}: User must be a string, not ${jsonType(inner.User)}`);
+  }
+  const env = inner.Env === undefined || inner.Env === null ? [] : stringList(inner.Env);
+  if (env === null) {
+    throw new InputError(`${where}: Env must be a list of strings, not ${jsonType(inner.Env)}`);
+  }
+  const entrypoint = commandField(inner.Entrypoint, `${where}: Entrypoint`);
+  const cmd = commandField(inner.Cmd, `${where}: Cmd`);
   const platform = platformOfConfig(config);
   return {
     os: platform.os,
     architecture: platform.architecture,
     variant: platform.variant,
     user: typeof inner.User === 'string' ? inner.User : '',
-    env: stringList(inner.Env) ?? [],
-    entrypoint: stringList(inner.Entrypoint),
-    cmd: stringList(inner.Cmd),
+    env,
+    entrypoint,
+    cmd,
     workingDir: typeof inner.WorkingDir === 'string' ? inner.WorkingDir : '',
     labels,
     id: selected.configDigest,
@@ -310,6 +371,8 @@ async function viewOfStore(
     }
     selected.repoTags = engineFacts.repoTags;
   }
+  // Checked before any layer is read: a config of the wrong shape fails at once.
+  const config = imageConfig(selected, engineFacts?.repoDigests ?? [], store.label);
   const layers: Layer[] = [];
   for (const [i, ref] of selected.layers.entries()) {
     layers.push(
@@ -317,7 +380,7 @@ async function viewOfStore(
     );
   }
   const files = await mergeLayers(layers, collector);
-  return makeView(imageConfig(selected, engineFacts?.repoDigests ?? []), source, files);
+  return makeView(config, source, files);
 }
 
 /** A dockerode client for `dockerHost` (`unix://`, `tcp://`), or the default socket. */
@@ -382,25 +445,19 @@ async function openEngineImage(
 }
 
 function readHead(path: string): Buffer {
-  const fd = openSync(path, 'r');
+  const file = new DiskFile(path);
   try {
-    const buf = Buffer.alloc(512);
-    const n = readSync(fd, buf, 0, 512, 0);
-    return buf.subarray(0, n);
+    return file.readAt(0, 512);
   } finally {
-    closeSync(fd);
+    file.close();
   }
 }
 
 async function openArchive(path: string, options: OpenImageOptions): Promise<ImageView> {
   const collector = new FactCollector(options);
-  let stat;
-  try {
-    stat = statSync(path);
-  } catch (err) {
-    throw new InputError(`${path}: cannot read the archive: ${(err as Error).message}`);
-  }
-  if (stat.isDirectory()) {
+  // A FIFO or device is refused here, before any open (opening a FIFO blocks).
+  const { stats } = checkInputPath(path, { what: 'the archive', kind: 'file-or-folder' });
+  if (stats.isDirectory()) {
     const isLayout = ['oci-layout', 'index.json', 'manifest.json'].some((name) =>
       statOrNull(join(path, name)),
     );

@@ -4,10 +4,11 @@
  * offsets), or a stream (the engine's export, a compressed archive) consumed in one pass, where
  * every layer is read as it passes because the manifest naming the layers may come last.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { InputError } from '../errors.js';
+import { checkInputPath, parseJsonText } from '../input-files.js';
 import {
   ChunkReader,
   decompress,
@@ -37,6 +38,20 @@ export interface ImageStore {
 
 /** Manifests and configs are small; anything larger than this is not one. */
 const MAX_JSON_SIZE = 16 * 1024 * 1024;
+/**
+ * What a streamed archive may keep of its JSON files in all (manifests, indexes, configs): a
+ * real one keeps kilobytes; eighty 16 MiB entries would otherwise all be held (1.4 GiB).
+ */
+export const MAX_KEPT_JSON_TOTAL = 64 * 1024 * 1024;
+
+/** JSON text starts, after optional blanks, with an object or an array. */
+function looksLikeJson(head: Buffer): boolean {
+  for (const byte of head) {
+    if (byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d) continue;
+    return byte === 0x7b || byte === 0x5b;
+  }
+  return false;
+}
 const DIGEST_RE = /^(sha256|sha512):([a-f0-9]{64}|[a-f0-9]{128})$/;
 
 /** `blobs/<algorithm>/<hex>` for a descriptor's digest, refusing anything else. */
@@ -57,11 +72,7 @@ export function digestOfName(name: string): string | null {
 }
 
 function parseJson(bytes: Buffer, where: string): unknown {
-  try {
-    return JSON.parse(bytes.toString('utf8'));
-  } catch (err) {
-    throw new InputError(`${where}: not valid JSON (${(err as Error).message})`);
-  }
+  return parseJsonText(bytes, where);
 }
 
 function checkDigest(actualHex: string, ref: BlobRef, where: string): void {
@@ -169,10 +180,17 @@ export class DiskStore implements ImageStore {
   private locate(name: string, what: string): Located {
     if (this.root !== null) {
       const path = join(this.root, safeName(name, what));
-      if (!existsSync(path) || !statSync(path).isFile()) {
-        throw new InputError(`${what}: ${name} is missing from ${this.label}`);
-      }
-      const file = new DiskFile(path);
+      if (!existsSync(path)) throw new InputError(`${what}: ${name} is missing from ${this.label}`);
+      // A symbolic link in the folder may point within it (a layer shared by two images), never
+      // out of it (`index.json -> /etc/passwd`); anything but a regular file is refused unread.
+      const checked = checkInputPath(path, {
+        what: `${this.label}:`,
+        shownAs: name,
+        kind: 'file',
+        within: [this.root],
+        withinName: 'the folder',
+      });
+      const file = new DiskFile(checked.real);
       this.openFiles.push(file);
       return { file, start: 0, length: file.size };
     }
@@ -191,9 +209,15 @@ export class DiskStore implements ImageStore {
 
   async readJson(ref: BlobRef, what: string): Promise<unknown> {
     const { file, start, length } = this.locate(ref.name, what);
-    if (length > MAX_JSON_SIZE)
-      throw new InputError(`${what}: ${ref.name} is ${length} bytes, too large`);
-    const bytes = file.readAt(start, length);
+    let bytes: Buffer;
+    try {
+      if (length > MAX_JSON_SIZE)
+        throw new InputError(`${what}: ${ref.name} is ${length} bytes, too large`);
+      bytes = file.readAt(start, length);
+    } finally {
+      // A folder's JSON file is read whole: closed at once, however many an index lists.
+      if (file !== this.tar) this.release(file);
+    }
     if (ref.digest) {
       const hash = newHash(ref.digest.split(':')[0], what);
       checkDigest(hash.update(bytes).digest('hex'), ref, what);
@@ -205,6 +229,11 @@ export class DiskStore implements ImageStore {
     const { file, start, length } = this.locate(ref.name, what);
     const window = new FileWindow(file, start, length, `${this.label} layer ${ref.name}`);
     return readLayerWindow(window, ref, what, this.collector);
+  }
+
+  private release(file: DiskFile): void {
+    this.openFiles.splice(this.openFiles.indexOf(file), 1);
+    file.close();
   }
 
   close(): void {
@@ -231,6 +260,7 @@ export class StreamStore implements ImageStore {
     collector: FactCollector,
   ): Promise<StreamStore> {
     const store = new StreamStore(label);
+    let keptJson = 0;
     const outer = new ChunkReader(source, label);
     const head = await outer.read(512);
     if (!looksLikeTar(head)) {
@@ -272,7 +302,13 @@ export class StreamStore implements ImageStore {
         );
         store.layers.set(name, await readLayer(reader, collector));
         await reader.skip(Number.MAX_SAFE_INTEGER);
-      } else if (header.size <= MAX_JSON_SIZE) {
+      } else if (header.size <= MAX_JSON_SIZE && looksLikeJson(first)) {
+        keptJson += header.size;
+        if (keptJson > MAX_KEPT_JSON_TOTAL) {
+          throw new InputError(
+            `${where}: the archive's JSON files add up to more than ${MAX_KEPT_JSON_TOTAL} bytes`,
+          );
+        }
         const bytes = Buffer.concat([first, await body.read(header.size - first.length)]);
         store.json.set(name, bytes);
       } else {
@@ -300,7 +336,11 @@ export class StreamStore implements ImageStore {
   async readJson(ref: BlobRef, what: string): Promise<unknown> {
     const real = this.resolveName(ref.name);
     const bytes = this.json.get(real);
-    if (!bytes) throw new InputError(`${what}: ${ref.name} is missing from ${this.label}`);
+    if (!bytes) {
+      // Passed over as it streamed by: it did not start like JSON, or was too large for it.
+      const why = this.digests.has(real) ? 'is not JSON' : `is missing from ${this.label}`;
+      throw new InputError(`${what}: ${ref.name} ${why}`);
+    }
     checkDigest(this.digests.get(real) as string, ref, what);
     return parseJson(bytes, `${what} (${ref.name})`);
   }

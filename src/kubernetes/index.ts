@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../errors.js';
+import { checkInputPath } from '../input-files.js';
 import { imageMatches } from './images.js';
 import { readWorkloads, type ManifestContainer, type ManifestNotice } from './workloads.js';
 import { parseManifestYaml } from './yaml.js';
@@ -32,14 +33,8 @@ export interface ManifestSet {
 }
 
 function manifestFiles(given: string): string[] {
-  let stats;
-  try {
-    stats = statSync(given);
-  } catch (error) {
-    throw new InputError(
-      `cannot read the manifests ${given}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
-  }
+  // A FIFO or device is refused before any open (reading a FIFO would block for ever).
+  const { stats } = checkInputPath(given, { what: 'the manifests', kind: 'file-or-folder' });
   if (!stats.isDirectory()) return [given];
   const files = readdirSync(given, { withFileTypes: true })
     .filter(

@@ -7,9 +7,9 @@
  * fingerprint is in the baseline is `unchanged` ("already present"); others are `new`.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import type { Finding, ScanReport } from '../findings.js';
+import { parseJsonText } from '../input-files.js';
 
 /** The SARIF `partialFingerprints` key the fingerprint is written under. */
 export const FINGERPRINT_KEY = 'exit139Guard/v1';
@@ -65,15 +65,8 @@ function fromJsonFinding(raw: JsonFinding): string | null {
  * `{ reports: [...] }` of several images) or a SARIF log it wrote (every run). `name` is how
  * the file is named in messages (the input or option). Throws InputError on anything else.
  */
-export function readBaseline(file: string, name: string): Set<string> {
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new InputError(
-      `${name}: cannot read ${file} as JSON: ${(error as Error).message.split('\n')[0]}`,
-    );
-  }
+export function readBaseline(text: string, where: string): Set<string> {
+  const data = parseJsonText(text, where);
   const fingerprints = new Set<string>();
   const object = (data ?? {}) as Record<string, unknown>;
   if (Array.isArray(object.runs)) {
@@ -100,7 +93,7 @@ export function readBaseline(file: string, name: string): Set<string> {
   }
   if (!understood)
     throw new InputError(
-      `${name}: ${file} is neither an exit139-guard JSON report (with findings) nor a SARIF log (with runs)`,
+      `${where}: is neither an exit139-guard JSON report (with findings) nor a SARIF log (with runs)`,
     );
   return fingerprints;
 }

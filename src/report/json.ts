@@ -3,6 +3,7 @@
  * the order of keys is fixed here so the output is stable for diffing.
  */
 import { InputError } from '../errors.js';
+import { parseJsonText } from '../input-files.js';
 import { LEVELS, type Finding, type ScanReport } from '../findings.js';
 import { fingerprintOf } from './baseline.js';
 
@@ -122,12 +123,7 @@ export function readJsonReports(
   text: string,
   where: string,
 ): { reports: ScanReport[]; pullRequest: number | null } {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    throw new InputError(`${where}: not JSON: ${(error as Error).message.split('\n')[0]}`);
-  }
+  const data = parseJsonText(text, where);
   const object = (data ?? {}) as { reports?: unknown; context?: { pullRequest?: unknown } };
   const reports = Array.isArray(object.reports) ? object.reports : [data];
   if (reports.length === 0 || !reports.every(isReport))

@@ -8,6 +8,7 @@
  * written to disk.
  */
 import { InputError } from '../../errors.js';
+import { parseJsonText } from '../../input-files.js';
 import { ChunkReader, decompress, sniffCompression } from '../bytes.js';
 import type { FactCollector } from '../facts.js';
 import { readLayer, type Layer } from '../layer.js';
@@ -194,12 +195,7 @@ export class RegistryStore implements ImageStore {
 }
 
 function parseJson(bytes: Buffer, where: string): Json {
-  let value: unknown;
-  try {
-    value = JSON.parse(bytes.toString('utf8'));
-  } catch (err) {
-    throw new InputError(`${where}: not valid JSON (${(err as Error).message})`);
-  }
+  const value = parseJsonText(bytes, where);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InputError(`${where}: expected a JSON object`);
   }

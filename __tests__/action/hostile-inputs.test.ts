@@ -1,0 +1,87 @@
+/**
+ * The action against inputs a repository can plant (issue 16, items 1 and 3): a committed
+ * Dockerfile or config that is a symlink to /proc/self/environ (where the runner puts the token,
+ * as INPUT_GITHUB-TOKEN), a symlink out of the workspace, an archive that is a FIFO. Each fails
+ * the step with one message; the token is masked first and printed nowhere.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { bundleAction, commands, FIXTURES, runAction, type ActionRun } from './run-action.js';
+
+const TOKEN = `ghs_${'Qv4'.repeat(12)}`;
+const ARCHIVE = path.resolve('examples/go-service.oci.tar');
+let bundleDir = '';
+
+beforeAll(() => {
+  bundleDir = bundleAction();
+});
+
+afterAll(() => {
+  rmSync(bundleDir, { recursive: true, force: true });
+});
+
+function workspace(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'e139-hostile-ws-'));
+  copyFileSync('examples/go-service/Dockerfile', path.join(dir, 'Dockerfile.good'));
+  return dir;
+}
+
+function run(ws: string, inputs: Record<string, string>): Promise<ActionRun> {
+  return runAction({
+    bundleDir,
+    workspace: ws,
+    // Nothing here reaches the API: every run fails on its inputs first.
+    apiUrl: 'http://127.0.0.1:9',
+    eventName: 'pull_request',
+    eventFile: path.join(FIXTURES, 'pull_request.json'),
+    inputs: { 'github-token': TOKEN, 'image-archive': ARCHIVE, ...inputs },
+  });
+}
+
+function failure(result: ActionRun): string[] {
+  return commands(result.stdout, 'error').map((c) => c.message);
+}
+
+describe('inputs a repository can plant', () => {
+  it.each([
+    [
+      'a Dockerfile linked to /proc/self/environ',
+      (ws: string) => symlinkSync('/proc/self/environ', path.join(ws, 'Dockerfile')),
+      {},
+      "exit139-guard: input 'dockerfile' Dockerfile: is a symbolic link to a path outside the workspace",
+    ],
+    [
+      'a config linked to /proc/self/environ',
+      (ws: string) => symlinkSync('/proc/self/environ', path.join(ws, 'guard.yml')),
+      { dockerfile: 'Dockerfile.good', config: 'guard.yml' },
+      'exit139-guard: the config file guard.yml: is a symbolic link to a path outside the workspace',
+    ],
+    [
+      'an archive linked out of the workspace',
+      (ws: string) => symlinkSync('/etc/passwd', path.join(ws, 'image.tar')),
+      { dockerfile: 'Dockerfile.good', 'image-archive': 'image.tar' },
+      "exit139-guard: input 'image-archive' image.tar: is a symbolic link to a path outside the workspace and the runner's temp folder",
+    ],
+    [
+      'an archive that is a FIFO',
+      (ws: string) => execFileSync('mkfifo', [path.join(ws, 'image.tar')]),
+      { dockerfile: 'Dockerfile.good', 'image-archive': 'image.tar' },
+      "exit139-guard: input 'image-archive' image.tar: is a FIFO (named pipe), not a regular file or a folder",
+    ],
+  ])('%s: one error, the token masked and never printed', async (_, plant, inputs, message) => {
+    const ws = workspace();
+    plant(ws);
+    const result = await run(ws, inputs);
+    expect(failure(result)).toEqual([message]);
+    expect(result.code).toBe(2);
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toBe(`::add-mask::${TOKEN}`);
+    expect(lines[1]).toBe(`::add-mask::${TOKEN.toUpperCase()}`);
+    const rest = lines.slice(2).join('\n') + result.stderr;
+    expect(rest.toUpperCase()).not.toContain(TOKEN.toUpperCase());
+    rmSync(ws, { recursive: true, force: true });
+  });
+});
