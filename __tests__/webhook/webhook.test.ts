@@ -712,7 +712,7 @@ describe('exit139-guard webhook (the command)', () => {
     ],
     [
       ['--listen', ':8443', '--tls-cert', '/nonexistent.crt', '--tls-key', 'k'],
-      'exit139-guard webhook: cannot read the TLS certificate /nonexistent.crt',
+      'exit139-guard webhook: the TLS certificate /nonexistent.crt: does not exist',
     ],
   ])('refuses %j with one line', async (args, message) => {
     let stderr = '';

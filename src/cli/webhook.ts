@@ -3,10 +3,10 @@
  * SIGTERM or SIGINT (see src/webhook/server.ts and deploy/). Exit status 0 after a signal, 2 for
  * bad usage or an unreadable certificate, key or config.
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from './args.js';
 import type { Command } from './command.js';
 import { InputError, UsageError } from '../errors.js';
+import { MAX_CONFIG_BYTES, readInputText } from '../input-files.js';
 import { readDockerConfig, type CredentialSource } from '../image/registry/index.js';
 import { loadWebhookConfig, startWebhook } from '../webhook/index.js';
 
@@ -34,12 +34,8 @@ export function parseListen(text: string): { host: string; port: number } {
   return { host: match[1] ?? (match[2] || '0.0.0.0'), port };
 }
 
-function readPem(file: string, what: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    throw new InputError(`cannot read the TLS ${what} ${file}: ${(err as Error).message}`);
-  }
+function readPem(file: string, what: string): string {
+  return readInputText(file, { what: `the TLS ${what}`, maxBytes: MAX_CONFIG_BYTES });
 }
 
 export const webhookCommand: Command = {

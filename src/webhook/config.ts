@@ -21,10 +21,10 @@
  * AdmissionReview carries the namespace's name only), so deploy/ registers one webhook per value
  * of the namespace label `exit139-guard.io/mode`, each calling `/validate/<mode>`.
  */
-import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
 
 import { InputError } from '../errors.js';
+import { MAX_CONFIG_BYTES, readInputText } from '../input-files.js';
 import { LEVELS, type Level } from '../findings.js';
 import { parsePlatform } from '../image/platform.js';
 
@@ -203,12 +203,7 @@ export function parseWebhookConfig(value: unknown, file: string): WebhookConfig 
 /** Reads and checks the config file; no file given: the defaults. */
 export function loadWebhookConfig(file: string | null): WebhookConfig {
   if (file === null) return DEFAULT_WEBHOOK_CONFIG;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new InputError(`${file}: cannot read the webhook config: ${(err as Error).message}`);
-  }
+  const text = readInputText(file, { what: 'the webhook config', maxBytes: MAX_CONFIG_BYTES });
   let value: unknown;
   try {
     value = yaml.load(text, { schema: yaml.CORE_SCHEMA, filename: file });

@@ -40,8 +40,8 @@ export interface WebhookOptions {
   config: WebhookConfig;
   credentials: CredentialSource;
   /** PEM certificate chain and key the API server's CA bundle trusts. */
-  cert: Buffer;
-  key: Buffer;
+  cert: string | Buffer;
+  key: string | Buffer;
   host: string;
   port: number;
   /** One structured entry per event (default: a JSON line on stdout). */

@@ -4,9 +4,9 @@
  * `WWW-Authenticate` challenge of RFC 7235 as the Distribution token spec uses it
  * (`Bearer realm=…,service=…,scope=…` or `Basic realm=…`).
  */
-import { readFileSync } from 'node:fs';
 
 import { InputError } from '../../errors.js';
+import { MAX_CONFIG_BYTES, parseJsonText, readInputText } from '../../input-files.js';
 
 export interface Credentials {
   username: string;
@@ -40,20 +40,12 @@ function keyHost(key: string): string {
  * naming the file and the key.
  */
 export function readDockerConfig(path: string): DockerConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new InputError(
-      `${path}: cannot read the registry credentials: ${(err as Error).message}`,
-    );
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new InputError(`${path}: not valid JSON (${(err as Error).message})`);
-  }
+  // A FIFO or device is refused before any open; the JSON error quotes only a short excerpt.
+  const text = readInputText(path, {
+    what: 'the registry credentials',
+    maxBytes: MAX_CONFIG_BYTES,
+  });
+  const json = parseJsonText(text, path);
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new InputError(`${path}: expected a JSON object like {"auths": {...}}`);
   }
