@@ -292,24 +292,24 @@ var require_utils = __commonJS({
       return `${input.slice(0, idx)}\\${input.slice(idx)}`;
     };
     exports.removePrefix = (input, state = {}) => {
-      let output = input;
-      if (output.startsWith("./")) {
-        output = output.slice(2);
+      let output2 = input;
+      if (output2.startsWith("./")) {
+        output2 = output2.slice(2);
         state.prefix = "./";
       }
-      return output;
+      return output2;
     };
     exports.wrapOutput = (input, state = {}, options = {}) => {
       const prepend = options.contains ? "" : "^";
       const append = options.contains ? "" : "$";
-      let output = `${prepend}(?:${input})${append}`;
+      let output2 = `${prepend}(?:${input})${append}`;
       if (state.negated === true) {
-        output = `(?:^(?!${output}).*$)`;
+        output2 = `(?:^(?!${output2}).*$)`;
       }
-      return output;
+      return output2;
     };
-    exports.basename = (path10, { windows } = {}) => {
-      const segs = path10.split(windows ? /[\\/]/ : "/");
+    exports.basename = (path17, { windows } = {}) => {
+      const segs = path17.split(windows ? /[\\/]/ : "/");
       const last = segs[segs.length - 1];
       if (last === "") {
         return segs[segs.length - 2];
@@ -661,7 +661,7 @@ var require_scan = __commonJS({
 var require_parse = __commonJS({
   "node_modules/picomatch/lib/parse.js"(exports, module) {
     "use strict";
-    var constants2 = require_constants();
+    var constants3 = require_constants();
     var utils = require_utils();
     var {
       MAX_LENGTH,
@@ -669,7 +669,7 @@ var require_parse = __commonJS({
       REGEX_NON_SPECIAL_CHARS,
       REGEX_SPECIAL_CHARS_BACKREF,
       REPLACEMENTS
-    } = constants2;
+    } = constants3;
     var expandRange = (args, options) => {
       if (typeof options.expandRange === "function") {
         return options.expandRange(...args, options);
@@ -688,7 +688,7 @@ var require_parse = __commonJS({
     };
     var splitTopLevel = (input) => {
       const parts = [];
-      let bracket = 0;
+      let bracket2 = 0;
       let paren = 0;
       let quote = 0;
       let value = "";
@@ -711,10 +711,10 @@ var require_parse = __commonJS({
         }
         if (quote === 0) {
           if (ch === "[") {
-            bracket++;
-          } else if (ch === "]" && bracket > 0) {
-            bracket--;
-          } else if (bracket === 0) {
+            bracket2++;
+          } else if (ch === "]" && bracket2 > 0) {
+            bracket2--;
+          } else if (bracket2 === 0) {
             if (ch === "(") {
               paren++;
             } else if (ch === ")" && paren > 0) {
@@ -784,7 +784,7 @@ var require_parse = __commonJS({
       if (pattern[0] !== "+" && pattern[0] !== "*" || pattern[1] !== "(") {
         return;
       }
-      let bracket = 0;
+      let bracket2 = 0;
       let paren = 0;
       let quote = 0;
       let escaped = false;
@@ -806,14 +806,14 @@ var require_parse = __commonJS({
           continue;
         }
         if (ch === "[") {
-          bracket++;
+          bracket2++;
           continue;
         }
-        if (ch === "]" && bracket > 0) {
-          bracket--;
+        if (ch === "]" && bracket2 > 0) {
+          bracket2--;
           continue;
         }
-        if (bracket > 0) {
+        if (bracket2 > 0) {
           continue;
         }
         if (ch === "(") {
@@ -878,7 +878,7 @@ var require_parse = __commonJS({
       if (options.maxExtglobRecursion === false) {
         return { risky: false };
       }
-      const max = typeof options.maxExtglobRecursion === "number" ? options.maxExtglobRecursion : constants2.DEFAULT_MAX_EXTGLOB_RECURSION;
+      const max = typeof options.maxExtglobRecursion === "number" ? options.maxExtglobRecursion : constants3.DEFAULT_MAX_EXTGLOB_RECURSION;
       const branches = splitTopLevel(body).map((branch) => branch.trim());
       if (branches.length > 1) {
         if (branches.some((branch) => branch === "") || branches.some((branch) => /^[*?]+$/.test(branch)) || hasRepeatedCharPrefixOverlap(branches)) {
@@ -924,8 +924,8 @@ var require_parse = __commonJS({
       const bos = { type: "bos", value: "", output: opts.prepend || "" };
       const tokens = [bos];
       const capture = opts.capture ? "" : "?:";
-      const PLATFORM_CHARS = constants2.globChars(opts.windows);
-      const EXTGLOB_CHARS = constants2.extglobChars(PLATFORM_CHARS);
+      const PLATFORM_CHARS = constants3.globChars(opts.windows);
+      const EXTGLOB_CHARS = constants3.extglobChars(PLATFORM_CHARS);
       const {
         DOT_LITERAL,
         PLUS_LITERAL,
@@ -1042,10 +1042,10 @@ var require_parse = __commonJS({
         token.output = state.output;
         token.startIndex = state.index;
         token.tokensIndex = tokens.length;
-        const output = (opts.capture ? "(" : "") + token.open;
+        const output2 = (opts.capture ? "(" : "") + token.open;
         increment("parens");
         push({ type: type2, value: value2, output: state.output ? "" : ONE_CHAR });
-        push({ type: "paren", extglob: true, value: advance(), output });
+        push({ type: "paren", extglob: true, value: advance(), output: output2 });
         extglobs.push(token);
       };
       const extglobClose = (token) => {
@@ -1069,7 +1069,7 @@ var require_parse = __commonJS({
           decrement("parens");
           return;
         }
-        let output = token.close + (opts.capture ? ")" : "");
+        let output2 = token.close + (opts.capture ? ")" : "");
         let rest;
         if (token.type === "negate") {
           let extglobStar = star;
@@ -1077,22 +1077,22 @@ var require_parse = __commonJS({
             extglobStar = globstar(opts);
           }
           if (extglobStar !== star || eos() || /^\)+$/.test(remaining())) {
-            output = token.close = `)$))${extglobStar}`;
+            output2 = token.close = `)$))${extglobStar}`;
           }
           if (token.inner.includes("*") && (rest = remaining()) && /^\.[^\\/.]+$/.test(rest)) {
             const expression = parse(rest, { ...options, fastpaths: false }).output;
-            output = token.close = `)${expression})${extglobStar})`;
+            output2 = token.close = `)${expression})${extglobStar})`;
           }
           if (token.prev.type === "bos") {
             state.negatedExtglob = true;
           }
         }
-        push({ type: "paren", extglob: true, value, output });
+        push({ type: "paren", extglob: true, value, output: output2 });
         decrement("parens");
       };
       if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input)) {
         let backslashes = false;
-        let output = input.replace(REGEX_SPECIAL_CHARS_BACKREF, (m, esc, chars, first, rest, index) => {
+        let output2 = input.replace(REGEX_SPECIAL_CHARS_BACKREF, (m, esc, chars, first, rest, index) => {
           if (first === "\\") {
             backslashes = true;
             return m;
@@ -1119,18 +1119,18 @@ var require_parse = __commonJS({
         });
         if (backslashes === true) {
           if (opts.unescape === true) {
-            output = output.replace(/\\/g, "");
+            output2 = output2.replace(/\\/g, "");
           } else {
-            output = output.replace(/\\+/g, (m) => {
+            output2 = output2.replace(/\\+/g, (m) => {
               return m.length % 2 === 0 ? "\\\\" : m ? "\\" : "";
             });
           }
         }
-        if (output === input && opts.contains === true) {
+        if (output2 === input && opts.contains === true) {
           state.output = input;
           return state;
         }
-        state.output = utils.wrapOutput(output, state, options);
+        state.output = utils.wrapOutput(output2, state, options);
         return state;
       }
       while (!eos()) {
@@ -1179,9 +1179,9 @@ var require_parse = __commonJS({
                 const idx = prev.value.lastIndexOf("[");
                 const pre = prev.value.slice(0, idx);
                 const rest2 = prev.value.slice(idx + 2);
-                const posix3 = POSIX_REGEX_SOURCE[rest2];
-                if (posix3) {
-                  prev.value = pre + posix3;
+                const posix7 = POSIX_REGEX_SOURCE[rest2];
+                if (posix7) {
+                  prev.value = pre + posix7;
                   state.backtrack = true;
                   advance();
                   if (!bos.output && tokens.indexOf(prev) === 1) {
@@ -1300,33 +1300,33 @@ var require_parse = __commonJS({
             push({ type: "text", value, output: value });
             continue;
           }
-          let output = ")";
+          let output2 = ")";
           if (brace.dots === true) {
             const arr = tokens.slice();
-            const range2 = [];
+            const range3 = [];
             for (let i = arr.length - 1; i >= 0; i--) {
               tokens.pop();
               if (arr[i].type === "brace") {
                 break;
               }
               if (arr[i].type !== "dots") {
-                range2.unshift(arr[i].value);
+                range3.unshift(arr[i].value);
               }
             }
-            output = expandRange(range2, opts);
+            output2 = expandRange(range3, opts);
             state.backtrack = true;
           }
           if (brace.comma !== true && brace.dots !== true) {
             const out = state.output.slice(0, brace.outputIndex);
             const toks = state.tokens.slice(brace.tokensIndex);
             brace.value = brace.output = "\\{";
-            value = output = "\\}";
+            value = output2 = "\\}";
             state.output = out;
             for (const t of toks) {
               state.output += t.output || t.value;
             }
           }
-          push({ type: "brace", value, output });
+          push({ type: "brace", value, output: output2 });
           decrement("braces");
           braces.pop();
           continue;
@@ -1339,13 +1339,13 @@ var require_parse = __commonJS({
           continue;
         }
         if (value === ",") {
-          let output = value;
+          let output2 = value;
           const brace = braces[braces.length - 1];
           if (brace && stack[stack.length - 1] === "braces") {
             brace.comma = true;
-            output = "|";
+            output2 = "|";
           }
-          push({ type: "comma", value, output });
+          push({ type: "comma", value, output: output2 });
           continue;
         }
         if (value === "/") {
@@ -1385,11 +1385,11 @@ var require_parse = __commonJS({
           }
           if (prev && prev.type === "paren") {
             const next = peek();
-            let output = value;
+            let output2 = value;
             if (prev.value === "(" && !/[!=<:]/.test(next) || next === "<" && !/<([!=]|\w+>)/.test(remaining())) {
-              output = `\\${value}`;
+              output2 = `\\${value}`;
             }
-            push({ type: "text", value, output });
+            push({ type: "text", value, output: output2 });
             continue;
           }
           if (opts.dot !== true && (prev.type === "slash" || prev.type === "bos")) {
@@ -1621,7 +1621,7 @@ var require_parse = __commonJS({
         NO_DOTS_SLASH,
         STAR,
         START_ANCHOR
-      } = constants2.globChars(opts.windows);
+      } = constants3.globChars(opts.windows);
       const nodot = opts.dot ? NO_DOTS : NO_DOT;
       const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
       const capture = opts.capture ? "" : "?:";
@@ -1661,8 +1661,8 @@ var require_parse = __commonJS({
           }
         }
       };
-      const output = utils.removePrefix(input, state);
-      let source = create(output);
+      const output2 = utils.removePrefix(input, state);
+      let source = create(output2);
       if (source && opts.strictSlashes !== true) {
         source += `${SLASH_LITERAL}?`;
       }
@@ -1679,11 +1679,11 @@ var require_picomatch = __commonJS({
     var scan2 = require_scan();
     var parse = require_parse();
     var utils = require_utils();
-    var constants2 = require_constants();
-    var isObject = (val) => val && typeof val === "object" && !Array.isArray(val);
-    var picomatch5 = (glob, options, returnState = false) => {
+    var constants3 = require_constants();
+    var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
+    var picomatch6 = (glob, options, returnState = false) => {
       if (Array.isArray(glob)) {
-        const fns = glob.map((input) => picomatch5(input, options, returnState));
+        const fns = glob.map((input) => picomatch6(input, options, returnState));
         const arrayMatcher = (str2) => {
           for (const isMatch of fns) {
             const state2 = isMatch(str2);
@@ -1693,23 +1693,23 @@ var require_picomatch = __commonJS({
         };
         return arrayMatcher;
       }
-      const isState = isObject(glob) && glob.tokens && glob.input;
+      const isState = isObject2(glob) && glob.tokens && glob.input;
       if (glob === "" || typeof glob !== "string" && !isState) {
         throw new TypeError("Expected pattern to be a non-empty string");
       }
       const opts = options || {};
-      const posix3 = opts.windows;
-      const regex = isState ? picomatch5.compileRe(glob, options) : picomatch5.makeRe(glob, options, false, true);
+      const posix7 = opts.windows;
+      const regex = isState ? picomatch6.compileRe(glob, options) : picomatch6.makeRe(glob, options, false, true);
       const state = regex.state;
       delete regex.state;
       let isIgnored = () => false;
       if (opts.ignore) {
         const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
-        isIgnored = picomatch5(opts.ignore, ignoreOpts, returnState);
+        isIgnored = picomatch6(opts.ignore, ignoreOpts, returnState);
       }
       const matcher = (input, returnObject = false) => {
-        const { isMatch, match, output } = picomatch5.test(input, regex, options, { glob, posix: posix3 });
-        const result = { glob, state, regex, posix: posix3, input, output, match, isMatch };
+        const { isMatch, match, output: output2 } = picomatch6.test(input, regex, options, { glob, posix: posix7 });
+        const result = { glob, state, regex, posix: posix7, input, output: output2, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
         }
@@ -1734,7 +1734,7 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch5.test = (input, regex, options, { glob, posix: posix3 } = {}) => {
+    picomatch6.test = (input, regex, options, { glob, posix: posix7 } = {}) => {
       if (typeof input !== "string") {
         throw new TypeError("Expected input to be a string");
       }
@@ -1742,33 +1742,33 @@ var require_picomatch = __commonJS({
         return { isMatch: false, output: "" };
       }
       const opts = options || {};
-      const format = opts.format || (posix3 ? utils.toPosixSlashes : null);
+      const format = opts.format || (posix7 ? utils.toPosixSlashes : null);
       let match = input === glob;
-      let output = match && format ? format(input) : input;
+      let output2 = match && format ? format(input) : input;
       if (match === false) {
-        output = format ? format(input) : input;
-        match = output === glob;
+        output2 = format ? format(input) : input;
+        match = output2 === glob;
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch5.matchBase(input, regex, options, posix3);
+          match = picomatch6.matchBase(input, regex, options, posix7);
         } else {
-          match = regex.exec(output);
+          match = regex.exec(output2);
         }
       }
-      return { isMatch: Boolean(match), match, output };
+      return { isMatch: Boolean(match), match, output: output2 };
     };
-    picomatch5.matchBase = (input, glob, options, posix3 = options && options.windows) => {
-      const regex = glob instanceof RegExp ? glob : picomatch5.makeRe(glob, options);
-      return regex.test(utils.basename(input, { windows: posix3 }));
+    picomatch6.matchBase = (input, glob, options, posix7 = options && options.windows) => {
+      const regex = glob instanceof RegExp ? glob : picomatch6.makeRe(glob, options);
+      return regex.test(utils.basename(input, { windows: posix7 }));
     };
-    picomatch5.isMatch = (str2, patterns, options) => picomatch5(patterns, options)(str2);
-    picomatch5.parse = (pattern, options) => {
-      if (Array.isArray(pattern)) return pattern.map((p) => picomatch5.parse(p, options));
+    picomatch6.isMatch = (str2, patterns, options) => picomatch6(patterns, options)(str2);
+    picomatch6.parse = (pattern, options) => {
+      if (Array.isArray(pattern)) return pattern.map((p) => picomatch6.parse(p, options));
       return parse(pattern, { ...options, fastpaths: false });
     };
-    picomatch5.scan = (input, options) => scan2(input, options);
-    picomatch5.compileRe = (state, options, returnOutput = false, returnState = false) => {
+    picomatch6.scan = (input, options) => scan2(input, options);
+    picomatch6.compileRe = (state, options, returnOutput = false, returnState = false) => {
       if (returnOutput === true) {
         return state.output;
       }
@@ -1779,13 +1779,13 @@ var require_picomatch = __commonJS({
       if (state && state.negated === true) {
         source = `^(?!${source}).*$`;
       }
-      const regex = picomatch5.toRegex(source, options);
+      const regex = picomatch6.toRegex(source, options);
       if (returnState === true) {
         regex.state = state;
       }
       return regex;
     };
-    picomatch5.makeRe = (input, options = {}, returnOutput = false, returnState = false) => {
+    picomatch6.makeRe = (input, options = {}, returnOutput = false, returnState = false) => {
       if (!input || typeof input !== "string") {
         throw new TypeError("Expected a non-empty string");
       }
@@ -1796,9 +1796,9 @@ var require_picomatch = __commonJS({
       if (!parsed.output) {
         parsed = parse(input, options);
       }
-      return picomatch5.compileRe(parsed, options, returnOutput, returnState);
+      return picomatch6.compileRe(parsed, options, returnOutput, returnState);
     };
-    picomatch5.toRegex = (source, options) => {
+    picomatch6.toRegex = (source, options) => {
       try {
         const opts = options || {};
         return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
@@ -1807,8 +1807,8 @@ var require_picomatch = __commonJS({
         return /$^/;
       }
     };
-    picomatch5.constants = constants2;
-    module.exports = picomatch5;
+    picomatch6.constants = constants3;
+    module.exports = picomatch6;
   }
 });
 
@@ -1818,14 +1818,14 @@ var require_picomatch2 = __commonJS({
     "use strict";
     var pico = require_picomatch();
     var utils = require_utils();
-    function picomatch5(glob, options, returnState = false) {
+    function picomatch6(glob, options, returnState = false) {
       if (options && (options.windows === null || options.windows === void 0)) {
         options = { ...options, windows: utils.isWindows() };
       }
       return pico(glob, options, returnState);
     }
-    Object.assign(picomatch5, pico);
-    module.exports = picomatch5;
+    Object.assign(picomatch6, pico);
+    module.exports = picomatch6;
   }
 });
 
@@ -1836,9 +1836,9 @@ var require_argument = __commonJS({
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.Argument = void 0;
     var Argument = class {
-      constructor(value, range2) {
+      constructor(value, range3) {
         this.value = value;
-        this.range = range2;
+        this.range = range3;
       }
       toString() {
         return this.value;
@@ -1874,8 +1874,8 @@ var require_jsonArgument = __commonJS({
     exports.JSONArgument = void 0;
     var argument_1 = require_argument();
     var JSONArgument = class extends argument_1.Argument {
-      constructor(value, range2, jsonRange) {
-        super(value, range2);
+      constructor(value, range3, jsonRange) {
+        super(value, range3);
         this.jsonRange = jsonRange;
       }
       getJSONRange() {
@@ -1996,13 +1996,13 @@ var init_main = __esm({
       }
       URI2.is = is;
     })(URI || (URI = {}));
-    (function(integer2) {
-      integer2.MIN_VALUE = -2147483648;
-      integer2.MAX_VALUE = 2147483647;
+    (function(integer3) {
+      integer3.MIN_VALUE = -2147483648;
+      integer3.MAX_VALUE = 2147483647;
       function is(value) {
-        return typeof value === "number" && integer2.MIN_VALUE <= value && value <= integer2.MAX_VALUE;
+        return typeof value === "number" && integer3.MIN_VALUE <= value && value <= integer3.MAX_VALUE;
       }
-      integer2.is = is;
+      integer3.is = is;
     })(integer || (integer = {}));
     (function(uinteger2) {
       uinteger2.MIN_VALUE = 0;
@@ -2047,8 +2047,8 @@ var init_main = __esm({
       Range2.is = is;
     })(Range || (Range = {}));
     (function(Location2) {
-      function create(uri, range2) {
-        return { uri, range: range2 };
+      function create(uri, range3) {
+        return { uri, range: range3 };
       }
       Location2.create = create;
       function is(value) {
@@ -2085,9 +2085,9 @@ var init_main = __esm({
       Color2.is = is;
     })(Color || (Color = {}));
     (function(ColorInformation2) {
-      function create(range2, color) {
+      function create(range3, color) {
         return {
-          range: range2,
+          range: range3,
           color
         };
       }
@@ -2099,9 +2099,9 @@ var init_main = __esm({
       ColorInformation2.is = is;
     })(ColorInformation || (ColorInformation = {}));
     (function(ColorPresentation2) {
-      function create(label, textEdit, additionalTextEdits) {
+      function create(label2, textEdit, additionalTextEdits) {
         return {
-          label,
+          label: label2,
           textEdit,
           additionalTextEdits
         };
@@ -2177,8 +2177,8 @@ var init_main = __esm({
       CodeDescription2.is = is;
     })(CodeDescription || (CodeDescription = {}));
     (function(Diagnostic2) {
-      function create(range2, message, severity, code, source, relatedInformation) {
-        const result = { range: range2, message };
+      function create(range3, message, severity, code, source, relatedInformation) {
+        const result = { range: range3, message };
         if (Is.defined(severity)) {
           result.severity = severity;
         }
@@ -2231,16 +2231,16 @@ var init_main = __esm({
       Command2.is = is;
     })(Command || (Command = {}));
     (function(TextEdit2) {
-      function replace(range2, newText) {
-        return { range: range2, newText };
+      function replace(range3, newText) {
+        return { range: range3, newText };
       }
       TextEdit2.replace = replace;
       function insert(position, newText) {
         return { range: { start: position, end: position }, newText };
       }
       TextEdit2.insert = insert;
-      function del(range2) {
-        return { range: range2, newText: "" };
+      function del(range3) {
+        return { range: range3, newText: "" };
       }
       TextEdit2.del = del;
       function is(value) {
@@ -2250,8 +2250,8 @@ var init_main = __esm({
       TextEdit2.is = is;
     })(TextEdit || (TextEdit = {}));
     (function(ChangeAnnotation2) {
-      function create(label, needsConfirmation, description) {
-        const result = { label };
+      function create(label2, needsConfirmation, description) {
+        const result = { label: label2 };
         if (needsConfirmation !== void 0) {
           result.needsConfirmation = needsConfirmation;
         }
@@ -2275,16 +2275,16 @@ var init_main = __esm({
       ChangeAnnotationIdentifier2.is = is;
     })(ChangeAnnotationIdentifier || (ChangeAnnotationIdentifier = {}));
     (function(AnnotatedTextEdit2) {
-      function replace(range2, newText, annotation) {
-        return { range: range2, newText, annotationId: annotation };
+      function replace(range3, newText, annotation) {
+        return { range: range3, newText, annotationId: annotation };
       }
       AnnotatedTextEdit2.replace = replace;
       function insert(position, newText, annotation) {
         return { range: { start: position, end: position }, newText, annotationId: annotation };
       }
       AnnotatedTextEdit2.insert = insert;
-      function del(range2, annotation) {
-        return { range: range2, newText: "", annotationId: annotation };
+      function del(range3, annotation) {
+        return { range: range3, newText: "", annotationId: annotation };
       }
       AnnotatedTextEdit2.del = del;
       function is(value) {
@@ -2404,36 +2404,36 @@ var init_main = __esm({
           return id;
         }
       }
-      replace(range2, newText, annotation) {
+      replace(range3, newText, annotation) {
         let edit;
         let id;
         if (annotation === void 0) {
-          edit = TextEdit.replace(range2, newText);
+          edit = TextEdit.replace(range3, newText);
         } else if (ChangeAnnotationIdentifier.is(annotation)) {
           id = annotation;
-          edit = AnnotatedTextEdit.replace(range2, newText, annotation);
+          edit = AnnotatedTextEdit.replace(range3, newText, annotation);
         } else {
           this.assertChangeAnnotations(this.changeAnnotations);
           id = this.changeAnnotations.manage(annotation);
-          edit = AnnotatedTextEdit.replace(range2, newText, id);
+          edit = AnnotatedTextEdit.replace(range3, newText, id);
         }
         this.edits.push(edit);
         if (id !== void 0) {
           return id;
         }
       }
-      delete(range2, annotation) {
+      delete(range3, annotation) {
         let edit;
         let id;
         if (annotation === void 0) {
-          edit = TextEdit.del(range2);
+          edit = TextEdit.del(range3);
         } else if (ChangeAnnotationIdentifier.is(annotation)) {
           id = annotation;
-          edit = AnnotatedTextEdit.del(range2, annotation);
+          edit = AnnotatedTextEdit.del(range3, annotation);
         } else {
           this.assertChangeAnnotations(this.changeAnnotations);
           id = this.changeAnnotations.manage(annotation);
-          edit = AnnotatedTextEdit.del(range2, id);
+          edit = AnnotatedTextEdit.del(range3, id);
         }
         this.edits.push(edit);
         if (id !== void 0) {
@@ -2840,8 +2840,8 @@ var init_main = __esm({
       CompletionItemLabelDetails2.is = is;
     })(CompletionItemLabelDetails || (CompletionItemLabelDetails = {}));
     (function(CompletionItem2) {
-      function create(label) {
-        return { label };
+      function create(label2) {
+        return { label: label2 };
       }
       CompletionItem2.create = create;
     })(CompletionItem || (CompletionItem = {}));
@@ -2870,14 +2870,14 @@ var init_main = __esm({
       Hover2.is = is;
     })(Hover || (Hover = {}));
     (function(ParameterInformation2) {
-      function create(label, documentation) {
-        return documentation ? { label, documentation } : { label };
+      function create(label2, documentation) {
+        return documentation ? { label: label2, documentation } : { label: label2 };
       }
       ParameterInformation2.create = create;
     })(ParameterInformation || (ParameterInformation = {}));
     (function(SignatureInformation2) {
-      function create(label, documentation, ...parameters) {
-        const result = { label };
+      function create(label2, documentation, ...parameters) {
+        const result = { label: label2 };
         if (Is.defined(documentation)) {
           result.documentation = documentation;
         }
@@ -2896,8 +2896,8 @@ var init_main = __esm({
       DocumentHighlightKind2.Write = 3;
     })(DocumentHighlightKind || (DocumentHighlightKind = {}));
     (function(DocumentHighlight2) {
-      function create(range2, kind) {
-        const result = { range: range2 };
+      function create(range3, kind) {
+        const result = { range: range3 };
         if (Is.number(kind)) {
           result.kind = kind;
         }
@@ -2937,11 +2937,11 @@ var init_main = __esm({
       SymbolTag2.Deprecated = 1;
     })(SymbolTag || (SymbolTag = {}));
     (function(SymbolInformation2) {
-      function create(name, kind, range2, uri, containerName) {
+      function create(name, kind, range3, uri, containerName) {
         const result = {
           name,
           kind,
-          location: { uri, range: range2 }
+          location: { uri, range: range3 }
         };
         if (containerName) {
           result.containerName = containerName;
@@ -2951,18 +2951,18 @@ var init_main = __esm({
       SymbolInformation2.create = create;
     })(SymbolInformation || (SymbolInformation = {}));
     (function(WorkspaceSymbol2) {
-      function create(name, kind, uri, range2) {
-        return range2 !== void 0 ? { name, kind, location: { uri, range: range2 } } : { name, kind, location: { uri } };
+      function create(name, kind, uri, range3) {
+        return range3 !== void 0 ? { name, kind, location: { uri, range: range3 } } : { name, kind, location: { uri } };
       }
       WorkspaceSymbol2.create = create;
     })(WorkspaceSymbol || (WorkspaceSymbol = {}));
     (function(DocumentSymbol2) {
-      function create(name, detail, kind, range2, selectionRange, children) {
+      function create(name, detail, kind, range3, selectionRange, children) {
         const result = {
           name,
           detail,
           kind,
-          range: range2,
+          range: range3,
           selectionRange
         };
         if (children !== void 0) {
@@ -3044,8 +3044,8 @@ var init_main = __esm({
       CodeAction2.is = is;
     })(CodeAction || (CodeAction = {}));
     (function(CodeLens2) {
-      function create(range2, data) {
-        const result = { range: range2 };
+      function create(range3, data) {
+        const result = { range: range3 };
         if (Is.defined(data)) {
           result.data = data;
         }
@@ -3070,8 +3070,8 @@ var init_main = __esm({
       FormattingOptions2.is = is;
     })(FormattingOptions || (FormattingOptions = {}));
     (function(DocumentLink2) {
-      function create(range2, target, data) {
-        return { range: range2, target, data };
+      function create(range3, target, data) {
+        return { range: range3, target, data };
       }
       DocumentLink2.create = create;
       function is(value) {
@@ -3081,8 +3081,8 @@ var init_main = __esm({
       DocumentLink2.is = is;
     })(DocumentLink || (DocumentLink = {}));
     (function(SelectionRange2) {
-      function create(range2, parent) {
-        return { range: range2, parent };
+      function create(range3, parent) {
+        return { range: range3, parent };
       }
       SelectionRange2.create = create;
       function is(value) {
@@ -3137,8 +3137,8 @@ var init_main = __esm({
       SemanticTokens2.is = is;
     })(SemanticTokens || (SemanticTokens = {}));
     (function(InlineValueText2) {
-      function create(range2, text) {
-        return { range: range2, text };
+      function create(range3, text) {
+        return { range: range3, text };
       }
       InlineValueText2.create = create;
       function is(value) {
@@ -3148,8 +3148,8 @@ var init_main = __esm({
       InlineValueText2.is = is;
     })(InlineValueText || (InlineValueText = {}));
     (function(InlineValueVariableLookup2) {
-      function create(range2, variableName, caseSensitiveLookup) {
-        return { range: range2, variableName, caseSensitiveLookup };
+      function create(range3, variableName, caseSensitiveLookup) {
+        return { range: range3, variableName, caseSensitiveLookup };
       }
       InlineValueVariableLookup2.create = create;
       function is(value) {
@@ -3159,8 +3159,8 @@ var init_main = __esm({
       InlineValueVariableLookup2.is = is;
     })(InlineValueVariableLookup || (InlineValueVariableLookup = {}));
     (function(InlineValueEvaluatableExpression2) {
-      function create(range2, expression) {
-        return { range: range2, expression };
+      function create(range3, expression) {
+        return { range: range3, expression };
       }
       InlineValueEvaluatableExpression2.create = create;
       function is(value) {
@@ -3200,8 +3200,8 @@ var init_main = __esm({
       InlayHintLabelPart2.is = is;
     })(InlayHintLabelPart || (InlayHintLabelPart = {}));
     (function(InlayHint2) {
-      function create(position, label, kind) {
-        const result = { position, label };
+      function create(position, label2, kind) {
+        const result = { position, label: label2 };
         if (kind !== void 0) {
           result.kind = kind;
         }
@@ -3226,8 +3226,8 @@ var init_main = __esm({
       StringValue2.isSnippet = isSnippet;
     })(StringValue || (StringValue = {}));
     (function(InlineCompletionItem2) {
-      function create(insertText, filterText, range2, command) {
-        return { insertText, filterText, range: range2, command };
+      function create(insertText, filterText, range3, command) {
+        return { insertText, filterText, range: range3, command };
       }
       InlineCompletionItem2.create = create;
     })(InlineCompletionItem || (InlineCompletionItem = {}));
@@ -3242,8 +3242,8 @@ var init_main = __esm({
       InlineCompletionTriggerKind2.Automatic = 2;
     })(InlineCompletionTriggerKind || (InlineCompletionTriggerKind = {}));
     (function(SelectedCompletionInfo2) {
-      function create(range2, text) {
-        return { range: range2, text };
+      function create(range3, text) {
+        return { range: range3, text };
       }
       SelectedCompletionInfo2.create = create;
     })(SelectedCompletionInfo || (SelectedCompletionInfo = {}));
@@ -3341,10 +3341,10 @@ var init_main = __esm({
       get version() {
         return this._version;
       }
-      getText(range2) {
-        if (range2) {
-          const start = this.offsetAt(range2.start);
-          const end = this.offsetAt(range2.end);
+      getText(range3) {
+        if (range3) {
+          const start = this.offsetAt(range3.start);
+          const end = this.offsetAt(range3.end);
           return this._content.substring(start, end);
         }
         return this._content;
@@ -3436,10 +3436,10 @@ var init_main = __esm({
         return toString.call(value) === "[object Number]" && min <= value && value <= max;
       }
       Is2.numberRange = numberRange;
-      function integer2(value) {
+      function integer3(value) {
         return toString.call(value) === "[object Number]" && -2147483648 <= value && value <= 2147483647;
       }
-      Is2.integer = integer2;
+      Is2.integer = integer3;
       function uinteger2(value) {
         return toString.call(value) === "[object Number]" && 0 <= value && value <= 2147483647;
       }
@@ -3467,9 +3467,9 @@ var require_line = __commonJS({
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.Line = void 0;
     var Line = class {
-      constructor(document2, range2) {
+      constructor(document2, range3) {
         this.document = document2;
-        this.range = range2;
+        this.range = range3;
       }
       getRange() {
         return this.range;
@@ -3540,15 +3540,15 @@ var require_util = __commonJS({
        * @param position the position to check
        * @param range the range to see if the position is inside of
        */
-      static isInsideRange(position, range2) {
-        if (range2.start.line === range2.end.line) {
-          return range2.start.line === position.line && range2.start.character <= position.character && position.character <= range2.end.character;
-        } else if (range2.start.line === position.line) {
-          return range2.start.character <= position.character;
-        } else if (range2.end.line === position.line) {
-          return position.character <= range2.end.character;
+      static isInsideRange(position, range3) {
+        if (range3.start.line === range3.end.line) {
+          return range3.start.line === position.line && range3.start.character <= position.character && position.character <= range3.end.character;
+        } else if (range3.start.line === position.line) {
+          return range3.start.character <= position.character;
+        } else if (range3.end.line === position.line) {
+          return position.character <= range3.end.character;
         }
-        return range2.start.line < position.line && position.line < range2.end.line;
+        return range3.start.line < position.line && position.line < range3.end.line;
       }
       static parseHeredocName(value) {
         value = value.substring(2);
@@ -3587,8 +3587,8 @@ var require_comment = __commonJS({
     var line_1 = require_line();
     var util_1 = require_util();
     var Comment = class extends line_1.Line {
-      constructor(document2, range2) {
-        super(document2, range2);
+      constructor(document2, range3) {
+        super(document2, range3);
       }
       toString() {
         const content = this.getContent();
@@ -3603,11 +3603,11 @@ var require_comment = __commonJS({
        * consists of whitespace, the empty string will be returned.
        */
       getContent() {
-        let range2 = this.getContentRange();
-        if (range2 === null) {
+        let range3 = this.getContentRange();
+        if (range3 === null) {
           return "";
         }
-        return this.document.getText().substring(this.document.offsetAt(range2.start), this.document.offsetAt(range2.end));
+        return this.document.getText().substring(this.document.offsetAt(range3.start), this.document.offsetAt(range3.end));
       }
       /**
        * Returns a range that includes the content of the comment
@@ -3616,9 +3616,9 @@ var require_comment = __commonJS({
        * characters.
        */
       getContentRange() {
-        let range2 = this.getRange();
-        const startOffset = this.document.offsetAt(range2.start);
-        let raw = this.document.getText().substring(startOffset, this.document.offsetAt(range2.end));
+        let range3 = this.getRange();
+        const startOffset = this.document.offsetAt(range3.start);
+        let raw = this.document.getText().substring(startOffset, this.document.offsetAt(range3.end));
         let start = -1;
         let end = -1;
         for (let i = 1; i < raw.length; i++) {
@@ -3692,18 +3692,18 @@ function computeLineOffsets(text, isAtLineStart, textOffset = 0) {
 function isEOL(char) {
   return char === 13 || char === 10;
 }
-function getWellformedRange(range2) {
-  const start = range2.start;
-  const end = range2.end;
+function getWellformedRange(range3) {
+  const start = range3.start;
+  const end = range3.end;
   if (start.line > end.line || start.line === end.line && start.character > end.character) {
     return { start: end, end: start };
   }
-  return range2;
+  return range3;
 }
 function getWellformedEdit(textEdit) {
-  const range2 = getWellformedRange(textEdit.range);
-  if (range2 !== textEdit.range) {
-    return { newText: textEdit.newText, range: range2 };
+  const range3 = getWellformedRange(textEdit.range);
+  if (range3 !== textEdit.range) {
+    return { newText: textEdit.newText, range: range3 };
   }
   return textEdit;
 }
@@ -3728,10 +3728,10 @@ var init_main2 = __esm({
       get version() {
         return this._version;
       }
-      getText(range2) {
-        if (range2) {
-          const start = this.offsetAt(range2.start);
-          const end = this.offsetAt(range2.end);
+      getText(range3) {
+        if (range3) {
+          const start = this.offsetAt(range3.start);
+          const end = this.offsetAt(range3.end);
           return this._content.substring(start, end);
         }
         return this._content;
@@ -3739,9 +3739,9 @@ var init_main2 = __esm({
       update(changes, version) {
         for (const change of changes) {
           if (_FullTextDocument.isIncremental(change)) {
-            const range2 = getWellformedRange(change.range);
-            const startOffset = this.offsetAt(range2.start);
-            const endOffset = this.offsetAt(range2.end);
+            const range3 = getWellformedRange(change.range);
+            const startOffset = this.offsetAt(range3.start);
+            const endOffset = this.offsetAt(range3.end);
             this._content = this._content.substring(0, startOffset) + change.text + this._content.substring(endOffset, this._content.length);
             const insertedEndOffset = startOffset + change.text.length;
             const crlfAtStart = this._content.charCodeAt(startOffset - 1) === 13 && this._content.charCodeAt(startOffset) === 10;
@@ -3750,8 +3750,8 @@ var init_main2 = __esm({
               this._lineOffsets = void 0;
               continue;
             }
-            const startLine = Math.max(range2.start.line, 0);
-            const endLine = Math.max(range2.end.line, 0);
+            const startLine = Math.max(range3.start.line, 0);
+            const endLine = Math.max(range3.end.line, 0);
             let lineOffsets = this._lineOffsets;
             const addedLineOffsets = computeLineOffsets(change.text, false, startOffset);
             if (endLine - startLine === addedLineOffsets.length) {
@@ -3916,8 +3916,8 @@ var require_parserDirective = __commonJS({
     var main_1 = require_main();
     var line_1 = require_line();
     var ParserDirective = class extends line_1.Line {
-      constructor(document2, range2, nameRange, valueRange) {
-        super(document2, range2);
+      constructor(document2, range3, nameRange, valueRange) {
+        super(document2, range3);
         this.nameRange = nameRange;
         this.valueRange = valueRange;
       }
@@ -4020,10 +4020,10 @@ var require_variable = __commonJS({
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.Variable = void 0;
     var Variable = class {
-      constructor(name, nameRange, range2, modifier, modifierRange, substitutionParameter, substitutionRange, defined, buildVariable, stringValue) {
+      constructor(name, nameRange, range3, modifier, modifierRange, substitutionParameter, substitutionRange, defined, buildVariable, stringValue) {
         this.name = name;
         this.nameRange = nameRange;
-        this.range = range2;
+        this.range = range3;
         this.modifier = modifier;
         this.modifierRange = modifierRange;
         this.substitutionParameter = substitutionParameter;
@@ -4125,8 +4125,8 @@ var require_instruction = __commonJS({
     var variable_1 = require_variable();
     var main_1 = require_main();
     var Instruction = class extends line_1.Line {
-      constructor(document2, range2, dockerfile, escapeChar, instruction, instructionRange) {
-        super(document2, range2);
+      constructor(document2, range3, dockerfile, escapeChar, instruction, instructionRange) {
+        super(document2, range3);
         this.dockerfile = dockerfile;
         this.escapeChar = escapeChar;
         this.instruction = instruction;
@@ -4140,11 +4140,11 @@ var require_instruction = __commonJS({
         }
         return value;
       }
-      getRangeContent(range2) {
-        if (range2 === null) {
+      getRangeContent(range3) {
+        if (range3 === null) {
           return null;
         }
-        return this.document.getText().substring(this.document.offsetAt(range2.start), this.document.offsetAt(range2.end));
+        return this.document.getText().substring(this.document.offsetAt(range3.start), this.document.offsetAt(range3.end));
       }
       getInstructionRange() {
         return this.instructionRange;
@@ -4173,11 +4173,11 @@ var require_instruction = __commonJS({
         let ranges = [];
         let end = -1;
         let startPosition = args[0].getRange().start;
-        let range2 = this.getInstructionRange();
-        let extra = this.document.offsetAt(startPosition) - this.document.offsetAt(range2.start);
+        let range3 = this.getInstructionRange();
+        let extra = this.document.offsetAt(startPosition) - this.document.offsetAt(range3.start);
         let content = this.getTextContent();
-        let fullArgs = content.substring(extra, this.document.offsetAt(args[args.length - 1].getRange().end) - this.document.offsetAt(range2.start));
-        let offset = this.document.offsetAt(range2.start) + extra;
+        let fullArgs = content.substring(extra, this.document.offsetAt(args[args.length - 1].getRange().end) - this.document.offsetAt(range3.start));
+        let offset = this.document.offsetAt(range3.start) + extra;
         let start = false;
         let comment = false;
         for (let i = 0; i < fullArgs.length; i++) {
@@ -4268,8 +4268,8 @@ var require_instruction = __commonJS({
         let content = "";
         let ranges = this.getArgumentsRanges();
         let documentText = this.document.getText();
-        for (let range2 of ranges) {
-          content += documentText.substring(this.document.offsetAt(range2.start), this.document.offsetAt(range2.end));
+        for (let range3 of ranges) {
+          content += documentText.substring(this.document.offsetAt(range3.start), this.document.offsetAt(range3.end));
         }
         return content;
       }
@@ -4278,11 +4278,11 @@ var require_instruction = __commonJS({
       }
       getRawArguments() {
         let args = [];
-        let range2 = this.getInstructionRange();
-        let extra = this.document.offsetAt(range2.end) - this.document.offsetAt(range2.start);
+        let range3 = this.getInstructionRange();
+        let extra = this.document.offsetAt(range3.end) - this.document.offsetAt(range3.start);
         let content = this.getTextContent();
         let fullArgs = content.substring(extra);
-        let offset = this.document.offsetAt(range2.start) + extra;
+        let offset = this.document.offsetAt(range3.start) + extra;
         let start = false;
         let comment = false;
         let found = -1;
@@ -4448,8 +4448,8 @@ var require_instruction = __commonJS({
         const variables = [];
         const args = this.getRawArguments();
         for (const arg of args) {
-          let range2 = arg.getRange();
-          let rawValue = this.document.getText().substring(this.document.offsetAt(range2.start), this.document.offsetAt(range2.end));
+          let range3 = arg.getRange();
+          let rawValue = this.document.getText().substring(this.document.offsetAt(range3.start), this.document.offsetAt(range3.end));
           const parsedVariables = this.parseVariables(this.document.offsetAt(arg.getRange().start), rawValue);
           for (const parsedVariable of parsedVariables) {
             variables.push(parsedVariable);
@@ -4784,14 +4784,14 @@ var require_instruction = __commonJS({
           return [];
         }
         const heredocs = [];
-        const range2 = this.getRange();
-        if (range2.start.line === range2.end.line) {
+        const range3 = this.getRange();
+        if (range3.start.line === range3.end.line) {
           return this.createSingleLineHeredocs(args);
         }
         const heredocDefinitions = [];
         let heredocsProcessed = false;
         let escaping = false;
-        let contentStart = -1;
+        let contentStart2 = -1;
         let contentEnd = -1;
         let lineStart = -1;
         let currentHeredoc = 0;
@@ -4824,8 +4824,8 @@ var require_instruction = __commonJS({
                 break;
               }
               if (heredocsProcessed) {
-                if (contentStart === -1) {
-                  contentStart = i;
+                if (contentStart2 === -1) {
+                  contentStart2 = i;
                 }
                 contentEnd = i;
                 const arg = heredocDefinitions[currentHeredoc];
@@ -4834,9 +4834,9 @@ var require_instruction = __commonJS({
                 const name = this.getName(nameRange);
                 const delimiterRange = this.getDelimiterRange(arg, name, vscode_languageserver_types_1.Range.create(this.document.positionAt(startOffset + lineStart), this.document.positionAt(startOffset + i)));
                 if (delimiterRange !== null) {
-                  const contentRange = vscode_languageserver_types_1.Range.create(this.document.positionAt(startOffset + contentStart), this.document.positionAt(startOffset + lineStart - 1));
+                  const contentRange = vscode_languageserver_types_1.Range.create(this.document.positionAt(startOffset + contentStart2), this.document.positionAt(startOffset + lineStart - 1));
                   heredocs.push(new heredoc_1.Heredoc(startRange, name, nameRange, contentRange, delimiterRange));
-                  contentStart = -1;
+                  contentStart2 = -1;
                   currentHeredoc++;
                 }
                 lineStart = -1;
@@ -4876,8 +4876,8 @@ var require_instruction = __commonJS({
                 escaping = false;
               }
               if (heredocsProcessed) {
-                if (contentStart === -1) {
-                  contentStart = i;
+                if (contentStart2 === -1) {
+                  contentStart2 = i;
                 }
                 if (lineStart === -1) {
                   lineStart = i;
@@ -4892,11 +4892,11 @@ var require_instruction = __commonJS({
           const nameRange = this.getNameRange(startRange);
           const name = this.getName(nameRange);
           let contentRange = null;
-          const delimiterRange = this.getDelimiterRange(arg, name, vscode_languageserver_types_1.Range.create(this.document.positionAt(startOffset + lineStart), range2.end));
+          const delimiterRange = this.getDelimiterRange(arg, name, vscode_languageserver_types_1.Range.create(this.document.positionAt(startOffset + lineStart), range3.end));
           if (delimiterRange === null) {
-            contentRange = vscode_languageserver_types_1.Range.create(this.document.positionAt(startOffset + contentStart), range2.end);
+            contentRange = vscode_languageserver_types_1.Range.create(this.document.positionAt(startOffset + contentStart2), range3.end);
           } else if (contentEnd !== -1) {
-            contentRange = vscode_languageserver_types_1.Range.create(this.document.positionAt(startOffset + contentStart), this.document.positionAt(startOffset + contentEnd));
+            contentRange = vscode_languageserver_types_1.Range.create(this.document.positionAt(startOffset + contentStart2), this.document.positionAt(startOffset + contentEnd));
           }
           heredocs.push(new heredoc_1.Heredoc(startRange, name, nameRange, contentRange, delimiterRange));
           currentHeredoc++;
@@ -4939,8 +4939,8 @@ var require_flagOption = __commonJS({
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.FlagOption = void 0;
     var FlagOption = class {
-      constructor(range2, name, nameRange, value, valueRange) {
-        this.range = range2;
+      constructor(range3, name, nameRange, value, valueRange) {
+        this.range = range3;
         this.name = name;
         this.nameRange = nameRange;
         this.value = value;
@@ -4981,9 +4981,9 @@ var require_flag = __commonJS({
     var vscode_languageserver_types_1 = (init_main(), __toCommonJS(main_exports));
     var flagOption_1 = require_flagOption();
     var Flag = class {
-      constructor(document2, range2, name, nameRange, value, valueRange) {
+      constructor(document2, range3, name, nameRange, value, valueRange) {
         this.options = [];
-        this.range = range2;
+        this.range = range3;
         this.name = name;
         this.nameRange = nameRange;
         this.value = value;
@@ -5110,8 +5110,8 @@ var require_modifiableInstruction = __commonJS({
     var flag_1 = require_flag();
     var instruction_1 = require_instruction();
     var ModifiableInstruction = class extends instruction_1.Instruction {
-      constructor(document2, range2, dockerfile, escapeChar, instruction, instructionRange) {
-        super(document2, range2, dockerfile, escapeChar, instruction, instructionRange);
+      constructor(document2, range3, dockerfile, escapeChar, instruction, instructionRange) {
+        super(document2, range3, dockerfile, escapeChar, instruction, instructionRange);
       }
       getFlags() {
         if (!this.flags) {
@@ -5121,8 +5121,8 @@ var require_modifiableInstruction = __commonJS({
             if (this.stopSearchingForFlags(value)) {
               return this.flags;
             } else if (value.indexOf("--") === 0) {
-              let range2 = arg.getRange();
-              let rawValue = this.document.getText().substring(this.document.offsetAt(range2.start), this.document.offsetAt(range2.end));
+              let range3 = arg.getRange();
+              let rawValue = this.document.getText().substring(this.document.offsetAt(range3.start), this.document.offsetAt(range3.end));
               let nameIndex = value.indexOf("=");
               let index = rawValue.indexOf("=");
               let firstMatch = false;
@@ -5151,15 +5151,15 @@ var require_modifiableInstruction = __commonJS({
                     break nameSearchLoop;
                 }
               }
-              let nameStart = this.document.positionAt(this.document.offsetAt(range2.start) + startIndex);
+              let nameStart = this.document.positionAt(this.document.offsetAt(range3.start) + startIndex);
               if (index === -1) {
-                this.flags.push(new flag_1.Flag(this.document, range2, value.substring(2), vscode_languageserver_types_1.Range.create(nameStart, range2.end), null, null));
+                this.flags.push(new flag_1.Flag(this.document, range3, value.substring(2), vscode_languageserver_types_1.Range.create(nameStart, range3.end), null, null));
               } else if (index === value.length - 1) {
-                let nameEnd = this.document.positionAt(this.document.offsetAt(range2.start) + index);
-                this.flags.push(new flag_1.Flag(this.document, range2, value.substring(2, index), vscode_languageserver_types_1.Range.create(nameStart, nameEnd), "", vscode_languageserver_types_1.Range.create(range2.end, range2.end)));
+                let nameEnd = this.document.positionAt(this.document.offsetAt(range3.start) + index);
+                this.flags.push(new flag_1.Flag(this.document, range3, value.substring(2, index), vscode_languageserver_types_1.Range.create(nameStart, nameEnd), "", vscode_languageserver_types_1.Range.create(range3.end, range3.end)));
               } else {
-                let nameEnd = this.document.positionAt(this.document.offsetAt(range2.start) + index);
-                this.flags.push(new flag_1.Flag(this.document, range2, value.substring(2, nameIndex), vscode_languageserver_types_1.Range.create(nameStart, nameEnd), value.substring(nameIndex + 1), vscode_languageserver_types_1.Range.create(this.document.positionAt(this.document.offsetAt(range2.start) + index + 1), range2.end)));
+                let nameEnd = this.document.positionAt(this.document.offsetAt(range3.start) + index);
+                this.flags.push(new flag_1.Flag(this.document, range3, value.substring(2, nameIndex), vscode_languageserver_types_1.Range.create(nameStart, nameEnd), value.substring(nameIndex + 1), vscode_languageserver_types_1.Range.create(this.document.positionAt(this.document.offsetAt(range3.start) + index + 1), range3.end)));
               }
             }
           }
@@ -5193,8 +5193,8 @@ var require_jsonInstruction = __commonJS({
     var jsonArgument_1 = require_jsonArgument();
     var modifiableInstruction_1 = require_modifiableInstruction();
     var JSONInstruction = class extends modifiableInstruction_1.ModifiableInstruction {
-      constructor(document2, range2, dockerfile, escapeChar, instruction, instructionRange) {
-        super(document2, range2, dockerfile, escapeChar, instruction, instructionRange);
+      constructor(document2, range3, dockerfile, escapeChar, instruction, instructionRange) {
+        super(document2, range3, dockerfile, escapeChar, instruction, instructionRange);
         this.openingBracket = null;
         this.closingBracket = null;
         this.jsonStrings = [];
@@ -5355,8 +5355,8 @@ var require_add = __commonJS({
     exports.Add = void 0;
     var jsonInstruction_1 = require_jsonInstruction();
     var Add = class extends jsonInstruction_1.JSONInstruction {
-      constructor(document2, range2, dockerfile, escapeChar, instruction, instructionRange) {
-        super(document2, range2, dockerfile, escapeChar, instruction, instructionRange);
+      constructor(document2, range3, dockerfile, escapeChar, instruction, instructionRange) {
+        super(document2, range3, dockerfile, escapeChar, instruction, instructionRange);
       }
       stopSearchingForFlags(argument) {
         return argument.indexOf("--") === -1;
@@ -5690,8 +5690,8 @@ var require_propertyInstruction = __commonJS({
     var argument_1 = require_argument();
     var util_1 = require_util();
     var PropertyInstruction = class extends instruction_1.Instruction {
-      constructor(document2, range2, dockerfile, escapeChar, instruction, instructionRange) {
-        super(document2, range2, dockerfile, escapeChar, instruction, instructionRange);
+      constructor(document2, range3, dockerfile, escapeChar, instruction, instructionRange) {
+        super(document2, range3, dockerfile, escapeChar, instruction, instructionRange);
         this.properties = void 0;
       }
       getProperties() {
@@ -5771,9 +5771,9 @@ var require_propertyInstruction = __commonJS({
       }
       getPropertyArguments() {
         const args = [];
-        let range2 = this.getInstructionRange();
-        let instructionNameEndOffset = this.document.offsetAt(range2.end);
-        let extra = instructionNameEndOffset - this.document.offsetAt(range2.start);
+        let range3 = this.getInstructionRange();
+        let instructionNameEndOffset = this.document.offsetAt(range3.end);
+        let extra = instructionNameEndOffset - this.document.offsetAt(range3.start);
         let content = this.getTextContent();
         let fullArgs = content.substring(extra);
         let start = util_1.Util.findLeadingNonWhitespace(fullArgs, this.escapeChar);
@@ -5781,7 +5781,7 @@ var require_propertyInstruction = __commonJS({
           return [];
         }
         const startPosition = this.document.positionAt(instructionNameEndOffset + start);
-        let escaped = range2.start.line !== startPosition.line;
+        let escaped = range3.start.line !== startPosition.line;
         let endingEscape = false;
         let mark = -1;
         let end = this.findTrailingNonWhitespace(fullArgs);
@@ -5984,8 +5984,8 @@ var require_arg = __commonJS({
     var property_1 = require_property();
     var propertyInstruction_1 = require_propertyInstruction();
     var Arg = class extends propertyInstruction_1.PropertyInstruction {
-      constructor(document2, range2, dockerfile, escapeChar, instruction, instructionRange) {
-        super(document2, range2, dockerfile, escapeChar, instruction, instructionRange);
+      constructor(document2, range3, dockerfile, escapeChar, instruction, instructionRange) {
+        super(document2, range3, dockerfile, escapeChar, instruction, instructionRange);
         this.property = null;
         const args = this.getPropertyArguments();
         if (args.length === 1) {
@@ -6015,8 +6015,8 @@ var require_cmd = __commonJS({
     exports.Cmd = void 0;
     var jsonInstruction_1 = require_jsonInstruction();
     var Cmd = class extends jsonInstruction_1.JSONInstruction {
-      constructor(document2, range2, dockerfile, escapeChar, instruction, instructionRange) {
-        super(document2, range2, dockerfile, escapeChar, instruction, instructionRange);
+      constructor(document2, range3, dockerfile, escapeChar, instruction, instructionRange) {
+        super(document2, range3, dockerfile, escapeChar, instruction, instructionRange);
       }
     };
     exports.Cmd = Cmd;
@@ -6031,8 +6031,8 @@ var require_copy = __commonJS({
     exports.Copy = void 0;
     var jsonInstruction_1 = require_jsonInstruction();
     var Copy = class extends jsonInstruction_1.JSONInstruction {
-      constructor(document2, range2, dockerfile, escapeChar, instruction, instructionRange) {
-        super(document2, range2, dockerfile, escapeChar, instruction, instructionRange);
+      constructor(document2, range3, dockerfile, escapeChar, instruction, instructionRange) {
+        super(document2, range3, dockerfile, escapeChar, instruction, instructionRange);
       }
       stopSearchingForFlags(argument) {
         return argument.indexOf("--") === -1;
@@ -6063,8 +6063,8 @@ var require_env = __commonJS({
     exports.Env = void 0;
     var propertyInstruction_1 = require_propertyInstruction();
     var Env = class extends propertyInstruction_1.PropertyInstruction {
-      constructor(document2, range2, dockerfile, escapeChar, instruction, instructionRange) {
-        super(document2, range2, dockerfile, escapeChar, instruction, instructionRange);
+      constructor(document2, range3, dockerfile, escapeChar, instruction, instructionRange) {
+        super(document2, range3, dockerfile, escapeChar, instruction, instructionRange);
       }
       getProperties() {
         return super.getProperties();
@@ -6082,8 +6082,8 @@ var require_entrypoint = __commonJS({
     exports.Entrypoint = void 0;
     var jsonInstruction_1 = require_jsonInstruction();
     var Entrypoint = class extends jsonInstruction_1.JSONInstruction {
-      constructor(document2, range2, dockerfile, escapeChar, instruction, instructionRange) {
-        super(document2, range2, dockerfile, escapeChar, instruction, instructionRange);
+      constructor(document2, range3, dockerfile, escapeChar, instruction, instructionRange) {
+        super(document2, range3, dockerfile, escapeChar, instruction, instructionRange);
       }
     };
     exports.Entrypoint = Entrypoint;
@@ -6099,8 +6099,8 @@ var require_from = __commonJS({
     var vscode_languageserver_types_1 = (init_main(), __toCommonJS(main_exports));
     var modifiableInstruction_1 = require_modifiableInstruction();
     var From = class extends modifiableInstruction_1.ModifiableInstruction {
-      constructor(document2, range2, dockerfile, escapeChar, instruction, instructionRange) {
-        super(document2, range2, dockerfile, escapeChar, instruction, instructionRange);
+      constructor(document2, range3, dockerfile, escapeChar, instruction, instructionRange) {
+        super(document2, range3, dockerfile, escapeChar, instruction, instructionRange);
       }
       stopSearchingForFlags(argument) {
         return argument.indexOf("--") === -1;
@@ -6162,22 +6162,22 @@ var require_from = __commonJS({
        *         or null if no image has been specified
        */
       getImageNameRange() {
-        let range2 = this.getImageRange();
-        if (range2) {
+        let range3 = this.getImageRange();
+        if (range3) {
           let registryRange = this.getRegistryRange();
           if (registryRange) {
-            range2.start = this.document.positionAt(this.document.offsetAt(registryRange.end) + 1);
+            range3.start = this.document.positionAt(this.document.offsetAt(registryRange.end) + 1);
           }
           let tagRange = this.getImageTagRange();
           let digestRange = this.getImageDigestRange();
           if (tagRange === null) {
             if (digestRange !== null) {
-              range2.end = this.document.positionAt(this.document.offsetAt(digestRange.start) - 1);
+              range3.end = this.document.positionAt(this.document.offsetAt(digestRange.start) - 1);
             }
           } else {
-            range2.end = this.document.positionAt(this.document.offsetAt(tagRange.start) - 1);
+            range3.end = this.document.positionAt(this.document.offsetAt(tagRange.start) - 1);
           }
-          return range2;
+          return range3;
         }
         return null;
       }
@@ -6204,16 +6204,16 @@ var require_from = __commonJS({
        *         if no tag has been specified
        */
       getImageTagRange() {
-        const range2 = this.getImageRange();
-        if (range2) {
-          const rangeStartOffset = this.document.offsetAt(range2.start);
-          const content = this.getRangeContent(range2);
+        const range3 = this.getImageRange();
+        if (range3) {
+          const rangeStartOffset = this.document.offsetAt(range3.start);
+          const content = this.getRangeContent(range3);
           const atIndex = this.indexOf(rangeStartOffset, content, "@");
           const slashIndex = content.indexOf("/");
           if (atIndex === -1) {
             const colonIndex = this.lastIndexOf(rangeStartOffset, content, ":");
             if (colonIndex > slashIndex) {
-              return vscode_languageserver_types_1.Range.create(this.document.positionAt(rangeStartOffset + colonIndex + 1), range2.end);
+              return vscode_languageserver_types_1.Range.create(this.document.positionAt(rangeStartOffset + colonIndex + 1), range3.end);
             }
           }
           const subcontent = content.substring(0, atIndex);
@@ -6242,12 +6242,12 @@ var require_from = __commonJS({
        *         if no digest has been specified
        */
       getImageDigestRange() {
-        let range2 = this.getImageRange();
-        if (range2) {
-          let content = this.getRangeContent(range2);
-          let index = this.lastIndexOf(this.document.offsetAt(range2.start), content, "@");
+        let range3 = this.getImageRange();
+        if (range3) {
+          let content = this.getRangeContent(range3);
+          let index = this.lastIndexOf(this.document.offsetAt(range3.start), content, "@");
           if (index !== -1) {
-            return vscode_languageserver_types_1.Range.create(range2.start.line, range2.start.character + index + 1, range2.end.line, range2.end.character);
+            return vscode_languageserver_types_1.Range.create(range3.start.line, range3.start.character + index + 1, range3.end.line, range3.end.character);
           }
         }
         return null;
@@ -6293,19 +6293,19 @@ var require_from = __commonJS({
         return this.getRangeContent(this.getRegistryRange());
       }
       getRegistryRange() {
-        const range2 = this.getImageRange();
-        if (range2) {
+        const range3 = this.getImageRange();
+        if (range3) {
           const tagRange = this.getImageTagRange();
           const digestRange = this.getImageDigestRange();
           if (tagRange === null) {
             if (digestRange !== null) {
-              range2.end = this.document.positionAt(this.document.offsetAt(digestRange.start) - 1);
+              range3.end = this.document.positionAt(this.document.offsetAt(digestRange.start) - 1);
             }
           } else {
-            range2.end = this.document.positionAt(this.document.offsetAt(tagRange.start) - 1);
+            range3.end = this.document.positionAt(this.document.offsetAt(tagRange.start) - 1);
           }
-          const content = this.getRangeContent(range2);
-          const rangeStart = this.document.offsetAt(range2.start);
+          const content = this.getRangeContent(range3);
+          const rangeStart = this.document.offsetAt(range3.start);
           const startingSlashIndex = this.indexOf(rangeStart, content, "/");
           if (startingSlashIndex === -1) {
             return null;
@@ -6313,18 +6313,18 @@ var require_from = __commonJS({
           const portIndex = this.indexOf(rangeStart, content, ":");
           const dotIndex = this.indexOf(rangeStart, content, ".");
           if (portIndex !== -1 || dotIndex !== -1) {
-            return vscode_languageserver_types_1.Range.create(range2.start, this.document.positionAt(rangeStart + startingSlashIndex));
+            return vscode_languageserver_types_1.Range.create(range3.start, this.document.positionAt(rangeStart + startingSlashIndex));
           }
           const registry = content.substring(0, startingSlashIndex);
           if (registry === "localhost") {
-            return vscode_languageserver_types_1.Range.create(range2.start, this.document.positionAt(rangeStart + startingSlashIndex));
+            return vscode_languageserver_types_1.Range.create(range3.start, this.document.positionAt(rangeStart + startingSlashIndex));
           }
         }
         return null;
       }
       getBuildStage() {
-        let range2 = this.getBuildStageRange();
-        return range2 === null ? null : this.getRangeContent(range2);
+        let range3 = this.getBuildStageRange();
+        return range3 === null ? null : this.getRangeContent(range3);
       }
       getBuildStageRange() {
         let args = this.getArguments();
@@ -6350,8 +6350,8 @@ var require_healthcheck = __commonJS({
     exports.Healthcheck = void 0;
     var modifiableInstruction_1 = require_modifiableInstruction();
     var Healthcheck = class extends modifiableInstruction_1.ModifiableInstruction {
-      constructor(document2, range2, dockerfile, escapeChar, instruction, instructionRange) {
-        super(document2, range2, dockerfile, escapeChar, instruction, instructionRange);
+      constructor(document2, range3, dockerfile, escapeChar, instruction, instructionRange) {
+        super(document2, range3, dockerfile, escapeChar, instruction, instructionRange);
       }
       stopSearchingForFlags(argument) {
         argument = argument.toUpperCase();
@@ -6375,8 +6375,8 @@ var require_label = __commonJS({
     var propertyInstruction_1 = require_propertyInstruction();
     var util_1 = require_util();
     var Label = class extends propertyInstruction_1.PropertyInstruction {
-      constructor(document2, range2, dockerfile, escapeChar, instruction, instructionRange) {
-        super(document2, range2, dockerfile, escapeChar, instruction, instructionRange);
+      constructor(document2, range3, dockerfile, escapeChar, instruction, instructionRange) {
+        super(document2, range3, dockerfile, escapeChar, instruction, instructionRange);
       }
       getVariables() {
         const variables = super.getVariables();
@@ -6384,9 +6384,9 @@ var require_label = __commonJS({
         for (const property of properties) {
           const value = property.getUnescapedValue();
           if (value !== null && value.length > 2 && value.charAt(0) === "'" && value.charAt(value.length - 1) === "'") {
-            const range2 = property.getValueRange();
+            const range3 = property.getValueRange();
             for (let i = 0; i < variables.length; i++) {
-              if (util_1.Util.isInsideRange(variables[i].getRange().start, range2)) {
+              if (util_1.Util.isInsideRange(variables[i].getRange().start, range3)) {
                 variables.splice(i, 1);
                 i--;
               }
@@ -6413,8 +6413,8 @@ var require_onbuild = __commonJS({
     var parser_1 = require_parser();
     var instruction_1 = require_instruction();
     var Onbuild = class extends instruction_1.Instruction {
-      constructor(document2, range2, dockerfile, escapeChar, instruction, instructionRange) {
-        super(document2, range2, dockerfile, escapeChar, instruction, instructionRange);
+      constructor(document2, range3, dockerfile, escapeChar, instruction, instructionRange) {
+        super(document2, range3, dockerfile, escapeChar, instruction, instructionRange);
       }
       getTrigger() {
         let trigger = this.getTriggerWord();
@@ -6448,8 +6448,8 @@ var require_run = __commonJS({
     exports.Run = void 0;
     var jsonInstruction_1 = require_jsonInstruction();
     var Run = class extends jsonInstruction_1.JSONInstruction {
-      constructor(document2, range2, dockerfile, escapeChar, instruction, instructionRange) {
-        super(document2, range2, dockerfile, escapeChar, instruction, instructionRange);
+      constructor(document2, range3, dockerfile, escapeChar, instruction, instructionRange) {
+        super(document2, range3, dockerfile, escapeChar, instruction, instructionRange);
       }
       stopSearchingForFlags(argument) {
         return argument.indexOf("--") === -1;
@@ -6476,8 +6476,8 @@ var require_shell = __commonJS({
     exports.Shell = void 0;
     var jsonInstruction_1 = require_jsonInstruction();
     var Shell = class extends jsonInstruction_1.JSONInstruction {
-      constructor(document2, range2, dockerfile, escapeChar, instruction, instructionRange) {
-        super(document2, range2, dockerfile, escapeChar, instruction, instructionRange);
+      constructor(document2, range3, dockerfile, escapeChar, instruction, instructionRange) {
+        super(document2, range3, dockerfile, escapeChar, instruction, instructionRange);
       }
     };
     exports.Shell = Shell;
@@ -6492,8 +6492,8 @@ var require_stopsignal = __commonJS({
     exports.Stopsignal = void 0;
     var instruction_1 = require_instruction();
     var Stopsignal = class extends instruction_1.Instruction {
-      constructor(document2, range2, dockerfile, escapeChar, instruction, instructionRange) {
-        super(document2, range2, dockerfile, escapeChar, instruction, instructionRange);
+      constructor(document2, range3, dockerfile, escapeChar, instruction, instructionRange) {
+        super(document2, range3, dockerfile, escapeChar, instruction, instructionRange);
       }
     };
     exports.Stopsignal = Stopsignal;
@@ -6508,8 +6508,8 @@ var require_workdir = __commonJS({
     exports.Workdir = void 0;
     var instruction_1 = require_instruction();
     var Workdir = class extends instruction_1.Instruction {
-      constructor(document2, range2, dockerfile, escapeChar, instruction, instructionRange) {
-        super(document2, range2, dockerfile, escapeChar, instruction, instructionRange);
+      constructor(document2, range3, dockerfile, escapeChar, instruction, instructionRange) {
+        super(document2, range3, dockerfile, escapeChar, instruction, instructionRange);
       }
       /**
        * Returns the path that has been defined. Note that this path may
@@ -6534,9 +6534,9 @@ var require_workdir = __commonJS({
        *         found
        */
       getAbsolutePath() {
-        const path10 = this.getPath();
-        if (path10 === null || path10.startsWith("/")) {
-          return path10;
+        const path17 = this.getPath();
+        if (path17 === null || path17.startsWith("/")) {
+          return path17;
         }
         const startLine = this.getRange().start.line;
         const hierarchy = this.dockerfile.getStageHierarchy(startLine);
@@ -6548,7 +6548,7 @@ var require_workdir = __commonJS({
               if (parent === void 0 || parent === null) {
                 return void 0;
               }
-              return parent.endsWith("/") ? parent + path10 : parent + "/" + path10;
+              return parent.endsWith("/") ? parent + path17 : parent + "/" + path17;
             }
           }
         }
@@ -6567,8 +6567,8 @@ var require_user = __commonJS({
     exports.User = void 0;
     var instruction_1 = require_instruction();
     var User = class extends instruction_1.Instruction {
-      constructor(document2, range2, dockerfile, escapeChar, instruction, instructionRange) {
-        super(document2, range2, dockerfile, escapeChar, instruction, instructionRange);
+      constructor(document2, range3, dockerfile, escapeChar, instruction, instructionRange) {
+        super(document2, range3, dockerfile, escapeChar, instruction, instructionRange);
       }
     };
     exports.User = User;
@@ -6583,8 +6583,8 @@ var require_volume = __commonJS({
     exports.Volume = void 0;
     var jsonInstruction_1 = require_jsonInstruction();
     var Volume = class extends jsonInstruction_1.JSONInstruction {
-      constructor(document2, range2, dockerfile, escapeChar, instruction, instructionRange) {
-        super(document2, range2, dockerfile, escapeChar, instruction, instructionRange);
+      constructor(document2, range3, dockerfile, escapeChar, instruction, instructionRange) {
+        super(document2, range3, dockerfile, escapeChar, instruction, instructionRange);
       }
     };
     exports.Volume = Volume;
@@ -6735,16 +6735,16 @@ var require_imageTemplate = __commonJS({
         return workdirs;
       }
       getOnbuildTriggers() {
-        let triggers = [];
+        let triggers2 = [];
         for (let instruction of this.instructions) {
           if (instruction instanceof onbuild_1.Onbuild) {
             let trigger = instruction.getTriggerInstruction();
             if (trigger) {
-              triggers.push(trigger);
+              triggers2.push(trigger);
             }
           }
         }
-        return triggers;
+        return triggers2;
       }
       getAvailableVariables(currentLine) {
         const variables = [];
@@ -6817,11 +6817,11 @@ var require_imageTemplate = __commonJS({
         return vscode_languageserver_types_1.Range.create(instructionStart, instructionEnd2);
       }
       contains(position) {
-        const range2 = this.getRange();
-        if (range2 === null) {
+        const range3 = this.getRange();
+        if (range3 === null) {
           return false;
         }
-        return util_1.Util.isInsideRange(position, range2);
+        return util_1.Util.isInsideRange(position, range3);
       }
     };
     exports.ImageTemplate = ImageTemplate;
@@ -6864,8 +6864,8 @@ var require_dockerfile = __commonJS({
         return this.initialInstructions.getARGs();
       }
       getContainingImage(position) {
-        let range2 = vscode_languageserver_types_1.Range.create(vscode_languageserver_types_1.Position.create(0, 0), this.document.positionAt(this.document.getText().length));
-        if (!util_1.Util.isInsideRange(position, range2)) {
+        let range3 = vscode_languageserver_types_1.Range.create(vscode_languageserver_types_1.Position.create(0, 0), this.document.positionAt(this.document.getText().length));
+        if (!util_1.Util.isInsideRange(position, range3)) {
           return null;
         }
         if (this.initialInstructions.getComments().length > 0 || this.initialInstructions.getInstructions().length > 0) {
@@ -6904,8 +6904,8 @@ var require_dockerfile = __commonJS({
       }
       resolveVariable(variable, line) {
         for (let from of this.getFROMs()) {
-          let range2 = from.getRange();
-          if (range2.start.line <= line && line <= range2.end.line) {
+          let range3 = from.getRange();
+          if (range3.start.line <= line && line <= range3.end.line) {
             let initialARGs = new imageTemplate_1.ImageTemplate();
             for (let instruction of this.initialInstructions.getARGs()) {
               initialARGs.addInstruction(instruction);
@@ -6949,11 +6949,11 @@ var require_dockerfile = __commonJS({
         }
         for (const from of this.getFROMs()) {
           if (from.getBuildStage() === imageName) {
-            const range2 = from.getRange();
-            if (range2.start.line === templateFrom.getRange().start.line) {
+            const range3 = from.getRange();
+            if (range3.start.line === templateFrom.getRange().start.line) {
               return null;
             }
-            return this.getContainingImage(range2.start);
+            return this.getContainingImage(range3.start);
           }
         }
         return null;
@@ -6964,10 +6964,10 @@ var require_dockerfile = __commonJS({
           return [];
         }
         const stages = [image];
-        let stage = this.getParentStage(image);
-        while (stage !== null) {
-          stages.splice(0, 0, stage);
-          stage = this.getParentStage(stage);
+        let stage2 = this.getParentStage(image);
+        while (stage2 !== null) {
+          stages.splice(0, 0, stage2);
+          stage2 = this.getParentStage(stage2);
         }
         return stages;
       }
@@ -7009,13 +7009,13 @@ var require_dockerfile = __commonJS({
       getRange() {
         const comments = this.getComments();
         const instructions = this.getInstructions();
-        let range2 = null;
+        let range3 = null;
         if (comments.length === 0) {
           if (instructions.length > 0) {
-            range2 = vscode_languageserver_types_1.Range.create(instructions[0].getRange().start, instructions[instructions.length - 1].getRange().end);
+            range3 = vscode_languageserver_types_1.Range.create(instructions[0].getRange().start, instructions[instructions.length - 1].getRange().end);
           }
         } else if (instructions.length === 0) {
-          range2 = vscode_languageserver_types_1.Range.create(comments[0].getRange().start, comments[comments.length - 1].getRange().end);
+          range3 = vscode_languageserver_types_1.Range.create(comments[0].getRange().start, comments[comments.length - 1].getRange().end);
         } else {
           const commentStart = comments[0].getRange().start;
           const commentEnd = comments[comments.length - 1].getRange().end;
@@ -7023,24 +7023,24 @@ var require_dockerfile = __commonJS({
           const instructionEnd2 = instructions[instructions.length - 1].getRange().end;
           if (commentStart.line < instructionStart.line) {
             if (commentEnd.line < instructionEnd2.line) {
-              range2 = vscode_languageserver_types_1.Range.create(commentStart, instructionEnd2);
+              range3 = vscode_languageserver_types_1.Range.create(commentStart, instructionEnd2);
             }
-            range2 = vscode_languageserver_types_1.Range.create(commentStart, commentEnd);
+            range3 = vscode_languageserver_types_1.Range.create(commentStart, commentEnd);
           } else if (commentEnd.line < instructionEnd2.line) {
-            range2 = vscode_languageserver_types_1.Range.create(instructionStart, instructionEnd2);
+            range3 = vscode_languageserver_types_1.Range.create(instructionStart, instructionEnd2);
           } else {
-            range2 = vscode_languageserver_types_1.Range.create(instructionStart, commentEnd);
+            range3 = vscode_languageserver_types_1.Range.create(instructionStart, commentEnd);
           }
         }
-        if (range2 === null) {
+        if (range3 === null) {
           if (this.directives.length === 0) {
             return null;
           }
           return this.directives[0].getRange();
         } else if (this.directives.length === 0) {
-          return range2;
+          return range3;
         }
-        return vscode_languageserver_types_1.Range.create(this.directives[0].getRange().start, range2.end);
+        return vscode_languageserver_types_1.Range.create(this.directives[0].getRange().start, range3.end);
       }
     };
     exports.Dockerfile = Dockerfile;
@@ -7427,8 +7427,8 @@ var require_parser = __commonJS({
               break commentLoop;
           }
         }
-        const range2 = vscode_languageserver_types_1.Range.create(this.document.positionAt(start), this.document.positionAt(end));
-        dockerfile.addComment(new comment_1.Comment(this.document, range2));
+        const range3 = vscode_languageserver_types_1.Range.create(this.document.positionAt(start), this.document.positionAt(end));
+        dockerfile.addComment(new comment_1.Comment(this.document, range3));
         return end;
       }
       parseHeredoc(heredocName, offset, tabbed) {
@@ -14252,7 +14252,7 @@ var require_keyParser = __commonJS({
     var {
       createDecipheriv,
       createECDH,
-      createHash: createHash3,
+      createHash: createHash5,
       createHmac,
       createSign,
       createVerify,
@@ -14940,11 +14940,11 @@ ${formatted}-----END ${type2} KEY-----`;
                 );
               }
               const ivSlice = bufferSlice(cipherIV, 0, 8);
-              let cipherKey = createHash3("md5").update(passphrase).update(ivSlice).digest();
+              let cipherKey = createHash5("md5").update(passphrase).update(ivSlice).digest();
               while (cipherKey.length < encInfo.keyLen) {
                 cipherKey = combineBuffers(
                   cipherKey,
-                  createHash3("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
+                  createHash5("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
                 );
               }
               if (cipherKey.length > encInfo.keyLen)
@@ -15109,8 +15109,8 @@ ${formatted}-----END ${type2} KEY-----`;
         if (encrypted) {
           const encInfo = CIPHER_INFO[cipherName];
           let cipherKey = combineBuffers(
-            createHash3("sha1").update(PPK_PP1).update(passphrase).digest(),
-            createHash3("sha1").update(PPK_PP2).update(passphrase).digest()
+            createHash5("sha1").update(PPK_PP1).update(passphrase).digest(),
+            createHash5("sha1").update(PPK_PP2).update(passphrase).digest()
           );
           if (cipherKey.length > encInfo.keyLen)
             cipherKey = bufferSlice(cipherKey, 0, encInfo.keyLen);
@@ -15150,7 +15150,7 @@ ${formatted}-----END ${type2} KEY-----`;
           passphrase = EMPTY_PASSPHRASE;
         const calcMAC = createHmac(
           "sha1",
-          createHash3("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
+          createHash5("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
         ).update(macData).digest("hex");
         if (calcMAC !== mac) {
           if (encrypted) {
@@ -15493,7 +15493,7 @@ var require_agent = __commonJS({
     var { Socket } = __require("net");
     var { Duplex } = __require("stream");
     var { resolve } = __require("path");
-    var { readFile: readFile2 } = __require("fs");
+    var { readFile } = __require("fs");
     var { execFile, spawn } = __require("child_process");
     var { isParsedKey, parseKey } = require_keyParser();
     var {
@@ -15711,7 +15711,7 @@ var require_agent = __commonJS({
           cb = once(cb);
           let socketPath = this.socketPath;
           let triedCygpath = false;
-          readFile2(socketPath, function readCygsocket(err2, data) {
+          readFile(socketPath, function readCygsocket(err2, data) {
             if (err2) {
               if (triedCygpath)
                 return cb(new Error("Invalid cygwin unix socket path"));
@@ -15720,7 +15720,7 @@ var require_agent = __commonJS({
                   return cb(new Error("Invalid cygwin unix socket path"));
                 triedCygpath = true;
                 socketPath = stdout.toString().replace(/[\r\n]/g, "");
-                readFile2(socketPath, readCygsocket);
+                readFile(socketPath, readCygsocket);
               });
               return;
             }
@@ -15794,11 +15794,11 @@ var require_agent = __commonJS({
       };
     })();
     var WINDOWS_PIPE_REGEX = /^[/\\][/\\]\.[/\\]pipe[/\\].+/;
-    function createAgent(path10) {
-      if (process.platform === "win32" && !WINDOWS_PIPE_REGEX.test(path10)) {
-        return path10 === "pageant" ? new PageantAgent() : new CygwinAgent(path10);
+    function createAgent(path17) {
+      if (process.platform === "win32" && !WINDOWS_PIPE_REGEX.test(path17)) {
+        return path17 === "pageant" ? new PageantAgent() : new CygwinAgent(path17);
       }
-      return new OpenSSHAgent(path10);
+      return new OpenSSHAgent(path17);
     }
     var AgentProtocol = (() => {
       const SSH_AGENTC_REQUEST_IDENTITIES = 11;
@@ -16452,13 +16452,13 @@ var require_zlib = __commonJS({
         }
         if (buffers.push === void 0)
           return buffers;
-        const output = Buffer.allocUnsafe(nread);
+        const output2 = Buffer.allocUnsafe(nread);
         for (let i = 0, p = 0; i < buffers.length; ++i) {
           const buf = buffers[i];
-          output.set(buf, p);
+          output2.set(buf, p);
           p += buf.length;
         }
-        return output;
+        return output2;
       }
     };
     var ZlibPacketWriter = class {
@@ -16477,13 +16477,13 @@ var require_zlib = __commonJS({
       }
       finalize(payload, force) {
         if (this._protocol._kexinit === void 0 || force) {
-          const output = this._zlib.writeSync(payload, true);
-          const packet = this._protocol._cipher.allocPacket(output.totalLen);
-          if (output.push === void 0) {
-            packet.set(output, 5);
+          const output2 = this._zlib.writeSync(payload, true);
+          const packet = this._protocol._cipher.allocPacket(output2.totalLen);
+          if (output2.push === void 0) {
+            packet.set(output2, 5);
           } else {
-            for (let i = 0, p = 5; i < output.length; ++i) {
-              const chunk = output[i];
+            for (let i = 0, p = 5; i < output2.length; ++i) {
+              const chunk = output2[i];
               packet.set(chunk, p);
               p += chunk.length;
             }
@@ -17472,7 +17472,7 @@ var require_kex = __commonJS({
       createDiffieHellman,
       createDiffieHellmanGroup,
       createECDH,
-      createHash: createHash3,
+      createHash: createHash5,
       createPublicKey,
       diffieHellman,
       generateKeyPairSync,
@@ -17898,7 +17898,7 @@ var require_kex = __commonJS({
               DISCONNECT_REASON.KEY_EXCHANGE_FAILED
             );
           }
-          const hash = createHash3(this.hashName);
+          const hash = createHash5(this.hashName);
           hashString(hash, isServer ? this._remoteIdentRaw : this._identRaw);
           hashString(hash, isServer ? this._identRaw : this._remoteIdentRaw);
           hashString(hash, isServer ? this._remoteKexinit : this._kexinit);
@@ -18906,9 +18906,9 @@ var require_kex = __commonJS({
     function generateKEXVal(len, hashName, secret, exchangeHash, sessionID, char) {
       let ret;
       if (len) {
-        let digest = createHash3(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
+        let digest = createHash5(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
         while (digest.length < len) {
-          const chunk = createHash3(hashName).update(secret).update(exchangeHash).update(digest).digest();
+          const chunk = createHash5(hashName).update(secret).update(exchangeHash).update(digest).digest();
           const extended = Buffer.allocUnsafe(digest.length + chunk.length);
           extended.set(digest, 0);
           extended.set(chunk, digest.length);
@@ -19117,7 +19117,7 @@ var require_Protocol = __commonJS({
       DISCONNECT_REASON,
       eddsaSupported,
       MESSAGE,
-      SIGNALS,
+      SIGNALS: SIGNALS2,
       TERMINAL_MODE
     } = require_constants2();
     var {
@@ -20065,7 +20065,7 @@ var require_Protocol = __commonJS({
         signal = signal.toUpperCase();
         if (signal.slice(0, 3) === "SIG")
           signal = signal.slice(3);
-        if (SIGNALS[signal] !== 1)
+        if (SIGNALS2[signal] !== 1)
           throw new Error(`Invalid signal: ${origSignal}`);
         const signalLen = signal.length;
         let p = this._packetRW.write.allocStart;
@@ -20352,7 +20352,7 @@ var require_Protocol = __commonJS({
         let signal = name.toUpperCase();
         if (signal.slice(0, 3) === "SIG")
           signal = signal.slice(3);
-        if (SIGNALS[signal] !== 1)
+        if (SIGNALS2[signal] !== 1)
           throw new Error(`Invalid signal: ${origSignal}`);
         const nameLen = Buffer.byteLength(signal);
         const msgLen = msg ? Buffer.byteLength(msg) : 0;
@@ -20685,20 +20685,20 @@ var require_node_fs_compat = __commonJS({
         res = `_${val.slice(i - 3, i)}${res}`;
       return `${val.slice(0, i)}${res}`;
     }
-    function oneOf(expected, thing) {
+    function oneOf(expected2, thing) {
       assert(typeof thing === "string", "`thing` has to be of type string");
-      if (Array.isArray(expected)) {
-        const len = expected.length;
+      if (Array.isArray(expected2)) {
+        const len = expected2.length;
         assert(len > 0, "At least one expected value needs to be specified");
-        expected = expected.map((i) => String(i));
+        expected2 = expected2.map((i) => String(i));
         if (len > 2) {
-          return `one of ${thing} ${expected.slice(0, len - 1).join(", ")}, or ` + expected[len - 1];
+          return `one of ${thing} ${expected2.slice(0, len - 1).join(", ")}, or ` + expected2[len - 1];
         } else if (len === 2) {
-          return `one of ${thing} ${expected[0]} or ${expected[1]}`;
+          return `one of ${thing} ${expected2[0]} or ${expected2[1]}`;
         }
-        return `of ${thing} ${expected[0]}`;
+        return `of ${thing} ${expected2[0]}`;
       }
-      return `of ${thing} ${String(expected)}`;
+      return `of ${thing} ${String(expected2)}`;
     }
     exports.ERR_INTERNAL_ASSERTION = class ERR_INTERNAL_ASSERTION extends Error {
       constructor(message) {
@@ -20717,10 +20717,10 @@ ${suffix}`;
       }
     })();
     exports.ERR_OUT_OF_RANGE = class ERR_OUT_OF_RANGE extends RangeError {
-      constructor(str2, range2, input, replaceDefaultBoolean) {
+      constructor(str2, range3, input, replaceDefaultBoolean) {
         super();
         Error.captureStackTrace(this, ERR_OUT_OF_RANGE);
-        assert(range2, 'Missing "range" argument');
+        assert(range3, 'Missing "range" argument');
         let msg = replaceDefaultBoolean ? str2 : `The value of "${str2}" is out of range.`;
         let received;
         if (Number.isInteger(input) && Math.abs(input) > MAX_32BIT_INT) {
@@ -20733,28 +20733,28 @@ ${suffix}`;
         } else {
           received = inspect(input);
         }
-        msg += ` It must be ${range2}. Received ${received}`;
+        msg += ` It must be ${range3}. Received ${received}`;
         this.message = msg;
       }
     };
     var ERR_INVALID_ARG_TYPE = class _ERR_INVALID_ARG_TYPE extends TypeError {
-      constructor(name, expected, actual) {
+      constructor(name, expected2, actual) {
         super();
         Error.captureStackTrace(this, _ERR_INVALID_ARG_TYPE);
         assert(typeof name === "string", `'name' must be a string`);
         let determiner;
-        if (typeof expected === "string" && expected.startsWith("not ")) {
+        if (typeof expected2 === "string" && expected2.startsWith("not ")) {
           determiner = "must not be";
-          expected = expected.replace(/^not /, "");
+          expected2 = expected2.replace(/^not /, "");
         } else {
           determiner = "must be";
         }
         let msg;
         if (name.endsWith(" argument")) {
-          msg = `The ${name} ${determiner} ${oneOf(expected, "type")}`;
+          msg = `The ${name} ${determiner} ${oneOf(expected2, "type")}`;
         } else {
           const type2 = name.includes(".") ? "property" : "argument";
-          msg = `The "${name}" ${type2} ${determiner} ${oneOf(expected, "type")}`;
+          msg = `The "${name}" ${type2} ${determiner} ${oneOf(expected2, "type")}`;
         }
         msg += `. Received type ${typeof actual}`;
         this.message = msg;
@@ -20774,7 +20774,7 @@ var require_SFTP = __commonJS({
     "use strict";
     var EventEmitter = __require("events");
     var fs = __require("fs");
-    var { constants: constants2 } = fs;
+    var { constants: constants3 } = fs;
     var {
       Readable: ReadableStream,
       Writable: WritableStream
@@ -21042,17 +21042,17 @@ var require_SFTP = __commonJS({
       // ===========================================================================
       // Client-specific ===========================================================
       // ===========================================================================
-      createReadStream(path10, options) {
+      createReadStream(path17, options) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        return new ReadStream(this, path10, options);
+        return new ReadStream(this, path17, options);
       }
-      createWriteStream(path10, options) {
+      createWriteStream(path17, options) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        return new WriteStream(this, path10, options);
+        return new WriteStream(this, path17, options);
       }
-      open(path10, flags_, attrs, cb) {
+      open(path17, flags_, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         if (typeof attrs === "function") {
@@ -21071,7 +21071,7 @@ var require_SFTP = __commonJS({
           attrsFlags = attrs.flags;
           attrsLen = attrs.nb;
         }
-        const pathLen = Buffer.byteLength(path10);
+        const pathLen = Buffer.byteLength(path17);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -21079,7 +21079,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path10, p += 4, pathLen);
+        buf.utf8Write(path17, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         writeUInt32BE(buf, attrsFlags, p += 4);
         if (attrsLen) {
@@ -21210,7 +21210,7 @@ var require_SFTP = __commonJS({
           throw new Error("Client-only method called in server mode");
         fastXfer(fs, this, localPath, remotePath, opts, cb);
       }
-      readFile(path10, options, callback_) {
+      readFile(path17, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback;
@@ -21283,13 +21283,13 @@ var require_SFTP = __commonJS({
             return callback && callback(er, buffer);
           });
         };
-        this.open(path10, flag, 438, (er, handle_) => {
+        this.open(path17, flag, 438, (er, handle_) => {
           if (er)
             return callback && callback(er);
           handle = handle_;
           const tryStat = (er2, st) => {
             if (er2) {
-              this.stat(path10, (er_, st_) => {
+              this.stat(path17, (er_, st_) => {
                 if (er_) {
                   return this.close(handle, () => {
                     callback && callback(er2);
@@ -21310,7 +21310,7 @@ var require_SFTP = __commonJS({
           this.fstat(handle, tryStat);
         });
       }
-      writeFile(path10, data, options, callback_) {
+      writeFile(path17, data, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback;
@@ -21329,7 +21329,7 @@ var require_SFTP = __commonJS({
         if (options.encoding && !Buffer.isEncoding(options.encoding))
           throw new Error(`Unknown encoding: ${options.encoding}`);
         const flag = options.flag || "w";
-        this.open(path10, flag, options.mode, (openErr, handle) => {
+        this.open(path17, flag, options.mode, (openErr, handle) => {
           if (openErr) {
             callback && callback(openErr);
           } else {
@@ -21338,7 +21338,7 @@ var require_SFTP = __commonJS({
             if (position === null) {
               const tryStat = (er, st) => {
                 if (er) {
-                  this.stat(path10, (er_, st_) => {
+                  this.stat(path17, (er_, st_) => {
                     if (er_) {
                       return this.close(handle, () => {
                         callback && callback(er);
@@ -21357,7 +21357,7 @@ var require_SFTP = __commonJS({
           }
         });
       }
-      appendFile(path10, data, options, callback_) {
+      appendFile(path17, data, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback;
@@ -21375,12 +21375,12 @@ var require_SFTP = __commonJS({
           throw new TypeError("Bad arguments");
         if (!options.flag)
           options = Object.assign({ flag: "a" }, options);
-        this.writeFile(path10, data, options, callback);
+        this.writeFile(path17, data, options, callback);
       }
-      exists(path10, cb) {
+      exists(path17, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        this.stat(path10, (err2) => {
+        this.stat(path17, (err2) => {
           cb && cb(err2 ? false : true);
         });
       }
@@ -21423,7 +21423,7 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} RENAME`
         );
       }
-      mkdir(path10, attrs, cb) {
+      mkdir(path17, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let flags = 0;
@@ -21437,7 +21437,7 @@ var require_SFTP = __commonJS({
           flags = attrs.flags;
           attrsLen = attrs.nb;
         }
-        const pathLen = Buffer.byteLength(path10);
+        const pathLen = Buffer.byteLength(path17);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -21445,7 +21445,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path10, p += 4, pathLen);
+        buf.utf8Write(path17, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -21461,10 +21461,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} MKDIR`
         );
       }
-      rmdir(path10, cb) {
+      rmdir(path17, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path10);
+        const pathLen = Buffer.byteLength(path17);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -21472,14 +21472,14 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path10, p += 4, pathLen);
+        buf.utf8Write(path17, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} RMDIR`
         );
       }
-      readdir(where, opts, cb) {
+      readdir(where2, opts, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         if (typeof opts === "function") {
@@ -21489,9 +21489,9 @@ var require_SFTP = __commonJS({
         if (typeof opts !== "object" || opts === null)
           opts = {};
         const doFilter = opts && opts.full ? false : true;
-        if (!Buffer.isBuffer(where) && typeof where !== "string")
+        if (!Buffer.isBuffer(where2) && typeof where2 !== "string")
           throw new Error("missing directory handle or path");
-        if (typeof where === "string") {
+        if (typeof where2 === "string") {
           const entries = [];
           let e = 0;
           const reread = (err2, handle) => {
@@ -21513,9 +21513,9 @@ var require_SFTP = __commonJS({
               reread(void 0, handle);
             });
           };
-          return this.opendir(where, reread);
+          return this.opendir(where2, reread);
         }
-        const handleLen = where.length;
+        const handleLen = where2.length;
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + handleLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -21523,7 +21523,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, handleLen, p);
-        buf.set(where, p += 4);
+        buf.set(where2, p += 4);
         this._requests[reqid] = {
           cb: doFilter ? (err2, list) => {
             if (typeof cb !== "function")
@@ -21562,10 +21562,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} FSTAT`
         );
       }
-      stat(path10, cb) {
+      stat(path17, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path10);
+        const pathLen = Buffer.byteLength(path17);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -21573,17 +21573,17 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path10, p += 4, pathLen);
+        buf.utf8Write(path17, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} STAT`
         );
       }
-      lstat(path10, cb) {
+      lstat(path17, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path10);
+        const pathLen = Buffer.byteLength(path17);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -21591,17 +21591,17 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path10, p += 4, pathLen);
+        buf.utf8Write(path17, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} LSTAT`
         );
       }
-      opendir(path10, cb) {
+      opendir(path17, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path10);
+        const pathLen = Buffer.byteLength(path17);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -21609,14 +21609,14 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path10, p += 4, pathLen);
+        buf.utf8Write(path17, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} OPENDIR`
         );
       }
-      setstat(path10, attrs, cb) {
+      setstat(path17, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let flags = 0;
@@ -21628,7 +21628,7 @@ var require_SFTP = __commonJS({
         } else if (typeof attrs === "function") {
           cb = attrs;
         }
-        const pathLen = Buffer.byteLength(path10);
+        const pathLen = Buffer.byteLength(path17);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -21636,7 +21636,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path10, p += 4, pathLen);
+        buf.utf8Write(path17, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -21696,8 +21696,8 @@ var require_SFTP = __commonJS({
           mtime: toUnixTimestamp(mtime)
         }, cb);
       }
-      utimes(path10, atime, mtime, cb) {
-        return this.setstat(path10, {
+      utimes(path17, atime, mtime, cb) {
+        return this.setstat(path17, {
           atime: toUnixTimestamp(atime),
           mtime: toUnixTimestamp(mtime)
         }, cb);
@@ -21708,8 +21708,8 @@ var require_SFTP = __commonJS({
           gid
         }, cb);
       }
-      chown(path10, uid, gid, cb) {
-        return this.setstat(path10, {
+      chown(path17, uid, gid, cb) {
+        return this.setstat(path17, {
           uid,
           gid
         }, cb);
@@ -21719,15 +21719,15 @@ var require_SFTP = __commonJS({
           mode
         }, cb);
       }
-      chmod(path10, mode, cb) {
-        return this.setstat(path10, {
+      chmod(path17, mode, cb) {
+        return this.setstat(path17, {
           mode
         }, cb);
       }
-      readlink(path10, cb) {
+      readlink(path17, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path10);
+        const pathLen = Buffer.byteLength(path17);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -21735,7 +21735,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path10, p += 4, pathLen);
+        buf.utf8Write(path17, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err2, names) => {
             if (typeof cb !== "function")
@@ -21780,10 +21780,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} SYMLINK`
         );
       }
-      realpath(path10, cb) {
+      realpath(path17, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path10);
+        const pathLen = Buffer.byteLength(path17);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -21791,7 +21791,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path10, p += 4, pathLen);
+        buf.utf8Write(path17, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err2, names) => {
             if (typeof cb !== "function")
@@ -21836,13 +21836,13 @@ var require_SFTP = __commonJS({
           this._debug(`SFTP: Outbound: ${which} posix-rename@openssh.com`);
         }
       }
-      ext_openssh_statvfs(path10, cb) {
+      ext_openssh_statvfs(path17, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["statvfs@openssh.com"];
         if (!ext || ext !== "2")
           throw new Error("Server does not support this extended request");
-        const pathLen = Buffer.byteLength(path10);
+        const pathLen = Buffer.byteLength(path17);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 19 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -21852,7 +21852,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 19, p);
         buf.utf8Write("statvfs@openssh.com", p += 4, 19);
         writeUInt32BE(buf, pathLen, p += 19);
-        buf.utf8Write(path10, p += 4, pathLen);
+        buf.utf8Write(path17, p += 4, pathLen);
         this._requests[reqid] = { extended: "statvfs@openssh.com", cb };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
@@ -21938,7 +21938,7 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} fsync@openssh.com`
         );
       }
-      ext_openssh_lsetstat(path10, attrs, cb) {
+      ext_openssh_lsetstat(path17, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["lsetstat@openssh.com"];
@@ -21953,7 +21953,7 @@ var require_SFTP = __commonJS({
         } else if (typeof attrs === "function") {
           cb = attrs;
         }
-        const pathLen = Buffer.byteLength(path10);
+        const pathLen = Buffer.byteLength(path17);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 20 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -21963,7 +21963,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 20, p);
         buf.utf8Write("lsetstat@openssh.com", p += 4, 20);
         writeUInt32BE(buf, pathLen, p += 20);
-        buf.utf8Write(path10, p += 4, pathLen);
+        buf.utf8Write(path17, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -21980,13 +21980,13 @@ var require_SFTP = __commonJS({
           this._debug(`SFTP: Outbound: ${status} lsetstat@openssh.com`);
         }
       }
-      ext_openssh_expandPath(path10, cb) {
+      ext_openssh_expandPath(path17, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["expand-path@openssh.com"];
         if (ext !== "1")
           throw new Error("Server does not support this extended request");
-        const pathLen = Buffer.byteLength(path10);
+        const pathLen = Buffer.byteLength(path17);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 23 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -21996,7 +21996,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 23, p);
         buf.utf8Write("expand-path@openssh.com", p += 4, 23);
         writeUInt32BE(buf, pathLen, p += 20);
-        buf.utf8Write(path10, p += 4, pathLen);
+        buf.utf8Write(path17, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err2, names) => {
             if (typeof cb !== "function")
@@ -22629,25 +22629,25 @@ var require_SFTP = __commonJS({
         this.extended = initial && initial.extended;
       }
       isDirectory() {
-        return (this.mode & constants2.S_IFMT) === constants2.S_IFDIR;
+        return (this.mode & constants3.S_IFMT) === constants3.S_IFDIR;
       }
       isFile() {
-        return (this.mode & constants2.S_IFMT) === constants2.S_IFREG;
+        return (this.mode & constants3.S_IFMT) === constants3.S_IFREG;
       }
       isBlockDevice() {
-        return (this.mode & constants2.S_IFMT) === constants2.S_IFBLK;
+        return (this.mode & constants3.S_IFMT) === constants3.S_IFBLK;
       }
       isCharacterDevice() {
-        return (this.mode & constants2.S_IFMT) === constants2.S_IFCHR;
+        return (this.mode & constants3.S_IFMT) === constants3.S_IFCHR;
       }
       isSymbolicLink() {
-        return (this.mode & constants2.S_IFMT) === constants2.S_IFLNK;
+        return (this.mode & constants3.S_IFMT) === constants3.S_IFLNK;
       }
       isFIFO() {
-        return (this.mode & constants2.S_IFMT) === constants2.S_IFIFO;
+        return (this.mode & constants3.S_IFMT) === constants3.S_IFIFO;
       }
       isSocket() {
-        return (this.mode & constants2.S_IFMT) === constants2.S_IFSOCK;
+        return (this.mode & constants3.S_IFMT) === constants3.S_IFSOCK;
       }
     };
     function attrsToBytes(attrs) {
@@ -23274,12 +23274,12 @@ var require_SFTP = __commonJS({
       [REQUEST.LSTAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path10 = bufferParser.readString(true);
+        const path17 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path10 === void 0)
+        if (path17 === void 0)
           return doFatalSFTPError(sftp, "Malformed LSTAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received LSTAT (id:${reqID})`);
-        if (!sftp.emit("LSTAT", reqID, path10)) {
+        if (!sftp.emit("LSTAT", reqID, path17)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -23298,13 +23298,13 @@ var require_SFTP = __commonJS({
       [REQUEST.SETSTAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path10 = bufferParser.readString(true);
+        const path17 = bufferParser.readString(true);
         const attrs = readAttrs(sftp._biOpt);
         bufferParser.clear();
         if (attrs === void 0)
           return doFatalSFTPError(sftp, "Malformed SETSTAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received SETSTAT (id:${reqID})`);
-        if (!sftp.emit("SETSTAT", reqID, path10, attrs)) {
+        if (!sftp.emit("SETSTAT", reqID, path17, attrs)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -23326,12 +23326,12 @@ var require_SFTP = __commonJS({
       [REQUEST.OPENDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path10 = bufferParser.readString(true);
+        const path17 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path10 === void 0)
+        if (path17 === void 0)
           return doFatalSFTPError(sftp, "Malformed OPENDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received OPENDIR (id:${reqID})`);
-        if (!sftp.emit("OPENDIR", reqID, path10)) {
+        if (!sftp.emit("OPENDIR", reqID, path17)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -23350,63 +23350,63 @@ var require_SFTP = __commonJS({
       [REQUEST.REMOVE]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path10 = bufferParser.readString(true);
+        const path17 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path10 === void 0)
+        if (path17 === void 0)
           return doFatalSFTPError(sftp, "Malformed REMOVE packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received REMOVE (id:${reqID})`);
-        if (!sftp.emit("REMOVE", reqID, path10)) {
+        if (!sftp.emit("REMOVE", reqID, path17)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.MKDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path10 = bufferParser.readString(true);
+        const path17 = bufferParser.readString(true);
         const attrs = readAttrs(sftp._biOpt);
         bufferParser.clear();
         if (attrs === void 0)
           return doFatalSFTPError(sftp, "Malformed MKDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received MKDIR (id:${reqID})`);
-        if (!sftp.emit("MKDIR", reqID, path10, attrs)) {
+        if (!sftp.emit("MKDIR", reqID, path17, attrs)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.RMDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path10 = bufferParser.readString(true);
+        const path17 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path10 === void 0)
+        if (path17 === void 0)
           return doFatalSFTPError(sftp, "Malformed RMDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received RMDIR (id:${reqID})`);
-        if (!sftp.emit("RMDIR", reqID, path10)) {
+        if (!sftp.emit("RMDIR", reqID, path17)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.REALPATH]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path10 = bufferParser.readString(true);
+        const path17 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path10 === void 0)
+        if (path17 === void 0)
           return doFatalSFTPError(sftp, "Malformed REALPATH packet");
         sftp._debug && sftp._debug(
           `SFTP: Inbound: Received REALPATH (id:${reqID})`
         );
-        if (!sftp.emit("REALPATH", reqID, path10)) {
+        if (!sftp.emit("REALPATH", reqID, path17)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.STAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path10 = bufferParser.readString(true);
+        const path17 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path10 === void 0)
+        if (path17 === void 0)
           return doFatalSFTPError(sftp, "Malformed STAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received STAT (id:${reqID})`);
-        if (!sftp.emit("STAT", reqID, path10)) {
+        if (!sftp.emit("STAT", reqID, path17)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -23426,14 +23426,14 @@ var require_SFTP = __commonJS({
       [REQUEST.READLINK]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path10 = bufferParser.readString(true);
+        const path17 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path10 === void 0)
+        if (path17 === void 0)
           return doFatalSFTPError(sftp, "Malformed READLINK packet");
         sftp._debug && sftp._debug(
           `SFTP: Inbound: Received READLINK (id:${reqID})`
         );
-        if (!sftp.emit("READLINK", reqID, path10)) {
+        if (!sftp.emit("READLINK", reqID, path17)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -23504,7 +23504,7 @@ var require_SFTP = __commonJS({
     function roundUpToMultipleOf8(n) {
       return n + 7 & ~7;
     }
-    function ReadStream(sftp, path10, options) {
+    function ReadStream(sftp, path17, options) {
       if (options === void 0)
         options = {};
       else if (typeof options === "string")
@@ -23518,7 +23518,7 @@ var require_SFTP = __commonJS({
       options.emitClose = false;
       options.autoDestroy = false;
       ReadableStream.call(this, options);
-      this.path = path10;
+      this.path = path17;
       this.flags = options.flags === void 0 ? "r" : options.flags;
       this.mode = options.mode === void 0 ? 438 : options.mode;
       this.start = options.start;
@@ -23649,7 +23649,7 @@ var require_SFTP = __commonJS({
       },
       configurable: true
     });
-    function WriteStream(sftp, path10, options) {
+    function WriteStream(sftp, path17, options) {
       if (options === void 0)
         options = {};
       else if (typeof options === "string")
@@ -23661,7 +23661,7 @@ var require_SFTP = __commonJS({
       options.emitClose = false;
       options.autoDestroy = false;
       WritableStream.call(this, options);
-      this.path = path10;
+      this.path = path17;
       this.flags = options.flags === void 0 ? "w" : options.flags;
       this.mode = options.mode === void 0 ? 438 : options.mode;
       this.start = options.start;
@@ -24297,19 +24297,19 @@ var require_utils4 = __commonJS({
                 val = [val];
               if (Array.isArray(val)) {
                 for (let j = 0; j < val.length; ++j) {
-                  const search = val[j];
-                  if (typeof search === "string") {
-                    if (!search)
+                  const search2 = val[j];
+                  if (typeof search2 === "string") {
+                    if (!search2)
                       continue;
-                    const idx = list.indexOf(search);
+                    const idx = list.indexOf(search2);
                     if (idx === -1)
                       continue;
                     if (list === defaultList)
                       list = list.slice();
                     list.splice(idx, 1);
-                  } else if (isRegExp(search)) {
+                  } else if (isRegExp(search2)) {
                     for (let k = 0; k < list.length; ++k) {
-                      if (search.test(list[k])) {
+                      if (search2.test(list[k])) {
                         if (list === defaultList)
                           list = list.slice();
                         list.splice(k, 1);
@@ -24343,7 +24343,7 @@ var require_client = __commonJS({
   "node_modules/ssh2/lib/client.js"(exports, module) {
     "use strict";
     var {
-      createHash: createHash3,
+      createHash: createHash5,
       getHashes,
       randomFillSync
     } = __require("crypto");
@@ -24565,7 +24565,7 @@ var require_client = __commonJS({
           }
           hostVerifier = (key, verify) => {
             if (hashAlgo)
-              key = createHash3(hashAlgo).update(key).digest("hex");
+              key = createHash5(hashAlgo).update(key).digest("hex");
             const ret = hashCb(key, verify);
             if (ret !== void 0)
               verify(ret);
@@ -27922,12 +27922,12 @@ var require_stream = __commonJS({
 var require_buffer_list = __commonJS({
   "node_modules/readable-stream/lib/internal/streams/buffer_list.js"(exports, module) {
     "use strict";
-    function ownKeys(object, enumerableOnly) {
-      var keys = Object.keys(object);
+    function ownKeys(object2, enumerableOnly) {
+      var keys = Object.keys(object2);
       if (Object.getOwnPropertySymbols) {
-        var symbols = Object.getOwnPropertySymbols(object);
+        var symbols = Object.getOwnPropertySymbols(object2);
         enumerableOnly && (symbols = symbols.filter(function(sym) {
-          return Object.getOwnPropertyDescriptor(object, sym).enumerable;
+          return Object.getOwnPropertyDescriptor(object2, sym).enumerable;
         })), keys.push.apply(keys, symbols);
       }
       return keys;
@@ -28042,7 +28042,7 @@ var require_buffer_list = __commonJS({
         }
       }, {
         key: "join",
-        value: function join4(s) {
+        value: function join7(s) {
           if (this.length === 0) return "";
           var p = this.head;
           var ret = "" + p.data;
@@ -28274,57 +28274,57 @@ var require_errors2 = __commonJS({
       NodeError.prototype.code = code;
       codes[code] = NodeError;
     }
-    function oneOf(expected, thing) {
-      if (Array.isArray(expected)) {
-        const len = expected.length;
-        expected = expected.map((i) => String(i));
+    function oneOf(expected2, thing) {
+      if (Array.isArray(expected2)) {
+        const len = expected2.length;
+        expected2 = expected2.map((i) => String(i));
         if (len > 2) {
-          return `one of ${thing} ${expected.slice(0, len - 1).join(", ")}, or ` + expected[len - 1];
+          return `one of ${thing} ${expected2.slice(0, len - 1).join(", ")}, or ` + expected2[len - 1];
         } else if (len === 2) {
-          return `one of ${thing} ${expected[0]} or ${expected[1]}`;
+          return `one of ${thing} ${expected2[0]} or ${expected2[1]}`;
         } else {
-          return `of ${thing} ${expected[0]}`;
+          return `of ${thing} ${expected2[0]}`;
         }
       } else {
-        return `of ${thing} ${String(expected)}`;
+        return `of ${thing} ${String(expected2)}`;
       }
     }
-    function startsWith(str2, search, pos) {
-      return str2.substr(!pos || pos < 0 ? 0 : +pos, search.length) === search;
+    function startsWith(str2, search2, pos) {
+      return str2.substr(!pos || pos < 0 ? 0 : +pos, search2.length) === search2;
     }
-    function endsWith(str2, search, this_len) {
+    function endsWith(str2, search2, this_len) {
       if (this_len === void 0 || this_len > str2.length) {
         this_len = str2.length;
       }
-      return str2.substring(this_len - search.length, this_len) === search;
+      return str2.substring(this_len - search2.length, this_len) === search2;
     }
-    function includes(str2, search, start) {
+    function includes(str2, search2, start) {
       if (typeof start !== "number") {
         start = 0;
       }
-      if (start + search.length > str2.length) {
+      if (start + search2.length > str2.length) {
         return false;
       } else {
-        return str2.indexOf(search, start) !== -1;
+        return str2.indexOf(search2, start) !== -1;
       }
     }
     createErrorType("ERR_INVALID_OPT_VALUE", function(name, value) {
       return 'The value "' + value + '" is invalid for option "' + name + '"';
     }, TypeError);
-    createErrorType("ERR_INVALID_ARG_TYPE", function(name, expected, actual) {
+    createErrorType("ERR_INVALID_ARG_TYPE", function(name, expected2, actual) {
       let determiner;
-      if (typeof expected === "string" && startsWith(expected, "not ")) {
+      if (typeof expected2 === "string" && startsWith(expected2, "not ")) {
         determiner = "must not be";
-        expected = expected.replace(/^not /, "");
+        expected2 = expected2.replace(/^not /, "");
       } else {
         determiner = "must be";
       }
       let msg;
       if (endsWith(name, " argument")) {
-        msg = `The ${name} ${determiner} ${oneOf(expected, "type")}`;
+        msg = `The ${name} ${determiner} ${oneOf(expected2, "type")}`;
       } else {
         const type2 = includes(name, ".") ? "property" : "argument";
-        msg = `The "${name}" ${type2} ${determiner} ${oneOf(expected, "type")}`;
+        msg = `The "${name}" ${type2} ${determiner} ${oneOf(expected2, "type")}`;
       }
       msg += `. Received type ${typeof actual}`;
       return msg;
@@ -28530,15 +28530,15 @@ var require_stream_writable = __commonJS({
     if (typeof Symbol === "function" && Symbol.hasInstance && typeof Function.prototype[Symbol.hasInstance] === "function") {
       realHasInstance = Function.prototype[Symbol.hasInstance];
       Object.defineProperty(Writable, Symbol.hasInstance, {
-        value: function value(object) {
-          if (realHasInstance.call(this, object)) return true;
+        value: function value(object2) {
+          if (realHasInstance.call(this, object2)) return true;
           if (this !== Writable) return false;
-          return object && object._writableState instanceof WritableState;
+          return object2 && object2._writableState instanceof WritableState;
         }
       });
     } else {
-      realHasInstance = function realHasInstance2(object) {
-        return object instanceof this;
+      realHasInstance = function realHasInstance2(object2) {
+        return object2 instanceof this;
       };
     }
     function Writable(options) {
@@ -29592,12 +29592,12 @@ var require_from2 = __commonJS({
         });
       };
     }
-    function ownKeys(object, enumerableOnly) {
-      var keys = Object.keys(object);
+    function ownKeys(object2, enumerableOnly) {
+      var keys = Object.keys(object2);
       if (Object.getOwnPropertySymbols) {
-        var symbols = Object.getOwnPropertySymbols(object);
+        var symbols = Object.getOwnPropertySymbols(object2);
         enumerableOnly && (symbols = symbols.filter(function(sym) {
-          return Object.getOwnPropertyDescriptor(object, sym).enumerable;
+          return Object.getOwnPropertyDescriptor(object2, sym).enumerable;
         })), keys.push.apply(keys, symbols);
       }
       return keys;
@@ -30518,14 +30518,14 @@ var require_stream_transform = __commonJS({
 var require_stream_passthrough = __commonJS({
   "node_modules/readable-stream/lib/_stream_passthrough.js"(exports, module) {
     "use strict";
-    module.exports = PassThrough;
+    module.exports = PassThrough2;
     var Transform = require_stream_transform();
-    require_inherits()(PassThrough, Transform);
-    function PassThrough(options) {
-      if (!(this instanceof PassThrough)) return new PassThrough(options);
+    require_inherits()(PassThrough2, Transform);
+    function PassThrough2(options) {
+      if (!(this instanceof PassThrough2)) return new PassThrough2(options);
       Transform.call(this, options);
     }
-    PassThrough.prototype._transform = function(chunk, encoding, cb) {
+    PassThrough2.prototype._transform = function(chunk, encoding, cb) {
       cb(null, chunk);
     };
   }
@@ -30914,13 +30914,13 @@ var require_common = __commonJS({
           }
         }
       }
-      function matchesTemplate(search, template) {
+      function matchesTemplate(search2, template) {
         let searchIndex = 0;
         let templateIndex = 0;
         let starIndex = -1;
         let matchIndex = 0;
-        while (searchIndex < search.length) {
-          if (templateIndex < template.length && (template[templateIndex] === search[searchIndex] || template[templateIndex] === "*")) {
+        while (searchIndex < search2.length) {
+          if (templateIndex < template.length && (template[templateIndex] === search2[searchIndex] || template[templateIndex] === "*")) {
             if (template[templateIndex] === "*") {
               starIndex = templateIndex;
               matchIndex = searchIndex;
@@ -31486,7 +31486,7 @@ var require_modem = __commonJS({
     var querystring = __require("querystring");
     var http = require_http();
     var fs = __require("fs");
-    var path10 = __require("path");
+    var path17 = __require("path");
     var url = __require("url");
     var ssh = require_ssh();
     var HttpDuplex = require_http_duplex();
@@ -31535,9 +31535,9 @@ var require_modem = __commonJS({
         }
         opts.host = host.hostname;
         if (process.env.DOCKER_CERT_PATH) {
-          opts.ca = splitca(path10.join(process.env.DOCKER_CERT_PATH, "ca.pem"));
-          opts.cert = fs.readFileSync(path10.join(process.env.DOCKER_CERT_PATH, "cert.pem"));
-          opts.key = fs.readFileSync(path10.join(process.env.DOCKER_CERT_PATH, "key.pem"));
+          opts.ca = splitca(path17.join(process.env.DOCKER_CERT_PATH, "ca.pem"));
+          opts.cert = fs.readFileSync(path17.join(process.env.DOCKER_CERT_PATH, "cert.pem"));
+          opts.key = fs.readFileSync(path17.join(process.env.DOCKER_CERT_PATH, "key.pem"));
         }
         if (process.env.DOCKER_CLIENT_TIMEOUT) {
           opts.timeout = parseInt(process.env.DOCKER_CLIENT_TIMEOUT, 10);
@@ -31547,7 +31547,7 @@ var require_modem = __commonJS({
     };
     var findDefaultUnixSocket = function() {
       return new Promise(function(resolve) {
-        var userDockerSocket = path10.join(os.homedir(), ".docker", "run", "docker.sock");
+        var userDockerSocket = path17.join(os.homedir(), ".docker", "run", "docker.sock");
         fs.access(userDockerSocket, function(err2) {
           if (err2) resolve("/var/run/docker.sock");
           else resolve(userDockerSocket);
@@ -31641,7 +31641,7 @@ var require_modem = __commonJS({
       }
       if (options.file) {
         if (typeof options.file === "string") {
-          data = fs.createReadStream(path10.resolve(options.file));
+          data = fs.createReadStream(path17.resolve(options.file));
         } else {
           data = options.file;
         }
@@ -31895,7 +31895,7 @@ var require_modem = __commonJS({
     };
     Modem.prototype.followProgress = function(streama, onFinished, onProgress) {
       var buf = "";
-      var output = [];
+      var output2 = [];
       var finished = false;
       streama.on("data", onStreamEvent);
       streama.on("error", onStreamError);
@@ -31919,7 +31919,7 @@ var require_modem = __commonJS({
           if (line[line.length - 1] == "\r") line = line.substr(0, line.length - 1);
           if (line.length > 0) {
             var obj = JSON.parse(line);
-            output.push(obj);
+            output2.push(obj);
             if (onProgress) {
               onProgress(obj);
             }
@@ -31933,10 +31933,10 @@ var require_modem = __commonJS({
         streama.removeListener("error", onStreamError);
         streama.removeListener("end", onStreamEnd);
         streama.removeListener("close", onStreamEnd);
-        onFinished(err2, output);
+        onFinished(err2, output2);
       }
       function onStreamEnd() {
-        if (!finished) onFinished(null, output);
+        if (!finished) onFinished(null, output2);
         finished = true;
       }
     };
@@ -31959,7 +31959,7 @@ var require_modem = __commonJS({
 var require_ignore = __commonJS({
   "node_modules/@balena/dockerignore/ignore.js"(exports, module) {
     "use strict";
-    var path10 = __require("path");
+    var path17 = __require("path");
     var factory = (options) => new IgnoreBase(options);
     factory.default = factory;
     module.exports = factory;
@@ -31968,22 +31968,22 @@ var require_ignore = __commonJS({
     }
     var REGEX_TRAILING_SLASH = /(?<=.)\/$/;
     var REGEX_TRAILING_BACKSLASH = /(?<=.)\\$/;
-    var REGEX_TRAILING_PATH_SEP = path10.sep === "\\" ? REGEX_TRAILING_BACKSLASH : REGEX_TRAILING_SLASH;
+    var REGEX_TRAILING_PATH_SEP = path17.sep === "\\" ? REGEX_TRAILING_BACKSLASH : REGEX_TRAILING_SLASH;
     var KEY_IGNORE = typeof Symbol !== "undefined" ? /* @__PURE__ */ Symbol.for("dockerignore") : "dockerignore";
     function cleanPath2(file) {
-      return path10.normalize(file).replace(REGEX_TRAILING_PATH_SEP, "");
+      return path17.normalize(file).replace(REGEX_TRAILING_PATH_SEP, "");
     }
     function toSlash(file) {
-      if (path10.sep === "/") {
+      if (path17.sep === "/") {
         return file;
       }
       return file.replace(/\\/g, "/");
     }
     function fromSlash(file) {
-      if (path10.sep === "/") {
+      if (path17.sep === "/") {
         return file;
       }
-      return file.replace(/\//g, path10.sep);
+      return file.replace(/\//g, path17.sep);
     }
     var IgnoreBase = class {
       constructor({
@@ -32032,13 +32032,13 @@ var require_ignore = __commonJS({
         return pattern && typeof pattern === "string" && pattern.indexOf("#") !== 0 && pattern.trim() !== "";
       }
       filter(paths) {
-        return make_array(paths).filter((path11) => this._filter(path11));
+        return make_array(paths).filter((path18) => this._filter(path18));
       }
       createFilter() {
-        return (path11) => this._filter(path11);
+        return (path18) => this._filter(path18);
       }
-      ignores(path11) {
-        return !this._filter(path11);
+      ignores(path18) {
+        return !this._filter(path18);
       }
       // https://github.com/moby/moby/blob/v19.03.8/builder/dockerignore/dockerignore.go#L41-L53
       // https://github.com/moby/moby/blob/v19.03.8/pkg/fileutils/fileutils.go#L29-L55
@@ -32077,36 +32077,36 @@ var require_ignore = __commonJS({
           origin,
           pattern,
           // https://github.com/moby/moby/blob/v19.03.8/pkg/fileutils/fileutils.go#L54
-          dirs: pattern.split(path10.sep),
+          dirs: pattern.split(path17.sep),
           negative
         };
       }
       // @returns `Boolean` true if the `path` is NOT ignored
-      _filter(path11) {
-        if (!path11) {
+      _filter(path18) {
+        if (!path18) {
           return false;
         }
-        if (path11 in this._cache) {
-          return this._cache[path11];
+        if (path18 in this._cache) {
+          return this._cache[path18];
         }
-        return this._cache[path11] = this._test(path11);
+        return this._cache[path18] = this._test(path18);
       }
       // @returns {Boolean} true if a file is NOT ignored
       // https://github.com/moby/moby/blob/v19.03.8/pkg/fileutils/fileutils.go#L62
       _test(file) {
         file = fromSlash(file);
-        const parentPath = cleanPath2(path10.dirname(file));
-        const parentPathDirs = parentPath.split(path10.sep);
+        const parentPath = cleanPath2(path17.dirname(file));
+        const parentPathDirs = parentPath.split(path17.sep);
         let matched = false;
         this._rules.forEach((rule) => {
           let match = this._match(file, rule);
           if (!match && parentPath !== ".") {
             if (rule.dirs.includes("**")) {
               for (let i = rule.dirs.filter((x) => x !== "**").length; i <= parentPathDirs.length; i++) {
-                match = match || this._match(parentPathDirs.slice(0, i).join(path10.sep), rule);
+                match = match || this._match(parentPathDirs.slice(0, i).join(path17.sep), rule);
               }
             } else if (rule.dirs.length <= parentPathDirs.length) {
-              match = this._match(parentPathDirs.slice(0, rule.dirs.length).join(path10.sep), rule);
+              match = this._match(parentPathDirs.slice(0, rule.dirs.length).join(path17.sep), rule);
             }
           }
           if (match) {
@@ -32125,13 +32125,13 @@ var require_ignore = __commonJS({
           return rule;
         }
         let regStr = "^";
-        let escapedSlash = path10.sep === "\\" ? "\\\\" : path10.sep;
+        let escapedSlash = path17.sep === "\\" ? "\\\\" : path17.sep;
         for (let i = 0; i < rule.pattern.length; i++) {
           const ch = rule.pattern[i];
           if (ch === "*") {
             if (rule.pattern[i + 1] === "*") {
               i++;
-              if (rule.pattern[i + 1] === path10.sep) {
+              if (rule.pattern[i + 1] === path17.sep) {
                 i++;
               }
               if (rule.pattern[i + 1] === void 0) {
@@ -32147,7 +32147,7 @@ var require_ignore = __commonJS({
           } else if (ch === "." || ch === "$") {
             regStr += `\\${ch}`;
           } else if (ch === "\\") {
-            if (path10.sep === "\\") {
+            if (path17.sep === "\\") {
               regStr += escapedSlash;
               continue;
             }
@@ -32174,46 +32174,46 @@ var require_chownr = __commonJS({
   "node_modules/chownr/chownr.js"(exports, module) {
     "use strict";
     var fs = __require("fs");
-    var path10 = __require("path");
+    var path17 = __require("path");
     var LCHOWN = fs.lchown ? "lchown" : "chown";
     var LCHOWNSYNC = fs.lchownSync ? "lchownSync" : "chownSync";
     var needEISDIRHandled = fs.lchown && !process.version.match(/v1[1-9]+\./) && !process.version.match(/v10\.[6-9]/);
-    var lchownSync = (path11, uid, gid) => {
+    var lchownSync = (path18, uid, gid) => {
       try {
-        return fs[LCHOWNSYNC](path11, uid, gid);
+        return fs[LCHOWNSYNC](path18, uid, gid);
       } catch (er) {
         if (er.code !== "ENOENT")
           throw er;
       }
     };
-    var chownSync = (path11, uid, gid) => {
+    var chownSync = (path18, uid, gid) => {
       try {
-        return fs.chownSync(path11, uid, gid);
+        return fs.chownSync(path18, uid, gid);
       } catch (er) {
         if (er.code !== "ENOENT")
           throw er;
       }
     };
-    var handleEISDIR = needEISDIRHandled ? (path11, uid, gid, cb) => (er) => {
+    var handleEISDIR = needEISDIRHandled ? (path18, uid, gid, cb) => (er) => {
       if (!er || er.code !== "EISDIR")
         cb(er);
       else
-        fs.chown(path11, uid, gid, cb);
+        fs.chown(path18, uid, gid, cb);
     } : (_, __, ___, cb) => cb;
-    var handleEISDirSync = needEISDIRHandled ? (path11, uid, gid) => {
+    var handleEISDirSync = needEISDIRHandled ? (path18, uid, gid) => {
       try {
-        return lchownSync(path11, uid, gid);
+        return lchownSync(path18, uid, gid);
       } catch (er) {
         if (er.code !== "EISDIR")
           throw er;
-        chownSync(path11, uid, gid);
+        chownSync(path18, uid, gid);
       }
-    } : (path11, uid, gid) => lchownSync(path11, uid, gid);
+    } : (path18, uid, gid) => lchownSync(path18, uid, gid);
     var nodeVersion = process.version;
-    var readdir = (path11, options, cb) => fs.readdir(path11, options, cb);
-    var readdirSync2 = (path11, options) => fs.readdirSync(path11, options);
+    var readdir = (path18, options, cb) => fs.readdir(path18, options, cb);
+    var readdirSync4 = (path18, options) => fs.readdirSync(path18, options);
     if (/^v4\./.test(nodeVersion))
-      readdir = (path11, options, cb) => fs.readdir(path11, cb);
+      readdir = (path18, options, cb) => fs.readdir(path18, cb);
     var chown = (cpath, uid, gid, cb) => {
       fs[LCHOWN](cpath, uid, gid, handleEISDIR(cpath, uid, gid, (er) => {
         cb(er && er.code !== "ENOENT" ? er : null);
@@ -32221,21 +32221,21 @@ var require_chownr = __commonJS({
     };
     var chownrKid = (p, child, uid, gid, cb) => {
       if (typeof child === "string")
-        return fs.lstat(path10.resolve(p, child), (er, stats) => {
+        return fs.lstat(path17.resolve(p, child), (er, stats) => {
           if (er)
             return cb(er.code !== "ENOENT" ? er : null);
           stats.name = child;
           chownrKid(p, stats, uid, gid, cb);
         });
       if (child.isDirectory()) {
-        chownr(path10.resolve(p, child.name), uid, gid, (er) => {
+        chownr(path17.resolve(p, child.name), uid, gid, (er) => {
           if (er)
             return cb(er);
-          const cpath = path10.resolve(p, child.name);
+          const cpath = path17.resolve(p, child.name);
           chown(cpath, uid, gid, cb);
         });
       } else {
-        const cpath = path10.resolve(p, child.name);
+        const cpath = path17.resolve(p, child.name);
         chown(cpath, uid, gid, cb);
       }
     };
@@ -32265,7 +32265,7 @@ var require_chownr = __commonJS({
     var chownrKidSync = (p, child, uid, gid) => {
       if (typeof child === "string") {
         try {
-          const stats = fs.lstatSync(path10.resolve(p, child));
+          const stats = fs.lstatSync(path17.resolve(p, child));
           stats.name = child;
           child = stats;
         } catch (er) {
@@ -32276,13 +32276,13 @@ var require_chownr = __commonJS({
         }
       }
       if (child.isDirectory())
-        chownrSync(path10.resolve(p, child.name), uid, gid);
-      handleEISDirSync(path10.resolve(p, child.name), uid, gid);
+        chownrSync(path17.resolve(p, child.name), uid, gid);
+      handleEISDirSync(path17.resolve(p, child.name), uid, gid);
     };
     var chownrSync = (p, uid, gid) => {
       let children;
       try {
-        children = readdirSync2(p, { withFileTypes: true });
+        children = readdirSync4(p, { withFileTypes: true });
       } catch (er) {
         if (er.code === "ENOENT")
           return;
@@ -32490,23 +32490,23 @@ var require_BufferList = __commonJS({
       this._bufs.push(buf);
       this.length += buf.length;
     };
-    BufferList.prototype.indexOf = function(search, offset, encoding) {
+    BufferList.prototype.indexOf = function(search2, offset, encoding) {
       if (encoding === void 0 && typeof offset === "string") {
         encoding = offset;
         offset = void 0;
       }
-      if (typeof search === "function" || Array.isArray(search)) {
+      if (typeof search2 === "function" || Array.isArray(search2)) {
         throw new TypeError('The "value" argument must be one of type string, Buffer, BufferList, or Uint8Array.');
-      } else if (typeof search === "number") {
-        search = Buffer2.from([search]);
-      } else if (typeof search === "string") {
-        search = Buffer2.from(search, encoding);
-      } else if (this._isBufferList(search)) {
-        search = search.slice();
-      } else if (Array.isArray(search.buffer)) {
-        search = Buffer2.from(search.buffer, search.byteOffset, search.byteLength);
-      } else if (!Buffer2.isBuffer(search)) {
-        search = Buffer2.from(search);
+      } else if (typeof search2 === "number") {
+        search2 = Buffer2.from([search2]);
+      } else if (typeof search2 === "string") {
+        search2 = Buffer2.from(search2, encoding);
+      } else if (this._isBufferList(search2)) {
+        search2 = search2.slice();
+      } else if (Array.isArray(search2.buffer)) {
+        search2 = Buffer2.from(search2.buffer, search2.byteOffset, search2.byteLength);
+      } else if (!Buffer2.isBuffer(search2)) {
+        search2 = Buffer2.from(search2);
       }
       offset = Number(offset || 0);
       if (isNaN(offset)) {
@@ -32518,7 +32518,7 @@ var require_BufferList = __commonJS({
       if (offset < 0) {
         offset = 0;
       }
-      if (search.length === 0) {
+      if (search2.length === 0) {
         return offset > this.length ? this.length : offset;
       }
       const blOffset = this._offset(offset);
@@ -32528,15 +32528,15 @@ var require_BufferList = __commonJS({
         const buff = this._bufs[blIndex];
         while (buffOffset < buff.length) {
           const availableWindow = buff.length - buffOffset;
-          if (availableWindow >= search.length) {
-            const nativeSearchResult = buff.indexOf(search, buffOffset);
+          if (availableWindow >= search2.length) {
+            const nativeSearchResult = buff.indexOf(search2, buffOffset);
             if (nativeSearchResult !== -1) {
               return this._reverseOffset([blIndex, nativeSearchResult]);
             }
-            buffOffset = buff.length - search.length + 1;
+            buffOffset = buff.length - search2.length + 1;
           } else {
             const revOffset = this._reverseOffset([blIndex, buffOffset]);
-            if (this._match(revOffset, search)) {
+            if (this._match(revOffset, search2)) {
               return revOffset;
             }
             buffOffset++;
@@ -32546,12 +32546,12 @@ var require_BufferList = __commonJS({
       }
       return -1;
     };
-    BufferList.prototype._match = function(offset, search) {
-      if (this.length - offset < search.length) {
+    BufferList.prototype._match = function(offset, search2) {
+      if (this.length - offset < search2.length) {
         return false;
       }
-      for (let searchOffset = 0; searchOffset < search.length; searchOffset++) {
-        if (this.get(offset + searchOffset) !== search[searchOffset]) {
+      for (let searchOffset = 0; searchOffset < search2.length; searchOffset++) {
+        if (this.get(offset + searchOffset) !== search2[searchOffset]) {
           return false;
         }
       }
@@ -32919,7 +32919,7 @@ var require_extract = __commonJS({
     var bl = require_bl();
     var headers = require_headers();
     var Writable = require_readable().Writable;
-    var PassThrough = require_readable().PassThrough;
+    var PassThrough2 = require_readable().PassThrough;
     var noop = function() {
     };
     var overflow = function(size) {
@@ -32941,9 +32941,9 @@ var require_extract = __commonJS({
     var Source = function(self2, offset) {
       this._parent = self2;
       this.offset = offset;
-      PassThrough.call(this, { autoDestroy: false });
+      PassThrough2.call(this, { autoDestroy: false });
     };
-    util.inherits(Source, PassThrough);
+    util.inherits(Source, PassThrough2);
     Source.prototype.destroy = function(err2) {
       this._parent.destroy(err2);
     };
@@ -33295,7 +33295,7 @@ var require_end_of_stream2 = __commonJS({
 // node_modules/tar-fs/node_modules/tar-stream/pack.js
 var require_pack = __commonJS({
   "node_modules/tar-fs/node_modules/tar-stream/pack.js"(exports, module) {
-    var constants2 = require_fs_constants();
+    var constants3 = require_fs_constants();
     var eos = require_end_of_stream2();
     var inherits = require_inherits();
     var alloc = Buffer.alloc;
@@ -33313,16 +33313,16 @@ var require_pack = __commonJS({
       if (size) self2.push(END_OF_TAR.slice(0, 512 - size));
     };
     function modeToType(mode) {
-      switch (mode & constants2.S_IFMT) {
-        case constants2.S_IFBLK:
+      switch (mode & constants3.S_IFMT) {
+        case constants3.S_IFBLK:
           return "block-device";
-        case constants2.S_IFCHR:
+        case constants3.S_IFCHR:
           return "character-device";
-        case constants2.S_IFDIR:
+        case constants3.S_IFDIR:
           return "directory";
-        case constants2.S_IFIFO:
+        case constants3.S_IFIFO:
           return "fifo";
-        case constants2.S_IFLNK:
+        case constants3.S_IFLNK:
           return "symlink";
       }
       return "file";
@@ -33593,7 +33593,7 @@ var require_pump = __commonJS({
 // node_modules/mkdirp-classic/index.js
 var require_mkdirp_classic = __commonJS({
   "node_modules/mkdirp-classic/index.js"(exports, module) {
-    var path10 = __require("path");
+    var path17 = __require("path");
     var fs = __require("fs");
     var _0777 = parseInt("0777", 8);
     module.exports = mkdirP.mkdirp = mkdirP.mkdirP = mkdirP;
@@ -33612,7 +33612,7 @@ var require_mkdirp_classic = __commonJS({
       if (!made) made = null;
       var cb = f || function() {
       };
-      p = path10.resolve(p);
+      p = path17.resolve(p);
       xfs.mkdir(p, mode, function(er) {
         if (!er) {
           made = made || p;
@@ -33620,7 +33620,7 @@ var require_mkdirp_classic = __commonJS({
         }
         switch (er.code) {
           case "ENOENT":
-            mkdirP(path10.dirname(p), opts, function(er2, made2) {
+            mkdirP(path17.dirname(p), opts, function(er2, made2) {
               if (er2) cb(er2, made2);
               else mkdirP(p, opts, cb, made2);
             });
@@ -33647,14 +33647,14 @@ var require_mkdirp_classic = __commonJS({
         mode = _0777 & ~process.umask();
       }
       if (!made) made = null;
-      p = path10.resolve(p);
+      p = path17.resolve(p);
       try {
         xfs.mkdirSync(p, mode);
         made = made || p;
       } catch (err0) {
         switch (err0.code) {
           case "ENOENT":
-            made = sync(path10.dirname(p), opts, made);
+            made = sync(path17.dirname(p), opts, made);
             sync(p, opts, made);
             break;
           // In the case of any other error, just see if there's a dir
@@ -33684,7 +33684,7 @@ var require_tar_fs = __commonJS({
     var pump = require_pump();
     var mkdirp = require_mkdirp_classic();
     var fs = __require("fs");
-    var path10 = __require("path");
+    var path17 = __require("path");
     var os = __require("os");
     var win32 = os.platform() === "win32";
     var DOTDOT_LEADING = 1;
@@ -33700,12 +33700,12 @@ var require_tar_fs = __commonJS({
     var statAll = function(fs2, stat, cwd, ignore, entries, sort) {
       var queue = entries || ["."];
       for (var i = 0; i < queue.length; i++) {
-        if (!inCwd(path10.resolve(cwd, queue[i]), cwd)) throw new Error(queue[i] + " is not a valid path");
+        if (!inCwd(path17.resolve(cwd, queue[i]), cwd)) throw new Error(queue[i] + " is not a valid path");
       }
       return function loop(callback) {
         if (!queue.length) return callback();
         var next = queue.shift();
-        var nextAbs = path10.join(cwd, next);
+        var nextAbs = path17.join(cwd, next);
         stat.call(fs2, nextAbs, function(err2, stat2) {
           if (err2) return callback(err2);
           if (!stat2.isDirectory()) return callback(null, next, stat2);
@@ -33713,7 +33713,7 @@ var require_tar_fs = __commonJS({
             if (err3) return callback(err3);
             if (sort) files.sort();
             for (var i2 = 0; i2 < files.length; i2++) {
-              if (!ignore(path10.join(cwd, next, files[i2]))) queue.push(path10.join(next, files[i2]));
+              if (!ignore(path17.join(cwd, next, files[i2]))) queue.push(path17.join(next, files[i2]));
             }
             callback(null, next, stat2);
           });
@@ -33724,7 +33724,7 @@ var require_tar_fs = __commonJS({
       return function(header) {
         header.name = header.name.split("/").slice(level).join("/");
         var linkname = header.linkname;
-        if (linkname && (header.type === "link" || path10.isAbsolute(linkname))) {
+        if (linkname && (header.type === "link" || path17.isAbsolute(linkname))) {
           header.linkname = linkname.split("/").slice(level).join("/");
         }
         return map2(header);
@@ -33754,7 +33754,7 @@ var require_tar_fs = __commonJS({
         fmode |= parseInt(222, 8);
       }
       var onsymlink = function(filename, header) {
-        xfs.readlink(path10.join(cwd, filename), function(err2, linkname) {
+        xfs.readlink(path17.join(cwd, filename), function(err2, linkname) {
           if (err2) return pack.destroy(err2);
           header.linkname = normalize(linkname);
           pack.entry(header, onnextentry);
@@ -33795,7 +33795,7 @@ var require_tar_fs = __commonJS({
         }
         var entry = pack.entry(header, onnextentry);
         if (!entry) return;
-        var rs = mapStream(xfs.createReadStream(path10.join(cwd, filename), { start: 0, end: header.size > 0 ? header.size - 1 : header.size }), header);
+        var rs = mapStream(xfs.createReadStream(path17.join(cwd, filename), { start: 0, end: header.size > 0 ? header.size - 1 : header.size }), header);
         rs.on("error", function(err3) {
           entry.destroy(err3);
         });
@@ -33877,7 +33877,7 @@ var require_tar_fs = __commonJS({
       extract.on("entry", function(header, stream, next) {
         header = map2(header) || header;
         header.name = normalize(header.name);
-        var name = path10.join(cwd, path10.join("/", header.name));
+        var name = path17.join(cwd, path17.join("/", header.name));
         if (ignore(name, header)) {
           stream.resume();
           return next();
@@ -33885,7 +33885,7 @@ var require_tar_fs = __commonJS({
         if (!validPath(header.name, DOTDOT_NONE)) {
           return next(new Error(JSON.stringify(header.name) + " is not a valid path"));
         }
-        var isRoot = path10.join(name, ".") === path10.join(cwd, ".");
+        var isRoot = path17.join(name, ".") === path17.join(cwd, ".");
         var stat = function(err2) {
           if (err2) return next(err2);
           if (isRoot) return next();
@@ -33915,9 +33915,9 @@ var require_tar_fs = __commonJS({
         var onsymlink = function() {
           if (win32) return next();
           if (!validPath(header.linkname, DOTDOT_LEADING)) return next(new Error(name + " is not a valid symlink"));
-          var dst = path10.resolve(path10.dirname(name), header.linkname);
+          var dst = path17.resolve(path17.dirname(name), header.linkname);
           if (!inCwd(dst, cwd)) return next(new Error(name + " is not a valid symlink"));
-          validateNotSymlink(xfs, dst, path10.resolve(cwd), function(err2, valid) {
+          validateNotSymlink(xfs, dst, path17.resolve(cwd), function(err2, valid) {
             if (err2) return next(err2);
             if (!valid) return next(new Error(name + " is not a valid symlink"));
             xfs.unlink(name, function() {
@@ -33928,7 +33928,7 @@ var require_tar_fs = __commonJS({
         var onlink = function() {
           if (win32) return next();
           if (!validPath(header.linkname, DOTDOT_NONE)) return next(new Error(name + " is not a valid hardlink"));
-          var srcpath = path10.join(cwd, path10.join("/", header.linkname));
+          var srcpath = path17.join(cwd, path17.join("/", header.linkname));
           xfs.realpath(srcpath, function(err2, dst) {
             if (err2 || !inCwd(dst, cwd)) return next(new Error(name + " is not a valid hardlink"));
             xfs.unlink(name, function() {
@@ -33960,8 +33960,8 @@ var require_tar_fs = __commonJS({
             });
           }
         };
-        var dir = isRoot ? path10.join(cwd, ".") : path10.dirname(name);
-        validate(xfs, dir, path10.join(cwd, "."), function(err2, valid) {
+        var dir = isRoot ? path17.join(cwd, ".") : path17.dirname(name);
+        validate(xfs, dir, path17.join(cwd, "."), function(err2, valid) {
           if (err2) return next(err2);
           if (!valid) return next(new Error(dir + " is not a valid path"));
           if (header.type === "directory") return ondirectory();
@@ -33993,16 +33993,16 @@ var require_tar_fs = __commonJS({
       if (name === root) return cb(null, true);
       fs2.lstat(name, function(err2, st) {
         if (err2 && err2.code !== "ENOENT") return cb(err2);
-        if (err2 || st.isDirectory()) return validate(fs2, path10.join(name, ".."), root, cb);
+        if (err2 || st.isDirectory()) return validate(fs2, path17.join(name, ".."), root, cb);
         cb(null, false);
       });
     }
     function validateNotSymlink(fs2, name, root, cb) {
       if (name === root) return cb(null, true);
-      if (!name.startsWith(root + path10.sep)) return cb(null, false);
+      if (!name.startsWith(root + path17.sep)) return cb(null, false);
       fs2.lstat(name, function(err2, st) {
         if (err2 && err2.code !== "ENOENT" && err2.code !== "EPERM") return cb(err2);
-        if (err2 || !st.isSymbolicLink()) return validateNotSymlink(fs2, path10.join(name, ".."), root, cb);
+        if (err2 || !st.isSymbolicLink()) return validateNotSymlink(fs2, path17.join(name, ".."), root, cb);
         cb(null, false);
       });
     }
@@ -34033,8 +34033,8 @@ var require_tar_fs = __commonJS({
       });
     }
     function inCwd(dst, cwd) {
-      cwd = path10.resolve(cwd);
-      return cwd === dst || dst.startsWith(cwd + path10.sep);
+      cwd = path17.resolve(cwd);
+      return cwd === dst || dst.startsWith(cwd + path17.sep);
     }
   }
 });
@@ -34044,7 +34044,7 @@ var require_util2 = __commonJS({
   "node_modules/dockerode/lib/util.js"(exports, module) {
     var DockerIgnore = require_ignore();
     var fs = __require("fs");
-    var path10 = __require("path");
+    var path17 = __require("path");
     var tar = require_tar_fs();
     var zlib = __require("zlib");
     var arr = [];
@@ -34096,14 +34096,14 @@ var require_util2 = __commonJS({
     };
     module.exports.prepareBuildContext = function(file, next) {
       if (file && file.context) {
-        fs.readFile(path10.join(file.context, ".dockerignore"), (err2, data) => {
+        fs.readFile(path17.join(file.context, ".dockerignore"), (err2, data) => {
           let ignoreFn;
           let filterFn;
           if (!err2) {
             const dockerIgnore = DockerIgnore({ ignorecase: false }).add(data.toString());
             filterFn = dockerIgnore.createFilter();
-            ignoreFn = (path11) => {
-              return !filterFn(path11);
+            ignoreFn = (path18) => {
+              return !filterFn(path18);
             };
           }
           const entries = file.src.slice() || [];
@@ -37077,19 +37077,19 @@ var require_uri_parser = __commonJS({
       };
     }
     var NUMBER_REGEX = /^\d+$/;
-    function splitHostPort(path10) {
-      if (path10.startsWith("[")) {
-        const hostEnd = path10.indexOf("]");
+    function splitHostPort(path17) {
+      if (path17.startsWith("[")) {
+        const hostEnd = path17.indexOf("]");
         if (hostEnd === -1) {
           return null;
         }
-        const host = path10.substring(1, hostEnd);
+        const host = path17.substring(1, hostEnd);
         if (host.indexOf(":") === -1) {
           return null;
         }
-        if (path10.length > hostEnd + 1) {
-          if (path10[hostEnd + 1] === ":") {
-            const portString = path10.substring(hostEnd + 2);
+        if (path17.length > hostEnd + 1) {
+          if (path17[hostEnd + 1] === ":") {
+            const portString = path17.substring(hostEnd + 2);
             if (NUMBER_REGEX.test(portString)) {
               return {
                 host,
@@ -37107,7 +37107,7 @@ var require_uri_parser = __commonJS({
           };
         }
       } else {
-        const splitPath2 = path10.split(":");
+        const splitPath2 = path17.split(":");
         if (splitPath2.length === 2) {
           if (NUMBER_REGEX.test(splitPath2[1])) {
             return {
@@ -37119,7 +37119,7 @@ var require_uri_parser = __commonJS({
           }
         } else {
           return {
-            host: path10
+            host: path17
           };
         }
       }
@@ -37994,9 +37994,9 @@ var require_service_config = __commonJS({
         "clientHostname",
         "serviceConfig"
       ];
-      for (const field in obj) {
-        if (!allowedFields.includes(field)) {
-          throw new Error(`Invalid service config choice: unexpected field ${field}`);
+      for (const field2 in obj) {
+        if (!allowedFields.includes(field2)) {
+          throw new Error(`Invalid service config choice: unexpected field ${field2}`);
         }
       }
       return result;
@@ -40155,14 +40155,14 @@ var require_client_interceptors = __commonJS({
       }
     };
     exports.InterceptingCall = InterceptingCall;
-    function getCall(channel, path10, options) {
+    function getCall(channel, path17, options) {
       var _a, _b;
       const deadline = (_a = options.deadline) !== null && _a !== void 0 ? _a : Infinity;
       const host = options.host;
       const parent = (_b = options.parent) !== null && _b !== void 0 ? _b : null;
       const propagateFlags = options.propagate_flags;
       const credentials = options.credentials;
-      const call = channel.createCall(path10, deadline, host, parent, propagateFlags);
+      const call = channel.createCall(path17, deadline, host, parent, propagateFlags);
       if (credentials) {
         call.setCredentials(credentials);
       }
@@ -40732,9 +40732,9 @@ var require_make_client = __commonJS({
       ServiceClientImpl.serviceName = serviceName;
       return ServiceClientImpl;
     }
-    function partial(fn, path10, serialize, deserialize) {
+    function partial(fn, path17, serialize, deserialize) {
       return function(...args) {
-        return fn.call(this, path10, serialize, deserialize, ...args);
+        return fn.call(this, path17, serialize, deserialize, ...args);
       };
     }
     function isProtobufTypeDefinition(obj) {
@@ -41039,9 +41039,9 @@ var require_lodash = __commonJS({
     function asciiWords(string) {
       return string.match(reAsciiWord) || [];
     }
-    function basePropertyOf(object) {
+    function basePropertyOf(object2) {
       return function(key) {
-        return object == null ? void 0 : object[key];
+        return object2 == null ? void 0 : object2[key];
       };
     }
     var deburrLetter = basePropertyOf(deburredLetters);
@@ -42746,7 +42746,7 @@ var require_minimal = __commonJS({
     util.isString = function isString(value) {
       return typeof value === "string" || value instanceof String;
     };
-    util.isObject = function isObject(value) {
+    util.isObject = function isObject2(value) {
       return value && typeof value === "object";
     };
     util.isset = /**
@@ -43685,15 +43685,15 @@ var require_fetch = __commonJS({
 var require_path = __commonJS({
   "node_modules/@protobufjs/path/index.js"(exports) {
     "use strict";
-    var path10 = exports;
+    var path17 = exports;
     var isAbsolute = (
       /**
        * Tests if the specified path is absolute.
        * @param {string} path Path to test
        * @returns {boolean} `true` if path is absolute
        */
-      path10.isAbsolute = function isAbsolute2(path11) {
-        return /^(?:\/|\w+:)/.test(path11);
+      path17.isAbsolute = function isAbsolute2(path18) {
+        return /^(?:\/|\w+:)/.test(path18);
       }
     );
     var normalize = (
@@ -43702,9 +43702,9 @@ var require_path = __commonJS({
        * @param {string} path Path to normalize
        * @returns {string} Normalized path
        */
-      path10.normalize = function normalize2(path11) {
-        path11 = path11.replace(/\\/g, "/").replace(/\/{2,}/g, "/");
-        var parts = path11.split("/"), absolute = isAbsolute(path11), prefix = "";
+      path17.normalize = function normalize2(path18) {
+        path18 = path18.replace(/\\/g, "/").replace(/\/{2,}/g, "/");
+        var parts = path18.split("/"), absolute = isAbsolute(path18), prefix = "";
         if (absolute)
           prefix = parts.shift() + "/";
         for (var i = 0; i < parts.length; ) {
@@ -43723,7 +43723,7 @@ var require_path = __commonJS({
         return prefix + parts.join("/");
       }
     );
-    path10.resolve = function resolve(originPath, includePath, alreadyNormalized) {
+    path17.resolve = function resolve(originPath, includePath, alreadyNormalized) {
       if (!alreadyNormalized)
         includePath = normalize(includePath);
       if (isAbsolute(includePath))
@@ -43858,32 +43858,32 @@ var require_namespace = __commonJS({
         return this.nested[name].values;
       throw Error("no such enum: " + name);
     };
-    Namespace.prototype.add = function add(object) {
-      if (!(object instanceof Field && object.extend !== void 0 || object instanceof Type2 || object instanceof OneOf || object instanceof Enum || object instanceof Service || object instanceof Namespace))
+    Namespace.prototype.add = function add(object2) {
+      if (!(object2 instanceof Field && object2.extend !== void 0 || object2 instanceof Type2 || object2 instanceof OneOf || object2 instanceof Enum || object2 instanceof Service || object2 instanceof Namespace))
         throw TypeError("object must be a valid nested object");
-      if (object.name === "__proto__")
+      if (object2.name === "__proto__")
         return this;
       if (!this.nested)
         this.nested = {};
       else {
-        var prev = this.get(object.name);
+        var prev = this.get(object2.name);
         if (prev) {
-          if (prev instanceof Namespace && object instanceof Namespace && !(prev instanceof Type2 || prev instanceof Service)) {
+          if (prev instanceof Namespace && object2 instanceof Namespace && !(prev instanceof Type2 || prev instanceof Service)) {
             var nested = prev.nestedArray;
             for (var i = 0; i < nested.length; ++i)
-              object.add(nested[i]);
+              object2.add(nested[i]);
             this.remove(prev);
             if (!this.nested)
               this.nested = {};
-            object.setOptions(prev.options, true);
+            object2.setOptions(prev.options, true);
           } else
-            throw Error("duplicate name '" + object.name + "' in " + this);
+            throw Error("duplicate name '" + object2.name + "' in " + this);
         }
       }
-      this.nested[object.name] = object;
+      this.nested[object2.name] = object2;
       if (!(this instanceof Type2 || this instanceof Service || this instanceof Enum || this instanceof Field)) {
-        if (!object._edition) {
-          object._edition = object._defaultEdition;
+        if (!object2._edition) {
+          object2._edition = object2._defaultEdition;
         }
       }
       this._needsRecursiveFeatureResolution = true;
@@ -43893,32 +43893,32 @@ var require_namespace = __commonJS({
         parent._needsRecursiveFeatureResolution = true;
         parent._needsRecursiveResolve = true;
       }
-      object.onAdd(this);
+      object2.onAdd(this);
       return clearCache(this);
     };
-    Namespace.prototype.remove = function remove(object) {
-      if (!(object instanceof ReflectionObject))
+    Namespace.prototype.remove = function remove(object2) {
+      if (!(object2 instanceof ReflectionObject))
         throw TypeError("object must be a ReflectionObject");
-      if (object.parent !== this)
-        throw Error(object + " is not a member of " + this);
-      delete this.nested[object.name];
+      if (object2.parent !== this)
+        throw Error(object2 + " is not a member of " + this);
+      delete this.nested[object2.name];
       if (!Object.keys(this.nested).length)
         this.nested = void 0;
-      object.onRemove(this);
+      object2.onRemove(this);
       return clearCache(this);
     };
-    Namespace.prototype.define = function define2(path10, json2) {
-      if (util.isString(path10))
-        path10 = path10.split(".");
-      else if (!Array.isArray(path10))
+    Namespace.prototype.define = function define2(path17, json2) {
+      if (util.isString(path17))
+        path17 = path17.split(".");
+      else if (!Array.isArray(path17))
         throw TypeError("illegal path");
-      if (path10 && path10.length && path10[0] === "")
+      if (path17 && path17.length && path17[0] === "")
         throw Error("path must be relative");
-      if (path10.length > util.recursionLimit)
+      if (path17.length > util.recursionLimit)
         throw Error("max depth exceeded");
       var ptr = this;
-      while (path10.length > 0) {
-        var part = path10.shift();
+      while (path17.length > 0) {
+        var part = path17.shift();
         if (ptr.nested && ptr.nested[part]) {
           ptr = ptr.nested[part];
           if (!(ptr instanceof Namespace))
@@ -43953,26 +43953,26 @@ var require_namespace = __commonJS({
       });
       return this;
     };
-    Namespace.prototype.lookup = function lookup(path10, filterTypes, parentAlreadyChecked) {
+    Namespace.prototype.lookup = function lookup(path17, filterTypes, parentAlreadyChecked) {
       if (typeof filterTypes === "boolean") {
         parentAlreadyChecked = filterTypes;
         filterTypes = void 0;
       } else if (filterTypes && !Array.isArray(filterTypes))
         filterTypes = [filterTypes];
-      if (util.isString(path10) && path10.length) {
-        if (path10 === ".")
+      if (util.isString(path17) && path17.length) {
+        if (path17 === ".")
           return this.root;
-        path10 = path10.split(".");
-      } else if (!path10.length)
+        path17 = path17.split(".");
+      } else if (!path17.length)
         return this;
-      var flatPath = path10.join(".");
-      if (path10[0] === "")
-        return this.root.lookup(path10.slice(1), filterTypes);
+      var flatPath = path17.join(".");
+      if (path17[0] === "")
+        return this.root.lookup(path17.slice(1), filterTypes);
       var found = this.root._fullyQualifiedObjects && this.root._fullyQualifiedObjects["." + flatPath];
       if (found && (!filterTypes || filterTypes.indexOf(found.constructor) > -1)) {
         return found;
       }
-      found = this._lookupImpl(path10, flatPath);
+      found = this._lookupImpl(path17, flatPath);
       if (found && (!filterTypes || filterTypes.indexOf(found.constructor) > -1)) {
         return found;
       }
@@ -43980,7 +43980,7 @@ var require_namespace = __commonJS({
         return null;
       var current = this;
       while (current.parent) {
-        found = current.parent._lookupImpl(path10, flatPath);
+        found = current.parent._lookupImpl(path17, flatPath);
         if (found && (!filterTypes || filterTypes.indexOf(found.constructor) > -1)) {
           return found;
         }
@@ -43988,22 +43988,22 @@ var require_namespace = __commonJS({
       }
       return null;
     };
-    Namespace.prototype._lookupImpl = function lookup(path10, flatPath) {
+    Namespace.prototype._lookupImpl = function lookup(path17, flatPath) {
       if (Object.prototype.hasOwnProperty.call(this._lookupCache, flatPath)) {
         return this._lookupCache[flatPath];
       }
-      var found = this.get(path10[0]);
+      var found = this.get(path17[0]);
       var exact = null;
       if (found) {
-        if (path10.length === 1) {
+        if (path17.length === 1) {
           exact = found;
         } else if (found instanceof Namespace) {
-          path10 = path10.slice(1);
-          exact = found._lookupImpl(path10, path10.join("."));
+          path17 = path17.slice(1);
+          exact = found._lookupImpl(path17, path17.join("."));
         }
       } else {
         for (var i = 0; i < this.nestedArray.length; ++i)
-          if (this._nestedArray[i] instanceof Namespace && (found = this._nestedArray[i]._lookupImpl(path10, flatPath))) {
+          if (this._nestedArray[i] instanceof Namespace && (found = this._nestedArray[i]._lookupImpl(path17, flatPath))) {
             exact = found;
             break;
           }
@@ -44011,28 +44011,28 @@ var require_namespace = __commonJS({
       this._lookupCache[flatPath] = exact;
       return exact;
     };
-    Namespace.prototype.lookupType = function lookupType(path10) {
-      var found = this.lookup(path10, [Type2]);
+    Namespace.prototype.lookupType = function lookupType(path17) {
+      var found = this.lookup(path17, [Type2]);
       if (!found)
-        throw Error("no such type: " + path10);
+        throw Error("no such type: " + path17);
       return found;
     };
-    Namespace.prototype.lookupEnum = function lookupEnum(path10) {
-      var found = this.lookup(path10, [Enum]);
+    Namespace.prototype.lookupEnum = function lookupEnum(path17) {
+      var found = this.lookup(path17, [Enum]);
       if (!found)
-        throw Error("no such Enum '" + path10 + "' in " + this);
+        throw Error("no such Enum '" + path17 + "' in " + this);
       return found;
     };
-    Namespace.prototype.lookupTypeOrEnum = function lookupTypeOrEnum(path10) {
-      var found = this.lookup(path10, [Type2, Enum]);
+    Namespace.prototype.lookupTypeOrEnum = function lookupTypeOrEnum(path17) {
+      var found = this.lookup(path17, [Type2, Enum]);
       if (!found)
-        throw Error("no such Type or Enum '" + path10 + "' in " + this);
+        throw Error("no such Type or Enum '" + path17 + "' in " + this);
       return found;
     };
-    Namespace.prototype.lookupService = function lookupService(path10) {
-      var found = this.lookup(path10, [Service]);
+    Namespace.prototype.lookupService = function lookupService(path17) {
+      var found = this.lookup(path17, [Service]);
       if (!found)
-        throw Error("no such Service '" + path10 + "' in " + this);
+        throw Error("no such Service '" + path17 + "' in " + this);
       return found;
     };
     Namespace._configure = function(Type_, Service_, Enum_) {
@@ -44242,27 +44242,27 @@ var require_service3 = __commonJS({
       });
       return this;
     };
-    Service.prototype.add = function add(object) {
-      if (this.get(object.name))
-        throw Error("duplicate name '" + object.name + "' in " + this);
-      if (object instanceof Method) {
-        if (object.name === "__proto__")
+    Service.prototype.add = function add(object2) {
+      if (this.get(object2.name))
+        throw Error("duplicate name '" + object2.name + "' in " + this);
+      if (object2 instanceof Method) {
+        if (object2.name === "__proto__")
           return this;
-        this.methods[object.name] = object;
-        object.parent = this;
+        this.methods[object2.name] = object2;
+        object2.parent = this;
         return clearCache(this);
       }
-      return Namespace.prototype.add.call(this, object);
+      return Namespace.prototype.add.call(this, object2);
     };
-    Service.prototype.remove = function remove(object) {
-      if (object instanceof Method) {
-        if (this.methods[object.name] !== object)
-          throw Error(object + " is not a member of " + this);
-        delete this.methods[object.name];
-        object.parent = null;
+    Service.prototype.remove = function remove(object2) {
+      if (object2 instanceof Method) {
+        if (this.methods[object2.name] !== object2)
+          throw Error(object2 + " is not a member of " + this);
+        delete this.methods[object2.name];
+        object2.parent = null;
         return clearCache(this);
       }
-      return Namespace.prototype.remove.call(this, object);
+      return Namespace.prototype.remove.call(this, object2);
     };
     Service.prototype.create = function create(rpcImpl, requestDelimited, responseDelimited) {
       var rpcService = new rpc.Service(rpcImpl, requestDelimited, responseDelimited);
@@ -44313,8 +44313,8 @@ var require_message = __commonJS({
     Message.verify = function verify(message) {
       return this.$type.verify(message);
     };
-    Message.fromObject = function fromObject(object) {
-      return this.$type.fromObject(object);
+    Message.fromObject = function fromObject(object2) {
+      return this.$type.fromObject(object2);
     };
     Message.toObject = function toObject(message, options) {
       return this.$type.toObject(message, options);
@@ -44333,39 +44333,39 @@ var require_decoder = __commonJS({
     var Enum = require_enum();
     var types2 = require_types2();
     var util = require_util3();
-    function missing(field) {
-      return "missing required '" + field.name + "'";
+    function missing(field2) {
+      return "missing required '" + field2.name + "'";
     }
     function decoder(mtype) {
-      var gen = util.codegen(["r", "l", "e", "n"], mtype.name + "$decode")("if(!(r instanceof Reader))")("r=Reader.create(r)")("if(n===undefined)n=0")("if(n>Reader.recursionLimit)")('throw Error("maximum nesting depth exceeded")')("var c,m" + (mtype.fieldsArray.filter(function(field2) {
-        return field2.map;
+      var gen = util.codegen(["r", "l", "e", "n"], mtype.name + "$decode")("if(!(r instanceof Reader))")("r=Reader.create(r)")("if(n===undefined)n=0")("if(n>Reader.recursionLimit)")('throw Error("maximum nesting depth exceeded")')("var c,m" + (mtype.fieldsArray.filter(function(field3) {
+        return field3.map;
       }).length ? ",k,value" : ""))("if(l===undefined)")("c=r.len")("else{")("c=r.pos+l")("if(c>r.len)")('throw RangeError("index out of range")')("l=r.len")("r.len=c")("}")("m=new this.ctor")("while(r.pos<c){")("var t=r.uint32()")("if(t===e)")("break")("switch(t>>>3){");
       var i = 0;
       for (; i < /* initializes */
       mtype.fieldsArray.length; ++i) {
-        var field = mtype._fieldsArray[i].resolve(), type2 = field.resolvedType instanceof Enum ? "int32" : field.type, ref = "m" + util.safeProp(field.name);
-        gen("case %i: {", field.id);
-        if (field.map) {
+        var field2 = mtype._fieldsArray[i].resolve(), type2 = field2.resolvedType instanceof Enum ? "int32" : field2.type, ref = "m" + util.safeProp(field2.name);
+        gen("case %i: {", field2.id);
+        if (field2.map) {
           gen("if(%s===util.emptyObject)", ref)("%s={}", ref)("var c2=r.uint32()+r.pos")("if(c2>r.len)")('throw RangeError("index out of range")')("r.len=c2");
-          if (types2.defaults[field.keyType] !== void 0) gen("k=%j", types2.defaults[field.keyType]);
+          if (types2.defaults[field2.keyType] !== void 0) gen("k=%j", types2.defaults[field2.keyType]);
           else gen("k=null");
           if (types2.defaults[type2] !== void 0) gen("value=%j", types2.defaults[type2]);
           else gen("value=null");
-          gen("while(r.pos<c2){")("var tag2=r.uint32()")("switch(tag2>>>3){")("case 1: k=r.%s(); break", field.keyType)("case 2:");
+          gen("while(r.pos<c2){")("var tag2=r.uint32()")("switch(tag2>>>3){")("case 1: k=r.%s(); break", field2.keyType)("case 2:");
           if (types2.basic[type2] === void 0) gen("value=types[%i].decode(r,r.uint32(),undefined,n+1)", i);
           else gen("value=r.%s()", type2);
           gen("break")("default:")("r.skipType(tag2&7,n)")("break")("}")("}")("if(r.pos!==c2)")('throw RangeError("index out of range")')("r.len=c");
-          if (types2.long[field.keyType] !== void 0) gen('%s[typeof k==="object"?util.longToHash(k):k]=value', ref);
+          if (types2.long[field2.keyType] !== void 0) gen('%s[typeof k==="object"?util.longToHash(k):k]=value', ref);
           else {
-            if (field.keyType === "string") gen('if(k==="__proto__")')("util.makeProp(%s,k)", ref);
+            if (field2.keyType === "string") gen('if(k==="__proto__")')("util.makeProp(%s,k)", ref);
             gen("%s[k]=value", ref);
           }
-        } else if (field.repeated) {
+        } else if (field2.repeated) {
           gen("if(!(%s&&%s.length))", ref, ref)("%s=[]", ref);
           if (types2.packed[type2] !== void 0) gen("if((t&7)===2){")("var c2=r.uint32()+r.pos")("if(c2>r.len)")('throw RangeError("index out of range")')("r.len=c2")("while(r.pos<c2)")("%s.push(r.%s())", ref, type2)("if(r.pos!==c2)")('throw RangeError("index out of range")')("r.len=c")("}else");
-          if (types2.basic[type2] === void 0) gen(field.delimited ? "%s.push(types[%i].decode(r,undefined,((t&~7)|4),n+1))" : "%s.push(types[%i].decode(r,r.uint32(),undefined,n+1))", ref, i);
+          if (types2.basic[type2] === void 0) gen(field2.delimited ? "%s.push(types[%i].decode(r,undefined,((t&~7)|4),n+1))" : "%s.push(types[%i].decode(r,r.uint32(),undefined,n+1))", ref, i);
           else gen("%s.push(r.%s())", ref, type2);
-        } else if (types2.basic[type2] === void 0) gen(field.delimited ? "%s=types[%i].decode(r,undefined,((t&~7)|4),n+1)" : "%s=types[%i].decode(r,r.uint32(),undefined,n+1)", ref, i);
+        } else if (types2.basic[type2] === void 0) gen(field2.delimited ? "%s=types[%i].decode(r,undefined,((t&~7)|4),n+1)" : "%s=types[%i].decode(r,r.uint32(),undefined,n+1)", ref, i);
         else gen("%s=r.%s()", ref, type2);
         gen("break")("}");
       }
@@ -44387,69 +44387,69 @@ var require_verifier = __commonJS({
     module.exports = verifier;
     var Enum = require_enum();
     var util = require_util3();
-    function invalid(field, expected) {
-      return field.name + ": " + expected + (field.repeated && expected !== "array" ? "[]" : field.map && expected !== "object" ? "{k:" + field.keyType + "}" : "") + " expected";
+    function invalid(field2, expected2) {
+      return field2.name + ": " + expected2 + (field2.repeated && expected2 !== "array" ? "[]" : field2.map && expected2 !== "object" ? "{k:" + field2.keyType + "}" : "") + " expected";
     }
-    function genVerifyValue(gen, field, fieldIndex, ref) {
-      if (field.resolvedType) {
-        if (field.resolvedType instanceof Enum) {
-          gen("switch(%s){", ref)("default:")("return%j", invalid(field, "enum value"));
-          for (var keys = Object.keys(field.resolvedType.values), j = 0; j < keys.length; ++j) gen("case %i:", field.resolvedType.values[keys[j]]);
+    function genVerifyValue(gen, field2, fieldIndex, ref) {
+      if (field2.resolvedType) {
+        if (field2.resolvedType instanceof Enum) {
+          gen("switch(%s){", ref)("default:")("return%j", invalid(field2, "enum value"));
+          for (var keys = Object.keys(field2.resolvedType.values), j = 0; j < keys.length; ++j) gen("case %i:", field2.resolvedType.values[keys[j]]);
           gen("break")("}");
         } else {
-          gen("{")("var e=types[%i].verify(%s,n+1);", fieldIndex, ref)("if(e)")("return%j+e", field.name + ".")("}");
+          gen("{")("var e=types[%i].verify(%s,n+1);", fieldIndex, ref)("if(e)")("return%j+e", field2.name + ".")("}");
         }
       } else {
-        switch (field.type) {
+        switch (field2.type) {
           case "int32":
           case "uint32":
           case "sint32":
           case "fixed32":
           case "sfixed32":
-            gen("if(!util.isInteger(%s))", ref)("return%j", invalid(field, "integer"));
+            gen("if(!util.isInteger(%s))", ref)("return%j", invalid(field2, "integer"));
             break;
           case "int64":
           case "uint64":
           case "sint64":
           case "fixed64":
           case "sfixed64":
-            gen("if(!util.isInteger(%s)&&!(%s&&util.isInteger(%s.low)&&util.isInteger(%s.high)))", ref, ref, ref, ref)("return%j", invalid(field, "integer|Long"));
+            gen("if(!util.isInteger(%s)&&!(%s&&util.isInteger(%s.low)&&util.isInteger(%s.high)))", ref, ref, ref, ref)("return%j", invalid(field2, "integer|Long"));
             break;
           case "float":
           case "double":
-            gen('if(typeof %s!=="number")', ref)("return%j", invalid(field, "number"));
+            gen('if(typeof %s!=="number")', ref)("return%j", invalid(field2, "number"));
             break;
           case "bool":
-            gen('if(typeof %s!=="boolean")', ref)("return%j", invalid(field, "boolean"));
+            gen('if(typeof %s!=="boolean")', ref)("return%j", invalid(field2, "boolean"));
             break;
           case "string":
-            gen("if(!util.isString(%s))", ref)("return%j", invalid(field, "string"));
+            gen("if(!util.isString(%s))", ref)("return%j", invalid(field2, "string"));
             break;
           case "bytes":
-            gen('if(!(%s&&typeof %s.length==="number"||util.isString(%s)))', ref, ref, ref)("return%j", invalid(field, "buffer"));
+            gen('if(!(%s&&typeof %s.length==="number"||util.isString(%s)))', ref, ref, ref)("return%j", invalid(field2, "buffer"));
             break;
         }
       }
       return gen;
     }
-    function genVerifyKey(gen, field, ref) {
-      switch (field.keyType) {
+    function genVerifyKey(gen, field2, ref) {
+      switch (field2.keyType) {
         case "int32":
         case "uint32":
         case "sint32":
         case "fixed32":
         case "sfixed32":
-          gen("if(!util.key32Re.test(%s))", ref)("return%j", invalid(field, "integer key"));
+          gen("if(!util.key32Re.test(%s))", ref)("return%j", invalid(field2, "integer key"));
           break;
         case "int64":
         case "uint64":
         case "sint64":
         case "fixed64":
         case "sfixed64":
-          gen("if(!util.key64Re.test(%s))", ref)("return%j", invalid(field, "integer|Long key"));
+          gen("if(!util.key64Re.test(%s))", ref)("return%j", invalid(field2, "integer|Long key"));
           break;
         case "bool":
-          gen("if(!util.key2Re.test(%s))", ref)("return%j", invalid(field, "boolean key"));
+          gen("if(!util.key2Re.test(%s))", ref)("return%j", invalid(field2, "boolean key"));
           break;
       }
       return gen;
@@ -44460,25 +44460,25 @@ var require_verifier = __commonJS({
       if (oneofs.length) gen("var p={}");
       for (var i = 0; i < /* initializes */
       mtype.fieldsArray.length; ++i) {
-        var field = mtype._fieldsArray[i].resolve(), ref = "m" + util.safeProp(field.name);
-        if (field.optional) gen("if(%s!=null&&Object.hasOwnProperty.call(m,%j)){", ref, field.name);
-        if (field.map) {
-          gen("if(!util.isObject(%s))", ref)("return%j", invalid(field, "object"))("var k=Object.keys(%s)", ref)("for(var i=0;i<k.length;++i){");
-          genVerifyKey(gen, field, "k[i]");
-          genVerifyValue(gen, field, i, ref + "[k[i]]")("}");
-        } else if (field.repeated) {
-          gen("if(!Array.isArray(%s))", ref)("return%j", invalid(field, "array"))("for(var i=0;i<%s.length;++i){", ref);
-          genVerifyValue(gen, field, i, ref + "[i]")("}");
+        var field2 = mtype._fieldsArray[i].resolve(), ref = "m" + util.safeProp(field2.name);
+        if (field2.optional) gen("if(%s!=null&&Object.hasOwnProperty.call(m,%j)){", ref, field2.name);
+        if (field2.map) {
+          gen("if(!util.isObject(%s))", ref)("return%j", invalid(field2, "object"))("var k=Object.keys(%s)", ref)("for(var i=0;i<k.length;++i){");
+          genVerifyKey(gen, field2, "k[i]");
+          genVerifyValue(gen, field2, i, ref + "[k[i]]")("}");
+        } else if (field2.repeated) {
+          gen("if(!Array.isArray(%s))", ref)("return%j", invalid(field2, "array"))("for(var i=0;i<%s.length;++i){", ref);
+          genVerifyValue(gen, field2, i, ref + "[i]")("}");
         } else {
-          if (field.partOf) {
-            var oneofProp = util.safeProp(field.partOf.name);
-            if (seenFirstField[field.partOf.name] === 1) gen("if(p%s===1)", oneofProp)("return%j", field.partOf.name + ": multiple values");
-            seenFirstField[field.partOf.name] = 1;
+          if (field2.partOf) {
+            var oneofProp = util.safeProp(field2.partOf.name);
+            if (seenFirstField[field2.partOf.name] === 1) gen("if(p%s===1)", oneofProp)("return%j", field2.partOf.name + ": multiple values");
+            seenFirstField[field2.partOf.name] = 1;
             gen("p%s=1", oneofProp);
           }
-          genVerifyValue(gen, field, i, ref);
+          genVerifyValue(gen, field2, i, ref);
         }
-        if (field.optional) gen("}");
+        if (field2.optional) gen("}");
       }
       return gen("return null");
     }
@@ -44492,24 +44492,24 @@ var require_converter = __commonJS({
     var converter = exports;
     var Enum = require_enum();
     var util = require_util3();
-    function genValuePartial_fromObject(gen, field, fieldIndex, prop) {
+    function genValuePartial_fromObject(gen, field2, fieldIndex, prop) {
       var defaultAlreadyEmitted = false;
-      if (field.resolvedType) {
-        if (field.resolvedType instanceof Enum) {
+      if (field2.resolvedType) {
+        if (field2.resolvedType instanceof Enum) {
           gen("switch(d%s){", prop);
-          for (var values = field.resolvedType.values, keys = Object.keys(values), i = 0; i < keys.length; ++i) {
-            if (values[keys[i]] === field.typeDefault && !defaultAlreadyEmitted) {
+          for (var values = field2.resolvedType.values, keys = Object.keys(values), i = 0; i < keys.length; ++i) {
+            if (values[keys[i]] === field2.typeDefault && !defaultAlreadyEmitted) {
               gen("default:")('if(typeof(d%s)==="number"){m%s=d%s;break}', prop, prop, prop);
-              if (!field.repeated) gen("break");
+              if (!field2.repeated) gen("break");
               defaultAlreadyEmitted = true;
             }
             gen("case%j:", keys[i])("case %i:", values[keys[i]])("m%s=%j", prop, values[keys[i]])("break");
           }
           gen("}");
-        } else gen("if(!util.isObject(d%s))", prop)("throw TypeError(%j)", field.fullName + ": object expected")("m%s=types[%i].fromObject(d%s,n+1)", prop, fieldIndex, prop);
+        } else gen("if(!util.isObject(d%s))", prop)("throw TypeError(%j)", field2.fullName + ": object expected")("m%s=types[%i].fromObject(d%s,n+1)", prop, fieldIndex, prop);
       } else {
         var isUnsigned = false;
-        switch (field.type) {
+        switch (field2.type) {
           case "double":
           case "float":
             gen("m%s=Number(d%s)", prop, prop);
@@ -44552,47 +44552,47 @@ var require_converter = __commonJS({
       gen("if(!util.isObject(d))")("throw TypeError(%j)", mtype.fullName + ": object expected")("if(n===undefined)n=0")("if(n>util.recursionLimit)")('throw Error("maximum nesting depth exceeded")');
       gen("var m=new this.ctor");
       for (var i = 0; i < fields.length; ++i) {
-        var field = fields[i].resolve(), prop = util.safeProp(field.name);
-        if (field.map) {
-          gen("if(d%s){", prop)("if(!util.isObject(d%s))", prop)("throw TypeError(%j)", field.fullName + ": object expected")("m%s={}", prop)("for(var ks=Object.keys(d%s),i=0;i<ks.length;++i){", prop);
+        var field2 = fields[i].resolve(), prop = util.safeProp(field2.name);
+        if (field2.map) {
+          gen("if(d%s){", prop)("if(!util.isObject(d%s))", prop)("throw TypeError(%j)", field2.fullName + ": object expected")("m%s={}", prop)("for(var ks=Object.keys(d%s),i=0;i<ks.length;++i){", prop);
           gen('if(ks[i]==="__proto__")')("util.makeProp(m%s,ks[i])", prop);
           genValuePartial_fromObject(
             gen,
-            field,
+            field2,
             /* not sorted */
             i,
             prop + "[ks[i]]"
           )("}")("}");
-        } else if (field.repeated) {
-          gen("if(d%s){", prop)("if(!Array.isArray(d%s))", prop)("throw TypeError(%j)", field.fullName + ": array expected")("m%s=[]", prop)("for(var i=0;i<d%s.length;++i){", prop);
+        } else if (field2.repeated) {
+          gen("if(d%s){", prop)("if(!Array.isArray(d%s))", prop)("throw TypeError(%j)", field2.fullName + ": array expected")("m%s=[]", prop)("for(var i=0;i<d%s.length;++i){", prop);
           genValuePartial_fromObject(
             gen,
-            field,
+            field2,
             /* not sorted */
             i,
             prop + "[i]"
           )("}")("}");
         } else {
-          if (!(field.resolvedType instanceof Enum)) gen("if(d%s!=null){", prop);
+          if (!(field2.resolvedType instanceof Enum)) gen("if(d%s!=null){", prop);
           genValuePartial_fromObject(
             gen,
-            field,
+            field2,
             /* not sorted */
             i,
             prop
           );
-          if (!(field.resolvedType instanceof Enum)) gen("}");
+          if (!(field2.resolvedType instanceof Enum)) gen("}");
         }
       }
       return gen("return m");
     };
-    function genValuePartial_toObject(gen, field, fieldIndex, prop) {
-      if (field.resolvedType) {
-        if (field.resolvedType instanceof Enum) gen("d%s=o.enums===String?(types[%i].values[m%s]===undefined?m%s:types[%i].values[m%s]):m%s", prop, fieldIndex, prop, prop, fieldIndex, prop, prop);
+    function genValuePartial_toObject(gen, field2, fieldIndex, prop) {
+      if (field2.resolvedType) {
+        if (field2.resolvedType instanceof Enum) gen("d%s=o.enums===String?(types[%i].values[m%s]===undefined?m%s:types[%i].values[m%s]):m%s", prop, fieldIndex, prop, prop, fieldIndex, prop, prop);
         else gen("d%s=types[%i].toObject(m%s,o,q+1)", prop, fieldIndex, prop);
       } else {
         var isUnsigned = false;
-        switch (field.type) {
+        switch (field2.type) {
           case "double":
           case "float":
             gen("d%s=o.json&&!isFinite(m%s)?String(m%s):m%s", prop, prop, prop, prop);
@@ -44638,20 +44638,20 @@ var require_converter = __commonJS({
       if (normalFields.length) {
         gen("if(o.defaults){");
         for (i = 0; i < normalFields.length; ++i) {
-          var field = normalFields[i], prop = util.safeProp(field.name);
-          if (field.resolvedType instanceof Enum) gen("d%s=o.enums===String?%j:%j", prop, field.resolvedType.valuesById[field.typeDefault], field.typeDefault);
-          else if (field.long) gen("if(util.Long){")("var n=new util.Long(%i,%i,%j)", field.typeDefault.low, field.typeDefault.high, field.typeDefault.unsigned)('d%s=o.longs===String?n.toString():o.longs===Number?n.toNumber():typeof BigInt!=="undefined"&&o.longs===BigInt?n.toBigInt():n', prop)("}else")('d%s=o.longs===String?%j:typeof BigInt!=="undefined"&&o.longs===BigInt?BigInt(%j):%i', prop, field.typeDefault.toString(), field.typeDefault.toString(), field.typeDefault.toNumber());
-          else if (field.bytes) {
-            var arrayDefault = Array.prototype.slice.call(field.typeDefault);
-            gen("if(o.bytes===String)d%s=%j", prop, String.fromCharCode.apply(String, field.typeDefault))("else{")("d%s=%j", prop, arrayDefault)("if(o.bytes!==Array)d%s=util.newBuffer(d%s)", prop, prop)("}");
-          } else gen("d%s=%j", prop, field.typeDefault);
+          var field2 = normalFields[i], prop = util.safeProp(field2.name);
+          if (field2.resolvedType instanceof Enum) gen("d%s=o.enums===String?%j:%j", prop, field2.resolvedType.valuesById[field2.typeDefault], field2.typeDefault);
+          else if (field2.long) gen("if(util.Long){")("var n=new util.Long(%i,%i,%j)", field2.typeDefault.low, field2.typeDefault.high, field2.typeDefault.unsigned)('d%s=o.longs===String?n.toString():o.longs===Number?n.toNumber():typeof BigInt!=="undefined"&&o.longs===BigInt?n.toBigInt():n', prop)("}else")('d%s=o.longs===String?%j:typeof BigInt!=="undefined"&&o.longs===BigInt?BigInt(%j):%i', prop, field2.typeDefault.toString(), field2.typeDefault.toString(), field2.typeDefault.toNumber());
+          else if (field2.bytes) {
+            var arrayDefault = Array.prototype.slice.call(field2.typeDefault);
+            gen("if(o.bytes===String)d%s=%j", prop, String.fromCharCode.apply(String, field2.typeDefault))("else{")("d%s=%j", prop, arrayDefault)("if(o.bytes!==Array)d%s=util.newBuffer(d%s)", prop, prop)("}");
+          } else gen("d%s=%j", prop, field2.typeDefault);
         }
         gen("}");
       }
       var hasKs2 = false;
       for (i = 0; i < fields.length; ++i) {
-        var field = fields[i], index = mtype._fieldsArray.indexOf(field), prop = util.safeProp(field.name);
-        if (field.map) {
+        var field2 = fields[i], index = mtype._fieldsArray.indexOf(field2), prop = util.safeProp(field2.name);
+        if (field2.map) {
           if (!hasKs2) {
             hasKs2 = true;
             gen("var ks2");
@@ -44660,30 +44660,30 @@ var require_converter = __commonJS({
           gen('if(ks2[j]==="__proto__")')("util.makeProp(d%s,ks2[j])", prop);
           genValuePartial_toObject(
             gen,
-            field,
+            field2,
             /* sorted */
             index,
             prop + "[ks2[j]]"
           )("}");
-        } else if (field.repeated) {
+        } else if (field2.repeated) {
           gen("if(m%s&&m%s.length){", prop, prop)("d%s=[]", prop)("for(var j=0;j<m%s.length;++j){", prop);
           genValuePartial_toObject(
             gen,
-            field,
+            field2,
             /* sorted */
             index,
             prop + "[j]"
           )("}");
         } else {
-          gen("if(m%s!=null&&Object.hasOwnProperty.call(m,%j)){", prop, field.name);
+          gen("if(m%s!=null&&Object.hasOwnProperty.call(m,%j)){", prop, field2.name);
           genValuePartial_toObject(
             gen,
-            field,
+            field2,
             /* sorted */
             index,
             prop
           );
-          if (field.partOf) gen("if(o.oneofs)")("d%s=%j", util.safeProp(field.partOf.name), field.name);
+          if (field2.partOf) gen("if(o.oneofs)")("d%s=%j", util.safeProp(field2.partOf.name), field2.name);
         }
         gen("}");
       }
@@ -44700,26 +44700,26 @@ var require_wrappers = __commonJS({
     var Message = require_message();
     var util = require_minimal();
     wrappers[".google.protobuf.Any"] = {
-      fromObject: function(object, depth) {
+      fromObject: function(object2, depth) {
         if (depth === void 0)
           depth = 0;
         if (depth > util.recursionLimit)
           throw Error("max depth exceeded");
-        if (object && object["@type"]) {
-          var name = object["@type"].substring(object["@type"].lastIndexOf("/") + 1);
+        if (object2 && object2["@type"]) {
+          var name = object2["@type"].substring(object2["@type"].lastIndexOf("/") + 1);
           var type2 = this.lookup(name);
           if (type2) {
-            var type_url = object["@type"].charAt(0) === "." ? object["@type"].slice(1) : object["@type"];
+            var type_url = object2["@type"].charAt(0) === "." ? object2["@type"].slice(1) : object2["@type"];
             if (type_url.indexOf("/") === -1) {
               type_url = "/" + type_url;
             }
             return this.create({
               type_url,
-              value: type2.encode(type2.fromObject(object, depth + 1)).finish()
+              value: type2.encode(type2.fromObject(object2, depth + 1)).finish()
             });
           }
         }
-        return this.fromObject(object, depth);
+        return this.fromObject(object2, depth);
       },
       toObject: function(message, options, depth) {
         if (depth === void 0)
@@ -44737,14 +44737,14 @@ var require_wrappers = __commonJS({
             message = type2.decode(message.value, void 0, void 0, depth + 1);
         }
         if (!(message instanceof this.ctor) && message instanceof Message) {
-          var object = message.$type.toObject(message, options, depth + 1);
+          var object2 = message.$type.toObject(message, options, depth + 1);
           var messageName = message.$type.fullName[0] === "." ? message.$type.fullName.slice(1) : message.$type.fullName;
           if (prefix === "") {
             prefix = googleApi;
           }
           name = prefix + messageName;
-          object["@type"] = name;
-          return object;
+          object2["@type"] = name;
+          return object2;
         }
         return this.toObject(message, options, depth);
       }
@@ -44799,10 +44799,10 @@ var require_type = __commonJS({
             return this._fieldsById;
           this._fieldsById = {};
           for (var names = Object.keys(this.fields), i = 0; i < names.length; ++i) {
-            var field = this.fields[names[i]], id = field.id;
+            var field2 = this.fields[names[i]], id = field2.id;
             if (this._fieldsById[id])
               throw Error("duplicate id " + id + " in " + this);
-            this._fieldsById[id] = field;
+            this._fieldsById[id] = field2;
           }
           return this._fieldsById;
         }
@@ -44866,9 +44866,9 @@ var require_type = __commonJS({
     });
     Type2.generateConstructor = function generateConstructor(mtype) {
       var gen = util.codegen(["p"], mtype.name);
-      for (var i = 0, field; i < mtype.fieldsArray.length; ++i)
-        if ((field = mtype._fieldsArray[i]).map) gen("this%s={}", util.safeProp(field.name));
-        else if (field.repeated) gen("this%s=[]", util.safeProp(field.name));
+      for (var i = 0, field2; i < mtype.fieldsArray.length; ++i)
+        if ((field2 = mtype._fieldsArray[i]).map) gen("this%s={}", util.safeProp(field2.name));
+        else if (field2.repeated) gen("this%s=[]", util.safeProp(field2.name));
       return gen('if(p)for(var ks=Object.keys(p),i=0;i<ks.length;++i)if(p[ks[i]]!=null&&ks[i]!=="__proto__")')("this[ks[i]]=p[ks[i]]");
     };
     function clearCache(type2) {
@@ -44960,8 +44960,8 @@ var require_type = __commonJS({
       this.oneofsArray.forEach((oneof) => {
         oneof._resolveFeatures(edition);
       });
-      this.fieldsArray.forEach((field) => {
-        field._resolveFeatures(edition);
+      this.fieldsArray.forEach((field2) => {
+        field2._resolveFeatures(edition);
       });
       return this;
     };
@@ -44974,59 +44974,59 @@ var require_type = __commonJS({
         return this.nested[name];
       return null;
     };
-    Type2.prototype.add = function add(object) {
-      if (this.get(object.name))
-        throw Error("duplicate name '" + object.name + "' in " + this);
-      if (object instanceof Field && object.extend === void 0) {
+    Type2.prototype.add = function add(object2) {
+      if (this.get(object2.name))
+        throw Error("duplicate name '" + object2.name + "' in " + this);
+      if (object2 instanceof Field && object2.extend === void 0) {
         if (this._fieldsById ? (
           /* istanbul ignore next */
-          this._fieldsById[object.id]
-        ) : this.fieldsById[object.id])
-          throw Error("duplicate id " + object.id + " in " + this);
-        if (this.isReservedId(object.id))
-          throw Error("id " + object.id + " is reserved in " + this);
-        if (this.isReservedName(object.name) || object.name.charAt(0) === "$")
-          throw Error("name '" + object.name + "' is reserved in " + this);
-        if (object.name === "__proto__")
+          this._fieldsById[object2.id]
+        ) : this.fieldsById[object2.id])
+          throw Error("duplicate id " + object2.id + " in " + this);
+        if (this.isReservedId(object2.id))
+          throw Error("id " + object2.id + " is reserved in " + this);
+        if (this.isReservedName(object2.name) || object2.name.charAt(0) === "$")
+          throw Error("name '" + object2.name + "' is reserved in " + this);
+        if (object2.name === "__proto__")
           return this;
-        if (object.parent)
-          object.parent.remove(object);
-        this.fields[object.name] = object;
-        object.message = this;
-        object.onAdd(this);
+        if (object2.parent)
+          object2.parent.remove(object2);
+        this.fields[object2.name] = object2;
+        object2.message = this;
+        object2.onAdd(this);
         return clearCache(this);
       }
-      if (object instanceof OneOf) {
-        if (object.name.charAt(0) === "$")
-          throw Error("name '" + object.name + "' is reserved in " + this);
-        if (object.name === "__proto__")
+      if (object2 instanceof OneOf) {
+        if (object2.name.charAt(0) === "$")
+          throw Error("name '" + object2.name + "' is reserved in " + this);
+        if (object2.name === "__proto__")
           return this;
         if (!this.oneofs)
           this.oneofs = {};
-        this.oneofs[object.name] = object;
-        object.onAdd(this);
+        this.oneofs[object2.name] = object2;
+        object2.onAdd(this);
         return clearCache(this);
       }
-      return Namespace.prototype.add.call(this, object);
+      return Namespace.prototype.add.call(this, object2);
     };
-    Type2.prototype.remove = function remove(object) {
-      if (object instanceof Field && object.extend === void 0) {
-        if (!this.fields || this.fields[object.name] !== object)
-          throw Error(object + " is not a member of " + this);
-        delete this.fields[object.name];
-        object.parent = null;
-        object.onRemove(this);
+    Type2.prototype.remove = function remove(object2) {
+      if (object2 instanceof Field && object2.extend === void 0) {
+        if (!this.fields || this.fields[object2.name] !== object2)
+          throw Error(object2 + " is not a member of " + this);
+        delete this.fields[object2.name];
+        object2.parent = null;
+        object2.onRemove(this);
         return clearCache(this);
       }
-      if (object instanceof OneOf) {
-        if (!this.oneofs || this.oneofs[object.name] !== object)
-          throw Error(object + " is not a member of " + this);
-        delete this.oneofs[object.name];
-        object.parent = null;
-        object.onRemove(this);
+      if (object2 instanceof OneOf) {
+        if (!this.oneofs || this.oneofs[object2.name] !== object2)
+          throw Error(object2 + " is not a member of " + this);
+        delete this.oneofs[object2.name];
+        object2.parent = null;
+        object2.onRemove(this);
         return clearCache(this);
       }
-      return Namespace.prototype.remove.call(this, object);
+      return Namespace.prototype.remove.call(this, object2);
     };
     Type2.prototype.isReservedId = function isReservedId(id) {
       return Namespace.isReservedId(this.reserved, id);
@@ -45091,8 +45091,8 @@ var require_type = __commonJS({
     Type2.prototype.verify = function verify_setup(message, depth) {
       return this.setup().verify(message, depth);
     };
-    Type2.prototype.fromObject = function fromObject(object, depth) {
-      return this.setup().fromObject(object, depth);
+    Type2.prototype.fromObject = function fromObject(object2, depth) {
+      return this.setup().fromObject(object2, depth);
     };
     Type2.prototype.toObject = function toObject(message, options) {
       return this.setup().toObject.apply(this, arguments);
@@ -45273,85 +45273,85 @@ var require_root = __commonJS({
     Root.prototype.resolveAll = function resolveAll() {
       if (!this._needsRecursiveResolve) return this;
       if (this.deferred.length)
-        throw Error("unresolvable extensions: " + this.deferred.map(function(field) {
-          return "'extend " + field.extend + "' in " + field.parent.fullName;
+        throw Error("unresolvable extensions: " + this.deferred.map(function(field2) {
+          return "'extend " + field2.extend + "' in " + field2.parent.fullName;
         }).join(", "));
       return Namespace.prototype.resolveAll.call(this);
     };
     var exposeRe = /^[A-Z]/;
-    function tryHandleExtension(root, field) {
-      var extendedType = field.parent.lookup(field.extend);
+    function tryHandleExtension(root, field2) {
+      var extendedType = field2.parent.lookup(field2.extend);
       if (extendedType) {
-        var sisterField = new Field(field.fullName, field.id, field.type, field.rule, void 0, field.options);
+        var sisterField = new Field(field2.fullName, field2.id, field2.type, field2.rule, void 0, field2.options);
         if (extendedType.get(sisterField.name)) {
           return true;
         }
-        sisterField.declaringField = field;
-        field.extensionField = sisterField;
+        sisterField.declaringField = field2;
+        field2.extensionField = sisterField;
         extendedType.add(sisterField);
         return true;
       }
       return false;
     }
-    Root.prototype._handleAdd = function _handleAdd(object) {
-      if (object instanceof Field) {
+    Root.prototype._handleAdd = function _handleAdd(object2) {
+      if (object2 instanceof Field) {
         if (
           /* an extension field (implies not part of a oneof) */
-          object.extend !== void 0 && /* not already handled */
-          !object.extensionField
+          object2.extend !== void 0 && /* not already handled */
+          !object2.extensionField
         ) {
-          if (!tryHandleExtension(this, object))
-            this.deferred.push(object);
+          if (!tryHandleExtension(this, object2))
+            this.deferred.push(object2);
         }
-      } else if (object instanceof Enum) {
-        if (exposeRe.test(object.name))
-          object.parent[object.name] = object.values;
-      } else if (!(object instanceof OneOf)) {
-        if (object instanceof Type2)
+      } else if (object2 instanceof Enum) {
+        if (exposeRe.test(object2.name))
+          object2.parent[object2.name] = object2.values;
+      } else if (!(object2 instanceof OneOf)) {
+        if (object2 instanceof Type2)
           for (var i = 0; i < this.deferred.length; )
             if (tryHandleExtension(this, this.deferred[i]))
               this.deferred.splice(i, 1);
             else
               ++i;
         for (var j = 0; j < /* initializes */
-        object.nestedArray.length; ++j)
-          this._handleAdd(object._nestedArray[j]);
-        if (exposeRe.test(object.name))
-          object.parent[object.name] = object;
+        object2.nestedArray.length; ++j)
+          this._handleAdd(object2._nestedArray[j]);
+        if (exposeRe.test(object2.name))
+          object2.parent[object2.name] = object2;
       }
-      if (object instanceof Type2 || object instanceof Enum || object instanceof Field) {
-        this._fullyQualifiedObjects[object.fullName] = object;
+      if (object2 instanceof Type2 || object2 instanceof Enum || object2 instanceof Field) {
+        this._fullyQualifiedObjects[object2.fullName] = object2;
       }
     };
-    Root.prototype._handleRemove = function _handleRemove(object) {
-      if (object instanceof Field) {
+    Root.prototype._handleRemove = function _handleRemove(object2) {
+      if (object2 instanceof Field) {
         if (
           /* an extension field */
-          object.extend !== void 0
+          object2.extend !== void 0
         ) {
           if (
             /* already handled */
-            object.extensionField
+            object2.extensionField
           ) {
-            object.extensionField.parent.remove(object.extensionField);
-            object.extensionField = null;
+            object2.extensionField.parent.remove(object2.extensionField);
+            object2.extensionField = null;
           } else {
-            var index = this.deferred.indexOf(object);
+            var index = this.deferred.indexOf(object2);
             if (index > -1)
               this.deferred.splice(index, 1);
           }
         }
-      } else if (object instanceof Enum) {
-        if (exposeRe.test(object.name))
-          delete object.parent[object.name];
-      } else if (object instanceof Namespace) {
+      } else if (object2 instanceof Enum) {
+        if (exposeRe.test(object2.name))
+          delete object2.parent[object2.name];
+      } else if (object2 instanceof Namespace) {
         for (var i = 0; i < /* initializes */
-        object.nestedArray.length; ++i)
-          this._handleRemove(object._nestedArray[i]);
-        if (exposeRe.test(object.name))
-          delete object.parent[object.name];
+        object2.nestedArray.length; ++i)
+          this._handleRemove(object2._nestedArray[i]);
+        if (exposeRe.test(object2.name))
+          delete object2.parent[object2.name];
       }
-      delete this._fullyQualifiedObjects[object.fullName];
+      delete this._fullyQualifiedObjects[object2.fullName];
     };
     Root._configure = function(Type_, parse_, common_) {
       Type2 = Type_;
@@ -45382,23 +45382,23 @@ var require_util3 = __commonJS({
         throw Error("max depth exceeded");
       return depth;
     };
-    util.toArray = function toArray(object) {
-      if (object) {
-        var keys = Object.keys(object), array = new Array(keys.length), index = 0;
+    util.toArray = function toArray(object2) {
+      if (object2) {
+        var keys = Object.keys(object2), array = new Array(keys.length), index = 0;
         while (index < keys.length)
-          array[index] = object[keys[index++]];
+          array[index] = object2[keys[index++]];
         return array;
       }
       return [];
     };
     util.toObject = function toObject(array) {
-      var object = {}, index = 0;
+      var object2 = {}, index = 0;
       while (index < array.length) {
         var key = array[index++], val = array[index++];
         if (val !== void 0)
-          object[key] = val;
+          object2[key] = val;
       }
-      return object;
+      return object2;
     };
     util.isReserved = function isReserved(name) {
       return reservedRe.test(name);
@@ -45439,23 +45439,23 @@ var require_util3 = __commonJS({
       return type2;
     };
     var decorateEnumIndex = 0;
-    util.decorateEnum = function decorateEnum(object) {
-      if (object.$type)
-        return object.$type;
+    util.decorateEnum = function decorateEnum(object2) {
+      if (object2.$type)
+        return object2.$type;
       if (!Enum)
         Enum = require_enum();
-      var enm = new Enum("Enum" + decorateEnumIndex++, object);
+      var enm = new Enum("Enum" + decorateEnumIndex++, object2);
       util.decorateRoot.add(enm);
-      Object.defineProperty(object, "$type", { value: enm, enumerable: false });
+      Object.defineProperty(object2, "$type", { value: enm, enumerable: false });
       return enm;
     };
-    util.setProperty = function setProperty(dst, path10, value, ifNotSet) {
-      function setProp(dst2, path11, value2) {
-        var part = path11.shift();
+    util.setProperty = function setProperty(dst, path17, value, ifNotSet) {
+      function setProp(dst2, path18, value2) {
+        var part = path18.shift();
         if (util.isUnsafeProperty(part))
           return dst2;
-        if (path11.length > 0) {
-          dst2[part] = setProp(dst2[part] || {}, path11, value2);
+        if (path18.length > 0) {
+          dst2[part] = setProp(dst2[part] || {}, path18, value2);
         } else {
           var prevValue = dst2[part];
           if (prevValue && ifNotSet)
@@ -45468,12 +45468,12 @@ var require_util3 = __commonJS({
       }
       if (typeof dst !== "object")
         throw TypeError("dst must be an object");
-      if (!path10)
+      if (!path17)
         throw TypeError("path must be specified");
-      path10 = path10.split(".");
-      if (path10.length > util.recursionLimit)
+      path17 = path17.split(".");
+      if (path17.length > util.recursionLimit)
         throw Error("max depth exceeded");
-      return setProp(dst, path10, value);
+      return setProp(dst, path17, value);
     };
     Object.defineProperty(util, "decorateRoot", {
       get: function() {
@@ -45675,11 +45675,11 @@ var require_field = __commonJS({
     var Type2;
     var ruleRe = /^required|optional|repeated$/;
     Field.fromJSON = function fromJSON(name, json2) {
-      var field = new Field(name, json2.id, json2.type, json2.rule, json2.extend, json2.options, json2.comment);
+      var field2 = new Field(name, json2.id, json2.type, json2.rule, json2.extend, json2.options, json2.comment);
       if (json2.edition)
-        field._edition = json2.edition;
-      field._defaultEdition = "proto3";
-      return field;
+        field2._edition = json2.edition;
+      field2._defaultEdition = "proto3";
+      return field2;
     };
     function Field(name, id, type2, rule, extend, options, comment) {
       if (util.isObject(rule)) {
@@ -45901,46 +45901,46 @@ var require_oneof = __commonJS({
             oneof.parent.add(oneof.fieldsArray[i]);
       }
     }
-    OneOf.prototype.add = function add(field) {
-      if (!(field instanceof Field))
+    OneOf.prototype.add = function add(field2) {
+      if (!(field2 instanceof Field))
         throw TypeError("field must be a Field");
-      if (field.parent && field.parent !== this.parent)
-        field.parent.remove(field);
-      this.oneof.push(field.name);
-      this.fieldsArray.push(field);
-      field.partOf = this;
+      if (field2.parent && field2.parent !== this.parent)
+        field2.parent.remove(field2);
+      this.oneof.push(field2.name);
+      this.fieldsArray.push(field2);
+      field2.partOf = this;
       addFieldsToParent(this);
       return this;
     };
-    OneOf.prototype.remove = function remove(field) {
-      if (!(field instanceof Field))
+    OneOf.prototype.remove = function remove(field2) {
+      if (!(field2 instanceof Field))
         throw TypeError("field must be a Field");
-      var index = this.fieldsArray.indexOf(field);
+      var index = this.fieldsArray.indexOf(field2);
       if (index < 0)
-        throw Error(field + " is not a member of " + this);
+        throw Error(field2 + " is not a member of " + this);
       this.fieldsArray.splice(index, 1);
-      index = this.oneof.indexOf(field.name);
+      index = this.oneof.indexOf(field2.name);
       if (index > -1)
         this.oneof.splice(index, 1);
-      field.partOf = null;
+      field2.partOf = null;
       return this;
     };
     OneOf.prototype.onAdd = function onAdd(parent) {
       ReflectionObject.prototype.onAdd.call(this, parent);
       var self2 = this;
       for (var i = 0; i < this.oneof.length; ++i) {
-        var field = parent.get(this.oneof[i]);
-        if (field && !field.partOf) {
-          field.partOf = self2;
-          self2.fieldsArray.push(field);
+        var field2 = parent.get(this.oneof[i]);
+        if (field2 && !field2.partOf) {
+          field2.partOf = self2;
+          self2.fieldsArray.push(field2);
         }
       }
       addFieldsToParent(this);
     };
     OneOf.prototype.onRemove = function onRemove(parent) {
-      for (var i = 0, field; i < this.fieldsArray.length; ++i)
-        if ((field = this.fieldsArray[i]).parent)
-          field.parent.remove(field);
+      for (var i = 0, field2; i < this.fieldsArray.length; ++i)
+        if ((field2 = this.fieldsArray[i]).parent)
+          field2.parent.remove(field2);
       ReflectionObject.prototype.onRemove.call(this, parent);
     };
     Object.defineProperty(OneOf.prototype, "isProto3Optional", {
@@ -45948,8 +45948,8 @@ var require_oneof = __commonJS({
         if (this.fieldsArray == null || this.fieldsArray.length !== 1) {
           return false;
         }
-        var field = this.fieldsArray[0];
-        return field.options != null && field.options["proto3_optional"] === true;
+        var field2 = this.fieldsArray[0];
+        return field2.options != null && field2.options["proto3_optional"] === true;
       }
     });
     OneOf.d = function decorateOneOf() {
@@ -46019,12 +46019,12 @@ var require_object = __commonJS({
        */
       fullName: {
         get: function() {
-          var path10 = [this.name], ptr = this.parent;
+          var path17 = [this.name], ptr = this.parent;
           while (ptr) {
-            path10.unshift(ptr.name);
+            path17.unshift(ptr.name);
             ptr = ptr.parent;
           }
-          return path10.join(".");
+          return path17.join(".");
         }
       }
     });
@@ -46290,8 +46290,8 @@ var require_encoder = __commonJS({
     var Enum = require_enum();
     var types2 = require_types2();
     var util = require_util3();
-    function genTypePartial(gen, field, fieldIndex, ref) {
-      return field.delimited ? gen("types[%i].encode(%s,w.uint32(%i),q+1).uint32(%i)", fieldIndex, ref, (field.id << 3 | 3) >>> 0, (field.id << 3 | 4) >>> 0) : gen("types[%i].encode(%s,w.uint32(%i).fork(),q+1).ldelim()", fieldIndex, ref, (field.id << 3 | 2) >>> 0);
+    function genTypePartial(gen, field2, fieldIndex, ref) {
+      return field2.delimited ? gen("types[%i].encode(%s,w.uint32(%i),q+1).uint32(%i)", fieldIndex, ref, (field2.id << 3 | 3) >>> 0, (field2.id << 3 | 4) >>> 0) : gen("types[%i].encode(%s,w.uint32(%i).fork(),q+1).ldelim()", fieldIndex, ref, (field2.id << 3 | 2) >>> 0);
     }
     function encoder(mtype) {
       var gen = util.codegen(["m", "w", "q"], mtype.name + "$encode")("if(!w)")("w=Writer.create()")("if(q===undefined)q=0")("if(q>util.recursionLimit)")('throw Error("max depth exceeded")');
@@ -46301,29 +46301,29 @@ var require_encoder = __commonJS({
         mtype.fieldsArray.slice().sort(util.compareFieldsById)
       );
       for (var i = 0; i < fields.length; ++i) {
-        var field = fields[i].resolve(), index = mtype._fieldsArray.indexOf(field), type2 = field.resolvedType instanceof Enum ? "int32" : field.type, wireType = types2.basic[type2];
-        ref = "m" + util.safeProp(field.name);
-        if (field.map) {
-          gen("if(%s!=null&&Object.hasOwnProperty.call(m,%j)){", ref, field.name)("for(var ks=Object.keys(%s),i=0;i<ks.length;++i){", ref)("w.uint32(%i).fork().uint32(%i).%s(ks[i])", (field.id << 3 | 2) >>> 0, 8 | types2.mapKey[field.keyType], field.keyType);
+        var field2 = fields[i].resolve(), index = mtype._fieldsArray.indexOf(field2), type2 = field2.resolvedType instanceof Enum ? "int32" : field2.type, wireType = types2.basic[type2];
+        ref = "m" + util.safeProp(field2.name);
+        if (field2.map) {
+          gen("if(%s!=null&&Object.hasOwnProperty.call(m,%j)){", ref, field2.name)("for(var ks=Object.keys(%s),i=0;i<ks.length;++i){", ref)("w.uint32(%i).fork().uint32(%i).%s(ks[i])", (field2.id << 3 | 2) >>> 0, 8 | types2.mapKey[field2.keyType], field2.keyType);
           if (wireType === void 0) gen("types[%i].encode(%s[ks[i]],w.uint32(18).fork(),q+1).ldelim().ldelim()", index, ref);
           else gen(".uint32(%i).%s(%s[ks[i]]).ldelim()", 16 | wireType, type2, ref);
           gen("}")("}");
-        } else if (field.repeated) {
+        } else if (field2.repeated) {
           gen("if(%s!=null&&%s.length){", ref, ref);
-          if (field.packed && types2.packed[type2] !== void 0) {
-            gen("w.uint32(%i).fork()", (field.id << 3 | 2) >>> 0)("for(var i=0;i<%s.length;++i)", ref)("w.%s(%s[i])", type2, ref)("w.ldelim()");
+          if (field2.packed && types2.packed[type2] !== void 0) {
+            gen("w.uint32(%i).fork()", (field2.id << 3 | 2) >>> 0)("for(var i=0;i<%s.length;++i)", ref)("w.%s(%s[i])", type2, ref)("w.ldelim()");
           } else {
             gen("for(var i=0;i<%s.length;++i)", ref);
             if (wireType === void 0)
-              genTypePartial(gen, field, index, ref + "[i]");
-            else gen("w.uint32(%i).%s(%s[i])", (field.id << 3 | wireType) >>> 0, type2, ref);
+              genTypePartial(gen, field2, index, ref + "[i]");
+            else gen("w.uint32(%i).%s(%s[i])", (field2.id << 3 | wireType) >>> 0, type2, ref);
           }
           gen("}");
         } else {
-          if (field.optional) gen("if(%s!=null&&Object.hasOwnProperty.call(m,%j))", ref, field.name);
+          if (field2.optional) gen("if(%s!=null&&Object.hasOwnProperty.call(m,%j))", ref, field2.name);
           if (wireType === void 0)
-            genTypePartial(gen, field, index, ref);
-          else gen("w.uint32(%i).%s(%s)", (field.id << 3 | wireType) >>> 0, type2, ref);
+            genTypePartial(gen, field2, index, ref);
+          else gen("w.uint32(%i).%s(%s)", (field2.id << 3 | wireType) >>> 0, type2, ref);
         }
       }
       return gen("return w");
@@ -46578,14 +46578,14 @@ var require_tokenize = __commonJS({
         }
         return stack[0];
       }
-      function skip(expected, optional) {
-        var actual = peek(), equals = actual === expected;
+      function skip(expected2, optional) {
+        var actual = peek(), equals = actual === expected2;
         if (equals) {
           next();
           return true;
         }
         if (!optional)
-          throw illegal("token '" + actual + "', '" + expected + "' expected");
+          throw illegal("token '" + actual + "', '" + expected2 + "' expected");
         return false;
       }
       function cmnt(trailingLine) {
@@ -46965,26 +46965,26 @@ var require_parse2 = __commonJS({
           throw illegal(name, "name");
         name = applyCase(name);
         skip("=");
-        var field = new Field(name, parseId(next()), type2, rule, extend);
-        ifBlock(field, function parseField_block(token2) {
+        var field2 = new Field(name, parseId(next()), type2, rule, extend);
+        ifBlock(field2, function parseField_block(token2) {
           if (token2 === "option") {
-            parseOption(field, token2);
+            parseOption(field2, token2);
             skip(";");
           } else
             throw illegal(token2);
         }, function parseField_line() {
-          parseInlineOptions(field);
+          parseInlineOptions(field2);
         });
         if (rule === "proto3_optional") {
           var oneof = new OneOf("_" + name);
-          field.setOption("proto3_optional", true);
-          oneof.add(field);
+          field2.setOption("proto3_optional", true);
+          oneof.add(field2);
           parent.add(oneof);
         } else {
-          parent.add(field);
+          parent.add(field2);
         }
         if (parent === ptr) {
-          topLevelObjects.push(field);
+          topLevelObjects.push(field2);
         }
       }
       function parseGroup(parent, rule, depth) {
@@ -47005,8 +47005,8 @@ var require_parse2 = __commonJS({
         var id = parseId(next());
         var type2 = new Type2(name);
         type2.group = true;
-        var field = new Field(fieldName, id, name, rule);
-        field.filename = parse.filename;
+        var field2 = new Field(fieldName, id, name, rule);
+        field2.filename = parse.filename;
         ifBlock(type2, function parseGroup_block(token2) {
           switch (token2) {
             case "option":
@@ -47038,7 +47038,7 @@ var require_parse2 = __commonJS({
               throw illegal(token2);
           }
         });
-        parent.add(type2).add(field);
+        parent.add(type2).add(field2);
       }
       function parseMapField(parent) {
         skip("<");
@@ -47054,17 +47054,17 @@ var require_parse2 = __commonJS({
         if (!nameRe.test(name))
           throw illegal(name, "name");
         skip("=");
-        var field = new MapField(applyCase(name), parseId(next()), keyType, valueType);
-        ifBlock(field, function parseMapField_block(token2) {
+        var field2 = new MapField(applyCase(name), parseId(next()), keyType, valueType);
+        ifBlock(field2, function parseMapField_block(token2) {
           if (token2 === "option") {
-            parseOption(field, token2);
+            parseOption(field2, token2);
             skip(";");
           } else
             throw illegal(token2);
         }, function parseMapField_line() {
-          parseInlineOptions(field);
+          parseInlineOptions(field2);
         });
-        parent.add(field);
+        parent.add(field2);
       }
       function parseOneOf(parent, token2, depth) {
         if (!nameRe.test(token2 = next()))
@@ -49201,10 +49201,10 @@ var require_descriptor2 = __commonJS({
           type2.add(OneOf.fromDescriptor(descriptor.oneofDecl[i]));
       if (descriptor.field)
         for (i = 0; i < descriptor.field.length; ++i) {
-          var field = Field.fromDescriptor(descriptor.field[i], edition, true);
-          type2.add(field);
+          var field2 = Field.fromDescriptor(descriptor.field[i], edition, true);
+          type2.add(field2);
           if (descriptor.field[i].hasOwnProperty("oneofIndex"))
-            type2.oneofsArray[descriptor.field[i].oneofIndex].add(field);
+            type2.oneofsArray[descriptor.field[i].oneofIndex].add(field2);
         }
       if (descriptor.extension)
         for (i = 0; i < descriptor.extension.length; ++i)
@@ -49309,7 +49309,7 @@ var require_descriptor2 = __commonJS({
           throw Error("illegal type name: " + extendee);
       } else
         extendee = void 0;
-      var field = new Field(
+      var field2 = new Field(
         descriptor.name.length ? descriptor.name : "field" + descriptor.number,
         descriptor.number,
         fieldType,
@@ -49317,10 +49317,10 @@ var require_descriptor2 = __commonJS({
         extendee
       );
       if (!nested)
-        field._edition = edition;
-      field.options = fromDescriptorOptions(descriptor.options, exports.FieldOptions);
+        field2._edition = edition;
+      field2.options = fromDescriptorOptions(descriptor.options, exports.FieldOptions);
       if (descriptor.proto3_optional)
-        field.options.proto3_optional = true;
+        field2.options.proto3_optional = true;
       if (descriptor.defaultValue && descriptor.defaultValue.length) {
         var defaultValue = descriptor.defaultValue;
         switch (defaultValue) {
@@ -49338,16 +49338,16 @@ var require_descriptor2 = __commonJS({
               defaultValue = parseInt(defaultValue);
             break;
         }
-        field.setOption("default", defaultValue);
+        field2.setOption("default", defaultValue);
       }
       if (packableDescriptorType(descriptor.type)) {
         if (edition === "proto3") {
           if (descriptor.options && !descriptor.options.packed)
-            field.setOption("packed", false);
+            field2.setOption("packed", false);
         } else if ((!edition || edition === "proto2") && descriptor.options && descriptor.options.packed)
-          field.setOption("packed", true);
+          field2.setOption("packed", true);
       }
-      return field;
+      return field2;
     };
     Field.prototype.toDescriptor = function toDescriptor(edition) {
       var descriptor = exports.FieldDescriptorProto.create({ name: this.name, number: this.id });
@@ -49604,14 +49604,14 @@ var require_descriptor2 = __commonJS({
     }
     function fromDescriptorOptionsRecursive(obj, type2) {
       var val = {};
-      for (var i = 0, field, key; i < type2.fieldsArray.length; ++i) {
-        if ((key = (field = type2._fieldsArray[i]).name) === "uninterpretedOption") continue;
+      for (var i = 0, field2, key; i < type2.fieldsArray.length; ++i) {
+        if ((key = (field2 = type2._fieldsArray[i]).name) === "uninterpretedOption") continue;
         if (!Object.prototype.hasOwnProperty.call(obj, key)) continue;
         var newKey = underScore(key);
-        if (field.resolvedType instanceof Type2) {
-          val[newKey] = fromDescriptorOptionsRecursive(obj[key], field.resolvedType);
-        } else if (field.resolvedType instanceof Enum) {
-          val[newKey] = field.resolvedType.valuesById[obj[key]];
+        if (field2.resolvedType instanceof Type2) {
+          val[newKey] = fromDescriptorOptionsRecursive(obj[key], field2.resolvedType);
+        } else if (field2.resolvedType instanceof Enum) {
+          val[newKey] = field2.resolvedType.valuesById[obj[key]];
         } else {
           val[newKey] = obj[key];
         }
@@ -49630,13 +49630,13 @@ var require_descriptor2 = __commonJS({
         var key = keys[i];
         var newKey = $protobuf.util.camelCase(key);
         if (!Object.prototype.hasOwnProperty.call(type2.fields, newKey)) continue;
-        var field = type2.fields[newKey];
-        if (field.resolvedType instanceof Type2) {
-          val[newKey] = toDescriptorOptionsRecursive(obj[key], field.resolvedType);
+        var field2 = type2.fields[newKey];
+        if (field2.resolvedType instanceof Type2) {
+          val[newKey] = toDescriptorOptionsRecursive(obj[key], field2.resolvedType);
         } else {
           val[newKey] = obj[key];
         }
-        if (field.repeated && !Array.isArray(val[newKey])) {
+        if (field2.repeated && !Array.isArray(val[newKey])) {
           val[newKey] = [val[newKey]];
         }
       }
@@ -50062,16 +50062,16 @@ var require_util4 = __commonJS({
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.addCommonProtos = exports.loadProtosWithOptionsSync = exports.loadProtosWithOptions = void 0;
     var fs = __require("fs");
-    var path10 = __require("path");
+    var path17 = __require("path");
     var Protobuf = require_protobufjs();
     function addIncludePathResolver(root, includePaths) {
       const originalResolvePath = root.resolvePath;
       root.resolvePath = (origin, target) => {
-        if (path10.isAbsolute(target)) {
+        if (path17.isAbsolute(target)) {
           return target;
         }
         for (const directory of includePaths) {
-          const fullPath = path10.join(directory, target);
+          const fullPath = path17.join(directory, target);
           try {
             fs.accessSync(fullPath, fs.constants.R_OK);
             return fullPath;
@@ -50980,11 +50980,11 @@ var require_compression_filter = __commonJS({
         if (compress) {
           messageBuffer = await this.compressMessage(messageBuffer);
         }
-        const output = Buffer.allocUnsafe(messageBuffer.length + 5);
-        output.writeUInt8(compress ? 1 : 0, 0);
-        output.writeUInt32BE(messageBuffer.length, 1);
-        messageBuffer.copy(output, 5);
-        return output;
+        const output2 = Buffer.allocUnsafe(messageBuffer.length + 5);
+        output2.writeUInt8(compress ? 1 : 0, 0);
+        output2.writeUInt32BE(messageBuffer.length, 1);
+        messageBuffer.copy(output2, 5);
+        return output2;
       }
       /**
        * @param data Framed message, possibly compressed
@@ -51004,11 +51004,11 @@ var require_compression_filter = __commonJS({
         return message;
       }
       async writeMessage(message, compress) {
-        const output = Buffer.allocUnsafe(message.length + 5);
-        output.writeUInt8(0, 0);
-        output.writeUInt32BE(message.length, 1);
-        message.copy(output, 5);
-        return output;
+        const output2 = Buffer.allocUnsafe(message.length + 5);
+        output2.writeUInt8(0, 0);
+        output2.writeUInt32BE(message.length, 1);
+        message.copy(output2, 5);
+        return output2;
       }
       decompressMessage(message) {
         return Promise.reject(new Error('Received compressed message but "grpc-encoding" header was identity'));
@@ -51021,11 +51021,11 @@ var require_compression_filter = __commonJS({
       }
       compressMessage(message) {
         return new Promise((resolve, reject) => {
-          zlib.deflate(message, (err2, output) => {
+          zlib.deflate(message, (err2, output2) => {
             if (err2) {
               reject(err2);
             } else {
-              resolve(output);
+              resolve(output2);
             }
           });
         });
@@ -51067,11 +51067,11 @@ var require_compression_filter = __commonJS({
       }
       compressMessage(message) {
         return new Promise((resolve, reject) => {
-          zlib.gzip(message, (err2, output) => {
+          zlib.gzip(message, (err2, output2) => {
             if (err2) {
               reject(err2);
             } else {
-              resolve(output);
+              resolve(output2);
             }
           });
         });
@@ -55684,9 +55684,9 @@ var require_server_call = __commonJS({
       return status;
     }
     var ServerUnaryCallImpl = class extends events_1.EventEmitter {
-      constructor(path10, call, metadata, request) {
+      constructor(path17, call, metadata, request) {
         super();
-        this.path = path10;
+        this.path = path17;
         this.call = call;
         this.metadata = metadata;
         this.request = request;
@@ -55716,9 +55716,9 @@ var require_server_call = __commonJS({
     };
     exports.ServerUnaryCallImpl = ServerUnaryCallImpl;
     var ServerReadableStreamImpl = class extends stream_1.Readable {
-      constructor(path10, call, metadata) {
+      constructor(path17, call, metadata) {
         super({ objectMode: true });
-        this.path = path10;
+        this.path = path17;
         this.call = call;
         this.metadata = metadata;
         this.cancelled = false;
@@ -55750,9 +55750,9 @@ var require_server_call = __commonJS({
     };
     exports.ServerReadableStreamImpl = ServerReadableStreamImpl;
     var ServerWritableStreamImpl = class extends stream_1.Writable {
-      constructor(path10, call, metadata, request) {
+      constructor(path17, call, metadata, request) {
         super({ objectMode: true });
-        this.path = path10;
+        this.path = path17;
         this.call = call;
         this.metadata = metadata;
         this.request = request;
@@ -55806,9 +55806,9 @@ var require_server_call = __commonJS({
     };
     exports.ServerWritableStreamImpl = ServerWritableStreamImpl;
     var ServerDuplexStreamImpl = class extends stream_1.Duplex {
-      constructor(path10, call, metadata) {
+      constructor(path17, call, metadata) {
         super({ objectMode: true });
-        this.path = path10;
+        this.path = path17;
         this.call = call;
         this.metadata = metadata;
         this.pendingStatus = {
@@ -56978,11 +56978,11 @@ var require_server_interceptors = __commonJS({
       serializeMessage(value) {
         const messageBuffer = this.handler.serialize(value);
         const byteLength = messageBuffer.byteLength;
-        const output = Buffer.allocUnsafe(byteLength + 5);
-        output.writeUInt8(0, 0);
-        output.writeUInt32BE(byteLength, 1);
-        messageBuffer.copy(output, 5);
-        return output;
+        const output2 = Buffer.allocUnsafe(byteLength + 5);
+        output2.writeUInt8(0, 0);
+        output2.writeUInt32BE(byteLength, 1);
+        messageBuffer.copy(output2, 5);
+        return output2;
       }
       decompressMessage(message, encoding) {
         const messageContents = message.subarray(5);
@@ -58109,11 +58109,11 @@ var require_server2 = __commonJS({
           }
           return true;
         }
-        _retrieveHandler(path10) {
-          serverCallTrace("Received call to method " + path10 + " at address " + this.serverAddressString);
-          const handler = this.handlers.get(path10);
+        _retrieveHandler(path17) {
+          serverCallTrace("Received call to method " + path17 + " at address " + this.serverAddressString);
+          const handler = this.handlers.get(path17);
           if (handler === void 0) {
-            serverCallTrace("No handler registered for method " + path10 + ". Sending UNIMPLEMENTED status.");
+            serverCallTrace("No handler registered for method " + path17 + ". Sending UNIMPLEMENTED status.");
             return null;
           }
           return handler;
@@ -58137,10 +58137,10 @@ var require_server2 = __commonJS({
             channelzSessionInfo === null || channelzSessionInfo === void 0 ? void 0 : channelzSessionInfo.streamTracker.addCallFailed();
             return;
           }
-          const path10 = headers[HTTP2_HEADER_PATH];
-          const handler = this._retrieveHandler(path10);
+          const path17 = headers[HTTP2_HEADER_PATH];
+          const handler = this._retrieveHandler(path17);
           if (!handler) {
-            this._respondWithError(getUnimplementedStatusResponse(path10), stream, channelzSessionInfo);
+            this._respondWithError(getUnimplementedStatusResponse(path17), stream, channelzSessionInfo);
             return;
           }
           const callEventTracker = {
@@ -58190,10 +58190,10 @@ var require_server2 = __commonJS({
           if (this._verifyContentType(stream, headers) !== true) {
             return;
           }
-          const path10 = headers[HTTP2_HEADER_PATH];
-          const handler = this._retrieveHandler(path10);
+          const path17 = headers[HTTP2_HEADER_PATH];
+          const handler = this._retrieveHandler(path17);
           if (!handler) {
-            this._respondWithError(getUnimplementedStatusResponse(path10), stream, null);
+            this._respondWithError(getUnimplementedStatusResponse(path17), stream, null);
             return;
           }
           const call = (0, server_interceptors_1.getServerInterceptingCall)([...extraInterceptors, ...this.interceptors], stream, headers, null, handler, this.options);
@@ -59501,13 +59501,13 @@ var require_resolver_uds = __commonJS({
         this.listener = listener;
         this.hasReturnedResult = false;
         this.endpoints = [];
-        let path10;
+        let path17;
         if (target.authority === "") {
-          path10 = "/" + target.path;
+          path17 = "/" + target.path;
         } else {
-          path10 = target.path;
+          path17 = target.path;
         }
-        this.endpoints = [{ addresses: [{ path: path10 }] }];
+        this.endpoints = [{ addresses: [{ path: path17 }] }];
       }
       updateResolution() {
         if (!this.hasReturnedResult) {
@@ -59567,12 +59567,12 @@ var require_resolver_ip = __commonJS({
           return;
         }
         const pathList = target.path.split(",");
-        for (const path10 of pathList) {
-          const hostPort = (0, uri_parser_1.splitHostPort)(path10);
+        for (const path17 of pathList) {
+          const hostPort = (0, uri_parser_1.splitHostPort)(path17);
           if (hostPort === null) {
             this.error = {
               code: constants_1.Status.UNAVAILABLE,
-              details: `Failed to parse ${target.scheme} address ${path10}`,
+              details: `Failed to parse ${target.scheme} address ${path17}`,
               metadata: new metadata_1.Metadata()
             };
             return;
@@ -59580,7 +59580,7 @@ var require_resolver_ip = __commonJS({
           if (target.scheme === IPV4_SCHEME && !(0, net_1.isIPv4)(hostPort.host) || target.scheme === IPV6_SCHEME && !(0, net_1.isIPv6)(hostPort.host)) {
             this.error = {
               code: constants_1.Status.UNAVAILABLE,
-              details: `Failed to parse ${target.scheme} address ${path10}`,
+              details: `Failed to parse ${target.scheme} address ${path17}`,
               metadata: new metadata_1.Metadata()
             };
             return;
@@ -60936,16 +60936,16 @@ var require_util5 = __commonJS({
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.addCommonProtos = exports.loadProtosWithOptionsSync = exports.loadProtosWithOptions = void 0;
     var fs = __require("fs");
-    var path10 = __require("path");
+    var path17 = __require("path");
     var Protobuf = require_protobufjs();
     function addIncludePathResolver(root, includePaths) {
       const originalResolvePath = root.resolvePath;
       root.resolvePath = (origin, target) => {
-        if (path10.isAbsolute(target)) {
+        if (path17.isAbsolute(target)) {
           return target;
         }
         for (const directory of includePaths) {
-          const fullPath = path10.join(directory, target);
+          const fullPath = path17.join(directory, target);
           try {
             fs.accessSync(fullPath, fs.constants.R_OK);
             return fullPath;
@@ -61192,7 +61192,7 @@ var require_session = __commonJS({
   "node_modules/dockerode/lib/session.js"(exports, module) {
     var grpc = require_src4();
     var protoLoader = require_src5();
-    var path10 = __require("path");
+    var path17 = __require("path");
     var crypto = __require("crypto");
     function withSession(docker, auth, handler) {
       const sessionId = crypto.randomUUID();
@@ -61219,7 +61219,7 @@ var require_session = __commonJS({
         const injector = server.createConnectionInjector(creds);
         injector.injectConnection(socket);
         const pkg = protoLoader.loadSync(
-          path10.resolve(__dirname, "proto", "auth.proto")
+          path17.resolve(__dirname, "proto", "auth.proto")
         );
         const service = grpc.loadPackageDefinition(pkg);
         server.addService(service.moby.filesync.v1.Auth.service, {
@@ -61249,7 +61249,7 @@ var require_session = __commonJS({
 var require_buildkit = __commonJS({
   "node_modules/dockerode/lib/buildkit.js"(exports, module) {
     var protobuf = require_protobufjs();
-    var path10 = __require("path");
+    var path17 = __require("path");
     var BUILDKIT_TRACE_ID = "moby.buildkit.trace";
     var BUILDKIT_IMAGE_ID = "moby.image.id";
     var PROTO_TYPE = "moby.buildkit.v1.StatusResponse";
@@ -61259,7 +61259,7 @@ var require_buildkit = __commonJS({
     function loadProto() {
       if (StatusResponse) return StatusResponse;
       var root = protobuf.loadSync(
-        path10.resolve(__dirname, "proto", "buildkit_status.proto")
+        path17.resolve(__dirname, "proto", "buildkit_status.proto")
       );
       StatusResponse = root.lookupType(PROTO_TYPE);
       return StatusResponse;
@@ -61357,7 +61357,7 @@ var require_buildkit = __commonJS({
     }
     function followProgress(stream, onFinished, onProgress) {
       var buffer = "";
-      var output = [];
+      var output2 = [];
       var finished = false;
       stream.on("data", onStreamEvent);
       stream.on("error", onStreamError);
@@ -61378,17 +61378,17 @@ var require_buildkit = __commonJS({
           if (result.isBuildKit) {
             result.logs.forEach(function(log) {
               var event = { stream: log + "\n" };
-              output.push(event);
+              output2.push(event);
               if (onProgress) onProgress(event);
             });
           } else if (result.raw) {
-            output.push(result.raw);
+            output2.push(result.raw);
             if (onProgress) onProgress(result.raw);
           }
         } catch (e) {
           try {
             var json2 = JSON.parse(line);
-            output.push(json2);
+            output2.push(json2);
             if (onProgress) onProgress(json2);
           } catch (e2) {
           }
@@ -61400,7 +61400,7 @@ var require_buildkit = __commonJS({
         stream.removeListener("error", onStreamError);
         stream.removeListener("end", onStreamEnd);
         stream.removeListener("close", onStreamEnd);
-        if (onFinished) onFinished(err2, output);
+        if (onFinished) onFinished(err2, output2);
       }
       function onStreamEnd() {
         if (finished) return;
@@ -61412,7 +61412,7 @@ var require_buildkit = __commonJS({
         stream.removeListener("error", onStreamError);
         stream.removeListener("end", onStreamEnd);
         stream.removeListener("close", onStreamEnd);
-        if (onFinished) onFinished(null, output);
+        if (onFinished) onFinished(null, output2);
       }
     }
     module.exports = {
@@ -62864,7 +62864,7 @@ var require_docker = __commonJS({
 });
 
 // src/cli/inspect.ts
-import { existsSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 
 // src/errors.ts
 var InputError = class extends Error {
@@ -62876,7 +62876,13 @@ var UsageError = class extends InputError {
 
 // src/cli/args.ts
 function parseArgs(args, specs, { positionals: allowPositionals = false } = {}) {
-  const parsed = { strings: {}, flags: {}, buildArgs: {}, positionals: [] };
+  const parsed = {
+    strings: {},
+    lists: {},
+    flags: {},
+    buildArgs: {},
+    positionals: []
+  };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (!arg.startsWith("-") || arg === "-") {
@@ -62904,6 +62910,9 @@ function parseArgs(args, specs, { positionals: allowPositionals = false } = {}) 
       const at = value.indexOf("=");
       if (at <= 0) throw new UsageError(`${name} '${value}' is not KEY=VALUE`);
       parsed.buildArgs[value.slice(0, at)] = value.slice(at + 1);
+    } else if (spec.kind === "strings") {
+      if (value === "") throw new UsageError(`${name} needs a value`);
+      (parsed.lists[spec.key] ??= []).push(value);
     } else {
       if (spec.choices && !spec.choices.includes(value)) {
         throw new UsageError(`${name} must be one of ${spec.choices.join(", ")}, not '${value}'`);
@@ -62914,8 +62923,150 @@ function parseArgs(args, specs, { positionals: allowPositionals = false } = {}) 
   return parsed;
 }
 
+// src/input-files.ts
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  openSync,
+  readSync,
+  realpathSync,
+  statfsSync,
+  statSync
+} from "node:fs";
+import path from "node:path";
+var PSEUDO_FILE_SYSTEMS = /* @__PURE__ */ new Map([
+  [40864, "procfs"],
+  [1650812274, "sysfs"],
+  [1684170528, "debugfs"],
+  [1953653091, "tracefs"],
+  [1935894131, "securityfs"],
+  [2613483, "cgroupfs"],
+  [1667723888, "cgroup2fs"],
+  [1650812272, "configfs"],
+  [3730735588, "efivarfs"],
+  [3405662737, "bpffs"]
+]);
+function excerpt(text, max = 24) {
+  const source = typeof text === "string" ? text.slice(0, max + 1) : Buffer.from(text.subarray(0, max + 1)).toString("latin1");
+  const cut = source.length > max;
+  const shown = source.slice(0, max).replace(/[^\x20-\x7e]|['\\]/g, (c) => {
+    const code = c.charCodeAt(0);
+    if (c === "'" || c === "\\") return `\\${c}`;
+    return code <= 255 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
+  });
+  return `'${shown}${cut ? "\u2026" : ""}'`;
+}
+function describeType(stats) {
+  if (stats.isFIFO()) return "a FIFO (named pipe)";
+  if (stats.isCharacterDevice()) return "a character device";
+  if (stats.isBlockDevice()) return "a block device";
+  if (stats.isSocket()) return "a socket";
+  if (stats.isDirectory()) return "a folder";
+  return "a regular file";
+}
+function expected(kind) {
+  return kind === "file" ? "a regular file" : kind === "folder" ? "a folder" : "a regular file or a folder";
+}
+function inside(real, root) {
+  const relative = path.relative(root, real);
+  return relative === "" || !relative.startsWith("..") && !path.isAbsolute(relative);
+}
+function checkInputPath(given, options) {
+  const { what, kind } = options;
+  const named = `${what} ${options.shownAs ?? given}`;
+  let real;
+  try {
+    real = realpathSync(given);
+  } catch (error) {
+    const code = error.code;
+    if (code === "ENOENT") throw new InputError(`${named}: does not exist`);
+    if (code === "ELOOP") throw new InputError(`${named}: too many levels of symbolic links`);
+    throw new InputError(`${named}: cannot be read (${code ?? error.message})`);
+  }
+  if (options.within) {
+    const roots = options.within.map((root) => {
+      try {
+        return realpathSync(root);
+      } catch {
+        return path.resolve(root);
+      }
+    });
+    const asWritten = real === path.resolve(given);
+    if (!roots.some((root) => inside(real, root)) && !(asWritten && options.outsideAsWritten)) {
+      const where2 = options.withinName ?? roots.join(" or ");
+      throw new InputError(
+        asWritten ? `${named}: is outside ${where2}` : `${named}: is a symbolic link to a path outside ${where2}`
+      );
+    }
+  }
+  const stats = statSync(real);
+  const isFolder = stats.isDirectory();
+  const ok = kind === "file" ? stats.isFile() : kind === "folder" ? isFolder : stats.isFile() || isFolder;
+  if (!ok) throw new InputError(`${named}: is ${describeType(stats)}, not ${expected(kind)}`);
+  const fileSystem = PSEUDO_FILE_SYSTEMS.get(Number(statfsSync(real).type));
+  if (fileSystem) {
+    throw new InputError(`${named}: is on ${fileSystem}, not ${expected(kind)} of the repository`);
+  }
+  return { given, real, stats };
+}
+function openCheckedFile(checked, what) {
+  let fd;
+  try {
+    fd = openSync(checked.real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    throw new InputError(
+      `${what} ${checked.given}: cannot be opened (${error.code ?? error.message})`
+    );
+  }
+  const now = fstatSync(fd);
+  if (!now.isFile() || now.ino !== checked.stats.ino || now.dev !== checked.stats.dev) {
+    closeSync(fd);
+    throw new InputError(`${what} ${checked.given}: changed while it was being opened`);
+  }
+  return fd;
+}
+var MAX_DOCKERFILE_BYTES = 1024 * 1024;
+var MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+function readInputText(given, options) {
+  const checked = checkInputPath(given, { ...options, kind: "file" });
+  const named = `${options.what} ${options.shownAs ?? given}`;
+  if (checked.stats.size > options.maxBytes) {
+    throw new InputError(
+      `${named}: is ${checked.stats.size} bytes, larger than the ${options.maxBytes}-byte limit`
+    );
+  }
+  const fd = openCheckedFile(checked, options.what);
+  try {
+    const buffer = Buffer.allocUnsafe(Math.min(checked.stats.size, options.maxBytes) + 1);
+    let length = 0;
+    for (; ; ) {
+      if (length === buffer.length) break;
+      const got = readSync(fd, buffer, length, buffer.length - length, length);
+      if (got === 0) break;
+      length += got;
+    }
+    if (length > options.maxBytes) {
+      throw new InputError(`${named}: is larger than the ${options.maxBytes}-byte limit`);
+    }
+    return buffer.toString("utf8", 0, length);
+  } finally {
+    closeSync(fd);
+  }
+}
+function parseJsonText(text, where2) {
+  const string = typeof text === "string" ? text : Buffer.from(text).toString("utf8");
+  try {
+    return JSON.parse(string);
+  } catch (err2) {
+    const at = /at position (\d+)/.exec(err2.message);
+    const place = at ? `at character ${at[1]}` : `of ${string.length} characters`;
+    throw new InputError(`${where2}: not valid JSON (${place}, starting ${excerpt(string, 16)})`);
+  }
+}
+
 // src/elf/byte-source.ts
-import { fstatSync, readSync } from "node:fs";
+import { fstatSync as fstatSync2, readSync as readSync2 } from "node:fs";
 function bytesSource(bytes) {
   return {
     size: bytes.length,
@@ -62923,14 +63074,14 @@ function bytesSource(bytes) {
   };
 }
 function fileDescriptorSource(fd) {
-  const size = fstatSync(fd).size;
+  const size = fstatSync2(fd).size;
   return {
     size,
     read(offset, length) {
       const buffer = Buffer.alloc(length);
       let done = 0;
       while (done < length) {
-        const n = readSync(fd, buffer, done, length - done, offset + done);
+        const n = readSync2(fd, buffer, done, length - done, offset + done);
         if (n === 0) break;
         done += n;
       }
@@ -63098,12 +63249,12 @@ function segmentTypeName(type2, eMachine) {
 
 // src/elf/elf-format-error.ts
 var ElfFormatError = class _ElfFormatError extends InputError {
-  constructor(offset, what, detail, path10) {
-    super(`${path10 ? `${path10}: ` : ""}bad ${what} at offset 0x${offset.toString(16)}: ${detail}`);
+  constructor(offset, what, detail, path17) {
+    super(`${path17 ? `${path17}: ` : ""}bad ${what} at offset 0x${offset.toString(16)}: ${detail}`);
     this.offset = offset;
     this.what = what;
     this.detail = detail;
-    this.path = path10;
+    this.path = path17;
   }
   offset;
   what;
@@ -63111,8 +63262,8 @@ var ElfFormatError = class _ElfFormatError extends InputError {
   path;
   name = "ElfFormatError";
   /** The same error, naming the file it came from. */
-  withPath(path10) {
-    return new _ElfFormatError(this.offset, this.what, this.detail, path10);
+  withPath(path17) {
+    return new _ElfFormatError(this.offset, this.what, this.detail, path17);
   }
 };
 
@@ -63367,8 +63518,8 @@ function readSectionZero(header) {
 }
 function headerTable(header, what, offset, count, entrySize, minSize) {
   if (entrySize < minSize) {
-    const field = what === "program header" ? "e_phentsize" : "e_shentsize";
-    throw new ElfFormatError(offset, what, `${field} ${entrySize} is smaller than ${minSize}`);
+    const field2 = what === "program header" ? "e_phentsize" : "e_shentsize";
+    throw new ElfFormatError(offset, what, `${field2} ${entrySize} is smaller than ${minSize}`);
   }
   return header.reader.region(offset, count * entrySize, `${what} table`);
 }
@@ -63412,11 +63563,11 @@ function readPrograms(header) {
       flags: table.u32(at + 24),
       align: table.u32(at + 28)
     };
-    const where = header.phoff + at;
+    const where2 = header.phoff + at;
     if (p.type === PT_LOAD || p.type === PT_DYNAMIC || p.type === PT_INTERP || p.type === PT_NOTE) {
       if (p.offset + p.filesz > header.reader.size) {
         throw new ElfFormatError(
-          where,
+          where2,
           "program header",
           `segment ${i} (file range 0x${p.offset.toString(16)}+0x${p.filesz.toString(16)}) runs past the end of the file (0x${header.reader.size.toString(16)})`
         );
@@ -63424,7 +63575,7 @@ function readPrograms(header) {
     }
     if (p.type === PT_LOAD && p.filesz > p.memsz) {
       throw new ElfFormatError(
-        where,
+        where2,
         "program header",
         `segment ${i} has p_filesz larger than p_memsz`
       );
@@ -63862,17 +64013,17 @@ function scanSegment(elf, seg) {
   return null;
 }
 function readGoBuildInfo(elf) {
-  const where = locate(elf);
-  if (!where) return null;
-  const header = elf.reader.region(where.offset, HEADER_SIZE, "Go build info header");
+  const where2 = locate(elf);
+  if (!where2) return null;
+  const header = elf.reader.region(where2.offset, HEADER_SIZE, "Go build info header");
   const ptrSizeByte = header.u8(14);
   const flags = header.u8(15);
   let version;
   let modinfo;
   if (flags & FLAG_INLINE) {
-    const available = elf.reader.size - where.offset - HEADER_SIZE;
+    const available = elf.reader.size - where2.offset - HEADER_SIZE;
     const body = elf.reader.region(
-      where.offset + HEADER_SIZE,
+      where2.offset + HEADER_SIZE,
       Math.min(available, 1 << 20),
       "Go build info"
     );
@@ -63920,14 +64071,14 @@ function readGoString(elf, vaddr, ptrSize, little) {
   return elf.reader.region(dataAt, length, "Go string data").bytes;
 }
 function parseModinfo(text) {
-  let path10 = null;
+  let path17 = null;
   let main = null;
   const deps = [];
   const settings = [];
   let last = null;
   for (const line of text.split("\n")) {
     const [word, ...rest] = line.split("	");
-    if (word === "path") path10 = rest.join("	");
+    if (word === "path") path17 = rest.join("	");
     else if (word === "mod" || word === "dep" || word === "=>") {
       const module = {
         path: rest[0] ?? "",
@@ -63948,7 +64099,7 @@ function parseModinfo(text) {
       if (setting) settings.push(setting);
     }
   }
-  return { path: path10, main, deps, settings };
+  return { path: path17, main, deps, settings };
 }
 function parseSetting(text) {
   let key;
@@ -64326,6 +64477,49 @@ function detectLibc(elf, facts) {
   };
 }
 
+// src/elf/loader-paths.ts
+var GLIBC_SYSTEM_DIRS = /\0((?:\/[\x21-\x7e]*\/\0){2,})/;
+var MUSL_SYS_PATH = /\0(\/[^\0:\s]*lib[^\0:\s]*(?::\/[^\0:\s]*lib[^\0:\s]*)+)\0/;
+var HWCAPS_SUBDIRS = /\0((?:x86-64-v\d|power\d+|z\d+)(?::(?:x86-64-v\d|power\d+|z\d+))*)\0/;
+var GCONV_DIR = /\0(\/[\x21-\x7e]*\/gconv)\0/;
+var MAX_READ_ONLY = 16 << 20;
+function readOnlyText(elf) {
+  const segments = elf.programs.filter(
+    (seg) => seg.type === PT_LOAD && (seg.flags & PF_W) === 0 && seg.filesz > 0
+  );
+  if (segments.reduce((sum, seg) => sum + seg.filesz, 0) > MAX_READ_ONLY) return "";
+  const parts = [];
+  for (const seg of segments) {
+    const region = elf.reader.region(seg.offset, seg.filesz, "PT_LOAD segment");
+    parts.push(Buffer.from(region.bytes).toString("latin1"));
+  }
+  return parts.join("\0");
+}
+function readLoaderSearchPath(elf, facts) {
+  const defines = (name) => facts.definedSymbols.some((s) => s.name === name);
+  if (defines("_rtld_global")) {
+    const text = readOnlyText(elf);
+    const dirs = GLIBC_SYSTEM_DIRS.exec(text);
+    if (!dirs) return null;
+    const hwcaps = text.includes("glibc-hwcaps") ? HWCAPS_SUBDIRS.exec(text) : null;
+    return {
+      flavor: "glibc",
+      systemDirs: dirs[1].split("\0").filter((d) => d !== "").map((d) => d.replace(/(.)\/$/, "$1")),
+      hwcapsSubdirs: hwcaps ? hwcaps[1].split(":") : []
+    };
+  }
+  if (facts.needed.length === 0 && facts.versionDefinitions.length === 0 && defines("dlopen") && defines("__libc_start_main")) {
+    const path17 = MUSL_SYS_PATH.exec(readOnlyText(elf));
+    if (!path17) return null;
+    return { flavor: "musl", systemDirs: path17[1].split(":"), hwcapsSubdirs: [] };
+  }
+  return null;
+}
+function readGconvDir(elf, definedSymbols) {
+  if (!definedSymbols.some((s) => s.name === "gnu_get_libc_version")) return null;
+  return GCONV_DIR.exec(readOnlyText(elf))?.[1] ?? null;
+}
+
 // src/elf/notes.ts
 function parseNotes(elf) {
   const blocks = [];
@@ -64379,14 +64573,14 @@ function readNoteFacts(elf) {
   let gnuAbiTagKernel = null;
   let buildId = null;
   let goBuildId = null;
-  for (const note of parsedNotes) {
-    if (note.owner === "GNU" && note.type === NT_GNU_ABI_TAG && note.desc.length >= 16) {
-      const d = new Region(note.desc, note.descOffset, elf.little, "NT_GNU_ABI_TAG note");
+  for (const note2 of parsedNotes) {
+    if (note2.owner === "GNU" && note2.type === NT_GNU_ABI_TAG && note2.desc.length >= 16) {
+      const d = new Region(note2.desc, note2.descOffset, elf.little, "NT_GNU_ABI_TAG note");
       gnuAbiTagKernel = `${d.u32(4)}.${d.u32(8)}.${d.u32(12)}`;
-    } else if (note.owner === "GNU" && note.type === NT_GNU_BUILD_ID) {
-      buildId = hex(note.desc);
-    } else if (note.owner === "Go" && note.type === NT_GO_BUILDID) {
-      goBuildId = decodeText(note.desc);
+    } else if (note2.owner === "GNU" && note2.type === NT_GNU_BUILD_ID) {
+      buildId = hex(note2.desc);
+    } else if (note2.owner === "Go" && note2.type === NT_GO_BUILDID) {
+      goBuildId = decodeText(note2.desc);
     }
   }
   return {
@@ -64401,11 +64595,11 @@ function readNoteFacts(elf) {
 function elfTypeName(type2) {
   return ET_NAMES[type2] ?? `OTHER(${type2})`;
 }
-function parseElf(source, path10, options = {}) {
+function parseElf(source, path17, options = {}) {
   try {
     return parseElfFacts(source, options);
   } catch (error) {
-    if (error instanceof ElfFormatError && path10 !== void 0) throw error.withPath(path10);
+    if (error instanceof ElfFormatError && path17 !== void 0) throw error.withPath(path17);
     throw error;
   }
 }
@@ -64491,7 +64685,13 @@ function parseElfFacts(source, options) {
       memsz: p.memsz,
       flags: `${p.flags & 4 ? "R" : " "}${p.flags & PF_W ? "W" : " "}${p.flags & PF_X ? "E" : " "}`,
       align: p.align
-    }))
+    })),
+    loaderSearchPath: readLoaderSearchPath(elf, {
+      needed: dynamic.needed,
+      definedSymbols: dynamic.definedSymbols,
+      versionDefinitions: dynamic.versions.definitions
+    }),
+    glibcGconvDir: readGconvDir(elf, dynamic.definedSymbols)
   };
 }
 function linkageOf(type2, hasInterp, hasDynamic, soname, flags1) {
@@ -64507,14 +64707,14 @@ function linkageOf(type2, hasInterp, hasDynamic, soname, flags1) {
 }
 
 // src/elf/index.ts
-import { closeSync, openSync } from "node:fs";
-var analyzeElf = (bytes, path10) => parseElf(bytesSource(bytes), path10);
-function parseElfFile(path10, options) {
-  const fd = openSync(path10, "r");
+import { closeSync as closeSync2, openSync as openSync2 } from "node:fs";
+var analyzeElf = (bytes, path17) => parseElf(bytesSource(bytes), path17);
+function parseElfFile(path17, options) {
+  const fd = openSync2(path17, "r");
   try {
-    return parseElf(fileDescriptorSource(fd), path10, options);
+    return parseElf(fileDescriptorSource(fd), path17, options);
   } finally {
-    closeSync(fd);
+    closeSync2(fd);
   }
 }
 
@@ -64528,15 +64728,21 @@ build information as \`go version -m\` prints it.
 Options:
   --json   print {"files":[...]} (see DESIGN.md, "Command line (contract)")
 Exit status: 0 all files read, 2 a file is missing, not ELF or malformed (the others are printed).`;
-function inspectFile(path10) {
-  if (!existsSync(path10)) return { path: path10, error: `${path10}: no such file` };
-  if (!statSync(path10).isFile()) return { path: path10, error: `${path10}: not a regular file` };
+function inspectFile(path17) {
+  if (!existsSync(path17)) return { path: path17, error: `${path17}: no such file` };
   try {
-    return { path: path10, facts: parseElfFile(path10, { goPackages: true }) };
+    checkInputPath(path17, { what: "the file", kind: "file" });
   } catch (error) {
-    if (error instanceof ElfFormatError) return { path: path10, error: error.message };
+    if (error instanceof InputError)
+      return { path: path17, error: error.message.replace(/^the file /, "") };
+    throw error;
+  }
+  try {
+    return { path: path17, facts: parseElfFile(path17, { goPackages: true }) };
+  } catch (error) {
+    if (error instanceof ElfFormatError) return { path: path17, error: error.message };
     if (error instanceof Error && "code" in error)
-      return { path: path10, error: `${path10}: ${error.message}` };
+      return { path: path17, error: `${path17}: ${error.message}` };
     throw error;
   }
 }
@@ -64694,11 +64900,6 @@ var inspectCommand = {
   run
 };
 
-// src/dockerfile/model.ts
-var import_picomatch = __toESM(require_picomatch2(), 1);
-import { readFileSync } from "node:fs";
-import { posix as posix2 } from "node:path";
-
 // src/dockerfile/base.ts
 function splitReference(reference) {
   const lower = reference.toLowerCase().replace(/@sha256:[0-9a-f]*$/, "");
@@ -64711,6 +64912,8 @@ function imageHasCompiler(reference) {
   const { repo, tag } = splitReference(reference);
   const name = repo.split("/").pop() ?? repo;
   const alpine = /alpine/.test(tag) || /alpine/.test(name);
+  const slim = /slim|alpine|windowsservercore|nanoserver/.test(tag);
+  const official = !repo.includes("/") || repo.startsWith("library/") || repo.startsWith("docker.io/library/");
   if (/golang/.test(name) && !alpine)
     return { present: true, why: `gcc present in ${reference} (Debian-based golang image)` };
   if (/golang/.test(name))
@@ -64718,11 +64921,18 @@ function imageHasCompiler(reference) {
   if (["buildpack-deps", "gcc", "rust"].includes(name) && !alpine) {
     return { present: true, why: `gcc present in ${reference}` };
   }
-  return { present: false, why: `no C compiler known in ${reference}` };
+  if (official && ["python", "node", "ruby"].includes(name) && tag !== "" && !slim)
+    return { present: true, why: `gcc present in ${reference} (buildpack-deps based)` };
+  if (/^(alpine|debian|ubuntu|busybox|fedora|centos|rockylinux|almalinux|amazonlinux|oraclelinux|ubi[0-9]*(-\w+)?|python|node|ruby)$/.test(
+    name
+  ) || repo.includes("distroless"))
+    return { present: false, why: `no C compiler in ${reference}` };
+  return { present: null, why: `whether ${reference} has a C compiler is not known` };
 }
 var COMPILER_PACKAGES = /* @__PURE__ */ new Set([
   "gcc",
   "build-base",
+  "alpine-sdk",
   "musl-dev",
   "build-essential",
   "clang",
@@ -64782,7 +64992,204 @@ function classifyBase(reference) {
   return "unknown";
 }
 
+// src/dockerfile/config.ts
+import { posix as posix2 } from "node:path";
+
+// src/dockerfile/pattern.ts
+var NEWLINE = 10;
+var BACKSLASH = 92;
+function codePoints(text) {
+  const out = [];
+  for (const ch of text) out.push(ch.codePointAt(0));
+  return out;
+}
+function bracket(chars, at) {
+  let i = at;
+  const negated = chars[i] === 33;
+  if (negated) i++;
+  const ranges = [];
+  let first = true;
+  while (i < chars.length && (first || chars[i] !== 93)) {
+    first = false;
+    let low = chars[i];
+    if (low === BACKSLASH && i + 1 < chars.length) low = chars[++i];
+    i++;
+    let high = low;
+    if (chars[i] === 45 && i + 1 < chars.length && chars[i + 1] !== 93) {
+      high = chars[i + 1];
+      if (high === BACKSLASH && i + 2 < chars.length) high = chars[++i + 1];
+      i += 2;
+    }
+    ranges.push([low, high]);
+  }
+  if (i >= chars.length) return null;
+  return { token: { kind: "class", negated, ranges }, end: i + 1 };
+}
+function compilePattern(pattern, shell) {
+  const chars = codePoints(pattern);
+  const tokens = [];
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i];
+    if (c === 42) {
+      if (tokens.at(-1)?.kind !== "star") tokens.push({ kind: "star" });
+    } else if (c === 63) tokens.push({ kind: "any" });
+    else if (c === BACKSLASH && i + 1 < chars.length) {
+      const next = chars[++i];
+      if (!shell && ![42, 63, BACKSLASH, 125, 47].includes(next)) {
+        throw new ExpandError(
+          `invalid pattern (${pattern}) in substitution: invalid escape '\\${String.fromCodePoint(next)}'`
+        );
+      }
+      tokens.push({ kind: "char", code: next });
+    } else if (c === 91 && shell) {
+      const found = bracket(chars, i + 1);
+      if (found) {
+        tokens.push(found.token);
+        i = found.end - 1;
+      } else tokens.push({ kind: "char", code: c });
+    } else tokens.push({ kind: "char", code: c });
+  }
+  return { tokens };
+}
+function accepts(token, c) {
+  switch (token.kind) {
+    case "char":
+      return token.code === c;
+    case "any":
+    case "star":
+      return c !== NEWLINE;
+    case "class": {
+      const inside2 = token.ranges.some(([low, high]) => c >= low && c <= high);
+      return inside2 !== token.negated;
+    }
+  }
+}
+var Automaton = class {
+  constructor(tokens) {
+    this.tokens = tokens;
+    this.size = tokens.length + 1;
+  }
+  tokens;
+  size;
+  /** Adds `state` and what it reaches without input (past stars), keeping the smallest start. */
+  add(starts, state, start) {
+    for (let s = state; s < this.size; s++) {
+      if (starts[s] !== -1 && starts[s] <= start) return;
+      starts[s] = start;
+      if (this.tokens[s]?.kind !== "star") return;
+    }
+  }
+  /** The states after reading `c` from `current`; returns whether any is alive. */
+  step(current, next, c) {
+    next.fill(-1);
+    let alive = false;
+    for (let s = 0; s < this.tokens.length; s++) {
+      const start = current[s];
+      if (start === -1 || !accepts(this.tokens[s], c)) continue;
+      this.add(next, this.tokens[s].kind === "star" ? s : s + 1, start);
+      alive = true;
+    }
+    return alive;
+  }
+};
+function prefixMatch(pattern, value, longest) {
+  const automaton = new Automaton(pattern.tokens);
+  let current = new Int32Array(automaton.size).fill(-1);
+  let next = new Int32Array(automaton.size);
+  automaton.add(current, 0, 0);
+  const final = automaton.size - 1;
+  let best = current[final] !== -1 ? 0 : null;
+  if (best !== null && !longest) return 0;
+  for (let i = 0; i < value.length; i++) {
+    if (!automaton.step(current, next, value[i])) break;
+    [current, next] = [next, current];
+    if (current[final] !== -1) {
+      best = i + 1;
+      if (!longest) return best;
+    }
+  }
+  return best;
+}
+function reversed(pattern) {
+  return { tokens: [...pattern.tokens].reverse() };
+}
+function trimPrefix(value, pattern, longest) {
+  const chars = codePoints(value);
+  const length = prefixMatch(pattern, chars, longest);
+  return length === null ? value : String.fromCodePoint(...chars.slice(length));
+}
+function trimSuffix(value, pattern, longest) {
+  const chars = codePoints(value).reverse();
+  const length = prefixMatch(reversed(pattern), chars, longest);
+  if (length === null) return value;
+  return fromCodePoints(chars.slice(length).reverse());
+}
+function fromCodePoints(chars) {
+  let out = "";
+  for (let i = 0; i < chars.length; i += 8192)
+    out += String.fromCodePoint(...chars.slice(i, i + 8192));
+  return out;
+}
+function search(automaton, value, from) {
+  let current = new Int32Array(automaton.size).fill(-1);
+  let next = new Int32Array(automaton.size);
+  const final = automaton.size - 1;
+  let match = null;
+  for (let i = from; ; i++) {
+    if (match === null) automaton.add(current, 0, i);
+    if (current[final] !== -1) {
+      const start = current[final];
+      if (match === null || start < match[0] || start === match[0] && i > match[1])
+        match = [start, i];
+    }
+    if (i >= value.length) break;
+    const alive = automaton.step(current, next, value[i]);
+    [current, next] = [next, current];
+    if (match !== null) {
+      for (let s = 0; s < automaton.size; s++) if (current[s] > match[0]) current[s] = -1;
+      if (!alive || !current.some((start) => start !== -1)) break;
+    }
+  }
+  return match;
+}
+function expandTemplate(template, matched) {
+  return template.replace(
+    /\$(\$|\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g,
+    (whole, dollar, braced, bare) => {
+      if (dollar === "$") return "$";
+      const name = braced ?? bare;
+      if (name === void 0) return whole;
+      return /^\d+$/.test(name) && Number(name) === 0 ? matched : "";
+    }
+  );
+}
+function replaceMatches(value, pattern, replacement, all) {
+  const chars = codePoints(value);
+  const automaton = new Automaton(pattern.tokens);
+  if (!all) {
+    const match = search(automaton, chars, 0);
+    if (!match) return value;
+    return fromCodePoints(chars.slice(0, match[0])) + replacement + fromCodePoints(chars.slice(match[1]));
+  }
+  let out = "";
+  let lastEnd = 0;
+  let searchAt = 0;
+  while (searchAt <= chars.length) {
+    const match = search(automaton, chars, searchAt);
+    if (!match) break;
+    out += fromCodePoints(chars.slice(lastEnd, match[0]));
+    if (match[1] > lastEnd || match[0] === 0) {
+      out += expandTemplate(replacement, fromCodePoints(chars.slice(match[0], match[1])));
+    }
+    lastEnd = match[1];
+    searchAt = searchAt + 1 > match[1] ? searchAt + 1 : match[1];
+  }
+  return out + fromCodePoints(chars.slice(lastEnd));
+}
+
 // src/dockerfile/expand.ts
+var MAX_NESTING = 64;
+var MAX_EXPANDED_LENGTH = 1024 * 1024;
 var UNKNOWN_MARK = "\0";
 var NAME_START = /[A-Za-z_]/;
 var NAME_CHAR = /[A-Za-z0-9_]/;
@@ -64798,6 +65205,7 @@ var Lexer = class {
   escape;
   shell;
   pos = 0;
+  depth = 0;
   peek(offset = 0) {
     return this.text[this.pos + offset] ?? "";
   }
@@ -64827,7 +65235,7 @@ var Lexer = class {
         continue;
       }
       if (ch === "$") {
-        value += this.dollar();
+        value = bounded(value + this.dollar());
         continue;
       }
       if (this.shell && ch === "`") {
@@ -64854,7 +65262,7 @@ var Lexer = class {
         continue;
       }
       if (ch === "$") {
-        value += this.dollar();
+        value = bounded(value + this.dollar());
         continue;
       }
       if (this.shell && ch === "`") {
@@ -64902,6 +65310,17 @@ var Lexer = class {
   }
   /** After `${`: name, optional modifier and its word, up to the matching `}`. */
   braced() {
+    if (this.depth >= MAX_NESTING) {
+      throw new ExpandError(`substitutions nested more than ${MAX_NESTING} deep`);
+    }
+    this.depth++;
+    try {
+      return this.modified();
+    } finally {
+      this.depth--;
+    }
+  }
+  modified() {
     let name = "";
     while (NAME_CHAR.test(this.peek())) name += this.text[this.pos++];
     if (name === "") throw new ExpandError(`bad substitution: \${ must be followed by a name`);
@@ -64914,17 +65333,21 @@ var Lexer = class {
     if (modifier === ":" || modifier === "#" && this.peek() === "#" || modifier === "%" && this.peek() === "%" || modifier === "/" && this.peek() === "/") {
       modifier += this.text[this.pos++] ?? "";
     }
+    const raw = !this.shell;
     if (modifier === "/" || modifier === "//") {
-      const pattern = this.modifierWord("/}");
+      const pattern = this.modifierWord("/}", raw);
       let replacement = "";
       if (this.peek() === "/") {
         this.pos++;
-        replacement = this.modifierWord("}");
+        replacement = this.modifierWord("}", raw);
       }
       this.expect("}");
-      return replacePattern(value ?? "", pattern, replacement, modifier === "//");
+      if (pattern === "" && this.shell) return value ?? "";
+      const compiled = compilePattern(pattern, this.shell);
+      return bounded(replaceMatches(value ?? "", compiled, replacement, modifier === "//"));
     }
-    const word = this.modifierWord("}");
+    const isPattern = modifier.startsWith("#") || modifier.startsWith("%");
+    const word = this.modifierWord("}", raw && isPattern);
     this.expect("}");
     switch (modifier) {
       case ":-":
@@ -64943,10 +65366,10 @@ var Lexer = class {
         return value;
       case "#":
       case "##":
-        return trimPrefix(value ?? "", word, modifier === "##");
+        return trimPrefix(value ?? "", compilePattern(word, this.shell), modifier === "##");
       case "%":
       case "%%":
-        return trimSuffix(value ?? "", word, modifier === "%%");
+        return trimSuffix(value ?? "", compilePattern(word, this.shell), modifier === "%%");
       default:
         throw new ExpandError(`unsupported modifier (${modifier}) in substitution`);
     }
@@ -64955,16 +65378,19 @@ var Lexer = class {
     if (this.peek() !== ch) throw new ExpandError(`missing '${ch}' in substitution`);
     this.pos++;
   }
-  /** The word of a modifier, expanded, up to one of `stop` at nesting depth 0. */
-  modifierWord(stop) {
+  /**
+   * The word of a modifier, expanded, up to one of `stop` at nesting depth 0. `raw` keeps each
+   * escape with the character it escapes (a pattern's `\*` stays literal for the compiler).
+   */
+  modifierWord(stop, raw = false) {
     let value = "";
     while (this.pos < this.text.length && !stop.includes(this.peek())) {
       const ch = this.peek();
       if (ch === this.escape && this.pos + 1 < this.text.length) {
-        value += this.text[this.pos + 1];
+        value += (raw ? ch : "") + this.text[this.pos + 1];
         this.pos += 2;
       } else if (ch === "$") {
-        value += this.dollar();
+        value = bounded(value + this.dollar());
       } else if (ch === "'" || ch === '"') {
         this.pos++;
         if (ch === '"') value += this.doubleQuoted();
@@ -64982,44 +65408,11 @@ var Lexer = class {
 };
 var ExpandError = class extends Error {
 };
-function globToRegex(pattern, greedy) {
-  let out = "";
-  for (let i = 0; i < pattern.length; i++) {
-    const ch = pattern[i];
-    if (ch === "*") out += greedy ? ".*" : ".*?";
-    else if (ch === "?") out += ".";
-    else if (ch === "[") {
-      const end = pattern.indexOf("]", i + 1);
-      if (end < 0) out += "\\[";
-      else {
-        out += "[" + pattern.slice(i + 1, end).replace(/^!/, "^").replace(/\\/g, "\\\\") + "]";
-        i = end;
-      }
-    } else if (ch === "\\" && i + 1 < pattern.length) out += escapeRegex(pattern[++i]);
-    else out += escapeRegex(ch);
-  }
-  return out;
-}
-function escapeRegex(text) {
-  return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-}
-function trimPrefix(value, pattern, longest) {
-  const match = new RegExp("^" + globToRegex(pattern, longest), "s").exec(value);
-  return match ? value.slice(match[0].length) : value;
-}
-function trimSuffix(value, pattern, longest) {
-  const re = new RegExp("^" + globToRegex(pattern, true) + "$", "s");
-  const starts = [...Array(value.length + 1).keys()];
-  if (!longest) starts.reverse();
-  for (const start of starts) {
-    if (re.test(value.slice(start))) return value.slice(0, start);
+function bounded(value) {
+  if (value.length > MAX_EXPANDED_LENGTH) {
+    throw new ExpandError(`the expanded word is longer than ${MAX_EXPANDED_LENGTH} characters`);
   }
   return value;
-}
-function replacePattern(value, pattern, replacement, all) {
-  if (pattern === "") return value;
-  const re = new RegExp(globToRegex(pattern, true), all ? "gs" : "s");
-  return value.replace(re, () => replacement);
 }
 function expandWord(text, lookup, options = {}) {
   const lexer = new Lexer(text, lookup, options.escape ?? "\\", options.shell ?? false);
@@ -65031,7 +65424,7 @@ function expandWord(text, lookup, options = {}) {
       lexer.pos++;
       continue;
     }
-    out += lexer.word("").value;
+    out = bounded(out + lexer.word("").value);
   }
   return out;
 }
@@ -65076,8 +65469,228 @@ function splitRawWords(text, escape = "\\") {
   return words;
 }
 
-// src/dockerfile/gobuild.ts
+// src/dockerfile/state.ts
 import { posix } from "node:path";
+var AUTOMATIC = [
+  "TARGETPLATFORM",
+  "TARGETOS",
+  "TARGETARCH",
+  "TARGETVARIANT",
+  "BUILDPLATFORM",
+  "BUILDOS",
+  "BUILDARCH",
+  "BUILDVARIANT"
+];
+function parsePlatform(text, what) {
+  const parts = text.trim().toLowerCase().split("/");
+  if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === "")) {
+    throw new InputError(`${what}: '${text}' is not a platform (expected os/arch[/variant])`);
+  }
+  let variant = parts[2] ?? "";
+  if (parts[1] === "arm64" && variant === "v8") variant = "";
+  return { os: parts[0], arch: parts[1], variant };
+}
+function formatPlatform(p) {
+  return p.variant ? `${p.os}/${p.arch}/${p.variant}` : `${p.os}/${p.arch}`;
+}
+function emptyTriple(origin, implicit = false) {
+  const v = () => ({ value: null, assumed: null, implicit, origin });
+  return { GOOS: v(), GOARCH: v(), CGO_ENABLED: v() };
+}
+function note(ctx, text) {
+  if (!ctx.notes.includes(text)) ctx.notes.push(text);
+}
+function where(ctx, instruction) {
+  return `${ctx.options.path}:${instruction.range.startLine}`;
+}
+function expand(ctx, text, lookup, instruction) {
+  try {
+    return expandWord(text, lookup, { escape: ctx.escape });
+  } catch (error) {
+    if (error instanceof ExpandError)
+      throw new InputError(`${where(ctx, instruction)}: ${error.message}`);
+    throw error;
+  }
+}
+function expandList(ctx, text, lookup, instruction) {
+  try {
+    return expandWords(text, lookup, { escape: ctx.escape });
+  } catch (error) {
+    if (error instanceof ExpandError)
+      throw new InputError(`${where(ctx, instruction)}: ${error.message}`);
+    throw error;
+  }
+}
+function addEvent(state, event) {
+  const index = state.events.length;
+  state.events.push(event);
+  if (event.kind === "file") state.fileIndex.set(event.path, index);
+  else {
+    state.coverIndex.push(index);
+    state.dirs.add(event.path);
+  }
+  for (let dir = posix.dirname(event.path); !state.dirs.has(dir); dir = posix.dirname(dir)) {
+    state.dirs.add(dir);
+    if (dir === "/" || dir === ".") break;
+  }
+}
+function isGlob(path17) {
+  return /[*?[]/.test(path17);
+}
+function cleanPath(path17) {
+  const normalized = posix.normalize(path17);
+  return normalized.length > 1 ? normalized.replace(/\/+$/, "") : normalized;
+}
+function covers(dir, path17) {
+  return dir === "/" || path17 === dir || path17.startsWith(dir + "/");
+}
+function latestPerPath(events) {
+  const byPath = /* @__PURE__ */ new Map();
+  for (const event of events) {
+    if (event.superseded) continue;
+    byPath.delete(event.path);
+    byPath.set(event.path, event);
+  }
+  return [...byPath.values()];
+}
+
+// src/dockerfile/scope.ts
+function declareGlobalArgs(ctx, instruction) {
+  const line = instruction.range.startLine;
+  const lookup = (name) => ctx.globals.get(name)?.value;
+  for (const word of splitRawWords(instruction.args, ctx.escape)) {
+    const eq = word.indexOf("=");
+    const name = eq < 0 ? word : word.slice(0, eq);
+    ctx.globalDeclared.add(name);
+    if (name in ctx.buildArgs) {
+      ctx.globals.set(name, { value: ctx.buildArgs[name], origin: `--build-arg ${name}` });
+    } else if (eq >= 0) {
+      ctx.globals.set(name, {
+        value: expand(ctx, word.slice(eq + 1), lookup, instruction),
+        origin: `ARG line ${line}`
+      });
+    } else if (!AUTOMATIC.includes(name)) {
+      ctx.globals.delete(name);
+    }
+  }
+}
+function fromLookup(ctx) {
+  return (name) => {
+    if (!AUTOMATIC.includes(name) && !ctx.globalDeclared.has(name)) return void 0;
+    return ctx.globals.get(name)?.value;
+  };
+}
+function lookupIn(state) {
+  return (name) => state.env.get(name)?.value ?? state.args.get(name)?.value;
+}
+function dispatchEnv(ctx, state, instruction) {
+  const lookup = lookupIn(state);
+  const line = instruction.range.startLine;
+  const words = splitRawWords(instruction.args, ctx.escape);
+  const assignments = [];
+  if (words.length > 0 && !words[0].includes("=")) {
+    const name = words[0];
+    assignments.push([
+      name,
+      expand(ctx, instruction.args.slice(name.length).trim(), lookup, instruction)
+    ]);
+  } else {
+    for (const word of words) {
+      const eq = word.indexOf("=");
+      if (eq <= 0)
+        throw new InputError(`${where(ctx, instruction)}: ENV '${word}' is not NAME=value`);
+      assignments.push([word.slice(0, eq), expand(ctx, word.slice(eq + 1), lookup, instruction)]);
+    }
+  }
+  for (const [name, value] of assignments)
+    state.env.set(name, { value, origin: `ENV line ${line}` });
+}
+function dispatchArg(ctx, state, instruction) {
+  const lookup = lookupIn(state);
+  const line = instruction.range.startLine;
+  const updates = [];
+  for (const word of splitRawWords(instruction.args, ctx.escape)) {
+    const eq = word.indexOf("=");
+    const name = eq < 0 ? word : word.slice(0, eq);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) continue;
+    if (name in ctx.buildArgs)
+      updates.push([
+        name,
+        { value: ctx.buildArgs[name], origin: `--build-arg ${name} (ARG line ${line})` }
+      ]);
+    else if (eq >= 0)
+      updates.push([
+        name,
+        {
+          value: expand(ctx, word.slice(eq + 1), lookup, instruction),
+          origin: `ARG line ${line}`
+        }
+      ]);
+    else if ((ctx.globalDeclared.has(name) || AUTOMATIC.includes(name)) && ctx.globals.has(name)) {
+      const global2 = ctx.globals.get(name);
+      updates.push([
+        name,
+        {
+          value: global2.value,
+          origin: `ARG line ${line} (${AUTOMATIC.includes(name) && !ctx.globalDeclared.has(name) ? "automatic platform ARG" : global2.origin})`
+        }
+      ]);
+    } else updates.push([name, null]);
+  }
+  for (const [name, value] of updates) state.args.set(name, value);
+}
+
+// src/dockerfile/config.ts
+function dispatchWorkdir(ctx, state, instruction) {
+  const stage2 = lookupIn(state);
+  let unset = false;
+  const dir = expand(
+    ctx,
+    instruction.args,
+    (name) => {
+      const value = stage2(name);
+      if (value === void 0) unset = true;
+      return value;
+    },
+    instruction
+  );
+  state.workdir = posix2.resolve(state.workdir, dir);
+  state.workdirSure = posix2.isAbsolute(dir) ? !unset : state.workdirSure && !unset;
+}
+function dispatchUser(ctx, state, instruction) {
+  const value = expand(ctx, instruction.args, lookupIn(state), instruction);
+  state.user = { value: [value], raw: value, form: "exec", range: instruction.range };
+}
+function dispatchShell(state, instruction) {
+  if (instruction.json) state.shell = instruction.json;
+}
+function dispatchCommand(state, instruction) {
+  const config = instruction.json ? {
+    value: instruction.json,
+    raw: instruction.args,
+    form: "exec",
+    range: instruction.range
+  } : {
+    value: [...state.shell, instruction.args],
+    raw: instruction.args,
+    form: "shell",
+    range: instruction.range
+  };
+  if (instruction.keyword === "CMD") {
+    state.cmd = config;
+    state.cmdSetHere = true;
+  } else {
+    state.entrypoint = config;
+    if (!state.cmdSetHere) state.cmd = null;
+  }
+}
+
+// src/dockerfile/copy.ts
+var import_picomatch = __toESM(require_picomatch2(), 1);
+import { posix as posix4 } from "node:path";
+
+// src/dockerfile/gobuild.ts
+import { posix as posix3 } from "node:path";
 var VALUE_FLAGS = /* @__PURE__ */ new Set([
   "o",
   "ldflags",
@@ -65098,7 +65711,28 @@ var VALUE_FLAGS = /* @__PURE__ */ new Set([
   "coverpkg",
   "covermode",
   "C",
-  "exec"
+  "exec",
+  // go test's own flags that take a value (`go help testflag`).
+  "run",
+  "skip",
+  "count",
+  "timeout",
+  "bench",
+  "benchtime",
+  "cpu",
+  "parallel",
+  "coverprofile",
+  "cpuprofile",
+  "memprofile",
+  "blockprofile",
+  "mutexprofile",
+  "outputdir",
+  "list",
+  "shuffle",
+  "fuzz",
+  "fuzztime",
+  "trace",
+  "vet"
 ]);
 function emptyFlags() {
   return {
@@ -65116,7 +65750,8 @@ function parseGoCommand(argv) {
   let index = 1;
   while (argv[index]?.startsWith("-")) index += argv[index] === "-C" ? 2 : 1;
   const subcommand = argv[index];
-  if (subcommand !== "build" && subcommand !== "install") return null;
+  if (subcommand !== "build" && subcommand !== "install" && subcommand !== "test") return null;
+  let compileOnly = false;
   const command = {
     subcommand,
     xx: program === "xx-go",
@@ -65142,6 +65777,9 @@ function parseGoCommand(argv) {
       case "o":
         command.output = value ?? null;
         break;
+      case "c":
+        compileOnly = value === void 0 || value === "true";
+        break;
       case "ldflags":
         applyLdflags(command.flags, value ?? "");
         break;
@@ -65158,6 +65796,7 @@ function parseGoCommand(argv) {
         break;
     }
   }
+  if (subcommand === "test" && !compileOnly) return null;
   return command;
 }
 function applyLdflags(flags, ldflags) {
@@ -65173,65 +65812,941 @@ function applyLdflags(flags, ldflags) {
 }
 function binaryName(pkg) {
   if (pkg.endsWith(".go")) return pkg.split("/").pop().replace(/\.go$/, "");
-  const path10 = posix.normalize(pkg.replace(/@.*$/, "")).replace(/\/+$/, "");
-  if (path10 === "." || path10 === "" || path10 === ".." || pkg.includes("...")) return null;
-  const parts = path10.split("/");
+  const path17 = posix3.normalize(pkg.replace(/@.*$/, "")).replace(/\/+$/, "");
+  if (path17 === "." || path17 === "" || path17 === ".." || pkg.includes("...")) return null;
+  const parts = path17.split("/");
   let name = parts.pop();
-  if (/^v[0-9]+$/.test(name) && parts.length > 0 && !path10.startsWith(".")) name = parts.pop();
+  if (/^v[0-9]+$/.test(name) && parts.length > 0 && !path17.startsWith(".")) name = parts.pop();
   return name === "." ? null : name;
+}
+
+// src/dockerfile/stages.ts
+function automaticArgs(target, build2) {
+  return /* @__PURE__ */ new Map([
+    ["TARGETPLATFORM", formatPlatform(target)],
+    ["TARGETOS", target.os],
+    ["TARGETARCH", target.arch],
+    ["TARGETVARIANT", target.variant],
+    ["BUILDPLATFORM", formatPlatform(build2)],
+    ["BUILDOS", build2.os],
+    ["BUILDARCH", build2.arch],
+    ["BUILDVARIANT", build2.variant]
+  ]);
+}
+function splitStages(instructions, global2) {
+  const defs = [];
+  let current = null;
+  for (const instruction of instructions) {
+    if (instruction.keyword === "FROM") {
+      current = {
+        index: defs.length,
+        name: null,
+        from: instruction,
+        body: [],
+        endLine: instruction.range.endLine
+      };
+      const words = instruction.args.split(/\s+/);
+      if (words.length === 3) current.name = words[2].toLowerCase();
+      defs.push(current);
+    } else if (current) {
+      current.body.push(instruction);
+      current.endLine = instruction.range.endLine;
+    } else {
+      global2(instruction);
+    }
+  }
+  return defs;
+}
+function stageList(ctx) {
+  const list = [];
+  for (const def of ctx.defs) {
+    const { base, platform, pinned } = fromLine(ctx, def);
+    const parent = findStageByName(ctx, base, def);
+    const inherited = parent ? list[parent.index] : null;
+    list.push({
+      index: def.index,
+      name: def.name,
+      from: base,
+      fromStage: parent ? parent.index : null,
+      platform: platform ? formatPlatform(platform) : inherited?.platform ?? formatPlatform(ctx.target),
+      platformPinned: pinned || (inherited?.platformPinned ?? false),
+      startLine: def.from.range.startLine,
+      endLine: def.endLine,
+      fromRange: def.from.range
+    });
+  }
+  return list;
+}
+function fromLine(ctx, def) {
+  const words = def.from.args.split(/\s+/);
+  const unset = /* @__PURE__ */ new Set();
+  const global2 = fromLookup(ctx);
+  const lookup = (name) => {
+    const value = global2(name);
+    if (value === void 0) unset.add(name);
+    return value;
+  };
+  let base = expand(ctx, words[0], lookup, def.from);
+  const flag = def.from.flags.find((f) => f.name === "platform");
+  const platformText = flag && flag.value !== null ? expand(ctx, flag.value, lookup, def.from) : "";
+  const written = [words[0], flag?.value ?? ""].join(" ");
+  const names = [...unset].filter((name) => !new RegExp(`\\$\\{${name}:?[-+=?]`).test(written));
+  if (names.length > 0 && !ctx.unresolved.some((u) => u.range === def.from.range)) {
+    ctx.unresolved.push({ range: def.from.range, names, written: words[0], expanded: base });
+    note(
+      ctx,
+      `line ${def.from.range.startLine}: FROM ${words[0]} expands to '${base}': ${names.join(", ")} ${names.length === 1 ? "is" : "are"} set by no ARG default or --build-arg`
+    );
+  }
+  if (base === "") base = words[0];
+  if (!flag || flag.value === null || platformText === "")
+    return { base, platform: null, pinned: false };
+  return {
+    base,
+    platform: parsePlatform(platformText, `${where(ctx, def.from)}: --platform`),
+    pinned: true
+  };
+}
+function findStageByName(ctx, name, self2) {
+  const lower = name.toLowerCase();
+  const found = ctx.defs.find((d) => d.name === lower && d !== self2 && d.index < self2.index) ?? null;
+  if (!found && self2.name === lower) {
+    throw new InputError(
+      `${where(ctx, self2.from)}: stage '${name}' refers to itself (circular dependency)`
+    );
+  }
+  return found;
+}
+function targetStage(ctx) {
+  const wanted = ctx.options.target;
+  if (wanted === void 0 || wanted === "") return ctx.defs[ctx.defs.length - 1];
+  const found = ctx.defs.find((d) => d.name === wanted.toLowerCase());
+  if (!found) {
+    const names = ctx.defs.map((d) => d.name).filter(Boolean);
+    throw new InputError(
+      `${ctx.options.path}: target stage '${wanted}' could not be found (stages: ${names.join(", ") || "none named"})`
+    );
+  }
+  return found;
+}
+function stage(ctx, def) {
+  const done = ctx.states.get(def.index);
+  if (done) return done;
+  if (ctx.inProgress.includes(def.index)) {
+    const cycle = [...ctx.inProgress.slice(ctx.inProgress.indexOf(def.index)), def.index].map(
+      (i) => label(ctx.defs[i])
+    );
+    throw new InputError(
+      `${where(ctx, def.from)}: circular dependency between stages: ${cycle.join(" -> ")}`
+    );
+  }
+  ctx.inProgress.push(def.index);
+  const state = evaluate(ctx, def);
+  ctx.inProgress.pop();
+  ctx.states.set(def.index, state);
+  return state;
+}
+function label(def) {
+  return def.name ?? String(def.index);
+}
+function evaluate(ctx, def) {
+  const { base, platform, pinned } = fromLine(ctx, def);
+  const parentDef = findStageByName(ctx, base, def);
+  const parent = parentDef ? stage(ctx, parentDef) : null;
+  const stagePlatform = platform ?? (parent ? parent.platform : ctx.target);
+  const rootImage = parent ? parent.rootImage : base;
+  const image = imageDefaults(ctx, base);
+  const state = {
+    def,
+    label: label(def),
+    base,
+    parent,
+    rootImage,
+    platform: stagePlatform,
+    pinned: pinned || (parent?.pinned ?? false),
+    // ENV section and FROM <stage>: a stage inherits ENV and ARGs of its parent stage.
+    env: new Map(parent?.env ?? image.env),
+    args: new Map(parent?.args ?? []),
+    workdir: parent?.workdir ?? image.workdir,
+    workdirSure: parent?.workdirSure ?? true,
+    compiler: parent?.compiler ?? image.compiler,
+    xxWrapped: parent?.xxWrapped ?? false,
+    events: [...parent?.events ?? []],
+    fileIndex: new Map(parent?.fileIndex ?? []),
+    coverIndex: [...parent?.coverIndex ?? []],
+    dirs: new Set(parent?.dirs ?? []),
+    user: parent?.user ?? null,
+    entrypoint: parent?.entrypoint ?? null,
+    cmd: parent?.cmd ?? null,
+    cmdSetHere: false,
+    shell: parent?.shell ?? ["/bin/sh", "-c"]
+  };
+  for (const instruction of def.body) ctx.dispatch(state, instruction);
+  return state;
+}
+function imageDefaults(ctx, reference) {
+  const config = reference.toLowerCase() === "scratch" ? null : ctx.options.baseImage?.(reference) ?? null;
+  if (config) {
+    const env = [];
+    for (const pair of config.env) {
+      const eq = pair.indexOf("=");
+      if (eq > 0)
+        env.push([
+          pair.slice(0, eq),
+          { value: pair.slice(eq + 1), origin: `ENV of ${reference} (image config)` }
+        ]);
+    }
+    const named = imageHasCompiler(reference);
+    return {
+      workdir: config.workingDir || "/",
+      env,
+      compiler: config.compiler === null ? named : {
+        present: config.compiler,
+        why: config.compiler ? `a C compiler on the PATH of ${reference} (image)` : `no C compiler on the PATH of ${reference} (image)`
+      }
+    };
+  }
+  const name = reference.toLowerCase().replace(/[:@].*$/, "").split("/").pop() ?? "";
+  if (name === "golang" && !/windows|nanoserver/.test(reference.toLowerCase())) {
+    return {
+      workdir: "/go",
+      env: [["GOPATH", { value: "/go", origin: `ENV of ${reference}` }]],
+      compiler: imageHasCompiler(reference)
+    };
+  }
+  return { workdir: "/", env: [], compiler: imageHasCompiler(reference) };
+}
+
+// src/dockerfile/copy.ts
+var KNOWN_DIRS = /* @__PURE__ */ new Set([
+  "/",
+  "/bin",
+  "/sbin",
+  "/usr/bin",
+  "/usr/sbin",
+  "/usr/local/bin",
+  "/usr/local/sbin",
+  "/etc",
+  "/tmp",
+  "/opt",
+  "/usr/lib",
+  "/usr/local/lib",
+  "/lib",
+  "/var/lib",
+  "/usr/share"
+]);
+var OUTPUT_FOLDER = /^(bin|out|output|outputs|dist|_output|release|releases|artifacts|binaries)$/;
+var NOT_A_BINARY = /\.(sh|bash|conf|cfg|ini|ya?ml|json|toml|txt|md|html?|js|css|crt|pem|key|xml|env|py|rb|pl|go)$/;
+function copySourceFrom(ctx, state, instruction, value) {
+  const lookup = lookupIn(state);
+  const from = expand(ctx, value, lookup, instruction);
+  if (/^[0-9]+$/.test(from)) {
+    const index = Number(from);
+    if (index >= state.def.index) {
+      throw new InputError(
+        `${where(ctx, instruction)}: --from=${from} refers to the current or a later stage (stages are numbered from 0)`
+      );
+    }
+    return stage(ctx, ctx.defs[index]);
+  }
+  const def = ctx.defs.find((d) => d.name === from.toLowerCase());
+  if (def === state.def)
+    throw new InputError(
+      `${where(ctx, instruction)}: --from=${from} refers to its own stage (circular dependency)`
+    );
+  if (def) return stage(ctx, def);
+  return from;
+}
+function dispatchCopy(ctx, state, instruction) {
+  const lookup = lookupIn(state);
+  const flag = (name) => {
+    const f = instruction.flags.find((x) => x.name === name);
+    return f?.value === void 0 || f.value === null ? null : expand(ctx, f.value, lookup, instruction);
+  };
+  const fromValue = instruction.flags.find((f) => f.name === "from")?.value ?? null;
+  const source = fromValue === null ? null : copySourceFrom(ctx, state, instruction, fromValue);
+  const chmod = flag("chmod");
+  const chown = flag("chown");
+  const step = (path17) => ({
+    stage: state.label,
+    instruction: instruction.keyword,
+    range: instruction.range,
+    path: path17
+  });
+  let words = instruction.json ?? expandList(ctx, instruction.args, lookup, instruction);
+  if (instruction.json) words = words.map((w) => expand(ctx, w, lookup, instruction));
+  if (instruction.heredocs.length > 0) {
+    const dest2 = destination(state, words[words.length - 1] ?? ".");
+    for (const heredoc of instruction.heredocs) {
+      const path17 = words.length > 2 || dest2.endsWith("/") ? posix4.join(dest2, heredoc.name) : dest2;
+      addEvent(state, {
+        kind: "file",
+        path: cleanPath(path17),
+        origin: {
+          stage: state.label,
+          source: "unknown",
+          declared: emptyTriple("written by a here-document"),
+          flags: emptyFlags(),
+          built: null,
+          notes: [`written by a here-document at line ${instruction.range.startLine}`]
+        },
+        chain: [step(cleanPath(path17))],
+        chmod,
+        chown
+      });
+    }
+    return;
+  }
+  if (words.length < 2)
+    throw new InputError(
+      `${where(ctx, instruction)}: ${instruction.keyword} requires at least a source and a destination`
+    );
+  const sources = words.slice(0, -1);
+  const destRaw = words[words.length - 1];
+  const dest = destination(state, destRaw);
+  const destIsDir = destRaw.endsWith("/") || sources.length > 1 || isDirectory(state, dest);
+  for (const src of sources) {
+    const into = (name) => cleanPath(destIsDir ? posix4.join(dest, name) : dest);
+    if (source === null || typeof source === "string") {
+      const url = /^(https?|git):\/\//.test(src) || src.startsWith("git@");
+      const image = typeof source === "string";
+      const origin = {
+        stage: image ? source : url ? src : "context",
+        source: image ? "image" : url ? "downloaded" : "prebuilt",
+        declared: emptyTriple(
+          image ? `copied from image ${source}` : url ? `downloaded from ${src}` : `copied from the build context (${src})`
+        ),
+        flags: emptyFlags(),
+        built: null,
+        notes: []
+      };
+      const tree = src.endsWith("/") || src === "." || instruction.keyword === "ADD" && !image && /\.(tar|tar\.\w+|tgz|tbz2?|txz)$/.test(src);
+      const name = posix4.basename(src.replace(/\/+$/, ""));
+      const path17 = tree ? cleanPath(destIsDir || src === "." || src.endsWith("/") ? dest : dest) : into(name);
+      addEvent(state, {
+        kind: tree ? "tree" : "file",
+        path: path17,
+        origin,
+        chain: [step(path17)],
+        chmod,
+        chown
+      });
+      continue;
+    }
+    const absolute = posix4.resolve("/", src);
+    const matches2 = lookupFiles(source, absolute);
+    for (const match of matches2) {
+      const wholeDir = match.relative === "" && match.event.kind !== "file" && (match.event.path === absolute || src.endsWith("/") || src.endsWith("/.") || match.event.kind === "some" && OUTPUT_FOLDER.test(posix4.basename(absolute)));
+      const path17 = wholeDir ? cleanPath(dest) : match.relative === null ? into(posix4.basename(match.event.path)) : match.relative === "" ? into(posix4.basename(absolute)) : cleanPath(posix4.join(dest, match.relative));
+      const kind = wholeDir ? match.event.kind : match.relative === "" ? "file" : match.event.kind;
+      addEvent(state, {
+        kind,
+        path: path17,
+        origin: match.event.origin,
+        chain: [...match.event.chain, step(path17)],
+        chmod: chmod ?? match.event.chmod,
+        chown: chown ?? match.event.chown
+      });
+    }
+  }
+}
+function destination(state, raw) {
+  if (/^[A-Za-z]:[\\/]/.test(raw)) return raw.replace(/\\/g, "/");
+  const resolved = posix4.resolve(state.workdir, raw);
+  return raw.endsWith("/") ? resolved + (resolved === "/" ? "" : "/") : resolved;
+}
+function isDirectory(state, path17) {
+  const clean = cleanPath(path17);
+  if (clean === state.workdir) return true;
+  const fromImage = state.rootImage.toLowerCase() !== "scratch";
+  if (fromImage && (KNOWN_DIRS.has(clean) || /\/(bin|sbin|libexec)$/.test(clean))) return true;
+  return state.dirs.has(clean);
+}
+function lookupFiles(state, src) {
+  const events = state.events;
+  const coveringAfter = (path17, after) => {
+    const name = posix4.basename(path17);
+    let latest = null;
+    for (let k = state.coverIndex.length - 1; k >= 0 && state.coverIndex[k] > after; k--) {
+      const e = events[state.coverIndex[k]];
+      if (e.superseded || e.kind === "file" || e.path === path17 || !covers(e.path, path17)) continue;
+      if (e.kind === "some" && NOT_A_BINARY.test(path17)) continue;
+      if (e.names?.includes(name)) return e;
+      if (latest === null) {
+        latest = e;
+        if (!e.names) return e;
+      }
+    }
+    return latest;
+  };
+  if (isGlob(src)) {
+    const match = (0, import_picomatch.default)(src, { dot: true });
+    const found = latestPerPath(events.filter((e) => e.kind === "file" && match(e.path)));
+    if (found.length > 0) return found.map((event) => ({ event, relative: null }));
+    const fixed = src.slice(0, src.search(/[*?[]/)).replace(/\/[^/]*$/, "") || "/";
+    const cover = coveringAfter(fixed + "/", -1);
+    if (cover) return [{ event: cover, relative: "" }];
+  } else {
+    const indexed = state.fileIndex.get(src) ?? -1;
+    const exactIndex = indexed >= 0 && events[indexed].superseded ? -1 : indexed;
+    const later = coveringAfter(src, exactIndex);
+    if (exactIndex >= 0) return [{ event: later ?? events[exactIndex], relative: "" }];
+    const under = src === "/" ? "/" : src + "/";
+    const inside2 = latestPerPath(
+      events.filter((e) => e.path.startsWith(under) || e.kind !== "file" && e.path === src)
+    );
+    if (inside2.length > 0) {
+      return inside2.map((event) => ({
+        event,
+        relative: event.path === src ? "" : event.path.slice(under.length)
+      }));
+    }
+    if (later) return [{ event: later, relative: "" }];
+  }
+  const image = state.rootImage.toLowerCase() !== "scratch";
+  const origin = {
+    stage: image ? state.rootImage : state.label,
+    source: image ? "image" : "unknown",
+    declared: emptyTriple(
+      image ? `present in the base image ${state.rootImage}` : `not written by any instruction of stage ${state.label}`
+    ),
+    flags: emptyFlags(),
+    built: null,
+    notes: image ? [] : [`${src} is not written by any instruction the model understands in stage ${state.label}`]
+  };
+  return [
+    {
+      event: { kind: "file", path: src, origin, chain: [], chmod: null, chown: null },
+      relative: ""
+    }
+  ];
+}
+
+// src/dockerfile/run.ts
+import { posix as posix6 } from "node:path";
+
+// src/dockerfile/builds.ts
+import { posix as posix5 } from "node:path";
+function declaredFor(ctx, state, envFor, line, xx, opaque) {
+  const explicit = (name) => {
+    const v = envFor(name);
+    if (!v || v.value === "") return null;
+    if (v.value.includes(UNKNOWN_MARK))
+      return {
+        value: null,
+        assumed: null,
+        implicit: false,
+        origin: `computed at build time (${v.origin})`
+      };
+    return { value: v.value, assumed: null, implicit: false, origin: v.origin };
+  };
+  const platformNote = state.pinned ? `the stage's --platform ${formatPlatform(state.platform)}` : `the target platform ${formatPlatform(state.platform)}`;
+  const byDefault = (value, why) => opaque ? {
+    value: null,
+    assumed: value,
+    implicit: false,
+    origin: `decided by ${opaque} (line ${line}); Go's default: ${why}`
+  } : { value, assumed: null, implicit: true, origin: `Go default: ${why}` };
+  let goos;
+  let goarch;
+  if (xx || state.xxWrapped) {
+    const tp = envFor("TARGETPLATFORM")?.value;
+    const platform = tp ? parsePlatform(tp, `line ${line}`) : ctx.target;
+    const origin = `xx-go (TARGETPLATFORM ${formatPlatform(platform)})`;
+    goos = { value: platform.os, assumed: null, implicit: false, origin };
+    goarch = { value: platform.arch, assumed: null, implicit: false, origin };
+  } else {
+    goos = explicit("GOOS") ?? byDefault(state.platform.os, platformNote);
+    goarch = explicit("GOARCH") ?? byDefault(state.platform.arch, platformNote);
+  }
+  let cgo = explicit("CGO_ENABLED");
+  if (!cgo) {
+    const os = goos.value ?? goos.assumed;
+    const arch = goarch.value ?? goarch.assumed;
+    const cross = os !== null && arch !== null && (os !== state.platform.os || arch !== state.platform.arch);
+    if (os === null || arch === null)
+      cgo = {
+        value: null,
+        assumed: null,
+        implicit: !opaque,
+        origin: opaque ? `decided by ${opaque} (line ${line})` : "Go default: depends on GOOS/GOARCH decided at build time"
+      };
+    else if (cross) {
+      const cc = envFor("CC")?.value;
+      cgo = cc ? byDefault("1", `cross-compiling with CC=${cc}`) : byDefault("0", `cross-compiling to ${os}/${arch}`);
+    } else if (state.compiler.present === null)
+      cgo = opaque ? byDefault(null, state.compiler.why) : {
+        value: null,
+        assumed: null,
+        implicit: true,
+        origin: `Go default: ${state.compiler.why}`
+      };
+    else cgo = byDefault(state.compiler.present ? "1" : "0", state.compiler.why);
+  }
+  return { GOOS: goos, GOARCH: goarch, CGO_ENABLED: cgo };
+}
+function recordGoBuild(ctx, state, instruction, go, envFor, cwd) {
+  const line = instruction.range.startLine;
+  const declared = declaredFor(ctx, state, envFor, line, go.xx, null);
+  const origin = {
+    stage: state.label,
+    source: "built",
+    declared,
+    flags: withGoflags(go.flags, envFor("GOFLAGS")?.value),
+    built: instruction.range,
+    notes: []
+  };
+  const looksLikeCommand = (pkg) => go.subcommand !== "install" || !/^(std|cmd|all)$/.test(pkg) && (go.packages.length === 1 || /^\.|\/cmd\/|@|\.go$/.test(pkg));
+  const suffix = go.subcommand === "test" ? ".test" : "";
+  const packages = go.packages.every((p) => p.endsWith(".go")) ? go.packages.slice(0, 1) : go.packages;
+  const names = packages.length === 0 ? [null] : packages.map((pkg) => {
+    const name = looksLikeCommand(pkg) ? binaryName(pkg) : null;
+    return name === null ? null : name + suffix;
+  });
+  const push = (kind, path17) => {
+    addEvent(state, {
+      kind,
+      path: cleanPath(path17),
+      origin,
+      chain: [
+        {
+          stage: state.label,
+          instruction: "RUN",
+          range: instruction.range,
+          path: cleanPath(path17)
+        }
+      ],
+      chmod: null,
+      chown: null
+    });
+  };
+  let dir;
+  if (go.subcommand === "install") {
+    const gobin = envFor("GOBIN")?.value;
+    const gopath = envFor("GOPATH")?.value?.split(":")[0] ?? (/golang/.test(state.rootImage) ? "/go" : "/root/go");
+    const cross = declared.GOOS.value !== state.platform.os || declared.GOARCH.value !== state.platform.arch;
+    dir = gobin ? gobin : cross ? `${gopath}/bin/${declared.GOOS.value}_${declared.GOARCH.value}` : `${gopath}/bin`;
+  } else if (go.output !== null) {
+    const output2 = posix5.resolve(cwd, go.output);
+    if (!go.output.endsWith("/") && names.length <= 1) {
+      push("file", output2);
+      return;
+    }
+    dir = output2;
+  } else dir = cwd;
+  for (const name of names) {
+    if (name === null || name.includes(UNKNOWN_MARK)) push("some", dir);
+    else push("file", posix5.join(dir, name + (declared.GOOS.value === "windows" ? ".exe" : "")));
+  }
+}
+var OUTPUT_VARIABLES = [
+  "DESTDIR",
+  "TARGET",
+  "OUTDIR",
+  "OUT_DIR",
+  "OUTPUT_DIR",
+  "BINDIR",
+  "BIN_DIR",
+  "INSTALL_PATH",
+  "INSTALL_DIR",
+  "PREFIX",
+  "GOBIN"
+];
+var OUTPUT_FILE_VARIABLES = ["OUTPUT", "OUT", "BINARY_PATH"];
+function recordOpaqueBuild(ctx, state, instruction, command, envFor, workdir, argv = [], passed = null, direct = false) {
+  let cwd = workdir ?? "/";
+  const line = instruction.range.startLine;
+  const declared = declaredFor(ctx, state, envFor, line, false, direct ? null : command);
+  for (const [key, value] of [
+    ["GOOS", passed?.os],
+    ["GOARCH", passed?.arch]
+  ]) {
+    if (value && declared[key].value === null && declared[key].assumed !== null) {
+      declared[key] = {
+        value,
+        assumed: null,
+        implicit: false,
+        origin: `the target platform passed to ${command} (line ${line})`
+      };
+    }
+  }
+  const origin = {
+    stage: state.label,
+    source: "built",
+    declared,
+    flags: emptyFlags(),
+    built: instruction.range,
+    notes: [
+      `built by \`${command}\` (line ${line}): the Dockerfile does not show its go build flags; GOOS/GOARCH are the values the environment gives it`
+    ]
+  };
+  const program = (argv[0] ?? "").split("/").pop() ?? "";
+  const make = program === "make" || program === "gmake";
+  const known2 = (w) => !!w && !w.includes(UNKNOWN_MARK);
+  const outputs = [];
+  const files = [];
+  const names = [];
+  for (let i = 1; i < argv.length; i++) {
+    const word = argv[i];
+    const assignment = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(word);
+    if (assignment) {
+      const [, name, value] = assignment;
+      if (!known2(value) || value === "") continue;
+      if (OUTPUT_VARIABLES.includes(name)) outputs.push(value);
+      else if (OUTPUT_FILE_VARIABLES.includes(name) && value.startsWith("/"))
+        (value.endsWith("/") ? outputs : files).push(value);
+    } else if (make && (word === "-C" || word === "--directory") && known2(argv[i + 1])) {
+      cwd = posix5.resolve(cwd, argv[++i]);
+    } else if (!make && (word === "--output" || word === "-o") && known2(argv[i + 1])) {
+      const value = argv[++i];
+      (value.endsWith("/") ? outputs : files).push(value);
+    } else if (!make && word.startsWith("--output=") && known2(word.slice(9))) {
+      const value = word.slice(9);
+      (value.endsWith("/") ? outputs : files).push(value);
+    } else if (word.startsWith("/") && known2(word)) outputs.push(word);
+    else if (make && !word.startsWith("-") && known2(word) && !NON_BUILD_TARGET.test(word))
+      names.push(word);
+  }
+  for (const name of OUTPUT_VARIABLES) {
+    const value = envFor(name)?.value;
+    if (name !== "PREFIX" && name !== "GOBIN" && known2(value) && value) outputs.push(value);
+  }
+  const push = (kind, path17) => {
+    addEvent(state, {
+      kind,
+      path: path17,
+      origin,
+      chain: [{ stage: state.label, instruction: "RUN", range: instruction.range, path: path17 }],
+      chmod: null,
+      chown: null,
+      ...kind === "some" && names.length > 0 ? { names } : {}
+    });
+  };
+  for (const file of files) push("file", cleanPath(posix5.resolve(cwd, file)));
+  if (files.length > 0 && outputs.length === 0) return;
+  let scopes = outputs;
+  if (scopes.length === 0) {
+    const gopath = envFor("GOPATH")?.value?.split(":")[0] ?? (/golang/.test(state.rootImage) ? "/go" : "/root/go");
+    const gobin = envFor("GOBIN")?.value;
+    scopes = [workdir === null ? "/" : cwd, known2(gobin) && gobin ? gobin : `${gopath}/bin`];
+    if (/(^|\/)xgo[:@]|\/xgo$/.test(state.rootImage)) scopes.push("/build");
+    if (names.some((n) => /install/.test(n)) || !make && /install/.test(command)) {
+      const prefix = envFor("PREFIX")?.value;
+      scopes.push(known2(prefix) && prefix ? prefix : "/usr/local");
+    }
+  }
+  for (const scope of new Set(scopes.map((s) => cleanPath(posix5.resolve(cwd, s)))))
+    push("some", scope);
+}
+var NON_BUILD_TARGET = /^(clean|clean-\w+|test|tests|check|lint|fmt|vet|mocks|generate|deps|tidy|vendor|download|tools|help|print-\S+)$/;
+function withGoflags(flags, goflags) {
+  if (!goflags || goflags.includes(UNKNOWN_MARK)) return flags;
+  const fromEnv = parseGoCommand(["go", "build", ...goflags.split(/\s+/).filter(Boolean)])?.flags;
+  if (!fromEnv) return flags;
+  return {
+    ldflags: flags.ldflags ?? fromEnv.ldflags,
+    tags: flags.tags.length > 0 ? flags.tags : fromEnv.tags,
+    trimpath: flags.trimpath || fromEnv.trimpath,
+    buildmode: flags.buildmode ?? fromEnv.buildmode,
+    linkmode: flags.ldflags !== null ? flags.linkmode : fromEnv.linkmode,
+    extldflags: flags.ldflags !== null ? flags.extldflags : fromEnv.extldflags
+  };
+}
+
+// src/dockerfile/conditions.ts
+var import_picomatch2 = __toESM(require_picomatch2(), 1);
+var MACHINE = {
+  amd64: "x86_64",
+  arm64: "aarch64",
+  arm: "armv7l",
+  "386": "i686",
+  ppc64le: "ppc64le",
+  s390x: "s390x",
+  riscv64: "riscv64"
+};
+var APK_ARCH = {
+  amd64: "x86_64",
+  arm64: "aarch64",
+  arm: "armv7",
+  "386": "x86",
+  ppc64le: "ppc64le",
+  s390x: "s390x",
+  riscv64: "riscv64"
+};
+var DPKG_ARCH = { arm: "armhf", "386": "i386" };
+function output(command, known2) {
+  const words = command.trim().split(/\s+/);
+  const text = words.join(" ");
+  const xx = known2.xxTarget;
+  switch (text) {
+    case "xx-info os":
+      return xx.os;
+    case "xx-info arch":
+      return xx.arch;
+    case "xx-info variant":
+      return xx.variant;
+    case "uname -m":
+      return MACHINE[known2.stage.arch] ?? null;
+    case "uname -s":
+      return known2.stage.os === "linux" ? "Linux" : null;
+    case "uname":
+      return known2.stage.os === "linux" ? "Linux" : null;
+    case "go env GOARCH":
+      return known2.env("GOARCH") || known2.stage.arch;
+    case "go env GOOS":
+      return known2.env("GOOS") || known2.stage.os;
+    case "dpkg --print-architecture":
+      return DPKG_ARCH[known2.stage.arch] ?? known2.stage.arch;
+    case "apk --print-arch":
+      return APK_ARCH[known2.stage.arch] ?? null;
+    default:
+      return null;
+  }
+}
+function substituteKnown(word, known2) {
+  if (!word.includes("$(") && !word.includes("`")) return word;
+  return word.replace(/\$\(([^()`]*)\)|`([^`]*)`/g, (whole, a, b) => {
+    const value = output(a ?? b, known2);
+    return value === null ? whole : value;
+  });
+}
+function evaluateTest(argv) {
+  let words = argv;
+  let negate = false;
+  if (words[0] === "!") {
+    negate = true;
+    words = words.slice(1);
+  }
+  let doubleBracket = false;
+  if (words[0] === "[") {
+    if (words[words.length - 1] !== "]") return null;
+    words = words.slice(1, -1);
+  } else if (words[0] === "[[") {
+    if (words[words.length - 1] !== "]]") return null;
+    words = words.slice(1, -1);
+    doubleBracket = true;
+  } else if (words[0] === "test") words = words.slice(1);
+  else return null;
+  if (words[0] === "!") {
+    negate = !negate;
+    words = words.slice(1);
+  }
+  if (words.some((w) => w.includes(UNKNOWN_MARK))) return null;
+  let result = null;
+  if (words.length === 3 && ["=", "==", "!="].includes(words[1])) {
+    const [left, op, right] = words;
+    const equal = doubleBracket ? import_picomatch2.default.isMatch(left, right, { dot: true }) : left === right;
+    result = op === "!=" ? !equal : equal;
+  } else if (words.length === 3 && words[1] === "=~" && doubleBracket) {
+    try {
+      result = new RegExp(words[2]).test(words[0]);
+    } catch {
+      result = null;
+    }
+  } else if (words.length === 2 && words[0] === "-z") result = words[1] === "";
+  else if (words.length === 2 && words[0] === "-n") result = words[1] !== "";
+  else if (words.length === 1) result = words[0] !== "";
+  else if (words.length === 0) result = false;
+  return result === null ? null : negate ? !result : result;
+}
+function caseMatches(word, patterns) {
+  if (word.includes(UNKNOWN_MARK) || patterns.some((p) => p.includes(UNKNOWN_MARK))) return null;
+  return patterns.some(
+    (p) => word === "" ? /^\**$/.test(p) : import_picomatch2.default.isMatch(word, p, { dot: true, bash: true })
+  );
+}
+function guardsAllow(guards, expand2) {
+  let unknown2 = false;
+  for (const guard of guards) {
+    let runs;
+    if (guard.kind === "case") {
+      const word = expand2([guard.word]).join(" ");
+      const unquote = (patterns) => patterns.map((p) => expand2([p]).join(" "));
+      const earlier = caseMatches(word, unquote(guard.earlier));
+      const mine = caseMatches(word, unquote(guard.patterns));
+      runs = earlier === true ? false : earlier === null || mine === null ? null : mine;
+    } else if (guard.kind === "if") {
+      runs = true;
+      for (let arm = 0; arm < guard.conditions.length && arm <= guard.arm; arm++) {
+        const outcomes = guard.conditions[arm].map((c) => evaluateTest(expand2(c)));
+        const holds = outcomes.includes(false) ? false : outcomes.includes(null) ? null : true;
+        const wanted = arm === guard.arm;
+        if (holds === null) {
+          runs = null;
+          if (wanted) break;
+          continue;
+        }
+        if (holds !== wanted) {
+          runs = false;
+          break;
+        }
+      }
+    } else {
+      const outcome = evaluateTest(expand2(guard.words));
+      runs = outcome === null ? null : outcome === guard.expect;
+    }
+    if (runs === false) return false;
+    if (runs === null) unknown2 = true;
+  }
+  return unknown2 ? null : true;
+}
+function alternativeOf(guards, expand2) {
+  for (const guard of guards) {
+    if (guardsAllow([guard], expand2) !== null) continue;
+    if (guard.kind === "case")
+      return { key: `case ${guard.group}`, arm: String(guard.arm), what: `case ${guard.word}` };
+    if (guard.kind === "if")
+      return { key: `if ${guard.group}`, arm: String(guard.arm), what: "if" };
+    return {
+      key: `test ${guard.words.join(" ")}`,
+      arm: String(guard.expect),
+      what: guard.words.join(" ")
+    };
+  }
+  return null;
 }
 
 // src/dockerfile/shell.ts
 var TESTS = /* @__PURE__ */ new Set(["[", "[[", "test", "grep", "command", "which"]);
-var RESERVED = /* @__PURE__ */ new Set([
-  "if",
-  "then",
-  "else",
-  "elif",
-  "fi",
-  "do",
-  "done",
-  "while",
-  "until",
-  "!",
-  "{",
-  "}",
-  "esac"
-]);
 function splitCommands(text) {
   const commands = [];
+  const frames = [];
+  let groups = 0;
   let words = [];
   let word = "";
   let inWord = false;
-  let depth = 0;
-  let afterOr = false;
-  let afterTestAnd = false;
-  let lastProgram = "";
+  let chain = [];
+  let chainUnknown = false;
   const endWord = () => {
     if (inWord) words.push(word);
     word = "";
     inWord = false;
   };
+  const guardsNow = () => {
+    const out = [];
+    for (const f of frames) {
+      if (f.kind === "if" && !f.inCondition)
+        out.push({
+          kind: "if",
+          group: f.group,
+          arm: f.arm,
+          conditions: f.conditions.slice(0, f.arm + 1)
+        });
+      else if (f.kind === "case" && !f.inPatterns)
+        out.push({
+          kind: "case",
+          group: f.group,
+          arm: f.arm,
+          word: f.word,
+          patterns: [...f.patterns],
+          earlier: [...f.earlier]
+        });
+    }
+    return [...out, ...chain];
+  };
   const endCommand = (separator) => {
     endWord();
-    let opens = 0;
-    while (words.length > 0 && RESERVED.has(words[0])) {
-      const reserved = words.shift();
-      if (reserved === "if" || reserved === "while" || reserved === "until") opens++;
-      if (reserved === "fi" || reserved === "done" || reserved === "esac")
-        depth = Math.max(0, depth - 1);
+    const top = frames[frames.length - 1];
+    if (top?.kind === "case" && top.inPatterns) {
+      if (words[0] === "esac") {
+        frames.pop();
+        words = words.slice(1);
+      } else {
+        const alternatives = words.filter((w) => w !== "(");
+        top.patterns.push(...alternatives);
+        words = [];
+        if (separator === ")") {
+          top.inPatterns = false;
+          top.arm++;
+        }
+        return;
+      }
     }
-    if (words[0] === "for" || words[0] === "case") {
-      opens++;
+    while (words.length > 0) {
+      const reserved = words[0];
+      const frame2 = frames[frames.length - 1];
+      if (reserved === "if") {
+        frames.push({ kind: "if", group: groups++, arm: 0, conditions: [[]], inCondition: true });
+      } else if (reserved === "then" && frame2?.kind === "if") {
+        frame2.inCondition = false;
+      } else if (reserved === "elif" && frame2?.kind === "if") {
+        frame2.arm++;
+        frame2.conditions.push([]);
+        frame2.inCondition = true;
+      } else if (reserved === "else" && frame2?.kind === "if") {
+        frame2.arm = frame2.conditions.length;
+        frame2.inCondition = false;
+      } else if (reserved === "fi" && frame2?.kind === "if") {
+        frames.pop();
+      } else if (reserved === "while" || reserved === "until") {
+        frames.push({ kind: "loop", inCondition: true });
+      } else if (reserved === "do" && frame2?.kind === "loop") {
+        frame2.inCondition = false;
+      } else if (reserved === "done" && frame2?.kind === "loop") {
+        frames.pop();
+      } else if (reserved === "esac" && frame2?.kind === "case") {
+        frames.pop();
+      } else if (reserved === "{" || reserved === "}" || reserved === "!") {
+        if (reserved !== "!") {
+          words.shift();
+          continue;
+        }
+        break;
+      } else break;
+      words.shift();
+    }
+    if (words[0] === "for") {
+      frames.push({ kind: "loop", inCondition: false });
+      words = [];
+    } else if (words[0] === "case") {
+      const first = words.slice(3).filter((w) => w !== "(");
+      const endsPattern = separator === ")" && first.length > 0;
+      frames.push({
+        kind: "case",
+        group: groups++,
+        arm: endsPattern ? 0 : -1,
+        word: words[1] ?? "",
+        patterns: first,
+        earlier: [],
+        inPatterns: !endsPattern
+      });
       words = [];
     }
+    const negated = words[0] === "!";
+    if (negated) words = words.slice(1);
+    const frame = frames[frames.length - 1];
     if (words.length > 0) {
-      commands.push({ words, conditional: depth > 0 || afterOr || afterTestAnd });
-      lastProgram = words[0];
+      const guards = guardsNow();
+      const uncertain = chainUnknown || frames.some((f) => f.kind === "loop" || f.kind === "if" && f.inCondition);
+      commands.push({ words, guards, uncertain });
+      if ((frame?.kind === "if" || frame?.kind === "loop") && frame.inCondition) {
+        if (frame.kind === "if")
+          frame.conditions[frame.arm].push(negated ? ["!", ...words] : words);
+      }
+      if (separator === "&&" || separator === "||") {
+        const test = TESTS.has(words[0]);
+        if (test)
+          chain.push({
+            kind: "test",
+            words: negated ? ["!", ...words] : words,
+            expect: separator === "&&"
+          });
+        else if (separator === "||") {
+          const only = chain.length === 1 ? chain[0] : void 0;
+          if (only?.kind === "test" && only.expect) chain = [{ ...only, expect: false }];
+          else chainUnknown = true;
+        }
+      }
     }
-    depth += opens;
-    afterOr = separator === "||";
-    afterTestAnd = separator === "&&" && (TESTS.has(lastProgram) || afterTestAnd) && words.length > 0;
+    if (separator === ";;" && frame?.kind === "case") {
+      frame.earlier.push(...frame.patterns);
+      frame.patterns = [];
+      frame.inPatterns = true;
+    }
+    if (separator !== "&&" && separator !== "||" && separator !== "|") {
+      chain = [];
+      chainUnknown = false;
+    }
     words = [];
   };
   let i = 0;
@@ -65283,7 +66798,7 @@ function splitCommands(text) {
     }
     if (ch === "\n" || ch === ";" || ch === "&" || ch === "|" || ch === "(" || ch === ")") {
       const two = text.slice(i, i + 2);
-      const separator = two === "&&" || two === "||" ? two : ch;
+      const separator = two === "&&" || two === "||" || two === ";;" ? two : ch;
       endCommand(separator);
       i += separator.length;
       continue;
@@ -65325,6 +66840,416 @@ function assignmentOf(word) {
   return match ? { name: match[1], value: match[2] } : null;
 }
 
+// src/dockerfile/run.ts
+var NON_BUILD_TARGETS = /^(clean|clean-\w+|test|tests|check|lint|fmt|vet|mocks|generate|deps|tidy|vendor|download|tools|help)$/;
+var BUILD_SCRIPT = /build|release|install|compile|dist|ci\.go|make/i;
+var OPAQUE_BUILDERS = /* @__PURE__ */ new Set([
+  "xcaddy",
+  "make",
+  "gmake",
+  "mage",
+  "goreleaser",
+  "promu",
+  "xgo",
+  "task",
+  "just",
+  "bazel",
+  "ninja",
+  "cargo"
+]);
+function dispatchRun(ctx, state, instruction) {
+  const mounts = [];
+  for (const flag of instruction.flags.filter((f) => f.name === "mount" && f.value)) {
+    const options = new Map(
+      flag.value.split(",").map((kv) => {
+        const eq = kv.indexOf("=");
+        return eq < 0 ? [kv, ""] : [kv.slice(0, eq), kv.slice(eq + 1)];
+      })
+    );
+    const type2 = options.get("type") ?? "bind";
+    const from = options.get("from");
+    const target = options.get("target") ?? options.get("dst") ?? options.get("destination") ?? (from ? "." : void 0);
+    if (type2 !== "bind" || !target) continue;
+    const stage2 = from ? copySourceFrom(ctx, state, instruction, from) : null;
+    mounts.push({
+      target: posix6.resolve(state.workdir, expand(ctx, target, lookupIn(state), instruction)),
+      source: posix6.resolve("/", options.get("source") ?? options.get("src") ?? "/"),
+      stage: typeof stage2 === "string" ? null : stage2
+    });
+  }
+  const texts = [];
+  if (instruction.json) texts.push(instruction.json.map(shellQuote).join(" "));
+  else if (instruction.heredocs.length > 0) {
+    const head = instruction.args.replace(/<<-?(["']?)[A-Za-z_][\w.-]*\1/g, "").trim();
+    if (head === "" || /^(\/bin\/)?(ba|a|da)?sh(\s+-\S+)*$/.test(head))
+      texts.push(...instruction.heredocs.map((h) => h.body));
+    else texts.push(head);
+  } else texts.push(instruction.args);
+  if (!/(^|\/)(ba|a|da)?sh$/.test(state.shell[0] ?? "")) {
+    const found = /\b(make\s+[\w.-]+|go\s+(build|install)|mage\s+\S+)/.exec(texts.join(" "));
+    if (found) {
+      const env = new Map(
+        [...state.args].filter((e) => e[1] !== null)
+      );
+      for (const [name, value] of state.env) env.set(name, value);
+      recordOpaqueBuild(
+        ctx,
+        state,
+        instruction,
+        found[1],
+        (name) => env.get(name),
+        null,
+        [],
+        null,
+        found[2] !== void 0
+      );
+    }
+    return;
+  }
+  const exported = /* @__PURE__ */ new Map();
+  for (const [name, value] of state.args) if (value) exported.set(name, value);
+  for (const [name, value] of state.env) exported.set(name, value);
+  const shell = {
+    ctx,
+    state,
+    instruction,
+    mounts,
+    cwd: state.workdir,
+    cwdSure: state.workdirSure,
+    downloadedFrom: null,
+    alternatives: /* @__PURE__ */ new Map()
+  };
+  for (const text of texts) readShell(shell, text, exported, /* @__PURE__ */ new Map(), 0);
+  for (const group of shell.alternatives.values()) mergeAlternatives(shell, group);
+}
+var MAX_SHELL_DEPTH = 4;
+function readShell(run2, text, exported, shellVars, depth) {
+  const { ctx, state, instruction } = run2;
+  const line = instruction.range.startLine;
+  for (const command of splitCommands(text)) {
+    const lookup = (name) => shellVars.get(name)?.value ?? exported.get(name)?.value;
+    const tp = lookup("TARGETPLATFORM");
+    const known2 = {
+      stage: state.platform,
+      xxTarget: tp && !tp.includes(UNKNOWN_MARK) ? safePlatform(tp, ctx.target) : ctx.target,
+      env: lookup
+    };
+    const expand2 = (word) => {
+      try {
+        return expandWord(substituteKnown(word, known2), lookup, { shell: true });
+      } catch {
+        return UNKNOWN_MARK;
+      }
+    };
+    const argvOf = (words) => words.flatMap((word) => {
+      const value = expand2(word);
+      if (/["']/.test(word) || !word.includes("$")) return [value];
+      return value.split(/\s+/).filter(Boolean);
+    });
+    const runs = guardsAllow(command.guards, argvOf);
+    if (runs === false) continue;
+    const sure = runs === true && !command.uncertain;
+    const alternative = runs === null ? alternativeOf(command.guards, argvOf) : null;
+    if (alternative) {
+      const group = run2.alternatives.get(alternative.key) ?? {
+        what: alternative.what,
+        arms: /* @__PURE__ */ new Map()
+      };
+      run2.alternatives.set(alternative.key, group);
+      const arm = group.arms.get(alternative.arm) ?? [];
+      group.arms.set(alternative.arm, arm);
+      const before = state.events.length;
+      readCommand(run2, command.words, { expand: expand2, argvOf, sure, line }, exported, shellVars, depth);
+      arm.push(...state.events.slice(before));
+    } else
+      readCommand(run2, command.words, { expand: expand2, argvOf, sure, line }, exported, shellVars, depth);
+  }
+}
+function safePlatform(text, fallback) {
+  try {
+    return parsePlatform(text, "TARGETPLATFORM");
+  } catch {
+    return fallback;
+  }
+}
+function readCommand(run2, raw, how, exported, shellVars, depth) {
+  const { ctx, state, instruction } = run2;
+  const { expand: expand2, argvOf, sure, line } = how;
+  let words = raw;
+  const inline = /* @__PURE__ */ new Map();
+  while (words.length > 0 && assignmentOf(words[0])) {
+    const a = assignmentOf(words[0]);
+    inline.set(a.name, { value: expand2(a.value), origin: `inline on RUN line ${line}` });
+    words = words.slice(1);
+  }
+  if (words.length === 0) {
+    if (!sure) return;
+    for (const [name, value] of inline) {
+      const v = { value: value.value, origin: `set on RUN line ${line}` };
+      if (exported.has(name)) exported.set(name, v);
+      else shellVars.set(name, v);
+    }
+    return;
+  }
+  let argv = argvOf(words);
+  if (argv.length === 0) return;
+  if (argv[0] === "export") {
+    if (!sure) return;
+    for (const word of words.slice(1)) {
+      const a = assignmentOf(word);
+      if (a)
+        exported.set(a.name, {
+          value: expand2(a.value),
+          origin: `export on RUN line ${line}`
+        });
+      else if (shellVars.has(word)) exported.set(word, shellVars.get(word));
+    }
+    return;
+  }
+  while (argv.length > 1 && ["env", "exec", "time", "sudo", "nice", "command"].includes(argv[0])) {
+    const isEnv = argv[0] === "env";
+    argv = argv.slice(1);
+    words = words.slice(1);
+    while (isEnv && argv.length > 0 && (assignmentOf(words[0]) || argv[0].startsWith("-"))) {
+      const a = assignmentOf(words[0]);
+      if (a) inline.set(a.name, { value: expand2(a.value), origin: `inline on RUN line ${line}` });
+      argv = argv.slice(1);
+      words = words.slice(1);
+    }
+  }
+  const program = argv[0];
+  const base = program.split("/").pop();
+  const envFor = (name) => inline.get(name) ?? exported.get(name);
+  const scriptAt = /^(ba|a|da)?sh$/.test(base) ? argv.findIndex((w, i) => i > 0 && /^-[a-z]*c[a-z]*$/.test(w)) : -1;
+  if (scriptAt > 0 && argv[scriptAt + 1] !== void 0 && depth < MAX_SHELL_DEPTH) {
+    const inner = new Map(exported);
+    for (const [name, value] of inline) inner.set(name, value);
+    const { cwd, cwdSure } = run2;
+    readShell(run2, argv[scriptAt + 1], inner, /* @__PURE__ */ new Map(), depth + 1);
+    Object.assign(run2, { cwd, cwdSure });
+    return;
+  }
+  if (program === "cd") {
+    const to = argv[1] ?? "/root";
+    run2.cwd = posix6.resolve(run2.cwd, to);
+    run2.cwdSure = posix6.isAbsolute(to) ? !to.includes(UNKNOWN_MARK) : run2.cwdSure;
+    return;
+  }
+  const compiler = installsCompiler(argv);
+  if (compiler && !state.compiler.present)
+    state.compiler = { present: true, why: `${compiler} (line ${line})` };
+  if (program === "xx-go" && argv[1] === "--wrap") {
+    state.xxWrapped = true;
+    return;
+  }
+  const go = parseGoCommand(argv);
+  if (go) {
+    recordGoBuild(ctx, state, instruction, go, envFor, run2.cwd);
+    return;
+  }
+  if (["cp", "mv", "install", "ln"].includes(program)) {
+    recordCopyCommand(state, instruction, argv, run2.cwd, run2.mounts);
+    return;
+  }
+  if (program === "curl" || program === "wget") {
+    run2.downloadedFrom = argv.find((w) => /^https?:\/\//.test(w)) ?? "a URL";
+    recordDownload(state, instruction, argv, run2.cwd);
+    return;
+  }
+  if (run2.downloadedFrom && (program === "tar" || program === "unzip")) {
+    const flagAt = argv.findIndex((w) => w === "-C" || w === "--directory" || w === "-d");
+    const dir = flagAt > 0 && argv[flagAt + 1] ? posix6.resolve(run2.cwd, argv[flagAt + 1]) : run2.cwd;
+    const origin = {
+      stage: state.label,
+      source: "downloaded",
+      declared: emptyTriple(`downloaded from ${run2.downloadedFrom}`),
+      flags: emptyFlags(),
+      built: instruction.range,
+      notes: []
+    };
+    addEvent(state, {
+      kind: "some",
+      path: cleanPath(dir),
+      origin,
+      chain: [
+        { stage: state.label, instruction: "RUN", range: instruction.range, path: cleanPath(dir) }
+      ],
+      chmod: null,
+      chown: null
+    });
+    return;
+  }
+  const opaque = opaqueBuilder(argv);
+  if (opaque) {
+    const givesTarget = words.some((w) => /\$\{?TARGET(OS|ARCH|PLATFORM)\b/.test(w));
+    const tp = envFor("TARGETPLATFORM")?.value;
+    const passed = givesTarget ? {
+      os: envFor("TARGETOS")?.value || tp?.split("/")[0] || "",
+      arch: envFor("TARGETARCH")?.value || tp?.split("/")[1] || ""
+    } : null;
+    recordOpaqueBuild(
+      ctx,
+      state,
+      instruction,
+      opaque,
+      envFor,
+      run2.cwdSure ? run2.cwd : null,
+      argv,
+      passed
+    );
+  }
+}
+function mergeAlternatives(run2, group) {
+  const { state, instruction } = run2;
+  const arms = [...group.arms.values()].filter((arm) => arm.length > 0);
+  if (arms.length === 0) return;
+  const all = arms.flat();
+  for (const event of all) event.superseded = true;
+  const line = instruction.range.startLine;
+  const note2 = `one of ${group.arms.size > 1 ? `${group.arms.size} branches` : "the branches"} of \`${group.what}\` (line ${line}) writes here; the model cannot tell which runs`;
+  const everywhere = (path17) => arms.length > 1 && arms.every((arm) => arm.some((e) => e.kind === "file" && e.path === path17));
+  const byPlace = /* @__PURE__ */ new Map();
+  for (const event of all) {
+    const place = event.kind === "file" && everywhere(event.path) ? `file:${event.path}` : event.kind === "file" ? posix6.dirname(event.path) : event.path;
+    byPlace.set(place, [...byPlace.get(place) ?? [], event]);
+  }
+  for (const [place, events] of byPlace) {
+    const isFile2 = place.startsWith("file:");
+    const path17 = isFile2 ? place.slice("file:".length) : place;
+    const first = events[0];
+    const origin = {
+      stage: state.label,
+      source: events.every((e) => e.origin.source === first.origin.source) ? first.origin.source : "unknown",
+      declared: agreedTriple(events.map((e) => e.origin.declared)),
+      flags: events.length === 1 ? first.origin.flags : emptyFlags(),
+      built: instruction.range,
+      notes: [note2, ...new Set(events.flatMap((e) => e.origin.notes))]
+    };
+    addEvent(state, {
+      kind: isFile2 ? "file" : "some",
+      path: path17,
+      origin,
+      chain: [{ stage: state.label, instruction: "RUN", range: instruction.range, path: path17 }],
+      chmod: null,
+      chown: null
+    });
+  }
+}
+function agreedTriple(triples) {
+  const pick = (key) => {
+    const values = [...new Set(triples.map((t) => t[key].value))];
+    if (values.length === 1) return triples[0][key];
+    return {
+      value: null,
+      assumed: null,
+      implicit: false,
+      origin: `one of ${values.map((v) => v ?? "unknown").join(", ")} (a branch the model cannot choose)`
+    };
+  };
+  return { GOOS: pick("GOOS"), GOARCH: pick("GOARCH"), CGO_ENABLED: pick("CGO_ENABLED") };
+}
+function opaqueBuilder(argv) {
+  const program = argv[0];
+  const base = program.split("/").pop();
+  const operands = argv.slice(1).filter((w) => !w.startsWith("-") && !w.includes("="));
+  if (base === "make" || base === "gmake") {
+    if (operands.length > 0 && operands.every((t) => NON_BUILD_TARGETS.test(t))) return null;
+    return [base, operands[0] ?? ""].join(" ").trim();
+  }
+  if (OPAQUE_BUILDERS.has(base)) return [base, operands[0] ?? ""].join(" ").trim();
+  if (base === "go" && argv[1] === "run") {
+    const target = operands[1] ?? "";
+    return BUILD_SCRIPT.test(target) ? `go run ${target}` : null;
+  }
+  const script = ["sh", "bash"].includes(base) ? operands[0] : program;
+  if (!script || /^\/(usr\/)?(local\/)?s?bin\//.test(script)) return null;
+  const isScript = script.startsWith("./") || /\.(sh|bash)$/.test(script) || /^\.?\/?(build|hack|scripts?)\//.test(script);
+  if (isScript && BUILD_SCRIPT.test(script))
+    return ["sh", "bash"].includes(base) ? `${base} ${script}` : script;
+  return null;
+}
+function recordCopyCommand(state, instruction, argv, cwd, mounts) {
+  const program = argv[0];
+  if (program === "ln") return;
+  const operands = [];
+  let targetDir = null;
+  for (let i = 1; i < argv.length; i++) {
+    const word = argv[i];
+    if (program === "install" && ["-m", "-o", "-g", "--mode", "--owner", "--group"].includes(word))
+      i++;
+    else if ((word === "-t" || word === "--target-directory") && i + 1 < argv.length)
+      targetDir = argv[++i];
+    else if (!word.startsWith("-")) operands.push(word);
+  }
+  for (let k = 0; k < operands.length; k++)
+    operands[k] = operands[k].split(UNKNOWN_MARK).join("*");
+  if (targetDir) targetDir = targetDir.split(UNKNOWN_MARK).join("*");
+  if (operands.length < (targetDir ? 1 : 2)) return;
+  const destRaw = targetDir ?? operands.pop();
+  const dest = posix6.resolve(cwd, destRaw);
+  const destIsDir = targetDir !== null || destRaw.endsWith("/") || operands.length > 1 || isDirectory(state, dest);
+  for (const operand of operands) {
+    const src = posix6.resolve(cwd, operand);
+    const mount = mounts.find((m) => src === m.target || src.startsWith(m.target + "/"));
+    let matches2;
+    if (mount && mount.stage)
+      matches2 = lookupFiles(mount.stage, posix6.join(mount.source, src.slice(mount.target.length)));
+    else if (mount) continue;
+    else matches2 = lookupFiles(state, src);
+    for (const match of matches2) {
+      if (match.event.chain.length === 0 && match.event.origin.source === "unknown") continue;
+      const name = posix6.basename(match.relative === null ? match.event.path : src);
+      const path17 = cleanPath(
+        match.relative ? posix6.join(dest, match.relative) : destIsDir ? posix6.join(dest, name) : dest
+      );
+      addEvent(state, {
+        kind: match.relative === "" && match.event.path !== src ? "file" : match.event.kind,
+        path: path17,
+        origin: match.event.origin,
+        chain: [
+          ...match.event.chain,
+          { stage: state.label, instruction: "RUN", range: instruction.range, path: path17 }
+        ],
+        chmod: match.event.chmod,
+        chown: match.event.chown
+      });
+    }
+  }
+}
+function recordDownload(state, instruction, argv, cwd) {
+  let output2 = null;
+  for (let i = 1; i < argv.length; i++) {
+    const word = argv[i];
+    if (word === "-o" || word === "--output" || word === "-O" || word === "--output-document")
+      output2 = argv[++i] ?? null;
+    else if (/^-[a-zA-Z]*o$/.test(word) && argv[0] === "curl") output2 = argv[++i] ?? null;
+    else if (word.startsWith("--output=") || word.startsWith("--output-document="))
+      output2 = word.slice(word.indexOf("=") + 1);
+  }
+  const url = argv.find((w) => /^https?:\/\//.test(w)) ?? "a URL";
+  if (!output2 || output2 === "-" || output2.includes(UNKNOWN_MARK)) return;
+  const path17 = cleanPath(posix6.resolve(cwd, output2));
+  const origin = {
+    stage: state.label,
+    source: "downloaded",
+    declared: emptyTriple(`downloaded from ${url}`),
+    flags: emptyFlags(),
+    built: instruction.range,
+    notes: []
+  };
+  addEvent(state, {
+    kind: "file",
+    path: path17,
+    origin,
+    chain: [{ stage: state.label, instruction: "RUN", range: instruction.range, path: path17 }],
+    chmod: null,
+    chown: null
+  });
+}
+function shellQuote(word) {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
 // src/dockerfile/syntax.ts
 var import_dockerfile_ast = __toESM(require_main(), 1);
 var KEYWORDS = /* @__PURE__ */ new Set([
@@ -65349,18 +67274,55 @@ var KEYWORDS = /* @__PURE__ */ new Set([
 ]);
 var WITH_HEREDOCS = /* @__PURE__ */ new Set(["RUN", "COPY", "ADD"]);
 var WITH_FLAGS = /* @__PURE__ */ new Set(["FROM", "RUN", "COPY", "ADD", "HEALTHCHECK"]);
-function parseDockerfile(text, path10) {
+var MAX_LINE_BYTES = 65535;
+var MAX_INSTRUCTION_BYTES = 256 * 1024;
+function escapeDirective(text) {
+  const directive = /^(?:[ \t]*#[ \t]*\w+[ \t]*=[^\n]*\n)*?[ \t]*#[ \t]*escape[ \t]*=[ \t]*([\\`])/i.exec(
+    text.slice(0, 4096)
+  );
+  return directive?.[1] ?? "\\";
+}
+function checkSizes(text, path17) {
+  const escape = escapeDirective(text);
+  let line = 1;
+  let instructionLine = 1;
+  let instructionBytes = 0;
+  for (let start = 0; start < text.length; line++) {
+    const newline = text.indexOf("\n", start);
+    const end = newline === -1 ? text.length : newline;
+    const bytes = 3 * (end - start) > MAX_LINE_BYTES ? Buffer.byteLength(text.slice(start, end)) : end - start;
+    if (bytes > MAX_LINE_BYTES) {
+      throw new InputError(
+        `${path17}:${line}: dockerfile line greater than max allowed size of ${MAX_LINE_BYTES}`
+      );
+    }
+    if (instructionBytes === 0) instructionLine = line;
+    instructionBytes += bytes + 1;
+    if (instructionBytes > MAX_INSTRUCTION_BYTES) {
+      throw new InputError(
+        `${path17}:${instructionLine}: the instruction continues over more than ${MAX_INSTRUCTION_BYTES} bytes, the most examined`
+      );
+    }
+    if (!text.slice(start, end).trimEnd().endsWith(escape)) instructionBytes = 0;
+    start = end + 1;
+  }
+}
+function parseDockerfile(text, path17) {
+  checkSizes(text, path17);
   const document2 = import_dockerfile_ast.DockerfileParser.parse(text);
   const escape = document2.getEscapeCharacter();
   const lines2 = text.split(/\r?\n/);
   const instructions = [];
   for (const node of document2.getInstructions()) {
-    const range2 = node.getRange();
-    const startLine = range2.start.line + 1;
-    let endLine = range2.end.line + 1;
+    const range3 = node.getRange();
+    const startLine = range3.start.line + 1;
+    let endLine = range3.end.line + 1;
     const keyword = node.getKeyword().toUpperCase();
     if (!KEYWORDS.has(keyword)) {
-      throw new InputError(`${path10}:${startLine}: unknown instruction: ${node.getKeyword()}`);
+      const written = node.getKeyword();
+      const word = /^[A-Za-z0-9_-]{1,16}/.exec(written)?.[0];
+      const shown = word === written ? word : word ? `${word}\u2026` : excerpt(written, 1);
+      throw new InputError(`${path17}:${startLine}: unknown instruction: ${shown}`);
     }
     const firstLine = lines2[startLine - 1] ?? "";
     const keywordAt = firstLine.search(/\S/) + node.getKeyword().length;
@@ -65406,7 +67368,7 @@ function parseDockerfile(text, path10) {
         const body = [];
         for (; ; ) {
           if (line >= lines2.length) {
-            throw new InputError(`${path10}:${startLine}: here-document '${name}' is not terminated`);
+            throw new InputError(`${path17}:${startLine}: here-document '${name}' is not terminated`);
           }
           const bodyLine = lines2[line++];
           if ((strip ? bodyLine.replace(/^\t+/, "") : bodyLine).trim() === name) break;
@@ -65428,1159 +67390,146 @@ function parseDockerfile(text, path10) {
     }
     instructions.push({ keyword, range: { startLine, endLine }, flags, args, json: json2, heredocs });
   }
-  checkSyntax(instructions, path10);
+  checkSyntax(instructions, path17);
   return { escape, instructions };
 }
-function checkSyntax(instructions, path10) {
+var MAX_STAGES = 256;
+function checkSyntax(instructions, path17) {
   let seenFrom = false;
+  let stages = 0;
   for (const instruction of instructions) {
-    const where = `${path10}:${instruction.range.startLine}`;
+    const where2 = `${path17}:${instruction.range.startLine}`;
     const { keyword, args } = instruction;
     if (keyword === "FROM") {
       seenFrom = true;
+      if (++stages > MAX_STAGES) {
+        throw new InputError(`${where2}: more than ${MAX_STAGES} stages, the most examined`);
+      }
       const words = args.split(/\s+/).filter(Boolean);
       if (words.length !== 1 && !(words.length === 3 && words[1].toUpperCase() === "AS")) {
         throw new InputError(
-          `${where}: FROM requires an image and an optional 'AS name', got '${args}'`
+          `${where2}: FROM requires an image and an optional 'AS name', got ${excerpt(args, 64)}`
         );
       }
     } else if (!seenFrom && keyword !== "ARG") {
       throw new InputError(
-        `${where}: ${keyword} before the first FROM (only ARG may come before it)`
+        `${where2}: ${keyword} before the first FROM (only ARG may come before it)`
       );
     }
     if (args === "" && keyword !== "RUN" && keyword !== "CMD" && keyword !== "ENTRYPOINT") {
-      throw new InputError(`${where}: ${keyword} requires arguments`);
+      throw new InputError(`${where2}: ${keyword} requires arguments`);
     }
     if ((keyword === "COPY" || keyword === "ADD") && instruction.heredocs.length === 0) {
       const count = instruction.json ? instruction.json.length : args.split(/\s+/).filter(Boolean).length;
       if (count < 2)
-        throw new InputError(`${where}: ${keyword} requires at least a source and a destination`);
+        throw new InputError(`${where2}: ${keyword} requires at least a source and a destination`);
     }
   }
-  if (!seenFrom) throw new InputError(`${path10}:1: no FROM instruction: not a Dockerfile`);
+  if (!seenFrom) throw new InputError(`${path17}:1: no FROM instruction: not a Dockerfile`);
 }
 
 // src/dockerfile/model.ts
-var AUTOMATIC = [
-  "TARGETPLATFORM",
-  "TARGETOS",
-  "TARGETARCH",
-  "TARGETVARIANT",
-  "BUILDPLATFORM",
-  "BUILDOS",
-  "BUILDARCH",
-  "BUILDVARIANT"
-];
-var KNOWN_DIRS = /* @__PURE__ */ new Set([
-  "/",
-  "/bin",
-  "/sbin",
-  "/usr/bin",
-  "/usr/sbin",
-  "/usr/local/bin",
-  "/usr/local/sbin",
-  "/etc",
-  "/tmp",
-  "/opt",
-  "/usr/lib",
-  "/usr/local/lib",
-  "/lib",
-  "/var/lib",
-  "/usr/share"
-]);
-var NOT_A_BINARY = /\.(sh|bash|conf|cfg|ini|ya?ml|json|toml|txt|md|html?|js|css|crt|pem|key|xml|env|py|rb|pl|go)$/;
-var NON_BUILD_TARGETS = /^(clean|clean-\w+|test|tests|check|lint|fmt|vet|mocks|generate|deps|tidy|vendor|download|tools|help)$/;
-var BUILD_SCRIPT = /build|release|install|compile|dist|ci\.go|make/i;
-var OPAQUE_BUILDERS = /* @__PURE__ */ new Set([
-  "make",
-  "gmake",
-  "mage",
-  "goreleaser",
-  "promu",
-  "xgo",
-  "task",
-  "just",
-  "bazel",
-  "ninja",
-  "cargo"
-]);
-function parsePlatform(text, what) {
-  const parts = text.trim().toLowerCase().split("/");
-  if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === "")) {
-    throw new InputError(`${what}: '${text}' is not a platform (expected os/arch[/variant])`);
+function dispatch(ctx, state, instruction) {
+  switch (instruction.keyword) {
+    case "ARG":
+      return dispatchArg(ctx, state, instruction);
+    case "ENV":
+      return dispatchEnv(ctx, state, instruction);
+    case "WORKDIR":
+      return dispatchWorkdir(ctx, state, instruction);
+    case "USER":
+      return dispatchUser(ctx, state, instruction);
+    case "SHELL":
+      return dispatchShell(state, instruction);
+    case "ENTRYPOINT":
+    case "CMD":
+      return dispatchCommand(state, instruction);
+    case "COPY":
+    case "ADD":
+      return dispatchCopy(ctx, state, instruction);
+    case "RUN":
+      return dispatchRun(ctx, state, instruction);
+    default:
+      return;
   }
-  let variant = parts[2] ?? "";
-  if (parts[1] === "arm64" && variant === "v8") variant = "";
-  return { os: parts[0], arch: parts[1], variant };
 }
-function formatPlatform(p) {
-  return p.variant ? `${p.os}/${p.arch}/${p.variant}` : `${p.os}/${p.arch}`;
-}
-function automaticArgs(target, build2) {
-  return /* @__PURE__ */ new Map([
-    ["TARGETPLATFORM", formatPlatform(target)],
-    ["TARGETOS", target.os],
-    ["TARGETARCH", target.arch],
-    ["TARGETVARIANT", target.variant],
-    ["BUILDPLATFORM", formatPlatform(build2)],
-    ["BUILDOS", build2.os],
-    ["BUILDARCH", build2.arch],
-    ["BUILDVARIANT", build2.variant]
-  ]);
-}
-function emptyTriple(origin, implicit = false) {
-  const v = () => ({ value: null, implicit, origin });
-  return { GOOS: v(), GOARCH: v(), CGO_ENABLED: v() };
-}
-var Reader = class {
-  constructor(text, options) {
-    this.options = options;
-    const path10 = options.path;
-    this.build = parsePlatform(options.buildPlatform ?? "linux/amd64", "--build-platform");
-    this.target = options.platform ? parsePlatform(options.platform, "--platform") : this.build;
-    this.buildArgs = options.buildArgs ?? {};
-    const parsed = parseDockerfile(text, path10);
-    this.escape = parsed.escape;
-    const automatic = automaticArgs(this.target, this.build);
-    for (const [name, value] of automatic)
-      this.globals.set(name, { value, origin: "automatic platform ARG" });
-    let current = null;
-    for (const instruction of parsed.instructions) {
-      if (instruction.keyword === "FROM") {
-        current = {
-          index: this.defs.length,
-          name: null,
-          from: instruction,
-          body: [],
-          endLine: instruction.range.endLine
-        };
-        const words = instruction.args.split(/\s+/);
-        if (words.length === 3) current.name = words[2].toLowerCase();
-        this.defs.push(current);
-      } else if (current) {
-        current.body.push(instruction);
-        current.endLine = instruction.range.endLine;
-      } else {
-        this.declareGlobalArgs(instruction);
-      }
-    }
-  }
-  options;
-  escape;
-  defs = [];
-  globals = /* @__PURE__ */ new Map();
-  globalDeclared = /* @__PURE__ */ new Set();
-  states = /* @__PURE__ */ new Map();
-  inProgress = [];
-  notes = [];
-  target;
-  build;
-  buildArgs;
-  note(text) {
-    if (!this.notes.includes(text)) this.notes.push(text);
-  }
-  where(instruction) {
-    return `${this.options.path}:${instruction.range.startLine}`;
-  }
-  expand(text, lookup, instruction) {
-    try {
-      return expandWord(text, lookup, { escape: this.escape });
-    } catch (error) {
-      if (error instanceof ExpandError)
-        throw new InputError(`${this.where(instruction)}: ${error.message}`);
-      throw error;
-    }
-  }
-  expandList(text, lookup, instruction) {
-    try {
-      return expandWords(text, lookup, { escape: this.escape });
-    } catch (error) {
-      if (error instanceof ExpandError)
-        throw new InputError(`${this.where(instruction)}: ${error.message}`);
-      throw error;
-    }
-  }
-  declareGlobalArgs(instruction) {
-    const line = instruction.range.startLine;
-    const lookup = (name) => this.globals.get(name)?.value;
-    for (const word of splitRawWords(instruction.args, this.escape)) {
-      const eq = word.indexOf("=");
-      const name = eq < 0 ? word : word.slice(0, eq);
-      this.globalDeclared.add(name);
-      if (name in this.buildArgs) {
-        this.globals.set(name, { value: this.buildArgs[name], origin: `--build-arg ${name}` });
-      } else if (eq >= 0) {
-        this.globals.set(name, {
-          value: this.expand(word.slice(eq + 1), lookup, instruction),
-          origin: `ARG line ${line}`
-        });
-      } else if (!AUTOMATIC.includes(name)) {
-        this.globals.delete(name);
-      }
-    }
-  }
-  /** FROM lines see the automatic ARGs and the declared global ARGs only. */
-  fromLookup = (name) => {
-    if (!AUTOMATIC.includes(name) && !this.globalDeclared.has(name)) return void 0;
-    return this.globals.get(name)?.value;
+function createContext(text, options) {
+  const build2 = parsePlatform(options.buildPlatform ?? "linux/amd64", "--build-platform");
+  const target = options.platform ? parsePlatform(options.platform, "--platform") : build2;
+  const parsed = parseDockerfile(text, options.path);
+  const globals = /* @__PURE__ */ new Map();
+  for (const [name, value] of automaticArgs(target, build2))
+    globals.set(name, { value, origin: "automatic platform ARG" });
+  const ctx = {
+    options,
+    escape: parsed.escape,
+    defs: [],
+    globals,
+    globalDeclared: /* @__PURE__ */ new Set(),
+    states: /* @__PURE__ */ new Map(),
+    inProgress: [],
+    notes: [],
+    unresolved: [],
+    target,
+    build: build2,
+    buildArgs: options.buildArgs ?? {},
+    dispatch: (state, instruction) => dispatch(ctx, state, instruction)
   };
-  /** Every stage as its FROM line says, without evaluating bodies. */
-  stageList() {
-    const list = [];
-    for (const def of this.defs) {
-      const { base, platform, pinned } = this.fromLine(def);
-      const parent = this.findStageByName(base, def);
-      const inherited = parent ? list[parent.index] : null;
-      list.push({
-        index: def.index,
-        name: def.name,
-        from: base,
-        fromStage: parent ? parent.index : null,
-        platform: platform ? formatPlatform(platform) : inherited?.platform ?? formatPlatform(this.target),
-        platformPinned: pinned || (inherited?.platformPinned ?? false),
-        startLine: def.from.range.startLine,
-        endLine: def.endLine,
-        fromRange: def.from.range
-      });
-    }
-    return list;
-  }
-  fromLine(def) {
-    const words = def.from.args.split(/\s+/);
-    let base = this.expand(words[0], this.fromLookup, def.from);
-    if (base === "") {
-      base = words[0];
-      this.note(
-        `line ${def.from.range.startLine}: FROM ${base} is empty unless a --build-arg sets it`
-      );
-    }
-    const flag = def.from.flags.find((f) => f.name === "platform");
-    if (!flag || flag.value === null) return { base, platform: null, pinned: false };
-    const value = this.expand(flag.value, this.fromLookup, def.from);
-    if (value === "") return { base, platform: null, pinned: false };
-    return {
-      base,
-      platform: parsePlatform(value, `${this.where(def.from)}: --platform`),
-      pinned: true
-    };
-  }
-  /** "FROM <stage>" (FROM section): a name of another stage, compared case-insensitively. */
-  findStageByName(name, self2) {
-    const lower = name.toLowerCase();
-    const found = this.defs.find((d) => d.name === lower && d !== self2 && d.index < self2.index) ?? null;
-    if (!found && self2.name === lower) {
-      throw new InputError(
-        `${this.where(self2.from)}: stage '${name}' refers to itself (circular dependency)`
-      );
-    }
-    return found;
-  }
-  targetStage() {
-    const wanted = this.options.target;
-    if (wanted === void 0 || wanted === "") return this.defs[this.defs.length - 1];
-    const found = this.defs.find((d) => d.name === wanted.toLowerCase());
-    if (!found) {
-      const names = this.defs.map((d) => d.name).filter(Boolean);
-      throw new InputError(
-        `${this.options.path}: target stage '${wanted}' could not be found (stages: ${names.join(", ") || "none named"})`
-      );
-    }
-    return found;
-  }
-  /** Evaluates a stage (and the stages it depends on), once. */
-  stage(def) {
-    const done = this.states.get(def.index);
-    if (done) return done;
-    if (this.inProgress.includes(def.index)) {
-      const cycle = [...this.inProgress.slice(this.inProgress.indexOf(def.index)), def.index].map(
-        (i) => this.label(this.defs[i])
-      );
-      throw new InputError(
-        `${this.where(def.from)}: circular dependency between stages: ${cycle.join(" -> ")}`
-      );
-    }
-    this.inProgress.push(def.index);
-    const state = this.evaluate(def);
-    this.inProgress.pop();
-    this.states.set(def.index, state);
-    return state;
-  }
-  label(def) {
-    return def.name ?? String(def.index);
-  }
-  evaluate(def) {
-    const { base, platform, pinned } = this.fromLine(def);
-    const parentDef = this.findStageByName(base, def);
-    const parent = parentDef ? this.stage(parentDef) : null;
-    const stagePlatform = platform ?? (parent ? parent.platform : this.target);
-    const rootImage = parent ? parent.rootImage : base;
-    const state = {
-      def,
-      label: this.label(def),
-      base,
-      parent,
-      rootImage,
-      platform: stagePlatform,
-      pinned: pinned || (parent?.pinned ?? false),
-      // ENV section and FROM <stage>: a stage inherits ENV and ARGs of its parent stage.
-      env: new Map(parent?.env ?? imageDefaults(base).env),
-      args: new Map(parent?.args ?? []),
-      workdir: parent?.workdir ?? imageDefaults(base).workdir,
-      compiler: parent?.compiler ?? imageHasCompiler(base),
-      xxWrapped: parent?.xxWrapped ?? false,
-      events: [...parent?.events ?? []],
-      fileIndex: new Map(parent?.fileIndex ?? []),
-      coverIndex: [...parent?.coverIndex ?? []],
-      dirs: new Set(parent?.dirs ?? []),
-      user: parent?.user ?? null,
-      entrypoint: parent?.entrypoint ?? null,
-      cmd: parent?.cmd ?? null,
-      cmdSetHere: false,
-      shell: parent?.shell ?? ["/bin/sh", "-c"]
-    };
-    for (const instruction of def.body) this.dispatch(state, instruction);
-    return state;
-  }
-  /** ENV wins over ARG ("Environment replacement", ARG section "Using ARG variables"). */
-  lookupIn(state) {
-    return (name) => state.env.get(name)?.value ?? state.args.get(name)?.value;
-  }
-  dispatch(state, instruction) {
-    const lookup = this.lookupIn(state);
-    const line = instruction.range.startLine;
-    switch (instruction.keyword) {
-      case "ARG":
-        this.dispatchArg(state, instruction);
-        break;
-      case "ENV": {
-        const words = splitRawWords(instruction.args, this.escape);
-        const assignments = [];
-        if (words.length > 0 && !words[0].includes("=")) {
-          const name = words[0];
-          assignments.push([
-            name,
-            this.expand(instruction.args.slice(name.length).trim(), lookup, instruction)
-          ]);
-        } else {
-          for (const word of words) {
-            const eq = word.indexOf("=");
-            if (eq <= 0)
-              throw new InputError(`${this.where(instruction)}: ENV '${word}' is not NAME=value`);
-            assignments.push([
-              word.slice(0, eq),
-              this.expand(word.slice(eq + 1), lookup, instruction)
-            ]);
-          }
-        }
-        for (const [name, value] of assignments)
-          state.env.set(name, { value, origin: `ENV line ${line}` });
-        break;
-      }
-      case "WORKDIR": {
-        const dir = this.expand(instruction.args, lookup, instruction);
-        state.workdir = posix2.resolve(state.workdir, dir);
-        break;
-      }
-      case "USER":
-        state.user = {
-          value: [this.expand(instruction.args, lookup, instruction)],
-          raw: instruction.args,
-          form: "exec",
-          range: instruction.range
-        };
-        state.user.raw = state.user.value[0];
-        break;
-      case "SHELL":
-        if (instruction.json) state.shell = instruction.json;
-        break;
-      case "ENTRYPOINT":
-      case "CMD": {
-        const config = instruction.json ? {
-          value: instruction.json,
-          raw: instruction.args,
-          form: "exec",
-          range: instruction.range
-        } : {
-          value: [...state.shell, instruction.args],
-          raw: instruction.args,
-          form: "shell",
-          range: instruction.range
-        };
-        if (instruction.keyword === "CMD") {
-          state.cmd = config;
-          state.cmdSetHere = true;
-        } else {
-          state.entrypoint = config;
-          if (!state.cmdSetHere) state.cmd = null;
-        }
-        break;
-      }
-      case "COPY":
-      case "ADD":
-        this.dispatchCopy(state, instruction);
-        break;
-      case "RUN":
-        this.dispatchRun(state, instruction);
-        break;
-      default:
-        break;
-    }
-  }
-  /**
-   * ARG section: a bare `ARG NAME` takes the --build-arg or the global value (automatic
-   * platform ARGs included); `ARG NAME=default` its own default unless a --build-arg is given,
-   * also for automatic ARGs ("Automatic platform ARGs in the global scope").
-   */
-  dispatchArg(state, instruction) {
-    const lookup = this.lookupIn(state);
-    const line = instruction.range.startLine;
-    const updates = [];
-    for (const word of splitRawWords(instruction.args, this.escape)) {
-      const eq = word.indexOf("=");
-      const name = eq < 0 ? word : word.slice(0, eq);
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) continue;
-      if (name in this.buildArgs)
-        updates.push([
-          name,
-          { value: this.buildArgs[name], origin: `--build-arg ${name} (ARG line ${line})` }
-        ]);
-      else if (eq >= 0)
-        updates.push([
-          name,
-          {
-            value: this.expand(word.slice(eq + 1), lookup, instruction),
-            origin: `ARG line ${line}`
-          }
-        ]);
-      else if ((this.globalDeclared.has(name) || AUTOMATIC.includes(name)) && this.globals.has(name)) {
-        const global2 = this.globals.get(name);
-        updates.push([
-          name,
-          {
-            value: global2.value,
-            origin: `ARG line ${line} (${AUTOMATIC.includes(name) && !this.globalDeclared.has(name) ? "automatic platform ARG" : global2.origin})`
-          }
-        ]);
-      } else updates.push([name, null]);
-    }
-    for (const [name, value] of updates) state.args.set(name, value);
-  }
-  copySourceFrom(state, instruction, value) {
-    const lookup = this.lookupIn(state);
-    const from = this.expand(value, lookup, instruction);
-    if (/^[0-9]+$/.test(from)) {
-      const index = Number(from);
-      if (index >= state.def.index) {
-        throw new InputError(
-          `${this.where(instruction)}: --from=${from} refers to the current or a later stage (stages are numbered from 0)`
-        );
-      }
-      return this.stage(this.defs[index]);
-    }
-    const def = this.defs.find((d) => d.name === from.toLowerCase());
-    if (def === state.def)
-      throw new InputError(
-        `${this.where(instruction)}: --from=${from} refers to its own stage (circular dependency)`
-      );
-    if (def) return this.stage(def);
-    return from;
-  }
-  dispatchCopy(state, instruction) {
-    const lookup = this.lookupIn(state);
-    const flag = (name) => {
-      const f = instruction.flags.find((x) => x.name === name);
-      return f?.value === void 0 || f.value === null ? null : this.expand(f.value, lookup, instruction);
-    };
-    const fromValue = instruction.flags.find((f) => f.name === "from")?.value ?? null;
-    const source = fromValue === null ? null : this.copySourceFrom(state, instruction, fromValue);
-    const chmod = flag("chmod");
-    const chown = flag("chown");
-    const step = (path10) => ({
-      stage: state.label,
-      instruction: instruction.keyword,
-      range: instruction.range,
-      path: path10
-    });
-    let words = instruction.json ?? this.expandList(instruction.args, lookup, instruction);
-    if (instruction.json) words = words.map((w) => this.expand(w, lookup, instruction));
-    if (instruction.heredocs.length > 0) {
-      const dest2 = this.destination(state, words[words.length - 1] ?? ".");
-      for (const heredoc of instruction.heredocs) {
-        const path10 = words.length > 2 || dest2.endsWith("/") ? posix2.join(dest2, heredoc.name) : dest2;
-        addEvent(state, {
-          kind: "file",
-          path: cleanPath(path10),
-          origin: {
-            stage: state.label,
-            source: "unknown",
-            declared: emptyTriple("written by a here-document"),
-            flags: emptyFlags(),
-            built: null,
-            notes: [`written by a here-document at line ${instruction.range.startLine}`]
-          },
-          chain: [step(cleanPath(path10))],
-          chmod,
-          chown
-        });
-      }
-      return;
-    }
-    if (words.length < 2)
-      throw new InputError(
-        `${this.where(instruction)}: ${instruction.keyword} requires at least a source and a destination`
-      );
-    const sources = words.slice(0, -1);
-    const destRaw = words[words.length - 1];
-    const dest = this.destination(state, destRaw);
-    const destIsDir = destRaw.endsWith("/") || sources.length > 1 || this.isDirectory(state, dest);
-    for (const src of sources) {
-      const into = (name) => cleanPath(destIsDir ? posix2.join(dest, name) : dest);
-      if (source === null || typeof source === "string") {
-        const url = /^(https?|git):\/\//.test(src) || src.startsWith("git@");
-        const image = typeof source === "string";
-        const origin = {
-          stage: image ? source : url ? src : "context",
-          source: image ? "image" : url ? "downloaded" : "prebuilt",
-          declared: emptyTriple(
-            image ? `copied from image ${source}` : url ? `downloaded from ${src}` : `copied from the build context (${src})`
-          ),
-          flags: emptyFlags(),
-          built: null,
-          notes: []
-        };
-        const tree = src.endsWith("/") || src === "." || instruction.keyword === "ADD" && !image && /\.(tar|tar\.\w+|tgz|tbz2?|txz)$/.test(src);
-        const name = posix2.basename(src.replace(/\/+$/, ""));
-        const path10 = tree ? cleanPath(destIsDir || src === "." || src.endsWith("/") ? dest : dest) : into(name);
-        addEvent(state, {
-          kind: tree ? "tree" : "file",
-          path: path10,
-          origin,
-          chain: [step(path10)],
-          chmod,
-          chown
-        });
-        continue;
-      }
-      const absolute = posix2.resolve("/", src);
-      const matches2 = this.lookupFiles(source, absolute);
-      for (const match of matches2) {
-        const wholeDir = match.relative === "" && match.event.kind !== "file" && (match.event.path === absolute || src.endsWith("/") || src.endsWith("/."));
-        const path10 = wholeDir ? cleanPath(dest) : match.relative === null ? into(posix2.basename(match.event.path)) : match.relative === "" ? into(posix2.basename(absolute)) : cleanPath(posix2.join(dest, match.relative));
-        const kind = wholeDir ? match.event.kind : match.relative === "" ? "file" : match.event.kind;
-        addEvent(state, {
-          kind,
-          path: path10,
-          origin: match.event.origin,
-          chain: [...match.event.chain, step(path10)],
-          chmod: chmod ?? match.event.chmod,
-          chown: chown ?? match.event.chown
-        });
-      }
-    }
-  }
-  destination(state, raw) {
-    if (/^[A-Za-z]:[\\/]/.test(raw)) return raw.replace(/\\/g, "/");
-    const resolved = posix2.resolve(state.workdir, raw);
-    return raw.endsWith("/") ? resolved + (resolved === "/" ? "" : "/") : resolved;
-  }
-  /** Is `path` a directory in the stage: a WORKDIR-like known dir, or one our events created? */
-  isDirectory(state, path10) {
-    const clean = cleanPath(path10);
-    if (clean === state.workdir) return true;
-    const fromImage = state.rootImage.toLowerCase() !== "scratch";
-    if (fromImage && (KNOWN_DIRS.has(clean) || /\/(bin|sbin|libexec)$/.test(clean))) return true;
-    return state.dirs.has(clean);
-  }
-  /**
-   * The files of `state` that a COPY --from source names: the file itself, the files under a
-   * directory, glob matches, or the latest build that may have written it.
-   * `relative`: '' for the named file, the path below the named directory, null for a glob.
-   */
-  lookupFiles(state, src) {
-    const events = state.events;
-    const coveringAfter = (path10, after) => {
-      for (let k = state.coverIndex.length - 1; k >= 0 && state.coverIndex[k] > after; k--) {
-        const e = events[state.coverIndex[k]];
-        if (e.kind === "file" || e.path === path10 || !covers(e.path, path10)) continue;
-        if (e.kind === "some" && NOT_A_BINARY.test(path10)) continue;
-        return e;
-      }
-      return null;
-    };
-    if (isGlob(src)) {
-      const match = (0, import_picomatch.default)(src, { dot: true });
-      const found = latestPerPath(events.filter((e) => e.kind === "file" && match(e.path)));
-      if (found.length > 0) return found.map((event) => ({ event, relative: null }));
-      const fixed = src.slice(0, src.search(/[*?[]/)).replace(/\/[^/]*$/, "") || "/";
-      const cover = coveringAfter(fixed + "/", -1);
-      if (cover) return [{ event: cover, relative: "" }];
-    } else {
-      const exactIndex = state.fileIndex.get(src) ?? -1;
-      const later = coveringAfter(src, exactIndex);
-      if (exactIndex >= 0) return [{ event: later ?? events[exactIndex], relative: "" }];
-      const under = src === "/" ? "/" : src + "/";
-      const inside = latestPerPath(
-        events.filter((e) => e.path.startsWith(under) || e.kind !== "file" && e.path === src)
-      );
-      if (inside.length > 0) {
-        return inside.map((event) => ({
-          event,
-          relative: event.path === src ? "" : event.path.slice(under.length)
-        }));
-      }
-      if (later) return [{ event: later, relative: "" }];
-    }
-    const image = state.rootImage.toLowerCase() !== "scratch";
-    const origin = {
-      stage: image ? state.rootImage : state.label,
-      source: image ? "image" : "unknown",
-      declared: emptyTriple(
-        image ? `present in the base image ${state.rootImage}` : `not written by any instruction of stage ${state.label}`
-      ),
-      flags: emptyFlags(),
-      built: null,
-      notes: image ? [] : [
-        `${src} is not written by any instruction the model understands in stage ${state.label}`
-      ]
-    };
-    return [
-      {
-        event: { kind: "file", path: src, origin, chain: [], chmod: null, chown: null },
-        relative: ""
-      }
-    ];
-  }
-  dispatchRun(state, instruction) {
-    const line = instruction.range.startLine;
-    const mounts = [];
-    for (const flag of instruction.flags.filter((f) => f.name === "mount" && f.value)) {
-      const options = new Map(
-        flag.value.split(",").map((kv) => {
-          const eq = kv.indexOf("=");
-          return eq < 0 ? [kv, ""] : [kv.slice(0, eq), kv.slice(eq + 1)];
-        })
-      );
-      const type2 = options.get("type") ?? "bind";
-      const from = options.get("from");
-      const target = options.get("target") ?? options.get("dst") ?? options.get("destination") ?? (from ? "." : void 0);
-      if (type2 !== "bind" || !target) continue;
-      const stage = from ? this.copySourceFrom(state, instruction, from) : null;
-      mounts.push({
-        target: posix2.resolve(
-          state.workdir,
-          this.expand(target, this.lookupIn(state), instruction)
-        ),
-        source: posix2.resolve("/", options.get("source") ?? options.get("src") ?? "/"),
-        stage: typeof stage === "string" ? null : stage
-      });
-    }
-    const texts = [];
-    if (instruction.json) texts.push(instruction.json.map(shellQuote).join(" "));
-    else if (instruction.heredocs.length > 0) {
-      const head = instruction.args.replace(/<<-?(["']?)[A-Za-z_][\w.-]*\1/g, "").trim();
-      if (head === "" || /^(\/bin\/)?(ba|a|da)?sh(\s+-\S+)*$/.test(head))
-        texts.push(...instruction.heredocs.map((h) => h.body));
-      else texts.push(head);
-    } else texts.push(instruction.args);
-    if (!/(^|\/)(ba|a|da)?sh$/.test(state.shell[0] ?? "")) {
-      const found = /\b(make\s+[\w.-]+|go\s+(build|install)|mage\s+\S+)/.exec(texts.join(" "));
-      if (found) {
-        const env = new Map(
-          [...state.args].filter((e) => e[1] !== null)
-        );
-        for (const [name, value] of state.env) env.set(name, value);
-        this.recordOpaqueBuild(
-          state,
-          instruction,
-          found[1],
-          (name) => env.get(name),
-          state.workdir
-        );
-      }
-      return;
-    }
-    const exported = /* @__PURE__ */ new Map();
-    for (const [name, value] of state.args) if (value) exported.set(name, value);
-    for (const [name, value] of state.env) exported.set(name, value);
-    const shellVars = /* @__PURE__ */ new Map();
-    let cwd = state.workdir;
-    let downloadedFrom = null;
-    for (const text of texts) {
-      for (const { words: raw, conditional } of splitCommands(text)) {
-        const lookup = (name) => shellVars.get(name)?.value ?? exported.get(name)?.value;
-        const expand = (word) => {
-          try {
-            return expandWord(word, lookup, { shell: true });
-          } catch {
-            return UNKNOWN_MARK;
-          }
-        };
-        let words = raw;
-        const inline = /* @__PURE__ */ new Map();
-        while (words.length > 0 && assignmentOf(words[0])) {
-          const a = assignmentOf(words[0]);
-          inline.set(a.name, { value: expand(a.value), origin: `inline on RUN line ${line}` });
-          words = words.slice(1);
-        }
-        if (words.length === 0) {
-          if (conditional) continue;
-          for (const [name, value] of inline) {
-            const v = { value: value.value, origin: `set on RUN line ${line}` };
-            if (exported.has(name)) exported.set(name, v);
-            else shellVars.set(name, v);
-          }
-          continue;
-        }
-        let argv = words.flatMap((word) => {
-          const value = expand(word);
-          if (/["']/.test(word) || !word.includes("$")) return [value];
-          return value.split(/\s+/).filter(Boolean);
-        });
-        if (argv.length === 0) continue;
-        if (argv[0] === "export") {
-          if (conditional) continue;
-          for (const word of words.slice(1)) {
-            const a = assignmentOf(word);
-            if (a)
-              exported.set(a.name, {
-                value: expand(a.value),
-                origin: `export on RUN line ${line}`
-              });
-            else if (shellVars.has(word)) exported.set(word, shellVars.get(word));
-          }
-          continue;
-        }
-        while (argv.length > 1 && ["env", "exec", "time", "sudo", "nice", "command"].includes(argv[0])) {
-          const isEnv = argv[0] === "env";
-          argv = argv.slice(1);
-          words = words.slice(1);
-          while (isEnv && argv.length > 0 && (assignmentOf(words[0]) || argv[0].startsWith("-"))) {
-            const a = assignmentOf(words[0]);
-            if (a)
-              inline.set(a.name, { value: expand(a.value), origin: `inline on RUN line ${line}` });
-            argv = argv.slice(1);
-            words = words.slice(1);
-          }
-        }
-        const program = argv[0];
-        const envFor = (name) => inline.get(name) ?? exported.get(name);
-        if (program === "cd") {
-          cwd = posix2.resolve(cwd, argv[1] ?? "/root");
-          continue;
-        }
-        const compiler = installsCompiler(argv);
-        if (compiler && !state.compiler.present)
-          state.compiler = { present: true, why: `${compiler} (line ${line})` };
-        if (program === "xx-go" && argv[1] === "--wrap") {
-          state.xxWrapped = true;
-          continue;
-        }
-        const go = parseGoCommand(argv);
-        if (go) {
-          this.recordGoBuild(state, instruction, go, envFor, cwd);
-          continue;
-        }
-        if (["cp", "mv", "install", "ln"].includes(program)) {
-          this.recordCopyCommand(state, instruction, argv, cwd, mounts);
-          continue;
-        }
-        if (program === "curl" || program === "wget") {
-          downloadedFrom = argv.find((w) => /^https?:\/\//.test(w)) ?? "a URL";
-          this.recordDownload(state, instruction, argv, cwd);
-          continue;
-        }
-        if (downloadedFrom && (program === "tar" || program === "unzip")) {
-          const flagAt = argv.findIndex((w) => w === "-C" || w === "--directory" || w === "-d");
-          const dir = flagAt > 0 && argv[flagAt + 1] ? posix2.resolve(cwd, argv[flagAt + 1]) : cwd;
-          const origin = {
-            stage: state.label,
-            source: "downloaded",
-            declared: emptyTriple(`downloaded from ${downloadedFrom}`),
-            flags: emptyFlags(),
-            built: instruction.range,
-            notes: []
-          };
-          addEvent(state, {
-            kind: "some",
-            path: cleanPath(dir),
-            origin,
-            chain: [
-              {
-                stage: state.label,
-                instruction: "RUN",
-                range: instruction.range,
-                path: cleanPath(dir)
-              }
-            ],
-            chmod: null,
-            chown: null
-          });
-          continue;
-        }
-        const opaque = this.opaqueBuilder(argv);
-        if (opaque) {
-          const givesTarget = words.some((w) => /\$\{?TARGET(OS|ARCH|PLATFORM)\b/.test(w));
-          const tp = envFor("TARGETPLATFORM")?.value;
-          const passed = givesTarget ? {
-            os: envFor("TARGETOS")?.value || tp?.split("/")[0] || "",
-            arch: envFor("TARGETARCH")?.value || tp?.split("/")[1] || ""
-          } : null;
-          this.recordOpaqueBuild(state, instruction, opaque, envFor, cwd, argv, passed);
-        }
-      }
-    }
-  }
-  /** make, mage, scripts, `go run`: builds whose outputs and settings the Dockerfile does not show. */
-  opaqueBuilder(argv) {
-    const program = argv[0];
-    const base = program.split("/").pop();
-    const operands = argv.slice(1).filter((w) => !w.startsWith("-") && !w.includes("="));
-    if (base === "make" || base === "gmake") {
-      if (operands.length > 0 && operands.every((t) => NON_BUILD_TARGETS.test(t))) return null;
-      return [base, operands[0] ?? ""].join(" ").trim();
-    }
-    if (OPAQUE_BUILDERS.has(base)) return [base, operands[0] ?? ""].join(" ").trim();
-    if (base === "go" && argv[1] === "run") {
-      const target = operands[1] ?? "";
-      return BUILD_SCRIPT.test(target) ? `go run ${target}` : null;
-    }
-    const script = ["sh", "bash"].includes(base) ? operands[0] : program;
-    if (!script || /^\/(usr\/)?(local\/)?s?bin\//.test(script)) return null;
-    const isScript = script.startsWith("./") || /\.(sh|bash)$/.test(script) || /^\.?\/?(build|hack|scripts?)\//.test(script);
-    if (isScript && BUILD_SCRIPT.test(script))
-      return ["sh", "bash"].includes(base) ? `${base} ${script}` : script;
-    return null;
-  }
-  declaredFor(state, envFor, line, xx, opaque) {
-    const explicit = (name) => {
-      const v = envFor(name);
-      if (!v || v.value === "") return null;
-      if (v.value.includes(UNKNOWN_MARK))
-        return { value: null, implicit: false, origin: `computed at build time (${v.origin})` };
-      return { value: v.value, implicit: false, origin: v.origin };
-    };
-    const platformNote = state.pinned ? `the stage's --platform ${formatPlatform(state.platform)}` : `the target platform ${formatPlatform(state.platform)}`;
-    let goos;
-    let goarch;
-    if (xx || state.xxWrapped) {
-      const tp = envFor("TARGETPLATFORM")?.value;
-      const platform = tp ? parsePlatform(tp, `line ${line}`) : this.target;
-      const origin = `xx-go (TARGETPLATFORM ${formatPlatform(platform)})`;
-      goos = { value: platform.os, implicit: false, origin };
-      goarch = { value: platform.arch, implicit: false, origin };
-    } else {
-      goos = explicit("GOOS") ?? {
-        value: state.platform.os,
-        implicit: true,
-        origin: `Go default: ${platformNote}${opaque ? `, unless ${opaque} sets it` : ""}`
-      };
-      goarch = explicit("GOARCH") ?? {
-        value: state.platform.arch,
-        implicit: true,
-        origin: `Go default: ${platformNote}${opaque ? `, unless ${opaque} sets it` : ""}`
-      };
-    }
-    let cgo = explicit("CGO_ENABLED");
-    if (!cgo) {
-      const cross = goos.value !== null && goarch.value !== null && (goos.value !== state.platform.os || goarch.value !== state.platform.arch);
-      if (opaque)
-        cgo = { value: null, implicit: false, origin: `decided by ${opaque} (line ${line})` };
-      else if (goos.value === null || goarch.value === null)
-        cgo = {
-          value: null,
-          implicit: true,
-          origin: "Go default: depends on GOOS/GOARCH decided at build time"
-        };
-      else if (cross) {
-        const cc = envFor("CC")?.value;
-        cgo = cc ? { value: "1", implicit: true, origin: `Go default: cross-compiling with CC=${cc}` } : {
-          value: "0",
-          implicit: true,
-          origin: `Go default: cross-compiling to ${goos.value}/${goarch.value}`
-        };
-      } else
-        cgo = {
-          value: state.compiler.present ? "1" : "0",
-          implicit: true,
-          origin: `Go default: ${state.compiler.why}`
-        };
-    }
-    return { GOOS: goos, GOARCH: goarch, CGO_ENABLED: cgo };
-  }
-  recordGoBuild(state, instruction, go, envFor, cwd) {
-    const line = instruction.range.startLine;
-    const declared = this.declaredFor(state, envFor, line, go.xx, null);
-    const origin = {
-      stage: state.label,
-      source: "built",
-      declared,
-      flags: withGoflags(go.flags, envFor("GOFLAGS")?.value),
-      built: instruction.range,
-      notes: []
-    };
-    const looksLikeCommand = (pkg) => go.subcommand === "build" || /^\.|\/cmd\/|@|\.go$/.test(pkg);
-    const names = go.packages.length === 0 ? [null] : go.packages.map((pkg) => looksLikeCommand(pkg) ? binaryName(pkg) : null);
-    const push = (kind, path10) => {
-      addEvent(state, {
-        kind,
-        path: cleanPath(path10),
-        origin,
-        chain: [
-          {
-            stage: state.label,
-            instruction: "RUN",
-            range: instruction.range,
-            path: cleanPath(path10)
-          }
-        ],
-        chmod: null,
-        chown: null
-      });
-    };
-    let dir;
-    if (go.subcommand === "install") {
-      const gobin = envFor("GOBIN")?.value;
-      const gopath = envFor("GOPATH")?.value?.split(":")[0] ?? (/golang/.test(state.rootImage) ? "/go" : "/root/go");
-      const cross = declared.GOOS.value !== state.platform.os || declared.GOARCH.value !== state.platform.arch;
-      dir = gobin ? gobin : cross ? `${gopath}/bin/${declared.GOOS.value}_${declared.GOARCH.value}` : `${gopath}/bin`;
-    } else if (go.output !== null) {
-      const output = posix2.resolve(cwd, go.output);
-      if (!go.output.endsWith("/") && names.length <= 1) {
-        push("file", output);
-        return;
-      }
-      dir = output;
-    } else dir = cwd;
-    for (const name of names) {
-      if (name === null || name.includes(UNKNOWN_MARK)) push("some", dir);
-      else push("file", posix2.join(dir, name + (declared.GOOS.value === "windows" ? ".exe" : "")));
-    }
-  }
-  recordOpaqueBuild(state, instruction, command, envFor, cwd, argv = [], passed = null) {
-    const line = instruction.range.startLine;
-    const declared = this.declaredFor(state, envFor, line, false, command);
-    for (const [key, value] of [
-      ["GOOS", passed?.os],
-      ["GOARCH", passed?.arch]
-    ]) {
-      if (value && declared[key].implicit) {
-        declared[key] = {
-          value,
-          implicit: false,
-          origin: `the target platform passed to ${command} (line ${line})`
-        };
-      }
-    }
-    const origin = {
-      stage: state.label,
-      source: "built",
-      declared,
-      flags: emptyFlags(),
-      built: instruction.range,
-      notes: [
-        `built by \`${command}\` (line ${line}): the Dockerfile does not show its go build flags; GOOS/GOARCH are the values the environment gives it`
-      ]
-    };
-    const scopes = argv.slice(1).filter((w) => w.startsWith("/") && !w.includes(UNKNOWN_MARK));
-    for (const scope of scopes.length > 0 ? scopes : ["/"]) {
-      const path10 = cleanPath(posix2.resolve(cwd, scope));
-      addEvent(state, {
-        kind: "some",
-        path: path10,
-        origin,
-        chain: [{ stage: state.label, instruction: "RUN", range: instruction.range, path: path10 }],
-        chmod: null,
-        chown: null
-      });
-    }
-  }
-  recordCopyCommand(state, instruction, argv, cwd, mounts) {
-    const program = argv[0];
-    if (program === "ln") return;
-    const operands = [];
-    let targetDir = null;
-    for (let i = 1; i < argv.length; i++) {
-      const word = argv[i];
-      if (program === "install" && ["-m", "-o", "-g", "--mode", "--owner", "--group"].includes(word))
-        i++;
-      else if ((word === "-t" || word === "--target-directory") && i + 1 < argv.length)
-        targetDir = argv[++i];
-      else if (!word.startsWith("-")) operands.push(word);
-    }
-    for (let k = 0; k < operands.length; k++)
-      operands[k] = operands[k].split(UNKNOWN_MARK).join("*");
-    if (targetDir) targetDir = targetDir.split(UNKNOWN_MARK).join("*");
-    if (operands.length < (targetDir ? 1 : 2)) return;
-    const destRaw = targetDir ?? operands.pop();
-    const dest = posix2.resolve(cwd, destRaw);
-    const destIsDir = targetDir !== null || destRaw.endsWith("/") || operands.length > 1 || this.isDirectory(state, dest);
-    for (const operand of operands) {
-      const src = posix2.resolve(cwd, operand);
-      const mount = mounts.find((m) => src === m.target || src.startsWith(m.target + "/"));
-      let matches2;
-      if (mount && mount.stage)
-        matches2 = this.lookupFiles(
-          mount.stage,
-          posix2.join(mount.source, src.slice(mount.target.length))
-        );
-      else if (mount) continue;
-      else matches2 = this.lookupFiles(state, src);
-      for (const match of matches2) {
-        if (match.event.chain.length === 0 && match.event.origin.source === "unknown") continue;
-        const name = posix2.basename(match.relative === null ? match.event.path : src);
-        const path10 = cleanPath(
-          match.relative ? posix2.join(dest, match.relative) : destIsDir ? posix2.join(dest, name) : dest
-        );
-        addEvent(state, {
-          kind: match.relative === "" && match.event.path !== src ? "file" : match.event.kind,
-          path: path10,
-          origin: match.event.origin,
-          chain: [
-            ...match.event.chain,
-            { stage: state.label, instruction: "RUN", range: instruction.range, path: path10 }
-          ],
-          chmod: match.event.chmod,
-          chown: match.event.chown
-        });
-      }
-    }
-  }
-  recordDownload(state, instruction, argv, cwd) {
-    let output = null;
-    for (let i = 1; i < argv.length; i++) {
-      const word = argv[i];
-      if (word === "-o" || word === "--output" || word === "-O" || word === "--output-document")
-        output = argv[++i] ?? null;
-      else if (/^-[a-zA-Z]*o$/.test(word) && argv[0] === "curl") output = argv[++i] ?? null;
-      else if (word.startsWith("--output=") || word.startsWith("--output-document="))
-        output = word.slice(word.indexOf("=") + 1);
-    }
-    const url = argv.find((w) => /^https?:\/\//.test(w)) ?? "a URL";
-    if (!output || output === "-" || output.includes(UNKNOWN_MARK)) return;
-    const path10 = cleanPath(posix2.resolve(cwd, output));
-    const origin = {
-      stage: state.label,
-      source: "downloaded",
-      declared: emptyTriple(`downloaded from ${url}`),
-      flags: emptyFlags(),
-      built: instruction.range,
-      notes: []
-    };
-    addEvent(state, {
-      kind: "file",
-      path: path10,
-      origin,
-      chain: [{ stage: state.label, instruction: "RUN", range: instruction.range, path: path10 }],
-      chmod: null,
-      chown: null
-    });
-  }
-  model() {
-    const stages = this.stageList();
-    const targetDef = this.targetStage();
-    const final = this.stage(targetDef);
-    const finalStage = stages[targetDef.index];
-    const artifacts = [];
-    for (const event of latestPerPath(final.events)) {
-      const placed = event.chain[event.chain.length - 1]?.range ?? finalStage.fromRange;
-      artifacts.push({
-        path: event.kind === "file" ? event.path : event.path.endsWith("/") ? event.path : event.path + "/",
-        stage: event.origin.stage,
-        source: event.origin.source,
-        declared: event.origin.declared,
-        flags: event.origin.flags,
-        chain: event.chain,
-        blame: { placed, built: event.origin.built, from: finalStage.fromRange },
-        chmod: event.chmod,
-        chown: event.chown,
-        notes: event.origin.notes
-      });
-    }
-    return {
-      path: this.options.path,
-      target: final.label,
-      platform: formatPlatform(this.target),
-      buildPlatform: formatPlatform(this.build),
-      stages,
-      finalStage,
-      artifacts,
-      user: final.user,
-      entrypoint: final.entrypoint,
-      cmd: final.cmd,
-      finalBase: final.rootImage,
-      finalBaseKind: classifyBase(final.rootImage),
-      notes: this.notes
-    };
-  }
-};
-function imageDefaults(reference) {
-  const name = reference.toLowerCase().replace(/[:@].*$/, "").split("/").pop() ?? "";
-  if (name === "golang" && !/windows|nanoserver/.test(reference.toLowerCase())) {
-    return { workdir: "/go", env: [["GOPATH", { value: "/go", origin: `ENV of ${reference}` }]] };
-  }
-  return { workdir: "/", env: [] };
+  ctx.defs.push(
+    ...splitStages(parsed.instructions, (instruction) => declareGlobalArgs(ctx, instruction))
+  );
+  return ctx;
 }
-function withGoflags(flags, goflags) {
-  if (!goflags || goflags.includes(UNKNOWN_MARK)) return flags;
-  const fromEnv = parseGoCommand(["go", "build", ...goflags.split(/\s+/).filter(Boolean)])?.flags;
-  if (!fromEnv) return flags;
+function assemble(ctx) {
+  const stages = stageList(ctx);
+  const targetDef = targetStage(ctx);
+  const final = stage(ctx, targetDef);
+  const finalStage = stages[targetDef.index];
+  const artifacts = [];
+  for (const event of latestPerPath(final.events)) {
+    const placed = event.chain[event.chain.length - 1]?.range ?? finalStage.fromRange;
+    artifacts.push({
+      path: event.kind === "file" ? event.path : event.path.endsWith("/") ? event.path : event.path + "/",
+      stage: event.origin.stage,
+      source: event.origin.source,
+      declared: event.origin.declared,
+      flags: event.origin.flags,
+      chain: event.chain,
+      blame: { placed, built: event.origin.built, from: finalStage.fromRange },
+      chmod: event.chmod,
+      chown: event.chown,
+      notes: event.origin.notes
+    });
+  }
   return {
-    ldflags: flags.ldflags ?? fromEnv.ldflags,
-    tags: flags.tags.length > 0 ? flags.tags : fromEnv.tags,
-    trimpath: flags.trimpath || fromEnv.trimpath,
-    buildmode: flags.buildmode ?? fromEnv.buildmode,
-    linkmode: flags.ldflags !== null ? flags.linkmode : fromEnv.linkmode,
-    extldflags: flags.ldflags !== null ? flags.extldflags : fromEnv.extldflags
+    path: ctx.options.path,
+    target: final.label,
+    platform: formatPlatform(ctx.target),
+    buildPlatform: formatPlatform(ctx.build),
+    stages,
+    finalStage,
+    artifacts,
+    user: final.user,
+    entrypoint: final.entrypoint,
+    cmd: final.cmd,
+    finalBase: final.rootImage,
+    finalBaseKind: classifyBase(final.rootImage),
+    notes: ctx.notes,
+    unresolved: ctx.unresolved
   };
 }
-function addEvent(state, event) {
-  const index = state.events.length;
-  state.events.push(event);
-  if (event.kind === "file") state.fileIndex.set(event.path, index);
-  else {
-    state.coverIndex.push(index);
-    state.dirs.add(event.path);
-  }
-  for (let dir = posix2.dirname(event.path); !state.dirs.has(dir); dir = posix2.dirname(dir)) {
-    state.dirs.add(dir);
-    if (dir === "/" || dir === ".") break;
-  }
-}
-function isGlob(path10) {
-  return /[*?[]/.test(path10);
-}
-function cleanPath(path10) {
-  const normalized = posix2.normalize(path10);
-  return normalized.length > 1 ? normalized.replace(/\/+$/, "") : normalized;
-}
-function covers(dir, path10) {
-  return dir === "/" || path10 === dir || path10.startsWith(dir + "/");
-}
-function latestPerPath(events) {
-  const byPath = /* @__PURE__ */ new Map();
-  for (const event of events) {
-    byPath.delete(event.path);
-    byPath.set(event.path, event);
-  }
-  return [...byPath.values()];
-}
-function shellQuote(word) {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+function baseImagesOf(model) {
+  const broken = new Set(model.unresolved.map((u) => u.range.startLine));
+  return [
+    ...new Set(
+      model.stages.filter(
+        (s) => s.fromStage === null && s.from.toLowerCase() !== "scratch" && !broken.has(s.startLine)
+      ).map((s) => s.from)
+    )
+  ];
 }
 function readDockerfile(text, options) {
-  return new Reader(text, options).model();
-}
-function loadDockerfile(path10, options = {}) {
-  let text;
-  try {
-    text = readFileSync(path10, "utf8");
-  } catch (error) {
-    throw new InputError(
-      `${path10}: cannot read the Dockerfile (${error.code ?? String(error)})`
-    );
-  }
-  return readDockerfile(text, { ...options, path: path10 });
+  return assemble(createContext(text, options));
 }
 
 // src/cli/stages.ts
@@ -66624,7 +67573,9 @@ function artifactJson(artifact) {
     chain: artifact.chain,
     chmod: artifact.chmod,
     chown: artifact.chown,
-    notes: artifact.notes
+    notes: artifact.notes,
+    // Go's defaults where a script or Makefile decides (declared null): an assumption only.
+    assumed: { GOOS: GOOS.assumed, GOARCH: GOARCH.assumed, CGO_ENABLED: CGO_ENABLED.assumed }
   };
 }
 function stagesJson(model) {
@@ -66649,14 +67600,16 @@ function stagesJson(model) {
     user: model.user,
     entrypoint: model.entrypoint,
     cmd: model.cmd,
-    notes: model.notes
+    notes: model.notes,
+    unresolved: model.unresolved
   };
 }
-function lines(range2) {
-  return range2.startLine === range2.endLine ? `line ${range2.startLine}` : `lines ${range2.startLine}-${range2.endLine}`;
+function lines(range3) {
+  return range3.startLine === range3.endLine ? `line ${range3.startLine}` : `lines ${range3.startLine}-${range3.endLine}`;
 }
 function valueText(v) {
-  return `${v.value ?? "unknown"}${v.implicit ? " (implicit)" : ""} \u2014 ${v.origin}`;
+  const assumed = v.value === null && v.assumed !== null ? ` (Go's default: ${v.assumed})` : "";
+  return `${v.value ?? "unknown"}${v.implicit ? " (implicit)" : ""}${assumed} \u2014 ${v.origin}`;
 }
 function stagesText(model) {
   const out = [];
@@ -66693,16 +67646,16 @@ function stagesText(model) {
     out.push(
       `    via          ${a.chain.map((c) => `${c.stage} ${c.instruction} (${lines(c.range)})`).join(" -> ")}`
     );
-    for (const note of a.notes) out.push(`    note         ${note}`);
+    for (const note2 of a.notes) out.push(`    note         ${note2}`);
   }
-  for (const [label, c] of [
+  for (const [label2, c] of [
     ["USER", model.user],
     ["ENTRYPOINT", model.entrypoint],
     ["CMD", model.cmd]
   ]) {
-    if (c) out.push(`${label}: ${JSON.stringify(c.value)} (${lines(c.range)})`);
+    if (c) out.push(`${label2}: ${JSON.stringify(c.value)} (${lines(c.range)})`);
   }
-  for (const note of model.notes) out.push(`note: ${note}`);
+  for (const note2 of model.notes) out.push(`note: ${note2}`);
   return out.join("\n") + "\n";
 }
 var stagesCommand = {
@@ -66711,7 +67664,12 @@ var stagesCommand = {
   usage: USAGE2,
   run(args, io2) {
     const options = parseStagesArgs(args);
-    const model = loadDockerfile(options.dockerfile, {
+    const text = readInputText(options.dockerfile, {
+      what: "the Dockerfile",
+      maxBytes: MAX_DOCKERFILE_BYTES
+    });
+    const model = readDockerfile(text, {
+      path: options.dockerfile,
       target: options.target,
       buildArgs: options.buildArgs,
       platform: options.platform
@@ -66722,16 +67680,114 @@ var stagesCommand = {
 };
 
 // src/cli/scan.ts
-import { readFileSync as readFileSync2, writeFileSync } from "node:fs";
+import { existsSync as existsSync5, writeFileSync } from "node:fs";
+import path16 from "node:path";
+import { homedir } from "node:os";
+import { join as join6 } from "node:path";
 
 // src/config/config.ts
-var import_picomatch2 = __toESM(require_picomatch2(), 1);
-import { readFile } from "node:fs/promises";
+var import_picomatch4 = __toESM(require_picomatch2(), 1);
+import { lstatSync } from "node:fs";
 
 // src/findings.ts
 var LEVELS = ["error", "warning", "note"];
 
-// src/rules/catalog.ts
+// src/rules/context.ts
+var import_picomatch3 = __toESM(require_picomatch2(), 1);
+var NO_BLAME = { dockerfile: null, related: [] };
+function instructionText(input, range3) {
+  const lines2 = input.text.split(/\r?\n/);
+  const text = lines2.slice(range3.startLine - 1, range3.endLine).map((line) => line.replace(/\\$/, "").trim()).join(" ").replace(/\s+/g, " ").trim();
+  return text.length > 120 ? text.slice(0, 117) + "..." : text;
+}
+function range(input, r, role) {
+  return {
+    path: input.model.path,
+    startLine: r.startLine,
+    endLine: r.endLine,
+    role,
+    instruction: instructionText(input, r)
+  };
+}
+function sameRange(a, b) {
+  return a.startLine === b.startLine && a.endLine === b.endLine;
+}
+function artifactFor(model, path17) {
+  for (const artifact of model.artifacts) {
+    if (artifact.path === path17) return artifact;
+  }
+  for (const artifact of model.artifacts) {
+    if (artifact.path.endsWith("/") && path17.startsWith(artifact.path)) return artifact;
+    if (/[*?[]/.test(artifact.path) && import_picomatch3.default.isMatch(path17, artifact.path, { dot: true }))
+      return artifact;
+  }
+  return null;
+}
+function blameImage(ctx) {
+  const input = ctx.dockerfile;
+  if (!input) return NO_BLAME;
+  return { dockerfile: range(input, input.model.finalStage.fromRange, "from"), related: [] };
+}
+function blameFile(ctx, ...paths) {
+  const input = ctx.dockerfile;
+  if (!input) return NO_BLAME;
+  for (const path17 of paths) {
+    if (path17 === null) continue;
+    const artifact = artifactFor(input.model, path17);
+    if (!artifact) continue;
+    const placed = range(input, artifact.blame.placed, "placed");
+    const related = [];
+    if (artifact.blame.built) {
+      const built = range(input, artifact.blame.built, "built");
+      if (!sameRange(built, placed)) related.push(built);
+    }
+    const from = range(input, artifact.blame.from, "from");
+    if (!sameRange(from, placed)) related.push(from);
+    return { dockerfile: placed, related };
+  }
+  return blameImage(ctx);
+}
+function blameLine(ctx, r, role) {
+  const input = ctx.dockerfile;
+  if (!input) return NO_BLAME;
+  return { dockerfile: range(input, r, role), related: [] };
+}
+function blameEntrypoint(ctx, withUser) {
+  const input = ctx.dockerfile;
+  if (!input) return NO_BLAME;
+  const { model } = input;
+  const instruction = model.entrypoint ?? model.cmd;
+  const related = [];
+  if (model.entrypoint && model.cmd) related.push(range(input, model.cmd.range, "entrypoint"));
+  if (withUser && model.user) related.push(range(input, model.user.range, "user"));
+  if (!instruction) {
+    const from = blameImage(ctx);
+    return { dockerfile: from.dockerfile, related };
+  }
+  return { dockerfile: range(input, instruction.range, "entrypoint"), related };
+}
+function blameUser(ctx, also = NO_BLAME) {
+  const input = ctx.dockerfile;
+  if (!input) return NO_BLAME;
+  const user = input.model.user;
+  const primary = user ? range(input, user.range, "user") : blameImage(ctx).dockerfile;
+  const related = [also.dockerfile, ...also.related].filter(
+    (r) => r !== null && !(primary !== null && sameRange(r, primary))
+  );
+  return { dockerfile: primary, related };
+}
+function finding(ruleId, level, path17, message, evidence, blame) {
+  return { ruleId, level, path: path17, message, evidence, ...blame, suppression: null };
+}
+function isExecutableFile(mode) {
+  return (mode & 73) !== 0;
+}
+function listSome(items, max = 5) {
+  if (items.length <= max) return items.join(", ");
+  return `${items.slice(0, max).join(", ")} and ${items.length - max} more`;
+}
+
+// src/rules/support/fix-diffs.ts
 var CGO_DISABLED_DIFF = [
   "```diff",
   " FROM golang:1.22 AS build",
@@ -66744,6 +67800,3530 @@ var CGO_DISABLED_DIFF = [
   " COPY --from=build /out/app /app",
   "```"
 ].join("\n");
+
+// src/rules/support/loads.ts
+import path3 from "node:path/posix";
+
+// src/rules/facts.ts
+function goSetting(elf, key) {
+  return elf.go?.settings.find((s) => s.key === key)?.value ?? null;
+}
+function imageArchitecture(config) {
+  const platform = [config.os || "linux", config.architecture, config.variant].filter((p) => p).join("/");
+  return { goarch: config.architecture, platform };
+}
+function runsOn(elfGoarch, imageGoarch) {
+  if (elfGoarch === imageGoarch) return true;
+  return imageGoarch === "amd64" && elfGoarch === "386" || imageGoarch === "arm64" && elfGoarch === "arm";
+}
+var LOADER_NAME = /^(ld-linux[^/]*\.so\.\d+|ld64\.so\.[12]|ld-musl-[^/]*\.so\.1)$/;
+function imageLoaders(image) {
+  const loaders = [];
+  for (const file of image.files.values()) {
+    const name = file.path.slice(file.path.lastIndexOf("/") + 1);
+    if (!LOADER_NAME.test(name)) continue;
+    const resolved = image.resolve(file.path);
+    if (resolved.found && resolved.file.type === "file") loaders.push(file.path);
+  }
+  return loaders.sort();
+}
+function isStaticBase(ctx) {
+  const kind = ctx.dockerfile?.model.finalBaseKind;
+  if (kind === "scratch" || kind === "distroless-static") return true;
+  return imageLoaders(ctx.image).length === 0;
+}
+function imageEnv(image, name) {
+  let value = null;
+  for (const entry of image.config.env)
+    if (entry.startsWith(`${name}=`)) value = entry.slice(name.length + 1);
+  return value;
+}
+function goFiles(image) {
+  const out = [];
+  for (const file of image.files.values()) {
+    if (file.type === "file" && file.linkTarget === null && file.elf?.go)
+      out.push({ file, elf: file.elf });
+  }
+  return out;
+}
+
+// src/rules/support/entrypoint.ts
+import path2 from "node:path/posix";
+
+// src/kubernetes/expand.ts
+function expandReferences(input, vars) {
+  let value = "";
+  const unknown2 = [];
+  const notDefined = [];
+  let checkpoint = 0;
+  for (let cursor = 0; cursor < input.length; cursor++) {
+    if (input[cursor] !== "$" || cursor + 1 >= input.length) continue;
+    value += input.slice(checkpoint, cursor);
+    const next = input[cursor + 1];
+    if (next === "$") {
+      value += "$";
+      cursor += 1;
+    } else if (next === "(") {
+      const close = input.indexOf(")", cursor + 2);
+      if (close === -1) {
+        value += "$(";
+        cursor += 1;
+      } else {
+        const name = input.slice(cursor + 2, close);
+        const known2 = vars.get(name);
+        if (known2 === void 0) {
+          notDefined.push(name);
+          value += `$(${name})`;
+        } else if (known2 === null) {
+          unknown2.push(name);
+          value += `$(${name})`;
+        } else value += known2;
+        cursor = close;
+      }
+    } else {
+      value += `$${next}`;
+      cursor += 1;
+    }
+    checkpoint = cursor + 1;
+  }
+  return { value: value + input.slice(checkpoint), unknown: unknown2, missing: notDefined };
+}
+function expandEnv(env) {
+  const values = /* @__PURE__ */ new Map();
+  for (const variable of env) {
+    if (variable.value === null) {
+      values.set(variable.name, null);
+      continue;
+    }
+    const expanded = expandReferences(variable.value, values);
+    values.set(variable.name, expanded.unknown.length > 0 ? null : expanded.value);
+  }
+  const entries = [...values].map(([name, value]) => ({ name, value }));
+  return { values, entries };
+}
+
+// src/kubernetes/execution.ts
+function containerExecution(config, container) {
+  const env = expandEnv(container.env);
+  const undecided = /* @__PURE__ */ new Set();
+  const expand2 = (words) => words.map((word) => {
+    const expanded = expandReferences(word, env.values);
+    expanded.unknown.forEach((name) => undecided.add(name));
+    if (container.envFrom) expanded.missing.forEach((name) => undecided.add(name));
+    return expanded.value;
+  });
+  const command = container.command && container.command.length > 0 ? expand2(container.command) : null;
+  const args = container.args && container.args.length > 0 ? expand2(container.args) : null;
+  let argv;
+  if (command) argv = [...command, ...args ?? []];
+  else argv = [...config.entrypoint ?? [], ...args ?? config.cmd ?? []];
+  const { runAsUser, runAsGroup, supplementalGroups } = container.securityContext;
+  let user = config.user;
+  let userSource = "USER";
+  if (runAsUser) {
+    user = String(runAsUser.value);
+    userSource = "runAsUser";
+  }
+  if (runAsGroup) {
+    user = `${(user || "0").split(":")[0]}:${runAsGroup.value}`;
+    if (!runAsUser) userSource = "runAsGroup";
+  }
+  const imageEnv2 = config.env.filter((entry) => {
+    const name = entry.slice(0, entry.indexOf("="));
+    return !env.values.has(name);
+  });
+  const podEnv = [];
+  for (const { name, value } of env.entries) {
+    if (value === null) undecided.add(name);
+    else podEnv.push(`${name}=${value}`);
+  }
+  const pathUnknown = env.values.get("PATH") === null;
+  return {
+    argv,
+    user,
+    userSource,
+    supplementaryGroups: [...supplementalGroups],
+    workingDir: container.workingDir ?? config.workingDir,
+    env: [...imageEnv2, ...podEnv],
+    undecided: [...undecided].filter(
+      (name) => argv.some((word) => word.includes(`$(${name})`)) || name === "PATH" && pathUnknown
+    )
+  };
+}
+
+// src/kubernetes/workloads.ts
+var KINDS_WITHOUT_PODS = /* @__PURE__ */ new Set([
+  "Namespace",
+  "Service",
+  "ServiceAccount",
+  "ConfigMap",
+  "Secret",
+  "Ingress",
+  "IngressClass",
+  "NetworkPolicy",
+  "PersistentVolume",
+  "PersistentVolumeClaim",
+  "StorageClass",
+  "Role",
+  "RoleBinding",
+  "ClusterRole",
+  "ClusterRoleBinding",
+  "HorizontalPodAutoscaler",
+  "PodDisruptionBudget",
+  "LimitRange",
+  "ResourceQuota",
+  "PriorityClass",
+  "CustomResourceDefinition",
+  "MutatingWebhookConfiguration",
+  "ValidatingWebhookConfiguration",
+  "APIService",
+  "Endpoints",
+  "EndpointSlice"
+]);
+var POD_SPEC_PATHS = {
+  Pod: ["spec"],
+  PodTemplate: ["template", "spec"],
+  Deployment: ["spec", "template", "spec"],
+  StatefulSet: ["spec", "template", "spec"],
+  DaemonSet: ["spec", "template", "spec"],
+  ReplicaSet: ["spec", "template", "spec"],
+  ReplicationController: ["spec", "template", "spec"],
+  Job: ["spec", "template", "spec"],
+  CronJob: ["spec", "jobTemplate", "spec", "template", "spec"]
+};
+var CUSTOM_POD_SPEC_PATHS = [
+  ["spec", "template", "spec"],
+  ["spec", "jobTemplate", "spec", "template", "spec"]
+];
+function isObject(value) {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+var Reader = class {
+  constructor(yaml2, fallbackLine) {
+    this.yaml = yaml2;
+    this.fallbackLine = fallbackLine;
+  }
+  yaml;
+  fallbackLine;
+  get file() {
+    return this.yaml.file;
+  }
+  lines(value) {
+    return value !== null && typeof value === "object" ? this.yaml.lines.get(value) : void 0;
+  }
+  /** The line of `key` in `object`, else the object's line, else the document's. */
+  keyLine(object2, key) {
+    const lines2 = this.lines(object2);
+    return lines2?.keys.get(key) ?? lines2?.line ?? this.fallbackLine;
+  }
+  itemLine(list, index) {
+    const lines2 = this.lines(list);
+    return lines2?.items[index] ?? lines2?.line ?? this.fallbackLine;
+  }
+  fail(object2, key, field2, expected2) {
+    throw new InputError(
+      `${this.yaml.file}:${this.keyLine(object2, key)}: ${field2} must be ${expected2}, as the Kubernetes API defines it`
+    );
+  }
+  string(object2, key, field2) {
+    const value = object2[key];
+    if (value === void 0 || value === null) return null;
+    if (typeof value !== "string") this.fail(object2, key, field2, "a string");
+    return value;
+  }
+  strings(object2, key, field2) {
+    const value = object2[key];
+    if (value === void 0 || value === null) return null;
+    if (!Array.isArray(value) || value.some((v) => typeof v !== "string"))
+      this.fail(object2, key, field2, "a list of strings");
+    return value;
+  }
+  integer(object2, key, field2) {
+    const value = object2[key];
+    if (value === void 0 || value === null) return null;
+    if (typeof value !== "number" || !Number.isSafeInteger(value))
+      this.fail(object2, key, field2, "an integer");
+    return value;
+  }
+  boolean(object2, key, field2) {
+    const value = object2[key];
+    if (value === void 0 || value === null) return null;
+    if (typeof value === "boolean") return value;
+    if (typeof value === "string") {
+      if (/^(y|Y|yes|Yes|YES|on|On|ON)$/.test(value)) return true;
+      if (/^(n|N|no|No|NO|off|Off|OFF)$/.test(value)) return false;
+    }
+    return this.fail(object2, key, field2, "a boolean");
+  }
+  object(object2, key, field2) {
+    const value = object2[key];
+    if (value === void 0 || value === null) return null;
+    if (!isObject(value)) this.fail(object2, key, field2, "an object");
+    return value;
+  }
+};
+function walk(root, path17) {
+  let node = root;
+  for (const key of path17) {
+    if (!isObject(node)) return null;
+    node = node[key];
+  }
+  return isObject(node) ? node : null;
+}
+function located(value, line, from) {
+  return value === null ? null : { value, line, from };
+}
+function effectiveSecurityContext(reader, pod, container, podPath, containerPath) {
+  const pick = (read, key) => {
+    const own = container ? located(
+      read.call(reader, container, key, `${containerPath}.${key}`),
+      reader.keyLine(container, key),
+      "container"
+    ) : null;
+    if (own) return own;
+    return pod ? located(read.call(reader, pod, key, `${podPath}.${key}`), reader.keyLine(pod, key), "pod") : null;
+  };
+  const groups = [];
+  if (pod) {
+    const supplemental = pod.supplementalGroups;
+    if (supplemental !== void 0 && supplemental !== null) {
+      if (!Array.isArray(supplemental) || supplemental.some((g) => !Number.isSafeInteger(g)))
+        reader.fail(
+          pod,
+          "supplementalGroups",
+          `${podPath}.supplementalGroups`,
+          "a list of integers"
+        );
+      groups.push(...supplemental);
+    }
+    const fsGroup = reader.integer(pod, "fsGroup", `${podPath}.fsGroup`);
+    if (fsGroup !== null) groups.unshift(fsGroup);
+  }
+  return {
+    runAsUser: pick(reader.integer, "runAsUser"),
+    runAsGroup: pick(reader.integer, "runAsGroup"),
+    runAsNonRoot: pick(reader.boolean, "runAsNonRoot"),
+    supplementalGroups: groups
+  };
+}
+function readEnv(reader, container, path17) {
+  const list = container.env;
+  if (list === void 0 || list === null) return [];
+  if (!Array.isArray(list)) reader.fail(container, "env", `${path17}.env`, "a list");
+  return list.map((item, i) => {
+    const itemPath = `${path17}.env[${i}]`;
+    if (!isObject(item))
+      throw new InputError(
+        `${reader.file}:${reader.itemLine(list, i)}: ${itemPath} must be an object`
+      );
+    const name = reader.string(item, "name", `${itemPath}.name`);
+    if (name === null)
+      throw new InputError(
+        `${reader.file}:${reader.itemLine(list, i)}: ${itemPath}.name is required`
+      );
+    const fields = {
+      name,
+      value: reader.string(item, "value", `${itemPath}.value`) ?? void 0
+    };
+    const fromSource = item.valueFrom !== void 0 && item.valueFrom !== null;
+    return {
+      name: fields.name,
+      // An unset value without valueFrom is the empty string (EnvVar.value's default).
+      value: fromSource ? null : fields.value ?? "",
+      line: reader.itemLine(list, i)
+    };
+  });
+}
+function readContainers(reader, workload, podSpec, specPath) {
+  const podSecurity = reader.object(podSpec, "securityContext", `${specPath}.securityContext`);
+  const result = [];
+  for (const [key, kind] of [
+    ["initContainers", "initContainer"],
+    ["containers", "container"]
+  ]) {
+    const list = podSpec[key];
+    if (list === void 0 || list === null) continue;
+    if (!Array.isArray(list)) reader.fail(podSpec, key, `${specPath}.${key}`, "a list");
+    list.forEach((item, i) => {
+      const path17 = `${specPath}.${key}[${i}]`;
+      const line = reader.itemLine(list, i);
+      if (!isObject(item))
+        throw new InputError(`${workload.file}:${line}: ${path17} must be an object`);
+      const name = reader.string(item, "name", `${path17}.name`);
+      if (name === null) throw new InputError(`${workload.file}:${line}: ${path17}.name is required`);
+      const image = reader.string(item, "image", `${path17}.image`);
+      if (image === null) return;
+      const security = reader.object(item, "securityContext", `${path17}.securityContext`);
+      const fields = {
+        name,
+        image,
+        command: reader.strings(item, "command", `${path17}.command`) ?? void 0,
+        args: reader.strings(item, "args", `${path17}.args`) ?? void 0,
+        workingDir: reader.string(item, "workingDir", `${path17}.workingDir`) ?? void 0
+      };
+      const fieldLines = {};
+      for (const field2 of ["command", "args", "workingDir", "image", "env"])
+        if (field2 in item) fieldLines[field2] = reader.keyLine(item, field2);
+      result.push({
+        workload,
+        kind,
+        name: fields.name,
+        image: fields.image,
+        line,
+        command: fields.command ?? null,
+        args: fields.args ?? null,
+        // An empty workingDir is the image's, as the runtime treats it.
+        workingDir: fields.workingDir || null,
+        env: readEnv(reader, item, path17),
+        envFrom: Array.isArray(item.envFrom) && item.envFrom.length > 0,
+        securityContext: effectiveSecurityContext(
+          reader,
+          podSecurity,
+          security,
+          `${specPath}.securityContext`,
+          `${path17}.securityContext`
+        ),
+        fieldLines
+      });
+    });
+  }
+  return result;
+}
+function podSpecsOf(kind, document2) {
+  const known2 = POD_SPEC_PATHS[kind];
+  const candidates = known2 ? [known2] : CUSTOM_POD_SPEC_PATHS;
+  const found = [];
+  for (const path17 of candidates) {
+    const spec = walk(document2, path17);
+    if (!spec) continue;
+    if (!known2 && !Array.isArray(spec.containers)) continue;
+    found.push({ spec, path: path17.join(".") });
+  }
+  return found;
+}
+function readDocument(yaml2, value, line, where2, out) {
+  if (!isObject(value)) {
+    const shape = Array.isArray(value) ? "a list" : `a ${typeof value}`;
+    throw new InputError(
+      `${yaml2.file}:${line}: ${where2} is ${shape}, not a Kubernetes object (a mapping with apiVersion and kind)`
+    );
+  }
+  const reader = new Reader(yaml2, line);
+  const kind = value.kind;
+  if (typeof kind !== "string" || kind === "") {
+    throw new InputError(
+      `${yaml2.file}:${reader.keyLine(value, "kind")}: ${where2} has no kind: not a Kubernetes object`
+    );
+  }
+  const kindLine = reader.keyLine(value, "kind");
+  if (kind === "List" || kind.endsWith("List") && Array.isArray(value.items)) {
+    const items = value.items;
+    if (!Array.isArray(items)) reader.fail(value, "items", `${kind}.items`, "a list");
+    items.forEach(
+      (item, i) => readDocument(yaml2, item, reader.itemLine(items, i), `${kind}.items[${i}]`, out)
+    );
+    return;
+  }
+  if (KINDS_WITHOUT_PODS.has(kind)) return;
+  const metadata = reader.object(value, "metadata", "metadata");
+  const name = (metadata && reader.string(metadata, "name", "metadata.name")) ?? (metadata && reader.string(metadata, "generateName", "metadata.generateName")) ?? "";
+  const namespace = metadata ? reader.string(metadata, "namespace", "metadata.namespace") : null;
+  const workload = { kind, name, namespace, file: yaml2.file, line: kindLine };
+  const specs = podSpecsOf(kind, value);
+  if (specs.length === 0) {
+    const why = POD_SPEC_PATHS[kind] ? `it has no pod spec at ${POD_SPEC_PATHS[kind].join(".")}` : "a kind this reader does not know, without a pod template at spec.template or spec.jobTemplate";
+    out.notices.push({
+      file: yaml2.file,
+      line: kindLine,
+      message: `skipped ${kind}/${name}: ${why}`
+    });
+    return;
+  }
+  for (const { spec, path: path17 } of specs)
+    out.containers.push(...readContainers(reader, workload, spec, path17));
+}
+function readWorkloads(yaml2) {
+  const out = { containers: [], notices: [] };
+  for (const document2 of yaml2.documents)
+    readDocument(yaml2, document2.value, document2.line, `document ${document2.index + 1}`, out);
+  return out;
+}
+function containerLabel(container) {
+  return `${container.workload.kind}/${container.workload.name} ${container.kind} ${container.name}`;
+}
+
+// src/kubernetes/placement.ts
+function range2(container, line, field2) {
+  return {
+    path: container.workload.file,
+    startLine: line,
+    endLine: line,
+    workload: `${container.workload.kind}/${container.workload.name}`,
+    container: container.name,
+    containerKind: container.kind,
+    field: field2
+  };
+}
+function manifestRange(container, concern, imageHasEntrypoint) {
+  const { fieldLines, securityContext } = container;
+  if (concern === "user") {
+    for (const key of ["runAsUser", "runAsGroup", "runAsNonRoot"]) {
+      const setting = securityContext[key];
+      if (setting)
+        return range2(
+          container,
+          setting.line,
+          `${setting.from === "pod" ? "spec.securityContext" : "securityContext"}.${key}`
+        );
+    }
+    return range2(container, container.line, null);
+  }
+  if (container.command && container.command.length > 0 && fieldLines.command)
+    return range2(container, fieldLines.command, "command");
+  if (!imageHasEntrypoint && container.args && container.args.length > 0 && fieldLines.args)
+    return range2(container, fieldLines.args, "args");
+  if (container.workingDir && fieldLines.workingDir)
+    return range2(container, fieldLines.workingDir, "workingDir");
+  const path17 = container.env.find((variable) => variable.name === "PATH");
+  if (path17) return range2(container, path17.line, "env");
+  return range2(container, container.line, null);
+}
+function specEvidence(container, spec) {
+  const lines2 = [`${containerLabel(container)} runs ${container.image}`];
+  if (container.command) lines2.push(`pod spec command: ${JSON.stringify(container.command)}`);
+  if (container.args) lines2.push(`pod spec args: ${JSON.stringify(container.args)}`);
+  if (container.workingDir) lines2.push(`pod spec workingDir: ${container.workingDir}`);
+  const { runAsUser, runAsGroup } = container.securityContext;
+  if (runAsUser)
+    lines2.push(`pod spec runAsUser: ${runAsUser.value} (${runAsUser.from} securityContext)`);
+  if (runAsGroup)
+    lines2.push(`pod spec runAsGroup: ${runAsGroup.value} (${runAsGroup.from} securityContext)`);
+  if (spec.undecided.length > 0)
+    lines2.push(
+      `known only in the cluster: ${spec.undecided.map((name) => `$(${name})`).join(", ")}`
+    );
+  return lines2;
+}
+function placeOnContainer(finding2, container, spec, placed) {
+  return {
+    ...finding2,
+    message: `${containerLabel(container)}: ${finding2.message}`,
+    evidence: [...specEvidence(container, spec), ...finding2.evidence],
+    manifest: placed
+  };
+}
+
+// src/rules/support/execution.ts
+function imageExecution(config) {
+  return {
+    argv: [...config.entrypoint ?? [], ...config.cmd ?? []],
+    user: config.user,
+    userSource: "USER",
+    supplementaryGroups: [],
+    workingDir: config.workingDir,
+    env: [...config.env],
+    undecided: []
+  };
+}
+function envValue(env, name) {
+  let value = null;
+  for (const entry of env) if (entry.startsWith(`${name}=`)) value = entry.slice(name.length + 1);
+  return value;
+}
+function checkExecutions(ctx, concern, check) {
+  const own = check(imageExecution(ctx.image.config));
+  const findings = [...own];
+  const imageHasEntrypoint = (ctx.image.config.entrypoint ?? []).length > 0;
+  for (const container of ctx.manifests?.containers ?? []) {
+    const spec = containerExecution(ctx.image.config, container);
+    if (spec.undecided.length > 0) continue;
+    for (const found of check(spec)) {
+      const same = own.some(
+        (o) => o.ruleId === found.ruleId && o.path === found.path && o.message === found.message
+      );
+      if (same) continue;
+      const placed = manifestRange(container, concern(container), imageHasEntrypoint);
+      findings.push(placeOnContainer(found, container, spec, placed));
+    }
+  }
+  return findings;
+}
+
+// src/rules/support/entrypoint.ts
+var DOCKER_DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+function lookPath(view, name, spec = imageExecution(view.config)) {
+  const argv = [name];
+  if (name.includes("/")) {
+    const absolute = path2.resolve("/", spec.workingDir || "/", name);
+    const resolved = view.resolve(absolute);
+    if (resolved.found && resolved.file.type !== "dir")
+      return { argv, path: absolute, file: resolved.file, searched: [absolute] };
+    return { argv, path: null, file: null, searched: [absolute] };
+  }
+  const searchPath = envValue(spec.env, "PATH") ?? DOCKER_DEFAULT_PATH;
+  const searched = [];
+  for (const dir of searchPath.split(":")) {
+    const candidate = path2.resolve("/", spec.workingDir || "/", dir || ".", name);
+    searched.push(candidate);
+    const resolved = view.resolve(candidate);
+    if (resolved.found && resolved.file.type === "file" && isExecutableFile(resolved.file.mode)) {
+      return { argv, path: candidate, file: resolved.file, searched };
+    }
+  }
+  return { argv, path: null, file: null, searched };
+}
+function resolveEntrypoint(view, spec = imageExecution(view.config)) {
+  const argv = spec.argv;
+  if (argv.length === 0) return null;
+  return { ...lookPath(view, argv[0], spec), argv };
+}
+function readTable(view, file) {
+  const resolved = view.resolve(file);
+  if (!resolved.found || resolved.file.content === null) return null;
+  return resolved.file.content.toString("utf8").split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split(":"));
+}
+function unknown(kind, name, table) {
+  const file = kind === "user" ? "/etc/passwd" : "/etc/group";
+  return {
+    unknown: {
+      kind,
+      name,
+      file,
+      fileExists: table !== null,
+      engineError: `unable to find ${kind} ${name}: no matching entries in ${kind === "user" ? "passwd" : "group"} file`
+    }
+  };
+}
+function resolveUser(view, execution = imageExecution(view.config)) {
+  const spec = execution.user;
+  const [userPart, groupPart] = spec === "" ? ["0", void 0] : spec.split(":");
+  const passwdTable = readTable(view, "/etc/passwd");
+  const groupTable = readTable(view, "/etc/group");
+  const passwd = passwdTable ?? [];
+  const groups = groupTable ?? [];
+  let uid;
+  let gid = 0;
+  let name = null;
+  if (/^\d+$/.test(userPart)) {
+    uid = Number(userPart);
+    const entry = passwd.find((e) => e[2] === userPart);
+    if (entry) {
+      gid = Number(entry[3]);
+      name = entry[0];
+    }
+  } else {
+    const byName = passwd.find((e) => e[0] === userPart);
+    if (!byName) return unknown("user", userPart, passwdTable);
+    uid = Number(byName[2]);
+    gid = Number(byName[3]);
+    name = userPart;
+  }
+  if (groupPart !== void 0) {
+    if (/^\d+$/.test(groupPart)) gid = Number(groupPart);
+    else {
+      const group = groups.find((g) => g[0] === groupPart);
+      if (!group) return unknown("group", groupPart, groupTable);
+      gid = Number(group[2]);
+    }
+  }
+  const gids = [gid, ...execution.supplementaryGroups.filter((g) => g !== gid)];
+  if (name !== null && groupPart === void 0) {
+    for (const group of groups) {
+      const members = (group[3] ?? "").split(",");
+      if (members.includes(name) && !gids.includes(Number(group[2]))) gids.push(Number(group[2]));
+    }
+  }
+  return {
+    uid,
+    gids,
+    name,
+    // An unset user runs as root, and messages say so.
+    description: `${execution.userSource} ${spec || "root"} (uid ${uid}, gid ${gids.join(",")})`
+  };
+}
+function mayExecute(user, file, bit = 1) {
+  if (user.uid === 0) return bit === 1 ? isExecutableFile(file.mode) : true;
+  if (file.uid === user.uid) return (file.mode & bit << 6) !== 0;
+  if (user.gids.includes(file.gid)) return (file.mode & bit << 3) !== 0;
+  return (file.mode & bit) !== 0;
+}
+function modeString(file) {
+  return `mode ${(file.mode & 4095).toString(8).padStart(4, "0")}, owner ${file.uid}:${file.gid}`;
+}
+function blockedDirectory(view, user, filePath) {
+  if (user.uid === 0) return null;
+  let dir = path2.dirname(filePath);
+  const dirs = [];
+  while (dir !== "/") {
+    dirs.unshift(dir);
+    dir = path2.dirname(dir);
+  }
+  for (const d of dirs) {
+    const resolved = view.resolve(d);
+    if (resolved.found && resolved.file.type === "dir" && !mayExecute(user, resolved.file, 1))
+      return d;
+  }
+  return null;
+}
+function entrypointOutcome(ctx, spec = imageExecution(ctx.image.config)) {
+  const view = ctx.image;
+  const entry = resolveEntrypoint(view, spec);
+  if (entry === null) return { stage: "none" };
+  const argvText = JSON.stringify(entry.argv);
+  if (entry.path === null || entry.file === null) return { stage: "not-found", entry, argvText };
+  const found = { ...entry, path: entry.path, file: entry.file };
+  const user = resolveUser(view, spec);
+  if ("unknown" in user) return { stage: "unknown-user", entry: found, argvText };
+  const resolved = view.resolve(found.path);
+  const realPath = resolved.found ? resolved.path : found.path;
+  const blocked = blockedDirectory(view, user, realPath);
+  if (!mayExecute(user, found.file) || blocked)
+    return { stage: "denied", entry: found, argvText, user, realPath, blocked };
+  return { stage: "starts", entry: found, argvText };
+}
+
+// src/rules/support/loads.ts
+function oncePerScan(compute) {
+  const cache = /* @__PURE__ */ new WeakMap();
+  return (ctx) => {
+    if (!cache.has(ctx)) cache.set(ctx, compute(ctx));
+    return cache.get(ctx);
+  };
+}
+var NOT_STARTED = "not the entrypoint, not in PATH and not put there by the Dockerfile";
+function isStartable(ctx, filePath) {
+  const entry = resolveEntrypoint(ctx.image);
+  if (entry?.path) {
+    const r = ctx.image.resolve(entry.path);
+    if (r.found && r.path === filePath) return true;
+  }
+  if (ctx.dockerfile && artifactFor(ctx.dockerfile.model, filePath)) return true;
+  const pathDirs2 = (imageEnv(ctx.image, "PATH") ?? DOCKER_DEFAULT_PATH).split(":");
+  const dir = filePath.slice(0, filePath.lastIndexOf("/")) || "/";
+  return pathDirs2.some((d) => {
+    const r = ctx.image.resolve(d);
+    return r.found && r.path === dir;
+  });
+}
+var LIBRARY_NAME = /\.so(\.[^/]*)?$|\.node$/;
+var relevantSimulations = oncePerScan(
+  (ctx) => {
+    const out = [];
+    for (const sim of ctx.loads.simulations.values()) {
+      const file = ctx.image.files.get(sim.path);
+      if (!file) continue;
+      if (sim.mode === "executable" ? isExecutableFile(file.mode) : LIBRARY_NAME.test(sim.path))
+        out.push({ sim, file });
+    }
+    return out;
+  }
+);
+function flavorMismatch(sim, elf) {
+  return sim.flavor === "musl" && elf.libc === "glibc-dynamic" || sim.flavor === "glibc" && elf.libc === "musl-dynamic";
+}
+var interpretedPrograms = oncePerScan((ctx) => {
+  const arch = imageArchitecture(ctx.image.config);
+  const out = [];
+  for (const { sim, file } of relevantSimulations(ctx)) {
+    const elf = file.elf;
+    const interp = sim.interpreter;
+    if (sim.mode !== "executable" || !interp || !runsOn(elf.goarch, arch.goarch)) continue;
+    out.push({ sim, elf, interp });
+  }
+  return out;
+});
+function goEvidence(elf) {
+  if (!elf.go) return [];
+  const cgo = goSetting(elf, "CGO_ENABLED");
+  const lines2 = [`Go ${elf.go.version} binary built with CGO_ENABLED=${cgo ?? "(not recorded)"}`];
+  if (cgo === "0" && elf.pie)
+    lines2.push("-buildmode=pie makes even a CGO_ENABLED=0 Go binary need the dynamic loader");
+  return lines2;
+}
+var missingInterpreters = oncePerScan((ctx) => {
+  const loaders = imageLoaders(ctx.image);
+  const staticBase = isStaticBase(ctx);
+  const out = [];
+  for (const program of interpretedPrograms(ctx)) {
+    const { elf, interp } = program;
+    if (interp.status === "incompatible" || interp.status === "ok") continue;
+    const cgo = elf.go ? goSetting(elf, "CGO_ENABLED") : null;
+    const evidence = [
+      `PT_INTERP ${interp.requested}`,
+      ...interp.detail ? [interp.detail] : [],
+      ...interp.via.map((v) => `via ${v}`),
+      loaders.length > 0 ? `loaders in the image: ${listSome(loaders)}` : "the image has no dynamic loader at all",
+      ...goEvidence(elf)
+    ];
+    out.push({ ...program, evidence, cgoOnStaticBase: cgo === "1" && staticBase });
+  }
+  return out;
+});
+function loaderError(problem, flavor, program) {
+  switch (problem.kind) {
+    case "library-missing":
+    case "library-unloadable":
+      return flavor === "musl" ? `Error loading shared library ${problem.name}: No such file or directory (needed by ${problem.object})` : `${program}: error while loading shared libraries: ${problem.name}: cannot open shared object file: No such file or directory`;
+    case "version-missing":
+      return `${program}: ${problem.providerPath}: version \`${problem.version}' not found (required by ${problem.object})`;
+    case "symbol-unresolved":
+      return flavor === "musl" ? `Error relocating ${problem.object}: ${problem.symbol}: symbol not found` : `${program}: symbol lookup error: ${problem.object}: undefined symbol: ${problem.symbol}${problem.version ? `, version ${problem.version}` : ""}`;
+    default:
+      return void 0;
+  }
+}
+var problemGroups = oncePerScan((ctx) => {
+  const simulations = relevantSimulations(ctx);
+  const arch = imageArchitecture(ctx.image.config);
+  const satisfied = /* @__PURE__ */ new Set();
+  for (const { sim } of simulations) {
+    if (sim.mode !== "executable") continue;
+    for (const object2 of sim.objects)
+      if (object2.neededBy) satisfied.add(`${object2.neededBy}\0${object2.name}`);
+  }
+  const pending = /* @__PURE__ */ new Map();
+  for (const { sim, file } of simulations) {
+    const elf = file.elf;
+    if (!runsOn(elf.goarch, arch.goarch) && sim.mode === "executable") continue;
+    const mismatch = sim.mode === "executable" && flavorMismatch(sim, elf);
+    const incomplete = sim.problems.some(
+      (p) => p.kind === "library-missing" || p.kind === "library-unloadable"
+    );
+    const missingVersions = new Set(
+      sim.problems.flatMap((p) => p.kind === "version-missing" ? [p.version] : [])
+    );
+    for (const problem of sim.problems) {
+      if (problem.kind === "symbol-unresolved") {
+        if (mismatch || incomplete) continue;
+        if (problem.version !== null && missingVersions.has(problem.version)) continue;
+      }
+      let key;
+      switch (problem.kind) {
+        case "library-missing":
+        case "library-unloadable":
+          if (sim.mode === "library" && satisfied.has(`${problem.object}\0${problem.name}`))
+            continue;
+          key = `EG103\0${problem.object}\0${problem.name}`;
+          break;
+        case "version-missing":
+          key = `EG104\0${problem.object}\0${problem.file}`;
+          break;
+        case "symbol-unresolved":
+          key = `EG105\0${problem.object}`;
+          break;
+        case "undecided":
+          key = `undecided\0${problem.object}\0${problem.detail}`;
+          break;
+      }
+      let entry = pending.get(key);
+      if (!entry) {
+        entry = { problems: [], breaks: [], flavor: sim.flavor };
+        pending.set(key, entry);
+      }
+      if (!entry.problems.some((p) => JSON.stringify(p) === JSON.stringify(problem)))
+        entry.problems.push(problem);
+      if (sim.mode === "executable" && !entry.breaks.includes(sim.path))
+        entry.breaks.push(sim.path);
+    }
+  }
+  return [...pending.values()];
+});
+var MODULE_LOADERS = [
+  {
+    // CPython imports extension modules (.so) from site-packages and Debian's dist-packages.
+    program: /\/python[23](\.\d+)?$/,
+    modules: () => /\/(site|dist)-packages\//,
+    what: "extension modules"
+  },
+  {
+    // Node's require() of a native addon (.node) resolves through node_modules.
+    program: /\/node(js)?$/,
+    modules: () => /\/node_modules\//,
+    what: "native addons"
+  },
+  {
+    // The JVM's System.loadLibrary looks in the runtime's own lib directory first.
+    program: /\/bin\/java$/,
+    modules: (java) => new RegExp(`^${escapeRegExp(path3.dirname(path3.dirname(java)))}/lib/`),
+    what: "JNI libraries"
+  }
+];
+function escapeRegExp(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+var moduleLoaders = oncePerScan((ctx) => {
+  const found = [];
+  for (const file of ctx.image.files.values()) {
+    if (file.type !== "file" || !isExecutableFile(file.mode) || file.elf === null) continue;
+    for (const loader2 of MODULE_LOADERS) {
+      if (loader2.program.test(file.path))
+        found.push({
+          interpreter: file.path,
+          modules: loader2.modules(file.path),
+          what: loader2.what
+        });
+    }
+  }
+  return found;
+});
+function otherLibcTwin(ctx, library) {
+  const match = /^(.*\/node_modules\/(?:@[^/]+\/)?)([^/]+)(\/.*)$/.exec(library);
+  if (!match) return null;
+  const [, prefix, pkg, rest] = match;
+  const twinName = /gnu/.test(pkg) ? pkg.replace("gnu", "musl") : /musl/.test(pkg) ? pkg.replace("musl", "gnu") : null;
+  if (twinName === null) return null;
+  const twin = ctx.image.resolve(prefix + twinName + rest);
+  return twin.found && twin.file.type === "file" ? prefix + twinName + rest : null;
+}
+function libraryLoadedBy(ctx, library) {
+  const twin = otherLibcTwin(ctx, library);
+  if (twin !== null)
+    return {
+      loaded: false,
+      why: `an npm addon variant for the other C library: its twin ${twin} is in the image, and the package loads the variant that matches`
+    };
+  if (ctx.dockerfile && artifactFor(ctx.dockerfile.model, library))
+    return { loaded: true, why: "put in the image by the Dockerfile, to be loaded at run time" };
+  const loader2 = moduleLoaders(ctx).find((l) => l.modules.test(library));
+  if (loader2)
+    return { loaded: true, why: `${loader2.interpreter} loads ${loader2.what} from where it sits` };
+  return {
+    loaded: false,
+    why: "no program of the image loads it, the Dockerfile did not put it there, and no interpreter of the image loads modules from its directory"
+  };
+}
+function groupReporting(ctx, group) {
+  const { problems, breaks, flavor } = group;
+  const first = problems[0];
+  const object2 = first.object;
+  const fatalSymbol = problems.find((p) => p.kind === "symbol-unresolved" && p.fatalAtStart) ?? first;
+  const runtimeError = loaderError(fatalSymbol, flavor, breaks[0] ?? object2);
+  const loadedBy = breaks.length === 0 ? libraryLoadedBy(ctx, object2) : null;
+  let breaksLine = [];
+  if (breaks.length > 0 && !(breaks.length === 1 && breaks[0] === object2))
+    breaksLine = [`breaks the start of: ${listSome(breaks, 3)}`];
+  else if (loadedBy !== null)
+    breaksLine = [
+      loadedBy.loaded ? `no program of the image names it in DT_NEEDED; ${loadedBy.why}` : loadedBy.why
+    ];
+  return {
+    object: object2,
+    breaksLine,
+    blame: blameFile(ctx, object2, ...breaks),
+    level: (stopping) => stopping === "error" && loadedBy !== null && !loadedBy.loaded ? "warning" : stopping,
+    withError: (f) => runtimeError && f.level === "error" ? { ...f, runtimeError } : f
+  };
+}
+
+// src/rules/eg101-interpreter-missing.ts
+var EG101 = {
+  id: "EG101",
+  name: "interpreter-missing",
+  defaultLevel: "error",
+  shortDescription: "ELF interpreter missing from the image",
+  fullDescription: "A dynamically linked executable names an ELF interpreter (PT_INTERP, e.g. /lib64/ld-linux-x86-64.so.2) that does not resolve to a file in the image, following the image's own symlinks. The kernel cannot start the program.",
+  runtimeError: "exec /app: no such file or directory",
+  why: [
+    "A dynamic executable starts through the loader named in its `PT_INTERP` header. When that file",
+    'is not in the image, `execve` fails with `ENOENT`, which runc reports as "no such file or',
+    'directory" although the executable itself is there. Older runc versions print',
+    '`standard_init_linux.go:178: exec user process caused "no such file or directory"`, BusyBox',
+    "`sh` prints `/bin/sh: ./app: not found` and bash `cannot execute: required file not found`.",
+    "Typical causes: a glibc-linked binary (Go with `CGO_ENABLED=1`, the default when gcc is",
+    "present) copied into `scratch`, `distroless/static` or Alpine (which has",
+    "musl's `/lib/ld-musl-x86_64.so.1`), or Go's `-buildmode=pie`, which needs a loader even with",
+    "`CGO_ENABLED=0`."
+  ].join("\n"),
+  fix: [
+    "Build a static binary, or use a base image that has the loader:",
+    "",
+    CGO_DISABLED_DIFF,
+    "",
+    "If the program needs cgo, use a glibc base of the same or a newer glibc than the build stage,",
+    "e.g. `FROM gcr.io/distroless/base-debian12` or `FROM debian:bookworm-slim`."
+  ].join("\n"),
+  safeToIgnore: "Only when the file is never executed in this image (a binary shipped for another image to copy, or a tool run only in a debug variant). Prefer an `ignore-paths` entry of the config for it over a suppression.",
+  tags: ["reliability", "loader", "container"],
+  precision: "very-high",
+  confirmedBy: "load",
+  check(ctx) {
+    const findings = [];
+    for (const file of ctx.image.files.values()) {
+      if (file.type !== "file" || file.elfError === null || file.linkTarget !== null) continue;
+      if (!isExecutableFile(file.mode) && !LIBRARY_NAME.test(file.path)) continue;
+      findings.push(
+        finding(
+          "EG101",
+          "note",
+          file.path,
+          `${file.path} starts like an ELF file but could not be read; its interpreter, architecture and libraries were not checked`,
+          [file.elfError],
+          blameFile(ctx, file.path)
+        )
+      );
+    }
+    for (const { sim, interp, evidence, cgoOnStaticBase } of missingInterpreters(ctx)) {
+      if (cgoOnStaticBase) continue;
+      const startable = isStartable(ctx, sim.path);
+      findings.push(
+        finding(
+          "EG101",
+          startable ? EG101.defaultLevel : "warning",
+          sim.path,
+          `${sim.path} needs the ELF interpreter ${interp.requested}, which is not in the image`,
+          startable ? evidence : [...evidence, NOT_STARTED],
+          blameFile(ctx, sim.path)
+        )
+      );
+    }
+    return findings;
+  }
+};
+
+// src/rules/eg102-libc-flavor-mismatch.ts
+var EG102 = {
+  id: "EG102",
+  name: "libc-flavor-mismatch",
+  defaultLevel: "error",
+  shortDescription: "glibc binary runs on the musl loader (or the reverse)",
+  fullDescription: "An ELF linked against glibc resolves its interpreter to musl's loader (Alpine with libc6-compat or gcompat), or a musl-linked ELF runs under glibc's loader. Error when a symbol it needs is missing from the other C library; warning when every symbol resolves, because the two libraries still differ in ABI and behaviour.",
+  runtimeError: "Error relocating /app: __fprintf_chk: symbol not found",
+  why: [
+    "musl answers for `libc.so.6` and its loader path is often symlinked to glibc's name",
+    "(`libc6-compat`, `gcompat`), so the program starts, and then the loader finds that glibc-only",
+    "symbols (`__fprintf_chk`, `gnu_get_libc_version`, `__libc_start_main@GLIBC_2.34`, ...) are",
+    "not defined: musl prints `Error relocating /app: <symbol>: symbol not found` and the process",
+    "exits with status 127. When every symbol happens to resolve, the program runs on a C library",
+    "it was not built for: structure layouts and behaviours differ (`stat`, locale, DNS, threads)",
+    "and crashes (SIGSEGV, exit 139) can follow at any point."
+  ].join("\n"),
+  fix: [
+    "Build the binary in a stage with the same C library as the final stage:",
+    "",
+    "```diff",
+    "-FROM golang:1.22 AS build",
+    "+FROM golang:1.22-alpine AS build",
+    "+RUN apk add --no-cache build-base",
+    " WORKDIR /src",
+    " COPY . .",
+    " RUN go build -o /out/app .",
+    " ",
+    " FROM alpine:3.20",
+    "-RUN apk add --no-cache libc6-compat",
+    " COPY --from=build /out/app /app",
+    "```",
+    "",
+    "or, for Go without C code, `CGO_ENABLED=0` so that the binary needs no C library at all."
+  ].join("\n"),
+  safeToIgnore: "At warning level, when the binary has been tested on this exact base and only uses plain POSIX calls. Never at error level: the missing symbol stops the program.",
+  tags: ["reliability", "loader", "libc", "container"],
+  precision: "high",
+  confirmedBy: "load",
+  check(ctx) {
+    const findings = [];
+    for (const { sim, elf, interp } of interpretedPrograms(ctx)) {
+      if (interp.status !== "ok" || !flavorMismatch(sim, elf)) continue;
+      const fatal = sim.problems.filter(
+        (p) => p.kind === "symbol-unresolved" && p.fatalAtStart || p.kind === "library-missing" || p.kind === "library-unloadable"
+      );
+      const symbols = sim.problems.filter(
+        (p) => p.kind === "symbol-unresolved"
+      );
+      const programLibc = elf.libc === "glibc-dynamic" ? "glibc" : "musl";
+      const firstFatal = fatal[0];
+      const mismatchFinding = finding(
+        "EG102",
+        fatal.length > 0 ? "error" : "warning",
+        sim.path,
+        fatal.length > 0 ? `${sim.path} is linked against ${programLibc} but would run on ${sim.flavor}, which lacks symbols it needs` : `${sim.path} is linked against ${programLibc} but would run on ${sim.flavor}; every symbol resolves, but the ABIs differ`,
+        [
+          `PT_INTERP ${interp.requested} resolves to ${interp.path} (${interp.flavorEvidence})`,
+          ...interp.via.map((v) => `via ${v}`),
+          ...elf.libcEvidence.map((e) => `program: ${e}`),
+          ...symbols.slice(0, 8).map((s) => `Error relocating ${s.object}: ${s.symbol}: symbol not found`),
+          ...symbols.length > 8 ? [`and ${symbols.length - 8} more unresolved symbols`] : []
+        ],
+        blameFile(ctx, sim.path)
+      );
+      const runtimeError = firstFatal ? loaderError(firstFatal, sim.flavor, sim.path) : void 0;
+      findings.push(runtimeError ? { ...mismatchFinding, runtimeError } : mismatchFinding);
+    }
+    return findings;
+  }
+};
+
+// src/rules/eg103-library-missing.ts
+var EG103 = {
+  id: "EG103",
+  name: "library-missing",
+  defaultLevel: "error",
+  shortDescription: "Shared library not found by the loader",
+  fullDescription: "A library in DT_NEEDED is not found by the loader's search order in the image: DT_RPATH, DT_RUNPATH ($ORIGIN expanded), /etc/ld.so.cache and the default directories for glibc; DT_RUNPATH and /etc/ld-musl-<arch>.path for musl.",
+  runtimeError: "/app: error while loading shared libraries: libfoo.so.1: cannot open shared object file: No such file or directory",
+  why: [
+    "The loader looks for each needed library in a fixed order and gives up at the first one it",
+    "cannot find, before `main` runs, so the container logs nothing else. musl prints",
+    "`Error loading shared library libfoo.so.1: No such file or directory (needed by /app)`.",
+    "glibc's `ld.so` never reads `/etc/ld.so.conf`: a directory added there without running",
+    "`ldconfig` in the image is invisible to it, which is why a library can be in the image and",
+    "still not found."
+  ].join("\n"),
+  fix: [
+    "Install the runtime package that provides the library in the final stage (or copy it with",
+    "the binary), or link the library statically:",
+    "",
+    "```diff",
+    " FROM debian:bookworm-slim",
+    "+RUN apt-get update && apt-get install -y --no-install-recommends libfoo1 \\",
+    "+ && rm -rf /var/lib/apt/lists/*",
+    " COPY --from=build /out/app /app",
+    "```",
+    "",
+    "For a library copied to a directory of its own, run `ldconfig` after copying it or set a",
+    "`RUNPATH` (`-Wl,-rpath,$ORIGIN/../lib`)."
+  ].join("\n"),
+  safeToIgnore: "When the library is supplied at run time by a volume mount or `LD_LIBRARY_PATH` set by the deployment (e.g. GPU driver libraries injected by the NVIDIA container toolkit). Suppress with that reason.",
+  tags: ["reliability", "loader", "container"],
+  precision: "very-high",
+  confirmedBy: "load",
+  check(ctx) {
+    const findings = [];
+    for (const group of problemGroups(ctx)) {
+      const first = group.problems[0];
+      if (first.kind !== "library-missing" && first.kind !== "library-unloadable" && first.kind !== "undecided")
+        continue;
+      const { object: object2, breaksLine, blame, level, withError } = groupReporting(ctx, group);
+      switch (first.kind) {
+        case "library-missing": {
+          const message = first.onlyInLdSoConf ? `${first.name}, needed by ${object2}, is only in a directory /etc/ld.so.conf lists; /etc/ld.so.cache does not know it (ldconfig was not run)` : `${first.name}, needed by ${object2}, is not found by the loader`;
+          findings.push(
+            withError(
+              finding(
+                "EG103",
+                level("error"),
+                object2,
+                message,
+                [
+                  `DT_NEEDED ${first.name} of ${object2}`,
+                  `searched: ${listSome(first.searched, 8)}`,
+                  ...first.skipped.map((s) => `passed over ${s.path}: ${s.reason}`),
+                  ...first.onlyInLdSoConf ? [
+                    `${first.onlyInLdSoConf} exists, but ld.so reads only the cache, never ld.so.conf: run ldconfig after installing it`
+                  ] : [],
+                  ...breaksLine
+                ],
+                blame
+              )
+            )
+          );
+          break;
+        }
+        case "library-unloadable":
+          findings.push(
+            withError(
+              finding(
+                "EG103",
+                level("error"),
+                object2,
+                `${first.name}, needed by ${object2}, resolves to ${first.path}, which the loader cannot map`,
+                [`${first.path}: ${first.reason}`, ...breaksLine],
+                blame
+              )
+            )
+          );
+          break;
+        case "undecided":
+          findings.push(
+            withError(
+              finding(
+                "EG103",
+                "note",
+                object2,
+                `Could not check the libraries of ${object2}: ${first.detail}`,
+                [first.detail, ...breaksLine],
+                blame
+              )
+            )
+          );
+          break;
+      }
+    }
+    return findings;
+  }
+};
+
+// src/rules/eg104-symbol-version-missing.ts
+function highestOfFamily(version, defined) {
+  const family = version.replace(/[0-9.]+$/, "");
+  const numbers = (v) => v.slice(family.length).split(".").map(Number);
+  const sameFamily = defined.filter(
+    (v) => v.startsWith(family) && /^[0-9.]+$/.test(v.slice(family.length)) && v.length > family.length
+  );
+  if (sameFamily.length === 0) return null;
+  return sameFamily.reduce((best, v) => {
+    const a = numbers(v);
+    const b = numbers(best);
+    for (let i = 0; i < Math.max(a.length, b.length); i++) {
+      if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0) ? v : best;
+    }
+    return best;
+  });
+}
+var EG104 = {
+  id: "EG104",
+  name: "symbol-version-missing",
+  defaultLevel: "error",
+  shortDescription: "Needed symbol version (e.g. GLIBC_2.34) not provided",
+  fullDescription: "The ELF needs a symbol version (from its version-needs table, e.g. GLIBC_2.34 from libc.so.6) that the library the loader finds in the image does not define: the binary was built against a newer library than the image has.",
+  runtimeError: "/app: /lib/x86_64-linux-gnu/libc.so.6: version `GLIBC_2.34' not found (required by /app)",
+  why: [
+    "glibc versions its symbols, and a binary linked on a newer glibc records the versions it",
+    "used. Anything linked on glibc 2.34 or later needs `__libc_start_main@GLIBC_2.34`, so a",
+    "binary built in `golang:1.22` (Debian bookworm, glibc 2.36) cannot start on Debian bullseye",
+    "(glibc 2.31), Ubuntu 20.04, UBI 8 or `distroless/base-debian11`. The loader checks versions",
+    "before `main`, and the process exits with status 1."
+  ].join("\n"),
+  fix: [
+    "Build on the same distribution release as the final stage, or move the final stage forward:",
+    "",
+    "```diff",
+    " FROM golang:1.22-bookworm AS build",
+    " RUN go build -o /out/app .",
+    " ",
+    "-FROM debian:bullseye-slim",
+    "+FROM debian:bookworm-slim",
+    " COPY --from=build /out/app /app",
+    "```",
+    "",
+    "For Go without C code, `CGO_ENABLED=0` removes the dependency on glibc entirely."
+  ].join("\n"),
+  safeToIgnore: "Never for a file that runs. Only when the file is not executed in this image.",
+  tags: ["reliability", "loader", "libc", "container"],
+  precision: "very-high",
+  confirmedBy: "load",
+  check(ctx) {
+    const findings = [];
+    for (const group of problemGroups(ctx)) {
+      const first = group.problems[0];
+      if (first.kind !== "version-missing") continue;
+      const { object: object2, breaksLine, blame, level, withError } = groupReporting(ctx, group);
+      const versions = group.problems.map((p) => p.version);
+      const highest = highestOfFamily(first.version, first.providerVersions);
+      findings.push(
+        withError(
+          finding(
+            "EG104",
+            level("error"),
+            object2,
+            `${object2} needs symbol version${versions.length > 1 ? "s" : ""} ${listSome(versions)} of ${first.file}, which the image's ${first.file} does not define`,
+            [
+              ...versions.map(
+                (v) => `needs ${v} from ${first.file}; the image's ${first.file} (${first.provider}) ${highest ? `defines up to ${highest}` : `defines ${listSome(first.providerVersions)}`}`
+              ),
+              ...breaksLine
+            ],
+            blame
+          )
+        )
+      );
+    }
+    return findings;
+  }
+};
+
+// src/rules/eg105-symbol-unresolved.ts
+var EG105 = {
+  id: "EG105",
+  name: "symbol-unresolved",
+  defaultLevel: "error",
+  shortDescription: "Undefined dynamic symbol defined by no loaded library",
+  fullDescription: "An undefined, non-weak dynamic symbol of the ELF is defined by none of the libraries the loader would load for it in this image (as `ldd -r` reports). The program fails when the symbol is bound: at start with BIND_NOW, otherwise on first call.",
+  runtimeError: "/app: symbol lookup error: /app: undefined symbol: foo_init",
+  why: [
+    "The library with the right name was found, but it is a different build than the one the",
+    "binary was linked against (another major version under the same soname, a stripped-down",
+    "variant, or a glibc `ld.so` and `libc.so.6` from different releases, which gives",
+    "`undefined symbol: __tunable_is_initialized, version GLIBC_PRIVATE`). musl reports",
+    "`Error relocating /app: foo_init: symbol not found`. With lazy binding the failure waits for",
+    "the first call, which may be deep in a request path.",
+    "",
+    "A shared object a program loads itself (a Python extension module, a Node addon, a JNI",
+    "library, a plugin) is checked the same way, by its versioned references: a glibc-built",
+    "module in a musl image needs `__strncpy_chk@GLIBC_2.3.4` (from `_FORTIFY_SOURCE`), which musl",
+    "lacks, and `dlopen` fails with `Error relocating /app/plugin.so: __strncpy_chk: symbol not",
+    "found`. That is an error when the Dockerfile put the module there or it sits where an",
+    "interpreter of the image loads modules from (`site-packages`, `dist-packages`,",
+    "`node_modules`, the JVM's `lib`); a warning for a library nothing is known to load."
+  ].join("\n"),
+  fix: [
+    "Ship the library build the binary was linked with: install the same package version in the",
+    "final stage, or copy the library from the build stage together with the binary:",
+    "",
+    "```diff",
+    " FROM debian:bookworm-slim",
+    " COPY --from=build /out/app /app",
+    "+COPY --from=build /usr/lib/x86_64-linux-gnu/libfoo.so.1 /usr/lib/x86_64-linux-gnu/",
+    "```",
+    "",
+    "Never overwrite the image's `libc.so.6` or `ld-linux` with files from another release."
+  ].join("\n"),
+  safeToIgnore: "When the symbol is only reached by code the container never runs and the binary is not linked with BIND_NOW. Record the reason in the suppression.",
+  tags: ["reliability", "loader", "container"],
+  precision: "high",
+  confirmedBy: "load",
+  check(ctx) {
+    const findings = [];
+    for (const group of problemGroups(ctx)) {
+      if (group.problems[0].kind !== "symbol-unresolved") continue;
+      const { object: object2, breaksLine, blame, level, withError } = groupReporting(ctx, group);
+      const symbols = group.problems;
+      const fatal = symbols.some((s) => s.fatalAtStart);
+      const names = symbols.map((s) => s.version ? `${s.symbol}@${s.version}` : s.symbol);
+      findings.push(
+        withError(
+          finding(
+            "EG105",
+            level(fatal ? "error" : "warning"),
+            object2,
+            fatal ? `${object2} uses symbols that no loaded library defines: ${listSome(names)}` : `${object2} calls functions that no loaded library defines (${listSome(names)}); it fails when one is first called`,
+            [
+              ...symbols.slice(0, 10).map(
+                (s) => `undefined ${s.symbolType} ${s.symbol}${s.version ? ` (version ${s.version})` : ""}${s.fatalAtStart ? ", bound at start" : ", bound lazily"}`
+              ),
+              ...symbols.length > 10 ? [`and ${symbols.length - 10} more`] : [],
+              ...breaksLine
+            ],
+            blame
+          )
+        )
+      );
+    }
+    return findings;
+  }
+};
+
+// src/rules/eg106-architecture-mismatch.ts
+var EG106 = {
+  id: "EG106",
+  name: "architecture-mismatch",
+  defaultLevel: "error",
+  shortDescription: "ELF architecture differs from the image platform",
+  fullDescription: "The ELF's machine (e_machine), class (32/64-bit) or byte order differs from the architecture in the image config, so the kernel of a host of that platform cannot run it.",
+  runtimeError: "exec /app: exec format error",
+  why: [
+    "An image labelled `linux/arm64` that contains an x86-64 executable (or the reverse) fails",
+    "with `ENOEXEC` on the hosts it is pulled on. It often passes in CI: hosts with `binfmt_misc`",
+    "and QEMU run foreign executables through emulation, so the mismatch only shows on the real",
+    "nodes. Typical causes: `GOARCH` not set from `TARGETARCH` in a cross-compiling stage, a",
+    "`TARGETARCH` ARG declared outside the stage that uses it, a default `ARG TARGETARCH=amd64`,",
+    "or a prebuilt binary downloaded for the wrong architecture."
+  ].join("\n"),
+  fix: [
+    "Build for the target platform explicitly:",
+    "",
+    "```diff",
+    " FROM --platform=$BUILDPLATFORM golang:1.22 AS build",
+    "+ARG TARGETOS TARGETARCH",
+    " WORKDIR /src",
+    " COPY . .",
+    "-RUN CGO_ENABLED=0 go build -o /out/app .",
+    "+RUN CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -o /out/app .",
+    "```"
+  ].join("\n"),
+  safeToIgnore: "When the file is deliberately foreign (firmware, a cross tool for another machine, a binary run under an emulator the image ships) and never executed directly.",
+  tags: ["reliability", "architecture", "container"],
+  precision: "very-high",
+  confirmedBy: "load",
+  check(ctx) {
+    const findings = [];
+    const arch = imageArchitecture(ctx.image.config);
+    for (const file of ctx.image.files.values()) {
+      const elf = file.elf;
+      if (file.type !== "file" || !elf || file.linkTarget !== null || !isExecutableFile(file.mode))
+        continue;
+      if (elf.linkage === "shared-library" || elf.linkage === "relocatable" || elf.linkage === "other")
+        continue;
+      if (!runsOn(elf.goarch, arch.goarch)) {
+        findings.push(
+          finding(
+            "EG106",
+            isStartable(ctx, file.path) ? "error" : "warning",
+            file.path,
+            `${file.path} is a ${elf.machine} program (${elf.class}-bit ${elf.endianness}-endian) in a ${arch.platform} image`,
+            [
+              `ELF e_machine ${elf.eMachine} (${elf.machine}${elf.goarch ? `, GOARCH ${elf.goarch}` : ""}); image platform ${arch.platform}`,
+              ...elf.go ? [`Go build info: GOARCH=${goSetting(elf, "GOARCH") ?? "(not recorded)"}`] : [],
+              "a node with binfmt_misc and qemu-user may still run it, emulated; a plain node cannot",
+              ...isStartable(ctx, file.path) ? [] : [NOT_STARTED]
+            ],
+            blameFile(ctx, file.path)
+          )
+        );
+      }
+    }
+    for (const { sim, interp } of interpretedPrograms(ctx)) {
+      if (interp.status !== "incompatible") continue;
+      findings.push(
+        finding(
+          "EG106",
+          "error",
+          sim.path,
+          `The interpreter of ${sim.path} is for another architecture`,
+          [`PT_INTERP ${interp.requested}`, interp.detail ?? ""],
+          blameFile(ctx, sim.path)
+        )
+      );
+    }
+    return findings;
+  }
+};
+
+// src/rules/eg107-kernel-too-old.ts
+function compareVersions(a, b) {
+  const x = a.split(".").map(Number);
+  const y = b.split(".").map(Number);
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
+  }
+  return 0;
+}
+var EG107 = {
+  id: "EG107",
+  name: "kernel-too-old",
+  defaultLevel: "warning",
+  shortDescription: "ELF needs a newer kernel than the configured minimum",
+  fullDescription: "The ELF's NT_GNU_ABI_TAG note declares a minimum Linux kernel version newer than the configured minimum kernel of the hosts the image runs on.",
+  runtimeError: "FATAL: kernel too old",
+  why: [
+    "glibc refuses to start on a kernel older than the one it was configured for and records that",
+    "version in the `.note.ABI-tag` of the binaries it links statically and of its own libraries.",
+    "On an older host (old LTS nodes, some managed runtimes) the process prints `FATAL: kernel too",
+    "old` and is killed by SIGSEGV, exit status 139."
+  ].join("\n"),
+  fix: [
+    "Build against a C library that supports the oldest kernel you deploy to, or raise the",
+    "configured minimum when your hosts are newer:",
+    "",
+    "```diff",
+    "-FROM debian:trixie-slim AS build",
+    "+FROM debian:bookworm-slim AS build",
+    "```"
+  ].join("\n"),
+  safeToIgnore: "When every host that runs the image has a kernel at least as new as the one the note asks for.",
+  tags: ["reliability", "kernel", "container"],
+  precision: "high",
+  check(ctx) {
+    const findings = [];
+    if (ctx.kernelMinimum === null) return findings;
+    for (const file of ctx.image.files.values()) {
+      const tag = file.elf?.gnuAbiTagKernel;
+      if (!tag || file.linkTarget !== null || compareVersions(tag, ctx.kernelMinimum) <= 0)
+        continue;
+      findings.push(
+        finding(
+          "EG107",
+          EG107.defaultLevel,
+          file.path,
+          `${file.path} needs Linux ${tag} or newer; the configured minimum is ${ctx.kernelMinimum}`,
+          [`NT_GNU_ABI_TAG: Linux ${tag}`],
+          blameFile(ctx, file.path)
+        )
+      );
+    }
+    return findings;
+  }
+};
+
+// src/rules/support/hidden-loads.ts
+function groupKey(load2) {
+  switch (load2.kind) {
+    case "unwinder":
+      return `${load2.kind}\0${load2.libc}\0${load2.found}\0${load2.message}`;
+    case "nss":
+      return `${load2.kind}\0${load2.libc}\0${load2.database}\0${load2.config}\0${load2.services.map((s) => `${s.name}=${s.available}`).join(",")}`;
+    case "gconv":
+      return `${load2.kind}\0${load2.libc}\0${load2.found}\0${load2.searchedDirs.join(":")}`;
+  }
+}
+var allGroups = oncePerScan((ctx) => {
+  const groups = /* @__PURE__ */ new Map();
+  for (const { sim } of relevantSimulations(ctx)) {
+    if (sim.mode !== "executable") continue;
+    for (const load2 of sim.hiddenLoads) {
+      const key = groupKey(load2);
+      let group = groups.get(key);
+      if (!group) {
+        group = { load: load2, programs: [], startable: false };
+        groups.set(key, group);
+      }
+      group.programs.push(sim.path);
+      group.startable ||= isStartable(ctx, sim.path);
+    }
+  }
+  return [...groups.values()];
+});
+function hiddenLoadGroups(ctx, kind) {
+  return allGroups(ctx).filter((g) => g.load.kind === kind);
+}
+
+// src/rules/eg113-libgcc-s-missing.ts
+var EG113 = {
+  id: "EG113",
+  name: "libgcc-s-missing",
+  defaultLevel: "error",
+  shortDescription: "glibc program needs libgcc_s.so.1 for thread cancellation, and the image has none",
+  fullDescription: "The program (or a library it loads) calls `pthread_cancel` or `pthread_exit`. glibc implements both by unwinding the thread's stack with GCC's unwinder, which it loads from `libgcc_s.so.1` with dlopen at the first call; no DT_NEEDED names it, so the loader starts the program fine. The image has no `libgcc_s.so.1` where glibc looks for it.",
+  runtimeError: "libgcc_s.so.1 must be installed for pthread_cancel to work",
+  why: [
+    "glibc's libc.so.6 dlopens `libgcc_s.so.1` for `_Unwind_ForcedUnwind` (misc/unwind-link.c).",
+    "When that fails it prints `libgcc_s.so.1 must be installed for pthread_cancel to work` (or",
+    "`... for pthread_exit to work`, glibc 2.34+) and aborts, so the container dies with no other",
+    "log line. Debian and Ubuntu always have it (`libgcc-s1` is a required package);",
+    "`gcr.io/distroless/base` and hand-made images with only `libc.so.6` do not."
+  ].join("\n"),
+  fix: [
+    "Use a base that carries libgcc (`gcr.io/distroless/cc` instead of `distroless/base`), or",
+    "copy it from the build stage:",
+    "",
+    "```diff",
+    " FROM gcr.io/distroless/base-debian12",
+    "+COPY --from=build /usr/lib/x86_64-linux-gnu/libgcc_s.so.1 /usr/lib/x86_64-linux-gnu/",
+    " COPY --from=build /out/app /app",
+    "```"
+  ].join("\n"),
+  safeToIgnore: "When the code path that cancels or exits threads never runs in this deployment (the symbol is linked but not called).",
+  tags: ["reliability", "loader", "glibc", "container"],
+  precision: "high",
+  confirmedBy: "load",
+  check(ctx) {
+    const findings = [];
+    for (const { load: load2, programs, startable } of hiddenLoadGroups(ctx, "unwinder")) {
+      if (load2.found !== null) continue;
+      const calls = load2.uses.map((u) => `${u.symbol} (imported by ${u.object})`);
+      findings.push({
+        ...finding(
+          "EG113",
+          startable ? "error" : "warning",
+          programs[0],
+          `${programs[0]} calls ${load2.uses[0].symbol}, for which glibc loads ${load2.name}; the image has none`,
+          [
+            `calls ${listSome(calls, 4)}`,
+            `${load2.libc} dlopens ${load2.name}; searched: ${listSome(load2.searched, 8)}`,
+            ...programs.length > 1 ? [`also in: ${listSome(programs.slice(1), 4)}`] : [],
+            ...startable ? [] : [NOT_STARTED]
+          ],
+          blameFile(ctx, ...programs)
+        ),
+        ...startable ? { runtimeError: load2.message } : {}
+      });
+    }
+    return findings;
+  }
+};
+
+// src/rules/eg114-nss-service-unavailable.ts
+var EG114 = {
+  id: "EG114",
+  name: "nss-service-unavailable",
+  defaultLevel: "warning",
+  shortDescription: "No NSS service for a database the program looks up can be loaded",
+  fullDescription: "The program calls glibc lookups (`getpwuid_r`, `getgrnam`, `getaddrinfo`, `getservbyname`, ...). glibc answers them through the services `/etc/nsswitch.conf` lists for the database (or its defaults), loading `libnss_<service>.so.2` for each one it does not build in. In this image none of the services for that database can be loaded, so every lookup finds nothing.",
+  runtimeError: "user: lookup userid 0: invalid argument",
+  why: [
+    "glibc skips a service whose module cannot be loaded without a word (nss/nss_module.c), so",
+    "nothing fails at start; each lookup then fails with no service left to ask. A Go program",
+    "built with cgo reports `user: lookup userid 0: invalid argument`; `getaddrinfo` resolves no",
+    "name. This happens with an `/etc/nsswitch.conf` copied from a host that uses `sss`, `ldap`",
+    "or `systemd`, and with glibc before 2.34 copied without `libnss_files.so.2` /",
+    "`libnss_dns.so.2` (only 2.34 and later build `files` and `dns` into libc.so.6)."
+  ].join("\n"),
+  fix: [
+    "List a service the image has (`files`, and `dns` for hosts) in `/etc/nsswitch.conf`, or",
+    "install the module the file names:",
+    "",
+    "```diff",
+    "-passwd: sss",
+    "+passwd: files",
+    "```"
+  ].join("\n"),
+  safeToIgnore: "When the deployment mounts the module or its own nsswitch.conf, or the program never looks up that database.",
+  tags: ["reliability", "glibc", "nss", "container"],
+  precision: "medium",
+  check(ctx) {
+    const findings = [];
+    for (const { load: load2, programs } of hiddenLoadGroups(ctx, "nss")) {
+      if (load2.services.some((s) => s.available)) continue;
+      findings.push(
+        finding(
+          "EG114",
+          EG114.defaultLevel,
+          programs[0],
+          `${programs[0]} looks up the ${load2.database} database (${load2.uses[0].symbol}), and no NSS service for it can be loaded: every lookup finds nothing`,
+          [
+            load2.config,
+            ...load2.services.map((s) => `service ${s.name}: ${s.how}`),
+            `calls ${listSome(
+              load2.uses.map((u) => `${u.symbol} (imported by ${u.object})`),
+              4
+            )}`,
+            ...programs.length > 1 ? [`also in: ${listSome(programs.slice(1), 4)}`] : []
+          ],
+          // The nsswitch.conf the Dockerfile put there, else the program.
+          blameFile(
+            ctx,
+            ...load2.config.startsWith("/etc/nsswitch.conf") ? ["/etc/nsswitch.conf"] : [],
+            ...programs
+          )
+        )
+      );
+    }
+    return findings;
+  }
+};
+
+// src/rules/eg115-gconv-modules-missing.ts
+var EG115 = {
+  id: "EG115",
+  name: "gconv-modules-missing",
+  defaultLevel: "warning",
+  shortDescription: "iconv_open has no gconv modules to load",
+  fullDescription: "The program calls `iconv_open`. glibc builds in only the UTF-8/16/32, UCS-2/4 and ASCII converters and loads every other one (ISO-8859-*, CP1252, Shift_JIS, ...) as a gconv module listed in `gconv-modules` or `gconv-modules.cache` under its compiled-in gconv directory (or `GCONV_PATH`). The image has neither, so opening any other converter fails.",
+  runtimeError: "iconv_open: Invalid argument",
+  why: [
+    "iconv/gconv_conf.c reads the gconv configuration from `GCONV_PATH` and the directory compiled",
+    "into libc.so.6 (`/usr/lib/x86_64-linux-gnu/gconv` on Debian). Without it `iconv_open`",
+    "returns -1 with `EINVAL` for every charset glibc does not build in; nothing is printed",
+    "unless the program reports it. `gcr.io/distroless/base` and images that copy only",
+    "`libc.so.6` have no gconv directory."
+  ].join("\n"),
+  fix: [
+    "Copy glibc's gconv directory from the build stage (or install `libc6` fully):",
+    "",
+    "```diff",
+    " FROM gcr.io/distroless/base-debian12",
+    "+COPY --from=build /usr/lib/x86_64-linux-gnu/gconv /usr/lib/x86_64-linux-gnu/gconv",
+    "```"
+  ].join("\n"),
+  safeToIgnore: "When the program converts only between UTF-8, UTF-16, UTF-32, UCS-2/4 and ASCII.",
+  tags: ["reliability", "glibc", "container"],
+  precision: "medium",
+  check(ctx) {
+    const findings = [];
+    for (const { load: load2, programs } of hiddenLoadGroups(ctx, "gconv")) {
+      if (load2.found !== null) continue;
+      findings.push(
+        finding(
+          "EG115",
+          EG115.defaultLevel,
+          programs[0],
+          `${programs[0]} opens character-set converters (iconv_open), and the image has no gconv modules: only UTF and ASCII conversions work`,
+          [
+            load2.searchedDirs.length > 0 ? `no gconv-modules or gconv-modules.cache in ${listSome(load2.searchedDirs)}` : `${load2.libc} names no gconv directory and GCONV_PATH is unset`,
+            `calls iconv_open (imported by ${listSome(
+              load2.uses.map((u) => u.object),
+              4
+            )})`,
+            ...programs.length > 1 ? [`also in: ${listSome(programs.slice(1), 4)}`] : []
+          ],
+          blameFile(ctx, ...programs)
+        )
+      );
+    }
+    return findings;
+  }
+};
+
+// src/rules/eg201-declared-triple-mismatch.ts
+var TRIPLE = ["GOOS", "GOARCH", "CGO_ENABLED"];
+var EG201 = {
+  id: "EG201",
+  name: "declared-triple-mismatch",
+  defaultLevel: "error",
+  shortDescription: "Go build info differs from what the Dockerfile declares",
+  fullDescription: "The Go build info of a binary (GOOS, GOARCH, CGO_ENABLED as `go version -m` shows them) differs from what the Dockerfile declares for the file at the line that builds or copies it: the image is not what review approved.",
+  runtimeError: "",
+  why: [
+    "Reviewers read the Dockerfile; the image is what runs. When the binary says",
+    "`CGO_ENABLED=1` while the Dockerfile sets `CGO_ENABLED=0`, the file did not come from that",
+    "build: a stale build output copied from the context, a Makefile or script that overrides the",
+    "variable, or an `ENV` in another stage. The consequences are those of EG101, EG104 and EG106",
+    "on the next base image change."
+  ].join("\n"),
+  fix: [
+    "Make the build that the Dockerfile shows produce the file, with the variables on the build",
+    "line, and copy the output of that stage instead of a prebuilt file:",
+    "",
+    "```diff",
+    " FROM golang:1.22 AS build",
+    " COPY . .",
+    "-RUN make build",
+    "+RUN CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build -o /out/app ./cmd/app",
+    " ",
+    " FROM scratch",
+    "-COPY bin/app /app",
+    "+COPY --from=build /out/app /app",
+    "```"
+  ].join("\n"),
+  safeToIgnore: "When the difference is intended and documented (e.g. a script deliberately builds with cgo), and the binary passes the loader rules. Suppress with that reason.",
+  tags: ["correctness", "go", "dockerfile"],
+  precision: "high",
+  check(ctx) {
+    const findings = [];
+    const model = ctx.dockerfile?.model ?? null;
+    if (!model) return findings;
+    for (const { file, elf } of goFiles(ctx.image)) {
+      const artifact = artifactFor(model, file.path);
+      if (!artifact) continue;
+      for (const key of TRIPLE) {
+        const declared = artifact.declared[key];
+        const actual = goSetting(elf, key);
+        if (declared.value === null || declared.implicit || actual === null || declared.value === actual)
+          continue;
+        findings.push(
+          finding(
+            "EG201",
+            EG201.defaultLevel,
+            file.path,
+            `${file.path} was built with ${key}=${actual}, but the Dockerfile declares ${key}=${declared.value}`,
+            [
+              `Go build info: ${key}=${actual}`,
+              `Dockerfile: ${key}=${declared.value} (${declared.origin})`
+            ],
+            blameFile(ctx, file.path)
+          )
+        );
+      }
+    }
+    return findings;
+  }
+};
+
+// src/rules/eg202-cgo-dynamic-on-static-base.ts
+var EG202 = {
+  id: "EG202",
+  name: "cgo-dynamic-on-static-base",
+  defaultLevel: "error",
+  shortDescription: "cgo-enabled dynamic Go binary on a base without a C library",
+  fullDescription: "A Go binary built with CGO_ENABLED=1 and linked dynamically lands in a final stage FROM scratch or a distroless static image, which has no loader and no C library.",
+  runtimeError: "exec /app: no such file or directory",
+  why: [
+    "Go enables cgo by default when a C compiler is present, and the Debian-based `golang`",
+    "images have gcc. A program that imports `net` or `os/user` then links against glibc and",
+    "needs `/lib64/ld-linux-x86-64.so.2`, which `scratch` and `distroless/static` do not have. The",
+    "build succeeds, the image pushes, and the container dies on start with an empty log, often",
+    "first noticed as a crash-looping initContainer."
+  ].join("\n"),
+  fix: [
+    "Disable cgo for the build (Go then uses its pure-Go DNS resolver and user lookup):",
+    "",
+    CGO_DISABLED_DIFF,
+    "",
+    "If the program needs cgo, use `gcr.io/distroless/base-debian12` (glibc) as the final stage."
+  ].join("\n"),
+  safeToIgnore: "Never for a binary that runs in this image.",
+  tags: ["reliability", "go", "cgo", "container"],
+  precision: "very-high",
+  confirmedBy: "load",
+  check(ctx) {
+    const findings = [];
+    for (const { sim, evidence, cgoOnStaticBase } of missingInterpreters(ctx)) {
+      if (!cgoOnStaticBase) continue;
+      findings.push(
+        finding(
+          "EG202",
+          EG202.defaultLevel,
+          sim.path,
+          `${sim.path} is a cgo-enabled, dynamically linked Go binary on a base without a C library or loader`,
+          evidence,
+          blameFile(ctx, sim.path)
+        )
+      );
+    }
+    return findings;
+  }
+};
+
+// src/rules/eg203-static-glibc-nss.ts
+var EG203 = {
+  id: "EG203",
+  name: "static-glibc-nss",
+  defaultLevel: "warning",
+  shortDescription: "Statically linked glibc binary uses NSS",
+  fullDescription: "A statically linked glibc binary calls NSS functions (getaddrinfo, getpwuid_r, getpwnam_r, ...), which load shared NSS modules at run time even in a static binary.",
+  runtimeError: "fatal error: unexpected signal during runtime execution\n[signal SIGSEGV: segmentation violation]",
+  why: [
+    "glibc implements name and user lookups by `dlopen`ing `libnss_*.so.2` modules of the same",
+    "glibc release as the one linked in. The linker warns (`Using 'getaddrinfo' in statically",
+    "linked applications requires at runtime the shared libraries from the glibc version used for",
+    "linking`), but the build succeeds. In `scratch` the modules are absent and lookups fail; with",
+    "modules of another release the process can crash inside `getaddrinfo` (Go: a SIGSEGV in",
+    "`C.getaddrinfo`, exit 139; glibc bug 19341). This is what `CGO_ENABLED=1` with",
+    "`-ldflags '-extldflags \"-static\"'` produces."
+  ].join("\n"),
+  fix: [
+    "For Go, use the pure-Go resolver and user lookup instead of glibc's:",
+    "",
+    "```diff",
+    `-RUN go build -ldflags '-linkmode external -extldflags "-static"' -o /out/app .`,
+    "+RUN CGO_ENABLED=0 go build -o /out/app .",
+    "```",
+    "",
+    "or, when cgo is needed for other code, build with `-tags netgo,osusergo` so that lookups do",
+    "not go through NSS."
+  ].join("\n"),
+  safeToIgnore: "When the NSS functions are linked but never called in this deployment (no host name or user lookups), or the image ships the NSS modules of the exact glibc release used for linking.",
+  tags: ["reliability", "libc", "static", "container"],
+  precision: "medium",
+  check(ctx) {
+    const findings = [];
+    for (const { file, elf } of goFiles(ctx.image)) {
+      const cgo = goSetting(elf, "CGO_ENABLED");
+      const signals = elf.goSignals;
+      const staticLink = elf.linkage === "static" || elf.linkage === "static-pie";
+      if (cgo !== "1" || !staticLink || !signals || !(signals.cgoResolver || signals.cgoUser))
+        continue;
+      const uses2 = [
+        signals.cgoResolver ? "the cgo DNS resolver (getaddrinfo)" : null,
+        signals.cgoUser ? "cgo os/user (getpwuid_r)" : null
+      ].filter((u) => u);
+      findings.push(
+        finding(
+          "EG203",
+          EG203.defaultLevel,
+          file.path,
+          `${file.path} is a statically linked cgo binary that uses glibc's NSS (${uses2.join(", ")})`,
+          [
+            `Go build info: CGO_ENABLED=1, ${elf.linkage} (no PT_INTERP)`,
+            ...elf.libc === "glibc-static" ? elf.libcEvidence.map((e) => `glibc: ${e}`) : [],
+            "glibc loads NSS modules (libnss_*.so) with dlopen at run time, which a static binary cannot do reliably"
+          ],
+          blameFile(ctx, file.path)
+        )
+      );
+    }
+    return findings;
+  }
+};
+
+// src/rules/eg204-ineffective-static-flags.ts
+var EG204 = {
+  id: "EG204",
+  name: "ineffective-static-flags",
+  defaultLevel: "note",
+  shortDescription: "Static linking flags that have no effect",
+  fullDescription: '`-extldflags "-static"` or `-linkmode external` is passed to a Go build with CGO_ENABLED=0, where the external linker is not used and the flags are silently ignored.',
+  runtimeError: "",
+  why: [
+    "With `CGO_ENABLED=0` Go links internally and the binary is static anyway; the flags only",
+    "matter with cgo. Their presence suggests that someone believes the build is static because",
+    "of them: the day `CGO_ENABLED=0` is removed, the binary becomes a static glibc binary with",
+    "NSS (EG203) or a dynamic one that fails FROM scratch (EG202)."
+  ].join("\n"),
+  fix: [
+    "Remove the flags so that the build says what it does:",
+    "",
+    "```diff",
+    `-RUN CGO_ENABLED=0 go build -ldflags '-s -w -extldflags "-static"' -o /out/app .`,
+    "+RUN CGO_ENABLED=0 go build -ldflags '-s -w' -o /out/app .",
+    "```"
+  ].join("\n"),
+  safeToIgnore: "Always: the image runs. The note is about a misleading build line.",
+  tags: ["maintainability", "go", "dockerfile"],
+  precision: "high",
+  check(ctx) {
+    const findings = [];
+    for (const { file, elf } of goFiles(ctx.image)) {
+      const cgo = goSetting(elf, "CGO_ENABLED");
+      const ldflags = goSetting(elf, "-ldflags") ?? "";
+      if (cgo !== "0" || !/-linkmode[= ]external|-extldflags/.test(ldflags)) continue;
+      findings.push(
+        finding(
+          "EG204",
+          EG204.defaultLevel,
+          file.path,
+          `${file.path} was built with CGO_ENABLED=0, so -ldflags '${ldflags}' had no effect`,
+          [
+            `Go build info: CGO_ENABLED=0, -ldflags=${ldflags}`,
+            "with cgo off Go links internally; the external-linker flags are ignored"
+          ],
+          blameFile(ctx, file.path)
+        )
+      );
+    }
+    return findings;
+  }
+};
+
+// src/rules/eg205-platform-mismatch.ts
+var EG205 = {
+  id: "EG205",
+  name: "platform-mismatch",
+  defaultLevel: "error",
+  shortDescription: "Image platform differs from the declared GOOS/GOARCH or --platform",
+  fullDescription: "The image config's os/architecture differs from what the Dockerfile declares for a binary: its GOOS/GOARCH, the stage's FROM --platform, or the requested build platform.",
+  runtimeError: "exec /app: exec format error",
+  why: [
+    "The image is labelled for one platform and carries binaries built for another: a",
+    "`GOARCH=amd64` hard-coded in a multi-platform build, or a `FROM --platform=linux/amd64`",
+    "final stage in an arm64 build. Hosts of the labelled platform pull it and fail with",
+    "`exec format error` (or run it slowly under emulation where QEMU is registered)."
+  ].join("\n"),
+  fix: [
+    "Derive the Go target from the build platform instead of hard-coding it:",
+    "",
+    "```diff",
+    " FROM --platform=$BUILDPLATFORM golang:1.22 AS build",
+    "+ARG TARGETOS TARGETARCH",
+    "-RUN CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build -o /out/app .",
+    "+RUN CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -o /out/app .",
+    "```"
+  ].join("\n"),
+  safeToIgnore: "Never for an image pushed under that platform.",
+  tags: ["reliability", "architecture", "dockerfile"],
+  precision: "high",
+  check(ctx) {
+    const findings = [];
+    const arch = imageArchitecture(ctx.image.config);
+    const model = ctx.dockerfile?.model ?? null;
+    if (!model) return findings;
+    const reportedPlatform = /* @__PURE__ */ new Set();
+    for (const { file } of goFiles(ctx.image)) {
+      const artifact = artifactFor(model, file.path);
+      if (!artifact) continue;
+      const goarch = artifact.declared.GOARCH;
+      if (goarch.value !== null && !goarch.implicit && goarch.value !== arch.goarch && !reportedPlatform.has(artifact)) {
+        reportedPlatform.add(artifact);
+        findings.push(
+          finding(
+            "EG205",
+            EG205.defaultLevel,
+            file.path,
+            `The Dockerfile builds ${file.path} for GOARCH=${goarch.value}, but the image is ${arch.platform}`,
+            [
+              `Dockerfile: GOARCH=${goarch.value} (${goarch.origin})`,
+              `image config: ${arch.platform}`
+            ],
+            blameFile(ctx, file.path)
+          )
+        );
+      }
+    }
+    if (model.finalStage.platformPinned) {
+      const pinned = model.finalStage.platform;
+      const pinnedArch = pinned.split("/")[1];
+      if (pinnedArch && pinnedArch !== arch.goarch) {
+        findings.push(
+          finding(
+            "EG205",
+            EG205.defaultLevel,
+            null,
+            `The final stage is pinned to ${pinned}, but the image is ${arch.platform}`,
+            [`FROM --platform=${pinned}`, `image config: ${arch.platform}`],
+            blameImage(ctx)
+          )
+        );
+      }
+    }
+    return findings;
+  }
+};
+
+// src/rules/eg206-unresolved-from.ts
+var EG206 = {
+  id: "EG206",
+  name: "unresolved-from-reference",
+  defaultLevel: "warning",
+  shortDescription: "FROM uses a build argument that nothing sets",
+  fullDescription: "A FROM line expands a variable that has no ARG default and was not given as a build argument; the builder substitutes an empty string, so the reference is broken or names another image.",
+  runtimeError: "",
+  why: [
+    "Variables in FROM come from the ARGs declared before the first FROM. An `ARG GO_VERSION`",
+    "without a default is empty unless `--build-arg GO_VERSION=\u2026` is given, and an empty variable",
+    "is substituted silently: `FROM golang:${GO_VERSION}-alpine` asks for `golang:-alpine`, which",
+    "fails with `invalid reference format`, and `FROM ${BASE}:latest` may pull something else.",
+    "If the image was built, the build had a --build-arg this scan was not given: the scan read",
+    "the Dockerfile with another base image than the one the image has, so what it says about the",
+    "stages (GOOS/GOARCH/CGO_ENABLED, the lines to blame) may be wrong."
+  ].join("\n"),
+  fix: [
+    "Give the ARG a default that builds, or pass the same build arguments to the scan as to the",
+    "build (the `build-args` input of the action, `--build-arg` of the CLI):",
+    "",
+    "```diff",
+    "-ARG GO_VERSION",
+    "+ARG GO_VERSION=1.22",
+    " FROM golang:${GO_VERSION}-alpine AS build",
+    "```"
+  ].join("\n"),
+  safeToIgnore: "When every build passes the argument and the scan is given it too; then the finding does not appear.",
+  tags: ["reliability", "dockerfile"],
+  precision: "high",
+  check(ctx) {
+    const findings = [];
+    const model = ctx.dockerfile?.model;
+    if (!model) return findings;
+    for (const reference of model.unresolved) {
+      const names = reference.names.join(", ");
+      findings.push(
+        finding(
+          "EG206",
+          EG206.defaultLevel,
+          null,
+          `FROM ${reference.written} expands to '${reference.expanded}': ${names} ${reference.names.length === 1 ? "is" : "are"} set by no ARG default or build argument`,
+          [
+            `Dockerfile line ${reference.range.startLine}: FROM ${reference.written}`,
+            `unset: ${names} (an unset variable expands to an empty string)`,
+            `reference the builder is asked for: ${reference.expanded || "(empty)"}`
+          ],
+          blameLine(ctx, reference.range, "from")
+        )
+      );
+    }
+    return findings;
+  }
+};
+
+// src/rules/eg301-entrypoint-missing.ts
+import path4 from "node:path/posix";
+var EG301 = {
+  id: "EG301",
+  name: "entrypoint-missing",
+  defaultLevel: "error",
+  shortDescription: "ENTRYPOINT/CMD executable not found",
+  fullDescription: "The executable of the image's ENTRYPOINT (or CMD when there is no ENTRYPOINT) does not exist in the image; a bare name is looked up in the PATH of the image's Env, or Docker's default PATH when the image sets none.",
+  runtimeError: 'exec: "/app": executable file not found in $PATH',
+  why: [
+    "The runtime resolves the first word of the command before starting the process. A typo, a",
+    "`go build -o` output that lands elsewhere than the `COPY` expects, a `WORKDIR`-relative",
+    "name, or a shell-form `CMD` on an image without `/bin/sh` makes the container fail to start",
+    '(`OCI runtime create failed: ... exec: "app": executable file not found in $PATH`; for an',
+    "absolute path, `stat /app: no such file or directory`)."
+  ].join("\n"),
+  fix: [
+    "Point the entrypoint at the file the image contains, in exec form:",
+    "",
+    "```diff",
+    " COPY --from=build /out/app /usr/local/bin/app",
+    '-ENTRYPOINT ["/app"]',
+    '+ENTRYPOINT ["/usr/local/bin/app"]',
+    "```"
+  ].join("\n"),
+  safeToIgnore: "When every deployment overrides the entrypoint and command (a base image meant to be extended).",
+  tags: ["reliability", "entrypoint", "container"],
+  precision: "high",
+  confirmedBy: "start",
+  check(ctx) {
+    return checkExecutions(
+      ctx,
+      () => "entrypoint",
+      (spec) => {
+        const outcome = entrypointOutcome(ctx, spec);
+        if (outcome.stage === "none") {
+          return [
+            finding(
+              "EG301",
+              "note",
+              null,
+              "The image has no ENTRYPOINT or CMD: the command given at run time was not checked",
+              ["image config: Entrypoint and Cmd are empty"],
+              blameEntrypoint(ctx, false)
+            )
+          ];
+        }
+        if (outcome.stage !== "not-found") return [];
+        const { entry, argvText } = outcome;
+        const argv0 = entry.argv[0];
+        const absolute = path4.resolve("/", spec.workingDir || "/", argv0);
+        const runtimeError = argv0.includes("/") ? `exec: "${argv0}": stat ${argv0}: no such file or directory` : `exec: "${argv0}": executable file not found in $PATH`;
+        return [
+          {
+            runtimeError,
+            ...finding(
+              "EG301",
+              EG301.defaultLevel,
+              argv0.includes("/") ? absolute : null,
+              argv0.includes("/") ? `The entrypoint ${argv0} does not exist in the image` : `The entrypoint ${argv0} is not an executable file in any PATH directory of the image`,
+              [
+                `command: ${argvText}`,
+                argv0.includes("/") ? `looked at ${entry.searched[0]}` : `searched PATH: ${entry.searched.join(", ")}`
+              ],
+              blameEntrypoint(ctx, false)
+            )
+          }
+        ];
+      }
+    );
+  }
+};
+
+// src/rules/eg302-entrypoint-not-executable.ts
+var EG302 = {
+  id: "EG302",
+  name: "entrypoint-not-executable",
+  defaultLevel: "error",
+  shortDescription: "Entrypoint not executable by the image USER",
+  fullDescription: "The ENTRYPOINT/CMD executable exists but the image's USER (uid/gid, resolved through /etc/passwd and /etc/group) has no execute permission on it by its mode bits and owner.",
+  runtimeError: "exec /app: permission denied",
+  why: [
+    "Files copied from the build context keep the mode they had in git or on the build host, and",
+    "`COPY --chown` changes owners, not modes. A script committed without the executable bit, or",
+    "a `0700` file owned by root in an image that switches to `USER 65532`, cannot be executed",
+    "and the container fails on start."
+  ].join("\n"),
+  fix: [
+    "Set the mode where the file is placed:",
+    "",
+    "```diff",
+    "-COPY entrypoint.sh /entrypoint.sh",
+    "+COPY --chmod=0755 entrypoint.sh /entrypoint.sh",
+    " USER 65532",
+    ' ENTRYPOINT ["/entrypoint.sh"]',
+    "```",
+    "",
+    "(`COPY --chmod` needs BuildKit; with the legacy builder add `RUN chmod 0755 /entrypoint.sh`",
+    "before `USER`.)"
+  ].join("\n"),
+  safeToIgnore: "When every deployment runs the container as a user that can execute the file.",
+  tags: ["reliability", "entrypoint", "permissions", "container"],
+  precision: "high",
+  confirmedBy: "start",
+  check(ctx) {
+    return checkExecutions(
+      ctx,
+      // The pod's user is to blame when it sets one; else the command that names another file.
+      (container) => container.securityContext.runAsUser || container.securityContext.runAsGroup ? "user" : "entrypoint",
+      (spec) => {
+        const outcome = entrypointOutcome(ctx, spec);
+        if (outcome.stage !== "denied") return [];
+        const { entry, argvText, user, realPath, blocked } = outcome;
+        const argv0 = entry.argv[0];
+        return [
+          {
+            // runc execs what exec.LookPath returned: a name with a slash as written.
+            runtimeError: `exec ${argv0.includes("/") ? argv0 : entry.path}: permission denied`,
+            ...finding(
+              "EG302",
+              EG302.defaultLevel,
+              entry.path,
+              blocked ? `${user.description} cannot reach ${entry.path}: no search permission on ${blocked}` : `${user.description} may not execute ${entry.path}`,
+              [`${realPath}: ${modeString(entry.file)}`, user.description, `command: ${argvText}`],
+              blameEntrypoint(ctx, true)
+            )
+          }
+        ];
+      }
+    );
+  }
+};
+
+// src/rules/eg303-shebang-interpreter-missing.ts
+import path5 from "node:path/posix";
+var EG303 = {
+  id: "EG303",
+  name: "shebang-interpreter-missing",
+  defaultLevel: "error",
+  shortDescription: "Script's #! interpreter missing from the image",
+  fullDescription: "A script in the image (the entrypoint, or any executable script) starts with `#!` naming an interpreter that does not exist in the image, following the image's symlinks.",
+  runtimeError: "exec /app: no such file or directory",
+  why: [
+    "The kernel runs a script through the interpreter on its `#!` line. When that file is",
+    "missing (`#!/bin/bash` on Alpine or distroless, `#!/usr/bin/env python3` without `env` or",
+    "Python), `execve` returns `ENOENT` and the error names the script, which exists, so the",
+    "message misleads. A script saved with CRLF line endings looks for `/bin/sh\\r` and fails the",
+    "same way."
+  ].join("\n"),
+  fix: [
+    "Use an interpreter the image has, or install it:",
+    "",
+    "```diff",
+    " FROM alpine:3.20",
+    "-COPY entrypoint.sh /entrypoint.sh",
+    "+RUN apk add --no-cache bash",
+    "+COPY entrypoint.sh /entrypoint.sh",
+    ' ENTRYPOINT ["/entrypoint.sh"]',
+    "```",
+    "",
+    "or change the script to `#!/bin/sh` when it is POSIX shell."
+  ].join("\n"),
+  safeToIgnore: "When the script is never executed directly in this image (documentation, or always run as `sh script`).",
+  tags: ["reliability", "entrypoint", "container"],
+  precision: "very-high",
+  confirmedBy: "start",
+  check(ctx) {
+    return checkExecutions(
+      ctx,
+      () => "entrypoint",
+      (spec) => {
+        const outcome = entrypointOutcome(ctx, spec);
+        if (outcome.stage !== "starts" || outcome.entry.file.elf !== null) return [];
+        return checkScript(ctx, spec, outcome.entry, outcome.argvText);
+      }
+    );
+  }
+};
+function checkScript(ctx, spec, entry, argvText) {
+  const view = ctx.image;
+  const { path: scriptPath, file } = entry;
+  const execName = entry.argv[0].includes("/") ? entry.argv[0] : scriptPath;
+  const blame = blameEntrypoint(ctx, false);
+  if (file.shebang === null) {
+    if (file.elfError) return [];
+    return [
+      {
+        ...finding(
+          "EG303",
+          EG303.defaultLevel,
+          scriptPath,
+          `The entrypoint ${scriptPath} is neither an ELF program nor a #! script`,
+          [`command: ${argvText}`, "the kernel refuses it: exec format error"],
+          blame
+        ),
+        runtimeError: `exec ${execName}: exec format error`
+      }
+    ];
+  }
+  const words = file.shebang.trim().split(/\s+/);
+  const interpreter = words[0] ?? "";
+  const interpreterPath = path5.resolve("/", spec.workingDir || "/", interpreter);
+  const resolved = view.resolve(interpreterPath);
+  const evidence = [`${scriptPath} starts with #!${file.shebang}`, `command: ${argvText}`];
+  if (!resolved.found || resolved.file.type !== "file") {
+    return [
+      {
+        ...finding(
+          "EG303",
+          EG303.defaultLevel,
+          scriptPath,
+          `The interpreter ${interpreter} of the entrypoint script ${scriptPath} is not in the image`,
+          [...evidence, `${interpreterPath} does not exist`],
+          blame
+        ),
+        runtimeError: `exec ${execName}: no such file or directory`
+      }
+    ];
+  }
+  if (!isExecutableFile(resolved.file.mode)) {
+    return [
+      {
+        ...finding(
+          "EG303",
+          EG303.defaultLevel,
+          scriptPath,
+          `The interpreter ${interpreter} of the entrypoint script ${scriptPath} is not executable`,
+          [...evidence, `${resolved.path}: ${modeString(resolved.file)}`],
+          blame
+        ),
+        runtimeError: `exec ${execName}: permission denied`
+      }
+    ];
+  }
+  if (path5.basename(interpreter) === "env" && words.length > 1) {
+    const program = words.slice(1).find((w) => !w.startsWith("-"));
+    if (program !== void 0) {
+      const found = lookPath(view, program, spec);
+      if (found.path === null) {
+        const busybox = path5.basename(resolved.path) === "busybox";
+        const runtimeError = busybox ? `env: can't execute '${program}': No such file or directory` : `${interpreter}: '${program}': No such file or directory`;
+        return [
+          {
+            ...finding(
+              "EG303",
+              EG303.defaultLevel,
+              scriptPath,
+              `${program}, which the entrypoint script ${scriptPath} runs through env, is not in the image's PATH`,
+              [...evidence, `searched PATH: ${found.searched.join(", ")}`],
+              blame
+            ),
+            runtimeError
+          }
+        ];
+      }
+    }
+  }
+  return [];
+}
+
+// src/rules/support/runtime-files.ts
+var CERT_FILES = [
+  "/etc/ssl/certs/ca-certificates.crt",
+  "/etc/pki/tls/certs/ca-bundle.crt",
+  "/etc/ssl/ca-bundle.pem",
+  "/etc/pki/tls/cacert.pem",
+  "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+  "/etc/ssl/cert.pem"
+];
+var CERT_DIRS = ["/etc/ssl/certs", "/etc/pki/tls/certs"];
+var ZONEINFO_DIRS = [
+  "/usr/share/zoneinfo",
+  "/usr/share/lib/zoneinfo",
+  "/usr/lib/locale/TZ"
+];
+function isFile(view, p) {
+  const r = view.resolve(p);
+  return r.found && r.file.type === "file";
+}
+function hasFilesUnder(view, dir) {
+  const r = view.resolve(dir);
+  if (!r.found || r.file.type !== "dir") return false;
+  const prefix = r.path === "/" ? "/" : r.path + "/";
+  for (const p of view.files.keys()) if (p.startsWith(prefix)) return true;
+  return false;
+}
+function caBundle(view) {
+  const fromEnv = imageEnv(view, "SSL_CERT_FILE");
+  if (fromEnv && isFile(view, fromEnv)) return `${fromEnv} (SSL_CERT_FILE)`;
+  for (const dir of (imageEnv(view, "SSL_CERT_DIR") ?? "").split(":")) {
+    if (dir && hasFilesUnder(view, dir)) return `${dir} (SSL_CERT_DIR)`;
+  }
+  for (const f of CERT_FILES) if (isFile(view, f)) return f;
+  for (const d of CERT_DIRS) if (hasFilesUnder(view, d)) return d;
+  return null;
+}
+function goPrograms(view) {
+  const out = [];
+  for (const file of view.files.values()) {
+    const elf = file.elf;
+    if (file.type !== "file" || file.linkTarget !== null || !elf?.goSignals || !isExecutableFile(file.mode))
+      continue;
+    out.push({ file, signals: elf.goSignals });
+  }
+  return out;
+}
+
+// src/rules/eg401-ca-certificates-missing.ts
+var EG401 = {
+  id: "EG401",
+  name: "ca-certificates-missing",
+  defaultLevel: "warning",
+  shortDescription: "Go binary verifies TLS but the image has no CA bundle",
+  fullDescription: "A Go binary links crypto/x509's system root loading and the image has none of the CA bundle files or directories Go reads on Linux (/etc/ssl/certs/ca-certificates.crt, /etc/pki/tls/certs/ca-bundle.crt, /etc/ssl/cert.pem, ...).",
+  runtimeError: "tls: failed to verify certificate: x509: certificate signed by unknown authority",
+  why: [
+    "`scratch` contains nothing, so the first outgoing HTTPS request fails. The program starts",
+    "and passes a liveness probe, then fails on its first call to an API. The rule reads the",
+    "binary's function table: a linked function may never be called, and `SSL_CERT_FILE` /",
+    "`SSL_CERT_DIR` set at deploy time also satisfy it."
+  ].join("\n"),
+  fix: [
+    "Copy the CA bundle from the build stage:",
+    "",
+    "```diff",
+    " FROM scratch",
+    "+COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/",
+    " COPY --from=build /out/app /app",
+    "```",
+    "",
+    "or use `gcr.io/distroless/static-debian12`, which has it."
+  ].join("\n"),
+  safeToIgnore: "When the program makes no TLS connections to public endpoints, or the deployment mounts a bundle and sets `SSL_CERT_FILE`.",
+  tags: ["reliability", "go", "files", "container"],
+  precision: "medium",
+  check(ctx) {
+    const findings = [];
+    if (caBundle(ctx.image) !== null) return findings;
+    for (const { file, signals } of goPrograms(ctx.image)) {
+      if (!signals.x509SystemRoots) continue;
+      findings.push(
+        finding(
+          "EG401",
+          EG401.defaultLevel,
+          file.path,
+          `${file.path} verifies TLS certificates against the system roots, and the image has no CA bundle`,
+          [
+            "linked: crypto/x509.loadSystemRoots",
+            `none of ${CERT_FILES.join(", ")} exists; ${CERT_DIRS.join(" and ")} are empty or absent; SSL_CERT_FILE/SSL_CERT_DIR unset`
+          ],
+          blameFile(ctx, file.path)
+        )
+      );
+    }
+    return findings;
+  }
+};
+
+// src/rules/eg402-zoneinfo-missing.ts
+var EG402 = {
+  id: "EG402",
+  name: "zoneinfo-missing",
+  defaultLevel: "warning",
+  shortDescription: "Go binary loads time zones but the image has no zoneinfo",
+  fullDescription: "A Go binary links time.LoadLocation without embedding time/tzdata, and the image has no zoneinfo database (/usr/share/zoneinfo, /usr/share/lib/zoneinfo, /usr/lib/locale/TZ).",
+  runtimeError: "unknown time zone Europe/Berlin",
+  why: [
+    "Go reads time zones from the image's files unless the binary embeds them. In `scratch` or",
+    'Alpine without `tzdata`, `time.LoadLocation("Europe/Berlin")` returns `unknown time zone',
+    "Europe/Berlin` and `TZ=Europe/Berlin` silently gives UTC. The rule reads the function table:",
+    "a linked function may never be called."
+  ].join("\n"),
+  fix: [
+    "Embed the database in the binary:",
+    "",
+    "```diff",
+    "-RUN CGO_ENABLED=0 go build -o /out/app .",
+    "+RUN CGO_ENABLED=0 go build -tags timetzdata -o /out/app .",
+    "```",
+    "",
+    '(or `import _ "time/tzdata"` in `main`), or copy `/usr/share/zoneinfo` from the build stage.'
+  ].join("\n"),
+  safeToIgnore: "When the program only uses UTC and fixed offsets.",
+  tags: ["reliability", "go", "files", "container"],
+  precision: "medium",
+  check(ctx) {
+    const view = ctx.image;
+    const findings = [];
+    const zoneinfo = imageEnv(view, "ZONEINFO") ?? ZONEINFO_DIRS.find((d) => hasFilesUnder(view, d)) ?? null;
+    if (zoneinfo !== null) return findings;
+    for (const { file, signals } of goPrograms(view)) {
+      if (!signals.timeLoadLocation || signals.embeddedTzdata) continue;
+      findings.push(
+        finding(
+          "EG402",
+          EG402.defaultLevel,
+          file.path,
+          `${file.path} can load time zones by name, and the image has no zoneinfo (and no embedded time/tzdata)`,
+          [
+            "linked: time.LoadLocation; not linked: time/tzdata",
+            `${ZONEINFO_DIRS.join(", ")}: absent or empty; ZONEINFO unset`
+          ],
+          blameFile(ctx, file.path)
+        )
+      );
+    }
+    return findings;
+  }
+};
+
+// src/rules/eg403-user-database-missing.ts
+var EG403 = {
+  id: "EG403",
+  name: "user-database-missing",
+  defaultLevel: "note",
+  shortDescription: "Go binary looks up users but the image has no entry for its user",
+  fullDescription: "A Go binary links os/user and the image has no /etc/passwd (or /etc/group), or runs as a numeric USER that /etc/passwd does not list, so looking up the current user fails.",
+  runtimeError: "user: unknown userid 0",
+  why: [
+    "`os/user.Current()` and `user.LookupId` call `getpwuid_r` through NSS with cgo, or read",
+    "`/etc/passwd` in pure Go. `scratch` has no such file: with cgo the lookup returns",
+    "`user: unknown userid <uid>`; in pure Go `user.LookupId` returns `open /etc/passwd: no such",
+    "file or directory` and `user.Current()` `user: Current requires cgo or $USER set in",
+    "environment`. Programs that derive a home directory or a cache path from the user then fail."
+  ].join("\n"),
+  fix: [
+    "Add a minimal user database for the user the image runs as:",
+    "",
+    "```diff",
+    " FROM scratch",
+    "+COPY --from=build /etc/passwd /etc/group /etc/",
+    " COPY --from=build /out/app /app",
+    " USER 65532",
+    "```",
+    "",
+    "or use `gcr.io/distroless/static-debian12`, which has `nonroot` (65532)."
+  ].join("\n"),
+  safeToIgnore: "When the code path that looks up users is not used in this deployment.",
+  tags: ["reliability", "go", "files", "container"],
+  precision: "low",
+  check(ctx) {
+    const findings = [];
+    if (!isFile(ctx.image, "/etc/passwd")) {
+      for (const { file, signals } of goPrograms(ctx.image)) {
+        if (!signals.osUser) continue;
+        findings.push(
+          finding(
+            "EG403",
+            EG403.defaultLevel,
+            file.path,
+            `${file.path} looks up users (os/user), and the image has no /etc/passwd`,
+            [
+              `linked: os/user${signals.cgoUser ? " (cgo, through NSS)" : " (pure Go, reads /etc/passwd and /etc/group)"}`
+            ],
+            blameFile(ctx, file.path)
+          )
+        );
+      }
+      return findings;
+    }
+    const user = resolveUser(ctx.image);
+    if ("unknown" in user || user.name !== null) return findings;
+    const envUser = imageEnv(ctx.image, "USER");
+    for (const { file, signals } of goPrograms(ctx.image)) {
+      if (!signals.osUser) continue;
+      const goError = signals.cgoUser ? `user: unknown userid ${user.uid}` : envUser === null || envUser === "" ? "user: Current requires cgo or $USER set in environment" : null;
+      if (goError === null) continue;
+      findings.push({
+        ...finding(
+          "EG403",
+          "warning",
+          file.path,
+          `${file.path} looks up the current user (os/user) and runs as uid ${user.uid}, which the image's /etc/passwd does not list`,
+          [
+            `${user.description}; /etc/passwd has no entry with uid ${user.uid}`,
+            signals.cgoUser ? "linked: os/user through cgo (getpwuid_r): the lookup finds no entry" : "linked: os/user in pure Go: no entry, and $USER is not set in the image (the engine never sets it)",
+            `user.Current() returns: ${goError}`
+          ],
+          blameUser(ctx, blameFile(ctx, file.path))
+        ),
+        runtimeError: goError
+      });
+    }
+    return findings;
+  }
+};
+
+// src/rules/eg404-user-unknown.ts
+var EG404 = {
+  id: "EG404",
+  name: "user-unknown",
+  defaultLevel: "error",
+  shortDescription: "USER names a user or group the image does not define",
+  fullDescription: "The image's `USER` gives a user name (or a group name) that no `/etc/passwd` (or `/etc/group`) of the image defines. A name is looked up in the image's own files when the container is created, even `root`; only numeric ids need no entry. The engine refuses to start the container.",
+  runtimeError: "docker: Error response from daemon: unable to find user app: no matching entries in passwd file",
+  why: [
+    "Docker and containerd resolve `USER name[:group]` against the image's `/etc/passwd` and",
+    "`/etc/group` before the process exists; a name they cannot find is an error",
+    "(`unable to find user app: no matching entries in passwd file`, `unable to find group app:",
+    "no matching entries in group file`). `scratch` has no `/etc/passwd` at all, so even",
+    "`USER root` fails there; `distroless` defines only `root`, `nobody` and `nonroot`."
+  ].join("\n"),
+  fix: [
+    "Use a numeric id, which needs no entry, or add the user to the image:",
+    "",
+    "```diff",
+    "-USER app",
+    "+USER 10001:10001",
+    "```"
+  ].join("\n"),
+  safeToIgnore: "When every deployment overrides the user (Kubernetes `runAsUser` with a numeric id).",
+  tags: ["reliability", "entrypoint", "permissions", "container"],
+  precision: "very-high",
+  confirmedBy: "start",
+  check(ctx) {
+    const resolved = resolveUser(ctx.image);
+    if (!("unknown" in resolved)) return [];
+    const { unknown: unknown2 } = resolved;
+    const findings = [
+      {
+        ...finding(
+          "EG404",
+          EG404.defaultLevel,
+          null,
+          unknown2.fileExists ? `USER ${ctx.image.config.user}: no ${unknown2.kind} '${unknown2.name}' in the image's ${unknown2.file}; the engine refuses to start the container` : `USER ${ctx.image.config.user}: the image has no ${unknown2.file} to find ${unknown2.kind} '${unknown2.name}' in; the engine refuses to start the container`,
+          [
+            unknown2.fileExists ? `${unknown2.file} defines no ${unknown2.kind} named ${unknown2.name}` : `the image has no ${unknown2.file}`,
+            "a name is looked up when the container is created; a numeric id needs no entry"
+          ],
+          blameUser(ctx)
+        ),
+        runtimeError: unknown2.engineError
+      }
+    ];
+    return findings;
+  }
+};
+
+// src/rules/eg501-hardening.ts
+function summary(elf, loaderPresent) {
+  const canary = elf.undefinedSymbols.some(
+    (s) => s.name === "__stack_chk_fail" || s.name === "__stack_chk_guard"
+  );
+  const fortify = elf.undefinedSymbols.some(
+    (s) => /^__\w+_chk$/.test(s.name) && s.name !== "__stack_chk_fail"
+  );
+  const pie = elf.pie || elf.staticPie;
+  const library = elf.linkage === "shared-library";
+  const missing = [
+    pie || library || !loaderPresent ? null : "PIE",
+    elf.relro === "full" || !loaderPresent ? null : `full RELRO (${elf.relro})`,
+    elf.nx ? null : "NX",
+    canary || elf.go ? null : "stack protector"
+  ].filter((m) => m !== null);
+  const line = `${library ? "shared library" : `PIE ${pie ? "yes" : "no"}`}, RELRO ${elf.relro}, NX ${elf.nx ? "yes" : "no"}, stack protector ${canary ? "yes" : "no"}, fortify ${fortify ? "yes" : "no"}`;
+  return { missing, line };
+}
+var EG501 = {
+  id: "EG501",
+  name: "hardening",
+  defaultLevel: "note",
+  shortDescription: "Binary hardening summary (PIE, RELRO, NX, stack protector)",
+  fullDescription: "Reports which hardening features an ELF lacks, as checksec reports them: position-independent executable, RELRO (partial or full), non-executable stack, stack protector.",
+  runtimeError: "",
+  why: [
+    "These features make memory-corruption bugs harder to exploit; they do not change whether",
+    "the program starts. Go binaries linked internally legitimately show no RELRO and no stack",
+    "protector."
+  ].join("\n"),
+  fix: [
+    "For C code, build with the distribution hardening flags; for Go, use PIE where a loader is",
+    "present:",
+    "",
+    "```diff",
+    "-RUN go build -o /out/app .",
+    "+RUN go build -buildmode=pie -o /out/app .",
+    "```",
+    "",
+    "(A PIE needs the dynamic loader: the rule asks for PIE and RELRO only when the loader is in the",
+    "image, never of a static binary on `scratch`, see EG101 and EG202.)"
+  ].join("\n"),
+  safeToIgnore: "Usually: this is informational. Disable the rule in the config if you do not want it.",
+  tags: ["hardening", "informational"],
+  precision: "high",
+  check(ctx) {
+    const paths = /* @__PURE__ */ new Set();
+    const entry = resolveEntrypoint(ctx.image);
+    if (entry?.path) {
+      const r = ctx.image.resolve(entry.path);
+      if (r.found) paths.add(r.path);
+    }
+    if (ctx.dockerfile) {
+      for (const file of ctx.image.files.values()) {
+        if (file.elf && file.type === "file" && artifactFor(ctx.dockerfile.model, file.path))
+          paths.add(file.path);
+      }
+    }
+    const findings = [];
+    for (const p of [...paths].sort()) {
+      const elf = ctx.image.files.get(p)?.elf;
+      if (!elf || elf.linkage === "relocatable") continue;
+      const loaderPresent = elf.interpreter !== null && ctx.image.resolve(elf.interpreter).found;
+      const { missing, line } = summary(elf, loaderPresent);
+      if (missing.length === 0) continue;
+      findings.push(
+        finding(
+          "EG501",
+          EG501.defaultLevel,
+          p,
+          `${p} is built without ${missing.join(", ")}`,
+          [
+            line,
+            ...elf.go ? ["Go-linked code has no C stack protector; its internal linker emits no RELRO"] : []
+          ],
+          blameFile(ctx, p)
+        )
+      );
+    }
+    return findings;
+  }
+};
+
+// src/kubernetes/run-as-non-root.ts
+var MAX_USER_ID = 2147483647;
+function imageUser(user) {
+  const part = user.split(":")[0] ?? "";
+  if (part === "") return { uid: 0, username: "" };
+  if (/^[+-]?\d+$/.test(part)) return { uid: Number(part), username: "" };
+  return { uid: null, username: part };
+}
+function podDescription(container) {
+  const { kind, name, namespace } = container.workload;
+  const podName = kind === "Pod" ? name : `${name}-\u2026`;
+  return `${podName}_${namespace ?? "default"}(\u2026)`;
+}
+function verifyRunAsNonRoot(container, user) {
+  const { runAsNonRoot, runAsUser } = container.securityContext;
+  if (!runAsNonRoot || !runAsNonRoot.value) return null;
+  const suffix = ` (pod: "${podDescription(container)}", container: ${container.name})`;
+  const refuse = (reason, cause) => ({
+    reason,
+    runtimeError: `Error: ${reason}${suffix}`,
+    cause
+  });
+  if (runAsUser) {
+    return runAsUser.value === 0 ? refuse("container's runAsUser breaks non-root policy", "runAsUser") : null;
+  }
+  const { uid, username } = imageUser(user);
+  if (uid === null)
+    return refuse(
+      `container has runAsNonRoot and image has non-numeric user (${username}), cannot verify user is non-root`,
+      "image-user"
+    );
+  if (uid === 0)
+    return refuse("container has runAsNonRoot and image will run as root", "image-user");
+  if (uid < 0 || uid > MAX_USER_ID)
+    return refuse(
+      `container has runAsNonRoot and image has an invalid user id (${uid}). (Must be 1-(${MAX_USER_ID})): must be between 0 and ${MAX_USER_ID}, inclusive`,
+      "image-user"
+    );
+  return null;
+}
+
+// src/rules/eg601-run-as-non-root-refused.ts
+var EG601 = {
+  id: "EG601",
+  name: "run-as-non-root-refused",
+  defaultLevel: "error",
+  shortDescription: "The kubelet refuses runAsNonRoot for this image",
+  fullDescription: "A container of a Kubernetes manifest runs the image with `securityContext.runAsNonRoot: true` (its own or the pod's), and the kubelet cannot verify that it runs as a non-root user: `runAsUser` is 0, or there is no `runAsUser` and the image's USER is root (or unset), a name rather than a uid, or an invalid uid.",
+  runtimeError: 'Error: container has runAsNonRoot and image will run as root (pod: "api-7d4b9c6f5-x2x8q_default(...)", container: api)',
+  why: [
+    "Before it asks the runtime to create a container, the kubelet checks `runAsNonRoot` against",
+    "the effective user: `runAsUser` when the pod spec sets one, else the USER of the image as the",
+    "runtime reports it (the part before `:`; a number is a uid, anything else a name). It cannot",
+    "look a name up in the image, so `USER nonroot` is refused as firmly as `USER root`. The pod",
+    "stays in `CreateContainerConfigError` (`Init:CreateContainerConfigError` for an init",
+    "container), no process starts and there are no logs; `docker run` starts the same image."
+  ].join("\n"),
+  fix: [
+    "Give the image a numeric USER:",
+    "",
+    "```diff",
+    " FROM gcr.io/distroless/static-debian12",
+    " COPY --from=build /out/app /app",
+    "-USER nonroot",
+    "+USER 65532:65532",
+    "```",
+    "",
+    "or set the user in the pod spec, where the kubelet takes it first:",
+    "",
+    "```diff",
+    "     securityContext:",
+    "       runAsNonRoot: true",
+    "+      runAsUser: 65532",
+    "```"
+  ].join("\n"),
+  safeToIgnore: "When an admission controller (a mutating webhook or policy engine) sets runAsUser on these pods before they reach the kubelet.",
+  tags: ["reliability", "kubernetes", "security-context", "container"],
+  precision: "very-high",
+  check(ctx) {
+    const findings = [];
+    for (const container of ctx.manifests?.containers ?? []) {
+      const refusal = verifyRunAsNonRoot(container, ctx.image.config.user);
+      if (refusal === null) continue;
+      const spec = containerExecution(ctx.image.config, container);
+      const setting = refusal.cause === "runAsUser" ? container.securityContext.runAsUser : container.securityContext.runAsNonRoot;
+      const field2 = refusal.cause === "runAsUser" ? "runAsUser" : "runAsNonRoot";
+      const imageUser2 = ctx.image.config.user || "(none: root)";
+      findings.push({
+        ...placeOnContainer(
+          finding(
+            "EG601",
+            EG601.defaultLevel,
+            null,
+            `the kubelet refuses to create it: ${refusal.reason}`,
+            [
+              `pod spec runAsNonRoot: true (${container.securityContext.runAsNonRoot.from} securityContext)`,
+              `image USER: ${imageUser2}`
+            ],
+            blameEntrypoint(ctx, true)
+          ),
+          container,
+          spec,
+          {
+            path: container.workload.file,
+            startLine: setting.line,
+            endLine: setting.line,
+            workload: `${container.workload.kind}/${container.workload.name}`,
+            container: container.name,
+            containerKind: container.kind,
+            field: `${setting.from === "pod" ? "spec.securityContext" : "securityContext"}.${field2}`
+          }
+        ),
+        runtimeError: refusal.runtimeError
+      });
+    }
+    return findings;
+  }
+};
+
+// src/rules/eg602-pod-command-undecided.ts
+var EG602 = {
+  id: "EG602",
+  name: "pod-command-undecided",
+  defaultLevel: "note",
+  shortDescription: "A container's command depends on values only the cluster knows",
+  fullDescription: "A container of a Kubernetes manifest runs the image with a command, args or PATH that use `$(VAR)` references to variables set from `valueFrom` (fields, ConfigMaps, Secrets) or only possibly from `envFrom`, so the program it starts cannot be known from the manifest and the entrypoint rules did not check it.",
+  runtimeError: "",
+  why: [
+    "The kubelet expands `$(VAR)` in `command` and `args` with the container's environment when",
+    "it creates the container. Values from ConfigMaps, Secrets or the downward API exist only",
+    "there, so the scan cannot tell which program would start, nor whether it exists in the image."
+  ].join("\n"),
+  fix: [
+    "Name the program literally and pass the variable part as an argument:",
+    "",
+    "```diff",
+    '-        command: ["$(APP_BINARY)", "serve"]',
+    '+        command: ["/usr/local/bin/app", "serve"]',
+    "```"
+  ].join("\n"),
+  safeToIgnore: "When the value is known to name a program of the image in every cluster.",
+  tags: ["kubernetes", "entrypoint", "container"],
+  precision: "high",
+  check(ctx) {
+    const findings = [];
+    const imageHasEntrypoint = (ctx.image.config.entrypoint ?? []).length > 0;
+    for (const container of ctx.manifests?.containers ?? []) {
+      const spec = containerExecution(ctx.image.config, container);
+      if (spec.undecided.length === 0) continue;
+      const names = spec.undecided.map((name) => `$(${name})`).join(", ");
+      findings.push(
+        placeOnContainer(
+          finding(
+            "EG602",
+            EG602.defaultLevel,
+            null,
+            `how it starts depends on ${names}, known only in the cluster: its entrypoint was not checked`,
+            [`command as the kubelet would expand it: ${JSON.stringify(spec.argv)}`],
+            blameEntrypoint(ctx, false)
+          ),
+          container,
+          spec,
+          manifestRange(container, "entrypoint", imageHasEntrypoint)
+        )
+      );
+    }
+    return findings;
+  }
+};
+
+// src/rules/eg603-manifests-without-image.ts
+var EG603 = {
+  id: "EG603",
+  name: "manifests-without-image",
+  defaultLevel: "note",
+  shortDescription: "No container of the manifests runs the scanned image",
+  fullDescription: "Kubernetes manifests were given, but no container or initContainer in them has an `image` with the scanned image's repository (any registry host, tag or digest) or a name given as `manifest-images`, so no pod spec was checked.",
+  runtimeError: "",
+  why: [
+    "Manifests often name the image differently from the CI build: another registry, a",
+    "templated name (`{{ .Values.image }}` rendered elsewhere), or a renamed repository. The",
+    "scan then finds no container of the image and checks no pod spec."
+  ].join("\n"),
+  fix: [
+    "Give the name the manifests use:",
+    "",
+    "```diff",
+    "   with:",
+    "     image: api:pr-${{ github.event.number }}",
+    "     manifests: deploy/",
+    "+    manifest-images: registry.example.com/platform/api",
+    "```"
+  ].join("\n"),
+  safeToIgnore: "When the manifests given deploy other images only.",
+  tags: ["kubernetes", "configuration"],
+  precision: "very-high",
+  check(ctx) {
+    const manifests = ctx.manifests;
+    if (!manifests || manifests.containers.length > 0) return [];
+    return [
+      finding(
+        "EG603",
+        EG603.defaultLevel,
+        null,
+        `No container of the manifests runs this image (looked for ${manifests.imageNames.join(", ") || "no name"}): no pod spec was checked`,
+        [`manifests: ${manifests.files.join(", ")}`],
+        blameImage(ctx)
+      )
+    ];
+  }
+};
+
+// src/report/escape.ts
+var INVISIBLE = (
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+);
+var JOINER = "\u2060";
+function visible(text) {
+  return text.replace(INVISIBLE, (c) => {
+    const code = c.codePointAt(0);
+    return code <= 255 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u{${code.toString(16)}}`;
+  });
+}
+function shorten(text, max) {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}\u2026`;
+}
+function codeSpan(text, options = {}) {
+  let body = shorten(visible(text.replace(/\r?\n/g, " ")), options.max ?? 200);
+  if (options.inTable) body = body.replace(/\|/g, "\\|");
+  const longestRun = Math.max(0, ...(body.match(/`+/g) ?? []).map((run2) => run2.length));
+  const fence = "`".repeat(longestRun + 1);
+  const pad = body.startsWith("`") || body.endsWith("`") || body === "" ? " " : "";
+  return `${fence}${pad}${body}${pad}${fence}`;
+}
+function markdownText(text, max = 1e3) {
+  return shorten(visible(text.replace(/\r?\n/g, " ")), max).replace(/[\\`*_{}[\]()#+\-.!|<>~&"'=:]/g, (c) => `\\${c}`).replace(/([@#])/g, `$1${JOINER}`);
+}
+function htmlText(text, max = 200) {
+  return shorten(visible(text.replace(/\r?\n/g, " ")), max).replace(/([@#])/g, `$1${JOINER}`).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+}
+function codeBlock(text, language = "text") {
+  const body = text.replace(/\r\n/g, "\n").split("\n").map(visible).join("\n");
+  const longestRun = Math.max(2, ...(body.match(/`+/g) ?? []).map((run2) => run2.length));
+  const fence = "`".repeat(longestRun + 1);
+  return `${fence}${language}
+${body}
+${fence}`;
+}
+
+// src/confirm/observe.ts
+var STDERR_LINES = 10;
+var LINE_CHARS = 500;
+var RUNC_EXEC_ERROR = /^exec .+: [a-z][a-z ]+$/;
+var LOADER_ERROR = [
+  /: error while loading shared libraries: /,
+  /: version `[^']+' not found \(required by /,
+  /: symbol lookup error: /,
+  /^Error loading shared library /,
+  /^Error relocating /
+];
+var SIGNALS = {
+  1: "SIGHUP",
+  2: "SIGINT",
+  3: "SIGQUIT",
+  4: "SIGILL",
+  5: "SIGTRAP",
+  6: "SIGABRT",
+  7: "SIGBUS",
+  8: "SIGFPE",
+  9: "SIGKILL",
+  11: "SIGSEGV",
+  13: "SIGPIPE",
+  15: "SIGTERM",
+  31: "SIGSYS"
+};
+var CRASH_SIGNALS = /* @__PURE__ */ new Set([
+  "SIGILL",
+  "SIGTRAP",
+  "SIGABRT",
+  "SIGBUS",
+  "SIGFPE",
+  "SIGSEGV",
+  "SIGSYS"
+]);
+function escapeLine(line) {
+  const escaped = visible(line);
+  return escaped.length <= LINE_CHARS ? escaped : `${escaped.slice(0, LINE_CHARS - 1)}\u2026`;
+}
+function firstLines(text, max = STDERR_LINES) {
+  return text.split(/\r?\n/).filter((line) => line.trim() !== "").slice(0, max).map(escapeLine);
+}
+function signalOf(exitCode) {
+  if (exitCode === null || exitCode <= 128 || exitCode > 128 + 64) return null;
+  return SIGNALS[exitCode - 128] ?? `signal ${exitCode - 128}`;
+}
+function isLoaderError(line) {
+  return LOADER_ERROR.some((re) => re.test(line));
+}
+function observe(run2) {
+  const stderr = firstLines(run2.stderr);
+  const base = {
+    exitCode: run2.exitCode,
+    signal: signalOf(run2.exitCode),
+    stderr,
+    durationMs: run2.durationMs
+  };
+  if (run2.engineError !== null) {
+    return { ...base, outcome: "refused", runtimeError: escapeLine(run2.engineError) };
+  }
+  if (run2.timedOut) return { ...base, outcome: "started", runtimeError: null };
+  const trimmed = run2.stderr.trim();
+  if (run2.exitCode === 1 && run2.stdout === "" && RUNC_EXEC_ERROR.test(trimmed)) {
+    return { ...base, outcome: "refused", runtimeError: escapeLine(trimmed) };
+  }
+  const loaderLine = stderr.find(isLoaderError);
+  if (run2.exitCode !== 0 && loaderLine !== void 0) {
+    return { ...base, outcome: "loader-failed", runtimeError: loaderLine };
+  }
+  if (run2.oomKilled) {
+    return {
+      ...base,
+      outcome: "limited",
+      runtimeError: `killed by the confirmation's memory limit (exit ${run2.exitCode})`
+    };
+  }
+  if (base.signal !== null && CRASH_SIGNALS.has(base.signal)) {
+    return {
+      ...base,
+      outcome: "crashed",
+      runtimeError: stderr[0] ?? `killed by ${base.signal} (exit ${run2.exitCode})`
+    };
+  }
+  if (run2.exitCode === 0) return { ...base, outcome: "started", runtimeError: null };
+  return { ...base, outcome: "exited", runtimeError: stderr[0] ?? null };
+}
+function diedOnStart(outcome) {
+  return outcome === "refused" || outcome === "loader-failed" || outcome === "crashed";
+}
+
+// src/confirm/judge.ts
+function isEntrypointFinding(finding2, facts) {
+  if (confirmedBy(finding2.ruleId) === "start") return true;
+  if (finding2.path !== null && facts.entrypointPaths.has(finding2.path)) return true;
+  const o = facts.entrypoint;
+  return o !== null && o.outcome !== "started" && sameError(finding2, [o.runtimeError, ...o.stderr]);
+}
+function confirmable(finding2) {
+  return confirmedBy(finding2.ruleId) !== null && finding2.manifest === void 0;
+}
+function predictsDeath(finding2) {
+  return finding2.level === "error" && confirmable(finding2);
+}
+function deathPredictions(facts) {
+  return facts.predictions.filter((f) => predictsDeath(f) && isEntrypointFinding(f, facts));
+}
+function confirmation(o) {
+  return {
+    status: o.status,
+    runtimeError: o.runtimeError ?? null,
+    exitCode: o.exitCode ?? null,
+    signal: o.signal ?? null,
+    method: o.method,
+    outcome: o.outcome,
+    detail: o.detail
+  };
+}
+function sameError(finding2, lines2) {
+  const predicted = findingRuntimeError(finding2);
+  if (predicted === "") return false;
+  return lines2.some(
+    (line) => line !== null && (line.includes(predicted) || predicted.includes(line))
+  );
+}
+function fromObservation(o) {
+  return {
+    runtimeError: o.runtimeError,
+    exitCode: o.exitCode,
+    signal: o.signal,
+    outcome: o.outcome
+  };
+}
+function judgeByEntrypoint(finding2, facts) {
+  const method = "entrypoint";
+  if (facts.emulated !== null) {
+    return confirmation({
+      status: "inconclusive",
+      method,
+      outcome: "emulated",
+      detail: `emulated on this runner: ${facts.emulated}`
+    });
+  }
+  const o = facts.entrypoint;
+  if (o === null) return null;
+  const seen = fromObservation(o);
+  const died = diedOnStart(o.outcome);
+  if (predictsDeath(finding2)) {
+    if (died)
+      return confirmation({
+        ...seen,
+        status: "confirmed",
+        method,
+        outcome: o.outcome,
+        detail: "the entrypoint died on start in the engine, as predicted"
+      });
+    if (o.outcome === "started")
+      return confirmation({
+        ...seen,
+        status: "contradicted",
+        method,
+        outcome: o.outcome,
+        detail: "the entrypoint started in the engine: the predicted error did not happen"
+      });
+    if (o.outcome === "exited" && sameError(finding2, [o.runtimeError, ...o.stderr])) {
+      return confirmation({
+        ...seen,
+        status: "confirmed",
+        method,
+        outcome: o.outcome,
+        detail: "the predicted error was printed and the process exited"
+      });
+    }
+    return confirmation({
+      ...seen,
+      status: "inconclusive",
+      method,
+      outcome: o.outcome,
+      detail: o.outcome === "limited" ? "killed by the confirmation's memory limit" : "the process ran and exited with its own error, not the predicted one"
+    });
+  }
+  if (died)
+    return confirmation({
+      ...seen,
+      status: "inconclusive",
+      method,
+      outcome: o.outcome,
+      detail: "the entrypoint died on start of another cause first"
+    });
+  return confirmation({
+    ...seen,
+    status: "confirmed",
+    method,
+    outcome: o.outcome,
+    detail: "the entrypoint started in the engine, as this finding allows"
+  });
+}
+function loadProblemsExpected(sim) {
+  return (sim?.problems ?? []).some((p) => p.kind !== "undecided");
+}
+function judgeByLoader(finding2, facts, sims) {
+  const method = "loader";
+  const path17 = finding2.path;
+  const emulated = facts.emulatedFiles.get(path17);
+  if (emulated !== void 0) {
+    return confirmation({
+      status: "inconclusive",
+      method,
+      outcome: "emulated",
+      detail: `emulated on this runner: ${emulated}`
+    });
+  }
+  const answer = facts.loader.get(path17);
+  if (answer === void 0) return null;
+  if (answer.unanswered !== null) {
+    return confirmation({
+      status: "inconclusive",
+      method,
+      outcome: "not-run",
+      detail: answer.unanswered
+    });
+  }
+  const expected2 = finding2.level === "error" || loadProblemsExpected(sims.get(path17));
+  const failed = answer.failures.length > 0;
+  const runtimeError = answer.failures.find((line) => sameError(finding2, [line])) ?? answer.failures[0] ?? null;
+  if (expected2 && failed)
+    return confirmation({
+      status: "confirmed",
+      method,
+      outcome: "loader-failed",
+      runtimeError,
+      detail: "the image's loader reports the predicted failure"
+    });
+  if (expected2)
+    return confirmation({
+      status: "contradicted",
+      method,
+      outcome: "started",
+      detail: "the image's loader maps every object: the predicted failure did not happen"
+    });
+  if (failed)
+    return confirmation({
+      status: "contradicted",
+      method,
+      outcome: "loader-failed",
+      runtimeError,
+      detail: "the image's loader fails where the simulation loads everything"
+    });
+  return confirmation({
+    status: "confirmed",
+    method,
+    outcome: "started",
+    detail: "the image's loader maps every object, as this finding allows"
+  });
+}
+function judgeFinding(finding2, facts, loads) {
+  if (!confirmable(finding2)) return null;
+  if (isEntrypointFinding(finding2, facts)) return judgeByEntrypoint(finding2, facts);
+  if (finding2.path !== null) return judgeByLoader(finding2, facts, loads.simulations);
+  return null;
+}
+function judgeEntrypoint(facts) {
+  const method = "entrypoint";
+  if (facts.emulated !== null) {
+    return confirmation({
+      status: "inconclusive",
+      method,
+      outcome: "emulated",
+      detail: `emulated on this runner: ${facts.emulated}`
+    });
+  }
+  const o = facts.entrypoint;
+  if (o === null) {
+    return confirmation({
+      status: "inconclusive",
+      method,
+      outcome: "not-run",
+      detail: "the image has no ENTRYPOINT or CMD to start"
+    });
+  }
+  const seen = fromObservation(o);
+  const predicted = deathPredictions(facts);
+  const died = diedOnStart(o.outcome);
+  if (died) {
+    return predicted.length > 0 ? confirmation({
+      ...seen,
+      status: "confirmed",
+      method,
+      outcome: o.outcome,
+      detail: `died on start, as ${predicted.map((f) => f.ruleId).filter((v, i, a) => a.indexOf(v) === i).join(", ")} predicted`
+    }) : confirmation({
+      ...seen,
+      status: "contradicted",
+      method,
+      outcome: o.outcome,
+      detail: "died on start, and no rule predicted it (EG701)"
+    });
+  }
+  if (o.outcome === "limited") {
+    return confirmation({
+      ...seen,
+      status: "inconclusive",
+      method,
+      outcome: o.outcome,
+      detail: "killed by the confirmation's memory limit"
+    });
+  }
+  if (predicted.length > 0) {
+    if (o.outcome === "exited" && predicted.some((f) => sameError(f, [o.runtimeError, ...o.stderr]))) {
+      return confirmation({
+        ...seen,
+        status: "confirmed",
+        method,
+        outcome: o.outcome,
+        detail: "printed the predicted error and exited"
+      });
+    }
+    return o.outcome === "started" ? confirmation({
+      ...seen,
+      status: "contradicted",
+      method,
+      outcome: o.outcome,
+      detail: "started, though an error was predicted (EG702)"
+    }) : confirmation({
+      ...seen,
+      status: "inconclusive",
+      method,
+      outcome: o.outcome,
+      detail: "ran and exited with its own error, not the predicted one"
+    });
+  }
+  return o.outcome === "started" ? confirmation({ ...seen, status: "confirmed", method, outcome: o.outcome, detail: "started" }) : confirmation({
+    ...seen,
+    status: "confirmed",
+    method,
+    outcome: o.outcome,
+    detail: "started, then exited with its own error (the program ran; it may need its configuration)"
+  });
+}
+function startPaths(view, loads, entry, scriptInterpreter) {
+  const paths = /* @__PURE__ */ new Set();
+  for (const p of [entry, scriptInterpreter]) {
+    if (p === null) continue;
+    paths.add(p);
+    const resolved = view.resolve(p);
+    const real = resolved.found ? resolved.path : p;
+    paths.add(real);
+    const sim = loads.simulations.get(real);
+    if (!sim) continue;
+    if (sim.interpreter?.path) paths.add(sim.interpreter.path);
+    if (sim.interpreter) paths.add(sim.interpreter.requested);
+    for (const object2 of sim.objects) {
+      paths.add(object2.path);
+      paths.add(object2.realPath);
+    }
+  }
+  return paths;
+}
+
+// src/rules/eg701-died-on-start-unpredicted.ts
+var EG701 = {
+  id: "EG701",
+  name: "died-on-start-unpredicted",
+  defaultLevel: "error",
+  shortDescription: "The entrypoint died on start in the engine, and no rule predicted it",
+  fullDescription: "With `--confirm`, the image was started in a throwaway container and its process never ran its own code: the engine or runc refused it (`OCI runtime create failed`), the kernel refused the exec, the dynamic loader stopped it, or it was killed by SIGSEGV, SIGTRAP, SIGILL, SIGABRT or SIGBUS before the time limit; and no static rule had predicted an error for the entrypoint.",
+  runtimeError: "(what the engine printed, quoted in the finding)",
+  why: [
+    "The static checks simulate the kernel, runc and the loader; this finding means the real ones",
+    "disagreed. The finding quotes what the engine printed, the exit status and the signal, so the",
+    "cause can be read from it directly; please also report it, so that a rule can learn it."
+  ].join("\n"),
+  fix: [
+    "Read the quoted error. Exit 139 (SIGSEGV), 133 (SIGTRAP), 132 (SIGILL) before any output",
+    "usually mean a binary built for another CPU level or C library; `exec ...: no such file or",
+    "directory` a missing ELF interpreter; `error while loading shared libraries` a missing library.",
+    "For example, SIGILL on older CPUs from a Go binary built for a newer amd64 level:",
+    "",
+    "```diff",
+    "-RUN GOAMD64=v3 go build -o /out/app .",
+    "+RUN GOAMD64=v1 go build -o /out/app .",
+    "```"
+  ].join("\n"),
+  safeToIgnore: "When the image is not meant to start with its own ENTRYPOINT and CMD (a base image, a tool image run with other arguments).",
+  tags: ["reliability", "confirmed-by-running"],
+  precision: "very-high",
+  check(ctx) {
+    const facts = ctx.confirmation;
+    const o = facts?.entrypoint;
+    if (!facts || !o || facts.emulated !== null || !diedOnStart(o.outcome)) return [];
+    if (deathPredictions(facts).length > 0) return [];
+    const observed = o.runtimeError ?? `exit status ${o.exitCode}`;
+    return [
+      {
+        runtimeError: observed,
+        confirmation: {
+          status: "confirmed",
+          runtimeError: o.runtimeError,
+          exitCode: o.exitCode,
+          signal: o.signal,
+          method: "entrypoint",
+          outcome: o.outcome,
+          detail: "observed in the engine; no rule predicted it"
+        },
+        ...finding(
+          "EG701",
+          EG701.defaultLevel,
+          facts.entrypointPath,
+          `The entrypoint died on start in the engine: ${observed}`,
+          [
+            `outcome: ${o.outcome}`,
+            `exit status: ${o.exitCode ?? "none (not started)"}${o.signal ? ` (${o.signal})` : ""}`,
+            ...o.stderr.slice(0, 5).map((line) => `stderr: ${line}`)
+          ],
+          blameEntrypoint(ctx, true)
+        )
+      }
+    ];
+  }
+};
+
+// src/rules/eg702-prediction-contradicted.ts
+var EG702 = {
+  id: "EG702",
+  name: "prediction-contradicted",
+  defaultLevel: "warning",
+  shortDescription: "A predicted error did not happen when the image was run",
+  fullDescription: "With `--confirm`, an error-level finding said the process dies on start (or its file cannot be loaded), but the entrypoint started in the engine or the image's own loader (`ld.so --list`) mapped every object.",
+  runtimeError: "",
+  why: [
+    "Either the simulation is wrong for this image (please report it with the image), or the",
+    "runner differs from the nodes in a way that matters (a qemu handler, a newer kernel). The",
+    "original finding is kept and still gates; this warning says the run disagreed."
+  ].join("\n"),
+  fix: [
+    "Compare the finding with the quoted run; if the image really starts on your nodes, suppress",
+    "the original finding with a reason (`.exit139-guard.yml`), and report the image:",
+    "",
+    "```diff",
+    " suppressions:",
+    "+  - rule: EG103",
+    "+    path: /usr/lib/x86_64-linux-gnu/libcuda.so.*",
+    "+    reason: injected at run time by the NVIDIA container toolkit",
+    "```"
+  ].join("\n"),
+  safeToIgnore: "When the original finding is about the nodes, not this runner (for example a different CPU).",
+  tags: ["reliability", "confirmed-by-running"],
+  precision: "high",
+  check(ctx) {
+    const facts = ctx.confirmation;
+    if (!facts) return [];
+    return facts.predictions.flatMap((predicted) => {
+      if (predicted.level !== "error") return [];
+      const c = judgeFinding(predicted, facts, ctx.loads);
+      if (c === null || c.status !== "contradicted") return [];
+      return [
+        {
+          confirmation: c,
+          ...finding(
+            "EG702",
+            EG702.defaultLevel,
+            predicted.path,
+            `${predicted.ruleId} predicted an error that did not happen when the image was run: ${c.detail}`,
+            [`predicted: ${predicted.message}`, ...predicted.evidence.slice(0, 3)],
+            { dockerfile: predicted.dockerfile, related: predicted.related }
+          )
+        }
+      ];
+    });
+  }
+};
+
+// src/rules/eg703-exited-with-own-error.ts
+var EG703 = {
+  id: "EG703",
+  name: "exited-with-own-error",
+  defaultLevel: "note",
+  shortDescription: "The entrypoint started, then exited with its own error",
+  fullDescription: "With `--confirm`, the image's process started (it ran its own code) and exited with a non-zero status and its own message within the time limit, without network, on a read-only root filesystem; or the confirmation's memory limit stopped it.",
+  runtimeError: "",
+  why: [
+    "The confirmation starts the image without its configuration, secrets, network or writable",
+    "root filesystem, so a program that checks these and exits is normal. What matters here is",
+    "that it ran: the loader, libraries and architecture are proven."
+  ].join("\n"),
+  fix: [
+    "Nothing, unless the quoted message shows a real problem of the image. A program that needs",
+    "its configuration file to start can name it in CMD, so that the image starts as deployed:",
+    "",
+    "```diff",
+    ' ENTRYPOINT ["/app"]',
+    '+CMD ["--config", "/etc/app/config.yaml"]',
+    "```"
+  ].join("\n"),
+  safeToIgnore: "Almost always: this is information about the run.",
+  tags: ["confirmed-by-running"],
+  precision: "very-high",
+  check(ctx) {
+    const facts = ctx.confirmation;
+    const o = facts?.entrypoint;
+    if (!facts || !o || o.outcome !== "exited" && o.outcome !== "limited") return [];
+    if (deathPredictions(facts).length > 0) return [];
+    const said = o.runtimeError ?? "(no output on stderr)";
+    return [
+      {
+        runtimeError: said,
+        ...finding(
+          "EG703",
+          EG703.defaultLevel,
+          facts.entrypointPath,
+          o.outcome === "limited" ? `The entrypoint started and was stopped by the confirmation's memory limit` : `The entrypoint started, then exited with status ${o.exitCode}: ${said}`,
+          o.stderr.slice(0, 5).map((line) => `stderr: ${line}`),
+          blameEntrypoint(ctx, false)
+        )
+      }
+    ];
+  }
+};
+
+// src/rules/eg704-loader-failure-unpredicted.ts
+var EG704 = {
+  id: "EG704",
+  name: "loader-failure-unpredicted",
+  defaultLevel: "error",
+  shortDescription: "The image's loader cannot load a file the simulation loads",
+  fullDescription: "With `--confirm`, the image's own dynamic loader was asked about the file (`ld.so` in ldd's trace mode for glibc, `--list` for musl) and reported a failure that the simulation did not find.",
+  runtimeError: "(the loader's own line, quoted in the finding)",
+  why: [
+    "The simulation reads the same ld.so.cache, RUNPATH and symbol versions as the loader; when the",
+    "real loader disagrees, believe it. The finding quotes its words."
+  ].join("\n"),
+  fix: [
+    "Read the quoted loader line: install or copy the named library, or build against the C",
+    "library of the final image:",
+    "",
+    "```diff",
+    " FROM debian:bookworm-slim",
+    "+RUN apt-get update && apt-get install -y --no-install-recommends libpq5",
+    " COPY --from=build /out/app /app",
+    "```"
+  ].join("\n"),
+  safeToIgnore: "When the file is never executed nor loaded in the container.",
+  tags: ["reliability", "confirmed-by-running", "loader"],
+  precision: "very-high",
+  check(ctx) {
+    const facts = ctx.confirmation;
+    if (!facts) return [];
+    const findings = [];
+    for (const [path17, answer] of facts.loader) {
+      if (answer.unanswered !== null || answer.failures.length === 0) continue;
+      const sim = ctx.loads.simulations.get(path17);
+      if (sim?.problems.some((p) => p.kind !== "undecided")) continue;
+      if (facts.predictions.some((f) => f.path === path17 && f.level === "error")) continue;
+      findings.push({
+        runtimeError: answer.failures[0],
+        confirmation: {
+          status: "confirmed",
+          runtimeError: answer.failures[0],
+          exitCode: null,
+          signal: null,
+          method: "loader",
+          outcome: "loader-failed",
+          detail: "the image's loader reports it; the simulation did not"
+        },
+        ...finding(
+          "EG704",
+          EG704.defaultLevel,
+          path17,
+          `The image's loader cannot load ${path17}: ${answer.failures[0]}`,
+          answer.failures.slice(0, 5).map((line) => `loader: ${line}`),
+          blameFile(ctx, path17)
+        )
+      });
+    }
+    return findings;
+  }
+};
+
+// src/rules/eg705-loader-resolution-differs.ts
+var EG705 = {
+  id: "EG705",
+  name: "loader-resolution-differs",
+  defaultLevel: "warning",
+  shortDescription: "The image's loader maps another file than the simulation",
+  fullDescription: "With `--confirm`, the image's own dynamic loader resolved a DT_NEEDED name to a different file (after symlinks) than the simulation did.",
+  runtimeError: "",
+  why: "The version and symbol checks of the static rules were made against the simulated file; the real one may differ.",
+  fix: [
+    "Report the image: the simulation follows the search order of glibc and musl, so a difference",
+    "is a bug of the simulation or an unusual setup. Two copies of a library on the search path",
+    "are the usual cause; keep one:",
+    "",
+    "```diff",
+    "-ENV LD_LIBRARY_PATH=/opt/old/lib:/opt/app/lib",
+    "+ENV LD_LIBRARY_PATH=/opt/app/lib",
+    "```"
+  ].join("\n"),
+  safeToIgnore: "When both files are the same library (copies of one build).",
+  tags: ["confirmed-by-running", "loader"],
+  precision: "high",
+  check(ctx) {
+    const facts = ctx.confirmation;
+    if (!facts) return [];
+    const findings = [];
+    for (const [path17, answer] of facts.loader) {
+      const sim = ctx.loads.simulations.get(path17);
+      if (!sim || answer.unanswered !== null) continue;
+      const differences = [];
+      for (const object2 of sim.objects.slice(1)) {
+        const observed = answer.resolved.get(object2.name);
+        if (observed === void 0 || observed === null) continue;
+        const resolved = ctx.image.resolve(observed);
+        const real = resolved.found ? resolved.path : observed;
+        if (real !== object2.realPath) {
+          differences.push(
+            `${object2.name}: loader ${observed}, simulation ${object2.path} (${object2.how})`
+          );
+        }
+      }
+      if (differences.length === 0) continue;
+      findings.push(
+        finding(
+          "EG705",
+          EG705.defaultLevel,
+          path17,
+          `The image's loader maps ${differences.length === 1 ? "a library" : `${differences.length} libraries`} of ${path17} from other files than the simulation`,
+          differences.slice(0, 5),
+          blameFile(ctx, path17)
+        )
+      );
+    }
+    return findings;
+  }
+};
+
+// src/rules/catalog.ts
+var RULES = [
+  EG101,
+  EG102,
+  EG103,
+  EG104,
+  EG105,
+  EG106,
+  EG107,
+  EG113,
+  EG114,
+  EG115,
+  EG201,
+  EG202,
+  EG203,
+  EG204,
+  EG205,
+  EG206,
+  EG301,
+  EG302,
+  EG303,
+  EG401,
+  EG402,
+  EG403,
+  EG404,
+  EG501,
+  EG601,
+  EG602,
+  EG603,
+  EG701,
+  EG702,
+  EG703,
+  EG704,
+  EG705
+];
 var RUNTIME_ERROR_PATH_PLACEHOLDER = "/app";
 function helpMarkdown(spec) {
   return [
@@ -66764,571 +71344,7 @@ function helpMarkdown(spec) {
     spec.safeToIgnore
   ].join("\n");
 }
-var SPECS = [
-  {
-    id: "EG101",
-    name: "interpreter-missing",
-    defaultLevel: "error",
-    shortDescription: "ELF interpreter missing from the image",
-    fullDescription: "A dynamically linked executable names an ELF interpreter (PT_INTERP, e.g. /lib64/ld-linux-x86-64.so.2) that does not resolve to a file in the image, following the image's own symlinks. The kernel cannot start the program.",
-    runtimeError: "exec /app: no such file or directory",
-    why: [
-      "A dynamic executable starts through the loader named in its `PT_INTERP` header. When that file",
-      'is not in the image, `execve` fails with `ENOENT`, which runc reports as "no such file or',
-      'directory" although the executable itself is there. Older runc versions print',
-      '`standard_init_linux.go:178: exec user process caused "no such file or directory"`, BusyBox',
-      "`sh` prints `/bin/sh: ./app: not found` and bash `cannot execute: required file not found`.",
-      "Typical causes: a glibc-linked binary (Go with `CGO_ENABLED=1`, the default when gcc is",
-      "present) copied into `scratch`, `distroless/static` or Alpine (which has",
-      "musl's `/lib/ld-musl-x86_64.so.1`), or Go's `-buildmode=pie`, which needs a loader even with",
-      "`CGO_ENABLED=0`."
-    ].join("\n"),
-    fix: [
-      "Build a static binary, or use a base image that has the loader:",
-      "",
-      CGO_DISABLED_DIFF,
-      "",
-      "If the program needs cgo, use a glibc base of the same or a newer glibc than the build stage,",
-      "e.g. `FROM gcr.io/distroless/base-debian12` or `FROM debian:bookworm-slim`."
-    ].join("\n"),
-    safeToIgnore: "Only when the file is never executed in this image (a binary shipped for another image to copy, or a tool run only in a debug variant). Prefer an `ignored-paths` entry for it over a suppression.",
-    tags: ["reliability", "loader", "container"],
-    precision: "very-high"
-  },
-  {
-    id: "EG102",
-    name: "libc-flavor-mismatch",
-    defaultLevel: "error",
-    shortDescription: "glibc binary runs on the musl loader (or the reverse)",
-    fullDescription: "An ELF linked against glibc resolves its interpreter to musl's loader (Alpine with libc6-compat or gcompat), or a musl-linked ELF runs under glibc's loader. Error when a symbol it needs is missing from the other C library; warning when every symbol resolves, because the two libraries still differ in ABI and behaviour.",
-    runtimeError: "Error relocating /app: __fprintf_chk: symbol not found",
-    why: [
-      "musl answers for `libc.so.6` and its loader path is often symlinked to glibc's name",
-      "(`libc6-compat`, `gcompat`), so the program starts, and then the loader finds that glibc-only",
-      "symbols (`__fprintf_chk`, `gnu_get_libc_version`, `__libc_start_main@GLIBC_2.34`, ...) are",
-      "not defined: musl prints `Error relocating /app: <symbol>: symbol not found` and the process",
-      "exits with status 127. When every symbol happens to resolve, the program runs on a C library",
-      "it was not built for: structure layouts and behaviours differ (`stat`, locale, DNS, threads)",
-      "and crashes (SIGSEGV, exit 139) can follow at any point."
-    ].join("\n"),
-    fix: [
-      "Build the binary in a stage with the same C library as the final stage:",
-      "",
-      "```diff",
-      "-FROM golang:1.22 AS build",
-      "+FROM golang:1.22-alpine AS build",
-      "+RUN apk add --no-cache build-base",
-      " WORKDIR /src",
-      " COPY . .",
-      " RUN go build -o /out/app .",
-      " ",
-      " FROM alpine:3.20",
-      "-RUN apk add --no-cache libc6-compat",
-      " COPY --from=build /out/app /app",
-      "```",
-      "",
-      "or, for Go without C code, `CGO_ENABLED=0` so that the binary needs no C library at all."
-    ].join("\n"),
-    safeToIgnore: "At warning level, when the binary has been tested on this exact base and only uses plain POSIX calls. Never at error level: the missing symbol stops the program.",
-    tags: ["reliability", "loader", "libc", "container"],
-    precision: "high"
-  },
-  {
-    id: "EG103",
-    name: "library-missing",
-    defaultLevel: "error",
-    shortDescription: "Shared library not found by the loader",
-    fullDescription: "A library in DT_NEEDED is not found by the loader's search order in the image: DT_RPATH, DT_RUNPATH ($ORIGIN expanded), /etc/ld.so.cache and the default directories for glibc; DT_RUNPATH and /etc/ld-musl-<arch>.path for musl.",
-    runtimeError: "/app: error while loading shared libraries: libfoo.so.1: cannot open shared object file: No such file or directory",
-    why: [
-      "The loader looks for each needed library in a fixed order and gives up at the first one it",
-      "cannot find, before `main` runs, so the container logs nothing else. musl prints",
-      "`Error loading shared library libfoo.so.1: No such file or directory (needed by /app)`.",
-      "glibc's `ld.so` never reads `/etc/ld.so.conf`: a directory added there without running",
-      "`ldconfig` in the image is invisible to it, which is why a library can be in the image and",
-      "still not found."
-    ].join("\n"),
-    fix: [
-      "Install the runtime package that provides the library in the final stage (or copy it with",
-      "the binary), or link the library statically:",
-      "",
-      "```diff",
-      " FROM debian:bookworm-slim",
-      "+RUN apt-get update && apt-get install -y --no-install-recommends libfoo1 \\",
-      "+ && rm -rf /var/lib/apt/lists/*",
-      " COPY --from=build /out/app /app",
-      "```",
-      "",
-      "For a library copied to a directory of its own, run `ldconfig` after copying it or set a",
-      "`RUNPATH` (`-Wl,-rpath,$ORIGIN/../lib`)."
-    ].join("\n"),
-    safeToIgnore: "When the library is supplied at run time by a volume mount or `LD_LIBRARY_PATH` set by the deployment (e.g. GPU driver libraries injected by the NVIDIA container toolkit). Suppress with that reason.",
-    tags: ["reliability", "loader", "container"],
-    precision: "very-high"
-  },
-  {
-    id: "EG104",
-    name: "symbol-version-missing",
-    defaultLevel: "error",
-    shortDescription: "Needed symbol version (e.g. GLIBC_2.34) not provided",
-    fullDescription: "The ELF needs a symbol version (from its version-needs table, e.g. GLIBC_2.34 from libc.so.6) that the library the loader finds in the image does not define: the binary was built against a newer library than the image has.",
-    runtimeError: "/app: /lib/x86_64-linux-gnu/libc.so.6: version `GLIBC_2.34' not found (required by /app)",
-    why: [
-      "glibc versions its symbols, and a binary linked on a newer glibc records the versions it",
-      "used. Anything linked on glibc 2.34 or later needs `__libc_start_main@GLIBC_2.34`, so a",
-      "binary built in `golang:1.22` (Debian bookworm, glibc 2.36) cannot start on Debian bullseye",
-      "(glibc 2.31), Ubuntu 20.04, UBI 8 or `distroless/base-debian11`. The loader checks versions",
-      "before `main`, and the process exits with status 1."
-    ].join("\n"),
-    fix: [
-      "Build on the same distribution release as the final stage, or move the final stage forward:",
-      "",
-      "```diff",
-      " FROM golang:1.22-bookworm AS build",
-      " RUN go build -o /out/app .",
-      " ",
-      "-FROM debian:bullseye-slim",
-      "+FROM debian:bookworm-slim",
-      " COPY --from=build /out/app /app",
-      "```",
-      "",
-      "For Go without C code, `CGO_ENABLED=0` removes the dependency on glibc entirely."
-    ].join("\n"),
-    safeToIgnore: "Never for a file that runs. Only when the file is not executed in this image.",
-    tags: ["reliability", "loader", "libc", "container"],
-    precision: "very-high"
-  },
-  {
-    id: "EG105",
-    name: "symbol-unresolved",
-    defaultLevel: "error",
-    shortDescription: "Undefined dynamic symbol defined by no loaded library",
-    fullDescription: "An undefined, non-weak dynamic symbol of the ELF is defined by none of the libraries the loader would load for it in this image (as `ldd -r` reports). The program fails when the symbol is bound: at start with BIND_NOW, otherwise on first call.",
-    runtimeError: "/app: symbol lookup error: /app: undefined symbol: foo_init",
-    why: [
-      "The library with the right name was found, but it is a different build than the one the",
-      "binary was linked against (another major version under the same soname, a stripped-down",
-      "variant, or a glibc `ld.so` and `libc.so.6` from different releases, which gives",
-      "`undefined symbol: __tunable_is_initialized, version GLIBC_PRIVATE`). musl reports",
-      "`Error relocating /app: foo_init: symbol not found`. With lazy binding the failure waits for",
-      "the first call, which may be deep in a request path."
-    ].join("\n"),
-    fix: [
-      "Ship the library build the binary was linked with: install the same package version in the",
-      "final stage, or copy the library from the build stage together with the binary:",
-      "",
-      "```diff",
-      " FROM debian:bookworm-slim",
-      " COPY --from=build /out/app /app",
-      "+COPY --from=build /usr/lib/x86_64-linux-gnu/libfoo.so.1 /usr/lib/x86_64-linux-gnu/",
-      "```",
-      "",
-      "Never overwrite the image's `libc.so.6` or `ld-linux` with files from another release."
-    ].join("\n"),
-    safeToIgnore: "When the symbol is only reached by code the container never runs and the binary is not linked with BIND_NOW. Record the reason in the suppression.",
-    tags: ["reliability", "loader", "container"],
-    precision: "high"
-  },
-  {
-    id: "EG106",
-    name: "architecture-mismatch",
-    defaultLevel: "error",
-    shortDescription: "ELF architecture differs from the image platform",
-    fullDescription: "The ELF's machine (e_machine), class (32/64-bit) or byte order differs from the architecture in the image config, so the kernel of a host of that platform cannot run it.",
-    runtimeError: "exec /app: exec format error",
-    why: [
-      "An image labelled `linux/arm64` that contains an x86-64 executable (or the reverse) fails",
-      "with `ENOEXEC` on the hosts it is pulled on. It often passes in CI: hosts with `binfmt_misc`",
-      "and QEMU run foreign executables through emulation, so the mismatch only shows on the real",
-      "nodes. Typical causes: `GOARCH` not set from `TARGETARCH` in a cross-compiling stage, a",
-      "`TARGETARCH` ARG declared outside the stage that uses it, a default `ARG TARGETARCH=amd64`,",
-      "or a prebuilt binary downloaded for the wrong architecture."
-    ].join("\n"),
-    fix: [
-      "Build for the target platform explicitly:",
-      "",
-      "```diff",
-      " FROM --platform=$BUILDPLATFORM golang:1.22 AS build",
-      "+ARG TARGETOS TARGETARCH",
-      " WORKDIR /src",
-      " COPY . .",
-      "-RUN CGO_ENABLED=0 go build -o /out/app .",
-      "+RUN CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -o /out/app .",
-      "```"
-    ].join("\n"),
-    safeToIgnore: "When the file is deliberately foreign (firmware, a cross tool for another machine, a binary run under an emulator the image ships) and never executed directly.",
-    tags: ["reliability", "architecture", "container"],
-    precision: "very-high"
-  },
-  {
-    id: "EG107",
-    name: "kernel-too-old",
-    defaultLevel: "warning",
-    shortDescription: "ELF needs a newer kernel than the configured minimum",
-    fullDescription: "The ELF's NT_GNU_ABI_TAG note declares a minimum Linux kernel version newer than the configured minimum kernel of the hosts the image runs on.",
-    runtimeError: "FATAL: kernel too old",
-    why: [
-      "glibc refuses to start on a kernel older than the one it was configured for and records that",
-      "version in the `.note.ABI-tag` of the binaries it links statically and of its own libraries.",
-      "On an older host (old LTS nodes, some managed runtimes) the process prints `FATAL: kernel too",
-      "old` and is killed by SIGSEGV, exit status 139."
-    ].join("\n"),
-    fix: [
-      "Build against a C library that supports the oldest kernel you deploy to, or raise the",
-      "configured minimum when your hosts are newer:",
-      "",
-      "```diff",
-      "-FROM debian:trixie-slim AS build",
-      "+FROM debian:bookworm-slim AS build",
-      "```"
-    ].join("\n"),
-    safeToIgnore: "When every host that runs the image has a kernel at least as new as the one the note asks for.",
-    tags: ["reliability", "kernel", "container"],
-    precision: "high"
-  },
-  {
-    id: "EG201",
-    name: "declared-triple-mismatch",
-    defaultLevel: "error",
-    shortDescription: "Go build info differs from what the Dockerfile declares",
-    fullDescription: "The Go build info of a binary (GOOS, GOARCH, CGO_ENABLED as `go version -m` shows them) differs from what the Dockerfile declares for the file at the line that builds or copies it: the image is not what review approved.",
-    runtimeError: "",
-    why: [
-      "Reviewers read the Dockerfile; the image is what runs. When the binary says",
-      "`CGO_ENABLED=1` while the Dockerfile sets `CGO_ENABLED=0`, the file did not come from that",
-      "build: a stale build output copied from the context, a Makefile or script that overrides the",
-      "variable, or an `ENV` in another stage. The consequences are those of EG101, EG104 and EG106",
-      "on the next base image change."
-    ].join("\n"),
-    fix: [
-      "Make the build that the Dockerfile shows produce the file, with the variables on the build",
-      "line, and copy the output of that stage instead of a prebuilt file:",
-      "",
-      "```diff",
-      " FROM golang:1.22 AS build",
-      " COPY . .",
-      "-RUN make build",
-      "+RUN CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build -o /out/app ./cmd/app",
-      " ",
-      " FROM scratch",
-      "-COPY bin/app /app",
-      "+COPY --from=build /out/app /app",
-      "```"
-    ].join("\n"),
-    safeToIgnore: "When the difference is intended and documented (e.g. a script deliberately builds with cgo), and the binary passes the loader rules. Suppress with that reason.",
-    tags: ["correctness", "go", "dockerfile"],
-    precision: "high"
-  },
-  {
-    id: "EG202",
-    name: "cgo-dynamic-on-static-base",
-    defaultLevel: "error",
-    shortDescription: "cgo-enabled dynamic Go binary on a base without a C library",
-    fullDescription: "A Go binary built with CGO_ENABLED=1 and linked dynamically lands in a final stage FROM scratch or a distroless static image, which has no loader and no C library.",
-    runtimeError: "exec /app: no such file or directory",
-    why: [
-      "Go enables cgo by default when a C compiler is present, and the Debian-based `golang`",
-      "images have gcc. A program that imports `net` or `os/user` then links against glibc and",
-      "needs `/lib64/ld-linux-x86-64.so.2`, which `scratch` and `distroless/static` do not have. The",
-      "build succeeds, the image pushes, and the container dies on start with an empty log, often",
-      "first noticed as a crash-looping initContainer."
-    ].join("\n"),
-    fix: [
-      "Disable cgo for the build (Go then uses its pure-Go DNS resolver and user lookup):",
-      "",
-      CGO_DISABLED_DIFF,
-      "",
-      "If the program needs cgo, use `gcr.io/distroless/base-debian12` (glibc) as the final stage."
-    ].join("\n"),
-    safeToIgnore: "Never for a binary that runs in this image.",
-    tags: ["reliability", "go", "cgo", "container"],
-    precision: "very-high"
-  },
-  {
-    id: "EG203",
-    name: "static-glibc-nss",
-    defaultLevel: "warning",
-    shortDescription: "Statically linked glibc binary uses NSS",
-    fullDescription: "A statically linked glibc binary calls NSS functions (getaddrinfo, getpwuid_r, getpwnam_r, ...), which load shared NSS modules at run time even in a static binary.",
-    runtimeError: "fatal error: unexpected signal during runtime execution\n[signal SIGSEGV: segmentation violation]",
-    why: [
-      "glibc implements name and user lookups by `dlopen`ing `libnss_*.so.2` modules of the same",
-      "glibc release as the one linked in. The linker warns (`Using 'getaddrinfo' in statically",
-      "linked applications requires at runtime the shared libraries from the glibc version used for",
-      "linking`), but the build succeeds. In `scratch` the modules are absent and lookups fail; with",
-      "modules of another release the process can crash inside `getaddrinfo` (Go: a SIGSEGV in",
-      "`C.getaddrinfo`, exit 139; glibc bug 19341). This is what `CGO_ENABLED=1` with",
-      "`-ldflags '-extldflags \"-static\"'` produces."
-    ].join("\n"),
-    fix: [
-      "For Go, use the pure-Go resolver and user lookup instead of glibc's:",
-      "",
-      "```diff",
-      `-RUN go build -ldflags '-linkmode external -extldflags "-static"' -o /out/app .`,
-      "+RUN CGO_ENABLED=0 go build -o /out/app .",
-      "```",
-      "",
-      "or, when cgo is needed for other code, build with `-tags netgo,osusergo` so that lookups do",
-      "not go through NSS."
-    ].join("\n"),
-    safeToIgnore: "When the NSS functions are linked but never called in this deployment (no host name or user lookups), or the image ships the NSS modules of the exact glibc release used for linking.",
-    tags: ["reliability", "libc", "static", "container"],
-    precision: "medium"
-  },
-  {
-    id: "EG204",
-    name: "ineffective-static-flags",
-    defaultLevel: "note",
-    shortDescription: "Static linking flags that have no effect",
-    fullDescription: '`-extldflags "-static"` or `-linkmode external` is passed to a Go build with CGO_ENABLED=0, where the external linker is not used and the flags are silently ignored.',
-    runtimeError: "",
-    why: [
-      "With `CGO_ENABLED=0` Go links internally and the binary is static anyway; the flags only",
-      "matter with cgo. Their presence suggests that someone believes the build is static because",
-      "of them: the day `CGO_ENABLED=0` is removed, the binary becomes a static glibc binary with",
-      "NSS (EG203) or a dynamic one that fails FROM scratch (EG202)."
-    ].join("\n"),
-    fix: [
-      "Remove the flags so that the build says what it does:",
-      "",
-      "```diff",
-      `-RUN CGO_ENABLED=0 go build -ldflags '-s -w -extldflags "-static"' -o /out/app .`,
-      "+RUN CGO_ENABLED=0 go build -ldflags '-s -w' -o /out/app .",
-      "```"
-    ].join("\n"),
-    safeToIgnore: "Always: the image runs. The note is about a misleading build line.",
-    tags: ["maintainability", "go", "dockerfile"],
-    precision: "high"
-  },
-  {
-    id: "EG205",
-    name: "platform-mismatch",
-    defaultLevel: "error",
-    shortDescription: "Image platform differs from the declared GOOS/GOARCH or --platform",
-    fullDescription: "The image config's os/architecture differs from what the Dockerfile declares for a binary: its GOOS/GOARCH, the stage's FROM --platform, or the requested build platform.",
-    runtimeError: "exec /app: exec format error",
-    why: [
-      "The image is labelled for one platform and carries binaries built for another: a",
-      "`GOARCH=amd64` hard-coded in a multi-platform build, or a `FROM --platform=linux/amd64`",
-      "final stage in an arm64 build. Hosts of the labelled platform pull it and fail with",
-      "`exec format error` (or run it slowly under emulation where QEMU is registered)."
-    ].join("\n"),
-    fix: [
-      "Derive the Go target from the build platform instead of hard-coding it:",
-      "",
-      "```diff",
-      " FROM --platform=$BUILDPLATFORM golang:1.22 AS build",
-      "+ARG TARGETOS TARGETARCH",
-      "-RUN CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build -o /out/app .",
-      "+RUN CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -o /out/app .",
-      "```"
-    ].join("\n"),
-    safeToIgnore: "Never for an image pushed under that platform.",
-    tags: ["reliability", "architecture", "dockerfile"],
-    precision: "high"
-  },
-  {
-    id: "EG301",
-    name: "entrypoint-missing",
-    defaultLevel: "error",
-    shortDescription: "ENTRYPOINT/CMD executable not found",
-    fullDescription: "The executable of the image's ENTRYPOINT (or CMD when there is no ENTRYPOINT) does not exist in the image; a bare name is looked up in the PATH of the image's Env, or Docker's default PATH when the image sets none.",
-    runtimeError: 'exec: "/app": executable file not found in $PATH',
-    why: [
-      "The runtime resolves the first word of the command before starting the process. A typo, a",
-      "`go build -o` output that lands elsewhere than the `COPY` expects, a `WORKDIR`-relative",
-      "name, or a shell-form `CMD` on an image without `/bin/sh` makes the container fail to start",
-      '(`OCI runtime create failed: ... exec: "app": executable file not found in $PATH`; for an',
-      "absolute path, `stat /app: no such file or directory`)."
-    ].join("\n"),
-    fix: [
-      "Point the entrypoint at the file the image contains, in exec form:",
-      "",
-      "```diff",
-      " COPY --from=build /out/app /usr/local/bin/app",
-      '-ENTRYPOINT ["/app"]',
-      '+ENTRYPOINT ["/usr/local/bin/app"]',
-      "```"
-    ].join("\n"),
-    safeToIgnore: "When every deployment overrides the entrypoint and command (a base image meant to be extended).",
-    tags: ["reliability", "entrypoint", "container"],
-    precision: "high"
-  },
-  {
-    id: "EG302",
-    name: "entrypoint-not-executable",
-    defaultLevel: "error",
-    shortDescription: "Entrypoint not executable by the image USER",
-    fullDescription: "The ENTRYPOINT/CMD executable exists but the image's USER (uid/gid, resolved through /etc/passwd and /etc/group) has no execute permission on it by its mode bits and owner.",
-    runtimeError: "exec /app: permission denied",
-    why: [
-      "Files copied from the build context keep the mode they had in git or on the build host, and",
-      "`COPY --chown` changes owners, not modes. A script committed without the executable bit, or",
-      "a `0700` file owned by root in an image that switches to `USER 65532`, cannot be executed",
-      "and the container fails on start."
-    ].join("\n"),
-    fix: [
-      "Set the mode where the file is placed:",
-      "",
-      "```diff",
-      "-COPY entrypoint.sh /entrypoint.sh",
-      "+COPY --chmod=0755 entrypoint.sh /entrypoint.sh",
-      " USER 65532",
-      ' ENTRYPOINT ["/entrypoint.sh"]',
-      "```",
-      "",
-      "(`COPY --chmod` needs BuildKit; with the legacy builder add `RUN chmod 0755 /entrypoint.sh`",
-      "before `USER`.)"
-    ].join("\n"),
-    safeToIgnore: "When every deployment runs the container as a user that can execute the file.",
-    tags: ["reliability", "entrypoint", "permissions", "container"],
-    precision: "high"
-  },
-  {
-    id: "EG303",
-    name: "shebang-interpreter-missing",
-    defaultLevel: "error",
-    shortDescription: "Script's #! interpreter missing from the image",
-    fullDescription: "A script in the image (the entrypoint, or any executable script) starts with `#!` naming an interpreter that does not exist in the image, following the image's symlinks.",
-    runtimeError: "exec /app: no such file or directory",
-    why: [
-      "The kernel runs a script through the interpreter on its `#!` line. When that file is",
-      "missing (`#!/bin/bash` on Alpine or distroless, `#!/usr/bin/env python3` without `env` or",
-      "Python), `execve` returns `ENOENT` and the error names the script, which exists, so the",
-      "message misleads. A script saved with CRLF line endings looks for `/bin/sh\\r` and fails the",
-      "same way."
-    ].join("\n"),
-    fix: [
-      "Use an interpreter the image has, or install it:",
-      "",
-      "```diff",
-      " FROM alpine:3.20",
-      "-COPY entrypoint.sh /entrypoint.sh",
-      "+RUN apk add --no-cache bash",
-      "+COPY entrypoint.sh /entrypoint.sh",
-      ' ENTRYPOINT ["/entrypoint.sh"]',
-      "```",
-      "",
-      "or change the script to `#!/bin/sh` when it is POSIX shell."
-    ].join("\n"),
-    safeToIgnore: "When the script is never executed directly in this image (documentation, or always run as `sh script`).",
-    tags: ["reliability", "entrypoint", "container"],
-    precision: "very-high"
-  },
-  {
-    id: "EG401",
-    name: "ca-certificates-missing",
-    defaultLevel: "warning",
-    shortDescription: "Go binary verifies TLS but the image has no CA bundle",
-    fullDescription: "A Go binary links crypto/x509's system root loading and the image has none of the CA bundle files or directories Go reads on Linux (/etc/ssl/certs/ca-certificates.crt, /etc/pki/tls/certs/ca-bundle.crt, /etc/ssl/cert.pem, ...).",
-    runtimeError: "tls: failed to verify certificate: x509: certificate signed by unknown authority",
-    why: [
-      "`scratch` contains nothing, so the first outgoing HTTPS request fails. The program starts",
-      "and passes a liveness probe, then fails on its first call to an API. The rule reads the",
-      "binary's function table: a linked function may never be called, and `SSL_CERT_FILE` /",
-      "`SSL_CERT_DIR` set at deploy time also satisfy it."
-    ].join("\n"),
-    fix: [
-      "Copy the CA bundle from the build stage:",
-      "",
-      "```diff",
-      " FROM scratch",
-      "+COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/",
-      " COPY --from=build /out/app /app",
-      "```",
-      "",
-      "or use `gcr.io/distroless/static-debian12`, which has it."
-    ].join("\n"),
-    safeToIgnore: "When the program makes no TLS connections to public endpoints, or the deployment mounts a bundle and sets `SSL_CERT_FILE`.",
-    tags: ["reliability", "go", "files", "container"],
-    precision: "medium"
-  },
-  {
-    id: "EG402",
-    name: "zoneinfo-missing",
-    defaultLevel: "warning",
-    shortDescription: "Go binary loads time zones but the image has no zoneinfo",
-    fullDescription: "A Go binary links time.LoadLocation without embedding time/tzdata, and the image has no zoneinfo database (/usr/share/zoneinfo, /usr/share/lib/zoneinfo, /usr/lib/locale/TZ).",
-    runtimeError: "unknown time zone Europe/Berlin",
-    why: [
-      "Go reads time zones from the image's files unless the binary embeds them. In `scratch` or",
-      'Alpine without `tzdata`, `time.LoadLocation("Europe/Berlin")` returns `unknown time zone',
-      "Europe/Berlin` and `TZ=Europe/Berlin` silently gives UTC. The rule reads the function table:",
-      "a linked function may never be called."
-    ].join("\n"),
-    fix: [
-      "Embed the database in the binary:",
-      "",
-      "```diff",
-      "-RUN CGO_ENABLED=0 go build -o /out/app .",
-      "+RUN CGO_ENABLED=0 go build -tags timetzdata -o /out/app .",
-      "```",
-      "",
-      '(or `import _ "time/tzdata"` in `main`), or copy `/usr/share/zoneinfo` from the build stage.'
-    ].join("\n"),
-    safeToIgnore: "When the program only uses UTC and fixed offsets.",
-    tags: ["reliability", "go", "files", "container"],
-    precision: "medium"
-  },
-  {
-    id: "EG403",
-    name: "user-database-missing",
-    defaultLevel: "note",
-    shortDescription: "Go binary looks up users but the image has no /etc/passwd",
-    fullDescription: "A Go binary links os/user and the image has no /etc/passwd (or /etc/group), so user and group lookups fail.",
-    runtimeError: "user: unknown userid 0",
-    why: [
-      "`os/user.Current()` and `user.LookupId` call `getpwuid_r` through NSS with cgo, or read",
-      "`/etc/passwd` in pure Go. `scratch` has no such file: with cgo the lookup returns",
-      "`user: unknown userid <uid>`; in pure Go `user.LookupId` returns `open /etc/passwd: no such",
-      "file or directory` and `user.Current()` `user: Current requires cgo or $USER set in",
-      "environment`. Programs that derive a home directory or a cache path from the user then fail."
-    ].join("\n"),
-    fix: [
-      "Add a minimal user database for the user the image runs as:",
-      "",
-      "```diff",
-      " FROM scratch",
-      "+COPY --from=build /etc/passwd /etc/group /etc/",
-      " COPY --from=build /out/app /app",
-      " USER 65532",
-      "```",
-      "",
-      "or use `gcr.io/distroless/static-debian12`, which has `nonroot` (65532)."
-    ].join("\n"),
-    safeToIgnore: "When the code path that looks up users is not used in this deployment.",
-    tags: ["reliability", "go", "files", "container"],
-    precision: "low"
-  },
-  {
-    id: "EG501",
-    name: "hardening",
-    defaultLevel: "note",
-    shortDescription: "Binary hardening summary (PIE, RELRO, NX, stack protector)",
-    fullDescription: "Reports which hardening features an ELF lacks, as checksec reports them: position-independent executable, RELRO (partial or full), non-executable stack, stack protector.",
-    runtimeError: "",
-    why: [
-      "These features make memory-corruption bugs harder to exploit; they do not change whether",
-      "the program starts. Go binaries linked internally legitimately show no RELRO and no stack",
-      "protector."
-    ].join("\n"),
-    fix: [
-      "For C code, build with the distribution hardening flags; for Go, use PIE where a loader is",
-      "present:",
-      "",
-      "```diff",
-      "-RUN go build -o /out/app .",
-      "+RUN go build -buildmode=pie -o /out/app .",
-      "```",
-      "",
-      "(A PIE Go binary needs the dynamic loader: do not do this for a `scratch` image, see EG101.)"
-    ].join("\n"),
-    safeToIgnore: "Usually: this is informational. Disable the rule in the config if you do not want it.",
-    tags: ["hardening", "informational"],
-    precision: "high"
-  }
-];
-var RULE_CATALOG = SPECS.map((spec) => ({
+var RULE_CATALOG = RULES.map((spec) => ({
   id: spec.id,
   name: spec.name,
   defaultLevel: spec.defaultLevel,
@@ -67348,9 +71364,16 @@ function ruleMeta(id) {
 function isRuleId(id) {
   return BY_ID.has(id);
 }
-function runtimeErrorFor(meta, path10) {
-  if (path10 === null || meta.runtimeError === "") return meta.runtimeError;
-  return meta.runtimeError.split(RUNTIME_ERROR_PATH_PLACEHOLDER).join(path10);
+var CONFIRMED_BY = new Map(RULES.map((rule) => [rule.id, rule.confirmedBy ?? null]));
+function confirmedBy(id) {
+  return CONFIRMED_BY.get(id) ?? null;
+}
+function unknownRuleMessage(id) {
+  return `unknown rule '${id}' (the README's Rules section lists the rule ids)`;
+}
+function runtimeErrorFor(meta, path17) {
+  if (path17 === null || meta.runtimeError === "") return meta.runtimeError;
+  return meta.runtimeError.split(RUNTIME_ERROR_PATH_PLACEHOLDER).join(path17);
 }
 function findingRuntimeError(finding2) {
   if (finding2.runtimeError !== void 0) return finding2.runtimeError;
@@ -67371,7 +71394,7 @@ function requireCommon() {
   function isNothing(subject) {
     return typeof subject === "undefined" || subject === null;
   }
-  function isObject(subject) {
+  function isObject2(subject) {
     return typeof subject === "object" && subject !== null;
   }
   function toArray(sequence) {
@@ -67400,7 +71423,7 @@ function requireCommon() {
     return number === 0 && Number.NEGATIVE_INFINITY === 1 / number;
   }
   common.isNothing = isNothing;
-  common.isObject = isObject;
+  common.isObject = isObject2;
   common.toArray = toArray;
   common.repeat = repeat;
   common.isNegativeZero = isNegativeZero;
@@ -67413,17 +71436,17 @@ function requireException() {
   if (hasRequiredException) return exception;
   hasRequiredException = 1;
   function formatError(exception2, compact) {
-    let where = "";
+    let where2 = "";
     const message = exception2.reason || "(unknown reason)";
     if (!exception2.mark) return message;
     if (exception2.mark.name) {
-      where += 'in "' + exception2.mark.name + '" ';
+      where2 += 'in "' + exception2.mark.name + '" ';
     }
-    where += "(" + (exception2.mark.line + 1) + ":" + (exception2.mark.column + 1) + ")";
+    where2 += "(" + (exception2.mark.line + 1) + ":" + (exception2.mark.column + 1) + ")";
     if (!compact && exception2.mark.snippet) {
-      where += "\n\n" + exception2.mark.snippet;
+      where2 += "\n\n" + exception2.mark.snippet;
     }
-    return message + " " + where;
+    return message + " " + where2;
   }
   function YAMLException2(reason, mark) {
     Error.call(this);
@@ -67480,18 +71503,18 @@ function requireSnippet() {
     if (typeof options.linesBefore !== "number") options.linesBefore = 3;
     if (typeof options.linesAfter !== "number") options.linesAfter = 2;
     const re = /\r?\n|\r|\0/g;
-    const lineStarts = [0];
+    const lineStarts2 = [0];
     const lineEnds = [];
     let match;
     let foundLineNo = -1;
     while (match = re.exec(mark.buffer)) {
       lineEnds.push(match.index);
-      lineStarts.push(match.index + match[0].length);
+      lineStarts2.push(match.index + match[0].length);
       if (mark.position <= match.index && foundLineNo < 0) {
-        foundLineNo = lineStarts.length - 2;
+        foundLineNo = lineStarts2.length - 2;
       }
     }
-    if (foundLineNo < 0) foundLineNo = lineStarts.length - 1;
+    if (foundLineNo < 0) foundLineNo = lineStarts2.length - 1;
     let result = "";
     const lineNoLength = Math.min(mark.line + options.linesAfter, lineEnds.length).toString().length;
     const maxLineLength = options.maxLength - (options.indent + lineNoLength + 3);
@@ -67499,23 +71522,23 @@ function requireSnippet() {
       if (foundLineNo - i < 0) break;
       const line2 = getLine(
         mark.buffer,
-        lineStarts[foundLineNo - i],
+        lineStarts2[foundLineNo - i],
         lineEnds[foundLineNo - i],
-        mark.position - (lineStarts[foundLineNo] - lineStarts[foundLineNo - i]),
+        mark.position - (lineStarts2[foundLineNo] - lineStarts2[foundLineNo - i]),
         maxLineLength
       );
       result = common2.repeat(" ", options.indent) + padStart((mark.line - i + 1).toString(), lineNoLength) + " | " + line2.str + "\n" + result;
     }
-    const line = getLine(mark.buffer, lineStarts[foundLineNo], lineEnds[foundLineNo], mark.position, maxLineLength);
+    const line = getLine(mark.buffer, lineStarts2[foundLineNo], lineEnds[foundLineNo], mark.position, maxLineLength);
     result += common2.repeat(" ", options.indent) + padStart((mark.line + 1).toString(), lineNoLength) + " | " + line.str + "\n";
     result += common2.repeat("-", options.indent + lineNoLength + 3 + line.pos) + "^\n";
     for (let i = 1; i <= options.linesAfter; i++) {
       if (foundLineNo + i >= lineEnds.length) break;
       const line2 = getLine(
         mark.buffer,
-        lineStarts[foundLineNo + i],
+        lineStarts2[foundLineNo + i],
         lineEnds[foundLineNo + i],
-        mark.position - (lineStarts[foundLineNo] - lineStarts[foundLineNo + i]),
+        mark.position - (lineStarts2[foundLineNo] - lineStarts2[foundLineNo + i]),
         maxLineLength
       );
       result += common2.repeat(" ", options.indent) + padStart((mark.line + i + 1).toString(), lineNoLength) + " | " + line2.str + "\n";
@@ -67749,8 +71772,8 @@ function require_null() {
   function constructYamlNull() {
     return null;
   }
-  function isNull(object) {
-    return object === null;
+  function isNull(object2) {
+    return object2 === null;
   }
   _null = new Type2("tag:yaml.org,2002:null", {
     kind: "scalar",
@@ -67792,8 +71815,8 @@ function requireBool() {
   function constructYamlBoolean(data) {
     return data === "true" || data === "True" || data === "TRUE";
   }
-  function isBoolean(object) {
-    return Object.prototype.toString.call(object) === "[object Boolean]";
+  function isBoolean(object2) {
+    return Object.prototype.toString.call(object2) === "[object Boolean]";
   }
   bool = new Type2("tag:yaml.org,2002:bool", {
     kind: "scalar",
@@ -67801,14 +71824,14 @@ function requireBool() {
     construct: constructYamlBoolean,
     predicate: isBoolean,
     represent: {
-      lowercase: function(object) {
-        return object ? "true" : "false";
+      lowercase: function(object2) {
+        return object2 ? "true" : "false";
       },
-      uppercase: function(object) {
-        return object ? "TRUE" : "FALSE";
+      uppercase: function(object2) {
+        return object2 ? "TRUE" : "FALSE";
       },
-      camelcase: function(object) {
-        return object ? "True" : "False";
+      camelcase: function(object2) {
+        return object2 ? "True" : "False";
       }
     },
     defaultStyle: "lowercase"
@@ -67899,8 +71922,8 @@ function requireInt() {
   function constructYamlInteger(data) {
     return parseYamlInteger(data);
   }
-  function isInteger(object) {
-    return Object.prototype.toString.call(object) === "[object Number]" && (object % 1 === 0 && !common2.isNegativeZero(object));
+  function isInteger(object2) {
+    return Object.prototype.toString.call(object2) === "[object Number]" && (object2 % 1 === 0 && !common2.isNegativeZero(object2));
   }
   int = new Type2("tag:yaml.org,2002:int", {
     kind: "scalar",
@@ -67969,8 +71992,8 @@ function requireFloat() {
     return sign * parseFloat(value, 10);
   }
   const SCIENTIFIC_WITHOUT_DOT = /^[-+]?[0-9]+e/;
-  function representYamlFloat(object, style) {
-    if (isNaN(object)) {
+  function representYamlFloat(object2, style) {
+    if (isNaN(object2)) {
       switch (style) {
         case "lowercase":
           return ".nan";
@@ -67979,7 +72002,7 @@ function requireFloat() {
         case "camelcase":
           return ".NaN";
       }
-    } else if (Number.POSITIVE_INFINITY === object) {
+    } else if (Number.POSITIVE_INFINITY === object2) {
       switch (style) {
         case "lowercase":
           return ".inf";
@@ -67988,7 +72011,7 @@ function requireFloat() {
         case "camelcase":
           return ".Inf";
       }
-    } else if (Number.NEGATIVE_INFINITY === object) {
+    } else if (Number.NEGATIVE_INFINITY === object2) {
       switch (style) {
         case "lowercase":
           return "-.inf";
@@ -67997,14 +72020,14 @@ function requireFloat() {
         case "camelcase":
           return "-.Inf";
       }
-    } else if (common2.isNegativeZero(object)) {
+    } else if (common2.isNegativeZero(object2)) {
       return "-0.0";
     }
-    const res = object.toString(10);
+    const res = object2.toString(10);
     return SCIENTIFIC_WITHOUT_DOT.test(res) ? res.replace("e", ".e") : res;
   }
-  function isFloat(object) {
-    return Object.prototype.toString.call(object) === "[object Number]" && (object % 1 !== 0 || common2.isNegativeZero(object));
+  function isFloat(object2) {
+    return Object.prototype.toString.call(object2) === "[object Number]" && (object2 % 1 !== 0 || common2.isNegativeZero(object2));
   }
   float = new Type2("tag:yaml.org,2002:float", {
     kind: "scalar",
@@ -68089,8 +72112,8 @@ function requireTimestamp() {
     if (delta) date.setTime(date.getTime() - delta);
     return date;
   }
-  function representYamlTimestamp(object) {
-    return object.toISOString();
+  function representYamlTimestamp(object2) {
+    return object2.toISOString();
   }
   timestamp = new Type2("tag:yaml.org,2002:timestamp", {
     kind: "scalar",
@@ -68163,10 +72186,10 @@ function requireBinary() {
     }
     return new Uint8Array(result);
   }
-  function representYamlBinary(object) {
+  function representYamlBinary(object2) {
     let result = "";
     let bits = 0;
-    const max = object.length;
+    const max = object2.length;
     const map2 = BASE64_MAP;
     for (let idx = 0; idx < max; idx++) {
       if (idx % 3 === 0 && idx) {
@@ -68175,7 +72198,7 @@ function requireBinary() {
         result += map2[bits >> 6 & 63];
         result += map2[bits & 63];
       }
-      bits = (bits << 8) + object[idx];
+      bits = (bits << 8) + object2[idx];
     }
     const tail = max % 3;
     if (tail === 0) {
@@ -68219,9 +72242,9 @@ function requireOmap() {
   function resolveYamlOmap(data) {
     if (data === null) return true;
     const objectKeys = {};
-    const object = data;
-    for (let index = 0, length = object.length; index < length; index += 1) {
-      const pair = object[index];
+    const object2 = data;
+    for (let index = 0, length = object2.length; index < length; index += 1) {
+      const pair = object2[index];
       let pairHasKey = false;
       if (_toString.call(pair) !== "[object Object]") return false;
       let pairKey;
@@ -68256,10 +72279,10 @@ function requirePairs() {
   const _toString = Object.prototype.toString;
   function resolveYamlPairs(data) {
     if (data === null) return true;
-    const object = data;
-    const result = new Array(object.length);
-    for (let index = 0, length = object.length; index < length; index += 1) {
-      const pair = object[index];
+    const object2 = data;
+    const result = new Array(object2.length);
+    for (let index = 0, length = object2.length; index < length; index += 1) {
+      const pair = object2[index];
       if (_toString.call(pair) !== "[object Object]") return false;
       const keys = Object.keys(pair);
       if (keys.length !== 1) return false;
@@ -68269,10 +72292,10 @@ function requirePairs() {
   }
   function constructYamlPairs(data) {
     if (data === null) return [];
-    const object = data;
-    const result = new Array(object.length);
-    for (let index = 0, length = object.length; index < length; index += 1) {
-      const pair = object[index];
+    const object2 = data;
+    const result = new Array(object2.length);
+    for (let index = 0, length = object2.length; index < length; index += 1) {
+      const pair = object2[index];
       const keys = Object.keys(pair);
       result[index] = [keys[0], pair[keys[0]]];
     }
@@ -68294,10 +72317,10 @@ function requireSet() {
   const _hasOwnProperty = Object.prototype.hasOwnProperty;
   function resolveYamlSet(data) {
     if (data === null) return true;
-    const object = data;
-    for (const key in object) {
-      if (_hasOwnProperty.call(object, key)) {
-        if (object[key] !== null) return false;
+    const object2 = data;
+    for (const key in object2) {
+      if (_hasOwnProperty.call(object2, key)) {
+        if (object2[key] !== null) return false;
       }
     }
     return true;
@@ -68446,16 +72469,16 @@ function requireLoader() {
       (c - 65536 & 1023) + 56320
     );
   }
-  function setProperty(object, key, value) {
+  function setProperty(object2, key, value) {
     if (key === "__proto__") {
-      Object.defineProperty(object, key, {
+      Object.defineProperty(object2, key, {
         configurable: true,
         enumerable: true,
         writable: true,
         value
       });
     } else {
-      object[key] = value;
+      object2[key] = value;
     }
   }
   const simpleEscapeCheck = new Array(256);
@@ -68641,7 +72664,7 @@ function requireLoader() {
       throwError(state, "merge keys exceeded maxTotalMergeKeys (" + state.maxTotalMergeKeys + ")");
     }
   }
-  function mergeMappings(state, destination, source, overridableKeys) {
+  function mergeMappings(state, destination2, source, overridableKeys) {
     if (!common2.isObject(source)) {
       throwError(state, "cannot merge mappings; the provided source object is unacceptable");
     }
@@ -68650,8 +72673,8 @@ function requireLoader() {
     for (let index = 0, quantity = sourceKeys.length; index < quantity; index += 1) {
       const key = sourceKeys[index];
       chargeMergeWork(state);
-      if (!_hasOwnProperty.call(destination, key)) {
-        setProperty(destination, key, source[key]);
+      if (!_hasOwnProperty.call(destination2, key)) {
+        setProperty(destination2, key, source[key]);
         overridableKeys[key] = true;
       }
     }
@@ -69584,7 +73607,7 @@ function requireLoader() {
     state.depth -= 1;
     return state.tag !== null || state.anchor !== null || hasContent;
   }
-  function readDocument(state) {
+  function readDocument2(state) {
     const documentStart = state.position;
     let hasDirectives = false;
     let ch;
@@ -69680,7 +73703,7 @@ function requireLoader() {
       state.position += 1;
     }
     while (state.position < state.length - 1) {
-      readDocument(state);
+      readDocument2(state);
     }
     return state.documents;
   }
@@ -70089,13 +74112,13 @@ function requireDumper() {
     }
     return result;
   }
-  function writeFlowSequence(state, level, object) {
+  function writeFlowSequence(state, level, object2) {
     let _result = "";
     const _tag = state.tag;
-    for (let index = 0, length = object.length; index < length; index += 1) {
-      let value = object[index];
+    for (let index = 0, length = object2.length; index < length; index += 1) {
+      let value = object2[index];
       if (state.replacer) {
-        value = state.replacer.call(object, String(index), value);
+        value = state.replacer.call(object2, String(index), value);
       }
       if (writeNode(state, level, value, false, false) || typeof value === "undefined" && writeNode(state, level, null, false, false)) {
         if (_result !== "") _result += "," + (!state.condenseFlow ? " " : "");
@@ -70105,13 +74128,13 @@ function requireDumper() {
     state.tag = _tag;
     state.dump = "[" + _result + "]";
   }
-  function writeBlockSequence(state, level, object, compact) {
+  function writeBlockSequence(state, level, object2, compact) {
     let _result = "";
     const _tag = state.tag;
-    for (let index = 0, length = object.length; index < length; index += 1) {
-      let value = object[index];
+    for (let index = 0, length = object2.length; index < length; index += 1) {
+      let value = object2[index];
       if (state.replacer) {
-        value = state.replacer.call(object, String(index), value);
+        value = state.replacer.call(object2, String(index), value);
       }
       if (writeNode(state, level + 1, value, true, true, false, true) || typeof value === "undefined" && writeNode(state, level + 1, null, true, true, false, true)) {
         if (!compact || _result !== "") {
@@ -70128,18 +74151,18 @@ function requireDumper() {
     state.tag = _tag;
     state.dump = _result || "[]";
   }
-  function writeFlowMapping(state, level, object) {
+  function writeFlowMapping(state, level, object2) {
     let _result = "";
     const _tag = state.tag;
-    const objectKeyList = Object.keys(object);
+    const objectKeyList = Object.keys(object2);
     for (let index = 0, length = objectKeyList.length; index < length; index += 1) {
       let pairBuffer = "";
       if (_result !== "") pairBuffer += ", ";
       if (state.condenseFlow) pairBuffer += '"';
       const objectKey = objectKeyList[index];
-      let objectValue = object[objectKey];
+      let objectValue = object2[objectKey];
       if (state.replacer) {
-        objectValue = state.replacer.call(object, objectKey, objectValue);
+        objectValue = state.replacer.call(object2, objectKey, objectValue);
       }
       if (!writeNode(state, level, objectKey, false, false)) {
         continue;
@@ -70155,10 +74178,10 @@ function requireDumper() {
     state.tag = _tag;
     state.dump = "{" + _result + "}";
   }
-  function writeBlockMapping(state, level, object, compact) {
+  function writeBlockMapping(state, level, object2, compact) {
     let _result = "";
     const _tag = state.tag;
-    const objectKeyList = Object.keys(object);
+    const objectKeyList = Object.keys(object2);
     if (state.sortKeys === true) {
       objectKeyList.sort();
     } else if (typeof state.sortKeys === "function") {
@@ -70172,9 +74195,9 @@ function requireDumper() {
         pairBuffer += generateNextLine(state, level);
       }
       const objectKey = objectKeyList[index];
-      let objectValue = object[objectKey];
+      let objectValue = object2[objectKey];
       if (state.replacer) {
-        objectValue = state.replacer.call(object, objectKey, objectValue);
+        objectValue = state.replacer.call(object2, objectKey, objectValue);
       }
       if (!writeNode(state, level + 1, objectKey, true, true, true)) {
         continue;
@@ -70205,14 +74228,14 @@ function requireDumper() {
     state.tag = _tag;
     state.dump = _result || "{}";
   }
-  function detectType(state, object, explicit) {
+  function detectType(state, object2, explicit) {
     const typeList = explicit ? state.explicitTypes : state.implicitTypes;
     for (let index = 0, length = typeList.length; index < length; index += 1) {
       const type2 = typeList[index];
-      if ((type2.instanceOf || type2.predicate) && (!type2.instanceOf || typeof object === "object" && object instanceof type2.instanceOf) && (!type2.predicate || type2.predicate(object))) {
+      if ((type2.instanceOf || type2.predicate) && (!type2.instanceOf || typeof object2 === "object" && object2 instanceof type2.instanceOf) && (!type2.predicate || type2.predicate(object2))) {
         if (explicit) {
           if (type2.multi && type2.representName) {
-            state.tag = type2.representName(object);
+            state.tag = type2.representName(object2);
           } else {
             state.tag = type2.tag;
           }
@@ -70223,9 +74246,9 @@ function requireDumper() {
           const style = state.styleMap[type2.tag] || type2.defaultStyle;
           let _result;
           if (_toString.call(type2.represent) === "[object Function]") {
-            _result = type2.represent(object, style);
+            _result = type2.represent(object2, style);
           } else if (_hasOwnProperty.call(type2.represent, style)) {
-            _result = type2.represent[style](object, style);
+            _result = type2.represent[style](object2, style);
           } else {
             throw new YAMLException2("!<" + type2.tag + '> tag resolver accepts not "' + style + '" style');
           }
@@ -70236,11 +74259,11 @@ function requireDumper() {
     }
     return false;
   }
-  function writeNode(state, level, object, block, compact, iskey, isblockseq) {
+  function writeNode(state, level, object2, block, compact, iskey, isblockseq) {
     state.tag = null;
-    state.dump = object;
-    if (!detectType(state, object, false)) {
-      detectType(state, object, true);
+    state.dump = object2;
+    if (!detectType(state, object2, false)) {
+      detectType(state, object2, true);
     }
     const type2 = _toString.call(state.dump);
     const inblock = block;
@@ -70251,7 +74274,7 @@ function requireDumper() {
     let duplicateIndex;
     let duplicate;
     if (objectOrArray) {
-      duplicateIndex = state.duplicates.indexOf(object);
+      duplicateIndex = state.duplicates.indexOf(object2);
       duplicate = duplicateIndex !== -1;
     }
     if (state.tag !== null && state.tag !== "?" || duplicate || state.indent !== 2 && level > 0) {
@@ -70317,33 +74340,33 @@ function requireDumper() {
     }
     return true;
   }
-  function getDuplicateReferences(object, state) {
+  function getDuplicateReferences(object2, state) {
     const objects = [];
     const duplicatesIndexes = [];
-    inspectNode(object, objects, duplicatesIndexes);
+    inspectNode(object2, objects, duplicatesIndexes);
     const length = duplicatesIndexes.length;
     for (let index = 0; index < length; index += 1) {
       state.duplicates.push(objects[duplicatesIndexes[index]]);
     }
     state.usedDuplicates = new Array(length);
   }
-  function inspectNode(object, objects, duplicatesIndexes) {
-    if (object !== null && typeof object === "object") {
-      const index = objects.indexOf(object);
+  function inspectNode(object2, objects, duplicatesIndexes) {
+    if (object2 !== null && typeof object2 === "object") {
+      const index = objects.indexOf(object2);
       if (index !== -1) {
         if (duplicatesIndexes.indexOf(index) === -1) {
           duplicatesIndexes.push(index);
         }
       } else {
-        objects.push(object);
-        if (Array.isArray(object)) {
-          for (let i = 0, length = object.length; i < length; i += 1) {
-            inspectNode(object[i], objects, duplicatesIndexes);
+        objects.push(object2);
+        if (Array.isArray(object2)) {
+          for (let i = 0, length = object2.length; i < length; i += 1) {
+            inspectNode(object2[i], objects, duplicatesIndexes);
           }
         } else {
-          const objectKeyList = Object.keys(object);
+          const objectKeyList = Object.keys(object2);
           for (let i = 0, length = objectKeyList.length; i < length; i += 1) {
-            inspectNode(object[objectKeyList[i]], objects, duplicatesIndexes);
+            inspectNode(object2[objectKeyList[i]], objects, duplicatesIndexes);
           }
         }
       }
@@ -70424,32 +74447,46 @@ var {
 } = yaml;
 
 // src/config/located-yaml.ts
-function positionOf(text, offset) {
-  let at = offset;
-  while (at < text.length && /[\s]/.test(text[at])) at++;
-  if (at >= text.length) at = Math.min(offset, Math.max(0, text.length - 1));
-  const before = text.slice(0, at);
-  const line = before.split("\n").length;
-  const column = at - (before.lastIndexOf("\n") + 1) + 1;
-  return { line, column };
-}
-function build(frame, text) {
-  const at = positionOf(text, frame.start);
+var Positions = class {
+  constructor(text) {
+    this.text = text;
+    for (let at = text.indexOf("\n"); at !== -1; at = text.indexOf("\n", at + 1))
+      this.lineStarts.push(at + 1);
+  }
+  text;
+  lineStarts = [0];
+  of(offset) {
+    const { text } = this;
+    let at = offset;
+    while (at < text.length && /\s/.test(text[at])) at++;
+    if (at >= text.length) at = Math.min(offset, Math.max(0, text.length - 1));
+    let low = 0;
+    let high = this.lineStarts.length - 1;
+    while (low < high) {
+      const mid = low + high + 1 >> 1;
+      if (this.lineStarts[mid] <= at) low = mid;
+      else high = mid - 1;
+    }
+    return { line: low + 1, column: at - this.lineStarts[low] + 1 };
+  }
+};
+function build(frame, positions) {
+  const at = positions.of(frame.start);
   if (frame.children.length === 1 && frame.children[0].result === frame.result) {
-    return build(frame.children[0], text);
+    return build(frame.children[0], positions);
   }
   const value = frame.result;
   if (value === null || value === void 0) return { kind: "null", at };
   if (typeof value === "string") return { kind: "scalar", value, at };
   if (Array.isArray(value))
-    return { kind: "sequence", items: frame.children.map((c) => build(c, text)), at };
+    return { kind: "sequence", items: frame.children.map((c) => build(c, positions)), at };
   const entries = [];
   for (let i = 0; i + 1 < frame.children.length; i += 2) {
     const keyFrame = frame.children[i];
     entries.push({
       key: String(keyFrame.result),
-      keyAt: positionOf(text, keyFrame.start),
-      value: build(frame.children[i + 1], text)
+      keyAt: positions.of(keyFrame.start),
+      value: build(frame.children[i + 1], positions)
     });
   }
   return { kind: "mapping", entries, at };
@@ -70473,6 +74510,7 @@ function parseLocatedYaml(text, file) {
     });
   } catch (error) {
     if (error instanceof yaml.YAMLException) {
+      if (!error.mark) throw new InputError(`${file}: ${error.reason}`);
       throw new InputError(
         `${file}:${error.mark.line + 1}:${error.mark.column + 1}: ${error.reason}`
       );
@@ -70480,11 +74518,12 @@ function parseLocatedYaml(text, file) {
     throw error;
   }
   const document2 = root.children[0];
-  return document2 ? build(document2, text) : { kind: "null", at: { line: 1, column: 1 } };
+  return document2 ? build(document2, new Positions(text)) : { kind: "null", at: { line: 1, column: 1 } };
 }
 
 // src/config/config.ts
 var DEFAULT_CONFIG_FILE = ".exit139-guard.yml";
+var MAX_GLOB_LENGTH = 4096;
 var EMPTY_CONFIG = {
   file: null,
   rules: /* @__PURE__ */ new Map(),
@@ -70501,7 +74540,20 @@ function imagePathGlob(glob, source, onError) {
       `image path pattern '${glob}' must be absolute (start with '/' or '**'), e.g. '/usr/share/doc/**'`
     );
   }
-  return { glob, matches: (0, import_picomatch2.default)(glob, { dot: true }), source };
+  if (glob.length > MAX_GLOB_LENGTH) {
+    onError(
+      `image path pattern of ${glob.length} characters: the longest accepted is ${MAX_GLOB_LENGTH} (PATH_MAX)`
+    );
+  }
+  let regex;
+  try {
+    regex = import_picomatch4.default.makeRe(glob, { dot: true });
+  } catch (error) {
+    onError(
+      `image path pattern ${JSON.stringify(glob)} is not a valid glob: ${error.message}`
+    );
+  }
+  return { glob, regex, matches: (imagePath) => regex.test(imagePath), source };
 }
 function isIsoDate(text) {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
@@ -70517,8 +74569,7 @@ function readRules(node, file, config) {
   if (node.kind !== "mapping")
     fail(file, node.at, "'rules' must map rule ids to a level, e.g. 'EG501: off'");
   for (const entry of node.entries) {
-    if (!isRuleId(entry.key))
-      fail(file, entry.keyAt, `unknown rule '${entry.key}' (rules are EG101 to EG501)`);
+    if (!isRuleId(entry.key)) fail(file, entry.keyAt, unknownRuleMessage(entry.key));
     const level = expectScalar(entry.value, file, `the level of ${entry.key}`);
     if (!LEVEL_SETTINGS.includes(level)) {
       fail(
@@ -70532,6 +74583,13 @@ function readRules(node, file, config) {
       source: `${file}:${entry.keyAt.line}`
     });
   }
+}
+var KERNEL_VERSION = /^\d+\.\d+(\.\d+)?$/;
+function readKernelMinimum(node, file, config) {
+  const value = expectScalar(node, file, "'kernel-minimum'");
+  if (!KERNEL_VERSION.test(value))
+    fail(file, node.at, `'kernel-minimum' must be a kernel version such as 4.14, not '${value}'`);
+  config.kernelMinimum = value;
 }
 function readIgnorePaths(node, file, config) {
   if (node.kind === "null") return;
@@ -70572,8 +74630,7 @@ function readSuppressions(node, file, config) {
     }
     const rule = fields.get("rule");
     if (!rule) fail(file, item.at, "a suppression needs 'rule'");
-    if (!isRuleId(rule.value))
-      fail(file, rule.at, `unknown rule '${rule.value}' (rules are EG101 to EG501)`);
+    if (!isRuleId(rule.value)) fail(file, rule.at, unknownRuleMessage(rule.value));
     const reason = fields.get("reason");
     if (!reason || reason.value.trim() === "")
       fail(file, reason?.at ?? item.at, "a suppression needs a 'reason'");
@@ -70581,10 +74638,10 @@ function readSuppressions(node, file, config) {
     if (expires && !isIsoDate(expires.value))
       fail(file, expires.at, `'expires' must be a date YYYY-MM-DD, not '${expires.value}'`);
     const source = `${file}:${item.at.line}`;
-    const path10 = fields.get("path");
+    const path17 = fields.get("path");
     config.suppressions.push({
       rule: rule.value,
-      path: path10 ? imagePathGlob(path10.value, source, (m) => fail(file, path10.at, m)) : null,
+      path: path17 ? imagePathGlob(path17.value, source, (m) => fail(file, path17.at, m)) : null,
       reason: reason.value.trim(),
       expires: expires?.value ?? null,
       source
@@ -70596,31 +74653,41 @@ function parseConfig(text, file) {
   const root = parseLocatedYaml(text, file);
   if (root.kind === "null") return config;
   if (root.kind !== "mapping")
-    fail(file, root.at, "the config must be a mapping with rules, ignore-paths, suppressions");
+    fail(
+      file,
+      root.at,
+      "the config must be a mapping with rules, ignore-paths, suppressions, kernel-minimum"
+    );
   for (const entry of root.entries) {
     if (entry.key === "rules") readRules(entry.value, file, config);
     else if (entry.key === "ignore-paths") readIgnorePaths(entry.value, file, config);
     else if (entry.key === "suppressions") readSuppressions(entry.value, file, config);
+    else if (entry.key === "kernel-minimum") readKernelMinimum(entry.value, file, config);
     else
       fail(
         file,
         entry.keyAt,
-        `unknown key '${entry.key}' (expected rules, ignore-paths, suppressions)`
+        `unknown key '${entry.key}' (expected rules, ignore-paths, suppressions, kernel-minimum)`
       );
   }
   return config;
 }
-async function loadConfig(path10, options) {
-  const display = options.displayPath ?? path10;
-  let text;
-  try {
-    text = await readFile(path10, "utf8");
-  } catch (error) {
-    const code = error.code;
-    if (code === "ENOENT" && !options.required) return EMPTY_CONFIG;
-    if (code === "ENOENT") throw new InputError(`${display}: config file not found`);
-    throw new InputError(`${display}: cannot read the config file: ${error.message}`);
+async function loadConfig(path17, options) {
+  const display = options.displayPath ?? path17;
+  if (!options.required) {
+    try {
+      lstatSync(path17);
+    } catch (error) {
+      if (error.code === "ENOENT") return EMPTY_CONFIG;
+    }
   }
+  const text = readInputText(path17, {
+    what: "the config file",
+    shownAs: display,
+    maxBytes: MAX_CONFIG_BYTES,
+    within: options.within ?? null,
+    withinName: "the workspace"
+  });
   return parseConfig(text, display);
 }
 
@@ -70691,14 +74758,9 @@ function parsePragmaLine(line, lineNumber, file) {
   const ignore = fields.get("ignore");
   if (!ignore) fail2(file, lineNumber, at, "the pragma needs 'ignore=<rule ids>'");
   const rules = ignore.split(",").map((r) => r.trim());
-  const unknown = rules.find((r) => !isRuleId(r));
-  if (unknown !== void 0) {
-    fail2(
-      file,
-      lineNumber,
-      line.indexOf(unknown) + 1,
-      `unknown rule '${unknown}' (rules are EG101 to EG501)`
-    );
+  const unknown2 = rules.find((r) => !isRuleId(r));
+  if (unknown2 !== void 0) {
+    fail2(file, lineNumber, line.indexOf(unknown2) + 1, unknownRuleMessage(unknown2));
   }
   const reason = fields.get("reason")?.trim();
   if (!reason)
@@ -70709,7 +74771,7 @@ function parsePragmaLine(line, lineNumber, file) {
       'the pragma needs reason="..." saying why the finding does not apply'
     );
   const expires = fields.get("expires") ?? null;
-  if (expires !== null && !/^\d{4}-\d{2}-\d{2}$/.test(expires)) {
+  if (expires !== null && !isIsoDate(expires)) {
     fail2(
       file,
       lineNumber,
@@ -70754,18 +74816,18 @@ function parsePragmas(text, file) {
 }
 
 // src/report/locate.ts
-import path from "node:path";
+import path6 from "node:path";
 function repositoryRelative(file, paths) {
-  const absolute = path.resolve(paths.cwd ?? process.cwd(), file);
-  const relative = path.relative(path.resolve(paths.repositoryRoot), absolute);
-  if (relative === "" || relative.startsWith("..") || path.isAbsolute(relative)) return null;
-  return relative.split(path.sep).join("/");
+  const absolute = path6.resolve(paths.cwd ?? process.cwd(), file);
+  const relative = path6.relative(path6.resolve(paths.repositoryRoot), absolute);
+  if (relative === "" || relative.startsWith("..") || path6.isAbsolute(relative)) return null;
+  return relative.split(path6.sep).join("/");
 }
 function primaryRange(finding2, report) {
   return finding2.dockerfile ?? report.dockerfile?.finalFrom ?? null;
 }
-function lineSpan(range2) {
-  return range2.endLine > range2.startLine ? `${range2.startLine}-${range2.endLine}` : `${range2.startLine}`;
+function lineSpan(range3) {
+  return range3.endLine > range3.startLine ? `${range3.startLine}-${range3.endLine}` : `${range3.startLine}`;
 }
 function namedTarget(target) {
   return target && !/^\d+$/.test(target) ? target : null;
@@ -70785,17 +74847,41 @@ function configMatches(suppression, finding2) {
 }
 function pragmaMatches(pragma, finding2, report) {
   if (!pragma.rules.includes(finding2.ruleId)) return false;
-  const range2 = primaryRange(finding2, report);
-  return range2 !== null && range2.startLine <= pragma.endLine && range2.endLine >= pragma.startLine;
+  const range3 = primaryRange(finding2, report);
+  return range3 !== null && range3.startLine <= pragma.endLine && range3.endLine >= pragma.startLine;
+}
+function ignoredPaths(globs) {
+  if (globs.length === 0) return () => false;
+  const byFolder = /* @__PURE__ */ new Map();
+  for (const glob of globs) {
+    const special = glob.glob.search(/[*?[\]{}()!+@\\]/);
+    const key = special === -1 ? glob.glob.replace(/\/+$/, "") : glob.glob.slice(0, Math.max(0, glob.glob.lastIndexOf("/", special)));
+    const list = byFolder.get(key);
+    if (list) list.push(glob.regex);
+    else byFolder.set(key, [glob.regex]);
+  }
+  const seen = /* @__PURE__ */ new Map();
+  return (imagePath) => {
+    let ignored = seen.get(imagePath);
+    if (ignored !== void 0) return ignored;
+    ignored = false;
+    for (let end = 0; end <= imagePath.length && !ignored; end++) {
+      if (end < imagePath.length && imagePath[end] !== "/") continue;
+      const candidates = byFolder.get(imagePath.slice(0, end));
+      ignored = candidates?.some((regex) => regex.test(imagePath)) ?? false;
+    }
+    seen.set(imagePath, ignored);
+    return ignored;
+  };
 }
 function applyPolicy(report, config, pragmas, options = {}) {
   const today = isoDay(options.today ?? /* @__PURE__ */ new Date());
   const findings = [];
+  const ignored = ignoredPaths(config.ignorePaths);
   for (const original of report.findings) {
     const setting = config.rules.get(original.ruleId);
     if (setting?.level === "off") continue;
-    if (original.path !== null && config.ignorePaths.some((glob) => glob.matches(original.path)))
-      continue;
+    if (original.path !== null && ignored(original.path)) continue;
     const finding2 = { ...original, evidence: [...original.evidence] };
     if (setting) finding2.level = setting.level;
     const candidates = [
@@ -70839,63 +74925,179 @@ function applyPolicy(report, config, pragmas, options = {}) {
 }
 
 // src/config/load.ts
-import path2 from "node:path";
+import path7 from "node:path";
 async function loadPolicy(sources) {
   const cwd = sources.cwd ?? process.cwd();
-  const configFile = path2.resolve(cwd, sources.config ?? DEFAULT_CONFIG_FILE);
+  const configFile = path7.resolve(cwd, sources.config ?? DEFAULT_CONFIG_FILE);
   const config = await loadConfig(configFile, {
     required: sources.config !== null,
     // As the user sees it: relative to `cwd` when inside it.
-    displayPath: repositoryRelative(configFile, { repositoryRoot: cwd }) ?? configFile
+    displayPath: repositoryRelative(configFile, { repositoryRoot: cwd }) ?? configFile,
+    within: sources.within ?? null
   });
   if (sources.dockerfile === null) return { config, pragmas: [] };
   return { config, pragmas: parsePragmas(sources.dockerfile.text, sources.dockerfile.path) };
 }
 
+// src/report/baseline.ts
+import { createHash } from "node:crypto";
+var FINGERPRINT_KEY = "exit139Guard/v1";
+var MISSING_THING = /\b(?:[\w+-]+(?:\.[\w+-]+)*\.so(?:\.\d+)*|[A-Z][A-Z0-9]*_\d+(?:\.\d+)*)\b/g;
+function missingThings(finding2) {
+  const text = [finding2.message, ...finding2.evidence, finding2.runtimeError ?? ""].join("\n");
+  return [...new Set(text.match(MISSING_THING) ?? [])].sort();
+}
+function fingerprintOf(finding2) {
+  return createHash("sha256").update(JSON.stringify([finding2.ruleId, finding2.path ?? "", missingThings(finding2)])).digest("hex").slice(0, 16);
+}
+function fromJsonFinding(raw) {
+  if (typeof raw.fingerprint === "string") return raw.fingerprint;
+  if (typeof raw.ruleId !== "string") return null;
+  return fingerprintOf({
+    ruleId: raw.ruleId,
+    level: "note",
+    path: typeof raw.path === "string" ? raw.path : null,
+    message: typeof raw.message === "string" ? raw.message : "",
+    evidence: Array.isArray(raw.evidence) ? raw.evidence.map(String) : [],
+    dockerfile: null,
+    related: [],
+    suppression: null,
+    ...typeof raw.runtimeError === "string" ? { runtimeError: raw.runtimeError } : {}
+  });
+}
+function readBaseline(text, where2) {
+  const data = parseJsonText(text, where2);
+  const fingerprints = /* @__PURE__ */ new Set();
+  const object2 = data ?? {};
+  if (Array.isArray(object2.runs)) {
+    for (const run2 of object2.runs) {
+      for (const result of run2.results ?? []) {
+        const value = result.partialFingerprints?.[FINGERPRINT_KEY];
+        if (typeof value === "string") fingerprints.add(value);
+      }
+    }
+    return fingerprints;
+  }
+  const reports = Array.isArray(object2.reports) ? object2.reports : [object2];
+  let understood = false;
+  for (const report of reports) {
+    const findings = report?.findings;
+    if (!Array.isArray(findings)) continue;
+    understood = true;
+    for (const raw of findings) {
+      const value = fromJsonFinding(raw ?? {});
+      if (value !== null) fingerprints.add(value);
+    }
+  }
+  if (!understood)
+    throw new InputError(
+      `${where2}: is neither an exit139-guard JSON report (with findings) nor a SARIF log (with runs)`
+    );
+  return fingerprints;
+}
+function markBaseline(report, baseline) {
+  return {
+    ...report,
+    findings: report.findings.map((f) => ({
+      ...f,
+      baselineState: baseline.has(fingerprintOf(f)) ? "unchanged" : "new"
+    }))
+  };
+}
+
 // src/report/formats.ts
 import { existsSync as existsSync2 } from "node:fs";
-import path4 from "node:path";
+import path9 from "node:path";
+
+// src/report/confirmation.ts
+function confirmationLine(c) {
+  if (c.status === "inconclusive") {
+    return c.outcome === "emulated" ? "inconclusive: emulated on this runner" : `inconclusive: ${c.detail}`;
+  }
+  const verb = c.status === "confirmed" ? "confirmed by running" : "contradicted by running";
+  const how = c.method === "loader" ? " (the image's loader)" : "";
+  if (c.outcome === "exited" && c.status === "confirmed") {
+    return `${verb}: the program ran, then exited with status ${c.exitCode}${c.runtimeError !== null ? `: ${c.runtimeError}` : ""}`;
+  }
+  if (c.runtimeError !== null) return `${verb}${how}: ${c.runtimeError}`;
+  return `${verb}${how}: ${c.outcome === "started" ? "started" : c.detail}`;
+}
 
 // src/version.ts
 var VERSION = "0.1.0";
 var INFORMATION_URI = "https://github.com/exit139-guard/exit139-guard";
 
-// src/report/escape.ts
-var INVISIBLE = (
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
-);
-var JOINER = "\u2060";
-function visible(text) {
-  return text.replace(INVISIBLE, (c) => {
-    const code = c.codePointAt(0);
-    return code <= 255 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u{${code.toString(16)}}`;
-  });
+// src/report/fix.ts
+var GO_BUILD = /(^|&&|\|\||;|\||\(|RUN\s+)(\s*)((?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*)(go\s+(?:build|install)\b)/g;
+function disableCgo(lines2) {
+  let changed = false;
+  const after = lines2.map(
+    (line) => line.replace(GO_BUILD, (_all, lead, space, assigns, go) => {
+      changed = true;
+      const rest = assigns.replace(/(^|\s)CGO_ENABLED=\S*\s+/g, "$1");
+      return `${lead}${space}CGO_ENABLED=0 ${rest}${go}`;
+    })
+  );
+  if (!changed) return null;
+  return after.join("\n") === lines2.join("\n") ? null : after;
 }
-function shorten(text, max) {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}\u2026`;
+function linesOf(text, range3) {
+  return text.split(/\r?\n/).slice(range3.startLine - 1, range3.endLine);
 }
-function codeSpan(text, options = {}) {
-  let body = shorten(visible(text.replace(/\r?\n/g, " ")), options.max ?? 200);
-  if (options.inTable) body = body.replace(/\|/g, "\\|");
-  const longestRun = Math.max(0, ...(body.match(/`+/g) ?? []).map((run2) => run2.length));
-  const fence = "`".repeat(longestRun + 1);
-  const pad = body.startsWith("`") || body.endsWith("`") || body === "" ? " " : "";
-  return `${fence}${pad}${body}${pad}${fence}`;
+function userLineEdits(ruleId, findings, text) {
+  const edits = /* @__PURE__ */ new Map();
+  for (const finding2 of findings) {
+    if (ruleId === "EG202") {
+      const built = finding2.related.find((r) => r.role === "built");
+      if (!built || edits.has(built.startLine)) continue;
+      const before = linesOf(text, built);
+      const after = disableCgo(before);
+      if (after) edits.set(built.startLine, { ...rangeOf(built), before, after });
+    } else if (ruleId === "EG101") {
+      const from = finding2.related.find((r) => r.role === "from");
+      if (!from || edits.has(from.startLine)) continue;
+      const before = linesOf(text, from);
+      const base = baseWithLoader(finding2);
+      const line = before.length === 1 ? FROM_SCRATCH.exec(before[0]) : null;
+      if (base && line)
+        edits.set(from.startLine, {
+          ...rangeOf(from),
+          before,
+          after: [`${line[1]}${base}${line[2]}`]
+        });
+    } else if (ruleId === "EG303" && finding2.path !== null && carriageReturn(finding2)) {
+      const placed = finding2.dockerfile;
+      if (!placed || placed.role !== "placed" || edits.has(placed.startLine)) continue;
+      const before = linesOf(text, placed);
+      const fixLine = `RUN sed -i 's/\\r$//' ${finding2.path}`;
+      edits.set(placed.startLine, { ...rangeOf(placed), before, after: [...before, fixLine] });
+    }
+  }
+  return [...edits.values()].sort((a, b) => a.startLine - b.startLine);
 }
-function markdownText(text, max = 1e3) {
-  return shorten(visible(text.replace(/\r?\n/g, " ")), max).replace(/[\\`*_{}[\]()#+\-.!|<>~&"'=:]/g, (c) => `\\${c}`).replace(/([@#])/g, `$1${JOINER}`);
+var FROM_SCRATCH = /^(\s*FROM\s+(?:--platform=\S+\s+)?)scratch(\s+AS\s+\S+\s*|\s*)$/i;
+function baseWithLoader(finding2) {
+  const interpreter = [finding2.message, ...finding2.evidence].join("\n");
+  if (/\bld-musl-[\w.-]+\.so\.1\b/.test(interpreter)) return "alpine:3.20";
+  if (/\bld-linux[\w.-]*\.so\.\d\b/.test(interpreter)) return "gcr.io/distroless/base-debian12";
+  return null;
 }
-function htmlText(text, max = 200) {
-  return shorten(visible(text.replace(/\r?\n/g, " ")), max).replace(/([@#])/g, `$1${JOINER}`).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+function rangeOf(range3) {
+  return { path: range3.path, startLine: range3.startLine, endLine: range3.endLine };
 }
-function codeBlock(text, language = "text") {
-  const body = text.replace(/\r\n/g, "\n").split("\n").map(visible).join("\n");
-  const longestRun = Math.max(2, ...(body.match(/`+/g) ?? []).map((run2) => run2.length));
-  const fence = "`".repeat(longestRun + 1);
-  return `${fence}${language}
-${body}
-${fence}`;
+function carriageReturn(finding2) {
+  return [finding2.message, ...finding2.evidence].some(
+    (line) => /\r|\\r|carriage return|CRLF/i.test(line)
+  );
+}
+function diffText(edits, name = (path17) => path17) {
+  return edits.map(
+    (edit) => [
+      `@@ ${name(edit.path)}:${edit.startLine} @@`,
+      ...edit.before.map((line) => `-${line}`),
+      ...edit.after.map((line) => `+${line}`)
+    ].join("\n")
+  ).join("\n");
 }
 
 // src/report/gate.ts
@@ -70913,13 +75115,16 @@ function countFindings(findings) {
 function atOrAbove(level, failOn) {
   return failOn !== "never" && LEVELS.indexOf(level) <= LEVELS.indexOf(failOn);
 }
-function judge(findings, failOn) {
-  return findings.some((f) => !f.suppression && atOrAbove(f.level, failOn)) ? "fail" : "pass";
+function gates(finding2, newOnly = false) {
+  return !finding2.suppression && !(newOnly && finding2.baselineState === "unchanged");
+}
+function judge(findings, failOn, newOnly = false) {
+  return findings.some((f) => gates(f, newOnly) && atOrAbove(f.level, failOn)) ? "fail" : "pass";
 }
 
 // src/report/sarif.ts
-import { createHash } from "node:crypto";
-import path3 from "node:path";
+import { createHash as createHash2 } from "node:crypto";
+import path8 from "node:path";
 import { pathToFileURL } from "node:url";
 var SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
 var TOOL_NAME = "exit139-guard";
@@ -70967,33 +75172,35 @@ ${meta.helpMarkdown}` },
     }
   };
 }
-function physicalLocation(range2, paths) {
-  const uri = repositoryRelative(range2.path, paths);
+function physicalLocation(range3, paths) {
+  const uri = repositoryRelative(range3.path, paths);
   if (uri === null) return null;
   return {
     artifactLocation: { uri, uriBaseId: SOURCE_ROOT },
-    region: { startLine: range2.startLine, endLine: range2.endLine }
+    region: { startLine: range3.startLine, endLine: range3.endLine }
   };
 }
-function normalizedInstruction(range2) {
-  return range2 === null ? "" : range2.instruction.replace(/\s+/g, " ").trim();
+function normalizedInstruction(range3) {
+  return range3 === null ? "" : range3.instruction.replace(/\s+/g, " ").trim();
 }
 function messageWithoutLines(message) {
   return message.replace(/\blines? \d+(-\d+)?/gi, "line").replace(/:\d+(-\d+)?\b/g, "");
 }
-function lineHashBase(finding2, range2) {
+function lineHashBase(finding2, range3) {
   const parts = [
     finding2.ruleId,
     finding2.path ?? "",
-    normalizedInstruction(range2),
+    normalizedInstruction(range3),
     messageWithoutLines(finding2.message)
   ];
-  return createHash("sha256").update(parts.join("\0")).digest("hex").slice(0, 16);
+  return createHash2("sha256").update(parts.join("\0")).digest("hex").slice(0, 16);
 }
 function resultMessage(finding2) {
   const parts = [finding2.message];
   const runtime = findingRuntimeError(finding2);
   if (runtime !== "") parts.push(`At run time: ${runtime.split("\n")[0]}`);
+  if (finding2.confirmation)
+    parts.push(`Run in the engine: ${confirmationLine(finding2.confirmation)}`);
   if (finding2.evidence.length > 0) parts.push(`Evidence: ${finding2.evidence.join("; ")}`);
   return parts.join("\n");
 }
@@ -71017,8 +75224,9 @@ function toSarif(report, options) {
   const ruleIndex = new Map(RULE_CATALOG.map((meta, index) => [meta.id, index]));
   const seenHashes = /* @__PURE__ */ new Map();
   const results = report.findings.map((finding2) => {
-    const range2 = primaryRange(finding2, report);
-    const physical = range2 ? physicalLocation(range2, options) : null;
+    const range3 = primaryRange(finding2, report);
+    const placed = finding2.manifest ?? range3;
+    const physical = placed ? physicalLocation(placed, options) : null;
     const location = {
       ...physical ? { physicalLocation: physical } : {},
       ...finding2.path !== null ? {
@@ -71032,7 +75240,8 @@ function toSarif(report, options) {
       } : {}
     };
     const related = [];
-    for (const other of finding2.related) {
+    const dockerfileRelated = finding2.manifest && range3 ? [range3, ...finding2.related] : finding2.related;
+    for (const other of dockerfileRelated) {
       const otherPhysical = physicalLocation(other, options);
       if (otherPhysical) {
         related.push({
@@ -71042,7 +75251,7 @@ function toSarif(report, options) {
         });
       }
     }
-    const base = lineHashBase(finding2, range2);
+    const base = lineHashBase(finding2, range3);
     const occurrence = (seenHashes.get(base) ?? 0) + 1;
     seenHashes.set(base, occurrence);
     const result = {
@@ -71050,13 +75259,18 @@ function toSarif(report, options) {
       level: finding2.level,
       message: { text: resultMessage(finding2) },
       locations: [location],
-      partialFingerprints: { primaryLocationLineHash: `${base}:${occurrence}` }
+      partialFingerprints: {
+        primaryLocationLineHash: `${base}:${occurrence}`,
+        [FINGERPRINT_KEY]: fingerprintOf(finding2)
+      },
+      ...finding2.baselineState !== void 0 ? { baselineState: finding2.baselineState } : {}
     };
     const index = ruleIndex.get(finding2.ruleId);
     if (index !== void 0) result.ruleIndex = index;
     if (related.length > 0) result.relatedLocations = related;
     const suppressions = suppressionsOf(finding2);
     if (suppressions) result.suppressions = suppressions;
+    if (finding2.confirmation) result.properties = { confirmation: finding2.confirmation };
     return result;
   });
   const dockerfileUri = report.dockerfile ? repositoryRelative(report.dockerfile.path, options) : null;
@@ -71078,7 +75292,7 @@ function toSarif(report, options) {
         },
         automationDetails: { id: category },
         originalUriBaseIds: {
-          [SOURCE_ROOT]: { uri: pathToFileURL(path3.resolve(options.repositoryRoot) + "/").href }
+          [SOURCE_ROOT]: { uri: pathToFileURL(path8.resolve(options.repositoryRoot) + "/").href }
         },
         ...options.versionControl ? {
           versionControlProvenance: [
@@ -71094,11 +75308,38 @@ function toSarif(report, options) {
             platform: report.image.platform,
             digest: report.image.digest
           },
-          summary: report.summary
+          summary: report.summary,
+          ...report.confirmation ? { confirmation: report.confirmation } : {}
         }
       }
     ]
   };
+}
+function distinctCategories(reports, platforms, options) {
+  const seen = /* @__PURE__ */ new Map();
+  return reports.map((report, i) => {
+    const dockerfile = report.dockerfile ? repositoryRelative(report.dockerfile.path, options) : null;
+    const base = options.category ?? defaultCategory(
+      dockerfile,
+      namedTarget(report.dockerfile?.target),
+      platforms[i] ?? report.image.platform
+    );
+    const trimmed = base.endsWith("/") ? base.slice(0, -1) : base;
+    const count = (seen.get(trimmed) ?? 0) + 1;
+    seen.set(trimmed, count);
+    return count === 1 ? `${trimmed}/` : `${trimmed}#${count}/`;
+  });
+}
+function toSarifRuns(reports, platforms, options) {
+  const categories = distinctCategories(reports, platforms, options);
+  const runs = reports.flatMap(
+    (report, i) => toSarif(report, {
+      ...options,
+      category: categories[i],
+      ...platforms[i] ? { platform: platforms[i] } : {}
+    }).runs
+  );
+  return { ...toSarif(reports[0], options), runs };
 }
 
 // src/report/markdown.ts
@@ -71121,15 +75362,15 @@ function metaOf(finding2) {
   return isRuleId(finding2.ruleId) ? ruleMeta(finding2.ruleId) : null;
 }
 function dockerfileCell(finding2, report, options) {
-  const range2 = primaryRange(finding2, report);
-  if (!range2) return "\u2014";
-  const relative = repositoryRelative(range2.path, options);
-  const label = `${relative ?? range2.path}:${lineSpan(range2)}`;
-  if (!options.links || relative === null) return codeSpan(label, { inTable: true });
+  const range3 = finding2.manifest ?? primaryRange(finding2, report);
+  if (!range3) return "\u2014";
+  const relative = repositoryRelative(range3.path, options);
+  const label2 = `${relative ?? range3.path}:${lineSpan(range3)}`;
+  if (!options.links || relative === null) return codeSpan(label2, { inTable: true });
   const { serverUrl, repository, sha } = options.links;
-  const anchor = range2.endLine > range2.startLine ? `L${range2.startLine}-L${range2.endLine}` : `L${range2.startLine}`;
+  const anchor = range3.endLine > range3.startLine ? `L${range3.startLine}-L${range3.endLine}` : `L${range3.startLine}`;
   const url = `${serverUrl}/${repository}/blob/${sha}/${relative.split("/").map(encodeURIComponent).join("/")}#${anchor}`;
-  return `[${markdownText(label)}](${url})`;
+  return `[${markdownText(label2)}](${url})`;
 }
 function ruleCell(finding2) {
   const meta = metaOf(finding2);
@@ -71139,50 +75380,6 @@ function ruleCell(finding2) {
 function runtimeCell(finding2) {
   const runtime = findingRuntimeError(finding2).split("\n")[0];
   return runtime === "" ? "\u2014" : codeSpan(runtime, { inTable: true, max: 160 });
-}
-function tableRow(finding2, report, options) {
-  const path10 = finding2.path === null ? "(image)" : codeSpan(finding2.path, { inTable: true, max: 120 });
-  const cells = [
-    LEVEL_LABEL[finding2.level],
-    ruleCell(finding2),
-    path10,
-    runtimeCell(finding2),
-    dockerfileCell(finding2, report, options)
-  ];
-  return `| ${cells.join(" | ")} |
-`;
-}
-function fixSection(meta) {
-  const match = /## Fix\n\n([\s\S]*?)\n\n## /.exec(meta.helpMarkdown);
-  return match ? match[1] : "";
-}
-function detailsBlock(finding2) {
-  const meta = metaOf(finding2);
-  const title = meta ? meta.shortDescription : finding2.ruleId;
-  const where = finding2.path === null ? "the image" : `<code>${htmlText(finding2.path, 120)}</code>`;
-  const lines2 = [
-    "<details>",
-    `<summary><b>${htmlText(finding2.ruleId)}</b> ${where}: ${htmlText(title)}</summary>`,
-    "",
-    markdownText(finding2.message),
-    ""
-  ];
-  if (finding2.evidence.length > 0) {
-    lines2.push("**Evidence**", "", codeBlock(finding2.evidence.join("\n")), "");
-  }
-  const runtime = findingRuntimeError(finding2);
-  if (runtime !== "") lines2.push("**Fails at run time with**", "", codeBlock(runtime), "");
-  if (meta)
-    lines2.push(
-      "**Fix**",
-      "",
-      fixSection(meta),
-      "",
-      `[${meta.id} ${meta.name}](${ruleHelpUri(meta.id)})`,
-      ""
-    );
-  lines2.push("</details>", "");
-  return lines2.join("\n") + "\n";
 }
 function suppressedSection(suppressed) {
   if (suppressed.length === 0) return "";
@@ -71202,77 +75399,263 @@ function suppressedSection(suppressed) {
     "\n</details>\n\n"
   ].join("");
 }
-function headline(report, options) {
-  const counts = countFindings(report.findings);
-  const verdict = judge(report.findings, options.failOn);
-  const total = counts.errors + counts.warnings + counts.notes;
-  const countText = [
+function fixSection(meta) {
+  const match = /## Fix\n\n([\s\S]*?)\n\n## /.exec(meta.helpMarkdown);
+  return match ? match[1] : "";
+}
+function groupByRule(sorted) {
+  const groups = /* @__PURE__ */ new Map();
+  for (const finding2 of sorted) {
+    const key = `${finding2.ruleId}\0${finding2.level}`;
+    const group = groups.get(key);
+    if (group) group.findings.push(finding2);
+    else groups.set(key, { ruleId: finding2.ruleId, level: finding2.level, findings: [finding2] });
+  }
+  return [...groups.values()];
+}
+function listCell(items, max = Infinity) {
+  const shown = items.slice(0, max).join(", ");
+  return items.length > max ? `${shown} and ${items.length - max} more` : shown;
+}
+function groupRow(group, report, options) {
+  const first = group.findings[0];
+  const paths = [...new Set(group.findings.map((f) => f.path === null ? "(image)" : f.path))].map(
+    (p) => p === "(image)" ? p : codeSpan(p, { inTable: true, max: 120 })
+  );
+  const lines2 = [...new Set(group.findings.map((f) => dockerfileCell(f, report, options)))].filter(
+    (cell) => cell !== "\u2014"
+  );
+  const cells = [
+    LEVEL_LABEL[group.level],
+    ruleCell(first),
+    listCell(paths, options.cellItems ?? 50),
+    runtimeCell(first),
+    lines2.length > 0 ? listCell(lines2, options.cellItems ?? 50) : "\u2014"
+  ];
+  return `| ${cells.join(" | ")} |
+`;
+}
+function groupDetails(group, dockerfileText, paths) {
+  const first = group.findings[0];
+  const meta = metaOf(first);
+  const title = meta ? `${meta.name}: ${meta.shortDescription}` : first.ruleId;
+  const count = group.findings.length > 1 ? ` (${plural(group.findings.length, "finding")})` : "";
+  const lines2 = [
+    "<details>",
+    `<summary><b>${htmlText(first.ruleId)}</b> ${htmlText(title)}${count}</summary>`,
+    "",
+    markdownText(first.message),
+    ""
+  ];
+  const others = [...new Set(group.findings.slice(1).map((f) => f.path ?? "(image)"))].filter(
+    (p) => p !== first.path
+  );
+  if (others.length > 0)
+    lines2.push(
+      `The same for ${listCell(
+        others.map((p) => codeSpan(p, { max: 120 })),
+        5
+      )}; the JSON and SARIF reports give each one's evidence.`,
+      ""
+    );
+  if (first.evidence.length > 0)
+    lines2.push("**Evidence**", "", codeBlock(first.evidence.join("\n")), "");
+  const runtime = findingRuntimeError(first);
+  if (runtime !== "") lines2.push("**Fails at run time with**", "", codeBlock(runtime), "");
+  if (first.confirmation) {
+    lines2.push("**Run in the engine**", "", codeBlock(confirmationLine(first.confirmation)), "");
+  }
+  const edits = dockerfileText ? userLineEdits(group.ruleId, group.findings, dockerfileText) : [];
+  if (edits.length > 0) {
+    lines2.push(
+      "**Fix** in your Dockerfile",
+      "",
+      codeBlock(
+        diffText(edits, (file) => repositoryRelative(file, paths) ?? file),
+        "diff"
+      ),
+      ""
+    );
+  } else if (meta) {
+    lines2.push("**Fix**", "", fixSection(meta), "");
+  }
+  if (meta) lines2.push(`[${meta.id} ${meta.name}](${ruleHelpUri(meta.id)})`, "");
+  lines2.push("</details>", "");
+  return lines2.join("\n") + "\n";
+}
+function baselineSection(present) {
+  if (present.length === 0) return "";
+  const rows = groupByRule(present).map(
+    (g) => `| ${LEVEL_LABEL[g.level]} | ${markdownText(g.ruleId)} | ${listCell(
+      [...new Set(g.findings.map((f) => f.path ?? "(image)"))].map(
+        (p) => codeSpan(p, { inTable: true, max: 120 })
+      ),
+      5
+    )} |
+`
+  );
+  return [
+    `<details>
+<summary>${plural(present.length, "finding")} already present on the base branch (not gating)</summary>
+
+`,
+    "| Level | Rule | Image paths |\n| --- | --- | --- |\n",
+    ...rows,
+    "\n</details>\n\n"
+  ].join("");
+}
+function partsOf(section, options) {
+  const level = options.level ?? "note";
+  const hidden = new Set(options.hideRules ?? []);
+  const active = sortFindings(
+    section.report.findings.filter((f) => !f.suppression),
+    section.report
+  );
+  const present = active.filter((f) => f.baselineState === "unchanged");
+  const current = active.filter((f) => f.baselineState !== "unchanged");
+  return {
+    section,
+    shown: current.filter((f) => atOrAbove(f.level, level) && !hidden.has(f.ruleId)),
+    below: current.filter((f) => !atOrAbove(f.level, level) || hidden.has(f.ruleId)),
+    present,
+    suppressed: sortFindings(
+      section.report.findings.filter((f) => f.suppression),
+      section.report
+    )
+  };
+}
+function countsText(findings) {
+  const counts = countFindings(findings);
+  return [
     plural(counts.errors, "error"),
     plural(counts.warnings, "warning"),
     plural(counts.notes, "note")
-  ].join(", ") + (counts.suppressed > 0 ? ` (${counts.suppressed} suppressed)` : "");
-  let title;
-  if (verdict === "fail") {
-    title = counts.errors > 0 ? "\u274C exit139-guard: this image will fail on start" : `\u274C exit139-guard: findings at or above \`fail-on: ${options.failOn}\``;
-  } else if (total > 0) {
-    title = `\u2705 exit139-guard: passed, with findings below \`fail-on: ${options.failOn}\``;
-  } else {
-    title = "\u2705 exit139-guard: no problems found";
-  }
-  const platform = options.platform || report.image.platform;
+  ].join(", ");
+}
+function belowLine(below) {
+  if (below.length === 0) return "";
+  const rules = [...new Set(below.map((f) => f.ruleId))].sort().join(", ");
+  const levels = [...new Set(below.map((f) => f.level))];
+  const what = levels.length === 1 ? plural(below.length, levels[0]) : plural(below.length, "finding");
+  return `${what} (${markdownText(rules)}) ${below.length === 1 ? "is" : "are"} not listed here: the job summary and the SARIF report have ${below.length === 1 ? "it" : "them"}.
+
+`;
+}
+function subjectOf(section, options) {
+  const { report } = section;
+  const platform = section.platform || report.image.platform;
   const target = namedTarget(report.dockerfile?.target);
   const dockerfile = report.dockerfile ? `, built from ${codeSpan(repositoryRelative(report.dockerfile.path, options) ?? report.dockerfile.path)}` + (target ? ` (target ${codeSpan(target)})` : "") : "";
-  const subject = `${codeSpan(report.image.ref)} (${markdownText(platform)})${dockerfile}`;
-  const body = total > 0 ? `**${countText}** in ${subject}.` : `Every ELF file, entrypoint and script of ${subject} was checked against the loader, libraries and platform of the image` + (counts.suppressed > 0 ? `; ${plural(counts.suppressed, "finding")} suppressed.` : ".");
+  return `${codeSpan(section.name ?? report.image.ref)} (${markdownText(platform)})${dockerfile}`;
+}
+function runLine(options) {
+  const run2 = options.run;
+  if (!run2) return "";
+  const parts = [];
+  if (run2.sha) {
+    const short = codeSpan(run2.sha.slice(0, 7));
+    parts.push(
+      options.links ? `commit [${short}](${options.links.serverUrl}/${options.links.repository}/commit/${run2.sha})` : `commit ${short}`
+    );
+  }
+  if (run2.url) parts.push(`[workflow run](${run2.url})`);
+  parts.push(`${run2.time.toISOString().slice(0, 16).replace("T", " ")} UTC`);
+  return `<sub>${parts.join(" \xB7 ")}</sub>
+
+`;
+}
+function headline(all, options) {
+  const findings = all.flatMap((p) => p.section.report.findings);
+  const verdict = judge(findings, options.failOn, options.newOnly ?? false);
+  const shown = all.flatMap((p) => p.shown);
+  const gating = findings.filter(
+    (f) => gates(f, options.newOnly ?? false) && atOrAbove(f.level, options.failOn)
+  );
+  const many = all.length > 1;
+  let title;
+  if (verdict === "fail") {
+    title = gating.some((f) => f.level === "error") ? `\u274C exit139-guard: ${many ? "an image" : "this image"} will fail on start` : `\u274C exit139-guard: findings at or above \`fail-on: ${options.failOn}\``;
+  } else if (shown.length > 0) {
+    title = `\u2705 exit139-guard: passed, with findings below \`fail-on: ${options.failOn}\``;
+  } else {
+    title = "\u2705 exit139-guard: passing";
+  }
   return `### ${title}
 
-${body}
+`;
+}
+function sectionIntro(parts, options) {
+  const subject = subjectOf(parts.section, options);
+  const counted = [...parts.shown, ...parts.below];
+  const suppressed = parts.suppressed.length;
+  const extra = [
+    parts.present.length > 0 ? `${parts.present.length} already present` : "",
+    suppressed > 0 ? `${suppressed} suppressed` : ""
+  ].filter(Boolean);
+  const tail = extra.length > 0 ? ` (${extra.join(", ")})` : "";
+  if (counted.length === 0 && parts.present.length === 0)
+    return `Every ELF file, entrypoint and script of ${subject} was checked against the loader, libraries and platform of the image: no problems found${tail}.
+
+`;
+  const isNew = parts.present.length > 0 ? "new " : "";
+  return `**${countsText(counted).replace(/(\d+) (error|warning|note)/g, `$1 ${isNew}$2`)}**${tail} in ${subject}.
 
 `;
 }
-function footer(report) {
-  return `<sub>exit139-guard ${VERSION} \xB7 ${plural(report.summary.files, "file")}, ${plural(report.summary.elfFiles, "ELF file")} checked</sub>
-`;
-}
-function renderMarkdown(report, options) {
+var TABLE_HEAD = "| Level | Rule | Image paths | What fails at run time | Dockerfile |\n| --- | --- | --- | --- | --- |\n";
+function renderSections(sections, options) {
   const limit = options.limit ?? { max: COMMENT_MAX_CHARS, measure: (text) => text.length };
-  const active = sortFindings(
-    report.findings.filter((f) => !f.suppression),
-    report
-  );
-  const suppressed = sortFindings(
-    report.findings.filter((f) => f.suppression),
-    report
-  );
+  const all = sections.map((s) => partsOf(s, options));
   const marker = options.marker ? `<!-- ${options.marker} -->
 ` : "";
-  const head = marker + headline(report, options);
-  const tableHead = "| Level | Rule | Image path | What fails at run time | Dockerfile |\n| --- | --- | --- | --- | --- |\n";
-  const rows = active.map((f) => tableRow(f, report, options));
-  const details = active.map((f) => detailsBlock(f));
-  const suppressedText = suppressedSection(suppressed);
-  const tail = footer(report);
-  const assemble = (shownRows2, shownDetails2) => {
-    const parts = [head];
-    if (active.length > 0)
-      parts.push(tableHead, ...rows.slice(0, shownRows2), "\n", ...details.slice(0, shownDetails2));
-    if (shownRows2 < active.length || shownDetails2 < active.length) {
-      parts.push(
+  const head = marker + headline(all, options) + runLine(options);
+  const many = sections.length > 1;
+  const built = all.map((parts) => {
+    const groups = groupByRule(parts.shown);
+    const title = many ? `#### ${codeSpan(parts.section.name ?? parts.section.report.image.ref)} (${markdownText(parts.section.platform || parts.section.report.image.platform)})
+
+` : "";
+    return {
+      intro: title + sectionIntro(parts, options),
+      rows: groups.map((g) => groupRow(g, parts.section.report, options)),
+      details: groups.map((g) => groupDetails(g, parts.section.dockerfileText, options)),
+      after: belowLine(parts.below) + baselineSection(parts.present) + suppressedSection(parts.suppressed)
+    };
+  });
+  const tail = footer(sections.map((s) => s.report));
+  const totalGroups = built.reduce((n, b) => n + b.rows.length, 0);
+  const assemble2 = (shownRows2, shownDetails2) => {
+    const out = [head];
+    let rowBudget = shownRows2;
+    let detailBudget = shownDetails2;
+    for (const b of built) {
+      out.push(b.intro);
+      const rows2 = b.rows.slice(0, Math.max(0, rowBudget));
+      const details2 = b.details.slice(0, Math.max(0, detailBudget));
+      rowBudget -= b.rows.length;
+      detailBudget -= b.details.length;
+      if (rows2.length > 0) out.push(TABLE_HEAD, ...rows2, "\n", ...details2);
+      out.push(b.after);
+    }
+    if (shownRows2 < totalGroups || shownDetails2 < totalGroups) {
+      out.push(
         `> [!NOTE]
-> This text is cut to GitHub's size limit: ${shownRows2} of ${active.length} findings are in the table and ${shownDetails2} have details. The SARIF and JSON reports list all of them.
+> This text is cut to GitHub's size limit: ${shownRows2} of ${totalGroups} rules are in the table and ${shownDetails2} have details. The SARIF and JSON reports list every finding.
 
 `
       );
     }
-    parts.push(suppressedText, tail);
-    return parts.join("");
+    out.push(tail);
+    return out.join("");
   };
-  let shownRows = active.length;
-  let shownDetails = active.length;
-  let body = assemble(shownRows, shownDetails);
+  let shownRows = totalGroups;
+  let shownDetails = totalGroups;
+  let body = assemble2(shownRows, shownDetails);
   if (limit.measure(body) <= limit.max) return body;
+  const rows = built.flatMap((b) => b.rows);
+  const details = built.flatMap((b) => b.details);
   const sum = (pieces) => pieces.reduce((total2, piece) => total2 + limit.measure(piece), 0);
-  let total = limit.measure(head + tableHead + suppressedText + tail) + sum(rows) + sum(details) + 400;
+  let total = limit.measure(head + tail) + sum(built.map((b) => b.intro + b.after + TABLE_HEAD)) + sum(rows) + sum(details) + 400;
   while (total > limit.max && shownDetails > 0) {
     shownDetails--;
     total -= limit.measure(details[shownDetails]);
@@ -71281,16 +75664,36 @@ function renderMarkdown(report, options) {
     shownRows--;
     total -= limit.measure(rows[shownRows]);
   }
-  body = assemble(shownRows, shownDetails);
-  return limit.measure(body) <= limit.max ? body : body.replace(suppressedText, "");
+  body = assemble2(shownRows, shownDetails);
+  if (limit.measure(body) <= limit.max) return body;
+  for (const b of built) b.after = belowLine(all[built.indexOf(b)].below);
+  return assemble2(shownRows, shownDetails);
+}
+function footer(reports) {
+  const files = reports.reduce((n, r) => n + r.summary.files, 0);
+  const elf = reports.reduce((n, r) => n + r.summary.elfFiles, 0);
+  return `<sub>exit139-guard ${VERSION} \xB7 ${plural(files, "file")}, ${plural(elf, "ELF file")} checked</sub>
+`;
+}
+function renderMarkdown(report, options) {
+  return renderSections(
+    [
+      {
+        report,
+        ...options.platform ? { platform: options.platform } : {},
+        ...options.dockerfileText ? { dockerfileText: options.dockerfileText } : {}
+      }
+    ],
+    options
+  );
 }
 
 // src/report/formats.ts
 var REPORT_FORMATS = ["sarif", "markdown"];
 function findRepositoryRoot(start) {
-  for (let dir = path4.resolve(start); ; dir = path4.dirname(dir)) {
-    if (existsSync2(path4.join(dir, ".git"))) return dir;
-    if (path4.dirname(dir) === dir) return path4.resolve(start);
+  for (let dir = path9.resolve(start); ; dir = path9.dirname(dir)) {
+    if (existsSync2(path9.join(dir, ".git"))) return dir;
+    if (path9.dirname(dir) === dir) return path9.resolve(start);
   }
 }
 function formatReport(report, format, options) {
@@ -71308,90 +75711,23 @@ function formatReport(report, format, options) {
       2
     ) + "\n";
   }
-  return renderMarkdown(report, { ...paths, ...platform, failOn: options.failOn });
+  return renderMarkdown(report, {
+    ...paths,
+    ...platform,
+    failOn: options.failOn,
+    ...options.dockerfileText !== void 0 ? { dockerfileText: options.dockerfileText } : {},
+    ...options.newOnly ? { newOnly: true } : {},
+    ...options.level ? { level: options.level } : {},
+    ...options.hideRules ? { hideRules: options.hideRules } : {}
+  });
 }
 
-// src/report/json.ts
-function findingJson(finding2) {
-  return {
-    ruleId: finding2.ruleId,
-    level: finding2.level,
-    path: finding2.path,
-    message: finding2.message,
-    dockerfile: finding2.dockerfile,
-    evidence: finding2.evidence,
-    related: finding2.related,
-    suppression: finding2.suppression,
-    ...finding2.runtimeError !== void 0 ? { runtimeError: finding2.runtimeError } : {}
-  };
-}
-function formatJson(report) {
-  const json2 = {
-    version: report.version,
-    image: report.image,
-    dockerfile: report.dockerfile,
-    findings: report.findings.map(findingJson),
-    summary: report.summary
-  };
-  return JSON.stringify(json2, null, 2) + "\n";
-}
-
-// src/report/text.ts
-var LEVEL_WORD = { error: "error", warning: "warning", note: "note" };
-function findingText(finding2) {
-  const meta = ruleMeta(finding2.ruleId);
-  const lines2 = [
-    `  ${LEVEL_WORD[finding2.level]} ${finding2.ruleId} ${meta.name}: ${finding2.message}`
-  ];
-  for (const line of finding2.evidence) lines2.push(`      ${line}`);
-  if (finding2.dockerfile) {
-    const d = finding2.dockerfile;
-    const where = d.startLine === d.endLine ? `${d.startLine}` : `${d.startLine}-${d.endLine}`;
-    lines2.push(`      at ${d.path}:${where}  ${d.instruction}`);
-    for (const r of finding2.related)
-      lines2.push(`         ${r.role} ${r.path}:${r.startLine}  ${r.instruction}`);
-  }
-  const runtime = finding2.runtimeError ?? runtimeErrorFor(meta, finding2.path);
-  if (runtime !== "" && finding2.level !== "note") lines2.push(`      on start: ${runtime}`);
-  if (finding2.suppression) {
-    lines2.push(`      suppressed (${finding2.suppression.source}): ${finding2.suppression.reason}`);
-  }
-  return lines2;
-}
-function formatText(report) {
-  const out = [];
-  const { image, summary: summary2 } = report;
-  out.push(
-    `exit139-guard scan of ${image.ref} (${image.platform})${report.dockerfile ? ` with ${report.dockerfile.path}` : ""}`
-  );
-  const groups = /* @__PURE__ */ new Map();
-  for (const finding2 of report.findings) {
-    const key = finding2.path ?? "";
-    const list = groups.get(key);
-    if (list) list.push(finding2);
-    else groups.set(key, [finding2]);
-  }
-  const keys = [...groups.keys()].sort(
-    (a, b) => a === "" ? 1 : b === "" ? -1 : a.localeCompare(b)
-  );
-  for (const key of keys) {
-    out.push("", key === "" ? "the image" : key);
-    for (const finding2 of groups.get(key) ?? []) out.push(...findingText(finding2));
-  }
-  out.push(
-    "",
-    `${summary2.errors} error(s), ${summary2.warnings} warning(s), ${summary2.notes} note(s) in ${summary2.files} files (${summary2.elfFiles} ELF), ${summary2.durationMs} ms`
-  );
-  return out.join("\n") + "\n";
-}
-
-// src/image/open.ts
-import { closeSync as closeSync3, createReadStream, openSync as openSync3, readSync as readSync3, statSync as statSync3 } from "node:fs";
-import { join as join3 } from "node:path";
+// src/image/registry/client.ts
+import { createHash as createHash4 } from "node:crypto";
 
 // src/image/bytes.ts
-import { createHash as createHash2 } from "node:crypto";
-import { closeSync as closeSync2, fstatSync as fstatSync2, openSync as openSync2, readSync as readSync2 } from "node:fs";
+import { createHash as createHash3 } from "node:crypto";
+import { closeSync as closeSync3, constants as constants2, fstatSync as fstatSync3, openSync as openSync3, readSync as readSync3 } from "node:fs";
 import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 
@@ -72067,10 +76403,21 @@ var Decompress = /* @__PURE__ */ (function() {
 
 // src/image/bytes.ts
 var DiskFile = class {
-  constructor(path10) {
-    this.path = path10;
-    this.fd = openSync2(path10, "r");
-    this.size = fstatSync2(this.fd).size;
+  constructor(path17) {
+    this.path = path17;
+    try {
+      this.fd = openSync3(path17, constants2.O_RDONLY | constants2.O_NONBLOCK);
+    } catch (error) {
+      throw new InputError(
+        `${path17}: cannot be opened (${error.code ?? error.message})`
+      );
+    }
+    const stats = fstatSync3(this.fd);
+    if (!stats.isFile()) {
+      closeSync3(this.fd);
+      throw new InputError(`${path17}: not a regular file`);
+    }
+    this.size = stats.size;
   }
   path;
   fd;
@@ -72080,7 +76427,7 @@ var DiskFile = class {
     const buf = Buffer.allocUnsafe(n);
     let done = 0;
     while (done < n) {
-      const got = readSync2(this.fd, buf, done, n - done, offset + done);
+      const got = readSync3(this.fd, buf, done, n - done, offset + done);
       if (got === 0) break;
       done += got;
     }
@@ -72090,7 +76437,7 @@ var DiskFile = class {
   readSome(offset, target) {
     let done = 0;
     while (done < target.length) {
-      const got = readSync2(this.fd, target, done, target.length - done, offset + done);
+      const got = readSync3(this.fd, target, done, target.length - done, offset + done);
       if (got === 0) break;
       done += got;
     }
@@ -72100,21 +76447,21 @@ var DiskFile = class {
   readInto(offset, target) {
     let done = 0;
     while (done < target.length) {
-      const got = readSync2(this.fd, target, done, target.length - done, offset + done);
+      const got = readSync3(this.fd, target, done, target.length - done, offset + done);
       if (got === 0) throw new InputError(`${this.path}: ends early at offset ${offset + done}`);
       done += got;
     }
   }
   close() {
-    closeSync2(this.fd);
+    closeSync3(this.fd);
   }
 };
 var FileWindow = class _FileWindow {
-  constructor(file, start, length, label) {
+  constructor(file, start, length, label2) {
     this.file = file;
     this.start = start;
     this.length = length;
-    this.label = label;
+    this.label = label2;
   }
   file;
   start;
@@ -72166,8 +76513,8 @@ var FileWindow = class _FileWindow {
   }
 };
 var ChunkReader = class {
-  constructor(source, label, hash = null) {
-    this.label = label;
+  constructor(source, label2, hash = null) {
+    this.label = label2;
     this.hash = hash;
     this.iterator = source[Symbol.asyncIterator]();
   }
@@ -72255,18 +76602,18 @@ function sniffCompression(head) {
   }
   return "none";
 }
-async function* decompress(source, compression, label) {
+async function* decompress(source, compression, label2) {
   if (compression === "none") {
     yield* source;
     return;
   }
   if (compression === "gzip") {
-    const gunzip = createGunzip();
+    const gunzip = createGunzip({ chunkSize: 1024 * 1024 });
     const piped = Readable.from(source).pipe(gunzip);
     try {
       for await (const chunk of piped) yield chunk;
     } catch (err2) {
-      throw new InputError(`${label}: corrupt gzip data: ${err2.message}`);
+      throw new InputError(`${label2}: corrupt gzip data: ${err2.message}`);
     }
     return;
   }
@@ -72274,27 +76621,634 @@ async function* decompress(source, compression, label) {
   const zstd = new Decompress((data) => {
     out.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
   });
+  const frames = new ZstdFrameGuard(label2);
   try {
     for await (const chunk of source) {
+      frames.push(chunk);
       zstd.push(chunk);
       while (out.length > 0) yield out.shift();
     }
     zstd.push(new Uint8Array(0), true);
   } catch (err2) {
     if (err2 instanceof InputError) throw err2;
-    throw new InputError(`${label}: corrupt zstd data: ${err2.message}`);
+    throw new InputError(`${label2}: corrupt zstd data: ${err2.message}`);
   }
   while (out.length > 0) yield out.shift();
 }
-function newHash(algorithm, label) {
-  if (algorithm !== "sha256" && algorithm !== "sha512") {
-    throw new InputError(`${label}: unsupported digest algorithm '${algorithm}'`);
+var MAX_ZSTD_WINDOW = 8 * 1024 * 1024;
+var ZSTD_MAGIC = 4247762216;
+var ZstdFrameGuard = class {
+  constructor(label2) {
+    this.label = label2;
   }
-  return createHash2(algorithm);
+  label;
+  pending = Buffer.alloc(0);
+  /** Bytes to pass before the next header. */
+  skip = 0;
+  inFrame = false;
+  checksum = false;
+  /** Compressed bytes pushed so far, for the offset in messages. */
+  seen = 0;
+  push(chunk) {
+    const base = this.seen - this.pending.length;
+    this.seen += chunk.byteLength;
+    let data = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (this.pending.length > 0) data = Buffer.concat([this.pending, data]);
+    this.pending = Buffer.alloc(0);
+    let at = 0;
+    for (; ; ) {
+      const passed = Math.min(this.skip, data.length - at);
+      this.skip -= passed;
+      at += passed;
+      if (this.skip > 0) return;
+      const left = data.length - at;
+      const wait2 = (n) => {
+        if (left >= n) return false;
+        this.pending = Buffer.from(data.subarray(at));
+        return true;
+      };
+      if (this.inFrame) {
+        if (wait2(3)) return;
+        const header = data[at] | data[at + 1] << 8 | data[at + 2] << 16;
+        at += 3;
+        this.skip = (header >> 1 & 3) === 1 ? 1 : header >>> 3;
+        if (header & 1) {
+          this.inFrame = false;
+          this.skip += this.checksum ? 4 : 0;
+        }
+        continue;
+      }
+      if (wait2(4)) return;
+      const magic = data.readUInt32LE(at);
+      if ((magic & 4294967280) === 407710288) {
+        if (wait2(8)) return;
+        this.skip = data.readUInt32LE(at + 4);
+        at += 8;
+        continue;
+      }
+      if (magic !== ZSTD_MAGIC || wait2(5)) return;
+      const descriptor = data[at + 4];
+      const sizeFlag = descriptor >> 6;
+      const singleSegment = descriptor >> 5 & 1;
+      const dictionaryBytes = [0, 1, 2, 4][descriptor & 3];
+      const sizeBytes = sizeFlag === 0 ? singleSegment : 1 << sizeFlag;
+      const headerBytes = 5 + (singleSegment ? 0 : 1) + dictionaryBytes + sizeBytes;
+      if (wait2(headerBytes)) return;
+      let window2;
+      if (singleSegment) {
+        const sizeAt = at + 5 + dictionaryBytes;
+        let size = 0;
+        for (let i = sizeBytes - 1; i >= 0; i--) size = size * 256 + data[sizeAt + i];
+        window2 = sizeFlag === 1 ? size + 256 : size;
+      } else {
+        const exponent = data[at + 5] >> 3;
+        const base2 = 2 ** (10 + exponent);
+        window2 = base2 + base2 / 8 * (data[at + 5] & 7);
+      }
+      if (window2 > MAX_ZSTD_WINDOW) {
+        throw new InputError(
+          `${this.label}: a zstd frame at offset ${base + at} declares a ${mebibytes(window2)} window; the largest read is ${mebibytes(MAX_ZSTD_WINDOW)} (recompress without --long or --ultra)`
+        );
+      }
+      this.checksum = (descriptor >> 2 & 1) === 1;
+      this.inFrame = true;
+      at += headerBytes;
+    }
+  }
+};
+function mebibytes(bytes) {
+  return `${Math.round(bytes / 2 ** 20 * 10) / 10} MiB`;
+}
+function newHash(algorithm, label2) {
+  if (algorithm !== "sha256" && algorithm !== "sha512") {
+    throw new InputError(`${label2}: unsupported digest algorithm '${algorithm}'`);
+  }
+  return createHash3(algorithm);
 }
 
+// src/image/registry/auth.ts
+function keyHost(key) {
+  const host = key.replace(/^[a-z]+:\/\//i, "").replace(/\/.*$/, "").toLowerCase();
+  return ["index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"].includes(host) ? "docker.io" : host;
+}
+function readDockerConfig(path17) {
+  const text = readInputText(path17, {
+    what: "the registry credentials",
+    maxBytes: MAX_CONFIG_BYTES
+  });
+  const json2 = parseJsonText(text, path17);
+  if (typeof json2 !== "object" || json2 === null || Array.isArray(json2)) {
+    throw new InputError(`${path17}: expected a JSON object like {"auths": {...}}`);
+  }
+  const config = json2;
+  const auths = /* @__PURE__ */ new Map();
+  const entries = config.auths ?? {};
+  for (const [key, value] of Object.entries(entries)) {
+    const where2 = `${path17}: auths["${key}"]`;
+    if (typeof value !== "object" || value === null)
+      throw new InputError(`${where2}: expected an object`);
+    const entry = value;
+    let credentials = null;
+    if (typeof entry.auth === "string" && entry.auth !== "") {
+      const decoded = Buffer.from(entry.auth, "base64").toString("utf8");
+      const colon = decoded.indexOf(":");
+      if (colon <= 0) throw new InputError(`${where2}.auth: not base64 of "username:password"`);
+      credentials = { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+    } else if (typeof entry.username === "string" && typeof entry.password === "string") {
+      credentials = { username: entry.username, password: entry.password };
+    }
+    if (credentials) auths.set(keyHost(key), credentials);
+  }
+  const helpers = /* @__PURE__ */ new Map();
+  for (const [key, helper] of Object.entries(
+    config.credHelpers ?? {}
+  )) {
+    if (typeof helper === "string") helpers.set(keyHost(key), helper);
+  }
+  return {
+    path: path17,
+    auths,
+    helpers,
+    defaultHelper: typeof config.credsStore === "string" ? config.credsStore : null
+  };
+}
+function credentialsFor(source, domain) {
+  if (source.kind === "password") return source.credentials;
+  if (source.kind === "docker-config") return source.config.auths.get(keyHost(domain)) ?? null;
+  return null;
+}
+function missingCredentialsHint(source, domain) {
+  if (source.kind === "docker-config") {
+    const credentials = source.config.auths.get(keyHost(domain));
+    if (credentials) {
+      return `the registry refused the credentials of '${credentials.username}' from ${source.config.path}`;
+    }
+    const helper = source.config.helpers.get(keyHost(domain)) ?? source.config.defaultHelper;
+    if (helper) {
+      return `${source.config.path} sends ${domain} to the credential helper 'docker-credential-${helper}', which exit139-guard does not run; give the credentials in "auths" or as username/password`;
+    }
+    return `${source.config.path} has no "auths" entry for ${domain}`;
+  }
+  if (source.kind === "password") return "the registry refused the username and password";
+  return "give credentials (--registry-auth CONFIG_JSON, or the registry-username/registry-password inputs)";
+}
+function parseChallenges(header) {
+  const challenges = [];
+  let at = 0;
+  const skip = (re) => {
+    re.lastIndex = at;
+    const m = re.exec(header);
+    if (m) at = re.lastIndex;
+    return m;
+  };
+  while (at < header.length) {
+    skip(/[\s,]*/y);
+    const token = skip(/[\w!#$%&'*+.^`|~-]+/y);
+    if (!token) break;
+    const eq = skip(/\s*=\s*/y);
+    if (!eq) {
+      challenges.push({ scheme: token[0].toLowerCase(), params: {} });
+      continue;
+    }
+    const quoted = skip(/"((?:[^"\\]|\\.)*)"/y);
+    const value = quoted ? quoted[1].replace(/\\(.)/g, "$1") : skip(/[^\s,]*/y)?.[0] ?? "";
+    const current = challenges[challenges.length - 1];
+    if (current) current.params[token[0].toLowerCase()] = value;
+  }
+  return challenges;
+}
+
+// src/image/registry/reference.ts
+var COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+var TAG = /^[\w][\w.-]{0,127}$/;
+var DIGEST = /^sha256:[a-f0-9]{64}$|^sha512:[a-f0-9]{128}$/;
+var DOMAIN = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?$/;
+function parseReference(text) {
+  const bad = (why) => new UsageError(`image reference '${text}': ${why}`);
+  let rest = text.trim();
+  if (rest === "") throw bad("empty");
+  let digest = null;
+  const at = rest.indexOf("@");
+  if (at !== -1) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+    if (!DIGEST.test(digest)) throw bad(`'${digest}' is not a sha256 or sha512 digest`);
+  }
+  let tag = null;
+  const colon = rest.lastIndexOf(":");
+  if (colon > rest.lastIndexOf("/")) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+    if (!TAG.test(tag)) throw bad(`'${tag}' is not a valid tag`);
+  }
+  const parts = rest.split("/");
+  let domain = "docker.io";
+  if (parts.length > 1 && (parts[0].includes(".") || parts[0].includes(":") || parts[0] === "localhost")) {
+    domain = parts.shift();
+    if (!DOMAIN.test(domain)) throw bad(`'${domain}' is not a registry host`);
+  }
+  if (domain === "index.docker.io") domain = "docker.io";
+  for (const part of parts) {
+    if (!COMPONENT.test(part)) throw bad(`'${part}' is not a valid repository path component`);
+  }
+  if (domain === "docker.io" && parts.length === 1) parts.unshift("library");
+  if (tag === null && digest === null) tag = "latest";
+  return { domain, path: parts.join("/"), tag, digest };
+}
+function formatReference(ref) {
+  return `${ref.domain}/${ref.path}` + (ref.tag !== null ? `:${ref.tag}` : "") + (ref.digest !== null ? `@${ref.digest}` : "");
+}
+function apiHost(domain) {
+  return domain === "docker.io" ? "registry-1.docker.io" : domain;
+}
+function isLoopback(domain) {
+  const host = domain.startsWith("[") ? domain.slice(1, domain.indexOf("]")) : domain.replace(/:[0-9]+$/, "");
+  return host === "localhost" || host === "::1" || /^127(?:\.[0-9]{1,3}){3}$/.test(host);
+}
+
+// src/image/registry/client.ts
+var DEFAULT_LIMITS = {
+  manifestBytes: 4 * 1024 * 1024,
+  configBytes: 16 * 1024 * 1024,
+  redirects: 5,
+  authAttempts: 3,
+  requestTimeoutMs: 3e4,
+  idleTimeoutMs: 3e4,
+  totalTimeoutMs: Number.POSITIVE_INFINITY
+};
+var MEDIA_TYPES = {
+  ociIndex: "application/vnd.oci.image.index.v1+json",
+  ociManifest: "application/vnd.oci.image.manifest.v1+json",
+  dockerList: "application/vnd.docker.distribution.manifest.list.v2+json",
+  dockerManifest: "application/vnd.docker.distribution.manifest.v2+json"
+};
+var ACCEPT_MANIFESTS = Object.values(MEDIA_TYPES).join(", ");
+var TOKEN_RESPONSE_BYTES = 1024 * 1024;
+var ERROR_BODY_BYTES = 64 * 1024;
+var Timeout = class extends Error {
+};
+var MAX_TIMER_MS = 2 ** 31 - 1;
+function mib(bytes) {
+  return `${(bytes / 1024 / 1024).toFixed(bytes % (1024 * 1024) === 0 ? 0 : 1)} MiB`;
+}
+var RegistryClient = class {
+  constructor(reference, credentials, limits = DEFAULT_LIMITS, insecure = false) {
+    this.reference = reference;
+    this.credentials = credentials;
+    this.limits = limits;
+    if (insecure && !isLoopback(reference.domain)) {
+      throw new UsageError(
+        `--insecure-registry (plain HTTP) is only for registries on this machine (localhost, 127.0.0.1, [::1]), not ${reference.domain}`
+      );
+    }
+    this.base = new URL(`${insecure ? "http" : "https"}://${apiHost(reference.domain)}`);
+    this.deadline = Date.now() + limits.totalTimeoutMs;
+    this.label = `registry ${reference.domain}/${reference.path}`;
+  }
+  reference;
+  credentials;
+  limits;
+  base;
+  authorization = null;
+  /** What the last 401 asked for, to tell a refused login from a first challenge. */
+  sentCredentials = false;
+  deadline;
+  label;
+  /**
+   * Fetches a manifest or index by tag or digest. Errors (InputError): not found, an answer that
+   * is not 200, larger than the cap, bytes that do not match the digest asked for or stated.
+   */
+  async manifest(tagOrDigest) {
+    const where2 = `${this.label}: manifest ${tagOrDigest}`;
+    const { response, abort } = await this.request(
+      `/v2/${this.reference.path}/manifests/${tagOrDigest}`,
+      ACCEPT_MANIFESTS,
+      where2
+    );
+    try {
+      await this.expectOk(response, where2, abort);
+      const length = Number(response.headers.get("content-length") ?? NaN);
+      if (length > this.limits.manifestBytes) {
+        throw new InputError(
+          `${where2}: the registry sends a manifest of ${length} bytes; manifests larger than ${mib(this.limits.manifestBytes)} are refused`
+        );
+      }
+      const bytes = await this.readBody(
+        response,
+        abort,
+        where2,
+        this.limits.manifestBytes,
+        () => new InputError(
+          `${where2}: the manifest is larger than ${mib(this.limits.manifestBytes)}; manifests that large are refused`
+        )
+      );
+      const actual = `sha256:${createHash4("sha256").update(bytes).digest("hex")}`;
+      const stated = response.headers.get("docker-content-digest");
+      const expected2 = tagOrDigest.includes(":") ? tagOrDigest : stated;
+      if (expected2) {
+        const [algorithm, hex3] = expected2.split(":");
+        const got = newHash(algorithm, where2).update(bytes).digest("hex");
+        if (got !== hex3) {
+          throw new InputError(
+            `${where2}: the registry's answer does not match its digest ${expected2}: the bytes hash to ${algorithm}:${got}`
+          );
+        }
+      }
+      let mediaType = response.headers.get("content-type") ?? "";
+      try {
+        const parsed = JSON.parse(bytes.toString("utf8"));
+        if (typeof parsed.mediaType === "string") mediaType = parsed.mediaType;
+      } catch {
+        throw new InputError(`${where2}: the registry's answer is not JSON`);
+      }
+      return { bytes, mediaType, digest: expected2 ?? actual };
+    } finally {
+      abort();
+    }
+  }
+  /**
+   * Streams a blob (`what` names it in messages, e.g. `registry:…: layer 2 of 5`; `signal` closes
+   * it early): at most `size` bytes, checked against `digest` when the stream ends.
+   * Errors (InputError, thrown from the iteration): not found, more or fewer bytes than `size`,
+   * a digest mismatch, a stall longer than the idle timeout.
+   */
+  async *blob(digest, size, what, signal) {
+    const where2 = `${what}: blob ${digest}`;
+    const [algorithm, hex3] = digest.split(":");
+    const hash = newHash(algorithm, where2);
+    const { response, abort } = await this.request(
+      `/v2/${this.reference.path}/blobs/${digest}`,
+      "*/*",
+      where2
+    );
+    signal?.addEventListener("abort", abort);
+    try {
+      await this.expectOk(response, where2, abort);
+      const length = Number(response.headers.get("content-length") ?? NaN);
+      if (!Number.isNaN(length) && length !== size) {
+        throw new InputError(
+          `${where2}: the registry sends ${length} bytes for a blob its manifest says has ${size}`
+        );
+      }
+      let count = 0;
+      for await (const chunk of this.chunks(response, abort, where2)) {
+        count += chunk.length;
+        if (count > size) {
+          throw new InputError(
+            `${where2}: the registry sends more than the ${size} bytes the manifest states; stopped reading`
+          );
+        }
+        hash.update(chunk);
+        yield chunk;
+      }
+      if (count < size) {
+        throw new InputError(
+          `${where2}: the registry's answer ends after ${count} of ${size} bytes`
+        );
+      }
+      const got = hash.digest("hex");
+      if (got !== hex3) {
+        throw new InputError(
+          `${where2}: the registry's blob does not match its digest: its bytes hash to ${algorithm}:${got}`
+        );
+      }
+    } finally {
+      abort();
+    }
+  }
+  /** A whole blob of at most `cap` bytes (configs), checked as `blob` checks it. */
+  async blobBytes(digest, size, cap, what) {
+    if (size > cap) {
+      throw new InputError(
+        `${what}: blob ${digest} is ${size} bytes; larger than ${mib(cap)} is refused`
+      );
+    }
+    const parts = [];
+    for await (const chunk of this.blob(digest, size, what)) parts.push(chunk);
+    return Buffer.concat(parts);
+  }
+  async expectOk(response, where2, abort) {
+    if (response.status === 200) return;
+    let detail = "";
+    try {
+      const body = await this.readBody(response, abort, where2, ERROR_BODY_BYTES, () => null);
+      const errors = JSON.parse(body.toString("utf8")).errors;
+      if (errors?.[0]?.message) detail = `: ${errors[0].message}`;
+    } catch {
+    }
+    if (response.status === 404) {
+      throw new InputError(`${where2}: not found in the registry (404${detail})`);
+    }
+    throw new InputError(`${where2}: the registry answered ${response.status}${detail}`);
+  }
+  /**
+   * One request, with redirects followed by hand (credentials stay with the registry's origin)
+   * and 401 challenges answered; returns the final answer and a function closing it.
+   */
+  async request(path17, accept, where2) {
+    let url = new URL(path17, this.base);
+    let redirects = 0;
+    let unauthorized = 0;
+    for (; ; ) {
+      const sameOrigin = url.origin === this.base.origin;
+      const headers = { accept, "user-agent": "exit139-guard" };
+      if (sameOrigin && this.authorization) headers.authorization = this.authorization;
+      const { response, abort } = await this.send(url, headers, where2);
+      if ([301, 302, 303, 307, 308].includes(response.status)) {
+        const location = response.headers.get("location");
+        abort();
+        if (!location)
+          throw new InputError(`${where2}: a ${response.status} redirect without a Location`);
+        if (++redirects > this.limits.redirects) {
+          throw new InputError(
+            `${where2}: more than ${this.limits.redirects} redirects (the last to ${new URL(location, url).href}); a redirect loop?`
+          );
+        }
+        const next = new URL(location, url);
+        if (next.protocol !== "https:" && !(next.protocol === "http:" && isLoopback(next.host))) {
+          throw new InputError(`${where2}: refusing a redirect to ${next.href} (not HTTPS)`);
+        }
+        url = next;
+        continue;
+      }
+      if (response.status === 401 && sameOrigin) {
+        const header = response.headers.get("www-authenticate") ?? "";
+        abort();
+        if (++unauthorized >= this.limits.authAttempts) {
+          throw new InputError(
+            `${where2}: the registry still answers 401 Unauthorized after ${unauthorized} attempts` + (this.sentCredentials ? " with credentials" : "") + `: ${missingCredentialsHint(this.credentials, this.reference.domain)}`
+          );
+        }
+        await this.authenticate(parseChallenges(header), where2);
+        continue;
+      }
+      return { response, abort };
+    }
+  }
+  /** Answers a challenge: a Bearer token from its realm, or Basic credentials. */
+  async authenticate(challenges, where2) {
+    const credentials = credentialsFor(this.credentials, this.reference.domain);
+    const bearer = challenges.find((c) => c.scheme === "bearer");
+    if (bearer) {
+      const realm = bearer.params.realm;
+      let url;
+      try {
+        url = new URL(realm ?? "");
+      } catch {
+        throw new InputError(
+          `${where2}: the registry's Bearer challenge has no valid realm: '${realm}'`
+        );
+      }
+      if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopback(url.host))) {
+        throw new InputError(`${where2}: refusing the token realm ${url.href} (not HTTPS)`);
+      }
+      if (bearer.params.service) url.searchParams.set("service", bearer.params.service);
+      url.searchParams.set(
+        "scope",
+        bearer.params.scope ?? `repository:${this.reference.path}:pull`
+      );
+      const headers = {
+        accept: "application/json",
+        "user-agent": "exit139-guard"
+      };
+      if (credentials) {
+        headers.authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}`;
+        this.sentCredentials = true;
+      }
+      const tokenWhere = `${where2}: token from ${url.origin}${url.pathname}`;
+      const { response, abort } = await this.send(url, headers, tokenWhere);
+      try {
+        if (response.status !== 200) {
+          throw new InputError(
+            `${tokenWhere}: answered ${response.status}` + (response.status === 401 || response.status === 403 ? `: ${missingCredentialsHint(this.credentials, this.reference.domain)}` : "")
+          );
+        }
+        const body = await this.readBody(
+          response,
+          abort,
+          tokenWhere,
+          TOKEN_RESPONSE_BYTES,
+          () => new InputError(`${tokenWhere}: the token answer is larger than 1 MiB`)
+        );
+        let token;
+        try {
+          const json2 = JSON.parse(body.toString("utf8"));
+          token = json2.token ?? json2.access_token;
+        } catch {
+          throw new InputError(`${tokenWhere}: the answer is not JSON`);
+        }
+        if (typeof token !== "string" || token === "") {
+          throw new InputError(`${tokenWhere}: the answer has no "token"`);
+        }
+        this.authorization = `Bearer ${token}`;
+      } finally {
+        abort();
+      }
+      return;
+    }
+    if (challenges.some((c) => c.scheme === "basic")) {
+      if (!credentials) {
+        throw new InputError(
+          `${where2}: the registry needs a login: ${missingCredentialsHint(this.credentials, this.reference.domain)}`
+        );
+      }
+      if (this.sentCredentials) {
+        throw new InputError(
+          `${where2}: the registry refused the credentials of '${credentials.username}' (401 Unauthorized)`
+        );
+      }
+      this.authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}`;
+      this.sentCredentials = true;
+      return;
+    }
+    throw new InputError(
+      `${where2}: the registry answered 401 Unauthorized without a Bearer or Basic challenge`
+    );
+  }
+  /** The wait allowed now: `ms`, or what is left of the total time (`total`); none left throws. */
+  timeout(ms, where2) {
+    const left = this.deadline - Date.now();
+    if (left <= 0) throw new InputError(this.totalTimeoutMessage(where2));
+    return left < ms ? { ms: Math.min(left, MAX_TIMER_MS), total: true } : { ms, total: false };
+  }
+  totalTimeoutMessage(where2) {
+    return `${where2}: the registry took longer than ${this.limits.totalTimeoutMs / 1e3} s in all; gave up`;
+  }
+  /** One HTTP exchange with the header timeout; `abort` closes it (idempotent). */
+  async send(url, headers, where2) {
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    const { ms, total } = this.timeout(this.limits.requestTimeoutMs, where2);
+    const timer = setTimeout(() => controller.abort(new Timeout()), ms);
+    try {
+      const response = await fetch(url, { headers, redirect: "manual", signal: controller.signal });
+      return { response, abort };
+    } catch (err2) {
+      if (controller.signal.reason instanceof Timeout) {
+        throw new InputError(
+          total ? this.totalTimeoutMessage(where2) : `${where2}: no answer from ${url.host} within ${this.limits.requestTimeoutMs / 1e3} s`
+        );
+      }
+      const cause = err2.cause;
+      throw new InputError(
+        `${where2}: cannot reach ${url.origin}: ${cause?.code ?? cause?.message ?? err2.message}`
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  /** The chunks of a body, each within the idle timeout. */
+  async *chunks(response, abort, where2) {
+    if (!response.body) return;
+    const reader = response.body.getReader();
+    try {
+      for (; ; ) {
+        let timedOut = false;
+        const { ms, total } = this.timeout(this.limits.idleTimeoutMs, where2);
+        const timer = setTimeout(() => {
+          timedOut = true;
+          abort();
+        }, ms);
+        let next;
+        try {
+          next = await reader.read();
+        } catch (err2) {
+          if (timedOut) {
+            throw new InputError(
+              total ? this.totalTimeoutMessage(where2) : `${where2}: the registry sent nothing for ${this.limits.idleTimeoutMs / 1e3} s; gave up`
+            );
+          }
+          throw new InputError(`${where2}: the connection failed: ${err2.message}`);
+        } finally {
+          clearTimeout(timer);
+        }
+        if (next.done) return;
+        yield Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
+      }
+    } finally {
+      reader.releaseLock();
+    }
+  }
+  async readBody(response, abort, where2, cap, tooLarge) {
+    const parts = [];
+    let count = 0;
+    for await (const chunk of this.chunks(response, abort, where2)) {
+      count += chunk.length;
+      if (count > cap) {
+        const error = tooLarge();
+        if (error) throw error;
+        break;
+      }
+      parts.push(chunk);
+    }
+    return Buffer.concat(parts);
+  }
+};
+
 // src/image/facts.ts
-import { constants } from "node:buffer";
+import { closeSync as closeSync4, mkdtempSync, openSync as openSync4, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 var KEPT_CONTENT_PATTERNS = [
   "/etc/passwd",
   "/etc/group",
@@ -72311,8 +77265,8 @@ var KEPT_CONTENT_RE = new RegExp(
     (glob) => glob.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join("[^/]*")
   ).join("|") + ")$"
 );
-function isKeptContent(path10) {
-  return KEPT_CONTENT_RE.test(path10);
+function isKeptContent(path17) {
+  return KEPT_CONTENT_RE.test(path17);
 }
 var SHEBANG_BYTES = 256;
 var NO_FACTS = Object.freeze({
@@ -72321,6 +77275,9 @@ var NO_FACTS = Object.freeze({
   shebang: null,
   content: null
 });
+var IN_MEMORY_ELF_MAX = 64 * 1024 * 1024;
+var STREAMED_ELF_MAX = 2 * 1024 * 1024 * 1024;
+var KEPT_CONTENT_MAX = 16 * 1024 * 1024;
 function isElfMagic(head) {
   return head.length >= 4 && head[0] === 127 && head[1] === 69 && head[2] === 76 && head[3] === 70;
 }
@@ -72344,14 +77301,19 @@ var FactCollector = class {
       return { elf: null, elfError: err2 instanceof Error ? err2.message : String(err2) };
     }
   }
-  async collect(path10, size, body) {
+  async collect(path17, size, body) {
     if (size === 0) return NO_FACTS;
-    if (isKeptContent(path10)) {
+    if (isKeptContent(path17)) {
+      if (size > KEPT_CONTENT_MAX) {
+        throw new InputError(
+          `${path17} is ${size} bytes; files the checks read whole are limited to ${KEPT_CONTENT_MAX} bytes`
+        );
+      }
       const content = Buffer.alloc(size);
       await body.readInto(content);
       const head2 = content.subarray(0, SHEBANG_BYTES);
       const analyzeElf2 = this.analyzeElf;
-      const elf = isElfMagic(head2) && analyzeElf2 ? this.analyze(() => analyzeElf2(content, path10)) : null;
+      const elf = isElfMagic(head2) && analyzeElf2 ? this.analyze(() => analyzeElf2(content, path17)) : null;
       return {
         elf: elf?.elf ?? null,
         elfError: elf?.elfError ?? null,
@@ -72365,24 +77327,61 @@ var FactCollector = class {
       const ranges = body.ranges;
       if (ranges && analyzeElfRanges) {
         return {
-          ...this.analyze(() => analyzeElfRanges(ranges, path10)),
+          ...this.analyze(() => analyzeElfRanges(ranges, path17)),
+          shebang: null,
+          content: null
+        };
+      }
+      if (size > IN_MEMORY_ELF_MAX && body.rest && analyzeElfRanges) {
+        if (size > STREAMED_ELF_MAX) {
+          return {
+            ...NO_FACTS,
+            elfError: `${size} bytes: larger than ${STREAMED_ELF_MAX} bytes, the largest ELF file examined in a compressed or streamed layer`
+          };
+        }
+        return {
+          ...await this.analyzeSpilled(path17, head, body.rest(), analyzeElfRanges),
           shebang: null,
           content: null
         };
       }
       if (!analyzeElf2) return NO_FACTS;
-      if (size > constants.MAX_LENGTH) {
-        return { ...NO_FACTS, elfError: `${size} bytes: too large to analyse in memory` };
-      }
       if (this.scratch.length < size) {
         this.scratch = Buffer.allocUnsafe(Math.ceil(size / 2 ** 20) * 2 ** 20);
       }
       const bytes = this.scratch.subarray(0, size);
       await body.readInto(bytes);
-      return { ...this.analyze(() => analyzeElf2(bytes, path10)), shebang: null, content: null };
+      return { ...this.analyze(() => analyzeElf2(bytes, path17)), shebang: null, content: null };
     }
     const shebang = shebangLine(head);
     return shebang === null ? NO_FACTS : { ...NO_FACTS, shebang };
+  }
+  /** Copies a streamed body to a temporary file, reads its facts by ranges, removes the file. */
+  async analyzeSpilled(path17, head, rest, analyzeElfRanges) {
+    const dir = mkdtempSync(join(tmpdir(), "exit139-guard-elf-"));
+    try {
+      const spill = join(dir, "body");
+      const fd = openSync4(spill, "wx", 384);
+      try {
+        writeSync(fd, head);
+        for await (const chunk of rest) writeSync(fd, chunk);
+      } finally {
+        closeSync4(fd);
+      }
+      const file = new DiskFile(spill);
+      try {
+        return this.analyze(
+          () => analyzeElfRanges(
+            { size: file.size, read: (offset, length) => file.readAt(offset, length) },
+            path17
+          )
+        );
+      } finally {
+        file.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 };
 
@@ -72390,22 +77389,22 @@ var FactCollector = class {
 var BLOCK = 512;
 var MAX_META_SIZE = 1024 * 1024;
 function cString(block, start, length) {
-  const field = block.subarray(start, start + length);
-  const nul = field.indexOf(0);
-  return field.subarray(0, nul === -1 ? field.length : nul).toString("utf8");
+  const field2 = block.subarray(start, start + length);
+  const nul = field2.indexOf(0);
+  return field2.subarray(0, nul === -1 ? field2.length : nul).toString("utf8");
 }
 function parseNumber(block, start, length, what) {
-  const field = block.subarray(start, start + length);
-  if (field[0] & 128) {
-    if (field[0] === 255) throw new Error(`negative ${what}`);
-    let value = field[0] & 127;
-    for (let i = 1; i < field.length; i++) {
-      value = value * 256 + field[i];
+  const field2 = block.subarray(start, start + length);
+  if (field2[0] & 128) {
+    if (field2[0] === 255) throw new Error(`negative ${what}`);
+    let value = field2[0] & 127;
+    for (let i = 1; i < field2.length; i++) {
+      value = value * 256 + field2[i];
       if (value > Number.MAX_SAFE_INTEGER) throw new Error(`${what} too large`);
     }
     return value;
   }
-  const text = field.toString("latin1").replace(/\0.*$/s, "").trim();
+  const text = field2.toString("latin1").replace(/\0.*$/s, "").trim();
   if (text === "") return 0;
   if (!/^[0-7]+$/.test(text)) throw new Error(`bad ${what} field '${text}'`);
   return parseInt(text, 8);
@@ -72433,18 +77432,18 @@ function looksLikeTar(block) {
     return false;
   }
 }
-function parsePax(body, where) {
+function parsePax(body, where2) {
   const records = /* @__PURE__ */ new Map();
   let at = 0;
   while (at < body.length) {
     const space = body.indexOf(32, at);
     const length = space === -1 ? NaN : Number(body.toString("latin1", at, space));
     if (!Number.isInteger(length) || length <= 0 || at + length > body.length) {
-      throw new InputError(`${where}: malformed PAX record at byte ${at}`);
+      throw new InputError(`${where2}: malformed PAX record at byte ${at}`);
     }
     const record = body.toString("utf8", space + 1, at + length - 1);
     const eq = record.indexOf("=");
-    if (eq === -1) throw new InputError(`${where}: malformed PAX record at byte ${at}`);
+    if (eq === -1) throw new InputError(`${where2}: malformed PAX record at byte ${at}`);
     records.set(record.slice(0, eq), record.slice(eq + 1));
     at += length;
   }
@@ -72491,7 +77490,7 @@ async function* walkTar(input) {
       );
     }
     let rawName = cString(block, 0, 100);
-    const where = `${input.label}: tar entry '${rawName}' at offset ${headerOffset}`;
+    const where2 = `${input.label}: tar entry '${rawName}' at offset ${headerOffset}`;
     let size;
     let mode;
     let uid;
@@ -72507,7 +77506,7 @@ async function* walkTar(input) {
       devMajor = parseNumber(block, 329, 8, "devmajor");
       devMinor = parseNumber(block, 337, 8, "devminor");
     } catch (err2) {
-      throw new InputError(`${where}: not a valid tar header (${err2.message})`);
+      throw new InputError(`${where2}: not a valid tar header (${err2.message})`);
     }
     const typeflag = String.fromCharCode(block[156]);
     const magic = block.toString("latin1", 257, 263);
@@ -72518,14 +77517,14 @@ async function* walkTar(input) {
     const dataOffset = input.position;
     if (typeflag === "x" || typeflag === "g" || typeflag === "L" || typeflag === "K") {
       if (size > MAX_META_SIZE) {
-        throw new InputError(`${where}: ${size}-byte extended header exceeds ${MAX_META_SIZE}`);
+        throw new InputError(`${where2}: ${size}-byte extended header exceeds ${MAX_META_SIZE}`);
       }
       const blocks = Math.ceil(size / BLOCK) * BLOCK;
       const body = (await readExactly(blocks, "an extended header", headerOffset)).subarray(
         0,
         size
       );
-      if (typeflag === "x") pax = parsePax(body, where);
+      if (typeflag === "x") pax = parsePax(body, where2);
       else if (typeflag === "L") longName = cString(body, 0, body.length);
       else if (typeflag === "K") longLink = cString(body, 0, body.length);
       continue;
@@ -72536,7 +77535,7 @@ async function* walkTar(input) {
       const num = (key, fallback) => {
         const value = pax?.get(key);
         if (value === void 0) return fallback;
-        if (!/^\d+$/.test(value)) throw new InputError(`${where}: bad PAX ${key} '${value}'`);
+        if (!/^\d+$/.test(value)) throw new InputError(`${where2}: bad PAX ${key} '${value}'`);
         return Number(value);
       };
       name = pax.get("path") ?? name;
@@ -72545,21 +77544,21 @@ async function* walkTar(input) {
       uid = num("uid", uid);
       gid = num("gid", gid);
       if ([...pax.keys()].some((key) => key.startsWith("GNU.sparse."))) {
-        throw new InputError(`${where}: sparse files are not supported`);
+        throw new InputError(`${where2}: sparse files are not supported`);
       }
     }
     longName = null;
     longLink = null;
     pax = null;
     let type2 = TYPES[typeflag];
-    if (typeflag === "S") throw new InputError(`${where}: sparse files are not supported`);
+    if (typeflag === "S") throw new InputError(`${where2}: sparse files are not supported`);
     if (typeflag === "V") {
       await input.skip(Math.ceil(size / BLOCK) * BLOCK);
       continue;
     }
     if (!type2) {
       throw new InputError(
-        `${where}: unsupported tar entry type '${typeflag.replace(/\0/g, "\\0")}'`
+        `${where2}: unsupported tar entry type '${typeflag.replace(/\0/g, "\\0")}'`
       );
     }
     if (typeflag === "\0" && name.endsWith("/")) type2 = "dir";
@@ -72618,7 +77617,7 @@ async function* walkTar(input) {
 }
 
 // src/image/layer.ts
-function normalizeEntryPath(name, where) {
+function normalizeEntryPath(name, where2) {
   const rooted = name.startsWith("/");
   const parts = [];
   for (const part of name.split("/")) {
@@ -72626,7 +77625,7 @@ function normalizeEntryPath(name, where) {
     if (part === "..") {
       if (parts.length > 0) parts.pop();
       else if (!rooted)
-        throw new InputError(`${where}: path '${name}' points outside the image root`);
+        throw new InputError(`${where2}: path '${name}' points outside the image root`);
       continue;
     }
     parts.push(part);
@@ -72647,7 +77646,8 @@ function streamBody(entry) {
       let at = head ? head.copy(target) : 0;
       for await (const chunk of entry.bodyChunks()) at += chunk.copy(target, at);
     },
-    ranges: null
+    ranges: null,
+    rest: () => entry.bodyChunks()
   };
 }
 function windowBody(window2, offset, size, head = null) {
@@ -72671,11 +77671,11 @@ async function readLayer(input, collector) {
   const deferBodies = input instanceof FileWindow;
   for await (const entry of walkTar(input)) {
     const { header } = entry;
-    const where = `${input.label}: tar entry '${header.name}' at offset ${header.headerOffset}`;
-    const path10 = normalizeEntryPath(header.name, where);
-    const slash = path10.lastIndexOf("/");
-    const base = path10.slice(slash + 1);
-    const dir = slash === 0 ? "/" : path10.slice(0, slash);
+    const where2 = `${input.label}: tar entry '${header.name}' at offset ${header.headerOffset}`;
+    const path17 = normalizeEntryPath(header.name, where2);
+    const slash = path17.lastIndexOf("/");
+    const base = path17.slice(slash + 1);
+    const dir = slash === 0 ? "/" : path17.slice(0, slash);
     if (base.startsWith(WHITEOUT_PREFIX)) {
       if (base === WHITEOUT_OPAQUE) entries.push({ kind: "opaque", path: dir });
       else if (!base.startsWith(WHITEOUT_META_PREFIX)) {
@@ -72687,7 +77687,7 @@ async function readLayer(input, collector) {
     let linkTarget = null;
     if (header.type === "symlink") linkTarget = header.linkName;
     if (header.type === "hardlink") {
-      linkTarget = normalizeEntryPath(header.linkName, `${where}: hard link target`);
+      linkTarget = normalizeEntryPath(header.linkName, `${where2}: hard link target`);
     }
     let facts = null;
     let deferred = null;
@@ -72696,11 +77696,11 @@ async function readLayer(input, collector) {
         const want = Math.min(header.size, SHEBANG_BYTES);
         const head = want > 0 ? Buffer.from(input.readAt(header.dataOffset, want)) : null;
         deferred = { window: input, offset: header.dataOffset, head };
-      } else facts = await collector.collect(path10, header.size, streamBody(entry));
+      } else facts = await collector.collect(path17, header.size, streamBody(entry));
     }
     entries.push({
       kind: "entry",
-      path: path10,
+      path: path17,
       type: header.type,
       // Linux symlinks are always 0777 (the engine cannot chmod them), whatever the tar says.
       mode: header.type === "symlink" ? 511 : header.mode,
@@ -72714,6 +77714,284 @@ async function readLayer(input, collector) {
   }
   return { label: input.label, entries };
 }
+
+// src/image/registry/store.ts
+var INDEX_TYPES = /* @__PURE__ */ new Set([MEDIA_TYPES.ociIndex, MEDIA_TYPES.dockerList]);
+var MANIFEST_TYPES = /* @__PURE__ */ new Set([MEDIA_TYPES.ociManifest, MEDIA_TYPES.dockerManifest]);
+function digestOf(ref, where2) {
+  const fromName = /^blobs\/(sha256|sha512)\/([a-f0-9]+)$/.exec(ref.name);
+  const digest = ref.digest ?? (fromName ? `${fromName[1]}:${fromName[2]}` : null);
+  if (!digest) throw new InputError(`${where2}: ${ref.name} is not a blob of the registry`);
+  return digest;
+}
+var RegistryStore = class {
+  constructor(label2, client, limits, collector) {
+    this.label = label2;
+    this.client = client;
+    this.limits = limits;
+    this.collector = collector;
+  }
+  label;
+  client;
+  limits;
+  collector;
+  descriptors = /* @__PURE__ */ new Map();
+  documents = /* @__PURE__ */ new Map();
+  /** The digest the reference resolved to (the index or the manifest), once `index.json` was read. */
+  resolvedDigest = null;
+  has(name) {
+    return name === "index.json";
+  }
+  async readJson(ref, what) {
+    if (ref.name === "index.json") return this.topIndex();
+    const digest = digestOf(ref, what);
+    const cached = this.documents.get(digest);
+    if (cached) return cached;
+    const descriptor = this.descriptors.get(digest);
+    if (descriptor?.isManifest) {
+      const fetched = await this.client.manifest(digest);
+      return this.remember(digest, this.parse(fetched.bytes, fetched.mediaType, what));
+    }
+    if (!descriptor) throw new InputError(`${what}: ${digest} is named by no manifest read`);
+    const bytes = await this.client.blobBytes(
+      digest,
+      descriptor.size,
+      this.limits.configBytes,
+      what
+    );
+    return this.remember(digest, parseJson(bytes, `${what} (${digest})`));
+  }
+  async readLayer(ref, what) {
+    const digest = digestOf(ref, what);
+    const descriptor = this.descriptors.get(digest);
+    if (!descriptor) throw new InputError(`${what}: ${digest} is named by no manifest read`);
+    const label2 = `${what}: blob ${digest}`;
+    const stop = new AbortController();
+    const blob = new ChunkReader(
+      this.client.blob(digest, descriptor.size, what, stop.signal),
+      label2
+    );
+    try {
+      return await this.readLayerFrom(blob, digest, label2, what);
+    } catch (err2) {
+      stop.abort();
+      throw err2;
+    }
+  }
+  async readLayerFrom(blob, digest, label2, what) {
+    const head = await blob.read(512);
+    const compression = sniffCompression(head);
+    if (compression === "none" && head.length > 0 && !looksLikeTar(head) && head.some((b) => b !== 0)) {
+      throw new InputError(`${what}: ${digest} is neither a tar nor gzip or zstd data`);
+    }
+    let failure = null;
+    const rest = (async function* () {
+      try {
+        yield head;
+        yield* blob.chunks(Number.MAX_SAFE_INTEGER);
+      } catch (err2) {
+        failure = err2;
+      }
+    })();
+    let layer;
+    try {
+      const reader = new ChunkReader(decompress(rest, compression, label2), label2);
+      layer = await readLayer(reader, this.collector);
+      await reader.skip(Number.MAX_SAFE_INTEGER);
+    } catch (err2) {
+      throw failure ?? err2;
+    }
+    if (failure) throw failure;
+    await blob.skip(Number.MAX_SAFE_INTEGER);
+    return layer;
+  }
+  close() {
+  }
+  async topIndex() {
+    const cached = this.documents.get("index.json");
+    if (cached) return cached;
+    const { reference } = this.client;
+    const fetched = await this.client.manifest(reference.digest ?? reference.tag);
+    this.resolvedDigest = fetched.digest;
+    const document2 = this.parse(fetched.bytes, fetched.mediaType, `${this.label}: manifest`);
+    this.documents.set(fetched.digest, document2);
+    const index = INDEX_TYPES.has(fetched.mediaType) ? document2 : {
+      schemaVersion: 2,
+      mediaType: MEDIA_TYPES.ociIndex,
+      manifests: [
+        { mediaType: fetched.mediaType, digest: fetched.digest, size: fetched.bytes.length }
+      ]
+    };
+    this.documents.set("index.json", index);
+    return index;
+  }
+  remember(digest, document2) {
+    this.documents.set(digest, document2);
+    return document2;
+  }
+  /**
+   * Parses a manifest or index and records the descriptors it lists (their sizes bound the
+   * reads; an index's entries are fetched as manifests).
+   */
+  parse(bytes, mediaType, where2) {
+    const document2 = parseJson(bytes, where2);
+    if (!INDEX_TYPES.has(mediaType) && !MANIFEST_TYPES.has(mediaType)) {
+      throw new InputError(
+        `${where2}: is '${mediaType || "without a media type"}', not an OCI or Docker v2 image manifest or index` + (mediaType.includes("manifest.v1") ? " (Docker schema 1 is not supported)" : "")
+      );
+    }
+    const record = (item, isManifest) => {
+      if (typeof item !== "object" || item === null) return;
+      const { digest, size, mediaType: childType } = item;
+      if (typeof digest !== "string") return;
+      if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0) {
+        throw new InputError(`${where2}: the descriptor of ${digest} has no valid size`);
+      }
+      const manifest = isManifest && typeof childType === "string" ? INDEX_TYPES.has(childType) || MANIFEST_TYPES.has(childType) : isManifest;
+      this.descriptors.set(digest, { size, isManifest: manifest });
+    };
+    if (INDEX_TYPES.has(mediaType)) {
+      if (Array.isArray(document2.manifests)) for (const m of document2.manifests) record(m, true);
+    } else {
+      record(document2.config, false);
+      if (Array.isArray(document2.layers)) for (const l of document2.layers) record(l, false);
+    }
+    return document2;
+  }
+};
+function parseJson(bytes, where2) {
+  const value = parseJsonText(bytes, where2);
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new InputError(`${where2}: expected a JSON object`);
+  }
+  return value;
+}
+
+// src/image/registry/index.ts
+function clientFor(spec) {
+  const limits = { ...DEFAULT_LIMITS, ...spec.limits };
+  const client = new RegistryClient(
+    parseReference(spec.ref),
+    spec.credentials ?? { kind: "none" },
+    limits,
+    spec.insecure ?? false
+  );
+  return { client, limits };
+}
+function registrySourceLabel(spec) {
+  return `registry:${formatReference(parseReference(spec.ref))}`;
+}
+async function resolveDigest(spec) {
+  const { client } = clientFor(spec);
+  if (client.reference.digest) return client.reference.digest;
+  return (await client.manifest(client.reference.tag)).digest;
+}
+async function openRegistryImage(spec, collector, selectAndMerge) {
+  const { client, limits } = clientFor(spec);
+  const source = registrySourceLabel(spec);
+  return selectAndMerge(new RegistryStore(source, client, limits, collector), source);
+}
+
+// src/report/json.ts
+function findingJson(finding2) {
+  return {
+    ruleId: finding2.ruleId,
+    level: finding2.level,
+    path: finding2.path,
+    message: finding2.message,
+    dockerfile: finding2.dockerfile,
+    evidence: finding2.evidence,
+    related: finding2.related,
+    suppression: finding2.suppression,
+    ...finding2.runtimeError !== void 0 ? { runtimeError: finding2.runtimeError } : {},
+    // Rule + image path + what is missing: what `--baseline` compares (src/report/baseline.ts).
+    fingerprint: fingerprintOf(finding2),
+    ...finding2.baselineState !== void 0 ? { baselineState: finding2.baselineState } : {},
+    ...finding2.manifest !== void 0 ? { manifest: finding2.manifest } : {},
+    ...finding2.confirmation !== void 0 ? { confirmation: finding2.confirmation } : {}
+  };
+}
+function reportJson(report) {
+  return {
+    version: report.version,
+    image: report.image,
+    dockerfile: report.dockerfile,
+    findings: report.findings.map(findingJson),
+    summary: report.summary,
+    ...report.manifests !== void 0 ? { manifests: report.manifests } : {},
+    ...report.confirmation !== void 0 ? { confirmation: report.confirmation } : {}
+  };
+}
+function formatJson(report, context) {
+  const json2 = { ...reportJson(report), ...context ? { context } : {} };
+  return JSON.stringify(json2, null, 2) + "\n";
+}
+function formatJsonReports(reports, context) {
+  const json2 = { version: 1, reports: reports.map(reportJson), ...context ? { context } : {} };
+  return JSON.stringify(json2, null, 2) + "\n";
+}
+
+// src/images-list.ts
+import { existsSync as existsSync3, statSync as statSync2 } from "node:fs";
+var PLATFORM = /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/;
+function checkPlatform(where2, platform, allowAll) {
+  if (allowAll && platform === "all") return;
+  if (!PLATFORM.test(platform))
+    throw new InputError(
+      `${where2} must be os/arch[/variant], e.g. linux/arm64${allowAll ? ", or all" : ""}, not '${platform}'`
+    );
+}
+function parseImagesInput(text, resolve, source = "input 'images'") {
+  const images = [];
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const line = raw.replace(/(^|\s)#.*$/, "").trim();
+    if (line === "") return;
+    const where2 = `${source} line ${index + 1}`;
+    const [name, ...fields] = line.split(/\s+/);
+    const image = {
+      name,
+      image: null,
+      imageArchive: null,
+      dockerfile: null,
+      target: null,
+      buildArgs: {},
+      platform: null
+    };
+    if (existsSync3(resolve(name))) image.imageArchive = resolve(name);
+    else image.image = name;
+    for (const field2 of fields) {
+      const eq = field2.indexOf("=");
+      const key = eq > 0 ? field2.slice(0, eq) : "";
+      const value = field2.slice(eq + 1);
+      if (key === "dockerfile") {
+        const file = resolve(value);
+        if (!existsSync3(file) || !statSync2(file).isFile())
+          throw new InputError(`${where2}: dockerfile ${value} is not a file`);
+        image.dockerfile = file;
+      } else if (key === "target") image.target = value;
+      else if (key === "platform") {
+        checkPlatform(`${where2}: platform`, value, true);
+        image.platform = value;
+      } else if (key === "build-args") {
+        for (const pair of value.split(",").filter((p) => p !== "")) {
+          const at = pair.indexOf("=");
+          if (at <= 0) throw new InputError(`${where2}: build-args expects K=V,K=V, not '${pair}'`);
+          image.buildArgs[pair.slice(0, at)] = pair.slice(at + 1);
+        }
+      } else {
+        throw new InputError(
+          `${where2}: '${field2}' is not one of dockerfile=, target=, platform=, build-args=`
+        );
+      }
+    }
+    images.push(image);
+  });
+  return images;
+}
+
+// src/image/open.ts
+import { createReadStream, statSync as statSync3 } from "node:fs";
+import { join as join4 } from "node:path";
 
 // src/image/filesystem.ts
 var MAX_SYMLINKS = 40;
@@ -72730,8 +78008,8 @@ function dirInode(mode, uid, gid, origin) {
     origin
   };
 }
-function splitPath(path10) {
-  return path10.split("/").filter((part) => part !== "");
+function splitPath(path17) {
+  return path17.split("/").filter((part) => part !== "");
 }
 var Tree = class {
   root = { inode: dirInode(493, 0, 0, "/"), layer: 0, children: /* @__PURE__ */ new Map() };
@@ -72739,8 +78017,8 @@ var Tree = class {
    * Finds a node following symlinks re-rooted at the image root (as a lookup inside a chroot);
    * `followFinal` false leaves a final symlink alone.
    */
-  lookup(path10, followFinal) {
-    const pending = splitPath(path10);
+  lookup(path17, followFinal) {
+    const pending = splitPath(path17);
     const stack = [this.root];
     let links = 0;
     while (pending.length > 0) {
@@ -72766,8 +78044,8 @@ var Tree = class {
     return stack[stack.length - 1];
   }
   /** The directory that will hold `path`, created (0755 root:root) where missing, as Docker does. */
-  parentOf(path10, layer, where) {
-    const parts = splitPath(path10);
+  parentOf(path17, layer, where2) {
+    const parts = splitPath(path17);
     parts.pop();
     let dir = this.root;
     let walked = "";
@@ -72781,12 +78059,12 @@ var Tree = class {
       } else if (child.inode.type === "symlink") {
         const followed = this.lookup(walked, true);
         if (!followed?.children) {
-          throw new InputError(`${where}: parent '${walked}' is a symlink to no directory`);
+          throw new InputError(`${where2}: parent '${walked}' is a symlink to no directory`);
         }
         child = followed;
       }
       if (!child.children) {
-        throw new InputError(`${where}: parent '${walked}' is not a directory`);
+        throw new InputError(`${where2}: parent '${walked}' is not a directory`);
       }
       dir = child;
     }
@@ -72801,17 +78079,17 @@ var Tree = class {
   }
   apply(layer, index) {
     for (const entry of layer.entries) {
-      const where = `${layer.label}: tar entry '${entry.path}'`;
+      const where2 = `${layer.label}: tar entry '${entry.path}'`;
       const name = splitPath(entry.path).pop();
       if (entry.kind === "opaque") {
-        this.makeOpaque(this.parentOf(`${entry.path}/.wh..wh..opq`, index, where), index);
+        this.makeOpaque(this.parentOf(`${entry.path}/.wh..wh..opq`, index, where2), index);
         continue;
       }
       if (name === void 0) {
         if (entry.kind === "entry" && entry.type === "dir") continue;
-        throw new InputError(`${where}: the image root cannot be replaced or deleted`);
+        throw new InputError(`${where2}: the image root cannot be replaced or deleted`);
       }
-      const siblings = this.parentOf(entry.path, index, where);
+      const siblings = this.parentOf(entry.path, index, where2);
       if (entry.kind === "whiteout") {
         siblings.delete(name);
         continue;
@@ -72827,11 +78105,11 @@ var Tree = class {
         const target = this.lookup(entry.linkTarget, false);
         if (!target) {
           throw new InputError(
-            `${where}: hard link to '${entry.linkTarget}', which is in neither this layer nor a lower one`
+            `${where2}: hard link to '${entry.linkTarget}', which is in neither this layer nor a lower one`
           );
         }
         if (target.children) {
-          throw new InputError(`${where}: hard link to the directory '${entry.linkTarget}'`);
+          throw new InputError(`${where2}: hard link to the directory '${entry.linkTarget}'`);
         }
         inode = target.inode;
         inode.uid = entry.uid;
@@ -72863,13 +78141,13 @@ var Tree = class {
   *walk() {
     const stack = [["/", this.root]];
     while (stack.length > 0) {
-      const [path10, node] = stack.pop();
-      yield [path10, node];
+      const [path17, node] = stack.pop();
+      yield [path17, node];
       if (node.children) {
         const names = byteOrder([...node.children.keys()]).reverse();
         for (const name of names) {
           stack.push([
-            path10 === "/" ? `/${name}` : `${path10}/${name}`,
+            path17 === "/" ? `/${name}` : `${path17}/${name}`,
             node.children.get(name)
           ]);
         }
@@ -72887,15 +78165,15 @@ async function mergeLayers(layers, collector) {
   const firstPathOf = /* @__PURE__ */ new Map();
   const pending = [];
   const walked = [...tree.walk()];
-  for (const [path10, node] of walked) {
+  for (const [path17, node] of walked) {
     const { inode } = node;
     const primary = firstPathOf.get(inode);
     if (primary === void 0) {
-      firstPathOf.set(inode, path10);
+      firstPathOf.set(inode, path17);
       if (inode.deferred) pending.push(inode);
     }
-    files.set(path10, {
-      path: path10,
+    files.set(path17, {
+      path: path17,
       type: inode.type,
       mode: inode.mode,
       uid: inode.uid,
@@ -72923,9 +78201,9 @@ async function mergeLayers(layers, collector) {
     );
     inode.deferred = null;
   }
-  for (const [path10, node] of walked) {
+  for (const [path17, node] of walked) {
     const facts = node.inode.facts ?? NO_FACTS;
-    Object.assign(files.get(path10), {
+    Object.assign(files.get(path17), {
       elf: facts.elf,
       elfError: facts.elfError,
       shebang: facts.shebang,
@@ -72937,8 +78215,8 @@ async function mergeLayers(layers, collector) {
 function joinPath(dir, name) {
   return dir === "/" ? `/${name}` : `${dir}/${name}`;
 }
-function resolvePath(files, path10, followFinal = true) {
-  const pending = splitPath(path10);
+function resolvePath(files, path17, followFinal = true) {
+  const pending = splitPath(path17);
   const via = [];
   let current = "/";
   let links = 0;
@@ -72972,7 +78250,7 @@ function makeView(config, source, files) {
     config,
     source,
     files,
-    resolve: (path10, followFinal = true) => resolvePath(files, path10, followFinal)
+    resolve: (path17, followFinal = true) => resolvePath(files, path17, followFinal)
   };
 }
 
@@ -73020,10 +78298,29 @@ function platformMatches(want, have) {
   if (want.os !== have.os || want.architecture !== have.architecture) return false;
   return want.variant === null || normalVariant(want) === normalVariant(have);
 }
+function answersPlatform(asked, have) {
+  const parts = have.split("/");
+  if (parts.length < 2 || parts[1] === "") return true;
+  return platformMatches(parsePlatform2(asked), {
+    os: parts[0],
+    architecture: parts[1],
+    variant: parts[2] ?? null
+  });
+}
+var EVERY_PLATFORM = { os: "*", architecture: "*", variant: null };
+var PlatformList = class extends Error {
+  constructor(platforms) {
+    super(`platforms: ${platforms.join(", ")}`);
+    this.platforms = platforms;
+  }
+  platforms;
+};
 function choosePlatform(candidates, asked, source) {
   if (candidates.length === 0) throw new InputError(`${source}: holds no image`);
-  if (candidates.length === 1) return candidates[0].value;
+  if (asked === EVERY_PLATFORM)
+    throw new PlatformList([...new Set(candidates.map((c) => formatPlatform2(c.platform)))]);
   const available = candidates.map((c) => formatPlatform2(c.platform)).join(", ");
+  if (candidates.length === 1) return candidates[0].value;
   const want = asked ?? runnerPlatform();
   let matching = candidates.filter((c) => platformMatches(want, c.platform));
   if (matching.length > 1) {
@@ -73043,10 +78340,13 @@ function choosePlatform(candidates, asked, source) {
   }
   return matching[0].value;
 }
+function platformNotInImage(source, asked, have) {
+  return new InputError(`${source}: has no image for platform ${asked}; it has: ${have}`);
+}
 
 // src/image/rootfs.ts
-import { lstatSync, readdirSync, readlinkSync } from "node:fs";
-import { join } from "node:path";
+import { lstatSync as lstatSync2, readdirSync, readlinkSync } from "node:fs";
+import { join as join2 } from "node:path";
 var ROOT_ATTRIBUTES = { mode: 493, uid: 0, gid: 0 };
 function typeOf(stats) {
   if (stats.isDirectory()) return "dir";
@@ -73057,9 +78357,9 @@ function typeOf(stats) {
   if (stats.isSocket()) return "socket";
   return "file";
 }
-function diskBody(path10, size) {
+function diskBody(path17, size) {
   const withFile = (use) => {
-    const file = new DiskFile(path10);
+    const file = new DiskFile(path17);
     try {
       return use(file);
     } finally {
@@ -73072,13 +78372,24 @@ function diskBody(path10, size) {
     ranges: { size, read: (offset, length) => withFile((file) => file.readAt(offset, length)) }
   };
 }
-async function readRootfsFolder(root, source, collector) {
+function folderPlatform(files, asked) {
+  if (asked) return asked;
+  const counts = /* @__PURE__ */ new Map();
+  for (const file of files.values()) {
+    const arch = file.linkTarget === null ? file.elf?.goarch : null;
+    if (arch) counts.set(arch, (counts.get(arch) ?? 0) + 1);
+  }
+  const ranked = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  if (ranked.length === 0) return { ...runnerPlatform(), os: "linux" };
+  return { os: "linux", architecture: ranked[0][0], variant: null };
+}
+async function readRootfsFolder(root, source, collector, asked = null) {
   const files = /* @__PURE__ */ new Map();
   const firstPathOfInode = /* @__PURE__ */ new Map();
   const visit = async (imagePath, diskPath) => {
     let stats;
     try {
-      stats = lstatSync(diskPath);
+      stats = lstatSync2(diskPath);
     } catch (err2) {
       throw new InputError(`${source}: cannot read ${diskPath}: ${err2.message}`);
     }
@@ -73121,15 +78432,16 @@ async function readRootfsFolder(root, source, collector) {
     if (type2 === "dir") {
       const names = byteOrder(readdirSync(diskPath));
       for (const name of names) {
-        await visit(imagePath === "/" ? `/${name}` : `${imagePath}/${name}`, join(diskPath, name));
+        await visit(imagePath === "/" ? `/${name}` : `${imagePath}/${name}`, join2(diskPath, name));
       }
     }
   };
   await visit("/", root);
+  const platform = folderPlatform(files, asked);
   const config = {
-    os: "linux",
-    architecture: "",
-    variant: null,
+    os: platform.os,
+    architecture: platform.architecture,
+    variant: platform.variant,
     user: "",
     env: [],
     entrypoint: null,
@@ -73144,13 +78456,21 @@ async function readRootfsFolder(root, source, collector) {
 }
 
 // src/image/store.ts
-import { existsSync as existsSync3, statSync as statSync2 } from "node:fs";
-import { join as join2 } from "node:path";
+import { existsSync as existsSync4 } from "node:fs";
+import { join as join3 } from "node:path";
 var MAX_JSON_SIZE = 16 * 1024 * 1024;
+var MAX_KEPT_JSON_TOTAL = 64 * 1024 * 1024;
+function looksLikeJson(head) {
+  for (const byte of head) {
+    if (byte === 32 || byte === 9 || byte === 10 || byte === 13) continue;
+    return byte === 123 || byte === 91;
+  }
+  return false;
+}
 var DIGEST_RE = /^(sha256|sha512):([a-f0-9]{64}|[a-f0-9]{128})$/;
-function blobName(digest, where) {
+function blobName(digest, where2) {
   if (typeof digest !== "string" || !DIGEST_RE.test(digest)) {
-    throw new InputError(`${where}: bad digest ${JSON.stringify(digest)}`);
+    throw new InputError(`${where2}: bad digest ${JSON.stringify(digest)}`);
   }
   const [algorithm, hex3] = digest.split(":");
   return `blobs/${algorithm}/${hex3}`;
@@ -73161,33 +78481,29 @@ function digestOfName(name) {
   const config = /^([a-f0-9]{64})\.json$/.exec(name);
   return config ? `sha256:${config[1]}` : null;
 }
-function parseJson(bytes, where) {
-  try {
-    return JSON.parse(bytes.toString("utf8"));
-  } catch (err2) {
-    throw new InputError(`${where}: not valid JSON (${err2.message})`);
-  }
+function parseJson2(bytes, where2) {
+  return parseJsonText(bytes, where2);
 }
-function checkDigest(actualHex, ref, where) {
+function checkDigest(actualHex, ref, where2) {
   if (ref.digest === null) return;
-  const expected = ref.digest.split(":")[1];
-  if (actualHex !== expected) {
+  const expected2 = ref.digest.split(":")[1];
+  if (actualHex !== expected2) {
     const algorithm = ref.digest.split(":")[0];
     throw new InputError(
-      `${where}: blob ${ref.name} does not match its digest ${ref.digest}: its content hashes to ${algorithm}:${actualHex}`
+      `${where2}: blob ${ref.name} does not match its digest ${ref.digest}: its content hashes to ${algorithm}:${actualHex}`
     );
   }
 }
 function cleanName(name) {
   return name.replace(/^(\.\/)+/, "").replace(/\/+$/, "");
 }
-function safeName(name, where) {
+function safeName(name, where2) {
   const parts = [];
   for (const part of name.split("/")) {
     if (part === "" || part === ".") continue;
     if (part === "..") {
       if (parts.length === 0)
-        throw new InputError(`${where}: '${name}' points outside the archive`);
+        throw new InputError(`${where2}: '${name}' points outside the archive`);
       parts.pop();
     } else parts.push(part);
   }
@@ -73216,8 +78532,8 @@ async function readLayerWindow(window2, ref, what, collector) {
   return layer;
 }
 var DiskStore = class _DiskStore {
-  constructor(label, root, tar, collector) {
-    this.label = label;
+  constructor(label2, root, tar, collector) {
+    this.label = label2;
     this.root = root;
     this.tar = tar;
     this.collector = collector;
@@ -73228,13 +78544,13 @@ var DiskStore = class _DiskStore {
   collector;
   entries = /* @__PURE__ */ new Map();
   openFiles = [];
-  static folder(path10, label, collector) {
-    return new _DiskStore(label, path10, null, collector);
+  static folder(path17, label2, collector) {
+    return new _DiskStore(label2, path17, null, collector);
   }
   /** Indexes the entries of an uncompressed tar by reading its headers only. */
-  static async tar(file, label, collector) {
-    const store = new _DiskStore(label, null, file, collector);
-    const window2 = new FileWindow(file, 0, file.size, label);
+  static async tar(file, label2, collector) {
+    const store = new _DiskStore(label2, null, file, collector);
+    const window2 = new FileWindow(file, 0, file.size, label2);
     for await (const entry of walkTar(window2)) {
       const { header } = entry;
       const name = cleanName(header.name);
@@ -73242,19 +78558,24 @@ var DiskStore = class _DiskStore {
         store.entries.set(name, { start: header.dataOffset, length: header.size });
       } else if (header.type === "symlink" || header.type === "hardlink") {
         const base = header.type === "symlink" ? name.split("/").slice(0, -1).join("/") : "";
-        const where = `${label}: tar entry '${header.name}'`;
-        store.entries.set(name, { alias: safeName(`${base}/${header.linkName}`, where) });
+        const where2 = `${label2}: tar entry '${header.name}'`;
+        store.entries.set(name, { alias: safeName(`${base}/${header.linkName}`, where2) });
       }
     }
     return store;
   }
   locate(name, what) {
     if (this.root !== null) {
-      const path10 = join2(this.root, safeName(name, what));
-      if (!existsSync3(path10) || !statSync2(path10).isFile()) {
-        throw new InputError(`${what}: ${name} is missing from ${this.label}`);
-      }
-      const file = new DiskFile(path10);
+      const path17 = join3(this.root, safeName(name, what));
+      if (!existsSync4(path17)) throw new InputError(`${what}: ${name} is missing from ${this.label}`);
+      const checked = checkInputPath(path17, {
+        what: `${this.label}:`,
+        shownAs: name,
+        kind: "file",
+        within: [this.root],
+        withinName: "the folder"
+      });
+      const file = new DiskFile(checked.real);
       this.openFiles.push(file);
       return { file, start: 0, length: file.size };
     }
@@ -73266,24 +78587,33 @@ var DiskStore = class _DiskStore {
     return { file: this.tar, start: found.start, length: found.length };
   }
   has(name) {
-    if (this.root !== null) return existsSync3(join2(this.root, name));
+    if (this.root !== null) return existsSync4(join3(this.root, name));
     return this.entries.has(name);
   }
   async readJson(ref, what) {
     const { file, start, length } = this.locate(ref.name, what);
-    if (length > MAX_JSON_SIZE)
-      throw new InputError(`${what}: ${ref.name} is ${length} bytes, too large`);
-    const bytes = file.readAt(start, length);
+    let bytes;
+    try {
+      if (length > MAX_JSON_SIZE)
+        throw new InputError(`${what}: ${ref.name} is ${length} bytes, too large`);
+      bytes = file.readAt(start, length);
+    } finally {
+      if (file !== this.tar) this.release(file);
+    }
     if (ref.digest) {
       const hash = newHash(ref.digest.split(":")[0], what);
       checkDigest(hash.update(bytes).digest("hex"), ref, what);
     }
-    return parseJson(bytes, `${what} (${ref.name})`);
+    return parseJson2(bytes, `${what} (${ref.name})`);
   }
   async readLayer(ref, what) {
     const { file, start, length } = this.locate(ref.name, what);
     const window2 = new FileWindow(file, start, length, `${this.label} layer ${ref.name}`);
     return readLayerWindow(window2, ref, what, this.collector);
+  }
+  release(file) {
+    this.openFiles.splice(this.openFiles.indexOf(file), 1);
+    file.close();
   }
   close() {
     for (const file of this.openFiles) file.close();
@@ -73291,40 +78621,41 @@ var DiskStore = class _DiskStore {
   }
 };
 var StreamStore = class _StreamStore {
-  constructor(label) {
-    this.label = label;
+  constructor(label2) {
+    this.label = label2;
   }
   label;
   json = /* @__PURE__ */ new Map();
   layers = /* @__PURE__ */ new Map();
   digests = /* @__PURE__ */ new Map();
   aliases = /* @__PURE__ */ new Map();
-  static async read(source, label, collector) {
-    const store = new _StreamStore(label);
-    const outer = new ChunkReader(source, label);
+  static async read(source, label2, collector) {
+    const store = new _StreamStore(label2);
+    let keptJson = 0;
+    const outer = new ChunkReader(source, label2);
     const head = await outer.read(512);
     if (!looksLikeTar(head)) {
-      throw new InputError(`${label}: not an image archive (no tar header at offset 0)`);
+      throw new InputError(`${label2}: not an image archive (no tar header at offset 0)`);
     }
     const input = new ChunkReader(
       (async function* () {
         yield head;
         yield* outer.chunks(Number.MAX_SAFE_INTEGER);
       })(),
-      label
+      label2
     );
     for await (const entry of walkTar(input)) {
       const { header } = entry;
       const name = cleanName(header.name);
-      const where = `${label}: tar entry '${header.name}'`;
+      const where2 = `${label2}: tar entry '${header.name}'`;
       if (header.type === "symlink" || header.type === "hardlink") {
         const base = header.type === "symlink" ? name.split("/").slice(0, -1).join("/") : "";
-        store.aliases.set(name, safeName(`${base}/${header.linkName}`, where));
+        store.aliases.set(name, safeName(`${base}/${header.linkName}`, where2));
         continue;
       }
       if (header.type !== "file") continue;
-      const hash = newHash("sha256", where);
-      const body = new ChunkReader(entry.bodyChunks(), `${label} layer ${name}`, hash);
+      const hash = newHash("sha256", where2);
+      const body = new ChunkReader(entry.bodyChunks(), `${label2} layer ${name}`, hash);
       const first = await body.read(512);
       const compression = sniffCompression(first);
       const isTar = compression !== "none" || looksLikeTar(first) || first.length === 512 && first.every((b) => b === 0);
@@ -73334,12 +78665,18 @@ var StreamStore = class _StreamStore {
       })();
       if (isTar) {
         const reader = new ChunkReader(
-          decompress(rest, compression, `${label}: ${name}`),
-          `${label} layer ${name}`
+          decompress(rest, compression, `${label2}: ${name}`),
+          `${label2} layer ${name}`
         );
         store.layers.set(name, await readLayer(reader, collector));
         await reader.skip(Number.MAX_SAFE_INTEGER);
-      } else if (header.size <= MAX_JSON_SIZE) {
+      } else if (header.size <= MAX_JSON_SIZE && looksLikeJson(first)) {
+        keptJson += header.size;
+        if (keptJson > MAX_KEPT_JSON_TOTAL) {
+          throw new InputError(
+            `${where2}: the archive's JSON files add up to more than ${MAX_KEPT_JSON_TOTAL} bytes`
+          );
+        }
         const bytes = Buffer.concat([first, await body.read(header.size - first.length)]);
         store.json.set(name, bytes);
       } else {
@@ -73363,9 +78700,12 @@ var StreamStore = class _StreamStore {
   async readJson(ref, what) {
     const real = this.resolveName(ref.name);
     const bytes = this.json.get(real);
-    if (!bytes) throw new InputError(`${what}: ${ref.name} is missing from ${this.label}`);
+    if (!bytes) {
+      const why = this.digests.has(real) ? "is not JSON" : `is missing from ${this.label}`;
+      throw new InputError(`${what}: ${ref.name} ${why}`);
+    }
     checkDigest(this.digests.get(real), ref, what);
-    return parseJson(bytes, `${what} (${ref.name})`);
+    return parseJson2(bytes, `${what} (${ref.name})`);
   }
   async readLayer(ref, what) {
     const real = this.resolveName(ref.name);
@@ -73390,14 +78730,14 @@ var MEDIA_MANIFEST = /* @__PURE__ */ new Set([
   "application/vnd.oci.image.manifest.v1+json",
   "application/vnd.docker.distribution.manifest.v2+json"
 ]);
-function asObject(value, where) {
+function asObject(value, where2) {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new InputError(`${where}: expected a JSON object`);
+    throw new InputError(`${where2}: expected a JSON object`);
   }
   return value;
 }
-function asArray(value, where) {
-  if (!Array.isArray(value)) throw new InputError(`${where}: expected a JSON array`);
+function asArray(value, where2) {
+  if (!Array.isArray(value)) throw new InputError(`${where2}: expected a JSON array`);
   return value;
 }
 function stringList(value) {
@@ -73410,33 +78750,33 @@ function platformOfConfig(config) {
     variant: typeof config.variant === "string" && config.variant !== "" ? config.variant : null
   };
 }
-function diffIds(config, where) {
-  const rootfs = asObject(config.rootfs ?? {}, `${where}: rootfs`);
+function diffIds(config, where2) {
+  const rootfs = asObject(config.rootfs ?? {}, `${where2}: rootfs`);
   return stringList(rootfs.diff_ids) ?? [];
 }
 async function selectDockerArchive(store, platform) {
-  const where = `${store.label}: manifest.json`;
-  const list = asArray(await store.readJson({ name: "manifest.json", digest: null }, where), where);
+  const where2 = `${store.label}: manifest.json`;
+  const list = asArray(await store.readJson({ name: "manifest.json", digest: null }, where2), where2);
   const candidates = [];
   const seen = /* @__PURE__ */ new Set();
   for (const [i, item] of list.entries()) {
-    const entry = asObject(item, `${where}[${i}]`);
+    const entry = asObject(item, `${where2}[${i}]`);
     const configName = entry.Config;
     const layerNames = stringList(entry.Layers);
     if (typeof configName !== "string" || !layerNames) {
-      throw new InputError(`${where}[${i}]: needs "Config" and "Layers"`);
+      throw new InputError(`${where2}[${i}]: needs "Config" and "Layers"`);
     }
     if (seen.has(configName)) continue;
     seen.add(configName);
     const configDigest = digestOfName(configName);
     const config = asObject(
-      await store.readJson({ name: configName, digest: configDigest }, `${where}[${i}] config`),
+      await store.readJson({ name: configName, digest: configDigest }, `${where2}[${i}] config`),
       `${store.label}: ${configName}`
     );
     const ids = diffIds(config, `${store.label}: ${configName}`);
     if (ids.length !== layerNames.length) {
       throw new InputError(
-        `${where}[${i}]: lists ${layerNames.length} layers but its config ${configName} has ${ids.length} diff_ids`
+        `${where2}[${i}]: lists ${layerNames.length} layers but its config ${configName} has ${ids.length} diff_ids`
       );
     }
     const repoTags = stringList(entry.RepoTags) ?? [];
@@ -73459,37 +78799,55 @@ function isAttestation(descriptor, platform) {
   const annotations = descriptor.annotations ?? {};
   return platform?.os === "unknown" && platform.architecture === "unknown" || annotations["vnd.docker.reference.type"] === "attestation-manifest";
 }
+var MAX_INDEX_DEPTH = 8;
+var MAX_INDEX_DESCRIPTORS = 4096;
 async function selectOci(store, platform) {
   const leaves = [];
-  const visit = async (index, where2, depth) => {
-    if (depth > 8) throw new InputError(`${where2}: indexes nested too deep`);
-    for (const [i, item] of asArray(index.manifests ?? [], `${where2}: manifests`).entries()) {
-      const descriptor = asObject(item, `${where2}: manifests[${i}]`);
+  const visited = /* @__PURE__ */ new Set();
+  let descriptors = 0;
+  const visit = async (index, where3, depth) => {
+    if (depth > MAX_INDEX_DEPTH) {
+      throw new InputError(`${where3}: indexes nested more than ${MAX_INDEX_DEPTH} deep`);
+    }
+    const items = asArray(index.manifests ?? [], `${where3}: manifests`);
+    descriptors += items.length;
+    if (descriptors > MAX_INDEX_DESCRIPTORS) {
+      throw new InputError(
+        `${where3}: the indexes list more than ${MAX_INDEX_DESCRIPTORS} descriptors in all`
+      );
+    }
+    for (const [i, item] of items.entries()) {
+      const descriptor = asObject(item, `${where3}: manifests[${i}]`);
       const mediaType = descriptor.mediaType;
-      const p = descriptor.platform ? asObject(descriptor.platform, `${where2}: manifests[${i}].platform`) : null;
+      const p = descriptor.platform ? asObject(descriptor.platform, `${where3}: manifests[${i}].platform`) : null;
       const leafPlatform = p ? platformOfConfig(p) : null;
       const annotations = descriptor.annotations ?? {};
       const refName = typeof annotations["org.opencontainers.image.ref.name"] === "string" ? annotations["org.opencontainers.image.ref.name"] : null;
-      if (typeof mediaType === "string" && MEDIA_INDEX.has(mediaType)) {
-        const name = blobName(descriptor.digest, `${where2}: manifests[${i}]`);
+      const isIndex = typeof mediaType === "string" && MEDIA_INDEX.has(mediaType);
+      const isManifest = typeof mediaType === "string" && MEDIA_MANIFEST.has(mediaType);
+      if (!isIndex && !isManifest) continue;
+      const name = blobName(descriptor.digest, `${where3}: manifests[${i}]`);
+      const key = `${descriptor.digest} ${JSON.stringify(p)}`;
+      if (visited.has(key)) continue;
+      visited.add(key);
+      if (isIndex) {
         const nested = asObject(
           await store.readJson(
             { name, digest: descriptor.digest },
-            `${where2}: nested index`
+            `${where3}: nested index`
           ),
           `${store.label}: ${name}`
         );
         await visit(nested, `${store.label}: index ${descriptor.digest}`, depth + 1);
-      } else if (typeof mediaType === "string" && MEDIA_MANIFEST.has(mediaType)) {
-        if (!isAttestation(descriptor, leafPlatform))
-          leaves.push({ descriptor, platform: leafPlatform, refName });
+      } else if (!isAttestation(descriptor, leafPlatform)) {
+        leaves.push({ descriptor, platform: leafPlatform, refName });
       }
     }
   };
-  const where = `${store.label}: index.json`;
+  const where2 = `${store.label}: index.json`;
   await visit(
-    asObject(await store.readJson({ name: "index.json", digest: null }, where), where),
-    where,
+    asObject(await store.readJson({ name: "index.json", digest: null }, where2), where2),
+    where2,
     0
   );
   const readManifest = async (descriptor) => {
@@ -73539,19 +78897,44 @@ async function selectOci(store, platform) {
     repoTags: chosen.refName ? [chosen.refName] : []
   };
 }
-function imageConfig(selected, extraDigests) {
+function jsonType(value) {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
+}
+function commandField(value, where2) {
+  if (value === void 0 || value === null) return null;
+  if (typeof value === "string") return [value];
+  const list = stringList(value);
+  if (list) return list;
+  throw new InputError(`${where2}: must be a list of strings, not ${jsonType(value)}`);
+}
+function imageConfig(selected, extraDigests, label2) {
   const { config } = selected;
+  const where2 = `${label2}: config ${selected.configDigest ?? ""}`.trimEnd();
+  if (config.config !== void 0 && config.config !== null) {
+    asObject(config.config, `${where2}: "config"`);
+  }
   const inner = typeof config.config === "object" && config.config !== null ? config.config : {};
   const labels = typeof inner.Labels === "object" && inner.Labels !== null ? inner.Labels : {};
+  if (inner.User !== void 0 && inner.User !== null && typeof inner.User !== "string") {
+    throw new InputError(`${where2}: User must be a string, not ${jsonType(inner.User)}`);
+  }
+  const env = inner.Env === void 0 || inner.Env === null ? [] : stringList(inner.Env);
+  if (env === null) {
+    throw new InputError(`${where2}: Env must be a list of strings, not ${jsonType(inner.Env)}`);
+  }
+  const entrypoint = commandField(inner.Entrypoint, `${where2}: Entrypoint`);
+  const cmd = commandField(inner.Cmd, `${where2}: Cmd`);
   const platform = platformOfConfig(config);
   return {
     os: platform.os,
     architecture: platform.architecture,
     variant: platform.variant,
     user: typeof inner.User === "string" ? inner.User : "",
-    env: stringList(inner.Env) ?? [],
-    entrypoint: stringList(inner.Entrypoint),
-    cmd: stringList(inner.Cmd),
+    env,
+    entrypoint,
+    cmd,
     workingDir: typeof inner.WorkingDir === "string" ? inner.WorkingDir : "",
     labels,
     id: selected.configDigest,
@@ -73562,7 +78945,7 @@ function imageConfig(selected, extraDigests) {
   };
 }
 async function viewOfStore(store, source, options, collector, engineFacts) {
-  const platform = options.platform ? parsePlatform2(options.platform) : null;
+  const platform = options.every ? EVERY_PLATFORM : options.platform ? parsePlatform2(options.platform) : null;
   const selected = store.has("manifest.json") ? await selectDockerArchive(store, platform) : store.has("index.json") ? await selectOci(store, platform) : null;
   if (!selected) {
     throw new InputError(
@@ -73577,6 +78960,7 @@ async function viewOfStore(store, source, options, collector, engineFacts) {
     }
     selected.repoTags = engineFacts.repoTags;
   }
+  const config = imageConfig(selected, engineFacts?.repoDigests ?? [], store.label);
   const layers = [];
   for (const [i, ref] of selected.layers.entries()) {
     layers.push(
@@ -73584,7 +78968,7 @@ async function viewOfStore(store, source, options, collector, engineFacts) {
     );
   }
   const files = await mergeLayers(layers, collector);
-  return makeView(imageConfig(selected, engineFacts?.repoDigests ?? []), source, files);
+  return makeView(config, source, files);
 }
 async function dockerClient(dockerHost) {
   const { default: Docker } = await Promise.resolve().then(() => __toESM(require_docker(), 1));
@@ -73599,7 +78983,7 @@ async function dockerClient(dockerHost) {
   });
 }
 async function openEngineImage(ref, dockerHost, options) {
-  const where = dockerHost ?? process.env.DOCKER_HOST ?? "the default Docker socket";
+  const where2 = dockerHost ?? process.env.DOCKER_HOST ?? "the default Docker socket";
   const docker = await dockerClient(dockerHost);
   const collector = new FactCollector(options);
   const source = `engine:${ref}`;
@@ -73609,9 +78993,11 @@ async function openEngineImage(ref, dockerHost, options) {
   } catch (err2) {
     const e = err2;
     if (e.statusCode === 404)
-      throw new InputError(`image '${ref}' is not in the Docker Engine at ${where}`);
+      throw new InputError(
+        `image '${ref}' is not in the Docker Engine at ${where2}; built with buildx? add \`load: true\` (docker/build-push-action) or \`--load\` (docker buildx build), or scan its OCI output with --archive`
+      );
     throw new InputError(
-      `cannot ask the Docker Engine at ${where} for image '${ref}': ${e.message}`
+      `cannot ask the Docker Engine at ${where2} for image '${ref}': ${e.message}`
     );
   }
   let stream;
@@ -73619,7 +79005,7 @@ async function openEngineImage(ref, dockerHost, options) {
     stream = await docker.getImage(inspect.Id).get();
   } catch (err2) {
     throw new InputError(
-      `the Docker Engine at ${where} could not export '${ref}': ${err2.message}`
+      `the Docker Engine at ${where2} could not export '${ref}': ${err2.message}`
     );
   }
   let store;
@@ -73634,41 +79020,37 @@ async function openEngineImage(ref, dockerHost, options) {
     repoDigests: inspect.RepoDigests ?? []
   });
 }
-function readHead(path10) {
-  const fd = openSync3(path10, "r");
+function readHead(path17) {
+  const file = new DiskFile(path17);
   try {
-    const buf = Buffer.alloc(512);
-    const n = readSync3(fd, buf, 0, 512, 0);
-    return buf.subarray(0, n);
+    return file.readAt(0, 512);
   } finally {
-    closeSync3(fd);
+    file.close();
   }
 }
-async function openArchive(path10, options) {
+async function openArchive(path17, options) {
   const collector = new FactCollector(options);
-  let stat;
-  try {
-    stat = statSync3(path10);
-  } catch (err2) {
-    throw new InputError(`${path10}: cannot read the archive: ${err2.message}`);
-  }
-  if (stat.isDirectory()) {
+  const { stats } = checkInputPath(path17, { what: "the archive", kind: "file-or-folder" });
+  if (stats.isDirectory()) {
     const isLayout = ["oci-layout", "index.json", "manifest.json"].some(
-      (name) => statOrNull(join3(path10, name))
+      (name) => statOrNull(join4(path17, name))
     );
-    if (!isLayout) return readRootfsFolder(path10, `rootfs:${path10}`, collector);
-    const kind = statOrNull(join3(path10, "manifest.json")) ? "docker-archive" : "oci-layout";
-    const store = DiskStore.folder(path10, `${kind}:${path10}`, collector);
+    if (!isLayout) {
+      const asked = options.platform ? parsePlatform2(options.platform) : null;
+      return readRootfsFolder(path17, `rootfs:${path17}`, collector, asked);
+    }
+    const kind = statOrNull(join4(path17, "manifest.json")) ? "docker-archive" : "oci-layout";
+    const store = DiskStore.folder(path17, `${kind}:${path17}`, collector);
     try {
-      return await viewOfStore(store, `${kind}:${path10}`, options, collector, null);
+      return await viewOfStore(store, `${kind}:${path17}`, options, collector, null);
     } finally {
       store.close();
     }
   }
-  const head = readHead(path10);
+  const head = readHead(path17);
   if (sniffCompression(head) !== "none") {
-    const source = `archive:${path10}`;
-    const file2 = createReadStream(path10);
+    const source = `archive:${path17}`;
+    const file2 = createReadStream(path17);
     let store;
     try {
       store = await StreamStore.read(
@@ -73683,27 +79065,27 @@ async function openArchive(path10, options) {
   }
   if (!looksLikeTar(head)) {
     throw new InputError(
-      `${path10}: not an image archive: neither a tar (docker save, OCI archive) nor a folder`
+      `${path17}: not an image archive: neither a tar (docker save, OCI archive) nor a folder`
     );
   }
-  const file = new DiskFile(path10);
+  const file = new DiskFile(path17);
   try {
-    const store = await DiskStore.tar(file, `archive:${path10}`, collector);
+    const store = await DiskStore.tar(file, `archive:${path17}`, collector);
     const kind = store.has("manifest.json") ? "docker-archive" : store.has("index.json") ? "oci-archive" : null;
     if (!kind) {
       throw new InputError(
-        `${path10}: not an image archive: a tar with neither manifest.json (docker save) nor index.json (OCI)`
+        `${path17}: not an image archive: a tar with neither manifest.json (docker save) nor index.json (OCI)`
       );
     }
-    store.label = `${kind}:${path10}`;
+    store.label = `${kind}:${path17}`;
     return await viewOfStore(store, store.label, options, collector, null);
   } finally {
     file.close();
   }
 }
-function statOrNull(path10) {
+function statOrNull(path17) {
   try {
-    statSync3(path10);
+    statSync3(path17);
     return true;
   } catch {
     return false;
@@ -73711,7 +79093,809 @@ function statOrNull(path10) {
 }
 async function openImage(source, options = {}) {
   if (source.kind === "engine") return openEngineImage(source.ref, source.dockerHost, options);
+  if (source.kind === "registry") {
+    const collector = new FactCollector(options);
+    return openRegistryImage(
+      source,
+      collector,
+      (store, label2) => viewOfStore(store, label2, options, collector, null)
+    );
+  }
   return openArchive(source.path, options);
+}
+async function listPlatforms(source) {
+  try {
+    const view = await openImage(source, { every: true });
+    const { os, architecture, variant } = view.config;
+    return [[os || "linux", architecture, variant].filter((p) => p).join("/")];
+  } catch (error) {
+    if (error instanceof PlatformList) return error.platforms;
+    throw error;
+  }
+}
+
+// src/report/text.ts
+var LEVEL_WORD = { error: "error", warning: "warning", note: "note" };
+function findingText(finding2) {
+  const meta = ruleMeta(finding2.ruleId);
+  const lines2 = [
+    `  ${LEVEL_WORD[finding2.level]} ${finding2.ruleId} ${meta.name}: ${finding2.message}`
+  ];
+  for (const line of finding2.evidence) lines2.push(`      ${line}`);
+  if (finding2.manifest) {
+    const m = finding2.manifest;
+    lines2.push(
+      `      at ${m.path}:${m.startLine}  ${m.field ?? `${m.containerKind} ${m.container}`}`
+    );
+  }
+  if (finding2.dockerfile) {
+    const d = finding2.dockerfile;
+    const where2 = d.startLine === d.endLine ? `${d.startLine}` : `${d.startLine}-${d.endLine}`;
+    lines2.push(`      at ${d.path}:${where2}  ${d.instruction}`);
+    for (const r of finding2.related)
+      lines2.push(`         ${r.role} ${r.path}:${r.startLine}  ${r.instruction}`);
+  }
+  const runtime = finding2.runtimeError ?? runtimeErrorFor(meta, finding2.path);
+  if (runtime !== "" && finding2.level !== "note") lines2.push(`      on start: ${runtime}`);
+  if (finding2.confirmation) lines2.push(`      ${confirmationLine(finding2.confirmation)}`);
+  if (finding2.suppression) {
+    lines2.push(`      suppressed (${finding2.suppression.source}): ${finding2.suppression.reason}`);
+  }
+  return lines2;
+}
+function formatText(report) {
+  const out = [];
+  const { image, summary: summary2 } = report;
+  out.push(
+    `exit139-guard scan of ${image.ref} (${image.platform})${report.dockerfile ? ` with ${report.dockerfile.path}` : ""}`
+  );
+  const groups = /* @__PURE__ */ new Map();
+  for (const finding2 of report.findings) {
+    const key = finding2.path ?? "";
+    const list = groups.get(key);
+    if (list) list.push(finding2);
+    else groups.set(key, [finding2]);
+  }
+  const keys = [...groups.keys()].sort(
+    (a, b) => a === "" ? 1 : b === "" ? -1 : a.localeCompare(b)
+  );
+  for (const key of keys) {
+    out.push("", key === "" ? "the image" : key);
+    for (const finding2 of groups.get(key) ?? []) out.push(...findingText(finding2));
+  }
+  if (report.confirmation) {
+    const c = report.confirmation;
+    out.push(
+      "",
+      `run in the engine (${(c.durationMs / 1e3).toFixed(1)} s): ${confirmationLine(c.entrypoint)}`
+    );
+  }
+  out.push(
+    "",
+    `${summary2.errors} error(s), ${summary2.warnings} warning(s), ${summary2.notes} note(s) in ${summary2.files} files (${summary2.elfFiles} ELF), ${summary2.durationMs} ms`
+  );
+  return out.join("\n") + "\n";
+}
+
+// src/dockerfile/engine-bases.ts
+var COMPILERS = ["gcc", "cc"];
+function pathDirs(env) {
+  const value = env.find((e) => e.startsWith("PATH="))?.slice("PATH=".length);
+  const dirs = (value ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin").split(":");
+  return dirs.filter((d) => d.startsWith("/"));
+}
+async function exists(container, path17) {
+  try {
+    await container.infoArchive({ path: path17 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+async function readOne(docker, reference) {
+  let info;
+  try {
+    info = await docker.getImage(reference).inspect();
+  } catch {
+    return null;
+  }
+  const env = info.Config?.Env ?? [];
+  let compiler = null;
+  let container = null;
+  try {
+    container = await docker.createContainer({
+      Image: reference,
+      Entrypoint: ["/exit139-guard-probe"],
+      NetworkDisabled: true
+    });
+    compiler = false;
+    for (const dir of pathDirs(env)) {
+      for (const name of COMPILERS)
+        if (!compiler) compiler = await exists(container, `${dir}/${name}`);
+    }
+  } catch {
+    compiler = null;
+  } finally {
+    if (container) await container.remove({ force: true }).catch(() => void 0);
+  }
+  return { env, workingDir: info.Config?.WorkingDir || null, compiler };
+}
+async function engineBaseImages(references, dockerHost) {
+  const found = /* @__PURE__ */ new Map();
+  if (references.length === 0) return found;
+  let docker;
+  try {
+    docker = await dockerClient(dockerHost);
+  } catch {
+    return found;
+  }
+  for (const reference of new Set(references)) {
+    const config = await readOne(docker, reference);
+    if (config) found.set(reference, config);
+  }
+  return found;
+}
+
+// src/confirm/index.ts
+import { readdirSync as readdirSync2, readFileSync } from "node:fs";
+import { join as join5 } from "node:path";
+
+// src/confirm/container.ts
+import { PassThrough } from "node:stream";
+var CONFIRM_LABEL = "exit139-guard.confirm.expires";
+var LIMITS = {
+  memoryBytes: 256 * 1024 * 1024,
+  pids: 64,
+  /** Bytes kept of each of stdout and stderr; the rest is not read. */
+  outputBytes: 64 * 1024
+};
+var Head = class {
+  constructor(limit) {
+    this.limit = limit;
+  }
+  limit;
+  chunks = [];
+  size = 0;
+  truncated = false;
+  add(chunk) {
+    const room = this.limit - this.size;
+    if (chunk.length > room) this.truncated = true;
+    if (room <= 0) return;
+    const kept = chunk.subarray(0, room);
+    this.chunks.push(kept);
+    this.size += kept.length;
+  }
+  text() {
+    return Buffer.concat(this.chunks).toString("utf8");
+  }
+};
+function daemonMessage(error) {
+  const e = error;
+  if (e.json && typeof e.json.message === "string") return e.json.message.trim();
+  return String(e.message ?? error).replace(/^\(HTTP code \d+\) [a-z ]+- /, "").trim();
+}
+function isNotFound(error) {
+  return error.statusCode === 404;
+}
+async function removeQuietly(container) {
+  try {
+    await container.remove({ force: true, v: true });
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+}
+async function removeLeftovers(docker, nowMs = Date.now()) {
+  const containers = await docker.listContainers({
+    all: true,
+    filters: { label: [CONFIRM_LABEL] }
+  });
+  let removed = 0;
+  for (const info of containers) {
+    const expires = Number(info.Labels?.[CONFIRM_LABEL]);
+    if (Number.isFinite(expires) && expires * 1e3 > nowMs) continue;
+    await removeQuietly(docker.getContainer(info.Id));
+    removed++;
+  }
+  return removed;
+}
+function wait(promise, ms) {
+  let timer;
+  return Promise.race([
+    promise,
+    new Promise((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), ms);
+    })
+  ]).finally(() => clearTimeout(timer));
+}
+async function runContainer(docker, spec) {
+  const started = Date.now();
+  const expires = Math.ceil((started + spec.timeoutMs + 12e4) / 1e3);
+  const container = await docker.createContainer({
+    Image: spec.image,
+    ...spec.entrypoint ? { Entrypoint: spec.entrypoint } : {},
+    ...spec.cmd ? { Cmd: spec.cmd } : {},
+    ...spec.env ? { Env: spec.env } : {},
+    Labels: { [CONFIRM_LABEL]: String(expires) },
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+    OpenStdin: false,
+    NetworkDisabled: true,
+    HostConfig: {
+      NetworkMode: "none",
+      ReadonlyRootfs: true,
+      CapDrop: ["ALL"],
+      SecurityOpt: ["no-new-privileges"],
+      PidsLimit: LIMITS.pids,
+      Memory: LIMITS.memoryBytes,
+      MemorySwap: LIMITS.memoryBytes,
+      LogConfig: { Type: "none", Config: {} },
+      AutoRemove: false
+    }
+  });
+  const out = new Head(spec.outputBytes ?? LIMITS.outputBytes);
+  const err2 = new Head(spec.outputBytes ?? LIMITS.outputBytes);
+  let stream = null;
+  try {
+    stream = await container.attach({
+      stream: true,
+      stdout: true,
+      stderr: true,
+      hijack: true
+    });
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    stdout.on("data", (chunk) => out.add(chunk));
+    stderr.on("data", (chunk) => err2.add(chunk));
+    docker.modem.demuxStream(stream, stdout, stderr);
+    const streamEnded = new Promise((resolve) => {
+      stream.on("end", resolve);
+      stream.on("close", resolve);
+      stream.on("error", () => resolve());
+    });
+    try {
+      await container.start();
+    } catch (error) {
+      return {
+        engineError: daemonMessage(error),
+        exitCode: null,
+        timedOut: false,
+        oomKilled: false,
+        stdout: "",
+        stderr: "",
+        truncated: false,
+        durationMs: Date.now() - started
+      };
+    }
+    const waited = await wait(
+      container.wait(),
+      Math.max(0, spec.timeoutMs - (Date.now() - started))
+    );
+    let exitCode = null;
+    let timedOut = false;
+    let oomKilled = false;
+    if (waited === "timeout") {
+      timedOut = true;
+      await container.kill().catch(() => void 0);
+    } else {
+      exitCode = waited.StatusCode;
+      await wait(streamEnded, 1e3);
+      const state = (await container.inspect()).State;
+      oomKilled = state.OOMKilled === true;
+    }
+    return {
+      engineError: null,
+      exitCode,
+      timedOut,
+      oomKilled,
+      stdout: out.text(),
+      stderr: err2.text(),
+      truncated: out.truncated || err2.truncated,
+      durationMs: Date.now() - started
+    };
+  } finally {
+    stream?.destroy();
+    await removeQuietly(container);
+  }
+}
+
+// src/confirm/loader.ts
+var MARK = "@@exit139-guard-file ";
+var VERIFY_FAILED = "ld.so --verify: not a dynamic object this loader can load: ";
+var BATCH_OUTPUT_BYTES = 4 * 1024 * 1024;
+var BATCH_FILES = 200;
+var BATCH_TIMEOUT_MS = 6e4;
+var SINGLE_FILE_LIMIT = 32;
+var RESOLVED = /^(\S+) => (\S+) \(0x[0-9a-f]+\)$/;
+var NOT_FOUND = /^(\S+) => not found$/;
+var MUSL_MISSING = /^Error loading shared library (\S+): .* \(needed by .+\)$/;
+var FAILURE = [
+  NOT_FOUND,
+  /^undefined symbol: /,
+  /: version `[^']+' not found/,
+  MUSL_MISSING,
+  /^ld\.so --verify: /
+];
+function parseLoaderOutput(path17, text) {
+  const resolved = /* @__PURE__ */ new Map();
+  const failures = [];
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === "") continue;
+    const ok = RESOLVED.exec(line);
+    if (ok) {
+      resolved.set(ok[1], ok[2]);
+      continue;
+    }
+    const missing = NOT_FOUND.exec(line) ?? MUSL_MISSING.exec(line);
+    if (missing) resolved.set(missing[1], null);
+    if (missing || FAILURE.some((re) => re.test(line)) || isLoaderError(line)) {
+      failures.push(escapeLine(line));
+    }
+  }
+  return { path: path17, resolved, failures, unanswered: null };
+}
+function loaderOf(sim) {
+  const interp = sim.interpreter;
+  if (interp === null) return null;
+  const name = interp.requested.split("/").pop() ?? "";
+  const flavor = sim.flavor !== "unknown" ? sim.flavor : /^ld-musl-/.test(name) ? "musl" : /^(ld-linux.*\.so\.\d+|ld64\.so\.[12])$/.test(name) ? "glibc" : null;
+  return flavor === null ? null : { path: interp.requested, flavor };
+}
+function glibcEnv(sim) {
+  return sim.mode === "executable" ? ["LD_TRACE_LOADED_OBJECTS=1", "LD_WARN=yes", "LD_BIND_NOW=yes"] : ["LD_TRACE_LOADED_OBJECTS=1"];
+}
+var GLIBC_LOOP = `for a do f=\${a#??}; echo "${MARK}$f"; "$0" --verify "$f" >/dev/null 2>&1; v=$?; if [ $v = 1 ]; then echo "${VERIFY_FAILED}$f"; continue; fi; case $a in e:*) LD_TRACE_LOADED_OBJECTS=1 LD_WARN=yes LD_BIND_NOW=yes "$0" "$f" 2>&1;; *) LD_TRACE_LOADED_OBJECTS=1 "$0" "$f" 2>&1;; esac; done`;
+var MUSL_LOOP = `for a do f=\${a#??}; echo "${MARK}$f"; "$0" --list "$f" 2>&1; done`;
+function unanswered(path17, why) {
+  return { path: path17, resolved: /* @__PURE__ */ new Map(), failures: [], unanswered: why };
+}
+function answerOfRun(path17, run2) {
+  if (run2.engineError !== null) {
+    return { path: path17, resolved: /* @__PURE__ */ new Map(), failures: [escapeLine(run2.engineError)], unanswered: null };
+  }
+  if (run2.timedOut) return unanswered(path17, "the loader did not answer within the time limit");
+  const answer = parseLoaderOutput(path17, `${run2.stdout}
+${run2.stderr}`);
+  const refused = /^exec .+: [a-z][a-z ]+$/.exec(run2.stderr.trim());
+  if (refused && answer.resolved.size === 0) answer.failures.push(escapeLine(refused[0]));
+  return answer;
+}
+function hasShell(view) {
+  const sh = view.resolve("/bin/sh");
+  return sh.found && sh.file.type === "file" && (sh.file.mode & 73) !== 0;
+}
+async function askLoader(docker, image, view, questions, timeoutMs) {
+  const answers = /* @__PURE__ */ new Map();
+  const groups = /* @__PURE__ */ new Map();
+  for (const q of questions) {
+    const loader2 = loaderOf(q.sim);
+    if (loader2 === null) {
+      answers.set(q.path, unanswered(q.path, "no ELF interpreter of a known C library to ask"));
+      continue;
+    }
+    const key = `${loader2.flavor}\0${loader2.path}`;
+    groups.set(key, [...groups.get(key) ?? [], q]);
+  }
+  const batch = hasShell(view);
+  let singles = 0;
+  for (const [key, group] of groups) {
+    const [flavor, loader2] = key.split("\0");
+    if (batch && group.length > 1) {
+      for (let i = 0; i < group.length; i += BATCH_FILES) {
+        const chunk = group.slice(i, i + BATCH_FILES);
+        const run2 = await runContainer(docker, {
+          image,
+          entrypoint: ["/bin/sh", "-c", flavor === "glibc" ? GLIBC_LOOP : MUSL_LOOP, loader2],
+          cmd: chunk.map((q) => `${q.sim.mode === "executable" ? "e" : "l"}:${q.path}`),
+          timeoutMs: Math.max(timeoutMs, BATCH_TIMEOUT_MS),
+          outputBytes: BATCH_OUTPUT_BYTES
+        });
+        const sections = splitSections(run2.stdout);
+        if (run2.truncated || run2.timedOut) sections.delete([...sections.keys()].pop() ?? "");
+        for (const q of chunk) {
+          const text = sections.get(q.path);
+          answers.set(
+            q.path,
+            text === void 0 ? unanswered(
+              q.path,
+              run2.engineError ?? "the batched loader run ended before this file"
+            ) : parseLoaderOutput(q.path, text)
+          );
+        }
+      }
+      continue;
+    }
+    for (const q of group) {
+      if (singles >= SINGLE_FILE_LIMIT) {
+        answers.set(
+          q.path,
+          unanswered(
+            q.path,
+            `no /bin/sh to batch in, and only ${SINGLE_FILE_LIMIT} files are asked one by one`
+          )
+        );
+        continue;
+      }
+      singles++;
+      const run2 = await runContainer(docker, {
+        image,
+        entrypoint: flavor === "glibc" ? [loader2, q.path] : [loader2, "--list", q.path],
+        cmd: [],
+        env: flavor === "glibc" ? glibcEnv(q.sim) : [],
+        timeoutMs
+      });
+      answers.set(q.path, answerOfRun(q.path, run2));
+    }
+  }
+  return answers;
+}
+function splitSections(text) {
+  const sections = /* @__PURE__ */ new Map();
+  let current = null;
+  let lines2 = [];
+  const flush = () => {
+    if (current !== null) sections.set(current, lines2.join("\n"));
+  };
+  for (const line of text.split("\n")) {
+    if (line.startsWith(MARK)) {
+      flush();
+      current = line.slice(MARK.length);
+      lines2 = [];
+    } else if (current !== null) lines2.push(line);
+  }
+  flush();
+  return sections;
+}
+
+// src/confirm/index.ts
+var DEFAULT_TIMEOUT_MS = 5e3;
+var QEMU_NAME = {
+  amd64: "x86_64",
+  "386": "i386",
+  arm64: "aarch64",
+  arm: "arm",
+  ppc64le: "ppc64le",
+  s390x: "s390x",
+  riscv64: "riscv64",
+  mips64le: "mips64el"
+};
+function binfmtHandler(goarch, dir = "/proc/sys/fs/binfmt_misc") {
+  const qemu = QEMU_NAME[goarch];
+  if (qemu === void 0) return null;
+  let names;
+  try {
+    names = readdirSync2(dir);
+  } catch {
+    return null;
+  }
+  for (const name of names) {
+    if (name === "register" || name === "status") continue;
+    let text;
+    try {
+      text = readFileSync(join5(dir, name), "utf8");
+    } catch {
+      continue;
+    }
+    if (!text.startsWith("enabled")) continue;
+    const interpreter = /^interpreter (.+)$/m.exec(text)?.[1] ?? "";
+    if (name === `qemu-${qemu}` || interpreter.endsWith(`/qemu-${qemu}`) || interpreter.endsWith(`/qemu-${qemu}-static`)) {
+      return `${join5(dir, name)} (${interpreter})`;
+    }
+  }
+  return null;
+}
+async function imageInEngine(docker, view, where2) {
+  const id = view.config.id;
+  if (id === null) {
+    throw new InputError(
+      `--confirm runs the image in the Docker Engine, but ${view.source} has no image id (a rootfs folder cannot be run)`
+    );
+  }
+  try {
+    await docker.getImage(id).inspect();
+  } catch (error) {
+    const e = error;
+    if (e.statusCode === 404) {
+      throw new InputError(
+        `--confirm runs the image in the Docker Engine, but image ${id} (from ${view.source}) is not in the engine at ${where2}; load it first (docker load -i ...)`
+      );
+    }
+    throw new InputError(
+      `--confirm: cannot ask the Docker Engine at ${where2} about image ${id}: ${e.message}`
+    );
+  }
+  return id;
+}
+function foreignHandler(goarch, engineArch, binfmtDir) {
+  if (!goarch || goarch === engineArch) return null;
+  return binfmtHandler(goarch, binfmtDir);
+}
+async function confirmImage(view, loads, predictions, options) {
+  const started = Date.now();
+  const where2 = options.dockerHost ?? process.env.DOCKER_HOST ?? "the default Docker socket";
+  const docker = await dockerClient(options.dockerHost);
+  let engineArch;
+  try {
+    engineArch = (await docker.version()).Arch;
+    await removeLeftovers(docker);
+  } catch (error) {
+    throw new InputError(
+      `--confirm needs the Docker Engine at ${where2}: ${error.message}`
+    );
+  }
+  const image = await imageInEngine(docker, view, where2);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const entry = resolveEntrypoint(view);
+  const shebang = entry?.file?.shebang?.trim().split(/\s+/)[0] ?? null;
+  const scriptInterpreter = shebang ? shebang.includes("/") ? shebang : lookPath(view, shebang).path : null;
+  const entrypointPaths = startPaths(view, loads, entry?.path ?? null, scriptInterpreter);
+  let emulated = null;
+  for (const p of [entry?.path ?? null, scriptInterpreter]) {
+    if (p === null) continue;
+    const resolved = view.resolve(p);
+    const elf = resolved.found ? resolved.file.elf : null;
+    emulated ??= foreignHandler(elf?.goarch, engineArch, options.binfmtDir);
+  }
+  const entrypoint = entry === null || emulated !== null ? null : observe(await runContainer(docker, { image, timeoutMs }));
+  const emulatedFiles = /* @__PURE__ */ new Map();
+  const questions = [];
+  const wanted = options.scope === "all" ? [...loads.simulations.keys()] : predictions.filter((f) => confirmable(f) && f.path !== null && !entrypointPaths.has(f.path)).map((f) => f.path);
+  for (const path17 of new Set(wanted)) {
+    const sim = loads.simulations.get(path17);
+    if (!sim) continue;
+    const handler = foreignHandler(sim.objects[0]?.elf.goarch, engineArch, options.binfmtDir);
+    if (handler !== null) emulatedFiles.set(path17, handler);
+    else questions.push({ path: path17, sim });
+  }
+  const loader2 = await askLoader(docker, image, view, questions, timeoutMs);
+  return {
+    scope: options.scope,
+    entrypoint,
+    emulated,
+    entrypointPaths,
+    entrypointPath: entry?.path ?? null,
+    loader: loader2,
+    emulatedFiles,
+    predictions,
+    durationMs: Date.now() - started
+  };
+}
+function applyConfirmation(findings, facts, loads) {
+  const judged = findings.map((f) => {
+    if (f.confirmation !== void 0) return f;
+    const c = judgeFinding(f, facts, loads);
+    return c === null ? f : { ...f, confirmation: c };
+  });
+  const entrypoint = judgeEntrypoint(facts);
+  return {
+    findings: judged,
+    report: {
+      entrypoint: {
+        ...entrypoint,
+        stderr: facts.entrypoint?.stderr ?? [],
+        durationMs: facts.entrypoint?.durationMs ?? 0
+      },
+      scope: facts.scope,
+      loaderChecked: facts.loader.size,
+      durationMs: facts.durationMs
+    }
+  };
+}
+
+// src/kubernetes/index.ts
+import { readdirSync as readdirSync3, readFileSync as readFileSync2, statSync as statSync4 } from "node:fs";
+import path10 from "node:path";
+
+// src/kubernetes/images.ts
+function parseImageReference(ref) {
+  const text = ref.trim();
+  if (text === "" || /\s/.test(text)) return null;
+  let rest = text;
+  let digest = null;
+  const at = rest.indexOf("@");
+  if (at !== -1) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+  }
+  let tag = null;
+  const lastSlash = rest.lastIndexOf("/");
+  const colon = rest.indexOf(":", lastSlash + 1);
+  if (colon !== -1) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+  }
+  let host = "docker.io";
+  const slash = rest.indexOf("/");
+  if (slash !== -1) {
+    const first = rest.slice(0, slash);
+    if (first.includes(".") || first.includes(":") || first === "localhost") {
+      host = first === "index.docker.io" ? "docker.io" : first;
+      rest = rest.slice(slash + 1);
+    }
+  }
+  if (rest === "" || /[A-Z]/.test(rest)) return null;
+  if (host === "docker.io" && !rest.includes("/")) rest = `library/${rest}`;
+  return { host, repository: rest, tag, digest };
+}
+function repositoryKey(ref) {
+  return ref.repository.replace(/^library\//, "");
+}
+function imageMatches(containerImage, names) {
+  const own = parseImageReference(containerImage);
+  if (!own) return false;
+  return names.some((name) => {
+    const other = parseImageReference(name);
+    return other !== null && repositoryKey(other) === repositoryKey(own);
+  });
+}
+
+// src/kubernetes/yaml.ts
+function lineStarts(text) {
+  const starts = [0];
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
+  return starts;
+}
+function lineAt(starts, offset) {
+  let low = 0;
+  let high = starts.length - 1;
+  while (low < high) {
+    const mid = low + high + 1 >> 1;
+    if (starts[mid] <= offset) low = mid;
+    else high = mid - 1;
+  }
+  return low + 1;
+}
+function contentStart(text, offset) {
+  let at = offset;
+  for (; ; ) {
+    while (at < text.length && /\s/.test(text[at])) at++;
+    if (text[at] !== "#") return at;
+    while (at < text.length && text[at] !== "\n") at++;
+  }
+}
+var RATIO_LOW = 4e5;
+var RATIO_HIGH = 4e6;
+function allowedAliasRatio(decodeCount) {
+  if (decodeCount <= RATIO_LOW) return 0.99;
+  if (decodeCount >= RATIO_HIGH) return 0.1;
+  return 0.99 - 0.89 * (decodeCount - RATIO_LOW) / (RATIO_HIGH - RATIO_LOW);
+}
+function expandedSize(value, memo) {
+  if (value === null || typeof value !== "object") return 1;
+  const known2 = memo.get(value);
+  if (known2 !== void 0) return known2;
+  memo.set(value, 1);
+  let size = 1;
+  for (const child of Array.isArray(value) ? value : Object.values(value)) {
+    size += expandedSize(child, memo);
+    if (!Array.isArray(value)) size += 1;
+  }
+  memo.set(value, size);
+  return size;
+}
+function parseManifestYaml(text, file) {
+  const starts = lineStarts(text);
+  const lines2 = /* @__PURE__ */ new Map();
+  const stack = [{ start: 0, alias: false, children: [] }];
+  let aliases = [];
+  const documentAliases = [];
+  const close = (frame, result) => {
+    const line = lineAt(starts, contentStart(text, frame.start));
+    if (frame.alias) {
+      aliases.push({ line, value: result });
+      return { line, result };
+    }
+    if (frame.children.length === 1 && frame.children[0].result === result)
+      return frame.children[0];
+    if (result !== null && typeof result === "object" && !lines2.has(result)) {
+      const nodeLines = { line, keys: /* @__PURE__ */ new Map(), items: [] };
+      if (Array.isArray(result)) {
+        for (const child of frame.children) nodeLines.items.push(child.line);
+      } else {
+        for (let i = 0; i + 1 < frame.children.length; i += 2) {
+          const key = frame.children[i];
+          nodeLines.keys.set(String(key.result), key.line);
+        }
+      }
+      lines2.set(result, nodeLines);
+    }
+    return { line, result };
+  };
+  try {
+    yaml.loadAll(text, () => void 0, {
+      filename: file,
+      listener(event, state) {
+        if (event === "open") {
+          const at = contentStart(text, state.position);
+          stack.push({ start: state.position, alias: text[at] === "*", children: [] });
+          return;
+        }
+        const closed = close(stack.pop(), state.result);
+        stack[stack.length - 1].children.push(closed);
+        if (stack.length === 1) {
+          documentAliases.push(aliases);
+          aliases = [];
+        }
+      }
+    });
+  } catch (error) {
+    if (error instanceof yaml.YAMLException) {
+      const { line, column } = error.mark.position >= text.trimEnd().length ? { line: lineAt(starts, text.trimEnd().length), column: 1 } : { line: error.mark.line + 1, column: error.mark.column + 1 };
+      throw new InputError(`${file}:${line}:${column}: invalid YAML: ${error.reason}`);
+    }
+    throw error;
+  }
+  const documents = [];
+  const memo = /* @__PURE__ */ new Map();
+  stack[0].children.forEach((closed, index) => {
+    checkAliasing(closed.result, documentAliases[index] ?? [], memo, file);
+    if (closed.result !== null && closed.result !== void 0)
+      documents.push({ index, line: closed.line, value: closed.result });
+  });
+  return { file, documents, lines: lines2 };
+}
+function checkAliasing(value, aliases, memo, file) {
+  if (aliases.length === 0) return;
+  const decodeCount = expandedSize(value, memo);
+  const sized = aliases.map((alias) => ({
+    line: alias.line,
+    size: expandedSize(alias.value, memo)
+  }));
+  const aliasCount = sized.reduce((sum, alias) => sum + alias.size, 0);
+  if (aliasCount > 100 && decodeCount > 1e3 && aliasCount / decodeCount > allowedAliasRatio(decodeCount)) {
+    const worst = sized.reduce((a, b) => b.size > a.size ? b : a);
+    throw new InputError(
+      `${file}:${worst.line}: the document contains excessive aliasing (aliases expand to ${aliasCount} of ${decodeCount} nodes; the Kubernetes API machinery refuses it too)`
+    );
+  }
+}
+
+// src/kubernetes/index.ts
+var MAX_MANIFEST_BYTES = 8 * 1024 * 1024;
+var MANIFEST_EXTENSIONS = /* @__PURE__ */ new Set([".yaml", ".yml", ".json"]);
+function manifestFiles(given) {
+  const { stats } = checkInputPath(given, { what: "the manifests", kind: "file-or-folder" });
+  if (!stats.isDirectory()) return [given];
+  const files = readdirSync3(given, { withFileTypes: true }).filter(
+    (entry) => entry.isFile() && MANIFEST_EXTENSIONS.has(path10.extname(entry.name).toLowerCase())
+  ).map((entry) => path10.join(given, entry.name)).sort();
+  if (files.length === 0)
+    throw new InputError(`${given}: the folder holds no .yaml, .yml or .json manifest`);
+  return files;
+}
+function readManifestFile(file) {
+  let size;
+  try {
+    size = statSync4(file).size;
+  } catch (error) {
+    throw new InputError(
+      `cannot read the manifest ${file}: ${error.code ?? error.message}`
+    );
+  }
+  if (size > MAX_MANIFEST_BYTES) {
+    throw new InputError(
+      `${file}:1: the manifest is ${(size / 1024 / 1024).toFixed(1)} MiB, more than the ${MAX_MANIFEST_BYTES / 1024 / 1024} MiB read: give the files that hold the workloads`
+    );
+  }
+  const bytes = readFileSync2(file);
+  if (bytes.includes(0)) throw new InputError(`${file}:1: the manifest is a binary file, not YAML`);
+  return readWorkloads(parseManifestYaml(bytes.toString("utf8"), file));
+}
+function readManifests(paths) {
+  const set2 = { files: [], containers: [], notices: [] };
+  for (const given of paths) {
+    for (const file of manifestFiles(given)) {
+      const contents = readManifestFile(file);
+      set2.files.push(file);
+      set2.containers.push(...contents.containers);
+      set2.notices.push(...contents.notices);
+    }
+  }
+  return set2;
+}
+function containersRunning(set2, names) {
+  return set2.containers.filter((container) => imageMatches(container.image, names));
 }
 
 // src/loader/binding.ts
@@ -73719,31 +79903,34 @@ var DF_BIND_NOW2 = 8;
 var DF_1_NOW = 1;
 function checkBinding(objects, flavor, mode, memo) {
   const problems = flavor === "glibc" ? checkVersions(objects) : [];
-  if (mode !== "executable") return problems;
+  if (mode !== "executable") {
+    problems.push(...unresolvedSymbols(objects, [objects[0]], flavor, versionedOnly));
+    return problems;
+  }
   const checked = [];
-  for (const [index, object] of objects.entries()) {
-    if (index > 0 && isSelfSufficient(object, flavor, memo)) continue;
-    checked.push(object);
+  for (const [index, object2] of objects.entries()) {
+    if (index > 0 && isSelfSufficient(object2, flavor, memo)) continue;
+    checked.push(object2);
   }
   problems.push(...unresolvedSymbols(objects, checked, flavor));
   return problems;
 }
 function checkVersions(objects) {
   const byName = /* @__PURE__ */ new Map();
-  for (const object of objects) {
-    for (const name of [object.name, object.elf.soname])
-      if (name && !byName.has(name)) byName.set(name, object);
+  for (const object2 of objects) {
+    for (const name of [object2.name, object2.elf.soname])
+      if (name && !byName.has(name)) byName.set(name, object2);
   }
   const problems = [];
-  for (const object of objects) {
-    for (const need of object.elf.versionNeeds) {
+  for (const object2 of objects) {
+    for (const need of object2.elf.versionNeeds) {
       const provider = byName.get(need.file);
       if (!provider || provider.elf.versionDefinitions.length === 0) continue;
       for (const version of need.versions) {
         if (version.weak || provider.elf.versionDefinitions.includes(version.name)) continue;
         problems.push({
           kind: "version-missing",
-          object: object.realPath,
+          object: object2.realPath,
           file: need.file,
           version: version.name,
           provider: provider.realPath,
@@ -73755,13 +79942,13 @@ function checkVersions(objects) {
   }
   return problems;
 }
-function isSelfSufficient(object, flavor, memo) {
-  if (object.elf.linkage !== "shared-library") return false;
-  const known = memo.selfSufficient.get(object.realPath);
-  if (known !== void 0) return known;
-  const sim = memo.librarySimulation(object.realPath);
+function isSelfSufficient(object2, flavor, memo) {
+  if (object2.elf.linkage !== "shared-library") return false;
+  const known2 = memo.selfSufficient.get(object2.realPath);
+  if (known2 !== void 0) return known2;
+  const sim = memo.librarySimulation(object2.realPath);
   const ok = sim !== null && sim.flavor === flavor && sim.notSimulated === null && unresolvedSymbols(sim.objects, [sim.objects[0]], flavor).length === 0;
-  memo.selfSufficient.set(object.realPath, ok);
+  memo.selfSufficient.set(object2.realPath, ok);
   return ok;
 }
 var symbolIndexes = /* @__PURE__ */ new WeakMap();
@@ -73783,14 +79970,17 @@ function matches(reference, definition, flavor) {
   if (reference.version === null) return !definition.hidden;
   return definition.version === reference.version || definition.version === null;
 }
-function unresolvedSymbols(scope, checked, flavor) {
+function versionedOnly(reference) {
+  return reference.version !== null;
+}
+function unresolvedSymbols(scope, checked, flavor, consider = () => true) {
   const unresolved = [];
-  for (const object of checked) {
-    const bindNow = object.elf.bindNow || (object.elf.flags & DF_BIND_NOW2) !== 0 || (object.elf.flags1 & DF_1_NOW) !== 0;
-    for (const reference of object.elf.undefinedSymbols) {
-      if (reference.binding === "WEAK") continue;
+  for (const object2 of checked) {
+    const bindNow = object2.elf.bindNow || (object2.elf.flags & DF_BIND_NOW2) !== 0 || (object2.elf.flags1 & DF_1_NOW) !== 0;
+    for (const reference of object2.elf.undefinedSymbols) {
+      if (reference.binding === "WEAK" || !consider(reference)) continue;
       const defined = scope.some(
-        (provider) => provider !== object && (symbolIndex(provider.elf).get(reference.name) ?? []).some(
+        (provider) => provider !== object2 && (symbolIndex(provider.elf).get(reference.name) ?? []).some(
           (d) => matches(reference, d, flavor)
         )
       );
@@ -73798,7 +79988,7 @@ function unresolvedSymbols(scope, checked, flavor) {
       const dataSymbol = reference.type === "OBJECT" || reference.type === "TLS" || reference.type === "COMMON";
       unresolved.push({
         kind: "symbol-unresolved",
-        object: object.realPath,
+        object: object2.realPath,
         symbol: reference.name,
         version: reference.version,
         symbolType: reference.type,
@@ -73810,7 +80000,7 @@ function unresolvedSymbols(scope, checked, flavor) {
 }
 
 // src/loader/environment.ts
-import path6 from "node:path/posix";
+import path12 from "node:path/posix";
 
 // src/loader/ld-so-cache.ts
 var OLD_MAGIC = "ld.so-1.7.0";
@@ -73821,10 +80011,10 @@ var NEW_ENTRY_SIZE = 24;
 var EXTENSION_MAGIC = 3936625012;
 var EXTENSION_TAG_GENERATOR = 0;
 var HWCAP_GLIBC_HWCAPS = 1n << 62n;
-function parseLdSoCache(bytes, where) {
+function parseLdSoCache(bytes, where2) {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const fail3 = (what, offset) => {
-    throw new InputError(`${where}: ${what} at offset 0x${offset.toString(16)}`);
+    throw new InputError(`${where2}: ${what} at offset 0x${offset.toString(16)}`);
   };
   const magicAt = (offset, magic) => buf.length >= offset + magic.length && buf.toString("latin1", offset, offset + magic.length) === magic;
   if (magicAt(0, NEW_MAGIC)) return parseNew(buf, 0, "new", fail3);
@@ -73919,8 +80109,8 @@ function lookupLdSoCache(cache, name, accepted) {
 }
 
 // src/loader/ld-so-conf.ts
-var import_picomatch3 = __toESM(require_picomatch2(), 1);
-import path5 from "node:path/posix";
+var import_picomatch5 = __toESM(require_picomatch2(), 1);
+import path11 from "node:path/posix";
 var MAX_INCLUDE_DEPTH = 8;
 function readLdSoConf(view, file = "/etc/ld.so.conf") {
   const dirs = [];
@@ -73936,14 +80126,14 @@ function readLdSoConf(view, file = "/etc/ld.so.conf") {
       const include = /^include\s+(.+)$/.exec(line);
       if (include) {
         for (const pattern of include[1].split(/\s+/)) {
-          const absolute = path5.resolve(path5.dirname(conf), pattern);
+          const absolute = path11.resolve(path11.dirname(conf), pattern);
           for (const match of globFiles(view, absolute)) read(match, depth + 1);
         }
         continue;
       }
       if (/^hwcap\s/.test(line)) continue;
       for (const dir of line.split(/[\s,:]+/)) {
-        const normal = path5.normalize(dir).replace(/(.)\/$/, "$1");
+        const normal = path11.normalize(dir).replace(/(.)\/$/, "$1");
         if (dir.startsWith("/") && !dirs.includes(normal)) dirs.push(normal);
       }
     }
@@ -73959,18 +80149,18 @@ function fileContent(view, file) {
   return resolved.file.content.toString("utf8");
 }
 function globFiles(view, pattern) {
-  const dir = path5.dirname(pattern);
-  const base = path5.basename(pattern);
+  const dir = path11.dirname(pattern);
+  const base = path11.basename(pattern);
   if (!/[*?[]/.test(base)) return [pattern];
   const resolvedDir = view.resolve(dir);
   if (!resolvedDir.found) return [];
-  const isMatch = (0, import_picomatch3.default)(base, { dot: false });
+  const isMatch = (0, import_picomatch5.default)(base, { dot: false });
   const prefix = resolvedDir.path === "/" ? "/" : resolvedDir.path + "/";
   const matches2 = [];
   for (const filePath of view.files.keys()) {
     if (!filePath.startsWith(prefix)) continue;
     const name = filePath.slice(prefix.length);
-    if (!name.includes("/") && isMatch(name)) matches2.push(path5.join(dir, name));
+    if (!name.includes("/") && isMatch(name)) matches2.push(path11.join(dir, name));
   }
   return matches2.sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
 }
@@ -73987,7 +80177,7 @@ function loaderEnvironment(view) {
   return {
     view,
     ldLibraryPath,
-    cwd: path6.resolve("/", workingDir),
+    cwd: path12.resolve("/", workingDir),
     cache: readCache(view),
     confDirs: readLdSoConf(view)
   };
@@ -74004,7 +80194,7 @@ function readCache(view) {
 }
 
 // src/loader/interpreter.ts
-import path7 from "node:path/posix";
+import path13 from "node:path/posix";
 
 // src/loader/machine.ts
 var EM = {
@@ -74119,7 +80309,7 @@ function describeMachine(elf) {
 
 // src/loader/interpreter.ts
 function resolveInterpreter(view, requested, requester, cwd) {
-  const absolute = path7.resolve(cwd, requested);
+  const absolute = path13.resolve(cwd, requested);
   const resolution = view.resolve(absolute);
   const base = { requested, flavor: "unknown", flavorEvidence: "", elf: null };
   if (!resolution.found) {
@@ -74171,34 +80361,222 @@ function loaderFlavor(elf, names) {
   return { flavor: "unknown", flavorEvidence: "neither glibc symbol versions nor a musl name" };
 }
 
+// src/loader/hidden-loads.ts
+import path14 from "node:path/posix";
+var LIBGCC_S = "libgcc_s.so.1";
+var UNWINDER_USERS = ["pthread_cancel", "pthread_exit"];
+var NSS_FUNCTIONS = Object.fromEntries([
+  ...["getpwnam", "getpwnam_r", "getpwuid", "getpwuid_r", "getpwent", "getpwent_r"].map((f) => [
+    f,
+    "passwd"
+  ]),
+  ...[
+    "getgrnam",
+    "getgrnam_r",
+    "getgrgid",
+    "getgrgid_r",
+    "getgrent",
+    "getgrent_r",
+    "getgrouplist",
+    "initgroups"
+  ].map((f) => [f, "group"]),
+  ...[
+    "getaddrinfo",
+    "getnameinfo",
+    "gethostbyname",
+    "gethostbyname2",
+    "gethostbyname_r",
+    "gethostbyname2_r",
+    "gethostbyaddr",
+    "gethostbyaddr_r"
+  ].map((f) => [f, "hosts"]),
+  ...["getservbyname", "getservbyname_r", "getservbyport", "getservbyport_r"].map((f) => [
+    f,
+    "services"
+  ]),
+  ...["getspnam", "getspnam_r"].map((f) => [f, "shadow"])
+]);
+var NSS_DEFAULTS = {
+  passwd: ["files"],
+  group: ["files"],
+  shadow: ["files"],
+  hosts: ["files", "dns"],
+  services: ["files"]
+};
+var BUILT_IN_MARKERS = {
+  files: "_nss_files_getpwuid_r",
+  dns: "_nss_dns_gethostbyname4_r"
+};
+var GCONV_CONFIG = ["gconv-modules.cache", "gconv-modules"];
+function isTrigger(name) {
+  return UNWINDER_USERS.includes(name) || name in NSS_FUNCTIONS || name === "iconv_open";
+}
+var triggersOf = /* @__PURE__ */ new WeakMap();
+function triggers(elf) {
+  let names = triggersOf.get(elf);
+  if (!names) {
+    names = [...new Set(elf.undefinedSymbols.map((s) => s.name).filter(isTrigger))];
+    triggersOf.set(elf, names);
+  }
+  return names;
+}
+function uses(objects, names) {
+  const found = [];
+  for (const object2 of objects) {
+    for (const symbol of triggers(object2.elf)) {
+      if (names(symbol) && !found.some((u) => u.symbol === symbol))
+        found.push({ object: object2.realPath, symbol });
+    }
+  }
+  return found;
+}
+function parseNsswitch(text) {
+  const databases = /* @__PURE__ */ new Map();
+  for (const raw of text.split("\n")) {
+    const line = raw.replace(/#.*/, "");
+    const match = /^\s*([^\s:]+)\s*:(.*)$/.exec(line);
+    if (!match) continue;
+    const services = match[2].replace(/\[[^\]]*\]/g, " ").split(/\s+/).filter((s) => s !== "");
+    databases.set(match[1], services);
+  }
+  return databases;
+}
+function nsswitchConf(view) {
+  const resolved = view.resolve("/etc/nsswitch.conf");
+  if (!resolved.found || resolved.file.type !== "file" || resolved.file.content === null)
+    return null;
+  return parseNsswitch(resolved.file.content.toString("utf8"));
+}
+function hiddenLoads(objects, search2, view) {
+  const libc = objects.find(
+    (o) => o.elf.soname === "libc.so.6" && o.elf.versionDefinitions.some((v) => v.startsWith("GLIBC_"))
+  );
+  if (!libc) return [];
+  const main = objects[0];
+  const loads = [];
+  const dlopenFromLibc = (name) => search2.glibcSearch(name, [libc], main);
+  const glibc234 = libc.elf.versionDefinitions.includes("GLIBC_2.34");
+  const unwinderUses = uses(objects, (n) => UNWINDER_USERS.includes(n));
+  if (unwinderUses.length > 0) {
+    const loaded = objects.find((o) => o.elf.soname === LIBGCC_S || o.name === LIBGCC_S);
+    const result = loaded ? null : dlopenFromLibc(LIBGCC_S);
+    const first = unwinderUses[0];
+    const api = glibc234 && first.symbol === "pthread_exit" ? "pthread_exit" : "pthread_cancel";
+    loads.push({
+      kind: "unwinder",
+      name: LIBGCC_S,
+      uses: unwinderUses,
+      libc: libc.realPath,
+      found: loaded ? loaded.realPath : result?.found ? result.candidate.realPath : null,
+      searched: result && !result.found ? result.searched : [],
+      message: `${LIBGCC_S} must be installed for ${api} to work`
+    });
+  }
+  const nssUses = uses(objects, (n) => n in NSS_FUNCTIONS);
+  if (nssUses.length > 0) {
+    const conf = nsswitchConf(view);
+    const databases = [...new Set(nssUses.map((u) => NSS_FUNCTIONS[u.symbol]))];
+    for (const database of databases) {
+      const configured = conf?.get(database) ?? (database === "shadow" ? conf?.get("passwd") : void 0);
+      const names = configured ?? NSS_DEFAULTS[database];
+      const services = names.map((service) => {
+        const marker = BUILT_IN_MARKERS[service];
+        if (marker && libc.elf.definedSymbols.some((s) => s.name === marker))
+          return { name: service, available: true, how: `built into ${libc.realPath}` };
+        const module = `libnss_${service}.so.2`;
+        const result = dlopenFromLibc(module);
+        return result.found ? { name: service, available: true, how: result.candidate.realPath } : { name: service, available: false, how: `${module} not found` };
+      });
+      loads.push({
+        kind: "nss",
+        database,
+        uses: nssUses.filter((u) => NSS_FUNCTIONS[u.symbol] === database),
+        libc: libc.realPath,
+        config: configured !== void 0 ? `/etc/nsswitch.conf: ${database}: ${names.join(" ")}` : `${conf === null ? "no /etc/nsswitch.conf" : `/etc/nsswitch.conf has no ${database} line`}: glibc's default ${names.join(" ")}`,
+        services
+      });
+    }
+  }
+  const iconvUses = uses(objects, (n) => n === "iconv_open");
+  if (iconvUses.length > 0) {
+    const dirs = [];
+    for (const entry of view.config.env) {
+      if (entry.startsWith("GCONV_PATH="))
+        dirs.push(
+          ...entry.slice("GCONV_PATH=".length).split(":").filter((d) => d !== "")
+        );
+    }
+    if (libc.elf.glibcGconvDir !== null) dirs.push(libc.elf.glibcGconvDir);
+    let config = null;
+    for (const dir of dirs) {
+      config = GCONV_CONFIG.map((f) => path14.join(dir, f)).find((f) => {
+        const r = view.resolve(f);
+        return r.found && r.file.type === "file";
+      }) ?? null;
+      if (config) break;
+    }
+    loads.push({
+      kind: "gconv",
+      name: "gconv-modules",
+      uses: iconvUses,
+      libc: libc.realPath,
+      searchedDirs: dirs,
+      found: config
+    });
+  }
+  return loads;
+}
+
 // src/loader/search.ts
-import path8 from "node:path/posix";
+import path15 from "node:path/posix";
 var DF_1_NODEFLIB = 2048;
 var MUSL_DEFAULT_PATH = "/lib:/usr/local/lib:/usr/lib";
 function glibcLayout(interpreterRealPath, elf) {
+  const compiled = elf.loaderSearchPath;
+  if (compiled !== null && compiled.flavor === "glibc" && compiled.systemDirs.length > 0) {
+    return {
+      systemDirs: compiled.systemDirs,
+      lib: compiled.systemDirs[0].replace(/^\/+/, "") || "lib",
+      hwcapsSubdirs: compiled.hwcapsSubdirs,
+      evidence: `system directories compiled into ${interpreterRealPath}`
+    };
+  }
   const triplet = multiarchTriplet(elf);
-  const dir = path8.dirname(interpreterRealPath);
-  if (triplet !== null && path8.basename(dir) === triplet) {
+  const dir = path15.dirname(interpreterRealPath);
+  if (triplet !== null && path15.basename(dir) === triplet) {
     return {
       systemDirs: [`/lib/${triplet}`, `/usr/lib/${triplet}`, "/lib", "/usr/lib"],
       lib: `lib/${triplet}`,
+      hwcapsSubdirs: [],
       evidence: `multiarch loader in ${dir}`
     };
   }
-  if (path8.basename(dir) === "lib64") {
-    return { systemDirs: ["/lib64", "/usr/lib64"], lib: "lib64", evidence: `loader in ${dir}` };
+  if (path15.basename(dir) === "lib64") {
+    return {
+      systemDirs: ["/lib64", "/usr/lib64"],
+      lib: "lib64",
+      hwcapsSubdirs: [],
+      evidence: `loader in ${dir}`
+    };
   }
-  return { systemDirs: ["/lib", "/usr/lib"], lib: "lib", evidence: `loader in ${dir}` };
+  return {
+    systemDirs: ["/lib", "/usr/lib"],
+    lib: "lib",
+    hwcapsSubdirs: [],
+    evidence: `loader in ${dir}`
+  };
 }
 var LibrarySearch = class {
-  constructor(env, glibc, muslLoaderName) {
+  constructor(env, glibc, muslLoaderName, muslDefaultPath = null) {
     this.env = env;
     this.glibc = glibc;
     this.muslLoaderName = muslLoaderName;
+    this.muslDefaultPath = muslDefaultPath;
   }
   env;
   glibc;
   muslLoaderName;
+  muslDefaultPath;
   memo = /* @__PURE__ */ new Map();
   /** `chain` is the requester first, then the object that loaded it, up to the checked file. */
   glibcSearch(name, chain, main) {
@@ -74262,7 +80640,7 @@ var LibrarySearch = class {
       if (cached !== null) {
         const hit2 = this.tryPaths(
           [{ dir: "", source: "ld.so.cache" }],
-          path8.resolve(this.env.cwd, cached),
+          path15.resolve(this.env.cwd, cached),
           elf,
           true,
           searched,
@@ -74319,7 +80697,7 @@ var LibrarySearch = class {
       const kind = link.elf.runpath.length > 0 ? "RUNPATH" : "RPATH";
       const joined = list.join(":");
       if (joined.replace(/\$\{ORIGIN\}|\$ORIGIN/g, "").includes("$")) continue;
-      const origin = path8.dirname(link.path);
+      const origin = path15.dirname(link.path);
       const expanded = joined.replace(/\$\{ORIGIN\}|\$ORIGIN/g, origin);
       this.addMuslDirs(dirs, expanded, `${kind} of ${link.realPath}`);
     }
@@ -74353,10 +80731,11 @@ var LibrarySearch = class {
     }
     const file = `${prefix}/etc/ld-musl-${muslArch(elf) ?? "unknown"}.path`;
     const resolved = this.env.view.resolve(file);
-    if (!resolved.found)
-      return { path: MUSL_DEFAULT_PATH, source: `musl default path (no ${file})` };
+    const builtIn = this.muslDefaultPath ?? MUSL_DEFAULT_PATH;
+    const builtInSource = this.muslDefaultPath !== null ? "the default path compiled into musl's loader" : "musl default path";
+    if (!resolved.found) return { path: builtIn, source: `${builtInSource} (no ${file})` };
     if (resolved.file.type !== "file" || resolved.file.content === null) {
-      return { path: MUSL_DEFAULT_PATH, source: `musl default path (${file} not readable here)` };
+      return { path: builtIn, source: `${builtInSource} (${file} not readable here)` };
     }
     return { path: resolved.file.content.toString("utf8"), source: file };
   }
@@ -74399,27 +80778,45 @@ var LibrarySearch = class {
   }
   /** `$ORIGIN`, `$LIB`, `$PLATFORM` (and the `${...}` forms); null when one cannot be known. */
   expandGlibcTokens(text, owner) {
-    let unknown = false;
+    let unknown2 = false;
     const expanded = text.replace(
       /\$\{(ORIGIN|LIB|PLATFORM)\}|\$(ORIGIN|LIB|PLATFORM)(?![A-Za-z0-9_])/g,
       (_m, a, b) => {
         const token = a ?? b;
-        if (token === "ORIGIN") return path8.dirname(owner.path);
+        if (token === "ORIGIN") return path15.dirname(owner.path);
         if (token === "LIB") return this.glibc?.lib ?? "lib";
         const platform = atPlatform(owner.elf);
-        if (platform === null) unknown = true;
+        if (platform === null) unknown2 = true;
         return platform ?? "";
       }
     );
-    return unknown ? null : expanded;
+    return unknown2 ? null : expanded;
   }
   tryDirs(dirs, name, elf, searched, skipped) {
     for (const dir of dirs) {
       searched.push(dir.dir);
+      this.noteHwcapsOnly(dir.dir, name, elf, skipped);
       const result = this.tryPaths([dir], joinRaw(dir.dir, name), elf, false, searched, skipped);
       if (result.found) return { ...result, skipped: [...skipped] };
     }
     return null;
+  }
+  /**
+   * glibc 2.33+ first tries `<dir>/glibc-hwcaps/<subdir>/` for each subdirectory the CPU
+   * supports (elf/dl-hwcaps.c). Which those are is a fact of the node, not of the image: the
+   * simulation takes the baseline CPU, which supports none, so a copy found only there is
+   * passed over, and said so.
+   */
+  noteHwcapsOnly(dir, name, elf, skipped) {
+    for (const subdir of this.glibc?.hwcapsSubdirs ?? []) {
+      const candidatePath = joinRaw(joinRaw(joinRaw(dir, "glibc-hwcaps"), subdir), name);
+      const candidate = this.candidate(candidatePath);
+      if (candidate === null || !("elf" in candidate) || !sameMachine(candidate.elf, elf)) continue;
+      skipped.push({
+        path: candidatePath,
+        reason: `ld.so loads it only on a CPU that supports ${subdir}; the baseline does not`
+      });
+    }
   }
   tryPaths(dirs, candidatePath, elf, direct, searched = [], skipped = [], staleReason) {
     if (direct) searched.push(candidatePath);
@@ -74514,12 +80911,15 @@ var LoadSimulator = class {
     let setup = this.setups.get(key);
     if (!setup) {
       const layout = interpreter.flavor === "glibc" && interpreter.path !== null && interpreter.elf !== null ? glibcLayout(interpreter.path, interpreter.elf) : null;
-      const search = new LibrarySearch(
+      const musl = interpreter.flavor === "musl";
+      const compiled = interpreter.elf?.loaderSearchPath;
+      const search2 = new LibrarySearch(
         this.environment,
         layout,
-        interpreter.flavor === "musl" ? interpreter.requested : null
+        musl ? interpreter.requested : null,
+        musl && compiled?.flavor === "musl" ? compiled.systemDirs.join(":") : null
       );
-      setup = { interpreter, flavor: interpreter.flavor, search };
+      setup = { interpreter, flavor: interpreter.flavor, search: search2 };
       this.setups.set(key, setup);
     }
     return setup;
@@ -74543,7 +80943,8 @@ var LoadSimulator = class {
         ...base,
         objects: [self2],
         problems: [],
-        notSimulated: `interpreter ${interpreter.requested}: ${interpreter.detail}`
+        notSimulated: `interpreter ${interpreter.requested}: ${interpreter.detail}`,
+        hiddenLoads: []
       };
     }
     if (interpreter.flavor === "unknown") {
@@ -74557,13 +80958,15 @@ var LoadSimulator = class {
             detail: `unknown loader ${interpreter.path} (${interpreter.flavorEvidence}): libraries and symbols not checked`
           }
         ],
-        notSimulated: `unknown loader ${interpreter.path}`
+        notSimulated: `unknown loader ${interpreter.path}`,
+        hiddenLoads: []
       };
     }
     const setup = this.setupFor(interpreter, elf);
     const { objects, problems } = this.loadClosure(self2, setup);
     problems.push(...checkBinding(objects, setup.flavor, "executable", this.bindingMemo));
-    return { ...base, objects, problems, notSimulated: null };
+    const hidden = setup.flavor === "glibc" ? hiddenLoads(objects, setup.search, this.view) : [];
+    return { ...base, objects, problems, notSimulated: null, hiddenLoads: hidden };
   }
   simulateLibrary(filePath, elf) {
     const resolved = this.view.resolve(filePath);
@@ -74581,7 +80984,8 @@ var LoadSimulator = class {
         flavor: "unknown",
         objects: [self2],
         problems: [],
-        notSimulated: `no ${elf.machine} loader in the image`
+        notSimulated: `no ${elf.machine} loader in the image`,
+        hiddenLoads: []
       };
     } else {
       const setup = this.setupFor(interpreter, elf);
@@ -74594,7 +80998,8 @@ var LoadSimulator = class {
         flavor: setup.flavor,
         objects,
         problems,
-        notSimulated: null
+        notSimulated: null,
+        hiddenLoads: []
       };
     }
     this.librarySims.set(realPath, sim);
@@ -74655,8 +81060,8 @@ var LoadSimulator = class {
     const problems = [];
     const byRealPath = /* @__PURE__ */ new Map([[self2.realPath, self2]]);
     const byName = /* @__PURE__ */ new Map();
-    const remember = (object, ...names) => {
-      for (const name of names) if (name) byName.set(name, object);
+    const remember = (object2, ...names) => {
+      for (const name of names) if (name) byName.set(name, object2);
     };
     remember(self2, self2.name, self2.path, self2.elf.soname);
     const interpreter = setup.interpreter;
@@ -74672,9 +81077,9 @@ var LoadSimulator = class {
       remember(loader2, loader2.name, loader2.elf.soname);
     }
     const parents = /* @__PURE__ */ new Map([[self2, null]]);
-    const chainOf = (object) => {
+    const chainOf = (object2) => {
       const chain = [];
-      for (let o = object; o; o = parents.get(o) ?? null) chain.push(o);
+      for (let o = object2; o; o = parents.get(o) ?? null) chain.push(o);
       return chain;
     };
     for (let i = 0; i < objects.length; i++) {
@@ -74682,27 +81087,27 @@ var LoadSimulator = class {
       for (const name of requester.elf.needed) {
         if (setup.flavor === "musl" && MUSL_RESERVED.test(name) && loader2) {
           if (!byRealPath.has(loader2.realPath)) {
-            const object2 = {
+            const object3 = {
               ...loader2,
               name,
               how: "musl's loader itself (it is the C library)",
               neededBy: requester.realPath
             };
-            objects.push(object2);
-            byRealPath.set(loader2.realPath, object2);
-            parents.set(object2, requester);
-            remember(object2, name);
+            objects.push(object3);
+            byRealPath.set(loader2.realPath, object3);
+            parents.set(object3, requester);
+            remember(object3, name);
           }
           continue;
         }
         const already = byName.get(name);
         if (already) {
           if (!byRealPath.has(already.realPath)) {
-            const object2 = { ...already, neededBy: requester.realPath };
-            objects.push(object2);
-            byRealPath.set(object2.realPath, object2);
-            parents.set(object2, requester);
-            remember(object2, name);
+            const object3 = { ...already, neededBy: requester.realPath };
+            objects.push(object3);
+            byRealPath.set(object3.realPath, object3);
+            parents.set(object3, requester);
+            remember(object3, name);
           }
           continue;
         }
@@ -74733,7 +81138,7 @@ var LoadSimulator = class {
           remember(existing, name);
           continue;
         }
-        const object = {
+        const object2 = {
           name,
           path: result.candidate.path,
           realPath: result.candidate.realPath,
@@ -74741,10 +81146,10 @@ var LoadSimulator = class {
           how: result.how,
           elf: result.candidate.elf
         };
-        objects.push(object);
-        byRealPath.set(object.realPath, object);
-        parents.set(object, requester);
-        remember(object, name, object.path, object.elf.soname);
+        objects.push(object2);
+        byRealPath.set(object2.realPath, object2);
+        parents.set(object2, requester);
+        remember(object2, name, object2.path, object2.elf.soname);
       }
     }
     if (loader2 && !byRealPath.has(loader2.realPath)) objects.push(loader2);
@@ -74752,1063 +81157,58 @@ var LoadSimulator = class {
   }
 };
 
-// src/rules/context.ts
-var import_picomatch4 = __toESM(require_picomatch2(), 1);
-var NO_BLAME = { dockerfile: null, related: [] };
-function instructionText(input, range2) {
-  const lines2 = input.text.split(/\r?\n/);
-  const text = lines2.slice(range2.startLine - 1, range2.endLine).map((line) => line.replace(/\\$/, "").trim()).join(" ").replace(/\s+/g, " ").trim();
-  return text.length > 120 ? text.slice(0, 117) + "..." : text;
-}
-function range(input, r, role) {
-  return {
-    path: input.model.path,
-    startLine: r.startLine,
-    endLine: r.endLine,
-    role,
-    instruction: instructionText(input, r)
-  };
-}
-function sameRange(a, b) {
-  return a.startLine === b.startLine && a.endLine === b.endLine;
-}
-function artifactFor2(model, path10) {
-  for (const artifact of model.artifacts) {
-    if (artifact.path === path10) return artifact;
-  }
-  for (const artifact of model.artifacts) {
-    if (artifact.path.endsWith("/") && path10.startsWith(artifact.path)) return artifact;
-    if (/[*?[]/.test(artifact.path) && import_picomatch4.default.isMatch(path10, artifact.path, { dot: true }))
-      return artifact;
-  }
-  return null;
-}
-function blameImage(ctx) {
-  const input = ctx.dockerfile;
-  if (!input) return NO_BLAME;
-  return { dockerfile: range(input, input.model.finalStage.fromRange, "from"), related: [] };
-}
-function blameFile(ctx, ...paths) {
-  const input = ctx.dockerfile;
-  if (!input) return NO_BLAME;
-  for (const path10 of paths) {
-    if (path10 === null) continue;
-    const artifact = artifactFor2(input.model, path10);
-    if (!artifact) continue;
-    const placed = range(input, artifact.blame.placed, "placed");
-    const related = [];
-    if (artifact.blame.built) {
-      const built = range(input, artifact.blame.built, "built");
-      if (!sameRange(built, placed)) related.push(built);
-    }
-    const from = range(input, artifact.blame.from, "from");
-    if (!sameRange(from, placed)) related.push(from);
-    return { dockerfile: placed, related };
-  }
-  return blameImage(ctx);
-}
-function blameEntrypoint(ctx, withUser) {
-  const input = ctx.dockerfile;
-  if (!input) return NO_BLAME;
-  const { model } = input;
-  const instruction = model.entrypoint ?? model.cmd;
-  const related = [];
-  if (model.entrypoint && model.cmd) related.push(range(input, model.cmd.range, "entrypoint"));
-  if (withUser && model.user) related.push(range(input, model.user.range, "user"));
-  if (!instruction) {
-    const from = blameImage(ctx);
-    return { dockerfile: from.dockerfile, related };
-  }
-  return { dockerfile: range(input, instruction.range, "entrypoint"), related };
-}
-function finding(ruleId, level, path10, message, evidence, blame) {
-  return { ruleId, level, path: path10, message, evidence, ...blame, suppression: null };
-}
-function isExecutableFile(mode) {
-  return (mode & 73) !== 0;
-}
-function listSome(items, max = 5) {
-  if (items.length <= max) return items.join(", ");
-  return `${items.slice(0, max).join(", ")} and ${items.length - max} more`;
-}
-
-// src/rules/entrypoint.ts
-import path9 from "node:path/posix";
-var DOCKER_DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-function envValue(view, name) {
-  let value = null;
-  for (const entry of view.config.env)
-    if (entry.startsWith(`${name}=`)) value = entry.slice(name.length + 1);
-  return value;
-}
-function entrypointArgv(view) {
-  return [...view.config.entrypoint ?? [], ...view.config.cmd ?? []];
-}
-function lookPath(view, name) {
-  const argv = [name];
-  if (name.includes("/")) {
-    const absolute = path9.resolve("/", view.config.workingDir || "/", name);
-    const resolved = view.resolve(absolute);
-    if (resolved.found && resolved.file.type !== "dir")
-      return { argv, path: absolute, file: resolved.file, searched: [absolute] };
-    return { argv, path: null, file: null, searched: [absolute] };
-  }
-  const searchPath = envValue(view, "PATH") ?? DOCKER_DEFAULT_PATH;
-  const searched = [];
-  for (const dir of searchPath.split(":")) {
-    const candidate = path9.resolve("/", view.config.workingDir || "/", dir || ".", name);
-    searched.push(candidate);
-    const resolved = view.resolve(candidate);
-    if (resolved.found && resolved.file.type === "file" && isExecutableFile(resolved.file.mode)) {
-      return { argv, path: candidate, file: resolved.file, searched };
-    }
-  }
-  return { argv, path: null, file: null, searched };
-}
-function resolveEntrypoint(view) {
-  const argv = entrypointArgv(view);
-  if (argv.length === 0) return null;
-  return { ...lookPath(view, argv[0]), argv };
-}
-function readTable(view, file) {
-  const resolved = view.resolve(file);
-  if (!resolved.found || resolved.file.content === null) return null;
-  return resolved.file.content.toString("utf8").split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split(":"));
-}
-function resolveUser(view) {
-  const spec = view.config.user || "root";
-  const [userPart, groupPart] = spec.split(":");
-  const passwd = readTable(view, "/etc/passwd") ?? [];
-  const groups = readTable(view, "/etc/group") ?? [];
-  let uid;
-  let gid = 0;
-  let name = null;
-  const byName = passwd.find((e) => e[0] === userPart);
-  if (/^\d+$/.test(userPart)) {
-    uid = Number(userPart);
-    const entry = passwd.find((e) => e[2] === userPart);
-    if (entry) {
-      gid = Number(entry[3]);
-      name = entry[0];
-    }
-  } else if (byName) {
-    uid = Number(byName[2]);
-    gid = Number(byName[3]);
-    name = userPart;
-  } else if (userPart === "root") {
-    uid = 0;
-  } else {
-    return `USER ${spec}: no user '${userPart}' in the image's /etc/passwd (docker: unable to find user ${userPart}: no matching entries in passwd file)`;
-  }
-  if (groupPart !== void 0) {
-    if (/^\d+$/.test(groupPart)) gid = Number(groupPart);
-    else {
-      const group = groups.find((g) => g[0] === groupPart);
-      if (!group) return `USER ${spec}: no group '${groupPart}' in the image's /etc/group`;
-      gid = Number(group[2]);
-    }
-  }
-  const gids = [gid];
-  if (name !== null && groupPart === void 0) {
-    for (const group of groups) {
-      const members = (group[3] ?? "").split(",");
-      if (members.includes(name) && !gids.includes(Number(group[2]))) gids.push(Number(group[2]));
-    }
-  }
-  return { uid, gids, description: `USER ${spec} (uid ${uid}, gid ${gids.join(",")})` };
-}
-function mayExecute(user, file, bit = 1) {
-  if (user.uid === 0) return bit === 1 ? isExecutableFile(file.mode) : true;
-  if (file.uid === user.uid) return (file.mode & bit << 6) !== 0;
-  if (user.gids.includes(file.gid)) return (file.mode & bit << 3) !== 0;
-  return (file.mode & bit) !== 0;
-}
-function modeString(file) {
-  return `mode ${(file.mode & 4095).toString(8).padStart(4, "0")}, owner ${file.uid}:${file.gid}`;
-}
-function blockedDirectory(view, user, filePath) {
-  if (user.uid === 0) return null;
-  let dir = path9.dirname(filePath);
-  const dirs = [];
-  while (dir !== "/") {
-    dirs.unshift(dir);
-    dir = path9.dirname(dir);
-  }
-  for (const d of dirs) {
-    const resolved = view.resolve(d);
-    if (resolved.found && resolved.file.type === "dir" && !mayExecute(user, resolved.file, 1))
-      return d;
-  }
-  return null;
-}
-var entrypointRules = {
-  ids: ["EG301", "EG302", "EG303"],
-  check(ctx) {
-    const view = ctx.image;
-    const entry = resolveEntrypoint(view);
-    const findings = [];
-    if (entry === null) {
-      findings.push(
-        finding(
-          "EG301",
-          "note",
-          null,
-          "The image has no ENTRYPOINT or CMD: the command given at run time was not checked",
-          ["image config: Entrypoint and Cmd are empty"],
-          blameEntrypoint(ctx, false)
-        )
-      );
-      return findings;
-    }
-    const argv0 = entry.argv[0];
-    const argvText = JSON.stringify(entry.argv);
-    if (entry.path === null || entry.file === null) {
-      const absolute = path9.resolve("/", view.config.workingDir || "/", argv0);
-      const runtimeError = argv0.includes("/") ? `exec: "${argv0}": stat ${absolute}: no such file or directory` : `exec: "${argv0}": executable file not found in $PATH`;
-      findings.push({
-        runtimeError,
-        ...finding(
-          "EG301",
-          ruleMeta("EG301").defaultLevel,
-          argv0.includes("/") ? path9.resolve("/", view.config.workingDir || "/", argv0) : null,
-          argv0.includes("/") ? `The entrypoint ${argv0} does not exist in the image` : `The entrypoint ${argv0} is not an executable file in any PATH directory of the image`,
-          [
-            `command: ${argvText}`,
-            argv0.includes("/") ? `looked at ${entry.searched[0]}` : `searched PATH: ${entry.searched.join(", ")}`
-          ],
-          blameEntrypoint(ctx, false)
-        )
-      });
-      return findings;
-    }
-    const user = resolveUser(view);
-    if (typeof user === "string") {
-      findings.push(
-        finding(
-          "EG302",
-          ruleMeta("EG302").defaultLevel,
-          entry.path,
-          user,
-          [`command: ${argvText}`],
-          blameEntrypoint(ctx, true)
-        )
-      );
-      return findings;
-    }
-    const resolved = view.resolve(entry.path);
-    const realPath = resolved.found ? resolved.path : entry.path;
-    const blocked = blockedDirectory(view, user, realPath);
-    if (!mayExecute(user, entry.file) || blocked) {
-      findings.push(
-        finding(
-          "EG302",
-          ruleMeta("EG302").defaultLevel,
-          entry.path,
-          blocked ? `${user.description} cannot reach ${entry.path}: no search permission on ${blocked}` : `${user.description} may not execute ${entry.path}`,
-          [`${realPath}: ${modeString(entry.file)}`, user.description, `command: ${argvText}`],
-          blameEntrypoint(ctx, true)
-        )
-      );
-      return findings;
-    }
-    if (entry.file.elf === null) {
-      findings.push(...checkScript(ctx, entry.path, entry.file, argvText));
-    }
-    return findings;
-  }
-};
-function checkScript(ctx, scriptPath, file, argvText) {
-  const view = ctx.image;
-  const blame = blameEntrypoint(ctx, false);
-  if (file.shebang === null) {
-    if (file.elfError) return [];
-    return [
-      finding(
-        "EG303",
-        ruleMeta("EG303").defaultLevel,
-        scriptPath,
-        `The entrypoint ${scriptPath} is neither an ELF program nor a #! script`,
-        [`command: ${argvText}`, "the kernel refuses it: exec format error"],
-        blame
-      )
-    ];
-  }
-  const words = file.shebang.trim().split(/\s+/);
-  const interpreter = words[0] ?? "";
-  const interpreterPath = path9.resolve("/", view.config.workingDir || "/", interpreter);
-  const resolved = view.resolve(interpreterPath);
-  const evidence = [`${scriptPath} starts with #!${file.shebang}`, `command: ${argvText}`];
-  if (!resolved.found || resolved.file.type !== "file") {
-    return [
-      finding(
-        "EG303",
-        ruleMeta("EG303").defaultLevel,
-        scriptPath,
-        `The interpreter ${interpreter} of the entrypoint script ${scriptPath} is not in the image`,
-        [...evidence, `${interpreterPath} does not exist`],
-        blame
-      )
-    ];
-  }
-  if (!isExecutableFile(resolved.file.mode)) {
-    return [
-      finding(
-        "EG303",
-        ruleMeta("EG303").defaultLevel,
-        scriptPath,
-        `The interpreter ${interpreter} of the entrypoint script ${scriptPath} is not executable`,
-        [...evidence, `${resolved.path}: ${modeString(resolved.file)}`],
-        blame
-      )
-    ];
-  }
-  if (path9.basename(interpreter) === "env" && words.length > 1) {
-    const program = words.slice(1).find((w) => !w.startsWith("-"));
-    if (program !== void 0) {
-      const found = lookPath(view, program);
-      if (found.path === null) {
-        const busybox = path9.basename(resolved.path) === "busybox";
-        const runtimeError = busybox ? `env: can't execute '${program}': No such file or directory` : `${interpreter}: '${program}': No such file or directory`;
-        return [
-          {
-            ...finding(
-              "EG303",
-              ruleMeta("EG303").defaultLevel,
-              scriptPath,
-              `${program}, which the entrypoint script ${scriptPath} runs through env, is not in the image's PATH`,
-              [...evidence, `searched PATH: ${found.searched.join(", ")}`],
-              blame
-            ),
-            runtimeError
-          }
-        ];
-      }
-    }
-  }
-  return [];
-}
-
-// src/rules/facts.ts
-function goSetting(elf, key) {
-  return elf.go?.settings.find((s) => s.key === key)?.value ?? null;
-}
-function imageArchitecture(config) {
-  const platform = [config.os || "linux", config.architecture, config.variant].filter((p) => p).join("/");
-  return { goarch: config.architecture, platform };
-}
-function runsOn(elfGoarch, imageGoarch) {
-  if (elfGoarch === imageGoarch) return true;
-  return imageGoarch === "amd64" && elfGoarch === "386" || imageGoarch === "arm64" && elfGoarch === "arm";
-}
-var LOADER_NAME = /^(ld-linux[^/]*\.so\.\d+|ld64\.so\.[12]|ld-musl-[^/]*\.so\.1)$/;
-function imageLoaders(image) {
-  const loaders = [];
-  for (const file of image.files.values()) {
-    const name = file.path.slice(file.path.lastIndexOf("/") + 1);
-    if (!LOADER_NAME.test(name)) continue;
-    const resolved = image.resolve(file.path);
-    if (resolved.found && resolved.file.type === "file") loaders.push(file.path);
-  }
-  return loaders.sort();
-}
-function isStaticBase(ctx) {
-  const kind = ctx.dockerfile?.model.finalBaseKind;
-  if (kind === "scratch" || kind === "distroless-static") return true;
-  return imageLoaders(ctx.image).length === 0;
-}
-function imageEnv(image, name) {
-  let value = null;
-  for (const entry of image.config.env)
-    if (entry.startsWith(`${name}=`)) value = entry.slice(name.length + 1);
-  return value;
-}
-
-// src/rules/go.ts
-var TRIPLE = ["GOOS", "GOARCH", "CGO_ENABLED"];
-function goFiles(ctx) {
-  const out = [];
-  for (const file of ctx.image.files.values()) {
-    if (file.type === "file" && file.linkTarget === null && file.elf?.go)
-      out.push({ file, elf: file.elf });
-  }
-  return out;
-}
-var goRules = {
-  ids: ["EG201", "EG203", "EG204", "EG205"],
-  check(ctx) {
-    const findings = [];
-    const arch = imageArchitecture(ctx.image.config);
-    const model = ctx.dockerfile?.model ?? null;
-    const reportedPlatform = /* @__PURE__ */ new Set();
-    for (const { file, elf } of goFiles(ctx)) {
-      const artifact = model ? artifactFor2(model, file.path) : null;
-      if (artifact) {
-        for (const key of TRIPLE) {
-          const declared = artifact.declared[key];
-          const actual = goSetting(elf, key);
-          if (declared.value === null || declared.implicit || actual === null || declared.value === actual)
-            continue;
-          findings.push(
-            finding(
-              "EG201",
-              ruleMeta("EG201").defaultLevel,
-              file.path,
-              `${file.path} was built with ${key}=${actual}, but the Dockerfile declares ${key}=${declared.value}`,
-              [
-                `Go build info: ${key}=${actual}`,
-                `Dockerfile: ${key}=${declared.value} (${declared.origin})`
-              ],
-              blameFile(ctx, file.path)
-            )
-          );
-        }
-        const goarch = artifact.declared.GOARCH;
-        if (goarch.value !== null && !goarch.implicit && goarch.value !== arch.goarch && !reportedPlatform.has(artifact)) {
-          reportedPlatform.add(artifact);
-          findings.push(
-            finding(
-              "EG205",
-              ruleMeta("EG205").defaultLevel,
-              file.path,
-              `The Dockerfile builds ${file.path} for GOARCH=${goarch.value}, but the image is ${arch.platform}`,
-              [
-                `Dockerfile: GOARCH=${goarch.value} (${goarch.origin})`,
-                `image config: ${arch.platform}`
-              ],
-              blameFile(ctx, file.path)
-            )
-          );
-        }
-      }
-      const cgo = goSetting(elf, "CGO_ENABLED");
-      const signals = elf.goSignals;
-      const staticLink = elf.linkage === "static" || elf.linkage === "static-pie";
-      if (cgo === "1" && staticLink && signals && (signals.cgoResolver || signals.cgoUser)) {
-        const uses = [
-          signals.cgoResolver ? "the cgo DNS resolver (getaddrinfo)" : null,
-          signals.cgoUser ? "cgo os/user (getpwuid_r)" : null
-        ].filter((u) => u);
-        findings.push(
-          finding(
-            "EG203",
-            ruleMeta("EG203").defaultLevel,
-            file.path,
-            `${file.path} is a statically linked cgo binary that uses glibc's NSS (${uses.join(", ")})`,
-            [
-              `Go build info: CGO_ENABLED=1, ${elf.linkage} (no PT_INTERP)`,
-              ...elf.libc === "glibc-static" ? elf.libcEvidence.map((e) => `glibc: ${e}`) : [],
-              "glibc loads NSS modules (libnss_*.so) with dlopen at run time, which a static binary cannot do reliably"
-            ],
-            blameFile(ctx, file.path)
-          )
-        );
-      }
-      const ldflags = goSetting(elf, "-ldflags") ?? "";
-      if (cgo === "0" && /-linkmode[= ]external|-extldflags/.test(ldflags)) {
-        findings.push(
-          finding(
-            "EG204",
-            ruleMeta("EG204").defaultLevel,
-            file.path,
-            `${file.path} was built with CGO_ENABLED=0, so -ldflags '${ldflags}' had no effect`,
-            [
-              `Go build info: CGO_ENABLED=0, -ldflags=${ldflags}`,
-              "with cgo off Go links internally; the external-linker flags are ignored"
-            ],
-            blameFile(ctx, file.path)
-          )
-        );
-      }
-    }
-    if (model && model.finalStage.platformPinned) {
-      const pinned = model.finalStage.platform;
-      const pinnedArch = pinned.split("/")[1];
-      if (pinnedArch && pinnedArch !== arch.goarch) {
-        findings.push(
-          finding(
-            "EG205",
-            ruleMeta("EG205").defaultLevel,
-            null,
-            `The final stage is pinned to ${pinned}, but the image is ${arch.platform}`,
-            [`FROM --platform=${pinned}`, `image config: ${arch.platform}`],
-            blameImage(ctx)
-          )
-        );
-      }
-    }
-    return findings;
-  }
-};
-
-// src/rules/hardening.ts
-function summary(elf) {
-  const canary = elf.undefinedSymbols.some(
-    (s) => s.name === "__stack_chk_fail" || s.name === "__stack_chk_guard"
-  );
-  const fortify = elf.undefinedSymbols.some(
-    (s) => /^__\w+_chk$/.test(s.name) && s.name !== "__stack_chk_fail"
-  );
-  const pie = elf.pie || elf.staticPie;
-  const library = elf.linkage === "shared-library";
-  const missing = [
-    pie || library ? null : "PIE",
-    elf.relro === "full" ? null : `full RELRO (${elf.relro})`,
-    elf.nx ? null : "NX",
-    canary || elf.go ? null : "stack protector"
-  ].filter((m) => m !== null);
-  const line = `${library ? "shared library" : `PIE ${pie ? "yes" : "no"}`}, RELRO ${elf.relro}, NX ${elf.nx ? "yes" : "no"}, stack protector ${canary ? "yes" : "no"}, fortify ${fortify ? "yes" : "no"}`;
-  return { missing, line };
-}
-var hardeningRules = {
-  ids: ["EG501"],
-  check(ctx) {
-    const paths = /* @__PURE__ */ new Set();
-    const entry = resolveEntrypoint(ctx.image);
-    if (entry?.path) {
-      const r = ctx.image.resolve(entry.path);
-      if (r.found) paths.add(r.path);
-    }
-    if (ctx.dockerfile) {
-      for (const file of ctx.image.files.values()) {
-        if (file.elf && file.type === "file" && artifactFor2(ctx.dockerfile.model, file.path))
-          paths.add(file.path);
-      }
-    }
-    const findings = [];
-    for (const p of [...paths].sort()) {
-      const elf = ctx.image.files.get(p)?.elf;
-      if (!elf || elf.linkage === "relocatable") continue;
-      const { missing, line } = summary(elf);
-      if (missing.length === 0) continue;
-      findings.push(
-        finding(
-          "EG501",
-          ruleMeta("EG501").defaultLevel,
-          p,
-          `${p} is built without ${missing.join(", ")}`,
-          [
-            line,
-            ...elf.go ? ["Go-linked code has no C stack protector; its internal linker emits no RELRO"] : []
-          ],
-          blameFile(ctx, p)
-        )
-      );
-    }
-    return findings;
-  }
-};
-
-// src/rules/loader.ts
-function isStartable(ctx, filePath) {
-  const entry = resolveEntrypoint(ctx.image);
-  if (entry?.path) {
-    const r = ctx.image.resolve(entry.path);
-    if (r.found && r.path === filePath) return true;
-  }
-  if (ctx.dockerfile && artifactFor2(ctx.dockerfile.model, filePath)) return true;
-  const pathDirs = (imageEnv(ctx.image, "PATH") ?? DOCKER_DEFAULT_PATH).split(":");
-  const dir = filePath.slice(0, filePath.lastIndexOf("/")) || "/";
-  return pathDirs.some((d) => {
-    const r = ctx.image.resolve(d);
-    return r.found && r.path === dir;
-  });
-}
-var LIBRARY_NAME = /\.so(\.[^/]*)?$/;
-function relevantSimulations(ctx) {
-  const out = [];
-  for (const sim of ctx.loads.simulations.values()) {
-    const file = ctx.image.files.get(sim.path);
-    if (!file) continue;
-    if (sim.mode === "executable" ? isExecutableFile(file.mode) : LIBRARY_NAME.test(sim.path))
-      out.push({ sim, file });
-  }
-  return out;
-}
-function goEvidence(elf) {
-  if (!elf.go) return [];
-  const cgo = goSetting(elf, "CGO_ENABLED");
-  const lines2 = [`Go ${elf.go.version} binary built with CGO_ENABLED=${cgo ?? "(not recorded)"}`];
-  if (cgo === "0" && elf.pie)
-    lines2.push("-buildmode=pie makes even a CGO_ENABLED=0 Go binary need the dynamic loader");
-  return lines2;
-}
-function flavorMismatch(sim, elf) {
-  return sim.flavor === "musl" && elf.libc === "glibc-dynamic" || sim.flavor === "glibc" && elf.libc === "musl-dynamic";
-}
-function loadedBy(list) {
-  return `breaks the start of: ${listSome(list, 3)}`;
-}
-function highestOfFamily(version, defined) {
-  const family = version.replace(/[0-9.]+$/, "");
-  const numbers = (v) => v.slice(family.length).split(".").map(Number);
-  const sameFamily = defined.filter(
-    (v) => v.startsWith(family) && /^[0-9.]+$/.test(v.slice(family.length)) && v.length > family.length
-  );
-  if (sameFamily.length === 0) return null;
-  return sameFamily.reduce((best, v) => {
-    const a = numbers(v);
-    const b = numbers(best);
-    for (let i = 0; i < Math.max(a.length, b.length); i++) {
-      if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0) ? v : best;
-    }
-    return best;
-  });
-}
-var loaderRules = {
-  ids: ["EG101", "EG102", "EG103", "EG104", "EG105", "EG106", "EG107", "EG202"],
-  check(ctx) {
-    const findings = [];
-    const arch = imageArchitecture(ctx.image.config);
-    const loaders = imageLoaders(ctx.image);
-    const staticBase = isStaticBase(ctx);
-    for (const file of ctx.image.files.values()) {
-      const elf = file.elf;
-      if (file.type !== "file" || !elf || file.linkTarget !== null || !isExecutableFile(file.mode))
-        continue;
-      if (elf.linkage === "shared-library" || elf.linkage === "relocatable" || elf.linkage === "other")
-        continue;
-      if (!runsOn(elf.goarch, arch.goarch)) {
-        findings.push(
-          finding(
-            "EG106",
-            isStartable(ctx, file.path) ? "error" : "warning",
-            file.path,
-            `${file.path} is a ${elf.machine} program (${elf.class}-bit ${elf.endianness}-endian) in a ${arch.platform} image`,
-            [
-              `ELF e_machine ${elf.eMachine} (${elf.machine}${elf.goarch ? `, GOARCH ${elf.goarch}` : ""}); image platform ${arch.platform}`,
-              ...elf.go ? [`Go build info: GOARCH=${goSetting(elf, "GOARCH") ?? "(not recorded)"}`] : [],
-              "a node with binfmt_misc and qemu-user may still run it, emulated; a plain node cannot",
-              ...isStartable(ctx, file.path) ? [] : ["not the entrypoint, not in PATH and not put there by the Dockerfile"]
-            ],
-            blameFile(ctx, file.path)
-          )
-        );
-      }
-    }
-    for (const file of ctx.image.files.values()) {
-      if (file.type !== "file" || file.elfError === null || file.linkTarget !== null) continue;
-      if (!isExecutableFile(file.mode) && !LIBRARY_NAME.test(file.path)) continue;
-      findings.push(
-        finding(
-          "EG101",
-          "note",
-          file.path,
-          `${file.path} starts like an ELF file but could not be read; its interpreter, architecture and libraries were not checked`,
-          [file.elfError],
-          blameFile(ctx, file.path)
-        )
-      );
-    }
-    const simulations = relevantSimulations(ctx);
-    for (const { sim, file } of simulations) {
-      const elf = file.elf;
-      const interp = sim.interpreter;
-      if (sim.mode !== "executable" || !interp || !runsOn(elf.goarch, arch.goarch)) continue;
-      if (interp.status === "incompatible") {
-        findings.push(
-          finding(
-            "EG106",
-            "error",
-            sim.path,
-            `The interpreter of ${sim.path} is for another architecture`,
-            [`PT_INTERP ${interp.requested}`, interp.detail ?? ""],
-            blameFile(ctx, sim.path)
-          )
-        );
-      } else if (interp.status !== "ok") {
-        const cgo = elf.go ? goSetting(elf, "CGO_ENABLED") : null;
-        const evidence = [
-          `PT_INTERP ${interp.requested}`,
-          ...interp.detail ? [interp.detail] : [],
-          ...interp.via.map((v) => `via ${v}`),
-          loaders.length > 0 ? `loaders in the image: ${listSome(loaders)}` : "the image has no dynamic loader at all",
-          ...goEvidence(elf)
-        ];
-        if (cgo === "1" && staticBase) {
-          findings.push(
-            finding(
-              "EG202",
-              ruleMeta("EG202").defaultLevel,
-              sim.path,
-              `${sim.path} is a cgo-enabled, dynamically linked Go binary on a base without a C library or loader`,
-              evidence,
-              blameFile(ctx, sim.path)
-            )
-          );
-        } else {
-          const startable = isStartable(ctx, sim.path);
-          findings.push(
-            finding(
-              "EG101",
-              startable ? ruleMeta("EG101").defaultLevel : "warning",
-              sim.path,
-              `${sim.path} needs the ELF interpreter ${interp.requested}, which is not in the image`,
-              startable ? evidence : [
-                ...evidence,
-                "not the entrypoint, not in PATH and not put there by the Dockerfile"
-              ],
-              blameFile(ctx, sim.path)
-            )
-          );
-        }
-      } else if (flavorMismatch(sim, elf)) {
-        const fatal = sim.problems.filter(
-          (p) => p.kind === "symbol-unresolved" && p.fatalAtStart || p.kind === "library-missing" || p.kind === "library-unloadable"
-        );
-        const symbols = sim.problems.filter(
-          (p) => p.kind === "symbol-unresolved"
-        );
-        const programLibc = elf.libc === "glibc-dynamic" ? "glibc" : "musl";
-        const firstFatal = fatal[0];
-        const mismatchFinding = finding(
-          "EG102",
-          fatal.length > 0 ? "error" : "warning",
-          sim.path,
-          fatal.length > 0 ? `${sim.path} is linked against ${programLibc} but would run on ${sim.flavor}, which lacks symbols it needs` : `${sim.path} is linked against ${programLibc} but would run on ${sim.flavor}; every symbol resolves, but the ABIs differ`,
-          [
-            `PT_INTERP ${interp.requested} resolves to ${interp.path} (${interp.flavorEvidence})`,
-            ...interp.via.map((v) => `via ${v}`),
-            ...elf.libcEvidence.map((e) => `program: ${e}`),
-            ...symbols.slice(0, 8).map((s) => `Error relocating ${s.object}: ${s.symbol}: symbol not found`),
-            ...symbols.length > 8 ? [`and ${symbols.length - 8} more unresolved symbols`] : []
-          ],
-          blameFile(ctx, sim.path)
-        );
-        const runtimeError = firstFatal ? loaderError(firstFatal, sim.flavor, sim.path) : void 0;
-        findings.push(runtimeError ? { ...mismatchFinding, runtimeError } : mismatchFinding);
-      }
-    }
-    findings.push(...problemFindings(ctx, simulations));
-    if (ctx.kernelMinimum !== null) {
-      for (const file of ctx.image.files.values()) {
-        const tag = file.elf?.gnuAbiTagKernel;
-        if (!tag || file.linkTarget !== null || compareVersions(tag, ctx.kernelMinimum) <= 0)
-          continue;
-        findings.push(
-          finding(
-            "EG107",
-            ruleMeta("EG107").defaultLevel,
-            file.path,
-            `${file.path} needs Linux ${tag} or newer; the configured minimum is ${ctx.kernelMinimum}`,
-            [`NT_GNU_ABI_TAG: Linux ${tag}`],
-            blameFile(ctx, file.path)
-          )
-        );
-      }
-    }
-    return findings;
-  }
-};
-function compareVersions(a, b) {
-  const x = a.split(".").map(Number);
-  const y = b.split(".").map(Number);
-  for (let i = 0; i < Math.max(x.length, y.length); i++) {
-    if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
-  }
-  return 0;
-}
-function loaderError(problem, flavor, program) {
-  switch (problem.kind) {
-    case "library-missing":
-    case "library-unloadable":
-      return flavor === "musl" ? `Error loading shared library ${problem.name}: No such file or directory (needed by ${problem.object})` : `${program}: error while loading shared libraries: ${problem.name}: cannot open shared object file: No such file or directory`;
-    case "version-missing":
-      return `${program}: ${problem.providerPath}: version \`${problem.version}' not found (required by ${problem.object})`;
-    case "symbol-unresolved":
-      return flavor === "musl" ? `Error relocating ${problem.object}: ${problem.symbol}: symbol not found` : `${program}: symbol lookup error: ${problem.object}: undefined symbol: ${problem.symbol}${problem.version ? `, version ${problem.version}` : ""}`;
-    default:
-      return void 0;
-  }
-}
-function problemFindings(ctx, simulations) {
-  const arch = imageArchitecture(ctx.image.config);
-  const satisfied = /* @__PURE__ */ new Set();
-  for (const { sim } of simulations) {
-    if (sim.mode !== "executable") continue;
-    for (const object of sim.objects)
-      if (object.neededBy) satisfied.add(`${object.neededBy}\0${object.name}`);
-  }
-  const pending = /* @__PURE__ */ new Map();
-  for (const { sim, file } of simulations) {
-    const elf = file.elf;
-    if (!runsOn(elf.goarch, arch.goarch) && sim.mode === "executable") continue;
-    const mismatch = sim.mode === "executable" && flavorMismatch(sim, elf);
-    const incomplete = sim.problems.some(
-      (p) => p.kind === "library-missing" || p.kind === "library-unloadable"
-    );
-    const missingVersions = new Set(
-      sim.problems.flatMap((p) => p.kind === "version-missing" ? [p.version] : [])
-    );
-    for (const problem of sim.problems) {
-      if (problem.kind === "symbol-unresolved") {
-        if (mismatch || incomplete) continue;
-        if (problem.version !== null && missingVersions.has(problem.version)) continue;
-      }
-      let key;
-      switch (problem.kind) {
-        case "library-missing":
-        case "library-unloadable":
-          if (sim.mode === "library" && satisfied.has(`${problem.object}\0${problem.name}`))
-            continue;
-          key = `EG103\0${problem.object}\0${problem.name}`;
-          break;
-        case "version-missing":
-          key = `EG104\0${problem.object}\0${problem.file}`;
-          break;
-        case "symbol-unresolved":
-          key = `EG105\0${problem.object}`;
-          break;
-        case "undecided":
-          key = `undecided\0${problem.object}\0${problem.detail}`;
-          break;
-      }
-      let entry = pending.get(key);
-      if (!entry) {
-        entry = { problems: [], breaks: [], flavor: sim.flavor };
-        pending.set(key, entry);
-      }
-      if (!entry.problems.some((p) => JSON.stringify(p) === JSON.stringify(problem)))
-        entry.problems.push(problem);
-      if (sim.mode === "executable" && !entry.breaks.includes(sim.path))
-        entry.breaks.push(sim.path);
-    }
-  }
-  const findings = [];
-  for (const { problems, breaks, flavor } of pending.values()) {
-    const first = problems[0];
-    const object = first.object;
-    const fatalSymbol = problems.find((p) => p.kind === "symbol-unresolved" && p.fatalAtStart) ?? first;
-    const runtimeError = loaderError(fatalSymbol, flavor, breaks[0] ?? object);
-    const withError = (f) => runtimeError && f.level === "error" ? { ...f, runtimeError } : f;
-    const breaksLine = breaks.length > 0 && !(breaks.length === 1 && breaks[0] === object) ? [loadedBy(breaks)] : [];
-    const blame = blameFile(ctx, object, ...breaks);
-    switch (first.kind) {
-      case "library-missing": {
-        const message = first.onlyInLdSoConf ? `${first.name}, needed by ${object}, is only in a directory /etc/ld.so.conf lists; /etc/ld.so.cache does not know it (ldconfig was not run)` : `${first.name}, needed by ${object}, is not found by the loader`;
-        findings.push(
-          withError(
-            finding(
-              "EG103",
-              "error",
-              object,
-              message,
-              [
-                `DT_NEEDED ${first.name} of ${object}`,
-                `searched: ${listSome(first.searched, 8)}`,
-                ...first.skipped.map((s) => `passed over ${s.path}: ${s.reason}`),
-                ...first.onlyInLdSoConf ? [
-                  `${first.onlyInLdSoConf} exists, but ld.so reads only the cache, never ld.so.conf: run ldconfig after installing it`
-                ] : [],
-                ...breaksLine
-              ],
-              blame
-            )
-          )
-        );
-        break;
-      }
-      case "library-unloadable":
-        findings.push(
-          withError(
-            finding(
-              "EG103",
-              "error",
-              object,
-              `${first.name}, needed by ${object}, resolves to ${first.path}, which the loader cannot map`,
-              [`${first.path}: ${first.reason}`, ...breaksLine],
-              blame
-            )
-          )
-        );
-        break;
-      case "version-missing": {
-        const versions = problems.map((p) => p.version);
-        const highest = highestOfFamily(first.version, first.providerVersions);
-        findings.push(
-          withError(
-            finding(
-              "EG104",
-              "error",
-              object,
-              `${object} needs symbol version${versions.length > 1 ? "s" : ""} ${listSome(versions)} of ${first.file}, which the image's ${first.file} does not define`,
-              [
-                ...versions.map(
-                  (v) => `needs ${v} from ${first.file}; the image's ${first.file} (${first.provider}) ${highest ? `defines up to ${highest}` : `defines ${listSome(first.providerVersions)}`}`
-                ),
-                ...breaksLine
-              ],
-              blame
-            )
-          )
-        );
-        break;
-      }
-      case "symbol-unresolved": {
-        const symbols = problems;
-        const fatal = symbols.some((s) => s.fatalAtStart);
-        const names = symbols.map((s) => s.version ? `${s.symbol}@${s.version}` : s.symbol);
-        findings.push(
-          withError(
-            finding(
-              "EG105",
-              fatal ? "error" : "warning",
-              object,
-              fatal ? `${object} uses symbols that no loaded library defines: ${listSome(names)}` : `${object} calls functions that no loaded library defines (${listSome(names)}); it fails when one is first called`,
-              [
-                ...symbols.slice(0, 10).map(
-                  (s) => `undefined ${s.symbolType} ${s.symbol}${s.version ? ` (version ${s.version})` : ""}${s.fatalAtStart ? ", bound at start" : ", bound lazily"}`
-                ),
-                ...symbols.length > 10 ? [`and ${symbols.length - 10} more`] : [],
-                ...breaksLine
-              ],
-              blame
-            )
-          )
-        );
-        break;
-      }
-      case "undecided":
-        findings.push(
-          withError(
-            finding(
-              "EG103",
-              "note",
-              object,
-              `Could not check the libraries of ${object}: ${first.detail}`,
-              [first.detail, ...breaksLine],
-              blame
-            )
-          )
-        );
-        break;
-    }
-  }
-  return findings;
-}
-
-// src/rules/runtime-files.ts
-var CERT_FILES = [
-  "/etc/ssl/certs/ca-certificates.crt",
-  "/etc/pki/tls/certs/ca-bundle.crt",
-  "/etc/ssl/ca-bundle.pem",
-  "/etc/pki/tls/cacert.pem",
-  "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
-  "/etc/ssl/cert.pem"
-];
-var CERT_DIRS = ["/etc/ssl/certs", "/etc/pki/tls/certs"];
-var ZONEINFO_DIRS = ["/usr/share/zoneinfo", "/usr/share/lib/zoneinfo", "/usr/lib/locale/TZ"];
-function envValue2(view, name) {
-  let value = null;
-  for (const entry of view.config.env)
-    if (entry.startsWith(`${name}=`)) value = entry.slice(name.length + 1);
-  return value;
-}
-function isFile(view, p) {
-  const r = view.resolve(p);
-  return r.found && r.file.type === "file";
-}
-function hasFilesUnder(view, dir) {
-  const r = view.resolve(dir);
-  if (!r.found || r.file.type !== "dir") return false;
-  const prefix = r.path === "/" ? "/" : r.path + "/";
-  for (const p of view.files.keys()) if (p.startsWith(prefix)) return true;
-  return false;
-}
-function caBundle(view) {
-  const fromEnv = envValue2(view, "SSL_CERT_FILE");
-  if (fromEnv && isFile(view, fromEnv)) return `${fromEnv} (SSL_CERT_FILE)`;
-  for (const dir of (envValue2(view, "SSL_CERT_DIR") ?? "").split(":")) {
-    if (dir && hasFilesUnder(view, dir)) return `${dir} (SSL_CERT_DIR)`;
-  }
-  for (const f of CERT_FILES) if (isFile(view, f)) return f;
-  for (const d of CERT_DIRS) if (hasFilesUnder(view, d)) return d;
-  return null;
-}
-var runtimeFileRules = {
-  ids: ["EG401", "EG402", "EG403"],
-  check(ctx) {
-    const view = ctx.image;
-    const findings = [];
-    const bundle = caBundle(view);
-    const zoneinfo = envValue2(view, "ZONEINFO") ?? ZONEINFO_DIRS.find((d) => hasFilesUnder(view, d)) ?? null;
-    const passwd = isFile(view, "/etc/passwd");
-    for (const file of view.files.values()) {
-      const elf = file.elf;
-      if (file.type !== "file" || file.linkTarget !== null || !elf?.goSignals || !isExecutableFile(file.mode))
-        continue;
-      const signals = elf.goSignals;
-      if (signals.x509SystemRoots && bundle === null) {
-        findings.push(
-          finding(
-            "EG401",
-            ruleMeta("EG401").defaultLevel,
-            file.path,
-            `${file.path} verifies TLS certificates against the system roots, and the image has no CA bundle`,
-            [
-              "linked: crypto/x509.loadSystemRoots",
-              `none of ${CERT_FILES.join(", ")} exists; ${CERT_DIRS.join(" and ")} are empty or absent; SSL_CERT_FILE/SSL_CERT_DIR unset`
-            ],
-            blameFile(ctx, file.path)
-          )
-        );
-      }
-      if (signals.timeLoadLocation && !signals.embeddedTzdata && zoneinfo === null) {
-        findings.push(
-          finding(
-            "EG402",
-            ruleMeta("EG402").defaultLevel,
-            file.path,
-            `${file.path} can load time zones by name, and the image has no zoneinfo (and no embedded time/tzdata)`,
-            [
-              "linked: time.LoadLocation; not linked: time/tzdata",
-              `${ZONEINFO_DIRS.join(", ")}: absent or empty; ZONEINFO unset`
-            ],
-            blameFile(ctx, file.path)
-          )
-        );
-      }
-      if (signals.osUser && !passwd) {
-        findings.push(
-          finding(
-            "EG403",
-            ruleMeta("EG403").defaultLevel,
-            file.path,
-            `${file.path} looks up users (os/user), and the image has no /etc/passwd`,
-            [
-              `linked: os/user${signals.cgoUser ? " (cgo, through NSS)" : " (pure Go, reads /etc/passwd and /etc/group)"}`
-            ],
-            blameFile(ctx, file.path)
-          )
-        );
-      }
-    }
-    return findings;
-  }
-};
-
 // src/rules/index.ts
-var RULES = [
-  loaderRules,
-  goRules,
-  entrypointRules,
-  runtimeFileRules,
-  hardeningRules
-];
 var LEVEL_ORDER2 = { error: 0, warning: 1, note: 2 };
 function runRules(ctx) {
-  const findings = RULES.flatMap((rule) => rule.check(ctx));
+  return sortFindings2(RULES.flatMap((rule) => rule.check(ctx)));
+}
+function addConfirmationFindings(ctx, findings) {
+  const observed = RULES.filter((rule) => rule.id.startsWith("EG7")).flatMap(
+    (rule) => rule.check(ctx)
+  );
+  return sortFindings2([...findings, ...observed]);
+}
+function sortFindings2(findings) {
   return findings.sort(
     (a, b) => LEVEL_ORDER2[a.level] - LEVEL_ORDER2[b.level] || a.ruleId.localeCompare(b.ruleId) || (a.path ?? "").localeCompare(b.path ?? "")
   );
 }
 
 // src/scan.ts
+function imageNames(ref, view, mapped) {
+  const own = [...ref === null ? [] : [ref], ...view.config.repoTags];
+  const names = [...own];
+  for (const entry of mapped) {
+    const eq = entry.indexOf("=");
+    if (eq === -1) names.push(entry);
+    else if (imageMatches(entry.slice(eq + 1), own)) names.push(entry.slice(0, eq));
+  }
+  return [...new Set(names)];
+}
+function manifestInput(set2, names) {
+  return { files: set2.files, imageNames: names, containers: containersRunning(set2, names) };
+}
+function manifestsReport(input, set2) {
+  return {
+    files: set2.files,
+    containers: input.containers.map((c) => ({
+      workload: `${c.workload.kind}/${c.workload.name}`,
+      container: c.name,
+      containerKind: c.kind,
+      image: c.image,
+      path: c.workload.file,
+      line: c.line
+    })),
+    notices: set2.notices.map((n) => ({ path: n.file, line: n.line, message: n.message }))
+  };
+}
 function platformOf(view) {
   const { os, architecture, variant } = view.config;
   return [os || "linux", architecture, variant].filter((p) => p).join("/");
 }
 async function scan(options) {
   const started = Date.now();
+  const manifestSet = options.manifests ? readManifests(options.manifests.paths) : null;
   const image = await openImage(options.source, {
     platform: options.platform,
     analyzeElf,
@@ -75817,20 +81217,47 @@ async function scan(options) {
   const platform = platformOf(image);
   let model = null;
   if (options.dockerfile) {
-    model = readDockerfile(options.dockerfile.text, {
+    const read = {
       path: options.dockerfile.path,
       target: options.dockerfile.target,
       buildArgs: options.dockerfile.buildArgs,
       platform: options.platform ?? platform
-    });
+    };
+    model = readDockerfile(options.dockerfile.text, read);
+    if (options.source.kind === "engine") {
+      const bases = await engineBaseImages(baseImagesOf(model), options.source.dockerHost);
+      if (bases.size > 0)
+        model = readDockerfile(options.dockerfile.text, {
+          ...read,
+          baseImage: (reference) => bases.get(reference) ?? null
+        });
+    }
   }
+  const ref = options.source.kind === "engine" ? options.source.ref : null;
+  const manifests = manifestSet ? manifestInput(manifestSet, imageNames(ref, image, options.manifests?.images ?? [])) : null;
   const ctx = {
     image,
     loads: simulateImage(image),
     dockerfile: model && options.dockerfile ? { model, text: options.dockerfile.text } : null,
-    kernelMinimum: options.kernelMinimum ?? null
+    kernelMinimum: options.kernelMinimum ?? null,
+    ...manifests ? { manifests } : {}
   };
-  const findings = runRules(ctx);
+  let findings = runRules(ctx);
+  let confirmation2;
+  if (options.confirm) {
+    const dockerHost = options.source.kind === "engine" ? options.source.dockerHost : options.confirm.dockerHost;
+    const facts = await confirmImage(image, ctx.loads, findings, {
+      ...options.confirm,
+      ...dockerHost !== void 0 ? { dockerHost } : {}
+    });
+    const applied = applyConfirmation(
+      addConfirmationFindings({ ...ctx, confirmation: facts }, findings),
+      facts,
+      ctx.loads
+    );
+    findings = applied.findings;
+    confirmation2 = applied.report;
+  }
   let files = 0;
   let elfFiles = 0;
   for (const file of image.files.values()) {
@@ -75842,7 +81269,7 @@ async function scan(options) {
   return {
     version: 1,
     image: {
-      ref: options.source.kind === "engine" ? options.source.ref : options.source.path,
+      ref: options.source.kind === "archive" ? options.source.path : options.source.ref,
       id: image.config.id,
       platform,
       digest: image.config.digests[0] ?? null
@@ -75856,15 +81283,23 @@ async function scan(options) {
       files,
       elfFiles,
       durationMs: Date.now() - started
-    }
+    },
+    ...confirmation2 ? { confirmation: confirmation2 } : {},
+    ...manifests && manifestSet ? { manifests: manifestsReport(manifests, manifestSet) } : {}
   };
 }
 
 // src/cli/scan.ts
-var USAGE3 = `Usage: exit139-guard scan (--image REF | --archive PATH) [--dockerfile PATH] [--target STAGE]
+var USAGE3 = `Usage: exit139-guard scan (--image REF | --archive PATH | --remote REF | --images FILE)
+                         [--dockerfile PATH] [--target STAGE]
                          [--build-arg K=V]... [--platform OS/ARCH[/VARIANT]]
                          [--format text|json|sarif|markdown] [--output FILE]
                          [--fail-on error|warning|note|never] [--config FILE]
+                         [--baseline FILE] [--comment-level error|warning|note]
+                         [--kernel-minimum VERSION]
+                         [--registry-auth CONFIG_JSON] [--insecure-registry]
+                         [--manifests PATH]... [--manifest-image NAME[=IMAGE]]...
+                         [--confirm | --confirm=all]
 
 Checks every ELF file of the image against the loader, C library and architecture the image
 really has, and its entrypoint against the files and USER, before the container dies on start.
@@ -75872,20 +81307,60 @@ really has, and its entrypoint against the files and USER, before the container 
 Options:
   --image REF         an image in the Docker Engine (DOCKER_HOST)
   --archive PATH      a docker-save tar, OCI archive, OCI layout folder or rootfs folder
+  --images FILE       several images, one per line: REF-OR-PATH [dockerfile=F] [target=T]
+                      [platform=P|all] [build-args=K=V,K=V], as the action's input images
+  --remote REF        an image in a registry, read over the OCI Distribution API (no engine)
+  --registry-auth F   a Docker config.json with the registry's credentials ("auths")
+                      (default: $DOCKER_CONFIG/config.json or ~/.docker/config.json if present)
+  --insecure-registry plain HTTP to the registry; only for localhost / 127.0.0.1 / [::1]
   --dockerfile PATH   the Dockerfile that built it: findings point at its lines
-  --target STAGE      the stage that was built (default: the last one)
+  --target STAGE      the stage that was built (default: the last stage)
   --build-arg K=V     a build argument the image was built with (repeatable)
-  --platform P        the platform to scan in a multi-platform image (default: this machine's)
+  --platform P        the image platform os/arch[/variant] (default: the image's own; with several
+                      platforms, this machine's; for a rootfs folder, its ELF files')
   --format F          text (default), json (the contract in DESIGN.md), sarif or markdown
   --output FILE       write the report to FILE instead of standard output
   --fail-on LEVEL     exit 1 when a finding is at or above LEVEL (default: error)
   --config FILE       rule levels, ignored paths, suppressions (default: .exit139-guard.yml if present)
+  --baseline FILE     a JSON report or SARIF of the base branch: findings already in it are marked
+                      and do not count for --fail-on
+  --comment-level L   markdown: list findings at or above L as the pull request comment does, count
+                      the rest in one line, leave out EG501 (default: list everything, as the job summary)
+  --kernel-minimum V  the oldest kernel the image must start on, e.g. 4.14 (EG107; default: the
+                      config's kernel-minimum, else unchecked)
+  --manifests PATH    Kubernetes YAML (a file, or a folder's .yaml/.yml/.json files, as kubectl
+                      apply -f reads them; repeatable): the containers that run this image are
+                      checked as their pod spec starts them, findings placed on the YAML lines
+  --manifest-image N  a name the manifests give this image (repeatable; NAME=IMAGE applies NAME
+                      only when scanning IMAGE); the image's own reference and tags always count
+  --confirm           prove by running: start the image once in the engine (no network, read-only,
+                      no capabilities, 5 s) and ask its own loader about the files findings name
+  --confirm=all       as --confirm, and ask the loader about every dynamic ELF of the image
 Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 bad usage or input.`;
 var FORMATS = ["text", "json", ...REPORT_FORMATS];
-function parseScanArgs(args) {
-  const { strings, buildArgs } = parseArgs(args, [
+function takeConfirm(args) {
+  let confirm;
+  const rest = args.filter((arg) => {
+    if (arg === "--confirm") confirm = "findings";
+    else if (arg === "--confirm=all") confirm = "all";
+    else if (arg.startsWith("--confirm=")) {
+      throw new UsageError(
+        `--confirm takes no value or '=all', not '${arg.slice("--confirm=".length)}'`
+      );
+    } else return true;
+    return false;
+  });
+  return confirm ? { rest, confirm } : { rest };
+}
+function parseScanArgs(argv) {
+  const { rest: args, confirm } = takeConfirm(argv);
+  const { strings, flags, lists, buildArgs } = parseArgs(args, [
     { names: ["--image"], key: "image", kind: "string" },
     { names: ["--archive"], key: "archive", kind: "string" },
+    { names: ["--images"], key: "images", kind: "string" },
+    { names: ["--remote"], key: "remote", kind: "string" },
+    { names: ["--registry-auth"], key: "registryAuth", kind: "string" },
+    { names: ["--insecure-registry"], key: "insecureRegistry", kind: "flag" },
     { names: ["--dockerfile", "-f"], key: "dockerfile", kind: "string" },
     { names: ["--target"], key: "target", kind: "string" },
     { names: ["--platform"], key: "platform", kind: "string" },
@@ -75893,15 +81368,47 @@ function parseScanArgs(args) {
     { names: ["--output", "-o"], key: "output", kind: "string" },
     { names: ["--format"], key: "format", kind: "string", choices: FORMATS },
     { names: ["--fail-on"], key: "failOn", kind: "string", choices: FAIL_ON_VALUES },
-    { names: ["--build-arg"], key: "buildArgs", kind: "build-args" }
+    { names: ["--build-arg"], key: "buildArgs", kind: "build-args" },
+    { names: ["--baseline"], key: "baseline", kind: "string" },
+    { names: ["--comment-level"], key: "commentLevel", kind: "string", choices: LEVELS },
+    { names: ["--kernel-minimum"], key: "kernelMinimum", kind: "string" },
+    { names: ["--manifests"], key: "manifests", kind: "strings" },
+    { names: ["--manifest-image"], key: "manifestImages", kind: "strings" }
   ]);
-  if (strings.image === void 0 === (strings.archive === void 0)) {
-    throw new UsageError("give exactly one of --image REF or --archive PATH");
+  if (strings.kernelMinimum !== void 0 && !/^\d+\.\d+(\.\d+)?$/.test(strings.kernelMinimum)) {
+    throw new UsageError(
+      `--kernel-minimum must be a kernel version such as 4.14 or 5.10.0, not '${strings.kernelMinimum}'`
+    );
   }
-  const { format = "text", failOn = "error", ...paths } = strings;
-  return { ...paths, buildArgs, format, failOn };
+  const sources = [strings.image, strings.archive, strings.remote, strings.images].filter(
+    (s) => s !== void 0
+  );
+  if (sources.length !== 1) {
+    throw new UsageError(
+      "give exactly one of --image REF, --archive PATH, --remote REF or --images FILE"
+    );
+  }
+  if (strings.remote === void 0 && (flags.insecureRegistry || strings.registryAuth)) {
+    throw new UsageError("--insecure-registry and --registry-auth go with --remote");
+  }
+  const { format = "text", failOn = "error", commentLevel, ...paths } = strings;
+  const manifests = lists.manifests ?? [];
+  const manifestImages = lists.manifestImages ?? [];
+  if (manifestImages.length > 0 && manifests.length === 0)
+    throw new UsageError("--manifest-image needs --manifests");
+  return {
+    ...paths,
+    ...commentLevel ? { commentLevel } : {},
+    insecureRegistry: flags.insecureRegistry ?? false,
+    buildArgs,
+    format,
+    failOn,
+    manifests,
+    manifestImages,
+    ...confirm ? { confirm } : {}
+  };
 }
-function renderScanReport(report, options) {
+function renderScanReport(report, options, dockerfileText) {
   switch (options.format) {
     case "text":
       return formatText(report);
@@ -75910,18 +81417,101 @@ function renderScanReport(report, options) {
     default:
       return formatReport(report, options.format, {
         failOn: options.failOn,
-        ...options.platform ? { platform: options.platform } : {}
+        ...options.platform ? { platform: options.platform } : {},
+        ...dockerfileText !== void 0 ? { dockerfileText } : {},
+        newOnly: options.baseline !== void 0,
+        ...options.commentLevel ? { level: options.commentLevel, hideRules: ["EG501"] } : {}
       });
   }
 }
 function readDockerfileText(file) {
-  try {
-    return readFileSync2(file, "utf8");
-  } catch (error) {
-    throw new InputError(
-      `cannot read the Dockerfile ${file}: ${error.code ?? error.message}`
-    );
+  return readInputText(file, { what: "the Dockerfile", maxBytes: MAX_DOCKERFILE_BYTES });
+}
+function writeOutput(rendered, options, io2) {
+  if (options.output === void 0) {
+    io2.stdout(rendered);
+    return;
   }
+  try {
+    writeFileSync(options.output, rendered);
+  } catch (error) {
+    throw new InputError(`cannot write ${options.output}: ${error.message}`);
+  }
+}
+async function scanImages(options, io2) {
+  const file = options.images;
+  const text = readInputText(file, { what: "--images", maxBytes: MAX_CONFIG_BYTES });
+  const images = parseImagesInput(text, (p) => path16.resolve(p), file);
+  if (images.length === 0) throw new InputError(`${file}: lists no image`);
+  const baseline = options.baseline ? readBaseline(
+    readInputText(options.baseline, { what: "--baseline", maxBytes: MAX_CONFIG_BYTES }),
+    `--baseline ${options.baseline}`
+  ) : null;
+  const reports = [];
+  const sections = [];
+  const platforms = [];
+  for (const image of images) {
+    const source = image.image ? {
+      kind: "engine",
+      ref: image.image,
+      ...process.env.DOCKER_HOST ? { dockerHost: process.env.DOCKER_HOST } : {}
+    } : { kind: "archive", path: image.imageArchive };
+    const dockerfile = image.dockerfile ? {
+      path: path16.relative(process.cwd(), image.dockerfile),
+      text: readDockerfileText(image.dockerfile),
+      ...image.target ? { target: image.target } : {},
+      buildArgs: image.buildArgs
+    } : void 0;
+    const policy = await loadPolicy({
+      config: options.config ?? null,
+      dockerfile: dockerfile ?? null
+    });
+    const kernelMinimum = options.kernelMinimum ?? policy.config.kernelMinimum;
+    const asked = image.platform === "all" ? await listPlatforms(source) : [image.platform];
+    for (const platform of asked) {
+      const scanned = await scan({
+        source,
+        ...platform ? { platform } : {},
+        ...dockerfile ? { dockerfile } : {},
+        ...kernelMinimum ? { kernelMinimum } : {}
+      });
+      if (platform && !answersPlatform(platform, scanned.image.platform))
+        throw platformNotInImage(image.name, platform, scanned.image.platform);
+      let report = applyPolicy(scanned, policy.config, policy.pragmas);
+      report = { ...report, image: { ...report.image, ref: image.name } };
+      if (baseline) report = markBaseline(report, baseline);
+      reports.push(report);
+      platforms.push(platform);
+      sections.push({
+        report,
+        name: image.name,
+        ...platform ? { platform } : {},
+        ...dockerfile ? { dockerfileText: dockerfile.text } : {}
+      });
+    }
+  }
+  const cwd = process.cwd();
+  const paths = { repositoryRoot: findRepositoryRoot(cwd), cwd };
+  let rendered;
+  if (options.format === "text") rendered = reports.map(formatText).join("\n");
+  else if (options.format === "json") rendered = formatJsonReports(reports);
+  else if (options.format === "sarif")
+    rendered = JSON.stringify(toSarifRuns(reports, platforms, paths), null, 2) + "\n";
+  else
+    rendered = renderSections(sections, {
+      ...paths,
+      failOn: options.failOn,
+      newOnly: baseline !== null,
+      ...options.commentLevel ? { level: options.commentLevel, hideRules: ["EG501"] } : {}
+    });
+  writeOutput(rendered, options, io2);
+  const findings = reports.flatMap((r) => r.findings);
+  return judge(findings, options.failOn, baseline !== null) === "fail" ? 1 : 0;
+}
+function registryCredentials(path17) {
+  if (path17 !== void 0) return { kind: "docker-config", config: readDockerConfig(path17) };
+  const dockerConfig = join6(process.env.DOCKER_CONFIG ?? join6(homedir(), ".docker"), "config.json");
+  return existsSync5(dockerConfig) ? { kind: "docker-config", config: readDockerConfig(dockerConfig) } : { kind: "none" };
 }
 var scanCommand = {
   name: "scan",
@@ -75929,13 +81519,26 @@ var scanCommand = {
   usage: USAGE3,
   async run(args, io2) {
     const options = parseScanArgs(args);
+    if (options.images !== void 0) return scanImages(options, io2);
     const scanOptions = {
-      source: options.image !== void 0 ? {
+      source: options.remote !== void 0 ? {
+        kind: "registry",
+        ref: options.remote,
+        insecure: options.insecureRegistry,
+        credentials: registryCredentials(options.registryAuth)
+      } : options.image !== void 0 ? {
         kind: "engine",
         ref: options.image,
         ...process.env.DOCKER_HOST ? { dockerHost: process.env.DOCKER_HOST } : {}
       } : { kind: "archive", path: options.archive },
-      ...options.platform ? { platform: options.platform } : {}
+      ...options.platform ? { platform: options.platform } : {},
+      ...options.manifests.length > 0 ? { manifests: { paths: options.manifests, images: options.manifestImages } } : {},
+      ...options.confirm ? {
+        confirm: {
+          scope: options.confirm,
+          ...process.env.DOCKER_HOST ? { dockerHost: process.env.DOCKER_HOST } : {}
+        }
+      } : {}
     };
     if (options.dockerfile !== void 0) {
       scanOptions.dockerfile = {
@@ -75949,23 +81552,687 @@ var scanCommand = {
       config: options.config ?? null,
       dockerfile: scanOptions.dockerfile ?? null
     });
-    const report = applyPolicy(await scan(scanOptions), policy.config, policy.pragmas);
-    const rendered = renderScanReport(report, options);
-    if (options.output !== void 0) {
-      try {
-        writeFileSync(options.output, rendered);
-      } catch (error) {
-        throw new InputError(`cannot write ${options.output}: ${error.message}`);
-      }
-    } else {
-      io2.stdout(rendered);
+    const kernelMinimum = options.kernelMinimum ?? policy.config.kernelMinimum;
+    if (kernelMinimum) scanOptions.kernelMinimum = kernelMinimum;
+    const baseline = options.baseline ? readBaseline(
+      readInputText(options.baseline, { what: "--baseline", maxBytes: MAX_CONFIG_BYTES }),
+      `--baseline ${options.baseline}`
+    ) : null;
+    const scanned = await scan(scanOptions);
+    if (options.platform && !answersPlatform(options.platform, scanned.image.platform))
+      throw platformNotInImage(scanned.image.ref, options.platform, scanned.image.platform);
+    let report = applyPolicy(scanned, policy.config, policy.pragmas);
+    if (baseline) report = markBaseline(report, baseline);
+    for (const notice of report.manifests?.notices ?? [])
+      io2.stderr(`exit139-guard scan: notice: ${notice.path}:${notice.line}: ${notice.message}
+`);
+    writeOutput(renderScanReport(report, options, scanOptions.dockerfile?.text), options, io2);
+    return judge(report.findings, options.failOn, baseline !== null) === "fail" ? 1 : 0;
+  }
+};
+
+// src/webhook/config.ts
+var MODES = ["deny", "warn", "off"];
+var DEFAULT_WEBHOOK_CONFIG = {
+  mode: "warn",
+  failOn: "error",
+  optOutAnnotation: "exit139-guard.io/skip",
+  skipImagePrefixes: [],
+  budgetMs: 8e3,
+  concurrency: 4,
+  platform: null,
+  cache: { maxEntries: 1e3, tagTtlSeconds: 60 },
+  registry: {
+    auth: null,
+    insecureLoopback: false,
+    requestTimeoutMs: 1e4,
+    scanTimeoutMs: 12e4
+  }
+};
+function object(value, where2) {
+  if (value === void 0 || value === null) return {};
+  if (typeof value !== "object" || Array.isArray(value)) {
+    throw new InputError(`${where2}: expected a mapping`);
+  }
+  return value;
+}
+function known(map2, keys, where2) {
+  for (const key of Object.keys(map2)) {
+    if (!keys.includes(key)) {
+      throw new InputError(`${where2}: unknown key '${key}' (known: ${keys.join(", ")})`);
     }
-    return judge(report.findings, options.failOn) === "fail" ? 1 : 0;
+  }
+}
+function integer2(value, fallback, min, where2) {
+  if (value === void 0) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
+    throw new InputError(
+      `${where2}: expected a whole number \u2265 ${min}, not ${JSON.stringify(value)}`
+    );
+  }
+  return value;
+}
+function choice(value, choices, fallback, where2) {
+  if (value === void 0) return fallback;
+  if (typeof value !== "string" || !choices.includes(value)) {
+    throw new InputError(
+      `${where2}: must be one of ${choices.join(", ")}, not ${JSON.stringify(value)}`
+    );
+  }
+  return value;
+}
+function parseWebhookConfig(value, file) {
+  const top = object(value, file);
+  const d = DEFAULT_WEBHOOK_CONFIG;
+  known(
+    top,
+    [
+      "mode",
+      "failOn",
+      "optOutAnnotation",
+      "skipImagePrefixes",
+      "budgetMs",
+      "concurrency",
+      "platform",
+      "cache",
+      "registry"
+    ],
+    file
+  );
+  const prefixes = top.skipImagePrefixes ?? [];
+  if (!Array.isArray(prefixes) || prefixes.some((p) => typeof p !== "string" || p === "")) {
+    throw new InputError(`${file}: skipImagePrefixes: expected a list of non-empty strings`);
+  }
+  if (top.optOutAnnotation !== void 0 && (typeof top.optOutAnnotation !== "string" || top.optOutAnnotation === "")) {
+    throw new InputError(`${file}: optOutAnnotation: expected an annotation key`);
+  }
+  let platform = null;
+  if (top.platform !== void 0) {
+    if (typeof top.platform !== "string")
+      throw new InputError(`${file}: platform: expected os/arch[/variant]`);
+    try {
+      parsePlatform2(top.platform);
+    } catch (err2) {
+      throw new InputError(
+        `${file}: platform: ${err2.message.replace(/^--platform /, "")}`
+      );
+    }
+    platform = top.platform;
+  }
+  const cache = object(top.cache, `${file}: cache`);
+  known(cache, ["maxEntries", "tagTtlSeconds"], `${file}: cache`);
+  const registry = object(top.registry, `${file}: registry`);
+  known(
+    registry,
+    ["auth", "insecureLoopback", "requestTimeoutMs", "scanTimeoutMs"],
+    `${file}: registry`
+  );
+  if (registry.auth !== void 0 && typeof registry.auth !== "string") {
+    throw new InputError(`${file}: registry.auth: expected the path of a Docker config.json`);
+  }
+  if (registry.insecureLoopback !== void 0 && typeof registry.insecureLoopback !== "boolean") {
+    throw new InputError(`${file}: registry.insecureLoopback: expected true or false`);
+  }
+  return {
+    mode: choice(top.mode, MODES, d.mode, `${file}: mode`),
+    failOn: choice(top.failOn, LEVELS, d.failOn, `${file}: failOn`),
+    optOutAnnotation: top.optOutAnnotation ?? d.optOutAnnotation,
+    skipImagePrefixes: prefixes,
+    budgetMs: integer2(top.budgetMs, d.budgetMs, 100, `${file}: budgetMs`),
+    concurrency: integer2(top.concurrency, d.concurrency, 1, `${file}: concurrency`),
+    platform,
+    cache: {
+      maxEntries: integer2(cache.maxEntries, d.cache.maxEntries, 1, `${file}: cache.maxEntries`),
+      tagTtlSeconds: integer2(
+        cache.tagTtlSeconds,
+        d.cache.tagTtlSeconds,
+        0,
+        `${file}: cache.tagTtlSeconds`
+      )
+    },
+    registry: {
+      auth: registry.auth ?? null,
+      insecureLoopback: registry.insecureLoopback ?? false,
+      requestTimeoutMs: integer2(
+        registry.requestTimeoutMs,
+        d.registry.requestTimeoutMs,
+        100,
+        `${file}: registry.requestTimeoutMs`
+      ),
+      scanTimeoutMs: integer2(
+        registry.scanTimeoutMs,
+        d.registry.scanTimeoutMs,
+        100,
+        `${file}: registry.scanTimeoutMs`
+      )
+    }
+  };
+}
+function loadWebhookConfig(file) {
+  if (file === null) return DEFAULT_WEBHOOK_CONFIG;
+  const text = readInputText(file, { what: "the webhook config", maxBytes: MAX_CONFIG_BYTES });
+  let value;
+  try {
+    value = yaml.load(text, { schema: yaml.CORE_SCHEMA, filename: file });
+  } catch (err2) {
+    throw new InputError(`${file}: not valid YAML: ${err2.message}`);
+  }
+  return parseWebhookConfig(value, file);
+}
+
+// src/webhook/server.ts
+import https from "node:https";
+
+// src/webhook/admission.ts
+function field(value, key) {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? value[key] : void 0;
+}
+var TEMPLATE_PATHS = {
+  Pod: { group: "", path: [] },
+  Deployment: { group: "apps", path: ["spec", "template"] },
+  ReplicaSet: { group: "apps", path: ["spec", "template"] },
+  StatefulSet: { group: "apps", path: ["spec", "template"] },
+  DaemonSet: { group: "apps", path: ["spec", "template"] },
+  Job: { group: "batch", path: ["spec", "template"] },
+  CronJob: { group: "batch", path: ["spec", "jobTemplate", "spec", "template"] }
+};
+var SUPPORTED_KINDS = Object.keys(TEMPLATE_PATHS);
+function readReview(body) {
+  if (field(body, "apiVersion") !== "admission.k8s.io/v1" || field(body, "kind") !== "AdmissionReview") {
+    throw new InputError(
+      `not an AdmissionReview admission.k8s.io/v1 (apiVersion ${JSON.stringify(field(body, "apiVersion"))}, kind ${JSON.stringify(field(body, "kind"))})`
+    );
+  }
+  const request = field(body, "request");
+  const uid = field(request, "uid");
+  if (typeof uid !== "string" || uid === "")
+    throw new InputError("the AdmissionReview has no request.uid");
+  const kind = field(request, "kind");
+  if (typeof field(kind, "kind") !== "string" || typeof field(kind, "version") !== "string") {
+    throw new InputError(`request ${uid}: request.kind must be {group, version, kind}`);
+  }
+  const operation = field(request, "operation");
+  if (typeof operation !== "string")
+    throw new InputError(`request ${uid}: request.operation is missing`);
+  return request;
+}
+function podWorkload(request) {
+  const place = TEMPLATE_PATHS[request.kind.kind];
+  if (!place || place.group !== (request.kind.group ?? "")) return null;
+  const object2 = request.object;
+  const name = field(field(object2, "metadata"), "name") ?? request.name ?? "";
+  const label2 = `${request.kind.kind} ${request.namespace ? `${request.namespace}/` : ""}${name}`;
+  let template = object2;
+  for (const key of place.path) template = field(template, key);
+  const spec = field(template, "spec");
+  if (typeof spec !== "object" || spec === null) {
+    throw new InputError(`${label2}: no pod spec at ${[...place.path, "spec"].join(".") || "spec"}`);
+  }
+  const annotations = {};
+  for (const source of [field(object2, "metadata"), field(template, "metadata")]) {
+    const found = field(source, "annotations");
+    if (typeof found === "object" && found !== null) {
+      for (const [k, v] of Object.entries(found)) if (typeof v === "string") annotations[k] = v;
+    }
+  }
+  const containers = [];
+  for (const [key, init] of [
+    ["initContainers", true],
+    ["containers", false]
+  ]) {
+    const list = field(spec, key) ?? [];
+    if (!Array.isArray(list)) throw new InputError(`${label2}: ${key} is not a list`);
+    list.forEach((item, i) => {
+      const image = field(item, "image");
+      const containerName = field(item, "name");
+      if (typeof image !== "string" || image === "") {
+        throw new InputError(`${label2}: ${key}[${i}] has no image`);
+      }
+      containers.push({
+        name: typeof containerName === "string" ? containerName : `${key}[${i}]`,
+        image,
+        init
+      });
+    });
+  }
+  return { label: label2, annotations, containers };
+}
+function reviewResponse(uid, response) {
+  return {
+    apiVersion: "admission.k8s.io/v1",
+    kind: "AdmissionReview",
+    response: { uid, ...response }
+  };
+}
+
+// src/webhook/verdicts.ts
+function describeFailure(finding2) {
+  const runtime = findingRuntimeError(finding2);
+  return `${finding2.ruleId} ${runtime ? `"${runtime}"` : finding2.level}: ${finding2.message}`;
+}
+var Semaphore = class {
+  constructor(limit) {
+    this.limit = limit;
+  }
+  limit;
+  active = 0;
+  waiting = [];
+  async run(task) {
+    if (this.active >= this.limit) await new Promise((r) => this.waiting.push(r));
+    this.active++;
+    try {
+      return await task();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
+};
+var VerdictService = class {
+  constructor(config, credentials) {
+    this.config = config;
+    this.credentials = credentials;
+    this.scans = new Semaphore(config.concurrency);
+  }
+  config;
+  credentials;
+  verdicts = /* @__PURE__ */ new Map();
+  tags = /* @__PURE__ */ new Map();
+  scans;
+  scanCount = 0;
+  resolveCount = 0;
+  stats() {
+    return {
+      scans: this.scanCount,
+      resolves: this.resolveCount,
+      cachedVerdicts: this.verdicts.size
+    };
+  }
+  source(ref) {
+    const { domain } = parseReference(ref);
+    return {
+      kind: "registry",
+      ref,
+      insecure: this.config.registry.insecureLoopback && isLoopback(domain),
+      credentials: this.credentials,
+      limits: {
+        requestTimeoutMs: this.config.registry.requestTimeoutMs,
+        idleTimeoutMs: this.config.registry.requestTimeoutMs,
+        totalTimeoutMs: this.config.registry.scanTimeoutMs
+      }
+    };
+  }
+  /** The digest `image` names now; a tag's answer is shared while it is fresh. */
+  digestOf(image) {
+    const ref = parseReference(image);
+    if (ref.digest) return Promise.resolve(ref.digest);
+    const key = formatReference(ref);
+    const now = Date.now();
+    const known2 = this.tags.get(key);
+    if (known2 && known2.expires > now) return known2.digest;
+    this.resolveCount++;
+    const digest = resolveDigest(this.source(key));
+    const entry = { digest, expires: now + this.config.cache.tagTtlSeconds * 1e3 };
+    this.tags.set(key, entry);
+    digest.catch(() => {
+      if (this.tags.get(key) === entry) this.tags.delete(key);
+    });
+    while (this.tags.size > this.config.cache.maxEntries) {
+      this.tags.delete(this.tags.keys().next().value);
+    }
+    return digest;
+  }
+  /**
+   * The verdict on `image` (a reference as a pod spec writes it). Errors: the registry's
+   * InputError (unreachable, login refused, a lying registry), for the caller to turn into a
+   * warning.
+   */
+  async verdict(image) {
+    const ref = parseReference(image);
+    const digest = await this.digestOf(image);
+    const scanned = formatReference({ ...ref, tag: null, digest });
+    const key = `${scanned} ${this.config.platform ?? ""}`;
+    const known2 = this.verdicts.get(key);
+    if (known2) {
+      this.verdicts.delete(key);
+      this.verdicts.set(key, known2);
+      return known2;
+    }
+    const pending = this.scans.run(async () => {
+      this.scanCount++;
+      const report = await scan({
+        source: this.source(scanned),
+        ...this.config.platform ? { platform: this.config.platform } : {}
+      });
+      const limit = LEVELS.indexOf(this.config.failOn);
+      return {
+        scanned,
+        digest,
+        failures: report.findings.filter(
+          (f) => f.suppression === null && LEVELS.indexOf(f.level) <= limit
+        )
+      };
+    });
+    this.verdicts.set(key, pending);
+    pending.catch(() => {
+      if (this.verdicts.get(key) === pending) this.verdicts.delete(key);
+    });
+    while (this.verdicts.size > this.config.cache.maxEntries) {
+      this.verdicts.delete(this.verdicts.keys().next().value);
+    }
+    return pending;
+  }
+};
+
+// src/webhook/server.ts
+var MAX_REVIEW_BYTES = 4 * 1024 * 1024;
+var MAX_WARNING_CHARS = 256;
+function shorten2(text, max) {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}\u2026`;
+}
+function containerLabel2(c) {
+  return `${c.init ? "initContainer" : "container"} "${c.name}"`;
+}
+async function decide(request, mode, config, verdicts, logged) {
+  if (mode === "off" || request.operation !== "CREATE" && request.operation !== "UPDATE") {
+    logged.skipped = mode === "off" ? "mode off" : `operation ${request.operation}`;
+    return { allowed: true };
+  }
+  let workload;
+  try {
+    workload = podWorkload(request);
+  } catch (err2) {
+    logged.skipped = err2.message;
+    return {
+      allowed: true,
+      warnings: [
+        shorten2(`exit139-guard: not checked: ${err2.message}`, MAX_WARNING_CHARS)
+      ]
+    };
+  }
+  if (!workload) {
+    const { group, version, kind } = request.kind;
+    logged.skipped = `kind ${group ? `${group}/` : ""}${version} ${kind}`;
+    return {
+      allowed: true,
+      warnings: [
+        `exit139-guard: ${kind} (${group || "core"}/${version}) is not checked; it checks ${SUPPORTED_KINDS.join(", ")}`
+      ]
+    };
+  }
+  logged.object = workload.label;
+  if (workload.annotations[config.optOutAnnotation] === "true") {
+    logged.skipped = `annotation ${config.optOutAnnotation}`;
+    return { allowed: true };
+  }
+  const warnings = [];
+  const checked = workload.containers.filter((c) => {
+    let normalised = c.image;
+    try {
+      normalised = formatReference(parseReference(c.image));
+    } catch {
+    }
+    return !config.skipImagePrefixes.some((p) => c.image.startsWith(p) || normalised.startsWith(p));
+  });
+  const images = [...new Set(checked.map((c) => c.image))];
+  const outcomes = new Map(images.map((i) => [i, { kind: "late" }]));
+  let timer;
+  await Promise.race([
+    Promise.all(
+      images.map(async (image) => {
+        try {
+          outcomes.set(image, { kind: "done", verdict: await verdicts.verdict(image) });
+        } catch (err2) {
+          const message = err2 instanceof InputError ? err2.message : `internal error: ${String(err2)}`;
+          outcomes.set(image, { kind: "error", message });
+        }
+      })
+    ),
+    new Promise((resolve) => timer = setTimeout(resolve, config.budgetMs))
+  ]);
+  clearTimeout(timer);
+  const failures = [];
+  const late = [];
+  logged.images = images.map((image) => {
+    const outcome = outcomes.get(image);
+    if (outcome.kind === "late") late.push(image);
+    if (outcome.kind === "error") {
+      warnings.push(
+        shorten2(
+          `exit139-guard: image "${image}" not checked: ${outcome.message}`,
+          MAX_WARNING_CHARS
+        )
+      );
+    }
+    return {
+      image,
+      outcome: outcome.kind,
+      ...outcome.kind === "done" ? {
+        digest: outcome.verdict.digest,
+        failures: outcome.verdict.failures.map((f) => f.ruleId)
+      } : {},
+      ...outcome.kind === "error" ? { error: outcome.message } : {}
+    };
+  });
+  if (late.length > 0) {
+    warnings.push(
+      shorten2(
+        `exit139-guard: not checked within the ${config.budgetMs} ms budget, allowed: ${late.join(", ")}`,
+        MAX_WARNING_CHARS
+      )
+    );
+  }
+  for (const container of checked) {
+    const outcome = outcomes.get(container.image);
+    if (outcome.kind !== "done") continue;
+    for (const finding2 of outcome.verdict.failures) {
+      failures.push(
+        `${containerLabel2(container)} (image ${container.image}): ${describeFailure(finding2)}`
+      );
+    }
+  }
+  if (failures.length > 0 && mode === "deny") {
+    return {
+      allowed: false,
+      status: {
+        code: 403,
+        message: `exit139-guard: ${workload.label} would not start: ${failures.join("; ")}`
+      },
+      ...warnings.length > 0 ? { warnings } : {}
+    };
+  }
+  warnings.unshift(...failures.map((f) => shorten2(`exit139-guard: ${f}`, MAX_WARNING_CHARS)));
+  return { allowed: true, ...warnings.length > 0 ? { warnings } : {} };
+}
+function sendJson(res, status, body) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text)
+  });
+  res.end(text);
+}
+async function readBody(req) {
+  const parts = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += chunk.length;
+    if (size > MAX_REVIEW_BYTES) return null;
+    parts.push(chunk);
+  }
+  return Buffer.concat(parts);
+}
+async function startWebhook(options) {
+  const { config } = options;
+  const log = options.log ?? ((entry) => process.stdout.write(JSON.stringify(entry) + "\n"));
+  const verdicts = new VerdictService(config, options.credentials);
+  const handle = async (req, res) => {
+    const url = new URL(req.url ?? "/", "https://webhook");
+    if (url.pathname === "/healthz") {
+      sendJson(res, 200, { status: "ok", ...verdicts.stats() });
+      return;
+    }
+    const route = /^\/validate(?:\/([a-z]+))?$/.exec(url.pathname);
+    if (!route || route[1] !== void 0 && !MODES.includes(route[1])) {
+      sendJson(res, 404, {
+        error: `no such path ${url.pathname}: POST /validate[/${MODES.join("|")}], GET /healthz`
+      });
+      return;
+    }
+    if (req.method !== "POST") {
+      res.setHeader("allow", "POST");
+      sendJson(res, 405, { error: "POST an AdmissionReview" });
+      return;
+    }
+    const mode = route[1] ?? config.mode;
+    const started = Date.now();
+    const entry = {
+      time: new Date(started).toISOString(),
+      level: "info",
+      msg: "review",
+      mode
+    };
+    const body = await readBody(req);
+    if (body === null) {
+      sendJson(res, 413, { error: `an AdmissionReview larger than ${MAX_REVIEW_BYTES} bytes` });
+      log({ ...entry, level: "warn", msg: "review too large" });
+      return;
+    }
+    let request;
+    try {
+      request = readReview(JSON.parse(body.toString("utf8")));
+    } catch (err2) {
+      const message = err2 instanceof SyntaxError ? `not JSON: ${err2.message}` : err2.message;
+      sendJson(res, 400, { error: `bad AdmissionReview: ${message}` });
+      log({ ...entry, level: "warn", msg: "bad review", error: message });
+      return;
+    }
+    Object.assign(entry, {
+      uid: request.uid,
+      kind: request.kind.kind,
+      namespace: request.namespace ?? null,
+      operation: request.operation
+    });
+    const response = await decide(request, mode, config, verdicts, entry);
+    sendJson(res, 200, reviewResponse(request.uid, response));
+    log({
+      ...entry,
+      allowed: response.allowed,
+      ...response.warnings ? { warnings: response.warnings.length } : {},
+      ...response.status ? { message: response.status.message } : {},
+      ms: Date.now() - started
+    });
+  };
+  const server = https.createServer({ cert: options.cert, key: options.key }, (req, res) => {
+    handle(req, res).catch((err2) => {
+      log({
+        time: (/* @__PURE__ */ new Date()).toISOString(),
+        level: "error",
+        msg: "internal error",
+        error: String(err2)
+      });
+      if (!res.headersSent) sendJson(res, 500, { error: "internal error" });
+      else res.destroy();
+    });
+  });
+  await new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const address = server.address();
+  log({
+    time: (/* @__PURE__ */ new Date()).toISOString(),
+    level: "info",
+    msg: "listening",
+    address: `${address.address}:${address.port}`
+  });
+  return {
+    address,
+    verdicts,
+    close: () => new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    })
+  };
+}
+
+// src/cli/webhook.ts
+var USAGE4 = `Usage: exit139-guard webhook --listen ADDR --tls-cert FILE --tls-key FILE [--config FILE]
+
+Serves the Kubernetes validating admission webhook: POST /validate (and /validate/deny,
+/validate/warn, /validate/off) with an AdmissionReview admission.k8s.io/v1; GET /healthz.
+Every container and initContainer image of a Pod, Deployment, ReplicaSet, StatefulSet,
+DaemonSet, Job or CronJob is scanned from its registry; see deploy/ for the manifests.
+
+Options:
+  --listen ADDR      HOST:PORT or :PORT (all addresses) to listen on
+  --tls-cert FILE    PEM certificate (chain) the webhook configuration's caBundle trusts
+  --tls-key FILE     its PEM private key
+  --config FILE      the policy: mode, failOn, optOutAnnotation, skipImagePrefixes, budgetMs,
+                     concurrency, platform, cache, registry (see README "Admission webhook")`;
+function parseListen(text) {
+  const match = /^(?:\[([0-9a-fA-F:]+)\]|([^:[\]]*)):([0-9]{1,5})$/.exec(text);
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || port > 65535) {
+    throw new UsageError(`--listen '${text}': expected HOST:PORT or :PORT (e.g. :8443)`);
+  }
+  return { host: match[1] ?? (match[2] || "0.0.0.0"), port };
+}
+function readPem(file, what) {
+  return readInputText(file, { what: `the TLS ${what}`, maxBytes: MAX_CONFIG_BYTES });
+}
+var webhookCommand = {
+  name: "webhook",
+  summary: "serve the Kubernetes admission webhook that keeps dying images out of a cluster",
+  usage: USAGE4,
+  async run(args, io2) {
+    const { strings } = parseArgs(args, [
+      { names: ["--listen"], key: "listen", kind: "string" },
+      { names: ["--tls-cert"], key: "cert", kind: "string" },
+      { names: ["--tls-key"], key: "key", kind: "string" },
+      { names: ["--config"], key: "config", kind: "string" }
+    ]);
+    for (const [key, name] of [
+      ["listen", "--listen"],
+      ["cert", "--tls-cert"],
+      ["key", "--tls-key"]
+    ]) {
+      if (strings[key] === void 0) throw new UsageError(`${name} is required`);
+    }
+    const { host, port } = parseListen(strings.listen);
+    const config = loadWebhookConfig(strings.config ?? null);
+    const credentials = config.registry.auth ? { kind: "docker-config", config: readDockerConfig(config.registry.auth) } : { kind: "none" };
+    let webhook;
+    try {
+      webhook = await startWebhook({
+        config,
+        credentials,
+        cert: readPem(strings.cert, "certificate"),
+        key: readPem(strings.key, "key"),
+        host,
+        port,
+        log: (entry) => io2.stdout(JSON.stringify(entry) + "\n")
+      });
+    } catch (err2) {
+      if (err2 instanceof InputError) throw err2;
+      throw new InputError(`cannot serve on ${strings.listen}: ${err2.message}`);
+    }
+    await new Promise((resolve) => {
+      const stop = () => {
+        process.off("SIGTERM", stop);
+        process.off("SIGINT", stop);
+        resolve();
+      };
+      process.on("SIGTERM", stop);
+      process.on("SIGINT", stop);
+    });
+    await webhook.close();
+    return 0;
   }
 };
 
 // src/cli/commands.ts
-var COMMANDS = [inspectCommand, stagesCommand, scanCommand];
+var COMMANDS = [inspectCommand, stagesCommand, scanCommand, webhookCommand];
 
 // src/cli/main.ts
 function topUsage() {
