@@ -14,6 +14,7 @@ import type { ImageView } from './image/types.js';
 import {
   containersRunning,
   imageMatches,
+  readManifestDocuments,
   readManifests,
   type ManifestSet,
 } from './kubernetes/index.js';
@@ -51,6 +52,13 @@ export interface ScanOptions {
 export interface ManifestsSpec {
   /** Files or folders, as `kubectl apply -f` takes them; findings carry these paths. */
   paths: string[];
+  /** Manifests already in memory (an admission request's object), named in findings by `file`. */
+  documents?: { file: string; text: string }[];
+  /**
+   * The image starts only as these containers' pod specs say (an admission webhook judges a pod,
+   * not `docker run`): the image config's own start is not checked on its own.
+   */
+  podsOnly?: boolean;
   /**
    * Other names the manifests give the image: `NAME`, or `NAME=IMAGE` to count NAME only when
    * the scanned image is IMAGE. The image's reference and tags always count.
@@ -70,8 +78,24 @@ function imageNames(ref: string | null, view: ImageView, mapped: readonly string
   return [...new Set(names)];
 }
 
-function manifestInput(set: ManifestSet, names: string[]): ManifestInput {
-  return { files: set.files, imageNames: names, containers: containersRunning(set, names) };
+function readManifestSpec(spec: ManifestsSpec): ManifestSet {
+  const fromFiles = readManifests(spec.paths);
+  if (!spec.documents) return fromFiles;
+  const fromMemory = readManifestDocuments(spec.documents);
+  return {
+    files: [...fromFiles.files, ...fromMemory.files],
+    containers: [...fromFiles.containers, ...fromMemory.containers],
+    notices: [...fromFiles.notices, ...fromMemory.notices],
+  };
+}
+
+function manifestInput(set: ManifestSet, names: string[], podsOnly: boolean): ManifestInput {
+  return {
+    files: set.files,
+    imageNames: names,
+    containers: containersRunning(set, names),
+    podsOnly,
+  };
 }
 
 function manifestsReport(input: ManifestInput, set: ManifestSet): ManifestsReport {
@@ -97,7 +121,7 @@ function platformOf(view: ImageView): string {
 export async function scan(options: ScanOptions): Promise<ScanReport> {
   const started = Date.now();
   // Manifests first: a bad one fails before the image is read.
-  const manifestSet = options.manifests ? readManifests(options.manifests.paths) : null;
+  const manifestSet = options.manifests ? readManifestSpec(options.manifests) : null;
   // Files on disk are parsed from the ranges the parser asks for; only streams (the engine's
   // export) hand over each ELF file whole.
   const image = await openImage(options.source, {
@@ -129,7 +153,11 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
   // An archive's path is no image name; its RepoTags are.
   const ref = options.source.kind === 'engine' ? options.source.ref : null;
   const manifests = manifestSet
-    ? manifestInput(manifestSet, imageNames(ref, image, options.manifests?.images ?? []))
+    ? manifestInput(
+        manifestSet,
+        imageNames(ref, image, options.manifests?.images ?? []),
+        options.manifests?.podsOnly ?? false,
+      )
     : null;
   const ctx: RuleContext = {
     image,

@@ -30,14 +30,14 @@ import {
   type WebhookConfig,
 } from '../../src/webhook/index.js';
 import { bundleAction } from '../action/run-action.js';
-import { engine, ensureBaseImages, saveImage } from '../support/engine.js';
+import { engine, ensureBaseImages, runContainer, saveImage } from '../support/engine.js';
 import {
   pushArchive,
   registryTools,
   startRegistry,
   type TestRegistry,
 } from '../support/registry.js';
-import { buildScenario, REPO } from '../support/scenarios.js';
+import { buildScenario, REPO, scenarioTag } from '../support/scenarios.js';
 
 /**
  * The admission webhook as the API server meets it: AdmissionReview admission.k8s.io/v1
@@ -200,6 +200,8 @@ function pod(init: string, main: string, annotations?: Record<string, string>) {
   return review(object, { group: '', version: 'v1', kind: 'Pod' }, 'pods');
 }
 
+const POD_KIND = { group: '', version: 'v1', kind: 'Pod' };
+
 function response(answer: Answer) {
   expect(answer.status).toBe(200);
   const body = answer.body as unknown as AdmissionReview;
@@ -276,6 +278,51 @@ describe('admission webhook verdicts', () => {
       ),
     );
     expect(answer).toEqual({ uid: expect.any(String), allowed: true });
+  });
+
+  it('judges each container as its pod spec starts it, not as the image config does', async () => {
+    if (!registry) return;
+    // The engine's truth for both overrides, as the kubelet would start them.
+    const missing = await runContainer(scenarioTag('static-scratch'), {
+      entrypoint: ['/usr/local/bin/migrate'],
+    });
+    expect(missing.engineError).toContain('stat /usr/local/bin/migrate: no such file or directory');
+    const fixed = await runContainer(scenarioTag('entrypoint-missing'), { entrypoint: ['/app'] });
+    expect(fixed.engineError).toBeNull();
+    expect(fixed.exitCode).toBe(0);
+
+    // A healthy image whose initContainer command names a binary the image lacks: denied.
+    const overridden = new Pod({
+      metadata: { name: 'web-2', namespace: 'shop' },
+      spec: {
+        initContainers: [
+          { name: 'migrate', image: images['static-scratch'], command: ['/usr/local/bin/migrate'] },
+        ],
+        containers: [{ name: 'web', image: images['static-scratch'] }],
+      },
+    });
+    const denied = response(
+      await post(webhook, '/validate/deny', review(overridden, POD_KIND, 'pods')),
+    );
+    expect(denied.allowed).toBe(false);
+    expect(denied.status?.message).toBe(
+      `exit139-guard: Pod shop/web-2 would not start: initContainer "migrate" (image ${images['static-scratch']}): ` +
+        `EG301 "exec: \"/usr/local/bin/migrate\": stat /usr/local/bin/migrate: no such file or directory": ` +
+        'The entrypoint /usr/local/bin/migrate does not exist in the image',
+    );
+    expect(denied.status?.message).not.toContain('container "web"');
+
+    // An image whose own ENTRYPOINT is missing, started by the pod with a command it has: allowed.
+    const rescued = new Pod({
+      metadata: { name: 'web-3', namespace: 'shop' },
+      spec: {
+        containers: [{ name: 'web', image: images['entrypoint-missing'], command: ['/app'] }],
+      },
+    });
+    const allowed = response(
+      await post(webhook, '/validate/deny', review(rescued, POD_KIND, 'pods')),
+    );
+    expect(allowed).toEqual({ uid: expect.any(String), allowed: true });
   });
 
   it('warns in warn mode (the config default on /validate)', async () => {
@@ -436,7 +483,9 @@ describe('admission webhook under load and when registries misbehave', () => {
       ),
     );
     const after = webhook.verdicts.stats();
-    expect(after.scans - before.scans).toBe(1);
+    // One scan per image of this pod spec (its two containers' images), however many reviews
+    // ask; static-scratch's tag was resolved by an earlier review, cgo-alpine's once here.
+    expect(after.scans - before.scans).toBe(2);
     expect(after.resolves - before.resolves).toBe(1);
     for (const answer of cold) expect(response(answer).allowed).toBe(false);
     const warm = await Promise.all(

@@ -84,6 +84,25 @@ export function readManifests(paths: readonly string[]): ManifestSet {
   return set;
 }
 
+/**
+ * Reads manifests held in memory (e.g. the object of an admission request, as JSON), each named
+ * in findings by its `file`; the same checks and errors as a file's text.
+ */
+export function readManifestDocuments(
+  documents: readonly { file: string; text: string }[],
+): ManifestSet {
+  const set: ManifestSet = { files: [], containers: [], notices: [] };
+  for (const { file, text } of documents) {
+    if (Buffer.byteLength(text) > MAX_MANIFEST_BYTES)
+      throw new InputError(`${file}:1: the manifest is larger than ${MAX_MANIFEST_BYTES} bytes`);
+    const contents = readWorkloads(parseManifestYaml(text, file));
+    set.files.push(file);
+    set.containers.push(...contents.containers);
+    set.notices.push(...contents.notices);
+  }
+  return set;
+}
+
 /** The containers that run the scanned image, known by any of `names`. */
 export function containersRunning(set: ManifestSet, names: readonly string[]): ManifestContainer[] {
   return set.containers.filter((container) => imageMatches(container.image, names));

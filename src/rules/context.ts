@@ -37,6 +37,11 @@ export interface ManifestInput {
   imageNames: readonly string[];
   /** The containers that run this image, each started as its pod spec says. */
   containers: readonly ManifestContainer[];
+  /**
+   * True when the image starts only as these containers say (the admission webhook): the image
+   * config's own start (`docker run`) is not checked, and every start finding is a container's.
+   */
+  podsOnly?: boolean;
 }
 
 /**

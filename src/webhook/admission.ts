@@ -51,6 +51,8 @@ export interface PodWorkload {
   label: string;
   annotations: Record<string, string>;
   containers: PodContainer[];
+  /** The pod spec as the request gives it: how each container starts (command, user, env...). */
+  podSpec: Record<string, unknown>;
 }
 
 type Json = Record<string, unknown>;
@@ -145,7 +147,7 @@ export function podWorkload(request: AdmissionRequest): PodWorkload | null {
       });
     });
   }
-  return { label, annotations, containers };
+  return { label, annotations, containers, podSpec: spec as Record<string, unknown> };
 }
 
 /** The answer to `request`: `apiVersion`/`kind` of the request, `response.uid` its uid. */

@@ -27,7 +27,7 @@ import {
   type PodContainer,
 } from './admission.js';
 import { MODES, type Mode, type WebhookConfig } from './config.js';
-import { describeFailure, VerdictService, type ImageVerdict } from './verdicts.js';
+import { describeFailure, failuresOf, VerdictService, type ImageVerdict } from './verdicts.js';
 
 /** The API server sends objects of at most 3 MiB (etcd's request limit), reviews a little more. */
 const MAX_REVIEW_BYTES = 4 * 1024 * 1024;
@@ -121,7 +121,10 @@ async function decide(
     Promise.all(
       images.map(async (image) => {
         try {
-          outcomes.set(image, { kind: 'done', verdict: await verdicts.verdict(image) });
+          outcomes.set(image, {
+            kind: 'done',
+            verdict: await verdicts.verdict(image, workload.podSpec),
+          });
         } catch (err) {
           const message =
             err instanceof InputError ? err.message : `internal error: ${String(err)}`;
@@ -169,7 +172,7 @@ async function decide(
   for (const container of checked) {
     const outcome = outcomes.get(container.image) as Outcome;
     if (outcome.kind !== 'done') continue;
-    for (const finding of outcome.verdict.failures) {
+    for (const finding of failuresOf(outcome.verdict, container)) {
       failures.push(
         `${containerLabel(container)} (image ${container.image}): ${describeFailure(finding)}`,
       );

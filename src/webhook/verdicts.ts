@@ -5,6 +5,7 @@
  * and at most `concurrency` scans at once. A failed resolve or scan is not kept: the next review
  * tries again.
  */
+import { createHash } from 'node:crypto';
 import { LEVELS, type Finding } from '../findings.js';
 import {
   formatReference,
@@ -26,11 +27,38 @@ export interface ImageVerdict {
   failures: Finding[];
 }
 
-/** What `failures` say for one finding: rule, the error the container prints, the message. */
+/**
+ * What `failures` say for one finding: rule, the error the container prints, the message (a
+ * container's finding without the container's name in front: the webhook names it already).
+ */
 export function describeFailure(finding: Finding): string {
   const runtime = findingRuntimeError(finding);
-  return `${finding.ruleId} ${runtime ? `"${runtime}"` : finding.level}: ${finding.message}`;
+  const m = finding.manifest;
+  const prefix = m ? `${m.workload} ${m.containerKind} ${m.container}: ` : '';
+  const message = finding.message.startsWith(prefix)
+    ? finding.message.slice(prefix.length)
+    : finding.message;
+  return `${finding.ruleId} ${runtime ? `"${runtime}"` : finding.level}: ${message}`;
 }
+
+/**
+ * The findings of `verdict` that hold for one container of the pod: its own (placed on it) and
+ * the image's (loader, architecture, files), which hold for every container that runs it.
+ */
+export function failuresOf(
+  verdict: ImageVerdict,
+  container: { name: string; init: boolean },
+): Finding[] {
+  const kind = container.init ? 'initContainer' : 'container';
+  return verdict.failures.filter(
+    (f) =>
+      f.manifest === undefined ||
+      (f.manifest.container === container.name && f.manifest.containerKind === kind),
+  );
+}
+
+/** The name the pod spec's findings carry: the webhook's own, never a file of the cluster's. */
+const POD_SPEC_DOCUMENT = 'admission-request';
 
 class Semaphore {
   private active = 0;
@@ -113,15 +141,24 @@ export class VerdictService {
   }
 
   /**
-   * The verdict on `image` (a reference as a pod spec writes it). Errors: the registry's
-   * InputError (unreachable, login refused, a lying registry), for the caller to turn into a
-   * warning.
+   * The verdict on `image` (a reference as a pod spec writes it) started as `podSpec` starts it
+   * (each container's command, args, user, working directory and env over the image config; the
+   * image's own ENTRYPOINT alone is not judged). Cached by digest and pod spec: the replicas of one
+   * workload share a verdict. Errors: the registry's InputError (unreachable, login refused, a
+   * lying registry), for the caller to turn into a warning.
    */
-  async verdict(image: string): Promise<ImageVerdict> {
+  async verdict(image: string, podSpec: Record<string, unknown>): Promise<ImageVerdict> {
     const ref = parseReference(image);
     const digest = await this.digestOf(image);
     const scanned = formatReference({ ...ref, tag: null, digest });
-    const key = `${scanned} ${this.config.platform ?? ''}`;
+    const pod = JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'pod' },
+      spec: podSpec,
+    });
+    const podHash = createHash('sha256').update(pod).digest('hex').slice(0, 16);
+    const key = `${scanned} ${this.config.platform ?? ''} ${podHash}`;
     const known = this.verdicts.get(key);
     if (known) {
       // Most recently used last: the oldest is evicted first.
@@ -134,6 +171,12 @@ export class VerdictService {
       const report = await scan({
         source: this.source(scanned),
         ...(this.config.platform ? { platform: this.config.platform } : {}),
+        manifests: {
+          paths: [],
+          documents: [{ file: POD_SPEC_DOCUMENT, text: pod }],
+          images: [image],
+          podsOnly: true,
+        },
       });
       const limit = LEVELS.indexOf(this.config.failOn);
       return {

@@ -58,14 +58,15 @@ export function envValue(env: readonly string[], name: string): string | null {
  * after it and placed on its manifest line (`concern` says whether the start or the user is at
  * stake). A container finding that the image's own start has too (same rule, file and message)
  * holds for the image alone: it stays on the Dockerfile, once. A container whose command depends
- * on values only the cluster knows is left to EG602.
+ * on values only the cluster knows is left to EG602. With `podsOnly` (the admission webhook) the
+ * image's own start is not checked: each container's findings are its own.
  */
 export function checkExecutions(
   ctx: RuleContext,
   concern: (container: ManifestContainer) => Concern,
   check: (spec: ExecutionSpec) => Finding[],
 ): Finding[] {
-  const own = check(imageExecution(ctx.image.config));
+  const own = ctx.manifests?.podsOnly ? [] : check(imageExecution(ctx.image.config));
   const findings = [...own];
   const imageHasEntrypoint = (ctx.image.config.entrypoint ?? []).length > 0;
   for (const container of ctx.manifests?.containers ?? []) {
