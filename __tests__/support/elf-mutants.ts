@@ -91,7 +91,12 @@ export function targetedMutants(label: string, seed: Buffer): Mutant[] {
  * `count` mutants with 1-4 random bytes of the ELF header or program header table replaced
  * (e_ident's magic left alone: without it the file is not an ELF program at all).
  */
-export function randomMutants(label: string, seed: Buffer, count: number, rngSeed: number): Mutant[] {
+export function randomMutants(
+  label: string,
+  seed: Buffer,
+  count: number,
+  rngSeed: number,
+): Mutant[] {
   const next = random(rngSeed);
   const phoff = Number(seed.readBigUInt64LE(32));
   const headerEnd = phoff + seed.readUInt16LE(56) * 56;

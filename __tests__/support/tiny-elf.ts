@@ -19,8 +19,13 @@ export const FIELD = {
   e_phentsize: 54,
   e_phnum: 56,
   /** Program header i's field at this offset within the entry. */
-  phdr: (i: number, field: 'p_type' | 'p_flags' | 'p_offset' | 'p_vaddr' | 'p_filesz' | 'p_memsz') =>
-    EHDR + i * PHDR + { p_type: 0, p_flags: 4, p_offset: 8, p_vaddr: 16, p_filesz: 32, p_memsz: 40 }[field],
+  phdr: (
+    i: number,
+    field: 'p_type' | 'p_flags' | 'p_offset' | 'p_vaddr' | 'p_filesz' | 'p_memsz',
+  ) =>
+    EHDR +
+    i * PHDR +
+    { p_type: 0, p_flags: 4, p_offset: 8, p_vaddr: 16, p_filesz: 32, p_memsz: 40 }[field],
 } as const;
 
 /** A static x86-64 program that exits with `status` (0-255). */

@@ -93,13 +93,20 @@ export function kernelExecVerdict(source: ByteSource): KernelExecVerdict | null 
   const segv = (reason: string): KernelExecVerdict => ({ failure: 'SIGSEGV', reason });
   // The kernel reads the first BINPRM_BUF_SIZE (256) bytes; the header must be among them.
   const head = source.read(0, Math.min(source.size, 64));
-  if (head.length < 20 || head[0] !== 0x7f || head[1] !== 0x45 || head[2] !== 0x4c || head[3] !== 0x46)
+  if (
+    head.length < 20 ||
+    head[0] !== 0x7f ||
+    head[1] !== 0x45 ||
+    head[2] !== 0x4c ||
+    head[3] !== 0x46
+  )
     return enoexec('no ELF magic');
   const layout = layoutOf(head);
   if (layout === null) return null;
   const { is64, little } = layout;
   const ehsize = is64 ? 64 : 52;
-  if (head.length < ehsize) return enoexec(`the file (${source.size} bytes) ends inside the ELF header`);
+  if (head.length < ehsize)
+    return enoexec(`the file (${source.size} bytes) ends inside the ELF header`);
   const h = reader(head, little);
   const type = h.u16(16);
   if (type !== ET_EXEC && type !== ET_DYN)
@@ -114,7 +121,9 @@ export function kernelExecVerdict(source: ByteSource): KernelExecVerdict | null 
   const tableSize = phentsize * phnum;
   if (tableSize === 0) return enoexec('e_phnum is 0: the program has no program header table');
   if (tableSize > MAX_PHDR_TABLE)
-    return enoexec(`the program header table (${tableSize} bytes) is larger than ${MAX_PHDR_TABLE}`);
+    return enoexec(
+      `the program header table (${tableSize} bytes) is larger than ${MAX_PHDR_TABLE}`,
+    );
   if (phoff + BigInt(tableSize) > BigInt(source.size))
     return enoexec(
       `the program header table (${hex(phoff)}+${hex(tableSize)}) runs past the end of the file (${hex(source.size)})`,

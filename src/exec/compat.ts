@@ -57,13 +57,21 @@ export function executability(elf: MachineOf, nodeGoarch: string): Executability
   const node = NODE_MACHINE[nodeGoarch];
   if (node ? sameMachine(elf, node) : elf.goarch === nodeGoarch) return { runs: 'native' };
   if (nodeGoarch === 'amd64' && elf.eMachine === EM_386 && elf.class === 32)
-    return { runs: 'compat', how: 'a 32-bit x86 program, run by the amd64 kernel through IA32 emulation' };
+    return {
+      runs: 'compat',
+      how: 'a 32-bit x86 program, run by the amd64 kernel through IA32 emulation',
+    };
   if (nodeGoarch === 'amd64' && elf.eMachine === EM_X86_64 && elf.class === 32)
     return {
       runs: 'no',
       why: 'an x32 program (x86-64 code in a 32-bit ELF): distribution kernels are built without CONFIG_X86_X32_ABI',
     };
-  if (nodeGoarch === 'arm64' && elf.eMachine === EM_ARM && elf.class === 32 && elf.endianness === 'little')
+  if (
+    nodeGoarch === 'arm64' &&
+    elf.eMachine === EM_ARM &&
+    elf.class === 32 &&
+    elf.endianness === 'little'
+  )
     return {
       runs: 'depends',
       depends:

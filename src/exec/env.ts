@@ -40,7 +40,14 @@ export function splitEnvString(text: string): string[] | null {
       i++;
       if (next === undefined) return null;
       if (next === 'c') break;
-      const escaped: Record<string, string> = { _: ' ', n: '\n', r: '\r', t: '\t', f: '\f', v: '\v' };
+      const escaped: Record<string, string> = {
+        _: ' ',
+        n: '\n',
+        r: '\r',
+        t: '\t',
+        f: '\f',
+        v: '\v',
+      };
       word = (word ?? '') + (escaped[next] ?? next);
       continue;
     }
@@ -88,6 +95,7 @@ export function envCommand(argument: string | null, gnu: boolean): EnvParse {
   }
   const command = words.find((w) => !/^[^=]+=/.test(w) || w.startsWith('='));
   if (command === undefined) return { ok: false, reason: 'env gets only assignments, no command' };
-  if (command.startsWith('-')) return { ok: false, reason: `env options (${command}) are not followed` };
+  if (command.startsWith('-'))
+    return { ok: false, reason: `env options (${command}) are not followed` };
   return { ok: true, command: { command, words } };
 }

@@ -188,6 +188,17 @@ export function simulateExec(view: ImageView, execPath: string, options: ExecOpt
         exitCode: null,
       });
     }
+    if (current === '') {
+      // A file that is only `#!` gives an empty name; open_exec("") is ENOENT.
+      return fail({
+        kind: 'shebang-interpreter',
+        path: steps[steps.length - 1]?.resolved ?? execPath,
+        message: 'The #! line names no interpreter (the file ends right after #!)',
+        evidence: stepEvidence(steps),
+        runtimeError: runcError(execPath, 'ENOENT'),
+        exitCode: null,
+      });
+    }
     const absolute = path.resolve('/', options.workingDir, current);
     const resolution = view.resolve(absolute);
     if (!resolution.found) {
@@ -204,7 +215,10 @@ export function simulateExec(view: ImageView, execPath: string, options: ExecOpt
             ? `${what ? `${what} ` : ''}${current} is a symbolic link loop (or a chain longer than 40)`
             : `${what ? `${what} ` : ''}${visibleQuoted(current)} does not exist in the image`,
         evidence: [...stepEvidence(steps), ...miss.evidence],
-        runtimeError: miss.errno === 'ENOTDIR' ? `exec ${execPath}: not a directory` : runcError(execPath, errno),
+        runtimeError:
+          miss.errno === 'ENOTDIR'
+            ? `exec ${execPath}: not a directory`
+            : runcError(execPath, errno),
         exitCode: null,
       });
     }
@@ -254,7 +268,12 @@ export function simulateExec(view: ImageView, execPath: string, options: ExecOpt
         const gnu = !isBusybox(view, envFile.path);
         const parsed = envCommand(shebang.argument, gnu);
         if (!parsed.ok) return { steps, failure: null, executability: null };
-        steps.push({ path: shebang.interpreter, resolved: envFile.path, file: envFile.file, via: 'shebang' });
+        steps.push({
+          path: shebang.interpreter,
+          resolved: envFile.path,
+          file: envFile.file,
+          via: 'shebang',
+        });
         const command = parsed.command.command;
         const found = execvpLookup(view, command, options.searchPath, options.workingDir);
         if (found.path === null) {
@@ -338,7 +357,8 @@ function stepEvidence(steps: ExecStep[]): string[] {
   return steps.map((s, i) => {
     const how = i === 0 ? 'started' : s.via === 'env' ? 'found by env in PATH' : '#! interpreter';
     const where = s.resolved !== path.resolve('/', s.path) ? ` (resolves to ${s.resolved})` : '';
-    const line = s.file.shebang !== null ? `, whose first line is #!${visible(excerpt(s.file.shebang))}` : '';
+    const line =
+      s.file.shebang !== null ? `, whose first line is #!${visible(excerpt(s.file.shebang))}` : '';
     return `${visible(s.path)}${where}: ${how}${line}`;
   });
 }
@@ -353,5 +373,8 @@ function visibleQuoted(name: string): string {
 
 /** BusyBox's env: the env applet is a link to (or a copy of) busybox. */
 function isBusybox(view: ImageView, envPath: string): boolean {
-  return path.basename(envPath) === 'busybox' || view.files.get(envPath)?.linkTarget?.endsWith('busybox') === true;
+  return (
+    path.basename(envPath) === 'busybox' ||
+    view.files.get(envPath)?.linkTarget?.endsWith('busybox') === true
+  );
 }

@@ -23,7 +23,11 @@ export function describeMagic(head: Uint8Array): string {
   }
   const text = Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8', at);
   // A character cut at the end of `head` decodes as U+FFFD: only earlier ones mean binary.
-  if (!/[\x00-\x08\x0e-\x1f\x7f]/.test(text) && !text.slice(0, -3).includes('\ufffd')) {
+  const binary = [...text].some((c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x09 || (code > 0x0d && code < 0x20) || code === 0x7f;
+  });
+  if (!binary && !text.slice(0, -3).includes('\ufffd')) {
     const hashBang = text.indexOf('#!');
     if (hashBang > 0 && /^\s*$/.test(text.slice(0, hashBang)))
       return 'a script whose #! is not at the start of the file (blank lines or spaces before it)';

@@ -22,6 +22,7 @@ function isBlank(byte: number | undefined): boolean {
 
 /** The bytes as text with control characters shown as C escapes (`bash\r`). */
 export function visible(text: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what this shows
   return text.replace(/[\x00-\x1f\x7f]/g, (c) => {
     const named: Record<string, string> = { '\r': '\\r', '\n': '\\n', '\t': '\\t', '\0': '\\0' };
     return named[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
@@ -40,14 +41,16 @@ export function parseShebang(head: Uint8Array): ShebangParse {
   // Like bprm->buf: the file's first bytes, NUL-padded when the file is shorter.
   const buf = new Uint8Array(BINPRM_BUF_SIZE);
   buf.set(head.subarray(0, BINPRM_BUF_SIZE));
-  if (buf[0] !== 0x23 || buf[1] !== 0x21) return { ok: false, reason: 'the file does not start with #!' };
+  if (buf[0] !== 0x23 || buf[1] !== 0x21)
+    return { ok: false, reason: 'the file does not start with #!' };
   const last = BINPRM_BUF_SIZE - 1;
   let end = buf.indexOf(0x0a);
   let truncatedArgument = false;
   if (end === -1) {
     let first = 2;
     while (first <= last && isBlank(buf[first])) first++;
-    if (first > last) return { ok: false, reason: `the first ${BINPRM_BUF_SIZE} bytes are #! and blanks only` };
+    if (first > last)
+      return { ok: false, reason: `the first ${BINPRM_BUF_SIZE} bytes are #! and blanks only` };
     let terminator = first;
     while (terminator <= last && !isBlank(buf[terminator]) && buf[terminator] !== 0) terminator++;
     if (terminator > last)
@@ -75,5 +78,10 @@ export function parseShebang(head: Uint8Array): ShebangParse {
       argument = decode(buf.subarray(arg, nul === -1 ? end : arg + nul));
     }
   }
-  return { ok: true, interpreter, argument, truncatedArgument: truncatedArgument && argument !== null };
+  return {
+    ok: true,
+    interpreter,
+    argument,
+    truncatedArgument: truncatedArgument && argument !== null,
+  };
 }
