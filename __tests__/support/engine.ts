@@ -187,6 +187,8 @@ export interface RunOptions {
   cmd?: string[];
   entrypoint?: string[];
   user?: string;
+  /** Bind mounts, as `docker run -v` takes them (`/host/dir:/in/container:ro`). */
+  mounts?: string[];
   /** The container is killed after this long (default 60 s); `timedOut` then says so. */
   timeoutMs?: number;
 }
@@ -216,6 +218,7 @@ export async function runContainer(image: string, opts: RunOptions = {}): Promis
   const name = `exit139-guard-test-${randomBytes(6).toString('hex')}`;
   const args = ['run', '--rm', '--network', 'none', '--name', name];
   if (opts.user !== undefined) args.push('--user', opts.user);
+  for (const mount of opts.mounts ?? []) args.push('-v', mount);
   if (opts.entrypoint !== undefined) {
     // `docker run --entrypoint` takes one word; further words go before the command.
     args.push('--entrypoint', opts.entrypoint[0] ?? '');
