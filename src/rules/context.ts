@@ -6,7 +6,7 @@
  */
 import picomatch from 'picomatch';
 import type { Artifact, DockerfileModel, Range } from '../dockerfile/types.js';
-import type { BlameRole, DockerfileRange, Finding, Level } from '../findings.js';
+import type { BlameRole, DockerfileRange, Finding, Level, RuleMeta } from '../findings.js';
 import type { ImageView } from '../image/types.js';
 import type { ImageLoadReport } from '../loader/index.js';
 
@@ -24,9 +24,19 @@ export interface RuleContext {
   kernelMinimum: string | null;
 }
 
-export interface Rule {
-  /** The catalog ids this check can report. */
-  ids: string[];
+/**
+ * A rule's metadata as its module writes it: `RuleMeta` without the help page, which the catalog
+ * assembles from `why`, `fix` and `safeToIgnore` (Markdown). In `runtimeError`, `/app` stands for
+ * the file a finding is about (`RUNTIME_ERROR_PATH_PLACEHOLDER` in catalog.ts).
+ */
+export interface RuleSpec extends Omit<RuleMeta, 'helpMarkdown'> {
+  why: string;
+  fix: string;
+  safeToIgnore: string;
+}
+
+/** One rule: its metadata and its pure check, which returns only findings of its own `id`. */
+export interface Rule extends RuleSpec {
   check(ctx: RuleContext): Finding[];
 }
 

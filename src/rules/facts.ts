@@ -1,6 +1,6 @@
 /** Small facts several rule families read from the image and the ELF facts. */
 import type { ElfFacts } from '../elf/types.js';
-import type { ImageConfig, ImageView } from '../image/types.js';
+import type { ImageConfig, ImageFile, ImageView } from '../image/types.js';
 import type { RuleContext } from './context.js';
 
 /** A `build` setting of the Go build info (`CGO_ENABLED`, `GOARCH`, `-ldflags`, ...), or null. */
@@ -59,4 +59,14 @@ export function imageEnv(image: ImageView, name: string): string | null {
   for (const entry of image.config.env)
     if (entry.startsWith(`${name}=`)) value = entry.slice(name.length + 1);
   return value;
+}
+
+/** The Go programs of the image (regular files with Go build info), in image order. */
+export function goFiles(image: ImageView): { file: ImageFile; elf: ElfFacts }[] {
+  const out: { file: ImageFile; elf: ElfFacts }[] = [];
+  for (const file of image.files.values()) {
+    if (file.type === 'file' && file.linkTarget === null && file.elf?.go)
+      out.push({ file, elf: file.elf });
+  }
+  return out;
 }

@@ -4,9 +4,8 @@
  */
 import type { ElfFacts } from '../elf/types.js';
 import type { Finding } from '../findings.js';
-import { ruleMeta } from './catalog.js';
 import { artifactFor, blameFile, finding, type Rule } from './context.js';
-import { resolveEntrypoint } from './entrypoint.js';
+import { resolveEntrypoint } from './support/entrypoint.js';
 
 function summary(elf: ElfFacts): { missing: string[]; line: string } {
   const canary = elf.undefinedSymbols.some(
@@ -28,8 +27,34 @@ function summary(elf: ElfFacts): { missing: string[]; line: string } {
   return { missing, line };
 }
 
-export const hardeningRules: Rule = {
-  ids: ['EG501'],
+export const EG501: Rule = {
+  id: 'EG501',
+  name: 'hardening',
+  defaultLevel: 'note',
+  shortDescription: 'Binary hardening summary (PIE, RELRO, NX, stack protector)',
+  fullDescription:
+    'Reports which hardening features an ELF lacks, as checksec reports them: position-independent executable, RELRO (partial or full), non-executable stack, stack protector.',
+  runtimeError: '',
+  why: [
+    'These features make memory-corruption bugs harder to exploit; they do not change whether',
+    'the program starts. Go binaries linked internally legitimately show no RELRO and no stack',
+    'protector.',
+  ].join('\n'),
+  fix: [
+    'For C code, build with the distribution hardening flags; for Go, use PIE where a loader is',
+    'present:',
+    '',
+    '```diff',
+    '-RUN go build -o /out/app .',
+    '+RUN go build -buildmode=pie -o /out/app .',
+    '```',
+    '',
+    '(A PIE Go binary needs the dynamic loader: do not do this for a `scratch` image, see EG101.)',
+  ].join('\n'),
+  safeToIgnore:
+    'Usually: this is informational. Disable the rule in the config if you do not want it.',
+  tags: ['hardening', 'informational'],
+  precision: 'high',
   check(ctx) {
     const paths = new Set<string>();
     const entry = resolveEntrypoint(ctx.image);
@@ -52,7 +77,7 @@ export const hardeningRules: Rule = {
       findings.push(
         finding(
           'EG501',
-          ruleMeta('EG501').defaultLevel,
+          EG501.defaultLevel,
           p,
           `${p} is built without ${missing.join(', ')}`,
           [

@@ -1,0 +1,81 @@
+/**
+ * EG301: the ENTRYPOINT/CMD executable is not in the image, resolved as runc does (a path from
+ * the working directory, a bare name through the image's PATH); a note when there is none.
+ */
+import path from 'node:path/posix';
+import { blameEntrypoint, finding, type Rule } from './context.js';
+import { entrypointOutcome } from './support/entrypoint.js';
+
+export const EG301: Rule = {
+  id: 'EG301',
+  name: 'entrypoint-missing',
+  defaultLevel: 'error',
+  shortDescription: 'ENTRYPOINT/CMD executable not found',
+  fullDescription:
+    "The executable of the image's ENTRYPOINT (or CMD when there is no ENTRYPOINT) does not exist in the image; a bare name is looked up in the PATH of the image's Env, or Docker's default PATH when the image sets none.",
+  runtimeError: 'exec: "/app": executable file not found in $PATH',
+  why: [
+    'The runtime resolves the first word of the command before starting the process. A typo, a',
+    '`go build -o` output that lands elsewhere than the `COPY` expects, a `WORKDIR`-relative',
+    'name, or a shell-form `CMD` on an image without `/bin/sh` makes the container fail to start',
+    '(`OCI runtime create failed: ... exec: "app": executable file not found in $PATH`; for an',
+    'absolute path, `stat /app: no such file or directory`).',
+  ].join('\n'),
+  fix: [
+    'Point the entrypoint at the file the image contains, in exec form:',
+    '',
+    '```diff',
+    ' COPY --from=build /out/app /usr/local/bin/app',
+    '-ENTRYPOINT ["/app"]',
+    '+ENTRYPOINT ["/usr/local/bin/app"]',
+    '```',
+  ].join('\n'),
+  safeToIgnore:
+    'When every deployment overrides the entrypoint and command (a base image meant to be extended).',
+  tags: ['reliability', 'entrypoint', 'container'],
+  precision: 'high',
+  check(ctx) {
+    const view = ctx.image;
+    const outcome = entrypointOutcome(ctx);
+    if (outcome.stage === 'none') {
+      return [
+        finding(
+          'EG301',
+          'note',
+          null,
+          'The image has no ENTRYPOINT or CMD: the command given at run time was not checked',
+          ['image config: Entrypoint and Cmd are empty'],
+          blameEntrypoint(ctx, false),
+        ),
+      ];
+    }
+    if (outcome.stage !== 'not-found') return [];
+    const { entry, argvText } = outcome;
+    const argv0 = entry.argv[0];
+    const absolute = path.resolve('/', view.config.workingDir || '/', argv0);
+    // runc's words (libcontainer): a path is stat'ed, a bare name looked up in PATH.
+    const runtimeError = argv0.includes('/')
+      ? `exec: "${argv0}": stat ${absolute}: no such file or directory`
+      : `exec: "${argv0}": executable file not found in $PATH`;
+    return [
+      {
+        runtimeError,
+        ...finding(
+          'EG301',
+          EG301.defaultLevel,
+          argv0.includes('/') ? path.resolve('/', view.config.workingDir || '/', argv0) : null,
+          argv0.includes('/')
+            ? `The entrypoint ${argv0} does not exist in the image`
+            : `The entrypoint ${argv0} is not an executable file in any PATH directory of the image`,
+          [
+            `command: ${argvText}`,
+            argv0.includes('/')
+              ? `looked at ${entry.searched[0]}`
+              : `searched PATH: ${entry.searched.join(', ')}`,
+          ],
+          blameEntrypoint(ctx, false),
+        ),
+      },
+    ];
+  },
+};

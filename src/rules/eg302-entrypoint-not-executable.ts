@@ -1,0 +1,68 @@
+/**
+ * EG302: the image USER cannot execute the ENTRYPOINT/CMD executable: the user is not in the
+ * image's /etc/passwd, the file's mode and owner deny it, or a directory on the way is not
+ * searchable, as runc and the kernel decide.
+ */
+import { blameEntrypoint, finding, type Rule } from './context.js';
+import { entrypointOutcome, modeString } from './support/entrypoint.js';
+
+export const EG302: Rule = {
+  id: 'EG302',
+  name: 'entrypoint-not-executable',
+  defaultLevel: 'error',
+  shortDescription: 'Entrypoint not executable by the image USER',
+  fullDescription:
+    "The ENTRYPOINT/CMD executable exists but the image's USER (uid/gid, resolved through /etc/passwd and /etc/group) has no execute permission on it by its mode bits and owner.",
+  runtimeError: 'exec /app: permission denied',
+  why: [
+    'Files copied from the build context keep the mode they had in git or on the build host, and',
+    '`COPY --chown` changes owners, not modes. A script committed without the executable bit, or',
+    'a `0700` file owned by root in an image that switches to `USER 65532`, cannot be executed',
+    'and the container fails on start.',
+  ].join('\n'),
+  fix: [
+    'Set the mode where the file is placed:',
+    '',
+    '```diff',
+    '-COPY entrypoint.sh /entrypoint.sh',
+    '+COPY --chmod=0755 entrypoint.sh /entrypoint.sh',
+    ' USER 65532',
+    ' ENTRYPOINT ["/entrypoint.sh"]',
+    '```',
+    '',
+    '(`COPY --chmod` needs BuildKit; with the legacy builder add `RUN chmod 0755 /entrypoint.sh`',
+    'before `USER`.)',
+  ].join('\n'),
+  safeToIgnore: 'When every deployment runs the container as a user that can execute the file.',
+  tags: ['reliability', 'entrypoint', 'permissions', 'container'],
+  precision: 'high',
+  check(ctx) {
+    const outcome = entrypointOutcome(ctx);
+    if (outcome.stage === 'unknown-user') {
+      return [
+        finding(
+          'EG302',
+          EG302.defaultLevel,
+          outcome.entry.path,
+          outcome.error,
+          [`command: ${outcome.argvText}`],
+          blameEntrypoint(ctx, true),
+        ),
+      ];
+    }
+    if (outcome.stage !== 'denied') return [];
+    const { entry, argvText, user, realPath, blocked } = outcome;
+    return [
+      finding(
+        'EG302',
+        EG302.defaultLevel,
+        entry.path,
+        blocked
+          ? `${user.description} cannot reach ${entry.path}: no search permission on ${blocked}`
+          : `${user.description} may not execute ${entry.path}`,
+        [`${realPath}: ${modeString(entry.file)}`, user.description, `command: ${argvText}`],
+        blameEntrypoint(ctx, true),
+      ),
+    ];
+  },
+};
