@@ -6,6 +6,13 @@
 import { readDockerfile } from './dockerfile/index.js';
 import type { DockerfileModel } from './dockerfile/types.js';
 import { analyzeElf, parseElf } from './elf/index.js';
+import { InputError } from './errors.js';
+import {
+  DEFAULT_X86_LEVEL,
+  parseX86Level,
+  X86_LEVEL_NAMES,
+  type X86Level,
+} from './exec/cpu-level.js';
 import type { ScanReport } from './findings.js';
 import { openImage, type ImageSourceSpec } from './image/open.js';
 import type { ImageView } from './image/types.js';
@@ -30,6 +37,18 @@ export interface ScanOptions {
   dockerfile?: DockerfileSpec;
   /** Kernel version the nodes run at least (EG107); unchecked when absent. */
   kernelMinimum?: string;
+  /**
+   * The x86-64 level every node has at least (EG111): `x86-64-v1` to `x86-64-v4`; default
+   * `x86-64-v2` (DEFAULT_X86_LEVEL). Another value is an InputError.
+   */
+  x86Level?: string;
+}
+
+function x86LevelOption(name: string | undefined): X86Level {
+  const level = parseX86Level(name ?? DEFAULT_X86_LEVEL);
+  if (level === null)
+    throw new InputError(`x86-64 level '${name}': expected one of ${X86_LEVEL_NAMES.join(', ')}`);
+  return level;
 }
 
 function platformOf(view: ImageView): string {
@@ -39,6 +58,8 @@ function platformOf(view: ImageView): string {
 
 export async function scan(options: ScanOptions): Promise<ScanReport> {
   const started = Date.now();
+  // A bad option fails before the image is read.
+  const x86LevelMinimum = x86LevelOption(options.x86Level);
   // Files on disk are parsed from the ranges the parser asks for; only streams (the engine's
   // export) hand over each ELF file whole.
   const image = await openImage(options.source, {
@@ -61,6 +82,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     loads: simulateImage(image),
     dockerfile: model && options.dockerfile ? { model, text: options.dockerfile.text } : null,
     kernelMinimum: options.kernelMinimum ?? null,
+    x86LevelMinimum,
   };
   const findings = runRules(ctx);
 

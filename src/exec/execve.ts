@@ -82,7 +82,10 @@ export interface ExecOptions {
   searchPath: string;
   /** The process's working directory (the image's WorkingDir, or `/`). */
   workingDir: string;
-  /** The node's architecture as the image platform names it (Go's GOARCH: `amd64`, `arm64`). */
+  /**
+   * The node's architecture as the image platform names it (Go's GOARCH: `amd64`, `arm64`);
+   * empty when unknown (a root folder), and then the machine is not judged.
+   */
   nodeGoarch: string;
 }
 
@@ -315,7 +318,10 @@ function elfStep(
   options: ExecOptions,
 ): ExecResult {
   const fail = (failure: ExecFailure): ExecResult => ({ steps, failure, executability: null });
-  if (file.elf !== null) {
+  if (file.elf !== null && options.nodeGoarch === '') {
+    // A root folder has no platform: the machine is not judged.
+    if (file.kernelExec === null) return { steps, failure: null, executability: null };
+  } else if (file.elf !== null) {
     const runs = executability(file.elf, options.nodeGoarch);
     if (runs.runs === 'no') {
       return fail({

@@ -27,6 +27,9 @@ import { EG104 } from './eg104-symbol-version-missing.js';
 import { EG105 } from './eg105-symbol-unresolved.js';
 import { EG106 } from './eg106-architecture-mismatch.js';
 import { EG107 } from './eg107-kernel-too-old.js';
+import { EG108 } from './eg108-not-a-program.js';
+import { EG110 } from './eg110-kernel-refuses-elf.js';
+import { EG111 } from './eg111-x86-64-level.js';
 import { EG201 } from './eg201-declared-triple-mismatch.js';
 import { EG202 } from './eg202-cgo-dynamic-on-static-base.js';
 import { EG203 } from './eg203-static-glibc-nss.js';
@@ -49,6 +52,9 @@ export const RULES: readonly Rule[] = [
   EG105,
   EG106,
   EG107,
+  EG108,
+  EG110,
+  EG111,
   EG201,
   EG202,
   EG203,

@@ -7,6 +7,7 @@
 import picomatch from 'picomatch';
 import type { Artifact, DockerfileModel, Range } from '../dockerfile/types.js';
 import type { BlameRole, DockerfileRange, Finding, Level, RuleMeta } from '../findings.js';
+import type { X86Level } from '../exec/cpu-level.js';
 import type { ImageView } from '../image/types.js';
 import type { ImageLoadReport } from '../loader/index.js';
 
@@ -22,6 +23,8 @@ export interface RuleContext {
   dockerfile: DockerfileInput | null;
   /** Kernel version the nodes run at least (e.g. `4.19`); null when not configured. */
   kernelMinimum: string | null;
+  /** The x86-64 microarchitecture level every node has at least (1-4: x86-64-v1..v4). */
+  x86LevelMinimum: X86Level;
 }
 
 /**
