@@ -175,6 +175,8 @@ export async function runAction(): Promise<void> {
       );
     }
 
+    const x86Level = inputs.x86Level ?? config.x86Level;
+    if (x86Level !== null) scanOptions.x86Level = x86Level;
     const report = applyPolicy(await scan(scanOptions), config, pragmas);
     for (const message of expiredSuppressions(config, pragmas))
       core.warning(`exit139-guard: ${message}`);

@@ -13,12 +13,14 @@ import { formatReport, REPORT_FORMATS } from '../report/formats.js';
 import { FAIL_ON_VALUES, judge, type FailOn } from '../report/gate.js';
 import { formatJson } from '../report/json.js';
 import { formatText } from '../report/text.js';
+import { X86_LEVEL_NAMES } from '../exec/cpu-level.js';
 import { scan, type ScanOptions } from '../scan.js';
 
 const USAGE = `Usage: exit139-guard scan (--image REF | --archive PATH) [--dockerfile PATH] [--target STAGE]
                          [--build-arg K=V]... [--platform OS/ARCH[/VARIANT]]
                          [--format text|json|sarif|markdown] [--output FILE]
                          [--fail-on error|warning|note|never] [--config FILE]
+                         [--x86-64-level x86-64-v1|v2|v3|v4]
 
 Checks every ELF file of the image against the loader, C library and architecture the image
 really has, and its entrypoint against the files and USER, before the container dies on start.
@@ -34,6 +36,8 @@ Options:
   --output FILE       write the report to FILE instead of standard output
   --fail-on LEVEL     exit 1 when a finding is at or above LEVEL (default: error)
   --config FILE       rule levels, ignored paths, suppressions (default: .exit139-guard.yml if present)
+  --x86-64-level L    the x86-64 level every node has at least, for EG111 (x86-64-v1 to x86-64-v4;
+                      default: the config's nodes.x86-64-level, else x86-64-v2)
 Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 bad usage or input.`;
 
 const FORMATS = ['text', 'json', ...REPORT_FORMATS] as const;
@@ -50,6 +54,7 @@ export interface ScanCliOptions {
   output?: string;
   failOn: FailOn;
   config?: string;
+  x86Level?: string;
 }
 
 export function parseScanArgs(args: string[]): ScanCliOptions {
@@ -63,6 +68,7 @@ export function parseScanArgs(args: string[]): ScanCliOptions {
     { names: ['--output', '-o'], key: 'output', kind: 'string' },
     { names: ['--format'], key: 'format', kind: 'string', choices: FORMATS },
     { names: ['--fail-on'], key: 'failOn', kind: 'string', choices: FAIL_ON_VALUES },
+    { names: ['--x86-64-level'], key: 'x86Level', kind: 'string', choices: X86_LEVEL_NAMES },
     { names: ['--build-arg'], key: 'buildArgs', kind: 'build-args' },
   ]);
   if ((strings.image === undefined) === (strings.archive === undefined)) {
@@ -127,6 +133,8 @@ export const scanCommand: Command = {
       config: options.config ?? null,
       dockerfile: scanOptions.dockerfile ?? null,
     });
+    const x86Level = options.x86Level ?? policy.config.x86Level;
+    if (x86Level !== null) scanOptions.x86Level = x86Level;
     const report = applyPolicy(await scan(scanOptions), policy.config, policy.pragmas);
     const rendered = renderScanReport(report, options);
     if (options.output !== undefined) {

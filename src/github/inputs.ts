@@ -8,6 +8,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import * as core from '@actions/core';
 import { DEFAULT_CONFIG_FILE } from '../config/index.js';
+import { parseX86Level, X86_LEVEL_NAMES } from '../exec/cpu-level.js';
 import { InputError } from '../errors.js';
 import { FAIL_ON_VALUES, type FailOn } from '../report/gate.js';
 
@@ -32,6 +33,8 @@ export interface ActionInputs {
   uploadSarif: boolean;
   githubToken: string;
   dockerHost: string | null;
+  /** Input `x86-64-level` (EG111), or null: then the config's `nodes.x86-64-level`. */
+  x86Level: string | null;
 }
 
 export type InputReader = (name: string) => string;
@@ -105,6 +108,13 @@ export function readInputs(workspace: string, read: InputReader = defaultReader)
     );
   }
 
+  const x86Level = read('x86-64-level').trim() || null;
+  if (x86Level !== null && parseX86Level(x86Level) === null) {
+    throw new InputError(
+      `input 'x86-64-level' must be one of ${X86_LEVEL_NAMES.join(', ')}, not '${x86Level}'`,
+    );
+  }
+
   const configInput = read('config').trim() || DEFAULT_CONFIG_FILE;
   return {
     image,
@@ -123,5 +133,6 @@ export function readInputs(workspace: string, read: InputReader = defaultReader)
     uploadSarif: booleanInput(read, 'upload-sarif', false),
     githubToken: read('github-token').trim(),
     dockerHost: read('docker-host').trim() || null,
+    x86Level,
   };
 }
