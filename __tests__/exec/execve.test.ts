@@ -45,6 +45,9 @@ beforeAll(async () => {
   put('usr/bin/env', tinyElf(0));
   put('usr/bin/python3', tinyElf(0));
   put('crlf.sh', '#!/bin/sh\r\necho started\r\n');
+  put('usr/merged/sh', tinyElf(0));
+  symlinkSync('usr/merged', path.join(root, 'mbin'));
+  put('crlf-merged.sh', '#!/mbin/sh\r\necho started\r\n');
   put('lf.sh', '#!/bin/sh\necho started\n');
   put('env-crlf.sh', '#!/usr/bin/env bash\r\necho started\r\n');
   put('env-two-words.sh', '#!/usr/bin/env python3 -u\nprint()\n');
@@ -95,6 +98,17 @@ describe('execve of a #! script', () => {
       kind: 'shebang-interpreter',
       message: "the #! interpreter '/bin/sh\\r' does not exist in the image",
       runtimeError: 'exec /crlf.sh: no such file or directory',
+    });
+  });
+
+  it('through a directory link (merged /usr) the name is missing, the link is not dangling', () => {
+    expect(run('/crlf-merged.sh').failure).toMatchObject({
+      kind: 'shebang-interpreter',
+      message: "the #! interpreter '/mbin/sh\\r' does not exist in the image",
+      evidence: expect.arrayContaining([
+        '/usr/merged/sh\\r does not exist in the image',
+        'the name ends in \\r: the script has Windows (CRLF) line endings, and the kernel reads the #! line up to \\n only',
+      ]),
     });
   });
 

@@ -124,12 +124,18 @@ function lookupFailure(
       kind: 'missing',
       errno: 'ENOTDIR',
       path: absolute,
-      evidence: [`${resolution.at} is not a directory`],
+      evidence: [`${visible(resolution.at)} is not a directory`],
     };
   }
-  if (links.length > 0) {
-    const link = links[links.length - 1] as string;
-    const target = view.files.get(link)?.linkTarget ?? '';
+  const link = links[links.length - 1];
+  const target = link === undefined ? '' : (view.files.get(link)?.linkTarget ?? '');
+  const targetPath = link === undefined ? '' : path.resolve(path.dirname(link), target);
+  // Dangling: the link's own target is what is missing (not a name further down a directory
+  // the link leads to, like /bin/sh\r through /bin -> usr/bin).
+  if (
+    link !== undefined &&
+    (targetPath === resolution.at || targetPath.startsWith(`${resolution.at}/`))
+  ) {
     const base = target.startsWith('/') ? '' : ` (relative to ${path.dirname(link)})`;
     return {
       kind: 'dangling-symlink',
@@ -137,7 +143,7 @@ function lookupFailure(
       path: link,
       evidence: [
         `${link} is a symbolic link to ${target}${base}`,
-        `${resolution.at} does not exist in the image`,
+        `${visible(resolution.at)} does not exist in the image`,
       ],
     };
   }
@@ -145,7 +151,7 @@ function lookupFailure(
     kind: 'missing',
     errno: 'ENOENT',
     path: absolute,
-    evidence: [`${resolution.at} does not exist in the image`],
+    evidence: [`${visible(resolution.at)} does not exist in the image`],
   };
 }
 
@@ -217,7 +223,7 @@ export function simulateExec(view: ImageView, execPath: string, options: ExecOpt
           : miss.kind === 'symlink-loop'
             ? `${what ? `${what} ` : ''}${current} is a symbolic link loop (or a chain longer than 40)`
             : `${what ? `${what} ` : ''}${visibleQuoted(current)} does not exist in the image`,
-        evidence: [...stepEvidence(steps), ...miss.evidence],
+        evidence: [...stepEvidence(steps), ...miss.evidence, ...crlfHint(current)],
         runtimeError:
           miss.errno === 'ENOTDIR'
             ? `exec ${execPath}: not a directory`
@@ -292,6 +298,7 @@ export function simulateExec(view: ImageView, execPath: string, options: ExecOpt
               ...stepEvidence(steps),
               `searched PATH: ${found.tried.map((t) => visible(t)).join(', ')}`,
               ...hint,
+              ...crlfHint(command),
             ],
             // coreutils quotes the name with C escapes; BusyBox prints it raw.
             runtimeError: gnu
@@ -367,6 +374,15 @@ function stepEvidence(steps: ExecStep[]): string[] {
       s.file.shebang !== null ? `, whose first line is #!${visible(excerpt(s.file.shebang))}` : '';
     return `${visible(s.path)}${where}: ${how}${line}`;
   });
+}
+
+/** The `\r` a name picked up from a script with Windows line endings, said plainly. */
+function crlfHint(name: string): string[] {
+  return name.endsWith('\r')
+    ? [
+        'the name ends in \\r: the script has Windows (CRLF) line endings, and the kernel reads the #! line up to \\n only',
+      ]
+    : [];
 }
 
 function excerpt(text: string): string {
