@@ -7,11 +7,12 @@
  */
 import path from 'node:path/posix';
 import type { Finding } from '../findings.js';
-import { blameFile, finding, isExecutableFile, type Rule, type RuleContext } from './context.js';
+import type { ExecFailureKind } from '../exec/execve.js';
+import { blameFile, finding, type Rule, type RuleContext } from './context.js';
 import { entrypointArgv } from './support/entrypoint.js';
-import { entrypointExec, execOptions } from './support/exec.js';
-import { simulateExec } from '../exec/execve.js';
-import { artifactFor } from './context.js';
+import { entrypointExec, placedInPathFailures } from './support/exec.js';
+
+const NOT_A_PROGRAM = new Set<ExecFailureKind>(['not-a-program', 'bad-shebang']);
 
 export const EG108: Rule = {
   id: 'EG108',
@@ -48,7 +49,7 @@ export const EG108: Rule = {
     const findings: Finding[] = [];
     const failure = entrypointExec(ctx)?.failure ?? null;
     const reported = new Set<string>();
-    if (failure && (failure.kind === 'not-a-program' || failure.kind === 'bad-shebang')) {
+    if (failure && NOT_A_PROGRAM.has(failure.kind)) {
       reported.add(failure.path);
       const found = finding(
         'EG108',
@@ -69,23 +70,9 @@ export const EG108: Rule = {
 
 /** Executable files the Dockerfile puts in a PATH directory that the kernel would refuse. */
 function placedInPath(ctx: RuleContext, reported: Set<string>): Finding[] {
-  if (!ctx.dockerfile) return [];
-  const options = execOptions(ctx);
-  const pathDirs = new Set(
-    options.searchPath.split(':').map((d) => {
-      const r = ctx.image.resolve(d);
-      return r.found ? r.path : d;
-    }),
-  );
-  const findings: Finding[] = [];
-  for (const file of ctx.image.files.values()) {
-    if (file.type !== 'file' || file.linkTarget !== null || !isExecutableFile(file.mode)) continue;
-    if (file.elf !== null || file.elfError !== null || file.kernelExec !== null) continue;
-    if (reported.has(file.path) || !pathDirs.has(path.dirname(file.path))) continue;
-    if (!artifactFor(ctx.dockerfile.model, file.path)) continue;
-    const failure = simulateExec(ctx.image, file.path, options).failure;
-    if (!failure || (failure.kind !== 'not-a-program' && failure.kind !== 'bad-shebang')) continue;
-    findings.push(
+  return placedInPathFailures(ctx)
+    .filter(({ file, failure }) => !reported.has(file.path) && NOT_A_PROGRAM.has(failure.kind))
+    .map(({ file, failure }) =>
       finding(
         'EG108',
         'warning',
@@ -97,6 +84,4 @@ function placedInPath(ctx: RuleContext, reported: Set<string>): Finding[] {
         blameFile(ctx, file.path),
       ),
     );
-  }
-  return findings;
 }

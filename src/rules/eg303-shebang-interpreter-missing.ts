@@ -5,10 +5,12 @@
  * line is read as the kernel reads it (src/exec/shebang.ts); a file that is neither ELF nor a
  * script is EG108's.
  */
+import path from 'node:path/posix';
 import type { ExecFailureKind } from '../exec/execve.js';
-import { blameEntrypoint, finding, type Rule } from './context.js';
+import type { Finding } from '../findings.js';
+import { blameEntrypoint, blameFile, finding, type Rule, type RuleContext } from './context.js';
 import { entrypointOutcome } from './support/entrypoint.js';
-import { entrypointExec } from './support/exec.js';
+import { entrypointExec, placedInPathFailures } from './support/exec.js';
 
 export const EG303: Rule = {
   id: 'EG303',
@@ -48,23 +50,45 @@ export const EG303: Rule = {
   tags: ['reliability', 'entrypoint', 'container'],
   precision: 'very-high',
   check(ctx) {
-    const outcome = entrypointOutcome(ctx);
-    if (outcome.stage !== 'starts') return [];
-    const failure = entrypointExec(ctx)?.failure ?? null;
-    if (failure === null || !INTERPRETER_FAILURES.has(failure.kind)) return [];
-    // No execute bit on the entrypoint itself is EG302's; on an interpreter, it is this rule's.
-    if (failure.kind === 'not-executable' && failure.path === outcome.entry.file.path) return [];
-    const found = finding(
-      'EG303',
-      EG303.defaultLevel,
-      outcome.entry.path,
-      `The entrypoint ${outcome.entry.path} cannot start: ${lowerFirst(failure.message)}`,
-      [`command: ${outcome.argvText}`, ...failure.evidence],
-      blameEntrypoint(ctx, false),
-    );
-    return [failure.runtimeError ? { ...found, runtimeError: failure.runtimeError } : found];
+    return [...entrypointFinding(ctx), ...placedInPath(ctx)];
   },
 };
+
+function entrypointFinding(ctx: RuleContext): Finding[] {
+  const outcome = entrypointOutcome(ctx);
+  if (outcome.stage !== 'starts') return [];
+  const failure = entrypointExec(ctx)?.failure ?? null;
+  if (failure === null || !INTERPRETER_FAILURES.has(failure.kind)) return [];
+  // No execute bit on the entrypoint itself is EG302's; on an interpreter, it is this rule's.
+  if (failure.kind === 'not-executable' && failure.path === outcome.entry.file.path) return [];
+  const found = finding(
+    'EG303',
+    EG303.defaultLevel,
+    outcome.entry.path,
+    `The entrypoint ${outcome.entry.path} cannot start: ${lowerFirst(failure.message)}`,
+    [`command: ${outcome.argvText}`, ...failure.evidence],
+    blameEntrypoint(ctx, false),
+  );
+  return [failure.runtimeError ? { ...found, runtimeError: failure.runtimeError } : found];
+}
+
+/** Scripts the Dockerfile puts in PATH whose interpreter fails: a warning (run later by name). */
+function placedInPath(ctx: RuleContext): Finding[] {
+  return placedInPathFailures(ctx)
+    .filter(({ failure }) => INTERPRETER_FAILURES.has(failure.kind))
+    .filter(({ file, failure }) => failure.kind !== 'not-executable' || failure.path !== file.path)
+    .map(({ file, failure }) => {
+      const found = finding(
+        'EG303',
+        'warning',
+        file.path,
+        `${file.path} cannot run: ${lowerFirst(failure.message)}`,
+        [`${path.dirname(file.path)} is in PATH: it runs when called by name`, ...failure.evidence],
+        blameFile(ctx, file.path),
+      );
+      return failure.runtimeError ? { ...found, runtimeError: failure.runtimeError } : found;
+    });
+}
 
 /** What goes wrong past the script itself: its interpreter, or the program env looks for. */
 const INTERPRETER_FAILURES = new Set<ExecFailureKind>([

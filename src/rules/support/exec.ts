@@ -3,9 +3,11 @@
  * EG112, EG301 and EG303: the entrypoint followed through its `#!` interpreters and env, with
  * the image's PATH, working directory and platform.
  */
-import type { ExecOptions, ExecResult } from '../../exec/execve.js';
+import path from 'node:path/posix';
+import type { ExecFailure, ExecOptions, ExecResult } from '../../exec/execve.js';
 import { simulateExec } from '../../exec/execve.js';
-import type { RuleContext } from '../context.js';
+import type { ImageFile } from '../../image/types.js';
+import { artifactFor, isExecutableFile, type RuleContext } from '../context.js';
 import { imageEnv } from '../facts.js';
 import { DOCKER_DEFAULT_PATH, resolveEntrypoint } from './entrypoint.js';
 
@@ -29,4 +31,38 @@ export function entrypointExec(ctx: RuleContext): ExecResult | null {
     cache.set(ctx, entry?.path ? simulateExec(ctx.image, entry.path, execOptions(ctx)) : null);
   }
   return cache.get(ctx) ?? null;
+}
+
+const placedCache = new WeakMap<RuleContext, { file: ImageFile; failure: ExecFailure }[]>();
+
+/**
+ * The executable non-ELF files the Dockerfile puts in a PATH directory (what a user or a script
+ * runs by name later) whose execve fails, with the failure; the entrypoint's own chain excluded.
+ * Computed once per scan.
+ */
+export function placedInPathFailures(
+  ctx: RuleContext,
+): { file: ImageFile; failure: ExecFailure }[] {
+  const cached = placedCache.get(ctx);
+  if (cached) return cached;
+  const out: { file: ImageFile; failure: ExecFailure }[] = [];
+  placedCache.set(ctx, out);
+  if (!ctx.dockerfile) return out;
+  const options = execOptions(ctx);
+  const pathDirs = new Set(
+    options.searchPath.split(':').map((d) => {
+      const r = ctx.image.resolve(path.resolve('/', options.workingDir, d || '.'));
+      return r.found ? r.path : d;
+    }),
+  );
+  const chain = new Set(entrypointExec(ctx)?.steps.map((s) => s.resolved) ?? []);
+  for (const file of ctx.image.files.values()) {
+    if (file.type !== 'file' || file.linkTarget !== null || !isExecutableFile(file.mode)) continue;
+    if (file.elf !== null || file.elfError !== null || file.kernelExec !== null) continue;
+    if (chain.has(file.path) || !pathDirs.has(path.dirname(file.path))) continue;
+    if (!artifactFor(ctx.dockerfile.model, file.path)) continue;
+    const failure = simulateExec(ctx.image, file.path, options).failure;
+    if (failure) out.push({ file, failure });
+  }
+  return out;
 }
