@@ -2,11 +2,12 @@ import { describe, expect, it } from '@jest/globals';
 import { parseArgs, type OptionSpec } from '../src/cli/args.js';
 import { UsageError } from '../src/errors.js';
 
-const SPECS: OptionSpec<'format' | 'file' | 'json' | 'args'>[] = [
+const SPECS: OptionSpec<'format' | 'file' | 'json' | 'args' | 'manifests'>[] = [
   { names: ['--format'], key: 'format', kind: 'string', choices: ['text', 'json'] },
   { names: ['--file', '-f'], key: 'file', kind: 'string' },
   { names: ['--json'], key: 'json', kind: 'flag' },
   { names: ['--build-arg'], key: 'args', kind: 'build-args' },
+  { names: ['--manifests'], key: 'manifests', kind: 'strings' },
 ];
 
 function usageError(args: string[], positionals = false): string {
@@ -31,6 +32,9 @@ describe('command-line options shared by the subcommands', () => {
           '--build-arg',
           'A=1',
           '--build-arg=B=x=y',
+          '--manifests',
+          'deploy/',
+          '--manifests=job.yaml',
           'img.tar',
         ],
         SPECS,
@@ -38,6 +42,7 @@ describe('command-line options shared by the subcommands', () => {
       ),
     ).toEqual({
       strings: { format: 'json', file: 'Dockerfile.prod' },
+      lists: { manifests: ['deploy/', 'job.yaml'] },
       flags: { json: true },
       buildArgs: { A: '1', B: 'x=y' },
       positionals: ['img.tar'],
@@ -51,5 +56,6 @@ describe('command-line options shared by the subcommands', () => {
     expect(usageError(['--build-arg', '=x'])).toBe("--build-arg '=x' is not KEY=VALUE");
     expect(usageError(['--json=yes'])).toBe('--json takes no value');
     expect(usageError(['stray'])).toBe("unexpected argument 'stray'");
+    expect(usageError(['--manifests='])).toBe('--manifests needs a value');
   });
 });

@@ -5,8 +5,9 @@
  * verdict and a reporting channel that is not allowed (fork PR, push event) is skipped with a
  * notice, never a failure. The token is only handed to Octokit: it is never logged or written.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as core from '@actions/core';
@@ -17,6 +18,7 @@ import type { ScanReport } from './findings.js';
 import { commentMarker, upsertComment } from './github/comment.js';
 import { readRunContext, type RunContext } from './github/context.js';
 import { readInputs, type ActionInputs } from './github/inputs.js';
+import { readDockerConfig, type CredentialSource } from './image/registry/index.js';
 import { uploadSarif } from './github/upload.js';
 import { planAnnotations } from './report/annotations.js';
 import { countFindings, judge } from './report/gate.js';
@@ -31,16 +33,41 @@ import {
 import { toSarif } from './report/sarif.js';
 import { scan, type ImageSourceSpec, type ScanOptions } from './scan.js';
 
+/**
+ * The registry login: the inputs' username and password (the password masked in the log), else
+ * the Docker config.json that `docker/login-action` wrote, when there is one.
+ */
+function registryCredentials(inputs: ActionInputs): CredentialSource {
+  if (inputs.registryCredentials) {
+    core.setSecret(inputs.registryCredentials.password);
+    return { kind: 'password', credentials: inputs.registryCredentials };
+  }
+  const dockerConfig = path.join(
+    process.env.DOCKER_CONFIG ?? path.join(os.homedir(), '.docker'),
+    'config.json',
+  );
+  return existsSync(dockerConfig)
+    ? { kind: 'docker-config', config: readDockerConfig(dockerConfig) }
+    : { kind: 'none' };
+}
+
 /** What to scan: the image, and the Dockerfile with the target, build args and platform of the build. */
 async function scanOptionsFor(inputs: ActionInputs, workspace: string): Promise<ScanOptions> {
   const source: ImageSourceSpec =
-    inputs.image !== null
+    inputs.imageRemote !== null
       ? {
-          kind: 'engine',
-          ref: inputs.image,
-          ...(inputs.dockerHost ? { dockerHost: inputs.dockerHost } : {}),
+          kind: 'registry',
+          ref: inputs.imageRemote,
+          insecure: inputs.insecureRegistry,
+          credentials: registryCredentials(inputs),
         }
-      : { kind: 'archive', path: inputs.imageArchive! };
+      : inputs.image !== null
+        ? {
+            kind: 'engine',
+            ref: inputs.image,
+            ...(inputs.dockerHost ? { dockerHost: inputs.dockerHost } : {}),
+          }
+        : { kind: 'archive', path: inputs.imageArchive! };
   return {
     source,
     ...(inputs.platform ? { platform: inputs.platform } : {}),
@@ -56,6 +83,9 @@ async function scanOptionsFor(inputs: ActionInputs, workspace: string): Promise<
             buildArgs: inputs.buildArgs,
           },
         }
+      : {}),
+    ...(inputs.manifests.length > 0
+      ? { manifests: { paths: inputs.manifests, images: inputs.manifestImages } }
       : {}),
   };
 }
@@ -180,6 +210,12 @@ export async function runAction(): Promise<void> {
     const report = applyPolicy(await scan(scanOptions), config, pragmas);
     for (const message of expiredSuppressions(config, pragmas))
       core.warning(`exit139-guard: ${message}`);
+    for (const notice of report.manifests?.notices ?? []) {
+      const file = repositoryRelative(notice.path, { repositoryRoot: run.workspace });
+      core.notice(`exit139-guard: ${notice.message}`, {
+        ...(file ? { file, startLine: notice.line } : {}),
+      });
+    }
 
     const paths = { repositoryRoot: run.workspace, cwd: run.workspace };
     const sarifJson =

@@ -27,6 +27,22 @@ export interface DockerfileRange {
   instruction: string;
 }
 
+/**
+ * Where a finding about one container of a Kubernetes manifest is placed: the YAML file's lines
+ * of the field that decided (`command`, `securityContext.runAsUser`, ...), or of the container.
+ */
+export interface ManifestRange {
+  path: string;
+  startLine: number;
+  endLine: number;
+  /** `Deployment/api`: the workload's kind and name. */
+  workload: string;
+  container: string;
+  containerKind: 'container' | 'initContainer';
+  /** The field of the pod spec the finding is about, e.g. `command`; null for the container. */
+  field: string | null;
+}
+
 export interface Suppression {
   /** `config` for the config file, `pragma` for an inline `# exit139-guard ignore=` comment. */
   kind: 'config' | 'pragma';
@@ -57,6 +73,11 @@ export interface Finding {
    * (e.g. the real symbol and library); absent when only the rule's generic text applies.
    */
   runtimeError?: string;
+  /**
+   * Set when the finding is about a container of a Kubernetes manifest (`scan --manifests`): it
+   * is placed there, and `dockerfile` becomes a related line. Absent for findings about the image.
+   */
+  manifest?: ManifestRange;
 }
 
 /** What a rule says about itself; SARIF rules, the rule pages and the PR comment use it. */
@@ -110,4 +131,22 @@ export interface ScanReport {
   } | null;
   findings: Finding[];
   summary: ScanSummary;
+  /** What `--manifests` read; absent when no manifests were given. */
+  manifests?: ManifestsReport;
+}
+
+/** The manifests read for a scan, and which of their containers run the scanned image. */
+export interface ManifestsReport {
+  files: string[];
+  /** The containers that run the scanned image, initContainers first within each workload. */
+  containers: {
+    workload: string;
+    container: string;
+    containerKind: 'container' | 'initContainer';
+    image: string;
+    path: string;
+    line: number;
+  }[];
+  /** Documents skipped (kinds without a pod template), as `path:line: message` would print. */
+  notices: { path: string; line: number; message: string }[];
 }

@@ -13,11 +13,17 @@ import {
   X86_LEVEL_NAMES,
   type X86Level,
 } from './exec/cpu-level.js';
-import type { ScanReport } from './findings.js';
+import type { ManifestsReport, ScanReport } from './findings.js';
 import { openImage, type ImageSourceSpec } from './image/open.js';
 import type { ImageView } from './image/types.js';
+import {
+  containersRunning,
+  imageMatches,
+  readManifests,
+  type ManifestSet,
+} from './kubernetes/index.js';
 import { simulateImage } from './loader/index.js';
-import { blameImage, type RuleContext } from './rules/context.js';
+import { blameImage, type ManifestInput, type RuleContext } from './rules/context.js';
 import { runRules } from './rules/index.js';
 
 export type { ImageSourceSpec } from './image/open.js';
@@ -42,6 +48,49 @@ export interface ScanOptions {
    * `x86-64-v2` (DEFAULT_X86_LEVEL). Another value is an InputError.
    */
   x86Level?: string;
+  /** Kubernetes manifests whose containers that run this image are checked as they start it. */
+  manifests?: ManifestsSpec;
+}
+
+export interface ManifestsSpec {
+  /** Files or folders, as `kubectl apply -f` takes them; findings carry these paths. */
+  paths: string[];
+  /**
+   * Other names the manifests give the image: `NAME`, or `NAME=IMAGE` to count NAME only when
+   * the scanned image is IMAGE. The image's reference and tags always count.
+   */
+  images?: string[];
+}
+
+/** The names a container's `image` may use for the scanned image. */
+function imageNames(ref: string | null, view: ImageView, mapped: readonly string[]): string[] {
+  const own = [...(ref === null ? [] : [ref]), ...view.config.repoTags];
+  const names = [...own];
+  for (const entry of mapped) {
+    const eq = entry.indexOf('=');
+    if (eq === -1) names.push(entry);
+    else if (imageMatches(entry.slice(eq + 1), own)) names.push(entry.slice(0, eq));
+  }
+  return [...new Set(names)];
+}
+
+function manifestInput(set: ManifestSet, names: string[]): ManifestInput {
+  return { files: set.files, imageNames: names, containers: containersRunning(set, names) };
+}
+
+function manifestsReport(input: ManifestInput, set: ManifestSet): ManifestsReport {
+  return {
+    files: set.files,
+    containers: input.containers.map((c) => ({
+      workload: `${c.workload.kind}/${c.workload.name}`,
+      container: c.name,
+      containerKind: c.kind,
+      image: c.image,
+      path: c.workload.file,
+      line: c.line,
+    })),
+    notices: set.notices.map((n) => ({ path: n.file, line: n.line, message: n.message })),
+  };
 }
 
 function x86LevelOption(name: string | undefined): X86Level {
@@ -60,6 +109,8 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
   const started = Date.now();
   // A bad option fails before the image is read.
   const x86LevelMinimum = x86LevelOption(options.x86Level);
+  // Manifests first: a bad one fails before the image is read.
+  const manifestSet = options.manifests ? readManifests(options.manifests.paths) : null;
   // Files on disk are parsed from the ranges the parser asks for; only streams (the engine's
   // export) hand over each ELF file whole.
   const image = await openImage(options.source, {
@@ -77,12 +128,18 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       platform: options.platform ?? platform,
     });
   }
+  // An archive's path is no image name; its RepoTags are.
+  const ref = options.source.kind === 'engine' ? options.source.ref : null;
+  const manifests = manifestSet
+    ? manifestInput(manifestSet, imageNames(ref, image, options.manifests?.images ?? []))
+    : null;
   const ctx: RuleContext = {
     image,
     loads: simulateImage(image),
     dockerfile: model && options.dockerfile ? { model, text: options.dockerfile.text } : null,
     kernelMinimum: options.kernelMinimum ?? null,
     x86LevelMinimum,
+    ...(manifests ? { manifests } : {}),
   };
   const findings = runRules(ctx);
 
@@ -98,7 +155,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
   return {
     version: 1,
     image: {
-      ref: options.source.kind === 'engine' ? options.source.ref : options.source.path,
+      ref: options.source.kind === 'archive' ? options.source.path : options.source.ref,
       id: image.config.id,
       platform,
       digest: image.config.digests[0] ?? null,
@@ -115,5 +172,6 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       elfFiles,
       durationMs: Date.now() - started,
     },
+    ...(manifests && manifestSet ? { manifests: manifestsReport(manifests, manifestSet) } : {}),
   };
 }

@@ -336,7 +336,7 @@ describe('the action outside pull requests and with bad input', () => {
     expect(commands(result.stdout, 'error')).toEqual([
       {
         properties: {},
-        message: "exit139-guard: ci/guard.yml:3:3: unknown rule 'EG999' (rules are EG101 to EG501)",
+        message: "exit139-guard: ci/guard.yml:3:3: unknown rule 'EG999' (the README's Rules section lists the rule ids)",
       },
     ]);
     expect(result.outputs).toEqual({});

@@ -59,6 +59,24 @@ describe('action inputs', () => {
     });
   });
 
+  it('take a registry reference with its login', () => {
+    const inputs = readInputs(
+      workspaceWith({}),
+      reader({
+        'image-remote': 'ghcr.io/acme/app@sha256:' + 'a'.repeat(64),
+        'registry-username': 'bot',
+        'registry-password': 'ghs_secret',
+      }),
+    );
+    expect(inputs).toMatchObject({
+      image: null,
+      imageArchive: null,
+      imageRemote: 'ghcr.io/acme/app@sha256:' + 'a'.repeat(64),
+      registryCredentials: { username: 'bot', password: 'ghs_secret' },
+      insecureRegistry: false,
+    });
+  });
+
   it('look for the default Dockerfile in the context, as docker build does', () => {
     const ws = workspaceWith({ 'api/Dockerfile': 'FROM scratch\n' });
     expect(readInputs(ws, reader({ image: 'app:1', context: 'api' })).dockerfile).toBe(
@@ -78,11 +96,11 @@ describe('action inputs', () => {
   it.each([
     [
       {},
-      "give exactly one of the inputs 'image' (a reference in the local engine) and 'image-archive' (a path)",
+      "give exactly one of the inputs 'image' (a reference in the local engine), 'image-archive' (a path) and 'image-remote' (a reference in a registry)",
     ],
     [
       { image: 'a', 'image-archive': 'b' },
-      "give exactly one of the inputs 'image' (a reference in the local engine) and 'image-archive' (a path)",
+      "give exactly one of the inputs 'image' (a reference in the local engine), 'image-archive' (a path) and 'image-remote' (a reference in a registry)",
     ],
     [
       { 'image-archive': 'nope.tar' },
@@ -93,6 +111,18 @@ describe('action inputs', () => {
       "input 'platform' must be os/arch[/variant], e.g. linux/arm64, not 'amd64'",
     ],
     [{ image: 'a', comment: 'yes' }, "input 'comment' must be true or false, not 'yes'"],
+    [
+      { 'image-remote': 'ghcr.io/acme/app:1', 'registry-username': 'bot' },
+      "give both inputs 'registry-username' and 'registry-password', or neither",
+    ],
+    [
+      { image: 'a', 'registry-username': 'bot', 'registry-password': 'x' },
+      "inputs 'registry-username' and 'registry-password' go with 'image-remote'",
+    ],
+    [
+      { 'image-remote': 'ghcr.io/acme/app:1', 'insecure-registry': 'on' },
+      "input 'insecure-registry' must be true or false, not 'on'",
+    ],
     [
       { image: 'a', 'build-args': 'VERSION' },
       "input 'build-args' line 1: expected KEY=VALUE, not 'VERSION'",
@@ -119,5 +149,31 @@ describe('the run context', () => {
     });
     expect(readRunContext(env('pull_request_from_fork.json')).pullRequest?.fromFork).toBe(true);
     expect(readRunContext(env('push.json', 'push')).pullRequest).toBeNull();
+  });
+});
+
+describe('action inputs manifests and manifest-images', () => {
+  it('take one path or name per line, paths resolved against the workspace', () => {
+    const ws = workspaceWith({ 'deploy/api.yaml': 'kind: Pod\n', 'job.yaml': 'kind: Job\n' });
+    const inputs = readInputs(
+      ws,
+      reader({
+        image: 'api:pr-1',
+        manifests: 'deploy/\n# the nightly job\njob.yaml\n',
+        'manifest-images': 'registry.example.com/team/api\nold/api=api:pr-1\n',
+      }),
+    );
+    expect(inputs.manifests).toEqual([path.join(ws, 'deploy'), path.join(ws, 'job.yaml')]);
+    expect(inputs.manifestImages).toEqual(['registry.example.com/team/api', 'old/api=api:pr-1']);
+  });
+
+  it('name the input in their errors', () => {
+    const ws = workspaceWith({});
+    expect(inputError(ws, { image: 'a', manifests: 'k8s/' })).toBe(
+      "input 'manifests': k8s/ does not exist (relative paths start at the workspace)",
+    );
+    expect(inputError(ws, { image: 'a', 'manifest-images': 'x' })).toBe(
+      "input 'manifest-images' needs the input 'manifests'",
+    );
   });
 });

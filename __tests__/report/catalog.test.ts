@@ -25,6 +25,9 @@ const DESIGN_CATALOG: [string, string, string][] = [
   ['EG402', 'zoneinfo-missing', 'warning'],
   ['EG403', 'user-database-missing', 'note'],
   ['EG501', 'hardening', 'note'],
+  ['EG601', 'run-as-non-root-refused', 'error'],
+  ['EG602', 'pod-command-undecided', 'note'],
+  ['EG603', 'manifests-without-image', 'note'],
 ];
 
 describe('the rule catalog', () => {

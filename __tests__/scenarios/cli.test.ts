@@ -125,7 +125,9 @@ describe('exit139-guard scan', () => {
   it('exits 2 with one line for bad usage and unreadable input', async () => {
     const noSource = await cli(['scan']);
     expect(noSource.status).toBe(2);
-    expect(noSource.stderr).toContain('give exactly one of --image REF or --archive PATH');
+    expect(noSource.stderr).toContain(
+      'give exactly one of --image REF, --archive PATH or --remote REF',
+    );
     const badLevel = await cli(['scan', '--archive', '/x', '--fail-on', 'fatal']);
     expect(badLevel.status).toBe(2);
     expect(badLevel.stderr).toContain(

@@ -82,6 +82,9 @@ const SCENARIOS: Scenario[] = [
   { name: 'goamd64-v3', starts: true, lesser: ['EG111'] },
   { name: 'goamd64-v1', starts: true },
   { name: 'isa-needed-v3', starts: true, lesser: ['EG111'] },
+  // Start under docker run; their pods are in __tests__/kubernetes/scenarios.test.ts.
+  { name: 'k8s-root-image', starts: true },
+  { name: 'k8s-named-user', starts: true },
 ];
 
 const BINFMT_AARCH64 = '/proc/sys/fs/binfmt_misc/qemu-aarch64';

@@ -189,6 +189,12 @@ export interface RunOptions {
   user?: string;
   /** Bind mounts, as `docker run -v` takes them (`/host/dir:/in/container:ro`). */
   mounts?: string[];
+  /** `--workdir` (the engine creates a missing one, as the CRI runtimes do). */
+  workdir?: string;
+  /** `--env NAME=value`, in order. */
+  env?: string[];
+  /** `--group-add`: supplementary groups (a pod's supplementalGroups and fsGroup). */
+  groupAdd?: number[];
   /** The container is killed after this long (default 60 s); `timedOut` then says so. */
   timeoutMs?: number;
 }
@@ -219,6 +225,9 @@ export async function runContainer(image: string, opts: RunOptions = {}): Promis
   const args = ['run', '--rm', '--network', 'none', '--name', name];
   if (opts.user !== undefined) args.push('--user', opts.user);
   for (const mount of opts.mounts ?? []) args.push('-v', mount);
+  if (opts.workdir !== undefined) args.push('--workdir', opts.workdir);
+  for (const entry of opts.env ?? []) args.push('--env', entry);
+  for (const group of opts.groupAdd ?? []) args.push('--group-add', String(group));
   if (opts.entrypoint !== undefined) {
     // `docker run --entrypoint` takes one word; further words go before the command.
     args.push('--entrypoint', opts.entrypoint[0] ?? '');

@@ -1,11 +1,11 @@
 /**
  * The option parser shared by the subcommands: `--name value`, `--name=value`, short aliases,
- * flags, repeatable `--build-arg K=V`. Errors are UsageErrors naming the option, so every
+ * flags, repeatable `--build-arg K=V` and other repeatable options (`--manifests PATH`). Errors are UsageErrors naming the option, so every
  * command reports bad usage the same way (and exits 2).
  */
 import { UsageError } from '../errors.js';
 
-export type OptionKind = 'string' | 'flag' | 'build-args';
+export type OptionKind = 'string' | 'strings' | 'flag' | 'build-args';
 
 export interface OptionSpec<K extends string> {
   /** The option's names, e.g. `['--dockerfile', '-f']`. */
@@ -18,6 +18,8 @@ export interface OptionSpec<K extends string> {
 
 export interface ParsedArgs<K extends string> {
   strings: Partial<Record<K, string>>;
+  /** Repeatable options (`kind: 'strings'`), in the order given. */
+  lists: Partial<Record<K, string[]>>;
   flags: Partial<Record<K, boolean>>;
   buildArgs: Record<string, string>;
   positionals: string[];
@@ -28,7 +30,13 @@ export function parseArgs<K extends string>(
   specs: OptionSpec<K>[],
   { positionals: allowPositionals = false }: { positionals?: boolean } = {},
 ): ParsedArgs<K> {
-  const parsed: ParsedArgs<K> = { strings: {}, flags: {}, buildArgs: {}, positionals: [] };
+  const parsed: ParsedArgs<K> = {
+    strings: {},
+    lists: {},
+    flags: {},
+    buildArgs: {},
+    positionals: [],
+  };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (!arg.startsWith('-') || arg === '-') {
@@ -56,6 +64,9 @@ export function parseArgs<K extends string>(
       const at = value.indexOf('=');
       if (at <= 0) throw new UsageError(`${name} '${value}' is not KEY=VALUE`);
       parsed.buildArgs[value.slice(0, at)] = value.slice(at + 1);
+    } else if (spec.kind === 'strings') {
+      if (value === '') throw new UsageError(`${name} needs a value`);
+      (parsed.lists[spec.key] ??= []).push(value);
     } else {
       if (spec.choices && !spec.choices.includes(value)) {
         throw new UsageError(`${name} must be one of ${spec.choices.join(', ')}, not '${value}'`);

@@ -24,7 +24,7 @@ import picomatch from 'picomatch';
 import { InputError } from '../errors.js';
 import { parseX86Level, X86_LEVEL_NAMES } from '../exec/cpu-level.js';
 import { LEVELS, type Level } from '../findings.js';
-import { isRuleId } from '../rules/catalog.js';
+import { isRuleId, unknownRuleMessage } from '../rules/catalog.js';
 import { parseLocatedYaml, type LocatedNode, type Position } from './located-yaml.js';
 
 export const DEFAULT_CONFIG_FILE = '.exit139-guard.yml';
@@ -107,8 +107,7 @@ function readRules(node: LocatedNode, file: string, config: GuardConfig): void {
   if (node.kind !== 'mapping')
     fail(file, node.at, "'rules' must map rule ids to a level, e.g. 'EG501: off'");
   for (const entry of node.entries) {
-    if (!isRuleId(entry.key))
-      fail(file, entry.keyAt, `unknown rule '${entry.key}' (rules are EG101 to EG501)`);
+    if (!isRuleId(entry.key)) fail(file, entry.keyAt, unknownRuleMessage(entry.key));
     const level = expectScalar(entry.value, file, `the level of ${entry.key}`);
     if (!(LEVEL_SETTINGS as readonly string[]).includes(level)) {
       fail(
@@ -165,8 +164,7 @@ function readSuppressions(node: LocatedNode, file: string, config: GuardConfig):
     }
     const rule = fields.get('rule');
     if (!rule) fail(file, item.at, "a suppression needs 'rule'");
-    if (!isRuleId(rule.value))
-      fail(file, rule.at, `unknown rule '${rule.value}' (rules are EG101 to EG501)`);
+    if (!isRuleId(rule.value)) fail(file, rule.at, unknownRuleMessage(rule.value));
     const reason = fields.get('reason');
     if (!reason || reason.value.trim() === '')
       fail(file, reason?.at ?? item.at, "a suppression needs a 'reason'");

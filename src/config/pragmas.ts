@@ -11,7 +11,7 @@
  * heredocs), because dockerfile-ast drops the comments' link to the next instruction.
  */
 import { InputError } from '../errors.js';
-import { isRuleId } from '../rules/catalog.js';
+import { isRuleId, unknownRuleMessage } from '../rules/catalog.js';
 
 export interface Pragma {
   rules: string[];
@@ -104,12 +104,7 @@ function parsePragmaLine(
   const rules = ignore.split(',').map((r) => r.trim());
   const unknown = rules.find((r) => !isRuleId(r));
   if (unknown !== undefined) {
-    fail(
-      file,
-      lineNumber,
-      line.indexOf(unknown) + 1,
-      `unknown rule '${unknown}' (rules are EG101 to EG501)`,
-    );
+    fail(file, lineNumber, line.indexOf(unknown) + 1, unknownRuleMessage(unknown));
   }
   const reason = fields.get('reason')?.trim();
   if (!reason)

@@ -14,6 +14,10 @@ import { FAIL_ON_VALUES, type FailOn } from '../report/gate.js';
 
 export interface ActionInputs {
   image: string | null;
+  /** `image-remote`: a registry reference, with its credentials and the loopback HTTP switch. */
+  imageRemote: string | null;
+  registryCredentials: { username: string; password: string } | null;
+  insecureRegistry: boolean;
   /** Absolute path of the archive or folder. */
   imageArchive: string | null;
   /** Absolute path of the Dockerfile, or null when the default `Dockerfile` does not exist. */
@@ -35,6 +39,10 @@ export interface ActionInputs {
   dockerHost: string | null;
   /** Input `x86-64-level` (EG111), or null: then the config's `nodes.x86-64-level`. */
   x86Level: string | null;
+  /** Absolute paths of the Kubernetes manifests (files or folders); empty when none. */
+  manifests: string[];
+  /** Names the manifests give the image (`NAME` or `NAME=IMAGE`). */
+  manifestImages: string[];
 }
 
 export type InputReader = (name: string) => string;
@@ -64,15 +72,36 @@ function parseBuildArgs(text: string): Record<string, string> {
   return args;
 }
 
+/** A multiline input: one value per line, blank lines and `#` comments skipped. */
+function lineList(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+}
+
 const PLATFORM = /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/;
 
 export function readInputs(workspace: string, read: InputReader = defaultReader): ActionInputs {
   const resolve = (p: string) => path.resolve(workspace, p);
   const image = read('image').trim() || null;
   const archive = read('image-archive').trim() || null;
-  if ((image === null) === (archive === null)) {
+  const remote = read('image-remote').trim() || null;
+  if ([image, archive, remote].filter((v) => v !== null).length !== 1) {
     throw new InputError(
-      "give exactly one of the inputs 'image' (a reference in the local engine) and 'image-archive' (a path)",
+      "give exactly one of the inputs 'image' (a reference in the local engine), 'image-archive' (a path) and 'image-remote' (a reference in a registry)",
+    );
+  }
+  const username = read('registry-username').trim();
+  const password = read('registry-password').trim();
+  if ((username === '') !== (password === '')) {
+    throw new InputError(
+      "give both inputs 'registry-username' and 'registry-password', or neither",
+    );
+  }
+  if (remote === null && username !== '') {
+    throw new InputError(
+      "inputs 'registry-username' and 'registry-password' go with 'image-remote'",
     );
   }
   if (archive !== null && !existsSync(resolve(archive))) {
@@ -114,10 +143,24 @@ export function readInputs(workspace: string, read: InputReader = defaultReader)
       `input 'x86-64-level' must be one of ${X86_LEVEL_NAMES.join(', ')}, not '${x86Level}'`,
     );
   }
+  const manifests = lineList(read('manifests')).map((given) => {
+    const absolute = resolve(given);
+    if (!existsSync(absolute))
+      throw new InputError(
+        `input 'manifests': ${given} does not exist (relative paths start at the workspace)`,
+      );
+    return absolute;
+  });
+  const manifestImages = lineList(read('manifest-images'));
+  if (manifestImages.length > 0 && manifests.length === 0)
+    throw new InputError("input 'manifest-images' needs the input 'manifests'");
 
   const configInput = read('config').trim() || DEFAULT_CONFIG_FILE;
   return {
     image,
+    imageRemote: remote,
+    registryCredentials: username !== '' ? { username, password } : null,
+    insecureRegistry: booleanInput(read, 'insecure-registry', false),
     imageArchive: archive === null ? null : resolve(archive),
     dockerfile,
     target: read('target').trim() || null,
@@ -134,5 +177,7 @@ export function readInputs(workspace: string, read: InputReader = defaultReader)
     githubToken: read('github-token').trim(),
     dockerHost: read('docker-host').trim() || null,
     x86Level,
+    manifests,
+    manifestImages,
   };
 }

@@ -1,7 +1,7 @@
 /**
  * openImage: from wherever the image is (the Docker Engine, a docker-save tar of any Docker
- * version, an OCI archive or layout, a rootfs folder) to one ImageView. Nothing is written to
- * disk; archives on disk are read in place.
+ * version, an OCI archive or layout, a rootfs folder, a registry: see registry/) to one
+ * ImageView. Nothing is written to disk; archives on disk are read in place.
  */
 import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import { makeView, mergeLayers } from './filesystem.js';
 import type { Layer } from './layer.js';
 import { FactCollector, type ElfAnalyzers } from './facts.js';
 import { choosePlatform, parsePlatform, type Candidate, type Platform } from './platform.js';
+import { openRegistryImage, type RegistrySourceSpec } from './registry/index.js';
 import { readRootfsFolder } from './rootfs.js';
 import {
   blobName,
@@ -30,7 +31,9 @@ import { looksLikeTar } from './tar.js';
 import type { ImageConfig, ImageView } from './types.js';
 
 export type ImageSourceSpec =
-  { kind: 'engine'; ref: string; dockerHost?: string } | { kind: 'archive'; path: string };
+  | { kind: 'engine'; ref: string; dockerHost?: string }
+  | { kind: 'archive'; path: string }
+  | RegistrySourceSpec;
 
 export interface OpenImageOptions extends ElfAnalyzers {
   /** `os/arch[/variant]`; when absent, this machine's platform if the image has it, else its only one. */
@@ -448,5 +451,11 @@ export async function openImage(
   options: OpenImageOptions = {},
 ): Promise<ImageView> {
   if (source.kind === 'engine') return openEngineImage(source.ref, source.dockerHost, options);
+  if (source.kind === 'registry') {
+    const collector = new FactCollector(options);
+    return openRegistryImage(source, collector, (store, label) =>
+      viewOfStore(store, label, options, collector, null),
+    );
+  }
   return openArchive(source.path, options);
 }

@@ -29,7 +29,8 @@ const ANNOTATION_LEVEL: Record<Level, AnnotationLevel> = {
 function annotationOf(finding: Finding, report: ScanReport, paths: RepositoryPaths): Annotation {
   const meta = isRuleId(finding.ruleId) ? ruleMeta(finding.ruleId) : null;
   const runtime = findingRuntimeError(finding).split('\n')[0]!;
-  const range = primaryRange(finding, report);
+  // A container's finding is annotated on its manifest line, where the pod spec decided.
+  const range = finding.manifest ?? primaryRange(finding, report);
   const file = range ? repositoryRelative(range.path, paths) : null;
   const where = finding.path === null ? '' : `: ${finding.path}`;
   return {

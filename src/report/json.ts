@@ -15,6 +15,7 @@ function findingJson(finding: Finding): Record<string, unknown> {
     related: finding.related,
     suppression: finding.suppression,
     ...(finding.runtimeError !== undefined ? { runtimeError: finding.runtimeError } : {}),
+    ...(finding.manifest !== undefined ? { manifest: finding.manifest } : {}),
   };
 }
 
@@ -25,6 +26,7 @@ export function formatJson(report: ScanReport): string {
     dockerfile: report.dockerfile,
     findings: report.findings.map(findingJson),
     summary: report.summary,
+    ...(report.manifests !== undefined ? { manifests: report.manifests } : {}),
   };
   return JSON.stringify(json, null, 2) + '\n';
 }

@@ -63,7 +63,8 @@ function metaOf(finding: Finding): RuleMeta | null {
 }
 
 function dockerfileCell(finding: Finding, report: ScanReport, options: MarkdownOptions): string {
-  const range = primaryRange(finding, report);
+  // A container's finding points at its manifest line, where the pod spec decided.
+  const range = finding.manifest ?? primaryRange(finding, report);
   if (!range) return '—';
   const relative = repositoryRelative(range.path, options);
   const label = `${relative ?? range.path}:${lineSpan(range)}`;

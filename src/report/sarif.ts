@@ -96,7 +96,7 @@ function reportingDescriptor(meta: RuleMeta): sarif.ReportingDescriptor {
 }
 
 function physicalLocation(
-  range: DockerfileRange,
+  range: Pick<DockerfileRange, 'path' | 'startLine' | 'endLine'>,
   paths: RepositoryPaths,
 ): sarif.PhysicalLocation | null {
   const uri = repositoryRelative(range.path, paths);
@@ -162,7 +162,10 @@ export function toSarif(report: ScanReport, options: SarifOptions): sarif.Log {
 
   const results: sarif.Result[] = report.findings.map((finding) => {
     const range = primaryRange(finding, report);
-    const physical = range ? physicalLocation(range, options) : null;
+    // A finding about a container of a manifest is placed in the YAML file; the Dockerfile line
+    // that the image alone would be blamed on becomes its first related location.
+    const placed = finding.manifest ?? range;
+    const physical = placed ? physicalLocation(placed, options) : null;
     const location: sarif.Location = {
       ...(physical ? { physicalLocation: physical } : {}),
       ...(finding.path !== null
@@ -178,7 +181,9 @@ export function toSarif(report: ScanReport, options: SarifOptions): sarif.Log {
         : {}),
     };
     const related: sarif.Location[] = [];
-    for (const other of finding.related) {
+    const dockerfileRelated =
+      finding.manifest && range ? [range, ...finding.related] : finding.related;
+    for (const other of dockerfileRelated) {
       const otherPhysical = physicalLocation(other, options);
       if (otherPhysical) {
         related.push({

@@ -14,6 +14,12 @@ function findingText(finding: Finding): string[] {
     `  ${LEVEL_WORD[finding.level]} ${finding.ruleId} ${meta.name}: ${finding.message}`,
   ];
   for (const line of finding.evidence) lines.push(`      ${line}`);
+  if (finding.manifest) {
+    const m = finding.manifest;
+    lines.push(
+      `      at ${m.path}:${m.startLine}  ${m.field ?? `${m.containerKind} ${m.container}`}`,
+    );
+  }
   if (finding.dockerfile) {
     const d = finding.dockerfile;
     const where = d.startLine === d.endLine ? `${d.startLine}` : `${d.startLine}-${d.endLine}`;

@@ -42,6 +42,9 @@ import { EG401 } from './eg401-ca-certificates-missing.js';
 import { EG402 } from './eg402-zoneinfo-missing.js';
 import { EG403 } from './eg403-user-database-missing.js';
 import { EG501 } from './eg501-hardening.js';
+import { EG601 } from './eg601-run-as-non-root-refused.js';
+import { EG602 } from './eg602-pod-command-undecided.js';
+import { EG603 } from './eg603-manifests-without-image.js';
 
 /** Every rule, in id order: the order of SARIF `rules[]` and of the docs index. */
 export const RULES: readonly Rule[] = [
@@ -67,6 +70,9 @@ export const RULES: readonly Rule[] = [
   EG402,
   EG403,
   EG501,
+  EG601,
+  EG602,
+  EG603,
 ];
 
 /** The path `runtimeError` uses for the file a finding is about. */
@@ -117,6 +123,14 @@ export function ruleMeta(id: string): RuleMeta {
 
 export function isRuleId(id: string): boolean {
   return BY_ID.has(id);
+}
+
+/**
+ * The error for a rule id the catalog does not have (config files, pragmas, inputs). It names
+ * no range of ids, since rules are added over time and a range would go stale.
+ */
+export function unknownRuleMessage(id: string): string {
+  return `unknown rule '${id}' (the README's Rules section lists the rule ids)`;
 }
 
 /** The rule's runtime error with the finding's own path in place of `/app`; '' when none. */

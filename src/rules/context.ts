@@ -9,6 +9,7 @@ import type { Artifact, DockerfileModel, Range } from '../dockerfile/types.js';
 import type { BlameRole, DockerfileRange, Finding, Level, RuleMeta } from '../findings.js';
 import type { X86Level } from '../exec/cpu-level.js';
 import type { ImageView } from '../image/types.js';
+import type { ManifestContainer } from '../kubernetes/workloads.js';
 import type { ImageLoadReport } from '../loader/index.js';
 
 export interface DockerfileInput {
@@ -25,6 +26,17 @@ export interface RuleContext {
   kernelMinimum: string | null;
   /** The x86-64 microarchitecture level every node has at least (1-4: x86-64-v1..v4). */
   x86LevelMinimum: X86Level;
+  /** The Kubernetes manifests given (`scan --manifests`); absent when none were. */
+  manifests?: ManifestInput;
+}
+
+export interface ManifestInput {
+  /** The manifest files read. */
+  files: readonly string[];
+  /** The names the image was looked for by (its reference and tags, the user's mapped names). */
+  imageNames: readonly string[];
+  /** The containers that run this image, each started as its pod spec says. */
+  containers: readonly ManifestContainer[];
 }
 
 /**

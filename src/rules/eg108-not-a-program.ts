@@ -9,8 +9,8 @@ import path from 'node:path/posix';
 import type { Finding } from '../findings.js';
 import type { ExecFailureKind } from '../exec/execve.js';
 import { blameFile, finding, type Rule, type RuleContext } from './context.js';
-import { entrypointArgv } from './support/entrypoint.js';
 import { entrypointExec, placedInPathFailures } from './support/exec.js';
+import { checkExecutions } from './support/execution.js';
 
 const NOT_A_PROGRAM = new Set<ExecFailureKind>(['not-a-program', 'bad-shebang']);
 
@@ -46,25 +46,26 @@ export const EG108: Rule = {
   tags: ['reliability', 'entrypoint', 'container'],
   precision: 'very-high',
   check(ctx) {
-    const findings: Finding[] = [];
-    const failure = entrypointExec(ctx)?.failure ?? null;
     const reported = new Set<string>();
-    if (failure && NOT_A_PROGRAM.has(failure.kind)) {
-      reported.add(failure.path);
-      const found = finding(
-        'EG108',
-        EG108.defaultLevel,
-        failure.path,
-        failure.message,
-        [`command: ${JSON.stringify(entrypointArgv(ctx.image))}`, ...failure.evidence],
-        blameFile(ctx, failure.path),
-      );
-      findings.push(
-        failure.runtimeError ? { ...found, runtimeError: failure.runtimeError } : found,
-      );
-    }
-    findings.push(...placedInPath(ctx, reported));
-    return findings;
+    const started = checkExecutions(
+      ctx,
+      () => 'entrypoint',
+      (spec) => {
+        const failure = entrypointExec(ctx, spec)?.failure ?? null;
+        if (!failure || !NOT_A_PROGRAM.has(failure.kind)) return [];
+        reported.add(failure.path);
+        const found = finding(
+          'EG108',
+          EG108.defaultLevel,
+          failure.path,
+          failure.message,
+          [`command: ${JSON.stringify(spec.argv)}`, ...failure.evidence],
+          blameFile(ctx, failure.path),
+        );
+        return [failure.runtimeError ? { ...found, runtimeError: failure.runtimeError } : found];
+      },
+    );
+    return [...started, ...placedInPath(ctx, reported)];
   },
 };
 

@@ -8,6 +8,7 @@ import { blameEntrypoint, finding, type Rule } from './context.js';
 import { simulateExec } from '../exec/execve.js';
 import { entrypointOutcome } from './support/entrypoint.js';
 import { execOptions } from './support/exec.js';
+import { checkExecutions } from './support/execution.js';
 
 export const EG301: Rule = {
   id: 'EG301',
@@ -38,61 +39,67 @@ export const EG301: Rule = {
   tags: ['reliability', 'entrypoint', 'container'],
   precision: 'high',
   check(ctx) {
-    const view = ctx.image;
-    const outcome = entrypointOutcome(ctx);
-    if (outcome.stage === 'none') {
-      return [
-        finding(
-          'EG301',
-          'note',
-          null,
-          'The image has no ENTRYPOINT or CMD: the command given at run time was not checked',
-          ['image config: Entrypoint and Cmd are empty'],
-          blameEntrypoint(ctx, false),
-        ),
-      ];
-    }
-    if (outcome.stage !== 'not-found') return [];
-    const { entry, argvText } = outcome;
-    const argv0 = entry.argv[0];
-    const absolute = path.resolve('/', view.config.workingDir || '/', argv0);
-    // A symlink that is there but leads nowhere: name the link, its target and where it points.
-    const links = entry.searched
-      .filter((candidate) => {
-        const r = view.resolve(candidate, false);
-        return r.found && r.file.type === 'symlink';
-      })
-      .map((candidate) => simulateExec(view, candidate, execOptions(ctx)).failure)
-      .filter((f) => f?.kind === 'dangling-symlink' || f?.kind === 'symlink-loop');
-    const link = links[0] ?? null;
-    const loop = argv0.includes('/') && link?.kind === 'symlink-loop';
-    // runc's words (libcontainer): a path is stat'ed, a bare name looked up in PATH.
-    const runtimeError = argv0.includes('/')
-      ? `exec: "${argv0}": stat ${absolute}: ${loop ? 'too many levels of symbolic links' : 'no such file or directory'}`
-      : `exec: "${argv0}": executable file not found in $PATH`;
-    const message = link
-      ? `The entrypoint ${argv0} ${argv0.includes('/') ? 'is' : 'is found in PATH as'} ${link.kind === 'symlink-loop' ? 'a symbolic link loop' : `a dangling symbolic link (${link.path})`}`
-      : argv0.includes('/')
-        ? `The entrypoint ${argv0} does not exist in the image`
-        : `The entrypoint ${argv0} is not an executable file in any PATH directory of the image`;
-    return [
-      {
-        runtimeError,
-        ...finding(
-          'EG301',
-          EG301.defaultLevel,
-          argv0.includes('/') ? absolute : null,
-          message,
-          [
-            `command: ${argvText}`,
-            argv0.includes('/')
-              ? `looked at ${entry.searched[0]}`
-              : `searched PATH: ${entry.searched.join(', ')}`,
-            ...(link?.evidence ?? []),
-          ],
-          blameEntrypoint(ctx, false),
-        ),
+    return checkExecutions(
+      ctx,
+      () => 'entrypoint',
+      (spec) => {
+        const outcome = entrypointOutcome(ctx, spec);
+        if (outcome.stage === 'none') {
+          return [
+            finding(
+              'EG301',
+              'note',
+              null,
+              'The image has no ENTRYPOINT or CMD: the command given at run time was not checked',
+              ['image config: Entrypoint and Cmd are empty'],
+              blameEntrypoint(ctx, false),
+            ),
+          ];
+        }
+        if (outcome.stage !== 'not-found') return [];
+        const { entry, argvText } = outcome;
+        const argv0 = entry.argv[0]!;
+        const absolute = path.resolve('/', spec.workingDir || '/', argv0);
+        // A symlink that is there but leads nowhere: name the link, its target and where it
+        // was expected.
+        const link =
+          entry.searched
+            .filter((candidate) => {
+              const r = ctx.image.resolve(candidate, false);
+              return r.found && r.file.type === 'symlink';
+            })
+            .map((candidate) => simulateExec(ctx.image, candidate, execOptions(ctx, spec)).failure)
+            .find((f) => f?.kind === 'dangling-symlink' || f?.kind === 'symlink-loop') ?? null;
+        const loop = argv0.includes('/') && link?.kind === 'symlink-loop';
+        // runc's words (libcontainer): a path is stat'ed as written, a bare name looked up in PATH.
+        const runtimeError = argv0.includes('/')
+          ? `exec: "${argv0}": stat ${argv0}: ${loop ? 'too many levels of symbolic links' : 'no such file or directory'}`
+          : `exec: "${argv0}": executable file not found in $PATH`;
+        const message = link
+          ? `The entrypoint ${argv0} ${argv0.includes('/') ? 'is' : 'is found in PATH as'} ${link.kind === 'symlink-loop' ? 'a symbolic link loop' : `a dangling symbolic link (${link.path})`}`
+          : argv0.includes('/')
+            ? `The entrypoint ${argv0} does not exist in the image`
+            : `The entrypoint ${argv0} is not an executable file in any PATH directory of the image`;
+        return [
+          {
+            runtimeError,
+            ...finding(
+              'EG301',
+              EG301.defaultLevel,
+              argv0.includes('/') ? absolute : null,
+              message,
+              [
+                `command: ${argvText}`,
+                argv0.includes('/')
+                  ? `looked at ${entry.searched[0]}`
+                  : `searched PATH: ${entry.searched.join(', ')}`,
+                ...(link?.evidence ?? []),
+              ],
+              blameEntrypoint(ctx, false),
+            ),
+          },
+        ];
       },
-    ];
+    );
   },
 };

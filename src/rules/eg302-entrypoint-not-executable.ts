@@ -5,6 +5,7 @@
  */
 import { blameEntrypoint, finding, type Rule } from './context.js';
 import { entrypointOutcome, modeString } from './support/entrypoint.js';
+import { checkExecutions } from './support/execution.js';
 
 export const EG302: Rule = {
   id: 'EG302',
@@ -37,32 +38,47 @@ export const EG302: Rule = {
   tags: ['reliability', 'entrypoint', 'permissions', 'container'],
   precision: 'high',
   check(ctx) {
-    const outcome = entrypointOutcome(ctx);
-    if (outcome.stage === 'unknown-user') {
-      return [
-        finding(
-          'EG302',
-          EG302.defaultLevel,
-          outcome.entry.path,
-          outcome.error,
-          [`command: ${outcome.argvText}`],
-          blameEntrypoint(ctx, true),
-        ),
-      ];
-    }
-    if (outcome.stage !== 'denied') return [];
-    const { entry, argvText, user, realPath, blocked } = outcome;
-    return [
-      finding(
-        'EG302',
-        EG302.defaultLevel,
-        entry.path,
-        blocked
-          ? `${user.description} cannot reach ${entry.path}: no search permission on ${blocked}`
-          : `${user.description} may not execute ${entry.path}`,
-        [`${realPath}: ${modeString(entry.file)}`, user.description, `command: ${argvText}`],
-        blameEntrypoint(ctx, true),
-      ),
-    ];
+    return checkExecutions(
+      ctx,
+      // The pod's user is to blame when it sets one; else the command that names another file.
+      (container) =>
+        container.securityContext.runAsUser || container.securityContext.runAsGroup
+          ? 'user'
+          : 'entrypoint',
+      (spec) => {
+        const outcome = entrypointOutcome(ctx, spec);
+        if (outcome.stage === 'unknown-user') {
+          return [
+            finding(
+              'EG302',
+              EG302.defaultLevel,
+              outcome.entry.path,
+              outcome.error,
+              [`command: ${outcome.argvText}`],
+              blameEntrypoint(ctx, true),
+            ),
+          ];
+        }
+        if (outcome.stage !== 'denied') return [];
+        const { entry, argvText, user, realPath, blocked } = outcome;
+        const argv0 = entry.argv[0]!;
+        return [
+          {
+            // runc execs what exec.LookPath returned: a name with a slash as written.
+            runtimeError: `exec ${argv0.includes('/') ? argv0 : entry.path}: permission denied`,
+            ...finding(
+              'EG302',
+              EG302.defaultLevel,
+              entry.path,
+              blocked
+                ? `${user.description} cannot reach ${entry.path}: no search permission on ${blocked}`
+                : `${user.description} may not execute ${entry.path}`,
+              [`${realPath}: ${modeString(entry.file)}`, user.description, `command: ${argvText}`],
+              blameEntrypoint(ctx, true),
+            ),
+          },
+        ];
+      },
+    );
   },
 };

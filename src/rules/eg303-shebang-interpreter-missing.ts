@@ -11,6 +11,7 @@ import type { Finding } from '../findings.js';
 import { blameEntrypoint, blameFile, finding, type Rule, type RuleContext } from './context.js';
 import { entrypointOutcome } from './support/entrypoint.js';
 import { entrypointExec, placedInPathFailures } from './support/exec.js';
+import { checkExecutions } from './support/execution.js';
 
 export const EG303: Rule = {
   id: 'EG303',
@@ -50,26 +51,32 @@ export const EG303: Rule = {
   tags: ['reliability', 'entrypoint', 'container'],
   precision: 'very-high',
   check(ctx) {
-    return [...entrypointFinding(ctx), ...placedInPath(ctx)];
+    return [...entrypointFindings(ctx), ...placedInPath(ctx)];
   },
 };
 
-function entrypointFinding(ctx: RuleContext): Finding[] {
-  const outcome = entrypointOutcome(ctx);
-  if (outcome.stage !== 'starts') return [];
-  const failure = entrypointExec(ctx)?.failure ?? null;
-  if (failure === null || !INTERPRETER_FAILURES.has(failure.kind)) return [];
-  // No execute bit on the entrypoint itself is EG302's; on an interpreter, it is this rule's.
-  if (failure.kind === 'not-executable' && failure.path === outcome.entry.file.path) return [];
-  const found = finding(
-    'EG303',
-    EG303.defaultLevel,
-    outcome.entry.path,
-    `The entrypoint ${outcome.entry.path} cannot start: ${lowerFirst(failure.message)}`,
-    [`command: ${outcome.argvText}`, ...failure.evidence],
-    blameEntrypoint(ctx, false),
+function entrypointFindings(ctx: RuleContext): Finding[] {
+  return checkExecutions(
+    ctx,
+    () => 'entrypoint',
+    (spec) => {
+      const outcome = entrypointOutcome(ctx, spec);
+      if (outcome.stage !== 'starts') return [];
+      const failure = entrypointExec(ctx, spec)?.failure ?? null;
+      if (failure === null || !INTERPRETER_FAILURES.has(failure.kind)) return [];
+      // No execute bit on the entrypoint itself is EG302's; on an interpreter, it is this rule's.
+      if (failure.kind === 'not-executable' && failure.path === outcome.entry.file.path) return [];
+      const found = finding(
+        'EG303',
+        EG303.defaultLevel,
+        outcome.entry.path,
+        `The entrypoint ${outcome.entry.path} cannot start: ${lowerFirst(failure.message)}`,
+        [`command: ${outcome.argvText}`, ...failure.evidence],
+        blameEntrypoint(ctx, false),
+      );
+      return [failure.runtimeError ? { ...found, runtimeError: failure.runtimeError } : found];
+    },
   );
-  return [failure.runtimeError ? { ...found, runtimeError: failure.runtimeError } : found];
 }
 
 /** Scripts the Dockerfile puts in PATH whose interpreter fails: a warning (run later by name). */

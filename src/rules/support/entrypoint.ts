@@ -7,7 +7,7 @@
 import path from 'node:path/posix';
 import type { ImageFile, ImageView } from '../../image/types.js';
 import { isExecutableFile, type RuleContext } from '../context.js';
-import { imageEnv } from '../facts.js';
+import { envValue, imageExecution, type ExecutionSpec } from './execution.js';
 
 /** The PATH Docker gives a container whose image sets none. */
 export const DOCKER_DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -21,25 +21,27 @@ export interface ResolvedEntrypoint {
   searched: string[];
 }
 
-/** ENTRYPOINT followed by CMD, as Docker assembles the process's argv. */
-export function entrypointArgv(view: ImageView): string[] {
-  return [...(view.config.entrypoint ?? []), ...(view.config.cmd ?? [])];
-}
-
-/** Finds `name` as runc would: a path from the working directory, or a PATH search. */
-export function lookPath(view: ImageView, name: string): ResolvedEntrypoint {
+/**
+ * Finds `name` as runc would: a path from the working directory, or a PATH search, with the
+ * working directory and PATH of `spec` (the image's own by default).
+ */
+export function lookPath(
+  view: ImageView,
+  name: string,
+  spec: ExecutionSpec = imageExecution(view.config),
+): ResolvedEntrypoint {
   const argv = [name];
   if (name.includes('/')) {
-    const absolute = path.resolve('/', view.config.workingDir || '/', name);
+    const absolute = path.resolve('/', spec.workingDir || '/', name);
     const resolved = view.resolve(absolute);
     if (resolved.found && resolved.file.type !== 'dir')
       return { argv, path: absolute, file: resolved.file, searched: [absolute] };
     return { argv, path: null, file: null, searched: [absolute] };
   }
-  const searchPath = imageEnv(view, 'PATH') ?? DOCKER_DEFAULT_PATH;
+  const searchPath = envValue(spec.env, 'PATH') ?? DOCKER_DEFAULT_PATH;
   const searched: string[] = [];
   for (const dir of searchPath.split(':')) {
-    const candidate = path.resolve('/', view.config.workingDir || '/', dir || '.', name);
+    const candidate = path.resolve('/', spec.workingDir || '/', dir || '.', name);
     searched.push(candidate);
     const resolved = view.resolve(candidate);
     if (resolved.found && resolved.file.type === 'file' && isExecutableFile(resolved.file.mode)) {
@@ -49,10 +51,14 @@ export function lookPath(view: ImageView, name: string): ResolvedEntrypoint {
   return { argv, path: null, file: null, searched };
 }
 
-export function resolveEntrypoint(view: ImageView): ResolvedEntrypoint | null {
-  const argv = entrypointArgv(view);
+/** The program `spec` (the image's own by default) starts, found as runc finds it; null for none. */
+export function resolveEntrypoint(
+  view: ImageView,
+  spec: ExecutionSpec = imageExecution(view.config),
+): ResolvedEntrypoint | null {
+  const argv = spec.argv;
   if (argv.length === 0) return null;
-  return { ...lookPath(view, argv[0]), argv };
+  return { ...lookPath(view, argv[0]!, spec), argv };
 }
 
 export interface UserIdentity {
@@ -71,9 +77,15 @@ function readTable(view: ImageView, file: string): string[][] | null {
     .map((l) => l.split(':'));
 }
 
-/** The image USER as runc resolves it against /etc/passwd and /etc/group; a string is an error. */
-export function resolveUser(view: ImageView): UserIdentity | string {
-  const spec = view.config.user || 'root';
+/**
+ * The user of `execution` (the image USER by default) as runc resolves it against the image's
+ * /etc/passwd and /etc/group, with its supplementary groups; a string is an error.
+ */
+export function resolveUser(
+  view: ImageView,
+  execution: ExecutionSpec = imageExecution(view.config),
+): UserIdentity | string {
+  const spec = execution.user || 'root';
   const [userPart, groupPart] = spec.split(':');
   const passwd = readTable(view, '/etc/passwd') ?? [];
   const groups = readTable(view, '/etc/group') ?? [];
@@ -95,24 +107,29 @@ export function resolveUser(view: ImageView): UserIdentity | string {
   } else if (userPart === 'root') {
     uid = 0;
   } else {
-    return `USER ${spec}: no user '${userPart}' in the image's /etc/passwd (docker: unable to find user ${userPart}: no matching entries in passwd file)`;
+    return `${execution.userSource} ${spec}: no user '${userPart}' in the image's /etc/passwd (docker: unable to find user ${userPart}: no matching entries in passwd file)`;
   }
   if (groupPart !== undefined) {
     if (/^\d+$/.test(groupPart)) gid = Number(groupPart);
     else {
       const group = groups.find((g) => g[0] === groupPart);
-      if (!group) return `USER ${spec}: no group '${groupPart}' in the image's /etc/group`;
+      if (!group)
+        return `${execution.userSource} ${spec}: no group '${groupPart}' in the image's /etc/group`;
       gid = Number(group[2]);
     }
   }
-  const gids = [gid];
+  const gids = [gid, ...execution.supplementaryGroups.filter((g) => g !== gid)];
   if (name !== null && groupPart === undefined) {
     for (const group of groups) {
       const members = (group[3] ?? '').split(',');
       if (members.includes(name) && !gids.includes(Number(group[2]))) gids.push(Number(group[2]));
     }
   }
-  return { uid, gids, description: `USER ${spec} (uid ${uid}, gid ${gids.join(',')})` };
+  return {
+    uid,
+    gids,
+    description: `${execution.userSource} ${spec} (uid ${uid}, gid ${gids.join(',')})`,
+  };
 }
 
 /** Which mode bits apply to this user for this file: root needs any x bit. */
@@ -167,14 +184,17 @@ export type EntrypointOutcome =
     }
   | { stage: 'starts'; entry: FoundEntrypoint; argvText: string };
 
-export function entrypointOutcome(ctx: RuleContext): EntrypointOutcome {
+export function entrypointOutcome(
+  ctx: RuleContext,
+  spec: ExecutionSpec = imageExecution(ctx.image.config),
+): EntrypointOutcome {
   const view = ctx.image;
-  const entry = resolveEntrypoint(view);
+  const entry = resolveEntrypoint(view, spec);
   if (entry === null) return { stage: 'none' };
   const argvText = JSON.stringify(entry.argv);
   if (entry.path === null || entry.file === null) return { stage: 'not-found', entry, argvText };
   const found: FoundEntrypoint = { ...entry, path: entry.path, file: entry.file };
-  const user = resolveUser(view);
+  const user = resolveUser(view, spec);
   if (typeof user === 'string')
     return { stage: 'unknown-user', entry: found, argvText, error: user };
   const resolved = view.resolve(found.path);

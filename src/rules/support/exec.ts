@@ -8,29 +8,44 @@ import type { ExecFailure, ExecOptions, ExecResult } from '../../exec/execve.js'
 import { simulateExec } from '../../exec/execve.js';
 import type { ImageFile } from '../../image/types.js';
 import { artifactFor, isExecutableFile, type RuleContext } from '../context.js';
-import { imageEnv } from '../facts.js';
 import { DOCKER_DEFAULT_PATH, resolveEntrypoint } from './entrypoint.js';
+import { envValue, imageExecution, type ExecutionSpec } from './execution.js';
 
-const cache = new WeakMap<RuleContext, ExecResult | null>();
+const cache = new WeakMap<RuleContext, Map<string, ExecResult | null>>();
 
-export function execOptions(ctx: RuleContext): ExecOptions {
+/** The PATH, working directory and platform of a process started as `spec` says. */
+export function execOptions(
+  ctx: RuleContext,
+  spec: ExecutionSpec = imageExecution(ctx.image.config),
+): ExecOptions {
   return {
-    searchPath: imageEnv(ctx.image, 'PATH') ?? DOCKER_DEFAULT_PATH,
-    workingDir: ctx.image.config.workingDir || '/',
+    searchPath: envValue(spec.env, 'PATH') ?? DOCKER_DEFAULT_PATH,
+    workingDir: spec.workingDir || '/',
     nodeGoarch: ctx.image.config.architecture,
   };
 }
 
 /**
- * execve of the entrypoint as runc starts it (after its PATH lookup), or null when the image has
- * no entrypoint or runc does not find it (EG301's case). Computed once per scan.
+ * execve of what `spec` (the image's own start by default) runs, as runc starts it after its
+ * PATH lookup, or null when there is no command or runc does not find it (EG301's case).
+ * Computed once per scan and start.
  */
-export function entrypointExec(ctx: RuleContext): ExecResult | null {
-  if (!cache.has(ctx)) {
-    const entry = resolveEntrypoint(ctx.image);
-    cache.set(ctx, entry?.path ? simulateExec(ctx.image, entry.path, execOptions(ctx)) : null);
+export function entrypointExec(
+  ctx: RuleContext,
+  spec: ExecutionSpec = imageExecution(ctx.image.config),
+): ExecResult | null {
+  let perScan = cache.get(ctx);
+  if (!perScan) cache.set(ctx, (perScan = new Map()));
+  const options = execOptions(ctx, spec);
+  const key = JSON.stringify([spec.argv[0] ?? null, options.searchPath, options.workingDir]);
+  if (!perScan.has(key)) {
+    const entry = resolveEntrypoint(ctx.image, spec);
+    // runc execs what exec.LookPath returned: a name with a slash as written.
+    const execName =
+      entry?.path && entry.argv[0]?.includes('/') ? (entry.argv[0] as string) : entry?.path;
+    perScan.set(key, execName ? simulateExec(ctx.image, execName, options) : null);
   }
-  return cache.get(ctx) ?? null;
+  return perScan.get(key) ?? null;
 }
 
 const placedCache = new WeakMap<RuleContext, { file: ImageFile; failure: ExecFailure }[]>();
