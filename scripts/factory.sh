@@ -13,7 +13,7 @@ RECIPES="$REPO/test-images"
 CACHE=${EXIT139_GUARD_CACHE:-/var/cache/exit139-guard}
 NAMESPACE=exit139-guard-test
 HASH_LABEL=exit139-guard.recipe-hash
-ALL=(distroless-static-like alpine-like alpine-compat bookworm bullseye go-builder)
+ALL=(distroless-static-like alpine-like alpine-compat bookworm bullseye go-builder distroless-base-like)
 export DOCKER_HOST=${DOCKER_HOST:-unix:///run/exit139-guard-docker/docker.sock}
 
 if [ "${1:-}" = --list ]; then

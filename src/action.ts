@@ -71,6 +71,14 @@ async function scanOptionsFor(inputs: ActionInputs, workspace: string): Promise<
   return {
     source,
     ...(inputs.platform ? { platform: inputs.platform } : {}),
+    ...(inputs.confirm
+      ? {
+          confirm: {
+            scope: inputs.confirm,
+            ...(inputs.dockerHost ? { dockerHost: inputs.dockerHost } : {}),
+          },
+        }
+      : {}),
     ...(inputs.dockerfile
       ? {
           dockerfile: {

@@ -78,6 +78,59 @@ export interface Finding {
    * is placed there, and `dockerfile` becomes a related line. Absent for findings about the image.
    */
   manifest?: ManifestRange;
+  /** Set by `scan --confirm`: what running the image in the engine showed about this finding. */
+  confirmation?: Confirmation;
+}
+
+/**
+ * What a run in the engine showed (`scan --confirm`, src/confirm/). `confirmed`: the prediction
+ * held (the error happened, with `runtimeError` the engine's or the loader's own text; or the
+ * image started as predicted); `contradicted`: it did not; `inconclusive`: the run cannot tell
+ * (emulated by qemu on this runner, killed by the confirmation's own limits).
+ */
+export interface Confirmation {
+  status: 'confirmed' | 'contradicted' | 'inconclusive';
+  /** What the engine or the loader printed, first line, control characters escaped; null if nothing. */
+  runtimeError: string | null;
+  /** The process's exit status; null when it never started or was still running at the timeout. */
+  exitCode: number | null;
+  /** `SIGSEGV` etc. when the exit status is 128+N; null otherwise. */
+  signal: string | null;
+  /** `entrypoint`: the image's own ENTRYPOINT+CMD started; `loader`: the image's ld.so --list. */
+  method: 'entrypoint' | 'loader';
+  /**
+   * How the process ended: `started` (still running at the timeout, or exited 0), `exited` (its
+   * own non-zero exit), `refused` (the engine/runtime or the kernel did not start it),
+   * `loader-failed` (the dynamic loader stopped it), `crashed` (a signal), `limited` (killed by
+   * the confirmation's memory limit), `emulated`, `not-run`.
+   */
+  outcome:
+    | 'started'
+    | 'exited'
+    | 'refused'
+    | 'loader-failed'
+    | 'crashed'
+    | 'limited'
+    | 'emulated'
+    | 'not-run';
+  /** Why the status is what it is, one sentence. */
+  detail: string;
+}
+
+/** The report's `confirmation` (present only with `--confirm`). */
+export interface ReportConfirmation {
+  /** The image's ENTRYPOINT+CMD started in a throwaway container, compared with the prediction. */
+  entrypoint: Confirmation & {
+    /** The first lines of stderr (at most 10, escaped). */
+    stderr: string[];
+    durationMs: number;
+  };
+  /** `findings` (files that findings name) or `all` (every dynamic ELF). */
+  scope: 'findings' | 'all';
+  /** Files the image's loader was asked about. */
+  loaderChecked: number;
+  /** Wall time the confirmation added to the scan. */
+  durationMs: number;
 }
 
 /** What a rule says about itself; SARIF rules, the rule pages and the PR comment use it. */
@@ -133,6 +186,8 @@ export interface ScanReport {
   summary: ScanSummary;
   /** What `--manifests` read; absent when no manifests were given. */
   manifests?: ManifestsReport;
+  /** Present only when the scan ran with `--confirm`. */
+  confirmation?: ReportConfirmation;
 }
 
 /** The manifests read for a scan, and which of their containers run the scanned image. */

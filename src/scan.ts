@@ -13,7 +13,8 @@ import {
   X86_LEVEL_NAMES,
   type X86Level,
 } from './exec/cpu-level.js';
-import type { ManifestsReport, ScanReport } from './findings.js';
+import { applyConfirmation, confirmImage, type ConfirmOptions } from './confirm/index.js';
+import type { ManifestsReport, ReportConfirmation, ScanReport } from './findings.js';
 import { openImage, type ImageSourceSpec } from './image/open.js';
 import type { ImageView } from './image/types.js';
 import {
@@ -24,7 +25,7 @@ import {
 } from './kubernetes/index.js';
 import { simulateImage } from './loader/index.js';
 import { blameImage, type ManifestInput, type RuleContext } from './rules/context.js';
-import { runRules } from './rules/index.js';
+import { addConfirmationFindings, runRules } from './rules/index.js';
 
 export type { ImageSourceSpec } from './image/open.js';
 
@@ -48,6 +49,12 @@ export interface ScanOptions {
    * `x86-64-v2` (DEFAULT_X86_LEVEL). Another value is an InputError.
    */
   x86Level?: string;
+  /**
+   * Run the image in the engine to confirm the findings (`scan --confirm`, src/confirm/). The
+   * image must be in the engine: the one named by an engine source, else the one whose id is the
+   * archive's config digest. Throws InputError when it is not.
+   */
+  confirm?: ConfirmOptions;
   /** Kubernetes manifests whose containers that run this image are checked as they start it. */
   manifests?: ManifestsSpec;
 }
@@ -141,7 +148,23 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     x86LevelMinimum,
     ...(manifests ? { manifests } : {}),
   };
-  const findings = runRules(ctx);
+  let findings = runRules(ctx);
+  let confirmation: ReportConfirmation | undefined;
+  if (options.confirm) {
+    const dockerHost =
+      options.source.kind === 'engine' ? options.source.dockerHost : options.confirm.dockerHost;
+    const facts = await confirmImage(image, ctx.loads, findings, {
+      ...options.confirm,
+      ...(dockerHost !== undefined ? { dockerHost } : {}),
+    });
+    const applied = applyConfirmation(
+      addConfirmationFindings({ ...ctx, confirmation: facts }, findings),
+      facts,
+      ctx.loads,
+    );
+    findings = applied.findings;
+    confirmation = applied.report;
+  }
 
   let files = 0;
   let elfFiles = 0;
@@ -172,6 +195,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       elfFiles,
       durationMs: Date.now() - started,
     },
+    ...(confirmation ? { confirmation } : {}),
     ...(manifests && manifestSet ? { manifests: manifestsReport(manifests, manifestSet) } : {}),
   };
 }

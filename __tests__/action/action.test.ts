@@ -10,6 +10,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } fro
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import type { ScanReport } from '../../src/findings.js';
 import { validateSarif } from '../report/sarif-validator.js';
 import { dockerHost, engine } from '../support/engine.js';
 import { FakeGitHub } from './github-api.js';
@@ -306,6 +307,74 @@ describe('the action with an image in the engine', () => {
   });
 });
 
+describe('the action with confirm: true (issue 17)', () => {
+  it("runs the image in the engine: each error is confirmed by running, with the engine's own text", async () => {
+    const docker = await engine('the action confirming by running');
+    if (!docker) return;
+    const github = await startApi();
+    const ws = mkdtempSync(path.join(os.tmpdir(), 'e139-workspace-'));
+    const { archive, dockerfile } = await writeManyBrokenBinariesImage(ws, BROKEN_ARCHIVE, 2);
+    writeFileSync(path.join(ws, 'Dockerfile'), dockerfile);
+    execFileSync('docker', ['load', '--quiet', '--input', archive], {
+      env: { ...process.env, DOCKER_HOST: dockerHost() },
+    });
+    try {
+      const result = await run(ws, github, {
+        image: 'acme/workers:pr-42',
+        'docker-host': dockerHost(),
+        comment: 'false',
+        confirm: 'true',
+      });
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(1);
+      const report = JSON.parse(readFileSync(result.outputs['json-file']!, 'utf8')) as ScanReport;
+      // worker-1 is the entrypoint: runc's words; worker-2 is asked through its (missing) loader.
+      expect(
+        report.findings
+          .filter((f) => f.level === 'error')
+          .map((f) => [
+            f.ruleId,
+            f.path,
+            f.confirmation?.status,
+            f.confirmation?.method,
+            f.confirmation?.runtimeError,
+          ]),
+      ).toEqual([
+        [
+          'EG202',
+          '/usr/local/bin/worker-1',
+          'confirmed',
+          'entrypoint',
+          'exec /usr/local/bin/worker-1: no such file or directory',
+        ],
+        [
+          'EG202',
+          '/usr/local/bin/worker-2',
+          'confirmed',
+          'loader',
+          'failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "/lib64/ld-linux-x86-64.so.2": stat /lib64/ld-linux-x86-64.so.2: no such file or directory: unknown',
+        ],
+      ]);
+      expect(report.confirmation?.entrypoint).toMatchObject({
+        status: 'confirmed',
+        outcome: 'refused',
+      });
+      const sarif = JSON.parse(readFileSync(result.outputs['sarif-file']!, 'utf8')) as {
+        runs: { results: { message: { text: string } }[] }[];
+      };
+      expect(sarif.runs[0]!.results[0]!.message.text).toContain(
+        'Run in the engine: confirmed by running: exec /usr/local/bin/worker-1: no such file or directory',
+      );
+      // The confirmation (result properties, run properties) keeps the SARIF valid for GitHub.
+      const sarifFile = result.outputs['sarif-file']!;
+      expect(validateSarif(sarifFile, 'default').filter((m) => m.level === 'error')).toEqual([]);
+      expect(validateSarif(sarifFile, 'Gh')).toEqual([]);
+    } finally {
+      await docker.getImage('acme/workers:pr-42').remove();
+    }
+  });
+});
+
 describe('the action outside pull requests and with bad input', () => {
   it('on a push it reports through summary and annotations, says why there is no comment, and calls no API', async () => {
     const github = await startApi();
@@ -336,7 +405,8 @@ describe('the action outside pull requests and with bad input', () => {
     expect(commands(result.stdout, 'error')).toEqual([
       {
         properties: {},
-        message: "exit139-guard: ci/guard.yml:3:3: unknown rule 'EG999' (the README's Rules section lists the rule ids)",
+        message:
+          "exit139-guard: ci/guard.yml:3:3: unknown rule 'EG999' (the README's Rules section lists the rule ids)",
       },
     ]);
     expect(result.outputs).toEqual({});

@@ -77,6 +77,16 @@ describe('action inputs', () => {
     });
   });
 
+  it("take 'confirm' as false (the default), true or all, and nothing else", () => {
+    const ws = workspaceWith({ 'image.tar': '' });
+    const confirm = (value: string) =>
+      readInputs(ws, reader({ 'image-archive': 'image.tar', confirm: value })).confirm;
+    expect(['', 'false', 'true', 'all'].map(confirm)).toEqual([null, null, 'findings', 'all']);
+    expect(inputError(ws, { 'image-archive': 'image.tar', confirm: 'yes' })).toBe(
+      "input 'confirm' must be true, false or all, not 'yes'",
+    );
+  });
+
   it('look for the default Dockerfile in the context, as docker build does', () => {
     const ws = workspaceWith({ 'api/Dockerfile': 'FROM scratch\n' });
     expect(readInputs(ws, reader({ image: 'app:1', context: 'api' })).dockerfile).toBe(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { RULE_CATALOG, ruleMeta, runtimeErrorFor } from '../../src/rules/catalog.js';
 
-// The rule catalog of shared DESIGN.md: id, name and default level.
+// The rule catalog of shared DESIGN.md, and the rules issues added since: id, name and default level.
 const DESIGN_CATALOG: [string, string, string][] = [
   ['EG101', 'interpreter-missing', 'error'],
   ['EG102', 'libc-flavor-mismatch', 'error'],
@@ -13,6 +13,9 @@ const DESIGN_CATALOG: [string, string, string][] = [
   ['EG108', 'not-a-program', 'error'],
   ['EG110', 'kernel-refuses-elf', 'error'],
   ['EG111', 'x86-64-level-too-high', 'warning'],
+  ['EG113', 'libgcc-s-missing', 'error'],
+  ['EG114', 'nss-service-unavailable', 'warning'],
+  ['EG115', 'gconv-modules-missing', 'warning'],
   ['EG201', 'declared-triple-mismatch', 'error'],
   ['EG202', 'cgo-dynamic-on-static-base', 'error'],
   ['EG203', 'static-glibc-nss', 'warning'],
@@ -24,10 +27,17 @@ const DESIGN_CATALOG: [string, string, string][] = [
   ['EG401', 'ca-certificates-missing', 'warning'],
   ['EG402', 'zoneinfo-missing', 'warning'],
   ['EG403', 'user-database-missing', 'note'],
+  ['EG404', 'user-unknown', 'error'],
   ['EG501', 'hardening', 'note'],
   ['EG601', 'run-as-non-root-refused', 'error'],
   ['EG602', 'pod-command-undecided', 'note'],
   ['EG603', 'manifests-without-image', 'note'],
+  // scan --confirm (issue 17): what running the image showed.
+  ['EG701', 'died-on-start-unpredicted', 'error'],
+  ['EG702', 'prediction-contradicted', 'warning'],
+  ['EG703', 'exited-with-own-error', 'note'],
+  ['EG704', 'loader-failure-unpredicted', 'error'],
+  ['EG705', 'loader-resolution-differs', 'warning'],
 ];
 
 describe('the rule catalog', () => {

@@ -26,7 +26,14 @@ async function scanBase(name: BaseName) {
 }
 
 describe('scanning working distributions', () => {
-  it.each(['bookworm', 'bullseye', 'goBuilder', 'alpineLike', 'distrolessStatic'] as BaseName[])(
+  it.each([
+    'bookworm',
+    'bullseye',
+    'goBuilder',
+    'alpineLike',
+    'distrolessStatic',
+    'distrolessBase',
+  ] as BaseName[])(
     'reports no error for the %s base',
     async (name) => {
       if (!(await engine(`clean scan of ${name}`))) return;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { ScanReport } from '../../src/findings.js';
 import { ruleMeta, runtimeErrorFor } from '../../src/rules/catalog.js';
 import {
+  dockerHost,
   engine,
   ensureBaseImages,
   FACTORY_BASES,
@@ -12,6 +13,7 @@ import {
   type RunResult,
 } from '../support/engine.js';
 import { buildScenario, REPO, scanScenario } from '../support/scenarios.js';
+import { CONFIRM_LABEL } from '../../src/confirm/container.js';
 
 /**
  * Each scenario is a real image built by the engine from scenarios/<name>.Dockerfile and run
@@ -31,6 +33,11 @@ interface Scenario {
    * which the error's runtimeError must name instead of a printed line.
    */
   exitCode?: number;
+  /**
+   * What the container must print (stdout or stderr) for the scenario to be what it claims:
+   * for an image that starts, the failure its warning foretells (or the twin's success).
+   */
+  prints?: string;
 }
 
 const SCENARIOS: Scenario[] = [
@@ -82,6 +89,37 @@ const SCENARIOS: Scenario[] = [
   { name: 'goamd64-v3', starts: true, lesser: ['EG111'] },
   { name: 'goamd64-v1', starts: true },
   { name: 'isa-needed-v3', starts: true, lesser: ['EG111'] },
+  { name: 'pthread-cancel-distroless-base', starts: false, rule: 'EG113' },
+  { name: 'pthread-cancel-bookworm', starts: true, prints: 'worker cancelled' },
+  { name: 'pthread-exit-distroless-base', starts: false, rule: 'EG113' },
+  { name: 'iconv-distroless-base', starts: true, lesser: ['EG115'], prints: 'Invalid argument' },
+  { name: 'iconv-bookworm', starts: true, prints: 'converter opened' },
+  { name: 'glibc-plugin-on-musl', starts: false, rule: 'EG105' },
+  { name: 'musl-plugin-on-musl', starts: true, prints: 'loaded /app/plugin.so: plugin' },
+  { name: 'user-name-missing', starts: false, rule: 'EG404' },
+  { name: 'user-group-missing', starts: false, rule: 'EG404' },
+  { name: 'user-root-without-passwd', starts: false, rule: 'EG404' },
+  { name: 'user-name-exists', starts: true },
+  {
+    name: 'os-user-uid-unknown',
+    starts: true,
+    lesser: ['EG403'],
+    prints: 'user: Current requires cgo or $USER set in environment',
+  },
+  {
+    name: 'os-user-cgo-uid-unknown',
+    starts: true,
+    lesser: ['EG403'],
+    prints: 'user: unknown userid 1000',
+  },
+  {
+    name: 'nss-module-missing',
+    starts: true,
+    lesser: ['EG114'],
+    prints: 'user: lookup userid 0: invalid argument',
+  },
+  { name: 'loader-copied-to-scratch', starts: true, prints: 'hello from C' },
+  { name: 'loader-copied-libc-in-lib64', starts: false, rule: 'EG103' },
   // Start under docker run; their pods are in __tests__/kubernetes/scenarios.test.ts.
   { name: 'k8s-root-image', starts: true },
   { name: 'k8s-named-user', starts: true },
@@ -97,6 +135,7 @@ interface Outcome {
 const outcomes = new Map<string, Outcome>();
 let available = false;
 let binfmtRestore: string | null = null;
+let leftoversAfter: { containers: number; volumes: number; networks: number } | null = null;
 
 /** A node of the real world has no qemu: make sure arm64 programs are refused, as there. */
 function disableAarch64Emulation(): void {
@@ -122,8 +161,11 @@ function scanSummary(report: ScanReport): string {
 }
 
 beforeAll(async () => {
-  if (!(await engine('scenario suite'))) return;
+  const docker = await engine('scenario suite');
+  if (!docker) return;
   available = true;
+  const volumesBefore = new Set(((await docker.listVolumes()).Volumes ?? []).map((v) => v.Name));
+  const networksBefore = new Set((await docker.listNetworks()).map((n) => n.Id));
   disableAarch64Emulation();
   await ensureBaseImages(FACTORY_BASES);
   const work = mkdtempSync(path.join(tmpdir(), 'scenarios-'));
@@ -131,12 +173,25 @@ beforeAll(async () => {
     for (const scenario of SCENARIOS) {
       const tag = await buildScenario(scenario.name);
       const run = await runContainer(tag, { timeoutMs: 30_000 });
-      const report = await scanScenario(scenario.name, work);
+      // The scan confirms by running (scan --confirm) in the same pass: its cost is measured.
+      const report = await scanScenario(scenario.name, work, {
+        scope: 'findings',
+        dockerHost: dockerHost(),
+      });
       outcomes.set(scenario.name, { run, report });
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+  // Confirming leaves nothing behind: no container, no (anonymous) volume, no network.
+  const leftovers = {
+    containers: (await docker.listContainers({ all: true, filters: { label: [CONFIRM_LABEL] } }))
+      .length,
+    volumes: ((await docker.listVolumes()).Volumes ?? []).filter((v) => !volumesBefore.has(v.Name))
+      .length,
+    networks: (await docker.listNetworks()).filter((n) => !networksBefore.has(n.Id)).length,
+  };
+  leftoversAfter = leftovers;
 }, 900_000);
 
 afterAll(() => {
@@ -144,15 +199,19 @@ afterAll(() => {
   if (outcomes.size === 0) return;
   const rows = SCENARIOS.filter((s) => outcomes.has(s.name)).map((s) => {
     const { run, report } = outcomes.get(s.name) as Outcome;
-    return `| ${s.name} | ${startedSummary(run).replace(/\|/g, '\\|')} | ${scanSummary(report)} |`;
+    const c = report.confirmation;
+    const confirmed = c
+      ? `${c.entrypoint.status}: ${c.entrypoint.outcome} (+${(c.durationMs / 1000).toFixed(2)} s)`
+      : 'not confirmed';
+    return `| ${s.name} | ${startedSummary(run).replace(/\|/g, '\\|')} | ${scanSummary(report)} | ${confirmed} |`;
   });
   const binfmt = existsSync(BINFMT_AARCH64)
     ? `${BINFMT_AARCH64} ${binfmtRestore === null ? 'was already disabled' : 'disabled during the suite'}`
     : 'no qemu-aarch64 binfmt handler on this machine';
   const table = [
     `(${binfmt})`,
-    '| scenario | what the engine did | what scan said |',
-    '| --- | --- | --- |',
+    '| scenario | what the engine did | what scan said | scan --confirm |',
+    '| --- | --- | --- | --- |',
     ...rows,
   ].join('\n');
   mkdirSync(path.join(REPO, '.cache', 'scenarios'), { recursive: true });
@@ -161,6 +220,11 @@ afterAll(() => {
 });
 
 describe('scenario images, built and started by the engine, then scanned', () => {
+  it('scan --confirm leaves no container, volume or network behind', () => {
+    if (!available) return;
+    expect(leftoversAfter).toEqual({ containers: 0, volumes: 0, networks: 0 });
+  });
+
   it.each(SCENARIOS.map((s) => [s.name, s] as const))('%s', (_name, scenario) => {
     if (!available) return;
     const outcome = outcomes.get(scenario.name);
@@ -194,6 +258,28 @@ describe('scenario images, built and started by the engine, then scanned', () =>
       } else {
         expect(foretold.filter((line) => line !== '' && printed.includes(line))).not.toEqual([]);
       }
+    }
+    if (scenario.prints !== undefined) expect(run.stdout + run.stderr).toContain(scenario.prints);
+    // Proof by running (scan --confirm) agrees with the engine, and with the prediction.
+    const confirmation = report.confirmation!;
+    expect(confirmation.entrypoint.status).toBe('confirmed');
+    expect(
+      report.findings
+        .filter((f) => f.confirmation?.status === 'contradicted' || /^EG70[1245]$/.test(f.ruleId))
+        .map((f) => f.ruleId),
+    ).toEqual([]);
+    if (started) {
+      expect(confirmation.entrypoint.outcome).toBe('started');
+    } else {
+      // An error is confirmed with the engine's exact text (what `docker run` printed).
+      const printed = run.engineError ?? run.stderr;
+      const proven = errors.filter(
+        (f) =>
+          f.confirmation?.status === 'confirmed' &&
+          f.confirmation.runtimeError !== null &&
+          printed.includes(f.confirmation.runtimeError),
+      );
+      expect(proven.map((f) => f.ruleId)).toContain(scenario.rule);
     }
     for (const rule of scenario.lesser ?? []) {
       expect(report.findings.filter((f) => f.level !== 'error').map((f) => f.ruleId)).toContain(

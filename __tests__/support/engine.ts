@@ -28,6 +28,7 @@ export const BASE = {
   bookworm: 'exit139-guard-test/bookworm:local',
   bullseye: 'exit139-guard-test/bullseye:local',
   goBuilder: 'exit139-guard-test/go-builder:local',
+  distrolessBase: 'exit139-guard-test/distroless-base-like:local',
 } as const;
 
 export type BaseName = keyof typeof BASE;
@@ -40,6 +41,7 @@ export const FACTORY_BASES: BaseName[] = [
   'bookworm',
   'bullseye',
   'goBuilder',
+  'distrolessBase',
 ];
 
 /** The factory's own name for each base (its recipe folder under test-images/). */
@@ -51,6 +53,7 @@ const FACTORY_NAME: Record<BaseName, string | null> = {
   bookworm: 'bookworm',
   bullseye: 'bullseye',
   goBuilder: 'go-builder',
+  distrolessBase: 'distroless-base-like',
 };
 
 export function dockerHost(): string {

@@ -7,7 +7,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ScanReport } from '../../src/findings.js';
-import { scan } from '../../src/scan.js';
+import { scan, type ScanOptions } from '../../src/scan.js';
 import { dockerBuild, saveImage } from './engine.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -24,8 +24,15 @@ export async function buildScenario(name: string): Promise<string> {
   return tag;
 }
 
-/** Saves the built scenario image into `workDir` and scans the archive with its Dockerfile. */
-export async function scanScenario(name: string, workDir: string): Promise<ScanReport> {
+/**
+ * Saves the built scenario image into `workDir` and scans the archive with its Dockerfile;
+ * `confirm` also runs it in the engine (`scan --confirm`, found there by the archive's image id).
+ */
+export async function scanScenario(
+  name: string,
+  workDir: string,
+  confirm?: ScanOptions['confirm'],
+): Promise<ScanReport> {
   const dockerfile = `${name}.Dockerfile`;
   const archive = path.join(workDir, `${name}.tar`);
   await saveImage(scenarioTag(name), archive);
@@ -36,6 +43,7 @@ export async function scanScenario(name: string, workDir: string): Promise<ScanR
         path: `scenarios/${dockerfile}`,
         text: readFileSync(path.join(SCENARIO_DIR, dockerfile), 'utf8'),
       },
+      ...(confirm ? { confirm } : {}),
     });
   } finally {
     rmSync(archive, { force: true });

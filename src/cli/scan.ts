@@ -26,6 +26,7 @@ const USAGE = `Usage: exit139-guard scan (--image REF | --archive PATH | --remot
                          [--x86-64-level x86-64-v1|v2|v3|v4]
                          [--registry-auth CONFIG_JSON] [--insecure-registry]
                          [--manifests PATH]... [--manifest-image NAME[=IMAGE]]...
+                         [--confirm | --confirm=all]
 
 Checks every ELF file of the image against the loader, C library and architecture the image
 really has, and its entrypoint against the files and USER, before the container dies on start.
@@ -52,6 +53,9 @@ Options:
                       checked as their pod spec starts them, findings placed on the YAML lines
   --manifest-image N  a name the manifests give this image (repeatable; NAME=IMAGE applies NAME
                       only when scanning IMAGE); the image's own reference and tags always count
+  --confirm           prove by running: start the image once in the engine (no network, read-only,
+                      no capabilities, 5 s) and ask its own loader about the files findings name
+  --confirm=all       as --confirm, and ask the loader about every dynamic ELF of the image
 Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 bad usage or input.`;
 
 const FORMATS = ['text', 'json', ...REPORT_FORMATS] as const;
@@ -72,11 +76,29 @@ export interface ScanCliOptions {
   failOn: FailOn;
   config?: string;
   x86Level?: string;
+  confirm?: 'findings' | 'all';
   manifests: string[];
   manifestImages: string[];
 }
 
-export function parseScanArgs(args: string[]): ScanCliOptions {
+/** Takes `--confirm` / `--confirm=all` out of `args` (a flag with an optional value). */
+function takeConfirm(args: string[]): { rest: string[]; confirm?: 'findings' | 'all' } {
+  let confirm: 'findings' | 'all' | undefined;
+  const rest = args.filter((arg) => {
+    if (arg === '--confirm') confirm = 'findings';
+    else if (arg === '--confirm=all') confirm = 'all';
+    else if (arg.startsWith('--confirm=')) {
+      throw new UsageError(
+        `--confirm takes no value or '=all', not '${arg.slice('--confirm='.length)}'`,
+      );
+    } else return true;
+    return false;
+  });
+  return confirm ? { rest, confirm } : { rest };
+}
+
+export function parseScanArgs(argv: string[]): ScanCliOptions {
+  const { rest: args, confirm } = takeConfirm(argv);
   const { strings, flags, lists, buildArgs } = parseArgs(args, [
     { names: ['--image'], key: 'image', kind: 'string' },
     { names: ['--archive'], key: 'archive', kind: 'string' },
@@ -115,6 +137,7 @@ export function parseScanArgs(args: string[]): ScanCliOptions {
     failOn: failOn as FailOn,
     manifests,
     manifestImages,
+    ...(confirm ? { confirm } : {}),
   };
 }
 
@@ -180,6 +203,14 @@ export const scanCommand: Command = {
       ...(options.platform ? { platform: options.platform } : {}),
       ...(options.manifests.length > 0
         ? { manifests: { paths: options.manifests, images: options.manifestImages } }
+        : {}),
+      ...(options.confirm
+        ? {
+            confirm: {
+              scope: options.confirm,
+              ...(process.env.DOCKER_HOST ? { dockerHost: process.env.DOCKER_HOST } : {}),
+            },
+          }
         : {}),
     };
     if (options.dockerfile !== undefined) {

@@ -10,6 +10,7 @@ import { openElf } from './elf-file.js';
 import { readGoBuildInfo } from './go-buildinfo.js';
 import { goPackagesFrom, goSignalsIn, readGoFunctionNames } from './go-pclntab.js';
 import { detectLibc } from './libc.js';
+import { readGconvDir, readLoaderSearchPath } from './loader-paths.js';
 import { readNoteFacts } from './notes.js';
 import { decodeText } from './reader.js';
 import type { ElfFacts, ElfType, Linkage } from './types.js';
@@ -136,6 +137,12 @@ function parseElfFacts(source: ByteSource, options: ParseElfOptions): ElfFacts {
       flags: `${p.flags & 4 ? 'R' : ' '}${p.flags & C.PF_W ? 'W' : ' '}${p.flags & C.PF_X ? 'E' : ' '}`,
       align: p.align,
     })),
+    loaderSearchPath: readLoaderSearchPath(elf, {
+      needed: dynamic.needed,
+      definedSymbols: dynamic.definedSymbols,
+      versionDefinitions: dynamic.versions.definitions,
+    }),
+    glibcGconvDir: readGconvDir(elf, dynamic.definedSymbols),
   };
 }
 

@@ -137,6 +137,19 @@ export interface ElfFacts {
   size: number;
   /** The program headers, in file order (what `readelf -l` lists). */
   segments: ElfSegment[];
+  /** For a dynamic loader (glibc's ld.so, musl's libc.so): its compiled-in search path. */
+  loaderSearchPath: LoaderSearchPath | null;
+  /** For glibc's libc.so.6: the gconv module directory compiled into it, else null. */
+  glibcGconvDir: string | null;
+}
+
+/** The search path a dynamic loader was built with (src/elf/loader-paths.ts). */
+export interface LoaderSearchPath {
+  flavor: 'glibc' | 'musl';
+  /** glibc: SYSTEM_DIRS; musl: the default `sys_path`. In order, without trailing `/`. */
+  systemDirs: string[];
+  /** glibc-hwcaps subdirectory names in priority order (`x86-64-v4`, ...); empty before 2.33. */
+  hwcapsSubdirs: string[];
 }
 
 export interface ElfSegment {

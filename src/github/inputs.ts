@@ -43,6 +43,8 @@ export interface ActionInputs {
   manifests: string[];
   /** Names the manifests give the image (`NAME` or `NAME=IMAGE`). */
   manifestImages: string[];
+  /** `confirm`: null (false), `findings` (true) or `all`. */
+  confirm: 'findings' | 'all' | null;
 }
 
 export type InputReader = (name: string) => string;
@@ -78,6 +80,17 @@ function lineList(text: string): string[] {
     .split(/\r?\n/)
     .map((line) => line.trim())
     .filter((line) => line !== '' && !line.startsWith('#'));
+}
+
+function confirmInput(read: InputReader): 'findings' | 'all' | null {
+  if (read('confirm').trim() === 'all') return 'all';
+  try {
+    return booleanInput(read, 'confirm', false) ? 'findings' : null;
+  } catch {
+    throw new InputError(
+      `input 'confirm' must be true, false or all, not '${read('confirm').trim()}'`,
+    );
+  }
 }
 
 const PLATFORM = /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/;
@@ -179,5 +192,6 @@ export function readInputs(workspace: string, read: InputReader = defaultReader)
     x86Level,
     manifests,
     manifestImages,
+    confirm: confirmInput(read),
   };
 }

@@ -307,7 +307,8 @@ async function viewOfStore(
   return makeView(imageConfig(selected, engineFacts?.repoDigests ?? []), source, files);
 }
 
-async function dockerClient(dockerHost: string | undefined): Promise<Docker> {
+/** A dockerode client for `dockerHost` (`unix://`, `tcp://`), or the default socket. */
+export async function dockerClient(dockerHost: string | undefined): Promise<Docker> {
   const { default: Docker } = await import('dockerode');
   if (!dockerHost) return new Docker();
   if (dockerHost.startsWith('unix://'))

@@ -31,7 +31,10 @@ export function checkBinding(
   memo: BindingMemo,
 ): LoadProblem[] {
   const problems: LoadProblem[] = flavor === 'glibc' ? checkVersions(objects) : [];
-  if (mode !== 'executable') return problems;
+  if (mode !== 'executable') {
+    problems.push(...unresolvedSymbols(objects, [objects[0]], flavor, versionedOnly));
+    return problems;
+  }
   const checked: LoadedObject[] = [];
   for (const [index, object] of objects.entries()) {
     if (index > 0 && isSelfSufficient(object, flavor, memo)) continue;
@@ -105,10 +108,21 @@ function matches(reference: ElfSymbol, definition: ElfSymbol, flavor: LoaderFlav
   return definition.version === reference.version || definition.version === null;
 }
 
+/**
+ * A shared library loaded by a program we cannot see (an interpreter's extension module, a
+ * plugin) may take unversioned symbols from that program (a Python extension's `Py*`), so only
+ * its versioned references are held against its own closure: a version names the library that
+ * must define the symbol (`__strncpy_chk@GLIBC_2.3.4` is libc's, whatever program loads it).
+ */
+function versionedOnly(reference: ElfSymbol): boolean {
+  return reference.version !== null;
+}
+
 function unresolvedSymbols(
   scope: LoadedObject[],
   checked: LoadedObject[],
   flavor: LoaderFlavor,
+  consider: (reference: ElfSymbol) => boolean = () => true,
 ): SymbolUnresolved[] {
   const unresolved: SymbolUnresolved[] = [];
   for (const object of checked) {
@@ -117,7 +131,7 @@ function unresolvedSymbols(
       (object.elf.flags & DF_BIND_NOW) !== 0 ||
       (object.elf.flags1 & DF_1_NOW) !== 0;
     for (const reference of object.elf.undefinedSymbols) {
-      if (reference.binding === 'WEAK') continue;
+      if (reference.binding === 'WEAK' || !consider(reference)) continue;
       const defined = scope.some(
         (provider) =>
           provider !== object &&

@@ -9,8 +9,8 @@
  * are passed over. `$ORIGIN`, `$LIB` and `$PLATFORM` are substituted.
  *
  * musl (ldso/dynlink.c `load_library`): LD_LIBRARY_PATH, the RUNPATH (or RPATH) of the
- * requester and of each object that needed it, then /etc/ld-musl-$ARCH.path or
- * /lib:/usr/local/lib:/usr/lib. The first file that opens is taken, whatever it is; only
+ * requester and of each object that needed it, then /etc/ld-musl-$ARCH.path or the loader's
+ * built-in path (/lib:/usr/local/lib:/usr/lib unless patched; read from the loader file). The first file that opens is taken, whatever it is; only
  * `$ORIGIN` is substituted and any other `$` discards the whole path list.
  */
 import path from 'node:path/posix';
@@ -56,34 +56,58 @@ interface SearchDir {
 }
 
 export interface GlibcLayout {
-  /** The compiled-in directories of this ld.so, as inferred from where it is installed. */
+  /** The directories this ld.so searches after the cache (its compiled-in SYSTEM_DIRS). */
   systemDirs: string[];
   /** What `$LIB` expands to. */
   lib: string;
-  /** How the layout was inferred. */
+  /** glibc-hwcaps subdirectories this ld.so knows, in priority order (none before 2.33). */
+  hwcapsSubdirs: string[];
+  /** Where the layout comes from. */
   evidence: string;
 }
 
 /**
- * ld.so's built-in directories cannot be read from the facts, so they are inferred from where
- * the loader itself lives: Debian's multiarch ld.so sits in lib/<triplet> and searches
- * /lib/<triplet>, /usr/lib/<triplet>, /lib, /usr/lib (`ld.so --help`); a loader in lib64
- * (Fedora, SUSE) searches /lib64, /usr/lib64; anything else /lib, /usr/lib.
+ * ld.so's built-in directories: read from the loader file itself (SYSTEM_DIRS, what
+ * `ld.so --help` prints as "system search path"), so a loader copied into another folder still
+ * searches what it was built with; `$LIB` is the first of them without its leading `/`
+ * (glibc's DL_DST_LIB is slibdir's last part). Only when the constant cannot be found is the
+ * layout inferred from where the loader sits: Debian's multiarch ld.so in lib/<triplet>, a
+ * lib64 loader (Fedora, SUSE), anything else /lib, /usr/lib.
  */
 export function glibcLayout(interpreterRealPath: string, elf: ElfFacts): GlibcLayout {
+  const compiled = elf.loaderSearchPath;
+  if (compiled !== null && compiled.flavor === 'glibc' && compiled.systemDirs.length > 0) {
+    return {
+      systemDirs: compiled.systemDirs,
+      lib: compiled.systemDirs[0].replace(/^\/+/, '') || 'lib',
+      hwcapsSubdirs: compiled.hwcapsSubdirs,
+      evidence: `system directories compiled into ${interpreterRealPath}`,
+    };
+  }
   const triplet = multiarchTriplet(elf);
   const dir = path.dirname(interpreterRealPath);
   if (triplet !== null && path.basename(dir) === triplet) {
     return {
       systemDirs: [`/lib/${triplet}`, `/usr/lib/${triplet}`, '/lib', '/usr/lib'],
       lib: `lib/${triplet}`,
+      hwcapsSubdirs: [],
       evidence: `multiarch loader in ${dir}`,
     };
   }
   if (path.basename(dir) === 'lib64') {
-    return { systemDirs: ['/lib64', '/usr/lib64'], lib: 'lib64', evidence: `loader in ${dir}` };
+    return {
+      systemDirs: ['/lib64', '/usr/lib64'],
+      lib: 'lib64',
+      hwcapsSubdirs: [],
+      evidence: `loader in ${dir}`,
+    };
   }
-  return { systemDirs: ['/lib', '/usr/lib'], lib: 'lib', evidence: `loader in ${dir}` };
+  return {
+    systemDirs: ['/lib', '/usr/lib'],
+    lib: 'lib',
+    hwcapsSubdirs: [],
+    evidence: `loader in ${dir}`,
+  };
 }
 
 export class LibrarySearch {
@@ -94,6 +118,8 @@ export class LibrarySearch {
     private readonly glibc: GlibcLayout | null,
     /** musl: PT_INTERP as the program names it (musl derives the .path prefix from it). */
     private readonly muslLoaderName: string | null,
+    /** musl: the default path compiled into the loader, when it could be read from it. */
+    private readonly muslDefaultPath: string | null = null,
   ) {}
 
   /** `chain` is the requester first, then the object that loaded it, up to the checked file. */
@@ -265,10 +291,14 @@ export class LibrarySearch {
     }
     const file = `${prefix}/etc/ld-musl-${muslArch(elf) ?? 'unknown'}.path`;
     const resolved = this.env.view.resolve(file);
-    if (!resolved.found)
-      return { path: MUSL_DEFAULT_PATH, source: `musl default path (no ${file})` };
+    const builtIn = this.muslDefaultPath ?? MUSL_DEFAULT_PATH;
+    const builtInSource =
+      this.muslDefaultPath !== null
+        ? "the default path compiled into musl's loader"
+        : 'musl default path';
+    if (!resolved.found) return { path: builtIn, source: `${builtInSource} (no ${file})` };
     if (resolved.file.type !== 'file' || resolved.file.content === null) {
-      return { path: MUSL_DEFAULT_PATH, source: `musl default path (${file} not readable here)` };
+      return { path: builtIn, source: `${builtInSource} (${file} not readable here)` };
     }
     return { path: resolved.file.content.toString('utf8'), source: file };
   }
@@ -351,10 +381,34 @@ export class LibrarySearch {
   ): SearchResult | null {
     for (const dir of dirs) {
       searched.push(dir.dir);
+      this.noteHwcapsOnly(dir.dir, name, elf, skipped);
       const result = this.tryPaths([dir], joinRaw(dir.dir, name), elf, false, searched, skipped);
       if (result.found) return { ...result, skipped: [...skipped] };
     }
     return null;
+  }
+
+  /**
+   * glibc 2.33+ first tries `<dir>/glibc-hwcaps/<subdir>/` for each subdirectory the CPU
+   * supports (elf/dl-hwcaps.c). Which those are is a fact of the node, not of the image: the
+   * simulation takes the baseline CPU, which supports none, so a copy found only there is
+   * passed over, and said so.
+   */
+  private noteHwcapsOnly(
+    dir: string,
+    name: string,
+    elf: ElfFacts,
+    skipped: SkippedCandidate[],
+  ): void {
+    for (const subdir of this.glibc?.hwcapsSubdirs ?? []) {
+      const candidatePath = joinRaw(joinRaw(joinRaw(dir, 'glibc-hwcaps'), subdir), name);
+      const candidate = this.candidate(candidatePath);
+      if (candidate === null || !('elf' in candidate) || !sameMachine(candidate.elf, elf)) continue;
+      skipped.push({
+        path: candidatePath,
+        reason: `ld.so loads it only on a CPU that supports ${subdir}; the baseline does not`,
+      });
+    }
   }
 
   private tryPaths(

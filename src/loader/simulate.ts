@@ -8,6 +8,7 @@ import type { ImageFile, ImageView } from '../image/types.js';
 import { checkBinding, type BindingMemo } from './binding.js';
 import { loaderEnvironment, type LoaderEnvironment } from './environment.js';
 import { resolveInterpreter } from './interpreter.js';
+import { hiddenLoads } from './hidden-loads.js';
 import { glibcInterpreter, muslInterpreter } from './machine.js';
 import { glibcLayout, LibrarySearch, type ChainLink } from './search.js';
 import type {
@@ -85,10 +86,13 @@ export class LoadSimulator {
         interpreter.flavor === 'glibc' && interpreter.path !== null && interpreter.elf !== null
           ? glibcLayout(interpreter.path, interpreter.elf)
           : null;
+      const musl = interpreter.flavor === 'musl';
+      const compiled = interpreter.elf?.loaderSearchPath;
       const search = new LibrarySearch(
         this.environment,
         layout,
-        interpreter.flavor === 'musl' ? interpreter.requested : null,
+        musl ? interpreter.requested : null,
+        musl && compiled?.flavor === 'musl' ? compiled.systemDirs.join(':') : null,
       );
       setup = { interpreter, flavor: interpreter.flavor, search };
       this.setups.set(key, setup);
@@ -116,6 +120,7 @@ export class LoadSimulator {
         objects: [self],
         problems: [],
         notSimulated: `interpreter ${interpreter.requested}: ${interpreter.detail}`,
+        hiddenLoads: [],
       };
     }
     if (interpreter.flavor === 'unknown') {
@@ -130,12 +135,14 @@ export class LoadSimulator {
           },
         ],
         notSimulated: `unknown loader ${interpreter.path}`,
+        hiddenLoads: [],
       };
     }
     const setup = this.setupFor(interpreter, elf);
     const { objects, problems } = this.loadClosure(self, setup);
     problems.push(...checkBinding(objects, setup.flavor, 'executable', this.bindingMemo));
-    return { ...base, objects, problems, notSimulated: null };
+    const hidden = setup.flavor === 'glibc' ? hiddenLoads(objects, setup.search, this.view) : [];
+    return { ...base, objects, problems, notSimulated: null, hiddenLoads: hidden };
   }
 
   private simulateLibrary(filePath: string, elf: ElfFacts): LoadSimulation {
@@ -155,6 +162,7 @@ export class LoadSimulator {
         objects: [self],
         problems: [],
         notSimulated: `no ${elf.machine} loader in the image`,
+        hiddenLoads: [],
       };
     } else {
       const setup = this.setupFor(interpreter, elf);
@@ -168,6 +176,7 @@ export class LoadSimulator {
         objects,
         problems,
         notSimulated: null,
+        hiddenLoads: [],
       };
     }
     this.librarySims.set(realPath, sim);

@@ -118,7 +118,8 @@ export interface LoadSimulation {
   /**
    * `executable` when the file has PT_INTERP (the kernel starts it through its interpreter);
    * `library` for a shared library, simulated as loaded by the image's loader for its machine
-   * (its own dependencies and versions; symbols are checked only from an executable's scope).
+   * (its own dependencies and versions, and its versioned symbol references: a version names
+   * the library that must define the symbol, whatever program loads it).
    */
   mode: 'executable' | 'library';
   interpreter: InterpreterResolution | null;
@@ -128,4 +129,55 @@ export interface LoadSimulation {
   problems: LoadProblem[];
   /** Set when nothing was simulated, with the reason (e.g. no interpreter, no loader). */
   notSimulated: string | null;
+  /** What glibc's libc.so.6 would dlopen for this program later on (hidden-loads.ts). */
+  hiddenLoads: HiddenLoad[];
 }
+
+/** An imported function, and the loaded object (realPath) that imports it. */
+export interface SymbolUse {
+  object: string;
+  symbol: string;
+}
+
+export type NssDatabase = 'passwd' | 'group' | 'shadow' | 'hosts' | 'services';
+
+export interface NssService {
+  name: string;
+  available: boolean;
+  /** `built into /usr/lib/.../libc.so.6`, the module's path, or why it is missing. */
+  how: string;
+}
+
+export type HiddenLoad =
+  | {
+      /** libgcc_s.so.1, dlopened by libc for pthread_cancel / pthread_exit. */
+      kind: 'unwinder';
+      name: string;
+      uses: SymbolUse[];
+      /** realPath of the libc.so.6 that would load it. */
+      libc: string;
+      /** Where the loader finds it (or the object already loaded), null when nowhere. */
+      found: string | null;
+      searched: string[];
+      /** glibc's own message when it cannot load it, before it aborts. */
+      message: string;
+    }
+  | {
+      kind: 'nss';
+      database: NssDatabase;
+      uses: SymbolUse[];
+      libc: string;
+      /** Where the service list comes from, and the list. */
+      config: string;
+      services: NssService[];
+    }
+  | {
+      kind: 'gconv';
+      name: string;
+      uses: SymbolUse[];
+      libc: string;
+      /** GCONV_PATH's directories, then libc's compiled-in gconv directory. */
+      searchedDirs: string[];
+      /** The gconv-modules(.cache) file iconv_open would read, null when none. */
+      found: string | null;
+    };

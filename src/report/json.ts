@@ -16,6 +16,7 @@ function findingJson(finding: Finding): Record<string, unknown> {
     suppression: finding.suppression,
     ...(finding.runtimeError !== undefined ? { runtimeError: finding.runtimeError } : {}),
     ...(finding.manifest !== undefined ? { manifest: finding.manifest } : {}),
+    ...(finding.confirmation !== undefined ? { confirmation: finding.confirmation } : {}),
   };
 }
 
@@ -27,6 +28,7 @@ export function formatJson(report: ScanReport): string {
     findings: report.findings.map(findingJson),
     summary: report.summary,
     ...(report.manifests !== undefined ? { manifests: report.manifests } : {}),
+    ...(report.confirmation !== undefined ? { confirmation: report.confirmation } : {}),
   };
   return JSON.stringify(json, null, 2) + '\n';
 }

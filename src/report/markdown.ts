@@ -6,6 +6,7 @@
  */
 import type { Finding, Level, RuleMeta, ScanReport } from '../findings.js';
 import { findingRuntimeError, isRuleId, ruleMeta } from '../rules/catalog.js';
+import { confirmationLine } from './confirmation.js';
 import { VERSION } from '../version.js';
 import { codeBlock, codeSpan, htmlText, markdownText } from './escape.js';
 import { countFindings, judge, type FailOn } from './gate.js';
@@ -124,6 +125,9 @@ function detailsBlock(finding: Finding): string {
   }
   const runtime = findingRuntimeError(finding);
   if (runtime !== '') lines.push('**Fails at run time with**', '', codeBlock(runtime), '');
+  if (finding.confirmation) {
+    lines.push('**Run in the engine**', '', codeBlock(confirmationLine(finding.confirmation)), '');
+  }
   if (meta)
     lines.push(
       '**Fix**',

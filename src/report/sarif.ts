@@ -20,6 +20,7 @@ import type {
   ScanReport,
 } from '../findings.js';
 import { findingRuntimeError, RULE_CATALOG } from '../rules/catalog.js';
+import { confirmationLine } from './confirmation.js';
 import { INFORMATION_URI, VERSION } from '../version.js';
 import { namedTarget, primaryRange, repositoryRelative, type RepositoryPaths } from './locate.js';
 
@@ -135,6 +136,8 @@ function resultMessage(finding: Finding): string {
   const parts = [finding.message];
   const runtime = findingRuntimeError(finding);
   if (runtime !== '') parts.push(`At run time: ${runtime.split('\n')[0]}`);
+  if (finding.confirmation)
+    parts.push(`Run in the engine: ${confirmationLine(finding.confirmation)}`);
   if (finding.evidence.length > 0) parts.push(`Evidence: ${finding.evidence.join('; ')}`);
   return parts.join('\n');
 }
@@ -210,6 +213,7 @@ export function toSarif(report: ScanReport, options: SarifOptions): sarif.Log {
     if (related.length > 0) result.relatedLocations = related;
     const suppressions = suppressionsOf(finding);
     if (suppressions) result.suppressions = suppressions;
+    if (finding.confirmation) result.properties = { confirmation: finding.confirmation };
     return result;
   });
 
@@ -258,6 +262,7 @@ export function toSarif(report: ScanReport, options: SarifOptions): sarif.Log {
             digest: report.image.digest,
           },
           summary: report.summary,
+          ...(report.confirmation ? { confirmation: report.confirmation } : {}),
         },
       },
     ],

@@ -5,6 +5,7 @@
  */
 import type { Finding, Level, ScanReport } from '../findings.js';
 import { ruleMeta, runtimeErrorFor } from '../rules/catalog.js';
+import { confirmationLine } from './confirmation.js';
 
 const LEVEL_WORD: Record<Level, string> = { error: 'error', warning: 'warning', note: 'note' };
 
@@ -29,6 +30,7 @@ function findingText(finding: Finding): string[] {
   }
   const runtime = finding.runtimeError ?? runtimeErrorFor(meta, finding.path);
   if (runtime !== '' && finding.level !== 'note') lines.push(`      on start: ${runtime}`);
+  if (finding.confirmation) lines.push(`      ${confirmationLine(finding.confirmation)}`);
   if (finding.suppression) {
     lines.push(`      suppressed (${finding.suppression.source}): ${finding.suppression.reason}`);
   }
@@ -54,6 +56,13 @@ export function formatText(report: ScanReport): string {
   for (const key of keys) {
     out.push('', key === '' ? 'the image' : key);
     for (const finding of groups.get(key) ?? []) out.push(...findingText(finding));
+  }
+  if (report.confirmation) {
+    const c = report.confirmation;
+    out.push(
+      '',
+      `run in the engine (${(c.durationMs / 1000).toFixed(1)} s): ${confirmationLine(c.entrypoint)}`,
+    );
   }
   out.push(
     '',

@@ -30,6 +30,9 @@ import { EG107 } from './eg107-kernel-too-old.js';
 import { EG108 } from './eg108-not-a-program.js';
 import { EG110 } from './eg110-kernel-refuses-elf.js';
 import { EG111 } from './eg111-x86-64-level.js';
+import { EG113 } from './eg113-libgcc-s-missing.js';
+import { EG114 } from './eg114-nss-service-unavailable.js';
+import { EG115 } from './eg115-gconv-modules-missing.js';
 import { EG201 } from './eg201-declared-triple-mismatch.js';
 import { EG202 } from './eg202-cgo-dynamic-on-static-base.js';
 import { EG203 } from './eg203-static-glibc-nss.js';
@@ -41,10 +44,16 @@ import { EG303 } from './eg303-shebang-interpreter-missing.js';
 import { EG401 } from './eg401-ca-certificates-missing.js';
 import { EG402 } from './eg402-zoneinfo-missing.js';
 import { EG403 } from './eg403-user-database-missing.js';
+import { EG404 } from './eg404-user-unknown.js';
 import { EG501 } from './eg501-hardening.js';
 import { EG601 } from './eg601-run-as-non-root-refused.js';
 import { EG602 } from './eg602-pod-command-undecided.js';
 import { EG603 } from './eg603-manifests-without-image.js';
+import { EG701 } from './eg701-died-on-start-unpredicted.js';
+import { EG702 } from './eg702-prediction-contradicted.js';
+import { EG703 } from './eg703-exited-with-own-error.js';
+import { EG704 } from './eg704-loader-failure-unpredicted.js';
+import { EG705 } from './eg705-loader-resolution-differs.js';
 
 /** Every rule, in id order: the order of SARIF `rules[]` and of the docs index. */
 export const RULES: readonly Rule[] = [
@@ -58,6 +67,9 @@ export const RULES: readonly Rule[] = [
   EG108,
   EG110,
   EG111,
+  EG113,
+  EG114,
+  EG115,
   EG201,
   EG202,
   EG203,
@@ -69,10 +81,16 @@ export const RULES: readonly Rule[] = [
   EG401,
   EG402,
   EG403,
+  EG404,
   EG501,
   EG601,
   EG602,
   EG603,
+  EG701,
+  EG702,
+  EG703,
+  EG704,
+  EG705,
 ];
 
 /** The path `runtimeError` uses for the file a finding is about. */

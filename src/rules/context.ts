@@ -10,6 +10,7 @@ import type { BlameRole, DockerfileRange, Finding, Level, RuleMeta } from '../fi
 import type { X86Level } from '../exec/cpu-level.js';
 import type { ImageView } from '../image/types.js';
 import type { ManifestContainer } from '../kubernetes/workloads.js';
+import type { ConfirmationFacts } from '../confirm/judge.js';
 import type { ImageLoadReport } from '../loader/index.js';
 
 export interface DockerfileInput {
@@ -28,6 +29,8 @@ export interface RuleContext {
   x86LevelMinimum: X86Level;
   /** The Kubernetes manifests given (`scan --manifests`); absent when none were. */
   manifests?: ManifestInput;
+  /** What running the image showed (`scan --confirm`); absent otherwise. The EG7xx rules read it. */
+  confirmation?: ConfirmationFacts;
 }
 
 export interface ManifestInput {
@@ -139,6 +142,21 @@ export function blameEntrypoint(ctx: RuleContext, withUser: boolean): Blame {
     return { dockerfile: from.dockerfile, related };
   }
   return { dockerfile: range(input, instruction.range, 'entrypoint'), related };
+}
+
+/**
+ * The final stage's USER line, then `also` (e.g. a program's own blame) as related lines; the
+ * final FROM when the Dockerfile sets no USER (the base image's user applies).
+ */
+export function blameUser(ctx: RuleContext, also: Blame = NO_BLAME): Blame {
+  const input = ctx.dockerfile;
+  if (!input) return NO_BLAME;
+  const user = input.model.user;
+  const primary = user ? range(input, user.range, 'user') : blameImage(ctx).dockerfile;
+  const related = [also.dockerfile, ...also.related].filter(
+    (r): r is DockerfileRange => r !== null && !(primary !== null && sameRange(r, primary)),
+  );
+  return { dockerfile: primary, related };
 }
 
 export function finding(

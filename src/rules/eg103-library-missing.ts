@@ -52,7 +52,7 @@ export const EG103: Rule = {
         first.kind !== 'undecided'
       )
         continue;
-      const { object, breaksLine, blame, withError } = groupReporting(ctx, group);
+      const { object, breaksLine, blame, level, withError } = groupReporting(ctx, group);
       switch (first.kind) {
         case 'library-missing': {
           const message = first.onlyInLdSoConf
@@ -62,7 +62,7 @@ export const EG103: Rule = {
             withError(
               finding(
                 'EG103',
-                'error',
+                level('error'),
                 object,
                 message,
                 [
@@ -87,7 +87,7 @@ export const EG103: Rule = {
             withError(
               finding(
                 'EG103',
-                'error',
+                level('error'),
                 object,
                 `${first.name}, needed by ${object}, resolves to ${first.path}, which the loader cannot map`,
                 [`${first.path}: ${first.reason}`, ...breaksLine],

@@ -64,14 +64,14 @@ export const EG104: Rule = {
     for (const group of problemGroups(ctx)) {
       const first = group.problems[0];
       if (first.kind !== 'version-missing') continue;
-      const { object, breaksLine, blame, withError } = groupReporting(ctx, group);
+      const { object, breaksLine, blame, level, withError } = groupReporting(ctx, group);
       const versions = (group.problems as VersionMissing[]).map((p) => p.version);
       const highest = highestOfFamily(first.version, first.providerVersions);
       findings.push(
         withError(
           finding(
             'EG104',
-            'error',
+            level('error'),
             object,
             `${object} needs symbol version${versions.length > 1 ? 's' : ''} ${listSome(versions)} of ${first.file}, which the image's ${first.file} does not define`,
             [

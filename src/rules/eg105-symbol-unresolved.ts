@@ -22,6 +22,14 @@ export const EG105: Rule = {
     '`undefined symbol: __tunable_is_initialized, version GLIBC_PRIVATE`). musl reports',
     '`Error relocating /app: foo_init: symbol not found`. With lazy binding the failure waits for',
     'the first call, which may be deep in a request path.',
+    '',
+    'A shared object a program loads itself (a Python extension module, a Node addon, a JNI',
+    'library, a plugin) is checked the same way, by its versioned references: a glibc-built',
+    'module in a musl image needs `__strncpy_chk@GLIBC_2.3.4` (from `_FORTIFY_SOURCE`), which musl',
+    'lacks, and `dlopen` fails with `Error relocating /app/plugin.so: __strncpy_chk: symbol not',
+    'found`. That is an error when the Dockerfile put the module there or it sits where an',
+    'interpreter of the image loads modules from (`site-packages`, `dist-packages`,',
+    "`node_modules`, the JVM's `lib`); a warning for a library nothing is known to load.",
   ].join('\n'),
   fix: [
     'Ship the library build the binary was linked with: install the same package version in the',
@@ -43,7 +51,7 @@ export const EG105: Rule = {
     const findings: Finding[] = [];
     for (const group of problemGroups(ctx)) {
       if (group.problems[0].kind !== 'symbol-unresolved') continue;
-      const { object, breaksLine, blame, withError } = groupReporting(ctx, group);
+      const { object, breaksLine, blame, level, withError } = groupReporting(ctx, group);
       const symbols = group.problems as SymbolUnresolved[];
       const fatal = symbols.some((s) => s.fatalAtStart);
       const names = symbols.map((s) => (s.version ? `${s.symbol}@${s.version}` : s.symbol));
@@ -51,7 +59,7 @@ export const EG105: Rule = {
         withError(
           finding(
             'EG105',
-            fatal ? 'error' : 'warning',
+            level(fatal ? 'error' : 'warning'),
             object,
             fatal
               ? `${object} uses symbols that no loaded library defines: ${listSome(names)}`

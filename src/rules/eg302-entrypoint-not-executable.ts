@@ -1,7 +1,7 @@
 /**
- * EG302: the image USER cannot execute the ENTRYPOINT/CMD executable: the user is not in the
- * image's /etc/passwd, the file's mode and owner deny it, or a directory on the way is not
- * searchable, as runc and the kernel decide.
+ * EG302: the image USER cannot execute the ENTRYPOINT/CMD executable: the file's mode and owner
+ * deny it, or a directory on the way is not searchable, as runc and the kernel decide. (A USER
+ * name the image does not define stops the engine before this: EG404.)
  */
 import { blameEntrypoint, finding, type Rule } from './context.js';
 import { entrypointOutcome, modeString } from './support/entrypoint.js';
@@ -47,18 +47,7 @@ export const EG302: Rule = {
           : 'entrypoint',
       (spec) => {
         const outcome = entrypointOutcome(ctx, spec);
-        if (outcome.stage === 'unknown-user') {
-          return [
-            finding(
-              'EG302',
-              EG302.defaultLevel,
-              outcome.entry.path,
-              outcome.error,
-              [`command: ${outcome.argvText}`],
-              blameEntrypoint(ctx, true),
-            ),
-          ];
-        }
+        // A user the engine cannot resolve stops it before this (EG404).
         if (outcome.stage !== 'denied') return [];
         const { entry, argvText, user, realPath, blocked } = outcome;
         const argv0 = entry.argv[0]!;

@@ -10,7 +10,21 @@ const LEVEL_ORDER: Record<Level, number> = { error: 0, warning: 1, note: 2 };
 
 /** All findings, most severe first, then by rule and path (a rule's own order within those). */
 export function runRules(ctx: RuleContext): Finding[] {
-  const findings = RULES.flatMap((rule) => rule.check(ctx));
+  return sortFindings(RULES.flatMap((rule) => rule.check(ctx)));
+}
+
+/**
+ * The static findings with those of the confirmation rules (EG7xx, which find nothing without
+ * `ctx.confirmation`) added, in the same order as `runRules`.
+ */
+export function addConfirmationFindings(ctx: RuleContext, findings: Finding[]): Finding[] {
+  const observed = RULES.filter((rule) => rule.id.startsWith('EG7')).flatMap((rule) =>
+    rule.check(ctx),
+  );
+  return sortFindings([...findings, ...observed]);
+}
+
+function sortFindings(findings: Finding[]): Finding[] {
   return findings.sort(
     (a, b) =>
       LEVEL_ORDER[a.level] - LEVEL_ORDER[b.level] ||

@@ -64,7 +64,19 @@ export function resolveEntrypoint(
 export interface UserIdentity {
   uid: number;
   gids: number[];
+  /** The user's /etc/passwd name, or null when the uid has no entry. */
+  name: string | null;
   description: string;
+}
+
+/** A USER name the engine cannot resolve: it refuses to create the container. */
+export interface UnknownUser {
+  kind: 'user' | 'group';
+  name: string;
+  file: '/etc/passwd' | '/etc/group';
+  fileExists: boolean;
+  /** The engine's error, as `docker run` prints it after `Error response from daemon: `. */
+  engineError: string;
 }
 
 function readTable(view: ImageView, file: string): string[][] | null {
@@ -77,22 +89,42 @@ function readTable(view: ImageView, file: string): string[][] | null {
     .map((l) => l.split(':'));
 }
 
+function unknown(
+  kind: 'user' | 'group',
+  name: string,
+  table: string[][] | null,
+): { unknown: UnknownUser } {
+  const file = kind === 'user' ? '/etc/passwd' : '/etc/group';
+  return {
+    unknown: {
+      kind,
+      name,
+      file,
+      fileExists: table !== null,
+      engineError: `unable to find ${kind} ${name}: no matching entries in ${kind === 'user' ? 'passwd' : 'group'} file`,
+    },
+  };
+}
+
 /**
- * The user of `execution` (the image USER by default) as runc resolves it against the image's
- * /etc/passwd and /etc/group, with its supplementary groups; a string is an error.
+ * The image USER as the engine resolves it (moby daemon/oci_linux.go through runc's
+ * libcontainer/user): an empty USER is uid 0 without a lookup; a numeric uid or gid needs no
+ * entry; a name, `root` included, must be in the image's /etc/passwd (/etc/group for a group),
+ * or the engine refuses the container. `execution` gives the user (the image USER by default).
  */
 export function resolveUser(
   view: ImageView,
   execution: ExecutionSpec = imageExecution(view.config),
-): UserIdentity | string {
-  const spec = execution.user || 'root';
-  const [userPart, groupPart] = spec.split(':');
-  const passwd = readTable(view, '/etc/passwd') ?? [];
-  const groups = readTable(view, '/etc/group') ?? [];
+): UserIdentity | { unknown: UnknownUser } {
+  const spec = execution.user;
+  const [userPart, groupPart] = spec === '' ? ['0', undefined] : spec.split(':');
+  const passwdTable = readTable(view, '/etc/passwd');
+  const groupTable = readTable(view, '/etc/group');
+  const passwd = passwdTable ?? [];
+  const groups = groupTable ?? [];
   let uid: number;
   let gid = 0;
   let name: string | null = null;
-  const byName = passwd.find((e) => e[0] === userPart);
   if (/^\d+$/.test(userPart)) {
     uid = Number(userPart);
     const entry = passwd.find((e) => e[2] === userPart);
@@ -100,21 +132,18 @@ export function resolveUser(
       gid = Number(entry[3]);
       name = entry[0];
     }
-  } else if (byName) {
+  } else {
+    const byName = passwd.find((e) => e[0] === userPart);
+    if (!byName) return unknown('user', userPart, passwdTable);
     uid = Number(byName[2]);
     gid = Number(byName[3]);
     name = userPart;
-  } else if (userPart === 'root') {
-    uid = 0;
-  } else {
-    return `${execution.userSource} ${spec}: no user '${userPart}' in the image's /etc/passwd (docker: unable to find user ${userPart}: no matching entries in passwd file)`;
   }
   if (groupPart !== undefined) {
     if (/^\d+$/.test(groupPart)) gid = Number(groupPart);
     else {
       const group = groups.find((g) => g[0] === groupPart);
-      if (!group)
-        return `${execution.userSource} ${spec}: no group '${groupPart}' in the image's /etc/group`;
+      if (!group) return unknown('group', groupPart, groupTable);
       gid = Number(group[2]);
     }
   }
@@ -128,7 +157,9 @@ export function resolveUser(
   return {
     uid,
     gids,
-    description: `${execution.userSource} ${spec} (uid ${uid}, gid ${gids.join(',')})`,
+    name,
+    // An unset user runs as root, and messages say so.
+    description: `${execution.userSource} ${spec || 'root'} (uid ${uid}, gid ${gids.join(',')})`,
   };
 }
 
@@ -166,13 +197,14 @@ export type FoundEntrypoint = ResolvedEntrypoint & { path: string; file: ImageFi
 
 /**
  * How far runc gets with the entrypoint, in its order: no command at all, the executable not
- * found (EG301), the USER unknown or not allowed to execute it (EG302), or it starts, and a
+ * found (EG301), the USER unknown (EG404) or not allowed to execute it (EG302), or it starts, and a
  * script then needs its interpreter (EG303). `argvText` is the command as JSON, for evidence.
  */
 export type EntrypointOutcome =
   | { stage: 'none' }
   | { stage: 'not-found'; entry: ResolvedEntrypoint; argvText: string }
-  | { stage: 'unknown-user'; entry: FoundEntrypoint; argvText: string; error: string }
+  /** The engine refuses the USER before anything runs (EG404 reports it). */
+  | { stage: 'unknown-user'; entry: FoundEntrypoint; argvText: string }
   | {
       stage: 'denied';
       entry: FoundEntrypoint;
@@ -195,8 +227,7 @@ export function entrypointOutcome(
   if (entry.path === null || entry.file === null) return { stage: 'not-found', entry, argvText };
   const found: FoundEntrypoint = { ...entry, path: entry.path, file: entry.file };
   const user = resolveUser(view, spec);
-  if (typeof user === 'string')
-    return { stage: 'unknown-user', entry: found, argvText, error: user };
+  if ('unknown' in user) return { stage: 'unknown-user', entry: found, argvText };
   const resolved = view.resolve(found.path);
   const realPath = resolved.found ? resolved.path : found.path;
   const blocked = blockedDirectory(view, user, realPath);

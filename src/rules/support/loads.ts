@@ -5,7 +5,8 @@
  * executables whose start it breaks as evidence.
  */
 import type { ElfFacts } from '../../elf/types.js';
-import type { Finding } from '../../findings.js';
+import path from 'node:path/posix';
+import type { Finding, Level } from '../../findings.js';
 import type { ImageFile } from '../../image/types.js';
 import type { LoadProblem, LoadSimulation } from '../../loader/index.js';
 import {
@@ -30,7 +31,7 @@ import { DOCKER_DEFAULT_PATH, resolveEntrypoint } from './entrypoint.js';
  * `compute`, run once per scan: a RuleContext is one scan's facts and never changes, and several
  * rules read the same walk.
  */
-function oncePerScan<T>(compute: (ctx: RuleContext) => T): (ctx: RuleContext) => T {
+export function oncePerScan<T>(compute: (ctx: RuleContext) => T): (ctx: RuleContext) => T {
   const cache = new WeakMap<RuleContext, T>();
   return (ctx) => {
     if (!cache.has(ctx)) cache.set(ctx, compute(ctx));
@@ -57,8 +58,8 @@ export function isStartable(ctx: RuleContext, filePath: string): boolean {
   });
 }
 
-/** Shared-library file names a loader would be asked for (`libfoo.so`, `libfoo.so.1.2`). */
-export const LIBRARY_NAME = /\.so(\.[^/]*)?$/;
+/** Shared-object file names a loader would be asked for (`libfoo.so`, `libfoo.so.1.2`, a Node addon's `.node`). */
+export const LIBRARY_NAME = /\.so(\.[^/]*)?$|\.node$/;
 
 /** The simulations that stand for something that can run or be loaded. */
 export const relevantSimulations = oncePerScan(
@@ -243,11 +244,113 @@ export const problemGroups = oncePerScan((ctx): ProblemGroup[] => {
 export interface GroupReporting {
   /** The object that has the need. */
   object: string;
-  /** "breaks the start of: ..." unless the object is the only program it breaks. */
+  /**
+   * "breaks the start of: ..." unless the object is the only program it breaks; for a shared
+   * library no program of the image loads, who would load it (see `libraryLoadedBy`).
+   */
   breaksLine: string[];
   blame: Blame;
+  /**
+   * The level for a problem that stops the load: as given for a program, or for a library a
+   * program loads or that is loaded at run time (placed by the Dockerfile, or in an
+   * interpreter's module directory); one lower for any other stray library.
+   */
+  level(stopping: Level): Level;
   /** The finding with the loader's own words as its runtime error, when it is an error. */
   withError(f: Finding): Finding;
+}
+
+/** Executables that load shared objects from a directory of modules, and which directories. */
+const MODULE_LOADERS: {
+  program: RegExp;
+  modules: (interpreter: string) => RegExp;
+  what: string;
+}[] = [
+  {
+    // CPython imports extension modules (.so) from site-packages and Debian's dist-packages.
+    program: /\/python[23](\.\d+)?$/,
+    modules: () => /\/(site|dist)-packages\//,
+    what: 'extension modules',
+  },
+  {
+    // Node's require() of a native addon (.node) resolves through node_modules.
+    program: /\/node(js)?$/,
+    modules: () => /\/node_modules\//,
+    what: 'native addons',
+  },
+  {
+    // The JVM's System.loadLibrary looks in the runtime's own lib directory first.
+    program: /\/bin\/java$/,
+    modules: (java) => new RegExp(`^${escapeRegExp(path.dirname(path.dirname(java)))}/lib/`),
+    what: 'JNI libraries',
+  },
+];
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The interpreters of the image (real paths of executables) and what they load modules from. */
+const moduleLoaders = oncePerScan((ctx: RuleContext) => {
+  const found: { interpreter: string; modules: RegExp; what: string }[] = [];
+  for (const file of ctx.image.files.values()) {
+    if (file.type !== 'file' || !isExecutableFile(file.mode) || file.elf === null) continue;
+    for (const loader of MODULE_LOADERS) {
+      if (loader.program.test(file.path))
+        found.push({
+          interpreter: file.path,
+          modules: loader.modules(file.path),
+          what: loader.what,
+        });
+    }
+  }
+  return found;
+});
+
+/**
+ * npm ships one native addon per C library as sibling packages (`@swc/core-linux-x64-gnu` and
+ * `@swc/core-linux-x64-musl`), and the package's loader requires the one that matches the C
+ * library it runs on: the other is never loaded. The twin of `library`, when the image has it.
+ */
+function otherLibcTwin(ctx: RuleContext, library: string): string | null {
+  const match = /^(.*\/node_modules\/(?:@[^/]+\/)?)([^/]+)(\/.*)$/.exec(library);
+  if (!match) return null;
+  const [, prefix, pkg, rest] = match;
+  const twinName = /gnu/.test(pkg)
+    ? pkg.replace('gnu', 'musl')
+    : /musl/.test(pkg)
+      ? pkg.replace('musl', 'gnu')
+      : null;
+  if (twinName === null) return null;
+  const twin = ctx.image.resolve(prefix + twinName + rest);
+  return twin.found && twin.file.type === 'file' ? prefix + twinName + rest : null;
+}
+
+/**
+ * Who would load a shared library that no program of the image names in its DT_NEEDED: the
+ * Dockerfile put it there (a plugin, an addon shipped with the app), or it sits where an
+ * interpreter of the image loads modules from; not loaded when it is the other C library's
+ * variant of an npm addon whose twin is there. `why` says which, for evidence.
+ */
+export function libraryLoadedBy(
+  ctx: RuleContext,
+  library: string,
+): { loaded: boolean; why: string } {
+  const twin = otherLibcTwin(ctx, library);
+  if (twin !== null)
+    return {
+      loaded: false,
+      why: `an npm addon variant for the other C library: its twin ${twin} is in the image, and the package loads the variant that matches`,
+    };
+  if (ctx.dockerfile && artifactFor(ctx.dockerfile.model, library))
+    return { loaded: true, why: 'put in the image by the Dockerfile, to be loaded at run time' };
+  const loader = moduleLoaders(ctx).find((l) => l.modules.test(library));
+  if (loader)
+    return { loaded: true, why: `${loader.interpreter} loads ${loader.what} from where it sits` };
+  return {
+    loaded: false,
+    why: 'no program of the image loads it, the Dockerfile did not put it there, and no interpreter of the image loads modules from its directory',
+  };
 }
 
 export function groupReporting(ctx: RuleContext, group: ProblemGroup): GroupReporting {
@@ -257,13 +360,22 @@ export function groupReporting(ctx: RuleContext, group: ProblemGroup): GroupRepo
   const fatalSymbol =
     problems.find((p) => p.kind === 'symbol-unresolved' && p.fatalAtStart) ?? first;
   const runtimeError = loaderError(fatalSymbol, flavor, breaks[0] ?? object);
+  const loadedBy = breaks.length === 0 ? libraryLoadedBy(ctx, object) : null;
+  let breaksLine: string[] = [];
+  if (breaks.length > 0 && !(breaks.length === 1 && breaks[0] === object))
+    breaksLine = [`breaks the start of: ${listSome(breaks, 3)}`];
+  else if (loadedBy !== null)
+    breaksLine = [
+      loadedBy.loaded
+        ? `no program of the image names it in DT_NEEDED; ${loadedBy.why}`
+        : loadedBy.why,
+    ];
   return {
     object,
-    breaksLine:
-      breaks.length > 0 && !(breaks.length === 1 && breaks[0] === object)
-        ? [`breaks the start of: ${listSome(breaks, 3)}`]
-        : [],
+    breaksLine,
     blame: blameFile(ctx, object, ...breaks),
+    level: (stopping) =>
+      stopping === 'error' && loadedBy !== null && !loadedBy.loaded ? 'warning' : stopping,
     withError: (f) => (runtimeError && f.level === 'error' ? { ...f, runtimeError } : f),
   };
 }
