@@ -273,11 +273,14 @@ describe('scenario images, built and started by the engine, then scanned', () =>
     } else {
       // An error is confirmed with the engine's exact text (what `docker run` printed).
       const printed = run.engineError ?? run.stderr;
+      // A process killed by a signal prints nothing: its exit status is the text.
       const proven = errors.filter(
         (f) =>
           f.confirmation?.status === 'confirmed' &&
-          f.confirmation.runtimeError !== null &&
-          printed.includes(f.confirmation.runtimeError),
+          (scenario.exitCode !== undefined
+            ? f.confirmation.exitCode === scenario.exitCode
+            : f.confirmation.runtimeError !== null &&
+              printed.includes(f.confirmation.runtimeError)),
       );
       expect(proven.map((f) => f.ruleId)).toContain(scenario.rule);
     }

@@ -20,6 +20,8 @@ export const CONFIRMABLE_RULES = new Set([
   'EG104',
   'EG105',
   'EG106',
+  'EG108',
+  'EG110',
   'EG202',
   'EG301',
   'EG302',
