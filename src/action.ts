@@ -100,7 +100,7 @@ async function jobFor(
   image: ImageInput,
   inputs: ActionInputs,
   workspace: string,
-  config: { kernelMinimum: string | null },
+  config: { kernelMinimum: string | null; x86Level: string | null },
 ): Promise<ImageJob[]> {
   const source: ScanOptions['source'] =
     image.image === null && image.imageArchive === null && inputs.imageRemote !== null
@@ -134,6 +134,7 @@ async function jobFor(
       source,
       ...(platform ? { platform } : {}),
       ...(config.kernelMinimum ? { kernelMinimum: config.kernelMinimum } : {}),
+      ...(config.x86Level ? { x86Level: config.x86Level } : {}),
       ...(inputs.confirm
         ? {
             confirm: {
@@ -424,9 +425,10 @@ async function scanAll(inputs: ActionInputs, run: RunContext): Promise<ImageResu
     : null;
   const config = policies[0]!.config;
   const kernelMinimum = inputs.kernelMinimum ?? config.kernelMinimum ?? null;
+  const x86Level = inputs.x86Level ?? config.x86Level ?? null;
   const jobs: { job: ImageJob; policy: (typeof policies)[number] }[] = [];
   for (const [i, image] of images.entries()) {
-    for (const job of await jobFor(image, inputs, run.workspace, { kernelMinimum }))
+    for (const job of await jobFor(image, inputs, run.workspace, { kernelMinimum, x86Level }))
       jobs.push({ job, policy: policies[i]! });
   }
   const reports = await mapConcurrently(

@@ -7,6 +7,13 @@ import { baseImagesOf, readDockerfile } from './dockerfile/index.js';
 import { engineBaseImages } from './dockerfile/engine-bases.js';
 import type { DockerfileModel } from './dockerfile/types.js';
 import { analyzeElf, parseElf } from './elf/index.js';
+import { InputError } from './errors.js';
+import {
+  DEFAULT_X86_LEVEL,
+  parseX86Level,
+  X86_LEVEL_NAMES,
+  type X86Level,
+} from './exec/cpu-level.js';
 import { applyConfirmation, confirmImage, type ConfirmOptions } from './confirm/index.js';
 import type { ManifestsReport, ReportConfirmation, ScanReport } from './findings.js';
 import { openImage, type ImageSourceSpec } from './image/open.js';
@@ -39,6 +46,11 @@ export interface ScanOptions {
   dockerfile?: DockerfileSpec;
   /** Kernel version the nodes run at least (EG107); unchecked when absent. */
   kernelMinimum?: string;
+  /**
+   * The x86-64 level every node has at least (EG111): `x86-64-v1` to `x86-64-v4`; default
+   * `x86-64-v2` (DEFAULT_X86_LEVEL). Another value is an InputError.
+   */
+  x86Level?: string;
   /**
    * Run the image in the engine to confirm the findings (`scan --confirm`, src/confirm/). The
    * image must be in the engine: the one named by an engine source, else the one whose id is the
@@ -113,6 +125,13 @@ function manifestsReport(input: ManifestInput, set: ManifestSet): ManifestsRepor
   };
 }
 
+function x86LevelOption(name: string | undefined): X86Level {
+  const level = parseX86Level(name ?? DEFAULT_X86_LEVEL);
+  if (level === null)
+    throw new InputError(`x86-64 level '${name}': expected one of ${X86_LEVEL_NAMES.join(', ')}`);
+  return level;
+}
+
 function platformOf(view: ImageView): string {
   const { os, architecture, variant } = view.config;
   return [os || 'linux', architecture, variant].filter((p) => p).join('/');
@@ -120,6 +139,8 @@ function platformOf(view: ImageView): string {
 
 export async function scan(options: ScanOptions): Promise<ScanReport> {
   const started = Date.now();
+  // A bad option fails before the image is read.
+  const x86LevelMinimum = x86LevelOption(options.x86Level);
   // Manifests first: a bad one fails before the image is read.
   const manifestSet = options.manifests ? readManifestSpec(options.manifests) : null;
   // Files on disk are parsed from the ranges the parser asks for; only streams (the engine's
@@ -164,6 +185,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     loads: simulateImage(image),
     dockerfile: model && options.dockerfile ? { model, text: options.dockerfile.text } : null,
     kernelMinimum: options.kernelMinimum ?? null,
+    x86LevelMinimum,
     ...(manifests ? { manifests } : {}),
   };
   let findings = runRules(ctx);

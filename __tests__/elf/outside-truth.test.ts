@@ -153,7 +153,7 @@ function compareFile(
   go: GoVersionM | undefined,
   c: Comparison,
 ): void {
-  const json = inspectJson({ path: file, facts });
+  const json = inspectJson({ path: file, facts, kernelExec: null });
   // The inspect --json contract, field by field.
   c.same('path', json.path, file);
   c.same('class', json.class, r.class);

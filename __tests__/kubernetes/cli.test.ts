@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli } from '../../src/cli/main.js';
 import type { ScanReport } from '../../src/findings.js';
+import { tinyElf } from '../support/tiny-elf.js';
 
 /**
  * `scan --manifests` end to end through the CLI, on a root filesystem folder (no engine): the
@@ -25,10 +26,9 @@ beforeAll(() => {
   rootfs = path.join(dir, 'rootfs');
   mkdirSync(path.join(rootfs, 'usr/local/bin'), { recursive: true });
   writeFileSync(path.join(rootfs, 'usr/local/bin/tool'), '#!/usr/local/bin/tool-interpreter\n');
-  writeFileSync(
-    path.join(rootfs, 'usr/local/bin/tool-interpreter'),
-    '#!/usr/local/bin/tool-interpreter\n',
-  );
+  // The interpreter is a real program: a script naming itself would loop until the kernel's
+  // ELOOP (five interpreter levels).
+  writeFileSync(path.join(rootfs, 'usr/local/bin/tool-interpreter'), tinyElf(0));
   chmodSync(path.join(rootfs, 'usr/local/bin/tool'), 0o755);
   chmodSync(path.join(rootfs, 'usr/local/bin/tool-interpreter'), 0o755);
   manifest = path.join(dir, 'tool.yaml');

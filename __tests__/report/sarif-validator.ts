@@ -42,6 +42,9 @@ export function validateSarif(
   if (ruleKind === 'Gh') args.push('--rule-kind', 'Gh');
   execFileSync(MULTITOOL, args, {
     stdio: 'pipe',
+    // The multitool echoes every note it finds: with 60+ scenario files that passes 1 MiB, the
+    // default, and the call failed with ENOBUFS. The verdict is read from the output file.
+    maxBuffer: 64 * 1024 * 1024,
     env: { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1' },
   });
   const log = JSON.parse(readFileSync(out, 'utf8')) as {

@@ -190,6 +190,8 @@ export interface RunOptions {
   cmd?: string[];
   entrypoint?: string[];
   user?: string;
+  /** Bind mounts, as `docker run -v` takes them (`/host/dir:/in/container:ro`). */
+  mounts?: string[];
   /** `--workdir` (the engine creates a missing one, as the CRI runtimes do). */
   workdir?: string;
   /** `--env NAME=value`, in order. */
@@ -225,6 +227,7 @@ export async function runContainer(image: string, opts: RunOptions = {}): Promis
   const name = `exit139-guard-test-${randomBytes(6).toString('hex')}`;
   const args = ['run', '--rm', '--network', 'none', '--name', name];
   if (opts.user !== undefined) args.push('--user', opts.user);
+  for (const mount of opts.mounts ?? []) args.push('-v', mount);
   if (opts.workdir !== undefined) args.push('--workdir', opts.workdir);
   for (const entry of opts.env ?? []) args.push('--env', entry);
   for (const group of opts.groupAdd ?? []) args.push('--group-add', String(group));

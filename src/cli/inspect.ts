@@ -8,7 +8,14 @@ import { parseArgs } from './args.js';
 import type { Command, CommandIO } from './command.js';
 import { InputError, UsageError } from '../errors.js';
 import { checkInputPath } from '../input-files.js';
-import { ElfFormatError, formatGoBuildInfo, parseElfFile } from '../elf/index.js';
+import { closeSync, openSync } from 'node:fs';
+import {
+  ElfFormatError,
+  fileDescriptorSource,
+  formatGoBuildInfo,
+  parseElfFile,
+} from '../elf/index.js';
+import { kernelExecVerdict, type KernelExecVerdict } from '../elf/kernel-exec.js';
 import { MACHINE_DESCRIPTIONS } from '../elf/constants.js';
 import type { ElfFacts, LibcFlavor } from '../elf/types.js';
 
@@ -22,24 +29,52 @@ Options:
   --json   print {"files":[...]} (see DESIGN.md, "Command line (contract)")
 Exit status: 0 all files read, 2 a file is missing, not ELF or malformed (the others are printed).`;
 
-type InspectResult = { path: string; facts: ElfFacts } | { path: string; error: string };
+/**
+ * `kernelExec`: what the kernel does on execve of the file (as `scan` judges it, EG110), also
+ * for a file the fact parser cannot read; null when it runs or is no ELF file at all.
+ */
+type InspectResult = { path: string; kernelExec: KernelExecVerdict | null } & (
+  { facts: ElfFacts } | { error: string }
+);
+
+function kernelVerdictOf(path: string): KernelExecVerdict | null {
+  const fd = openSync(path, 'r');
+  try {
+    const source = fileDescriptorSource(fd);
+    const magic = source.read(0, 4);
+    const isElf =
+      magic.length === 4 &&
+      magic[0] === 0x7f &&
+      magic[1] === 0x45 &&
+      magic[2] === 0x4c &&
+      magic[3] === 0x46;
+    return isElf ? kernelExecVerdict(source) : null;
+  } finally {
+    closeSync(fd);
+  }
+}
 
 function inspectFile(path: string): InspectResult {
-  if (!existsSync(path)) return { path, error: `${path}: no such file` };
+  if (!existsSync(path)) return { path, kernelExec: null, error: `${path}: no such file` };
   try {
     // A FIFO or device is refused before any open, as for every file an input names.
     checkInputPath(path, { what: 'the file', kind: 'file' });
   } catch (error) {
     if (error instanceof InputError)
-      return { path, error: error.message.replace(/^the file /, '') };
+      return { path, kernelExec: null, error: error.message.replace(/^the file /, '') };
     throw error;
   }
   try {
-    return { path, facts: parseElfFile(path, { goPackages: true }) };
+    const kernelExec = kernelVerdictOf(path);
+    try {
+      return { path, kernelExec, facts: parseElfFile(path, { goPackages: true }) };
+    } catch (error) {
+      if (error instanceof ElfFormatError) return { path, kernelExec, error: error.message };
+      throw error;
+    }
   } catch (error) {
-    if (error instanceof ElfFormatError) return { path, error: error.message };
     if (error instanceof Error && 'code' in error)
-      return { path, error: `${path}: ${error.message}` };
+      return { path, kernelExec: null, error: `${path}: ${error.message}` };
     throw error;
   }
 }
@@ -70,6 +105,7 @@ export function inspectJson(result: InspectResult): Record<string, unknown> {
       staticPie: null,
       go: null,
       error: result.error,
+      kernelExec: result.kernelExec,
     };
   }
   const f = result.facts;
@@ -121,13 +157,19 @@ export function inspectJson(result: InspectResult): Record<string, unknown> {
     goBuildId: f.goBuildId,
     goPackages: f.goPackages,
     goSignals: f.goSignals,
+    x86IsaNeeded: f.x86IsaNeeded,
+    kernelExec: result.kernelExec,
   };
 }
 
 const hex = (n: number) => `0x${n.toString(16)}`;
 
 /** The readable form: a readelf -h/-l/-d digest, the needed list with versions, go version -m. */
-export function inspectText(result: { path: string; facts: ElfFacts }): string {
+export function inspectText(result: {
+  path: string;
+  facts: ElfFacts;
+  kernelExec: KernelExecVerdict | null;
+}): string {
   const f = result.facts;
   const lines: string[] = [`${result.path}:`];
   const description = MACHINE_DESCRIPTIONS[f.eMachine] ?? `e_machine ${f.eMachine}`;
@@ -165,6 +207,8 @@ export function inspectText(result: { path: string; facts: ElfFacts }): string {
   lines.push(
     `  hardening: PIE ${f.pie ? 'yes' : 'no'}, NX ${f.nx ? 'yes' : 'no'}, RELRO ${f.relro}, BIND_NOW ${f.bindNow ? 'yes' : 'no'}`,
   );
+  if (result.kernelExec !== null)
+    lines.push(`  kernel: execve ${result.kernelExec.failure}: ${result.kernelExec.reason}`);
   if (f.gnuAbiTagKernel !== null) lines.push(`  GNU ABI tag: Linux ${f.gnuAbiTagKernel}`);
   if (f.buildId !== null) lines.push(`  build id: ${f.buildId}`);
   if (f.goBuildId !== null) lines.push(`  Go build id: ${f.goBuildId}`);
@@ -194,8 +238,14 @@ async function run(args: string[], io: CommandIO): Promise<number> {
   if (json) io.stdout(JSON.stringify({ files: results.map(inspectJson) }, null, 2) + '\n');
   else io.stdout(results.flatMap((r) => ('error' in r ? [] : [inspectText(r)])).join('\n'));
   const failed = results.filter((r) => 'error' in r);
-  for (const r of failed)
-    if (!json && 'error' in r) io.stderr(`exit139-guard inspect: ${r.error}\n`);
+  for (const r of failed) {
+    if (json || !('error' in r)) continue;
+    io.stderr(`exit139-guard inspect: ${r.error}\n`);
+    if (r.kernelExec !== null)
+      io.stderr(
+        `exit139-guard inspect: ${r.path}: the kernel's execve: ${r.kernelExec.failure}: ${r.kernelExec.reason}\n`,
+      );
+  }
   return failed.length > 0 ? 2 : 0;
 }
 

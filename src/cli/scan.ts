@@ -24,6 +24,7 @@ import { parseImagesInput } from '../images-list.js';
 import { listPlatforms } from '../image/open.js';
 import { answersPlatform, platformNotInImage } from '../image/platform.js';
 import { formatText } from '../report/text.js';
+import { X86_LEVEL_NAMES } from '../exec/cpu-level.js';
 import { scan, type ScanOptions } from '../scan.js';
 
 const USAGE = `Usage: exit139-guard scan (--image REF | --archive PATH | --remote REF | --images FILE)
@@ -33,6 +34,7 @@ const USAGE = `Usage: exit139-guard scan (--image REF | --archive PATH | --remot
                          [--fail-on error|warning|note|never] [--config FILE]
                          [--baseline FILE] [--comment-level error|warning|note]
                          [--kernel-minimum VERSION]
+                         [--x86-64-level x86-64-v1|v2|v3|v4]
                          [--registry-auth CONFIG_JSON] [--insecure-registry]
                          [--manifests PATH]... [--manifest-image NAME[=IMAGE]]...
                          [--confirm | --confirm=all]
@@ -64,6 +66,8 @@ Options:
                       the rest in one line, leave out EG501 (default: list everything, as the job summary)
   --kernel-minimum V  the oldest kernel the image must start on, e.g. 4.14 (EG107; default: the
                       config's kernel-minimum, else unchecked)
+  --x86-64-level L    the x86-64 level every node has at least, for EG111 (x86-64-v1 to x86-64-v4;
+                      default: the config's nodes.x86-64-level, else x86-64-v2)
   --manifests PATH    Kubernetes YAML (a file, or a folder's .yaml/.yml/.json files, as kubectl
                       apply -f reads them; repeatable): the containers that run this image are
                       checked as their pod spec starts them, findings placed on the YAML lines
@@ -92,6 +96,7 @@ export interface ScanCliOptions {
   output?: string;
   failOn: FailOn;
   config?: string;
+  x86Level?: string;
   confirm?: 'findings' | 'all';
   baseline?: string;
   commentLevel?: Level;
@@ -132,6 +137,7 @@ export function parseScanArgs(argv: string[]): ScanCliOptions {
     { names: ['--output', '-o'], key: 'output', kind: 'string' },
     { names: ['--format'], key: 'format', kind: 'string', choices: FORMATS },
     { names: ['--fail-on'], key: 'failOn', kind: 'string', choices: FAIL_ON_VALUES },
+    { names: ['--x86-64-level'], key: 'x86Level', kind: 'string', choices: X86_LEVEL_NAMES },
     { names: ['--build-arg'], key: 'buildArgs', kind: 'build-args' },
     { names: ['--baseline'], key: 'baseline', kind: 'string' },
     { names: ['--comment-level'], key: 'commentLevel', kind: 'string', choices: LEVELS },
@@ -357,6 +363,8 @@ export const scanCommand: Command = {
       dockerfile: scanOptions.dockerfile ?? null,
     });
     const kernelMinimum = options.kernelMinimum ?? policy.config.kernelMinimum;
+    const x86Level = options.x86Level ?? policy.config.x86Level;
+    if (x86Level !== null) scanOptions.x86Level = x86Level;
     if (kernelMinimum) scanOptions.kernelMinimum = kernelMinimum;
     const baseline = options.baseline
       ? readBaseline(

@@ -12,6 +12,8 @@
  *     path: /usr/lib/x86_64-linux-gnu/libcuda.so.1   # optional glob
  *     reason: injected at run time by the NVIDIA container toolkit
  *     expires: 2026-12-31     # optional; after this day the suppression no longer applies
+ * nodes:                      # what every node that runs the image has at least
+ *   x86-64-level: x86-64-v3   # EG111; default x86-64-v2
  * ```
  *
  * Anything else is an error naming `file:line:column`: a typo in a config must never silently
@@ -20,6 +22,7 @@
 import { lstatSync } from 'node:fs';
 import picomatch from 'picomatch';
 import { InputError } from '../errors.js';
+import { parseX86Level, X86_LEVEL_NAMES } from '../exec/cpu-level.js';
 import { LEVELS, type Level } from '../findings.js';
 import { MAX_CONFIG_BYTES, readInputText } from '../input-files.js';
 import { isRuleId, unknownRuleMessage } from '../rules/catalog.js';
@@ -63,6 +66,8 @@ export interface GuardConfig {
   suppressions: ConfigSuppression[];
   /** `kernel-minimum`: the oldest kernel the image must start on (EG107); absent: unchecked. */
   kernelMinimum?: string | null;
+  /** `nodes.x86-64-level` (`x86-64-v1`..`x86-64-v4`), or null when the config does not say. */
+  x86Level: string | null;
 }
 
 export const EMPTY_CONFIG: GuardConfig = {
@@ -70,6 +75,7 @@ export const EMPTY_CONFIG: GuardConfig = {
   rules: new Map(),
   ignorePaths: [],
   suppressions: [],
+  x86Level: null,
 };
 
 const LEVEL_SETTINGS: readonly RuleLevelSetting[] = [...LEVELS, 'off'];
@@ -208,9 +214,33 @@ function readSuppressions(node: LocatedNode, file: string, config: GuardConfig):
   }
 }
 
+function readNodes(node: LocatedNode, file: string, config: GuardConfig): void {
+  if (node.kind === 'null') return;
+  if (node.kind !== 'mapping')
+    fail(file, node.at, "'nodes' must be a mapping, e.g. 'x86-64-level: x86-64-v3'");
+  for (const entry of node.entries) {
+    if (entry.key !== 'x86-64-level')
+      fail(file, entry.keyAt, `unknown key 'nodes.${entry.key}' (expected x86-64-level)`);
+    const level = expectScalar(entry.value, file, "'nodes.x86-64-level'");
+    if (parseX86Level(level) === null)
+      fail(
+        file,
+        entry.value.at,
+        `'nodes.x86-64-level' must be one of ${X86_LEVEL_NAMES.join(', ')}, not '${level}'`,
+      );
+    config.x86Level = level;
+  }
+}
+
 /** Reads config text; `file` is how the file is named in messages and suppression sources. */
 export function parseConfig(text: string, file: string): GuardConfig {
-  const config: GuardConfig = { file, rules: new Map(), ignorePaths: [], suppressions: [] };
+  const config: GuardConfig = {
+    file,
+    rules: new Map(),
+    ignorePaths: [],
+    suppressions: [],
+    x86Level: null,
+  };
   const root = parseLocatedYaml(text, file);
   if (root.kind === 'null') return config;
   if (root.kind !== 'mapping')
@@ -224,11 +254,12 @@ export function parseConfig(text: string, file: string): GuardConfig {
     else if (entry.key === 'ignore-paths') readIgnorePaths(entry.value, file, config);
     else if (entry.key === 'suppressions') readSuppressions(entry.value, file, config);
     else if (entry.key === 'kernel-minimum') readKernelMinimum(entry.value, file, config);
+    else if (entry.key === 'nodes') readNodes(entry.value, file, config);
     else
       fail(
         file,
         entry.keyAt,
-        `unknown key '${entry.key}' (expected rules, ignore-paths, suppressions, kernel-minimum)`,
+        `unknown key '${entry.key}' (expected rules, ignore-paths, suppressions, kernel-minimum, nodes)`,
       );
   }
   return config;

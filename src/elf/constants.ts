@@ -65,6 +65,8 @@ export const VERSYM_HIDDEN = 0x8000;
 export const NT_GNU_ABI_TAG = 1;
 export const NT_GNU_BUILD_ID = 3;
 export const NT_GO_BUILDID = 4;
+export const NT_GNU_PROPERTY_TYPE_0 = 5;
+export const GNU_PROPERTY_X86_ISA_1_NEEDED = 0xc0008002;
 
 export const STB_NAMES: Record<number, 'LOCAL' | 'GLOBAL' | 'WEAK' | 'GNU_UNIQUE'> = {
   0: 'LOCAL',

@@ -67,6 +67,8 @@ function hex(bytes: Uint8Array): string {
 export interface NoteFacts {
   notes: ElfNote[];
   gnuAbiTagKernel: string | null;
+  /** GNU_PROPERTY_X86_ISA_1_NEEDED of the NT_GNU_PROPERTY_TYPE_0 note (a bit per level), or null. */
+  x86IsaNeeded: number | null;
   buildId: string | null;
   goBuildId: string | null;
 }
@@ -77,6 +79,7 @@ export function readNoteFacts(elf: ElfFile): NoteFacts {
   let gnuAbiTagKernel: string | null = null;
   let buildId: string | null = null;
   let goBuildId: string | null = null;
+  let x86IsaNeeded: number | null = null;
   for (const note of parsedNotes) {
     if (note.owner === 'GNU' && note.type === C.NT_GNU_ABI_TAG && note.desc.length >= 16) {
       const d = new Region(note.desc, note.descOffset, elf.little, 'NT_GNU_ABI_TAG note');
@@ -85,12 +88,33 @@ export function readNoteFacts(elf: ElfFile): NoteFacts {
       buildId = hex(note.desc);
     } else if (note.owner === 'Go' && note.type === C.NT_GO_BUILDID) {
       goBuildId = decodeText(note.desc);
+    } else if (note.owner === 'GNU' && note.type === C.NT_GNU_PROPERTY_TYPE_0) {
+      x86IsaNeeded ??= readX86IsaNeeded(elf, note);
     }
   }
   return {
     notes: parsedNotes.map((n) => ({ owner: n.owner, type: n.type })),
     gnuAbiTagKernel,
+    x86IsaNeeded,
     buildId,
     goBuildId,
   };
+}
+
+/**
+ * The properties of a GNU property note are (pr_type, pr_datasz, data) entries, each padded to
+ * the class's word size (the x86-64 psABI, "Program Property"); X86_ISA_1_NEEDED is 4 bytes.
+ */
+function readX86IsaNeeded(elf: ElfFile, note: ParsedNote): number | null {
+  const d = new Region(note.desc, note.descOffset, elf.little, 'NT_GNU_PROPERTY_TYPE_0 note');
+  const word = elf.class === 64 ? 8 : 4;
+  let at = 0;
+  while (at + 8 <= d.length) {
+    const type = d.u32(at);
+    const size = d.u32(at + 4);
+    if (at + 8 + size > d.length) return null;
+    if (type === C.GNU_PROPERTY_X86_ISA_1_NEEDED && size === 4) return d.u32(at + 8);
+    at += 8 + alignUp(size, word);
+  }
+  return null;
 }

@@ -67,7 +67,7 @@ function parseElfFacts(source: ByteSource, options: ParseElfOptions): ElfFacts {
   );
   const stack = elf.programs.find((p) => p.type === C.PT_GNU_STACK);
   const hasRelro = elf.programs.some((p) => p.type === C.PT_GNU_RELRO);
-  const { notes, gnuAbiTagKernel, buildId, goBuildId } = readNoteFacts(elf);
+  const { notes, gnuAbiTagKernel, x86IsaNeeded, buildId, goBuildId } = readNoteFacts(elf);
 
   const go = readGoBuildInfo(elf);
   const goFunctions = go !== null || goBuildId !== null ? readGoFunctionNames(elf) : null;
@@ -119,6 +119,7 @@ function parseElfFacts(source: ByteSource, options: ParseElfOptions): ElfFacts {
     versionDefinitions: dynamic.versions.definitions,
     notes,
     gnuAbiTagKernel,
+    x86IsaNeeded,
     buildId,
     goBuildId,
     libc: libc.flavor,

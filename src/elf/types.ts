@@ -115,6 +115,11 @@ export interface ElfFacts {
   notes: ElfNote[];
   /** NT_GNU_ABI_TAG minimum kernel, e.g. `3.2.0`, or null. */
   gnuAbiTagKernel: string | null;
+  /**
+   * GNU_PROPERTY_X86_ISA_1_NEEDED (x86 only): bit 0 baseline, 1 x86-64-v2, 2 v3, 3 v4; null
+   * when the file has no such property.
+   */
+  x86IsaNeeded: number | null;
   buildId: string | null;
   goBuildId: string | null;
   libc: LibcFlavor;

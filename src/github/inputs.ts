@@ -8,6 +8,7 @@ import { existsSync, lstatSync } from 'node:fs';
 import path from 'node:path';
 import * as core from '@actions/core';
 import { DEFAULT_CONFIG_FILE } from '../config/index.js';
+import { parseX86Level, X86_LEVEL_NAMES } from '../exec/cpu-level.js';
 import { InputError } from '../errors.js';
 import { LEVELS, type Level } from '../findings.js';
 import { checkInputPath } from '../input-files.js';
@@ -66,6 +67,8 @@ export interface ActionInputs {
   uploadSarif: boolean;
   githubToken: string;
   dockerHost: string | null;
+  /** Input `x86-64-level` (EG111), or null: then the config's `nodes.x86-64-level`. */
+  x86Level: string | null;
   /** Absolute paths of the Kubernetes manifests (files or folders); empty when none. */
   manifests: string[];
   /** Names the manifests give the image (`NAME` or `NAME=IMAGE`). */
@@ -260,6 +263,12 @@ export function readInputs(workspace: string, read: InputReader = defaultReader)
     );
   }
 
+  const x86Level = read('x86-64-level').trim() || null;
+  if (x86Level !== null && parseX86Level(x86Level) === null) {
+    throw new InputError(
+      `input 'x86-64-level' must be one of ${X86_LEVEL_NAMES.join(', ')}, not '${x86Level}'`,
+    );
+  }
   const manifests = lineList(read('manifests')).map((given) => {
     const absolute = resolve(given);
     if (!existsSync(absolute))
@@ -311,6 +320,7 @@ export function readInputs(workspace: string, read: InputReader = defaultReader)
     uploadSarif: booleanInput(read, 'upload-sarif', false),
     githubToken: read('github-token').trim(),
     dockerHost: read('docker-host').trim() || null,
+    x86Level,
     manifests,
     manifestImages,
     confirm: confirmInput(read),

@@ -11,7 +11,10 @@ import { InputError } from '../errors.js';
 import { DiskFile } from './bytes.js';
 
 import type { ElfAnalyzer, ElfRangeAnalyzer, FileRanges } from './types.js';
+import { bytesSource } from '../elf/byte-source.js';
+import { kernelExecVerdict, type KernelExecVerdict } from '../elf/kernel-exec.js';
 import type { ElfFacts } from '../elf/types.js';
+import { describeMagic } from '../exec/magic.js';
 
 /** Files whose content is kept (`*` matches within one path component). */
 export const KEPT_CONTENT_PATTERNS: readonly string[] = [
@@ -41,14 +44,19 @@ export function isKeptContent(path: string): boolean {
   return KEPT_CONTENT_RE.test(path);
 }
 
-/** The kernel reads this many bytes of a file to find a `#!` line (BINPRM_BUF_SIZE, Linux ≥ 5.1). */
-/** How much of a body `collect` looks at first (ELF magic, `#!` line). */
+/**
+ * How much of a body `collect` looks at first (ELF magic, `#!` line): what the kernel reads of
+ * a file to find its format and `#!` line (BINPRM_BUF_SIZE, Linux ≥ 5.1).
+ */
 export const SHEBANG_BYTES = 256;
 
 export interface FileFacts {
   elf: ElfFacts | null;
   elfError: string | null;
   shebang: string | null;
+  scriptHead: Buffer | null;
+  magic: string | null;
+  kernelExec: KernelExecVerdict | null;
   content: Buffer | null;
 }
 
@@ -56,6 +64,9 @@ export const NO_FACTS: FileFacts = Object.freeze({
   elf: null,
   elfError: null,
   shebang: null,
+  scriptHead: null,
+  magic: null,
+  kernelExec: null,
   content: null,
 }) as FileFacts;
 
@@ -98,6 +109,13 @@ function shebangLine(head: Buffer): string | null {
   return head.toString('utf8', 2, newline === -1 ? head.length : newline);
 }
 
+/** What a non-ELF file's first bytes tell: its `#!` line (and the bytes the kernel parses), or its kind. */
+function scriptFacts(head: Buffer): Pick<FileFacts, 'shebang' | 'scriptHead' | 'magic'> {
+  const shebang = shebangLine(head);
+  if (shebang !== null) return { shebang, scriptHead: Buffer.from(head), magic: null };
+  return { shebang: null, scriptHead: null, magic: describeMagic(head) };
+}
+
 /**
  * Collects the facts of files, one at a time. ELF files are read into one reused buffer (the
  * analyzer keeps facts, not bytes), so memory stays at the largest ELF file however many pass.
@@ -113,11 +131,15 @@ export class FactCollector {
     this.analyzeElfRanges = analyzers.analyzeElfRanges;
   }
 
-  private analyze(run: () => ElfFacts): Pick<FileFacts, 'elf' | 'elfError'> {
+  private analyze(
+    run: () => ElfFacts,
+    source: FileRanges,
+  ): Pick<FileFacts, 'elf' | 'elfError' | 'kernelExec'> {
+    const kernelExec = kernelExecVerdict(source);
     try {
-      return { elf: run(), elfError: null };
+      return { elf: run(), elfError: null, kernelExec };
     } catch (err) {
-      return { elf: null, elfError: err instanceof Error ? err.message : String(err) };
+      return { elf: null, elfError: err instanceof Error ? err.message : String(err), kernelExec };
     }
   }
 
@@ -134,11 +156,13 @@ export class FactCollector {
       const head = content.subarray(0, SHEBANG_BYTES);
       const analyzeElf = this.analyzeElf;
       const elf =
-        isElfMagic(head) && analyzeElf ? this.analyze(() => analyzeElf(content, path)) : null;
+        isElfMagic(head) && analyzeElf
+          ? this.analyze(() => analyzeElf(content, path), bytesSource(content))
+          : null;
       return {
-        elf: elf?.elf ?? null,
-        elfError: elf?.elfError ?? null,
-        shebang: shebangLine(head),
+        ...NO_FACTS,
+        ...elf,
+        ...(elf ? {} : scriptFacts(head)),
         content,
       };
     }
@@ -147,11 +171,7 @@ export class FactCollector {
       const { analyzeElf, analyzeElfRanges } = this;
       const ranges = body.ranges;
       if (ranges && analyzeElfRanges) {
-        return {
-          ...this.analyze(() => analyzeElfRanges(ranges, path)),
-          shebang: null,
-          content: null,
-        };
+        return { ...NO_FACTS, ...this.analyze(() => analyzeElfRanges(ranges, path), ranges) };
       }
       if (size > IN_MEMORY_ELF_MAX && body.rest && analyzeElfRanges) {
         if (size > STREAMED_ELF_MAX) {
@@ -161,9 +181,8 @@ export class FactCollector {
           };
         }
         return {
+          ...NO_FACTS,
           ...(await this.analyzeSpilled(path, head, body.rest(), analyzeElfRanges)),
-          shebang: null,
-          content: null,
         };
       }
       if (!analyzeElf) return NO_FACTS;
@@ -173,10 +192,9 @@ export class FactCollector {
       }
       const bytes = this.scratch.subarray(0, size);
       await body.readInto(bytes);
-      return { ...this.analyze(() => analyzeElf(bytes, path)), shebang: null, content: null };
+      return { ...NO_FACTS, ...this.analyze(() => analyzeElf(bytes, path), bytesSource(bytes)) };
     }
-    const shebang = shebangLine(head);
-    return shebang === null ? NO_FACTS : { ...NO_FACTS, shebang };
+    return { ...NO_FACTS, ...scriptFacts(head) };
   }
 
   /** Copies a streamed body to a temporary file, reads its facts by ranges, removes the file. */
@@ -185,7 +203,7 @@ export class FactCollector {
     head: Buffer,
     rest: AsyncIterable<Uint8Array>,
     analyzeElfRanges: ElfRangeAnalyzer,
-  ): Promise<Pick<FileFacts, 'elf' | 'elfError'>> {
+  ): Promise<Pick<FileFacts, 'elf' | 'elfError' | 'kernelExec'>> {
     const dir = mkdtempSync(join(tmpdir(), 'exit139-guard-elf-'));
     try {
       const spill = join(dir, 'body');
@@ -198,12 +216,11 @@ export class FactCollector {
       }
       const file = new DiskFile(spill);
       try {
-        return this.analyze(() =>
-          analyzeElfRanges(
-            { size: file.size, read: (offset, length) => file.readAt(offset, length) },
-            path,
-          ),
-        );
+        const ranges = {
+          size: file.size,
+          read: (offset: number, length: number) => file.readAt(offset, length),
+        };
+        return this.analyze(() => analyzeElfRanges(ranges, path), ranges);
       } finally {
         file.close();
       }

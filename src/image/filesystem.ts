@@ -247,6 +247,9 @@ export async function mergeLayers(
       elf: null,
       elfError: null,
       shebang: null,
+      scriptHead: null,
+      magic: null,
+      kernelExec: null,
       content: null,
     });
   }
@@ -271,6 +274,9 @@ export async function mergeLayers(
       elf: facts.elf,
       elfError: facts.elfError,
       shebang: facts.shebang,
+      scriptHead: facts.scriptHead,
+      magic: facts.magic,
+      kernelExec: facts.kernelExec,
       content: facts.content,
     });
   }

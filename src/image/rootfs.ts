@@ -89,6 +89,9 @@ export async function readRootfsFolder(
       elf: null,
       elfError: null,
       shebang: null,
+      scriptHead: null,
+      magic: null,
+      kernelExec: null,
       content: null,
     };
     if (imagePath === '/') Object.assign(file, ROOT_ATTRIBUTES);
@@ -102,6 +105,9 @@ export async function readRootfsFolder(
           elf: primary.elf,
           elfError: primary.elfError,
           shebang: primary.shebang,
+          scriptHead: primary.scriptHead,
+          magic: primary.magic,
+          kernelExec: primary.kernelExec,
           content: primary.content,
         });
       } else {

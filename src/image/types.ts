@@ -3,6 +3,7 @@
  * src/image from any source (engine, archives, folders); consumed by the loader simulation and
  * the rules. Paths are absolute, normalised, without a trailing slash (`/` is the root).
  */
+import type { KernelExecVerdict } from '../elf/kernel-exec.js';
 import type { ElfFacts } from '../elf/types.js';
 
 export type FileType =
@@ -27,6 +28,15 @@ export interface ImageFile {
   elfError: string | null;
   /** The first line of a `#!` script (without `#!`), else null. */
   shebang: string | null;
+  /** For a `#!` script: its first BINPRM_BUF_SIZE bytes, what the kernel parses; else null. */
+  scriptHead: Buffer | null;
+  /**
+   * For a file with content that is neither ELF nor `#!`: what its first bytes say it is
+   * (`Mach-O`, `PE (MZ)`, `text`, ...), for messages; else null.
+   */
+  magic: string | null;
+  /** For an ELF file: how the kernel's execve of it fails (fs/binfmt_elf.c), null when it runs. */
+  kernelExec: KernelExecVerdict | null;
   /** Content, kept only for the small files the checks read (see `KEPT_CONTENT_PATTERNS`). */
   content: Buffer | null;
 }

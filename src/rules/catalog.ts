@@ -27,6 +27,9 @@ import { EG104 } from './eg104-symbol-version-missing.js';
 import { EG105 } from './eg105-symbol-unresolved.js';
 import { EG106 } from './eg106-architecture-mismatch.js';
 import { EG107 } from './eg107-kernel-too-old.js';
+import { EG108 } from './eg108-not-a-program.js';
+import { EG110 } from './eg110-kernel-refuses-elf.js';
+import { EG111 } from './eg111-x86-64-level.js';
 import { EG113 } from './eg113-libgcc-s-missing.js';
 import { EG114 } from './eg114-nss-service-unavailable.js';
 import { EG115 } from './eg115-gconv-modules-missing.js';
@@ -62,6 +65,9 @@ export const RULES: readonly Rule[] = [
   EG105,
   EG106,
   EG107,
+  EG108,
+  EG110,
+  EG111,
   EG113,
   EG114,
   EG115,

@@ -7,6 +7,7 @@
 import picomatch from 'picomatch';
 import type { Artifact, DockerfileModel, Range } from '../dockerfile/types.js';
 import type { BlameRole, DockerfileRange, Finding, Level, RuleMeta } from '../findings.js';
+import type { X86Level } from '../exec/cpu-level.js';
 import type { ImageView } from '../image/types.js';
 import type { ManifestContainer } from '../kubernetes/workloads.js';
 import type { ConfirmationFacts } from '../confirm/judge.js';
@@ -24,6 +25,8 @@ export interface RuleContext {
   dockerfile: DockerfileInput | null;
   /** Kernel version the nodes run at least (e.g. `4.19`); null when not configured. */
   kernelMinimum: string | null;
+  /** The x86-64 microarchitecture level every node has at least (1-4: x86-64-v1..v4). */
+  x86LevelMinimum: X86Level;
   /** The Kubernetes manifests given (`scan --manifests`); absent when none were. */
   manifests?: ManifestInput;
   /** What running the image showed (`scan --confirm`); absent otherwise. The EG7xx rules read it. */

@@ -43,20 +43,30 @@ export const EG101: Rule = {
   confirmedBy: 'load',
   check(ctx) {
     const findings: Finding[] = [];
-    // A file with ELF magic that could not be read was not checked: say so, never "all clear".
+    // A file with ELF magic that could not be read was not checked: say so, never "all clear";
+    // an error when the image may start it (issue: an unreadable program is no pass).
     for (const file of ctx.image.files.values()) {
       if (file.type !== 'file' || file.elfError === null || file.linkTarget !== null) continue;
       if (!isExecutableFile(file.mode) && !LIBRARY_NAME.test(file.path)) continue;
-      findings.push(
-        finding(
-          'EG101',
-          'note',
-          file.path,
-          `${file.path} starts like an ELF file but could not be read; its interpreter, architecture and libraries were not checked`,
-          [file.elfError],
-          blameFile(ctx, file.path),
-        ),
+      // EG110 says what the kernel does with it when its headers already decide.
+      const started =
+        file.kernelExec === null &&
+        isExecutableFile(file.mode) &&
+        !LIBRARY_NAME.test(file.path) &&
+        isStartable(ctx, file.path);
+      const found = finding(
+        'EG101',
+        started ? 'error' : 'note',
+        file.path,
+        `${file.path} starts like an ELF file but could not be read; its interpreter, architecture and libraries were not checked`,
+        [
+          file.elfError,
+          ...(started ? ['the image can start it: an unchecked program is no pass'] : []),
+        ],
+        blameFile(ctx, file.path),
       );
+      // How it fails (if it does) is not known: no runtime line is foretold.
+      findings.push(started ? { ...found, runtimeError: '' } : found);
     }
 
     for (const { sim, interp, evidence, cgoOnStaticBase } of missingInterpreters(ctx)) {

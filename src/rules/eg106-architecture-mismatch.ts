@@ -4,7 +4,8 @@
  */
 import type { Finding } from '../findings.js';
 import { blameFile, finding, isExecutableFile, type Rule } from './context.js';
-import { goSetting, imageArchitecture, runsOn } from './facts.js';
+import { executability } from '../exec/compat.js';
+import { goSetting, imageArchitecture } from './facts.js';
 import { interpretedPrograms, isStartable, NOT_STARTED } from './support/loads.js';
 
 export const EG106: Rule = {
@@ -21,7 +22,10 @@ export const EG106: Rule = {
     'and QEMU run foreign executables through emulation, so the mismatch only shows on the real',
     'nodes. Typical causes: `GOARCH` not set from `TARGETARCH` in a cross-compiling stage, a',
     '`TARGETARCH` ARG declared outside the stage that uses it, a default `ARG TARGETARCH=amd64`,',
-    'or a prebuilt binary downloaded for the wrong architecture.',
+    'or a prebuilt binary downloaded for the wrong architecture. Not every difference fails: an',
+    'amd64 kernel runs 32-bit x86 programs (IA32 emulation; they still need their own loader and',
+    '32-bit libraries when dynamic), while an arm64 kernel runs 32-bit arm programs only on CPUs',
+    'with AArch32 (Graviton2, Ampere Altra; not Graviton3/4 or Ampere One): a warning.',
   ].join('\n'),
   fix: [
     'Build for the target platform explicitly:',
@@ -53,7 +57,19 @@ export const EG106: Rule = {
         elf.linkage === 'other'
       )
         continue;
-      if (!runsOn(elf.goarch, arch.goarch)) {
+      const runs = executability(elf, arch.goarch);
+      if (runs.runs === 'depends') {
+        findings.push(
+          finding(
+            'EG106',
+            'warning',
+            file.path,
+            `${file.path} is a ${elf.machine} program in a ${arch.platform} image: it runs only on some ${arch.goarch} nodes`,
+            [runs.depends, `ELF e_machine ${elf.eMachine} (${elf.machine}), ${elf.class}-bit`],
+            blameFile(ctx, file.path),
+          ),
+        );
+      } else if (runs.runs === 'no') {
         // A foreign program nothing starts (test data of a toolchain, say) breaks nothing yet.
         findings.push(
           finding(

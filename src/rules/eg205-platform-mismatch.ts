@@ -3,6 +3,7 @@
  * GOARCH (once per Dockerfile artifact), or the final stage's FROM --platform.
  */
 import type { Artifact } from '../dockerfile/types.js';
+import { goarchExecutability } from '../exec/compat.js';
 import type { Finding } from '../findings.js';
 import { artifactFor, blameFile, blameImage, finding, type Rule } from './context.js';
 import { goFiles, imageArchitecture } from './facts.js';
@@ -44,22 +45,26 @@ export const EG205: Rule = {
       const artifact = artifactFor(model, file.path);
       if (!artifact) continue;
       const goarch = artifact.declared.GOARCH;
+      // 386 on amd64 runs (IA32 emulation); arm on arm64 only on CPUs with AArch32.
+      const runs = goarch.value === null ? null : goarchExecutability(goarch.value, arch.goarch);
       if (
         goarch.value !== null &&
+        runs !== null &&
         !goarch.implicit &&
-        goarch.value !== arch.goarch &&
+        (runs.runs === 'no' || runs.runs === 'depends') &&
         !reportedPlatform.has(artifact)
       ) {
         reportedPlatform.add(artifact);
         findings.push(
           finding(
             'EG205',
-            EG205.defaultLevel,
+            runs.runs === 'depends' ? 'warning' : EG205.defaultLevel,
             file.path,
             `The Dockerfile builds ${file.path} for GOARCH=${goarch.value}, but the image is ${arch.platform}`,
             [
               `Dockerfile: GOARCH=${goarch.value} (${goarch.origin})`,
               `image config: ${arch.platform}`,
+              ...(runs.runs === 'depends' ? [runs.depends] : []),
             ],
             blameFile(ctx, file.path),
           ),

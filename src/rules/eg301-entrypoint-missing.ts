@@ -1,10 +1,13 @@
 /**
  * EG301: the ENTRYPOINT/CMD executable is not in the image, resolved as runc does (a path from
- * the working directory, a bare name through the image's PATH); a note when there is none.
+ * the working directory, a bare name through the image's PATH); a note when there is none. A
+ * dangling symlink is named as such: the link, its target, and where the target was expected.
  */
 import path from 'node:path/posix';
 import { blameEntrypoint, finding, type Rule } from './context.js';
+import { simulateExec } from '../exec/execve.js';
 import { entrypointOutcome } from './support/entrypoint.js';
+import { execOptions } from './support/exec.js';
 import { checkExecutions } from './support/execution.js';
 
 export const EG301: Rule = {
@@ -58,10 +61,26 @@ export const EG301: Rule = {
         const { entry, argvText } = outcome;
         const argv0 = entry.argv[0]!;
         const absolute = path.resolve('/', spec.workingDir || '/', argv0);
+        // A symlink that is there but leads nowhere: name the link, its target and where it
+        // was expected.
+        const link =
+          entry.searched
+            .filter((candidate) => {
+              const r = ctx.image.resolve(candidate, false);
+              return r.found && r.file.type === 'symlink';
+            })
+            .map((candidate) => simulateExec(ctx.image, candidate, execOptions(ctx, spec)).failure)
+            .find((f) => f?.kind === 'dangling-symlink' || f?.kind === 'symlink-loop') ?? null;
+        const loop = argv0.includes('/') && link?.kind === 'symlink-loop';
         // runc's words (libcontainer): a path is stat'ed as written, a bare name looked up in PATH.
         const runtimeError = argv0.includes('/')
-          ? `exec: "${argv0}": stat ${argv0}: no such file or directory`
+          ? `exec: "${argv0}": stat ${argv0}: ${loop ? 'too many levels of symbolic links' : 'no such file or directory'}`
           : `exec: "${argv0}": executable file not found in $PATH`;
+        const message = link
+          ? `The entrypoint ${argv0} ${argv0.includes('/') ? 'is' : 'is found in PATH as'} ${link.kind === 'symlink-loop' ? 'a symbolic link loop' : `a dangling symbolic link (${link.path})`}`
+          : argv0.includes('/')
+            ? `The entrypoint ${argv0} does not exist in the image`
+            : `The entrypoint ${argv0} is not an executable file in any PATH directory of the image`;
         return [
           {
             runtimeError,
@@ -69,14 +88,13 @@ export const EG301: Rule = {
               'EG301',
               EG301.defaultLevel,
               argv0.includes('/') ? absolute : null,
-              argv0.includes('/')
-                ? `The entrypoint ${argv0} does not exist in the image`
-                : `The entrypoint ${argv0} is not an executable file in any PATH directory of the image`,
+              message,
               [
                 `command: ${argvText}`,
                 argv0.includes('/')
                   ? `looked at ${entry.searched[0]}`
                   : `searched PATH: ${entry.searched.join(', ')}`,
+                ...(link?.evidence ?? []),
               ],
               blameEntrypoint(ctx, false),
             ),

@@ -1,24 +1,17 @@
 /**
  * EG303: the ENTRYPOINT/CMD is a script whose `#!` interpreter the kernel cannot run from the
- * image (missing, not executable, or a program `#!/usr/bin/env` does not find in PATH), or a
- * file that is neither ELF nor a script.
+ * image (missing, a dangling link, not executable, named with the `\r` of a CRLF file, nested
+ * too deep), or a program `#!/usr/bin/env` does not find in PATH as env looks it up. The `#!`
+ * line is read as the kernel reads it (src/exec/shebang.ts); a file that is neither ELF nor a
+ * script is EG108's.
  */
 import path from 'node:path/posix';
+import type { ExecFailureKind } from '../exec/execve.js';
 import type { Finding } from '../findings.js';
-import {
-  blameEntrypoint,
-  finding,
-  isExecutableFile,
-  type Rule,
-  type RuleContext,
-} from './context.js';
-import {
-  entrypointOutcome,
-  lookPath,
-  modeString,
-  type FoundEntrypoint,
-} from './support/entrypoint.js';
-import { checkExecutions, type ExecutionSpec } from './support/execution.js';
+import { blameEntrypoint, blameFile, finding, type Rule, type RuleContext } from './context.js';
+import { entrypointOutcome } from './support/entrypoint.js';
+import { entrypointExec, placedInPathFailures } from './support/exec.js';
+import { checkExecutions } from './support/execution.js';
 
 export const EG303: Rule = {
   id: 'EG303',
@@ -32,8 +25,11 @@ export const EG303: Rule = {
     'The kernel runs a script through the interpreter on its `#!` line. When that file is',
     'missing (`#!/bin/bash` on Alpine or distroless, `#!/usr/bin/env python3` without `env` or',
     'Python), `execve` returns `ENOENT` and the error names the script, which exists, so the',
-    'message misleads. A script saved with CRLF line endings looks for `/bin/sh\\r` and fails the',
-    'same way.',
+    'message misleads. The kernel reads the `#!` line up to the first newline only, so a script',
+    'saved with CRLF line endings looks for `/bin/sh\\r` and fails the same way. With',
+    '`#!/usr/bin/env NAME`, env searches the PATH for everything after the interpreter as one name',
+    "(`bash\\r` from a CRLF file, `bash -e` without `-S`) and exits 127: `/usr/bin/env: 'bash\\r':",
+    'No such file or directory`.',
   ].join('\n'),
   fix: [
     'Use an interpreter the image has, or install it:',
@@ -46,7 +42,9 @@ export const EG303: Rule = {
     ' ENTRYPOINT ["/entrypoint.sh"]',
     '```',
     '',
-    'or change the script to `#!/bin/sh` when it is POSIX shell.',
+    'or change the script to `#!/bin/sh` when it is POSIX shell. For CRLF line endings, convert',
+    'the file (`sed -i "s/\\r$//" entrypoint.sh`, or `* text eol=lf` in `.gitattributes`); for',
+    'options after `env NAME`, use `#!/usr/bin/env -S NAME -e`.',
   ].join('\n'),
   safeToIgnore:
     'When the script is never executed directly in this image (documentation, or always run as `sh script`).',
@@ -54,107 +52,63 @@ export const EG303: Rule = {
   precision: 'very-high',
   confirmedBy: 'start',
   check(ctx) {
-    return checkExecutions(
-      ctx,
-      () => 'entrypoint',
-      (spec) => {
-        const outcome = entrypointOutcome(ctx, spec);
-        if (outcome.stage !== 'starts' || outcome.entry.file.elf !== null) return [];
-        return checkScript(ctx, spec, outcome.entry, outcome.argvText);
-      },
-    );
+    return [...entrypointFindings(ctx), ...placedInPath(ctx)];
   },
 };
 
-function checkScript(
-  ctx: RuleContext,
-  spec: ExecutionSpec,
-  entry: FoundEntrypoint,
-  argvText: string,
-): Finding[] {
-  const view = ctx.image;
-  const { path: scriptPath, file } = entry;
-  // runc execs what exec.LookPath returned (a name with a slash as written); the kernel's
-  // ENOENT for the missing interpreter is reported against it.
-  const execName = entry.argv[0]!.includes('/') ? entry.argv[0]! : scriptPath;
-  const blame = blameEntrypoint(ctx, false);
-  if (file.shebang === null) {
-    if (file.elfError) return []; // an unreadable ELF: the ELF rules say what is wrong with it
-    return [
-      {
-        ...finding(
-          'EG303',
-          EG303.defaultLevel,
-          scriptPath,
-          `The entrypoint ${scriptPath} is neither an ELF program nor a #! script`,
-          [`command: ${argvText}`, 'the kernel refuses it: exec format error'],
-          blame,
-        ),
-        runtimeError: `exec ${execName}: exec format error`,
-      },
-    ];
-  }
-  const words = file.shebang.trim().split(/\s+/);
-  const interpreter = words[0] ?? '';
-  const interpreterPath = path.resolve('/', spec.workingDir || '/', interpreter);
-  const resolved = view.resolve(interpreterPath);
-  const evidence = [`${scriptPath} starts with #!${file.shebang}`, `command: ${argvText}`];
-  if (!resolved.found || resolved.file.type !== 'file') {
-    return [
-      {
-        ...finding(
-          'EG303',
-          EG303.defaultLevel,
-          scriptPath,
-          `The interpreter ${interpreter} of the entrypoint script ${scriptPath} is not in the image`,
-          [...evidence, `${interpreterPath} does not exist`],
-          blame,
-        ),
-        runtimeError: `exec ${execName}: no such file or directory`,
-      },
-    ];
-  }
-  if (!isExecutableFile(resolved.file.mode)) {
-    return [
-      {
-        ...finding(
-          'EG303',
-          EG303.defaultLevel,
-          scriptPath,
-          `The interpreter ${interpreter} of the entrypoint script ${scriptPath} is not executable`,
-          [...evidence, `${resolved.path}: ${modeString(resolved.file)}`],
-          blame,
-        ),
-        runtimeError: `exec ${execName}: permission denied`,
-      },
-    ];
-  }
-  // `#!/usr/bin/env prog`: env looks prog up in PATH at run time.
-  if (path.basename(interpreter) === 'env' && words.length > 1) {
-    const program = words.slice(1).find((w) => !w.startsWith('-'));
-    if (program !== undefined) {
-      const found = lookPath(view, program, spec);
-      if (found.path === null) {
-        // BusyBox's env and GNU coreutils' env word the failure differently.
-        const busybox = path.basename(resolved.path) === 'busybox';
-        const runtimeError = busybox
-          ? `env: can't execute '${program}': No such file or directory`
-          : `${interpreter}: '${program}': No such file or directory`;
-        return [
-          {
-            ...finding(
-              'EG303',
-              EG303.defaultLevel,
-              scriptPath,
-              `${program}, which the entrypoint script ${scriptPath} runs through env, is not in the image's PATH`,
-              [...evidence, `searched PATH: ${found.searched.join(', ')}`],
-              blame,
-            ),
-            runtimeError,
-          },
-        ];
-      }
-    }
-  }
-  return [];
+function entrypointFindings(ctx: RuleContext): Finding[] {
+  return checkExecutions(
+    ctx,
+    () => 'entrypoint',
+    (spec) => {
+      const outcome = entrypointOutcome(ctx, spec);
+      if (outcome.stage !== 'starts') return [];
+      const failure = entrypointExec(ctx, spec)?.failure ?? null;
+      if (failure === null || !INTERPRETER_FAILURES.has(failure.kind)) return [];
+      // No execute bit on the entrypoint itself is EG302's; on an interpreter, it is this rule's.
+      if (failure.kind === 'not-executable' && failure.path === outcome.entry.file.path) return [];
+      const found = finding(
+        'EG303',
+        EG303.defaultLevel,
+        outcome.entry.path,
+        `The entrypoint ${outcome.entry.path} cannot start: ${lowerFirst(failure.message)}`,
+        [`command: ${outcome.argvText}`, ...failure.evidence],
+        blameEntrypoint(ctx, false),
+      );
+      return [failure.runtimeError ? { ...found, runtimeError: failure.runtimeError } : found];
+    },
+  );
+}
+
+/** Scripts the Dockerfile puts in PATH whose interpreter fails: a warning (run later by name). */
+function placedInPath(ctx: RuleContext): Finding[] {
+  return placedInPathFailures(ctx)
+    .filter(({ failure }) => INTERPRETER_FAILURES.has(failure.kind))
+    .filter(({ file, failure }) => failure.kind !== 'not-executable' || failure.path !== file.path)
+    .map(({ file, failure }) => {
+      const found = finding(
+        'EG303',
+        'warning',
+        file.path,
+        `${file.path} cannot run: ${lowerFirst(failure.message)}`,
+        [`${path.dirname(file.path)} is in PATH: it runs when called by name`, ...failure.evidence],
+        blameFile(ctx, file.path),
+      );
+      return failure.runtimeError ? { ...found, runtimeError: failure.runtimeError } : found;
+    });
+}
+
+/** What goes wrong past the script itself: its interpreter, or the program env looks for. */
+const INTERPRETER_FAILURES = new Set<ExecFailureKind>([
+  'shebang-interpreter',
+  'env-command-missing',
+  'interpreter-depth',
+  'dangling-symlink',
+  'symlink-loop',
+  'missing',
+  'not-executable',
+]);
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
 }

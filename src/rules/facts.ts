@@ -1,5 +1,6 @@
 /** Small facts several rule families read from the image and the ELF facts. */
 import type { ElfFacts } from '../elf/types.js';
+import { alwaysRuns, goarchExecutability } from '../exec/compat.js';
 import type { ImageConfig, ImageFile, ImageView } from '../image/types.js';
 import type { RuleContext } from './context.js';
 
@@ -21,15 +22,13 @@ export function imageArchitecture(config: ImageConfig): ImageArchitecture {
 }
 
 /**
- * Whether a program of `elfGoarch` runs natively on an `imageGoarch` node: the same
- * architecture, or the 32-bit one a 64-bit kernel also runs (386 on amd64, arm on arm64).
+ * Whether every `imageGoarch` node runs a program of `elfGoarch`: the same architecture, or
+ * 386 on amd64 through IA32 emulation. arm on arm64 depends on the CPU (src/exec/compat.ts),
+ * so it does not count here.
  */
 export function runsOn(elfGoarch: string | null, imageGoarch: string): boolean {
-  if (elfGoarch === imageGoarch) return true;
-  return (
-    (imageGoarch === 'amd64' && elfGoarch === '386') ||
-    (imageGoarch === 'arm64' && elfGoarch === 'arm')
-  );
+  if (elfGoarch === null) return false;
+  return alwaysRuns(goarchExecutability(elfGoarch, imageGoarch));
 }
 
 const LOADER_NAME = /^(ld-linux[^/]*\.so\.\d+|ld64\.so\.[12]|ld-musl-[^/]*\.so\.1)$/;
