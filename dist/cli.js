@@ -308,8 +308,8 @@ var require_utils = __commonJS({
       }
       return output2;
     };
-    exports.basename = (path17, { windows } = {}) => {
-      const segs = path17.split(windows ? /[\\/]/ : "/");
+    exports.basename = (path20, { windows } = {}) => {
+      const segs = path20.split(windows ? /[\\/]/ : "/");
       const last = segs[segs.length - 1];
       if (last === "") {
         return segs[segs.length - 2];
@@ -6534,9 +6534,9 @@ var require_workdir = __commonJS({
        *         found
        */
       getAbsolutePath() {
-        const path17 = this.getPath();
-        if (path17 === null || path17.startsWith("/")) {
-          return path17;
+        const path20 = this.getPath();
+        if (path20 === null || path20.startsWith("/")) {
+          return path20;
         }
         const startLine = this.getRange().start.line;
         const hierarchy = this.dockerfile.getStageHierarchy(startLine);
@@ -6548,7 +6548,7 @@ var require_workdir = __commonJS({
               if (parent === void 0 || parent === null) {
                 return void 0;
               }
-              return parent.endsWith("/") ? parent + path17 : parent + "/" + path17;
+              return parent.endsWith("/") ? parent + path20 : parent + "/" + path20;
             }
           }
         }
@@ -14252,7 +14252,7 @@ var require_keyParser = __commonJS({
     var {
       createDecipheriv,
       createECDH,
-      createHash: createHash5,
+      createHash: createHash6,
       createHmac,
       createSign,
       createVerify,
@@ -14365,16 +14365,16 @@ ${formatted}-----END ${type2} KEY-----`;
         return BigInt(`0x${buf.hexSlice(0, buf.length)}`);
       }
       function bigIntToBuffer(bn) {
-        let hex3 = bn.toString(16);
-        if ((hex3.length & 1) !== 0) {
-          hex3 = `0${hex3}`;
+        let hex4 = bn.toString(16);
+        if ((hex4.length & 1) !== 0) {
+          hex4 = `0${hex4}`;
         } else {
-          const sigbit = hex3.charCodeAt(0);
+          const sigbit = hex4.charCodeAt(0);
           if (sigbit === 56 || sigbit === 57 || sigbit >= 97 && sigbit <= 102) {
-            hex3 = `00${hex3}`;
+            hex4 = `00${hex4}`;
           }
         }
-        return Buffer.from(hex3, "hex");
+        return Buffer.from(hex4, "hex");
       }
       return function genOpenSSLRSAPriv2(n, e, d, iqmp, p, q) {
         const bn_d = bigIntFromBuffer(d);
@@ -14940,11 +14940,11 @@ ${formatted}-----END ${type2} KEY-----`;
                 );
               }
               const ivSlice = bufferSlice(cipherIV, 0, 8);
-              let cipherKey = createHash5("md5").update(passphrase).update(ivSlice).digest();
+              let cipherKey = createHash6("md5").update(passphrase).update(ivSlice).digest();
               while (cipherKey.length < encInfo.keyLen) {
                 cipherKey = combineBuffers(
                   cipherKey,
-                  createHash5("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
+                  createHash6("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
                 );
               }
               if (cipherKey.length > encInfo.keyLen)
@@ -14968,7 +14968,7 @@ ${formatted}-----END ${type2} KEY-----`;
         let pubPEM;
         let pubSSH;
         let algo;
-        let reader;
+        let reader2;
         let errMsg = "Malformed OpenSSH private key";
         if (decrypted)
           errMsg += ". Bad passphrase?";
@@ -14977,13 +14977,13 @@ ${formatted}-----END ${type2} KEY-----`;
             type2 = "ssh-rsa";
             privPEM = makePEM("RSA PRIVATE", privBlob);
             try {
-              reader = new Ber.Reader(privBlob);
-              reader.readSequence();
-              reader.readInt();
-              const n = reader.readString(Ber.Integer, true);
+              reader2 = new Ber.Reader(privBlob);
+              reader2.readSequence();
+              reader2.readInt();
+              const n = reader2.readString(Ber.Integer, true);
               if (n === null)
                 return new Error(errMsg);
-              const e = reader.readString(Ber.Integer, true);
+              const e = reader2.readString(Ber.Integer, true);
               if (e === null)
                 return new Error(errMsg);
               pubPEM = genOpenSSLRSAPub(n, e);
@@ -14997,19 +14997,19 @@ ${formatted}-----END ${type2} KEY-----`;
             type2 = "ssh-dss";
             privPEM = makePEM("DSA PRIVATE", privBlob);
             try {
-              reader = new Ber.Reader(privBlob);
-              reader.readSequence();
-              reader.readInt();
-              const p = reader.readString(Ber.Integer, true);
+              reader2 = new Ber.Reader(privBlob);
+              reader2.readSequence();
+              reader2.readInt();
+              const p = reader2.readString(Ber.Integer, true);
               if (p === null)
                 return new Error(errMsg);
-              const q = reader.readString(Ber.Integer, true);
+              const q = reader2.readString(Ber.Integer, true);
               if (q === null)
                 return new Error(errMsg);
-              const g = reader.readString(Ber.Integer, true);
+              const g = reader2.readString(Ber.Integer, true);
               if (g === null)
                 return new Error(errMsg);
-              const y = reader.readString(Ber.Integer, true);
+              const y = reader2.readString(Ber.Integer, true);
               if (y === null)
                 return new Error(errMsg);
               pubPEM = genOpenSSLDSAPub(p, q, g, y);
@@ -15024,15 +15024,15 @@ ${formatted}-----END ${type2} KEY-----`;
             let ecPriv;
             let ecOID;
             try {
-              reader = new Ber.Reader(privBlob);
-              reader.readSequence();
-              reader.readInt();
-              ecPriv = reader.readString(Ber.OctetString, true);
-              reader.readByte();
-              const offset = reader.readLength();
+              reader2 = new Ber.Reader(privBlob);
+              reader2.readSequence();
+              reader2.readInt();
+              ecPriv = reader2.readString(Ber.OctetString, true);
+              reader2.readByte();
+              const offset = reader2.readLength();
               if (offset !== null) {
-                reader._offset = offset;
-                ecOID = reader.readOID();
+                reader2._offset = offset;
+                ecOID = reader2.readOID();
                 if (ecOID === null)
                   return new Error(errMsg);
                 switch (ecOID) {
@@ -15109,8 +15109,8 @@ ${formatted}-----END ${type2} KEY-----`;
         if (encrypted) {
           const encInfo = CIPHER_INFO[cipherName];
           let cipherKey = combineBuffers(
-            createHash5("sha1").update(PPK_PP1).update(passphrase).digest(),
-            createHash5("sha1").update(PPK_PP2).update(passphrase).digest()
+            createHash6("sha1").update(PPK_PP1).update(passphrase).digest(),
+            createHash6("sha1").update(PPK_PP2).update(passphrase).digest()
           );
           if (cipherKey.length > encInfo.keyLen)
             cipherKey = bufferSlice(cipherKey, 0, encInfo.keyLen);
@@ -15150,7 +15150,7 @@ ${formatted}-----END ${type2} KEY-----`;
           passphrase = EMPTY_PASSPHRASE;
         const calcMAC = createHmac(
           "sha1",
-          createHash5("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
+          createHash6("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
         ).update(macData).digest("hex");
         if (calcMAC !== mac) {
           if (encrypted) {
@@ -15794,11 +15794,11 @@ var require_agent = __commonJS({
       };
     })();
     var WINDOWS_PIPE_REGEX = /^[/\\][/\\]\.[/\\]pipe[/\\].+/;
-    function createAgent(path17) {
-      if (process.platform === "win32" && !WINDOWS_PIPE_REGEX.test(path17)) {
-        return path17 === "pageant" ? new PageantAgent() : new CygwinAgent(path17);
+    function createAgent(path20) {
+      if (process.platform === "win32" && !WINDOWS_PIPE_REGEX.test(path20)) {
+        return path20 === "pageant" ? new PageantAgent() : new CygwinAgent(path20);
       }
-      return new OpenSSHAgent(path17);
+      return new OpenSSHAgent(path20);
     }
     var AgentProtocol = (() => {
       const SSH_AGENTC_REQUEST_IDENTITIES = 11;
@@ -17472,7 +17472,7 @@ var require_kex = __commonJS({
       createDiffieHellman,
       createDiffieHellmanGroup,
       createECDH,
-      createHash: createHash5,
+      createHash: createHash6,
       createPublicKey,
       diffieHellman,
       generateKeyPairSync,
@@ -17898,7 +17898,7 @@ var require_kex = __commonJS({
               DISCONNECT_REASON.KEY_EXCHANGE_FAILED
             );
           }
-          const hash = createHash5(this.hashName);
+          const hash = createHash6(this.hashName);
           hashString(hash, isServer ? this._remoteIdentRaw : this._identRaw);
           hashString(hash, isServer ? this._identRaw : this._remoteIdentRaw);
           hashString(hash, isServer ? this._remoteKexinit : this._kexinit);
@@ -18906,9 +18906,9 @@ var require_kex = __commonJS({
     function generateKEXVal(len, hashName, secret, exchangeHash, sessionID, char) {
       let ret;
       if (len) {
-        let digest = createHash5(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
+        let digest = createHash6(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
         while (digest.length < len) {
-          const chunk = createHash5(hashName).update(secret).update(exchangeHash).update(digest).digest();
+          const chunk = createHash6(hashName).update(secret).update(exchangeHash).update(digest).digest();
           const extended = Buffer.allocUnsafe(digest.length + chunk.length);
           extended.set(digest, 0);
           extended.set(chunk, digest.length);
@@ -21042,17 +21042,17 @@ var require_SFTP = __commonJS({
       // ===========================================================================
       // Client-specific ===========================================================
       // ===========================================================================
-      createReadStream(path17, options) {
+      createReadStream(path20, options) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        return new ReadStream(this, path17, options);
+        return new ReadStream(this, path20, options);
       }
-      createWriteStream(path17, options) {
+      createWriteStream(path20, options) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        return new WriteStream(this, path17, options);
+        return new WriteStream(this, path20, options);
       }
-      open(path17, flags_, attrs, cb) {
+      open(path20, flags_, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         if (typeof attrs === "function") {
@@ -21071,7 +21071,7 @@ var require_SFTP = __commonJS({
           attrsFlags = attrs.flags;
           attrsLen = attrs.nb;
         }
-        const pathLen = Buffer.byteLength(path17);
+        const pathLen = Buffer.byteLength(path20);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -21079,7 +21079,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path17, p += 4, pathLen);
+        buf.utf8Write(path20, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         writeUInt32BE(buf, attrsFlags, p += 4);
         if (attrsLen) {
@@ -21210,7 +21210,7 @@ var require_SFTP = __commonJS({
           throw new Error("Client-only method called in server mode");
         fastXfer(fs, this, localPath, remotePath, opts, cb);
       }
-      readFile(path17, options, callback_) {
+      readFile(path20, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback;
@@ -21283,13 +21283,13 @@ var require_SFTP = __commonJS({
             return callback && callback(er, buffer);
           });
         };
-        this.open(path17, flag, 438, (er, handle_) => {
+        this.open(path20, flag, 438, (er, handle_) => {
           if (er)
             return callback && callback(er);
           handle = handle_;
           const tryStat = (er2, st) => {
             if (er2) {
-              this.stat(path17, (er_, st_) => {
+              this.stat(path20, (er_, st_) => {
                 if (er_) {
                   return this.close(handle, () => {
                     callback && callback(er2);
@@ -21310,7 +21310,7 @@ var require_SFTP = __commonJS({
           this.fstat(handle, tryStat);
         });
       }
-      writeFile(path17, data, options, callback_) {
+      writeFile(path20, data, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback;
@@ -21329,7 +21329,7 @@ var require_SFTP = __commonJS({
         if (options.encoding && !Buffer.isEncoding(options.encoding))
           throw new Error(`Unknown encoding: ${options.encoding}`);
         const flag = options.flag || "w";
-        this.open(path17, flag, options.mode, (openErr, handle) => {
+        this.open(path20, flag, options.mode, (openErr, handle) => {
           if (openErr) {
             callback && callback(openErr);
           } else {
@@ -21338,7 +21338,7 @@ var require_SFTP = __commonJS({
             if (position === null) {
               const tryStat = (er, st) => {
                 if (er) {
-                  this.stat(path17, (er_, st_) => {
+                  this.stat(path20, (er_, st_) => {
                     if (er_) {
                       return this.close(handle, () => {
                         callback && callback(er);
@@ -21357,7 +21357,7 @@ var require_SFTP = __commonJS({
           }
         });
       }
-      appendFile(path17, data, options, callback_) {
+      appendFile(path20, data, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback;
@@ -21375,12 +21375,12 @@ var require_SFTP = __commonJS({
           throw new TypeError("Bad arguments");
         if (!options.flag)
           options = Object.assign({ flag: "a" }, options);
-        this.writeFile(path17, data, options, callback);
+        this.writeFile(path20, data, options, callback);
       }
-      exists(path17, cb) {
+      exists(path20, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        this.stat(path17, (err2) => {
+        this.stat(path20, (err2) => {
           cb && cb(err2 ? false : true);
         });
       }
@@ -21423,7 +21423,7 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} RENAME`
         );
       }
-      mkdir(path17, attrs, cb) {
+      mkdir(path20, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let flags = 0;
@@ -21437,7 +21437,7 @@ var require_SFTP = __commonJS({
           flags = attrs.flags;
           attrsLen = attrs.nb;
         }
-        const pathLen = Buffer.byteLength(path17);
+        const pathLen = Buffer.byteLength(path20);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -21445,7 +21445,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path17, p += 4, pathLen);
+        buf.utf8Write(path20, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -21461,10 +21461,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} MKDIR`
         );
       }
-      rmdir(path17, cb) {
+      rmdir(path20, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path17);
+        const pathLen = Buffer.byteLength(path20);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -21472,7 +21472,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path17, p += 4, pathLen);
+        buf.utf8Write(path20, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
@@ -21562,10 +21562,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} FSTAT`
         );
       }
-      stat(path17, cb) {
+      stat(path20, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path17);
+        const pathLen = Buffer.byteLength(path20);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -21573,17 +21573,17 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path17, p += 4, pathLen);
+        buf.utf8Write(path20, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} STAT`
         );
       }
-      lstat(path17, cb) {
+      lstat(path20, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path17);
+        const pathLen = Buffer.byteLength(path20);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -21591,17 +21591,17 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path17, p += 4, pathLen);
+        buf.utf8Write(path20, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} LSTAT`
         );
       }
-      opendir(path17, cb) {
+      opendir(path20, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path17);
+        const pathLen = Buffer.byteLength(path20);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -21609,14 +21609,14 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path17, p += 4, pathLen);
+        buf.utf8Write(path20, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} OPENDIR`
         );
       }
-      setstat(path17, attrs, cb) {
+      setstat(path20, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let flags = 0;
@@ -21628,7 +21628,7 @@ var require_SFTP = __commonJS({
         } else if (typeof attrs === "function") {
           cb = attrs;
         }
-        const pathLen = Buffer.byteLength(path17);
+        const pathLen = Buffer.byteLength(path20);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -21636,7 +21636,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path17, p += 4, pathLen);
+        buf.utf8Write(path20, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -21696,8 +21696,8 @@ var require_SFTP = __commonJS({
           mtime: toUnixTimestamp(mtime)
         }, cb);
       }
-      utimes(path17, atime, mtime, cb) {
-        return this.setstat(path17, {
+      utimes(path20, atime, mtime, cb) {
+        return this.setstat(path20, {
           atime: toUnixTimestamp(atime),
           mtime: toUnixTimestamp(mtime)
         }, cb);
@@ -21708,8 +21708,8 @@ var require_SFTP = __commonJS({
           gid
         }, cb);
       }
-      chown(path17, uid, gid, cb) {
-        return this.setstat(path17, {
+      chown(path20, uid, gid, cb) {
+        return this.setstat(path20, {
           uid,
           gid
         }, cb);
@@ -21719,15 +21719,15 @@ var require_SFTP = __commonJS({
           mode
         }, cb);
       }
-      chmod(path17, mode, cb) {
-        return this.setstat(path17, {
+      chmod(path20, mode, cb) {
+        return this.setstat(path20, {
           mode
         }, cb);
       }
-      readlink(path17, cb) {
+      readlink(path20, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path17);
+        const pathLen = Buffer.byteLength(path20);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -21735,7 +21735,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path17, p += 4, pathLen);
+        buf.utf8Write(path20, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err2, names) => {
             if (typeof cb !== "function")
@@ -21780,10 +21780,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} SYMLINK`
         );
       }
-      realpath(path17, cb) {
+      realpath(path20, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path17);
+        const pathLen = Buffer.byteLength(path20);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -21791,7 +21791,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path17, p += 4, pathLen);
+        buf.utf8Write(path20, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err2, names) => {
             if (typeof cb !== "function")
@@ -21836,13 +21836,13 @@ var require_SFTP = __commonJS({
           this._debug(`SFTP: Outbound: ${which} posix-rename@openssh.com`);
         }
       }
-      ext_openssh_statvfs(path17, cb) {
+      ext_openssh_statvfs(path20, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["statvfs@openssh.com"];
         if (!ext || ext !== "2")
           throw new Error("Server does not support this extended request");
-        const pathLen = Buffer.byteLength(path17);
+        const pathLen = Buffer.byteLength(path20);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 19 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -21852,7 +21852,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 19, p);
         buf.utf8Write("statvfs@openssh.com", p += 4, 19);
         writeUInt32BE(buf, pathLen, p += 19);
-        buf.utf8Write(path17, p += 4, pathLen);
+        buf.utf8Write(path20, p += 4, pathLen);
         this._requests[reqid] = { extended: "statvfs@openssh.com", cb };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
@@ -21938,7 +21938,7 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} fsync@openssh.com`
         );
       }
-      ext_openssh_lsetstat(path17, attrs, cb) {
+      ext_openssh_lsetstat(path20, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["lsetstat@openssh.com"];
@@ -21953,7 +21953,7 @@ var require_SFTP = __commonJS({
         } else if (typeof attrs === "function") {
           cb = attrs;
         }
-        const pathLen = Buffer.byteLength(path17);
+        const pathLen = Buffer.byteLength(path20);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 20 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -21963,7 +21963,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 20, p);
         buf.utf8Write("lsetstat@openssh.com", p += 4, 20);
         writeUInt32BE(buf, pathLen, p += 20);
-        buf.utf8Write(path17, p += 4, pathLen);
+        buf.utf8Write(path20, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -21980,13 +21980,13 @@ var require_SFTP = __commonJS({
           this._debug(`SFTP: Outbound: ${status} lsetstat@openssh.com`);
         }
       }
-      ext_openssh_expandPath(path17, cb) {
+      ext_openssh_expandPath(path20, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["expand-path@openssh.com"];
         if (ext !== "1")
           throw new Error("Server does not support this extended request");
-        const pathLen = Buffer.byteLength(path17);
+        const pathLen = Buffer.byteLength(path20);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 23 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -21996,7 +21996,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 23, p);
         buf.utf8Write("expand-path@openssh.com", p += 4, 23);
         writeUInt32BE(buf, pathLen, p += 20);
-        buf.utf8Write(path17, p += 4, pathLen);
+        buf.utf8Write(path20, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err2, names) => {
             if (typeof cb !== "function")
@@ -23274,12 +23274,12 @@ var require_SFTP = __commonJS({
       [REQUEST.LSTAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path17 = bufferParser.readString(true);
+        const path20 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path17 === void 0)
+        if (path20 === void 0)
           return doFatalSFTPError(sftp, "Malformed LSTAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received LSTAT (id:${reqID})`);
-        if (!sftp.emit("LSTAT", reqID, path17)) {
+        if (!sftp.emit("LSTAT", reqID, path20)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -23298,13 +23298,13 @@ var require_SFTP = __commonJS({
       [REQUEST.SETSTAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path17 = bufferParser.readString(true);
+        const path20 = bufferParser.readString(true);
         const attrs = readAttrs(sftp._biOpt);
         bufferParser.clear();
         if (attrs === void 0)
           return doFatalSFTPError(sftp, "Malformed SETSTAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received SETSTAT (id:${reqID})`);
-        if (!sftp.emit("SETSTAT", reqID, path17, attrs)) {
+        if (!sftp.emit("SETSTAT", reqID, path20, attrs)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -23326,12 +23326,12 @@ var require_SFTP = __commonJS({
       [REQUEST.OPENDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path17 = bufferParser.readString(true);
+        const path20 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path17 === void 0)
+        if (path20 === void 0)
           return doFatalSFTPError(sftp, "Malformed OPENDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received OPENDIR (id:${reqID})`);
-        if (!sftp.emit("OPENDIR", reqID, path17)) {
+        if (!sftp.emit("OPENDIR", reqID, path20)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -23350,63 +23350,63 @@ var require_SFTP = __commonJS({
       [REQUEST.REMOVE]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path17 = bufferParser.readString(true);
+        const path20 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path17 === void 0)
+        if (path20 === void 0)
           return doFatalSFTPError(sftp, "Malformed REMOVE packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received REMOVE (id:${reqID})`);
-        if (!sftp.emit("REMOVE", reqID, path17)) {
+        if (!sftp.emit("REMOVE", reqID, path20)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.MKDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path17 = bufferParser.readString(true);
+        const path20 = bufferParser.readString(true);
         const attrs = readAttrs(sftp._biOpt);
         bufferParser.clear();
         if (attrs === void 0)
           return doFatalSFTPError(sftp, "Malformed MKDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received MKDIR (id:${reqID})`);
-        if (!sftp.emit("MKDIR", reqID, path17, attrs)) {
+        if (!sftp.emit("MKDIR", reqID, path20, attrs)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.RMDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path17 = bufferParser.readString(true);
+        const path20 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path17 === void 0)
+        if (path20 === void 0)
           return doFatalSFTPError(sftp, "Malformed RMDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received RMDIR (id:${reqID})`);
-        if (!sftp.emit("RMDIR", reqID, path17)) {
+        if (!sftp.emit("RMDIR", reqID, path20)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.REALPATH]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path17 = bufferParser.readString(true);
+        const path20 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path17 === void 0)
+        if (path20 === void 0)
           return doFatalSFTPError(sftp, "Malformed REALPATH packet");
         sftp._debug && sftp._debug(
           `SFTP: Inbound: Received REALPATH (id:${reqID})`
         );
-        if (!sftp.emit("REALPATH", reqID, path17)) {
+        if (!sftp.emit("REALPATH", reqID, path20)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.STAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path17 = bufferParser.readString(true);
+        const path20 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path17 === void 0)
+        if (path20 === void 0)
           return doFatalSFTPError(sftp, "Malformed STAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received STAT (id:${reqID})`);
-        if (!sftp.emit("STAT", reqID, path17)) {
+        if (!sftp.emit("STAT", reqID, path20)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -23426,14 +23426,14 @@ var require_SFTP = __commonJS({
       [REQUEST.READLINK]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path17 = bufferParser.readString(true);
+        const path20 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path17 === void 0)
+        if (path20 === void 0)
           return doFatalSFTPError(sftp, "Malformed READLINK packet");
         sftp._debug && sftp._debug(
           `SFTP: Inbound: Received READLINK (id:${reqID})`
         );
-        if (!sftp.emit("READLINK", reqID, path17)) {
+        if (!sftp.emit("READLINK", reqID, path20)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -23504,7 +23504,7 @@ var require_SFTP = __commonJS({
     function roundUpToMultipleOf8(n) {
       return n + 7 & ~7;
     }
-    function ReadStream(sftp, path17, options) {
+    function ReadStream(sftp, path20, options) {
       if (options === void 0)
         options = {};
       else if (typeof options === "string")
@@ -23518,7 +23518,7 @@ var require_SFTP = __commonJS({
       options.emitClose = false;
       options.autoDestroy = false;
       ReadableStream.call(this, options);
-      this.path = path17;
+      this.path = path20;
       this.flags = options.flags === void 0 ? "r" : options.flags;
       this.mode = options.mode === void 0 ? 438 : options.mode;
       this.start = options.start;
@@ -23649,7 +23649,7 @@ var require_SFTP = __commonJS({
       },
       configurable: true
     });
-    function WriteStream(sftp, path17, options) {
+    function WriteStream(sftp, path20, options) {
       if (options === void 0)
         options = {};
       else if (typeof options === "string")
@@ -23661,7 +23661,7 @@ var require_SFTP = __commonJS({
       options.emitClose = false;
       options.autoDestroy = false;
       WritableStream.call(this, options);
-      this.path = path17;
+      this.path = path20;
       this.flags = options.flags === void 0 ? "w" : options.flags;
       this.mode = options.mode === void 0 ? 438 : options.mode;
       this.start = options.start;
@@ -24343,7 +24343,7 @@ var require_client = __commonJS({
   "node_modules/ssh2/lib/client.js"(exports, module) {
     "use strict";
     var {
-      createHash: createHash5,
+      createHash: createHash6,
       getHashes,
       randomFillSync
     } = __require("crypto");
@@ -24565,7 +24565,7 @@ var require_client = __commonJS({
           }
           hostVerifier = (key, verify) => {
             if (hashAlgo)
-              key = createHash5(hashAlgo).update(key).digest("hex");
+              key = createHash6(hashAlgo).update(key).digest("hex");
             const ret = hashCb(key, verify);
             if (ret !== void 0)
               verify(ret);
@@ -27461,32 +27461,32 @@ var require_keygen = __commonJS({
     function parseDERs(keyType, pub, priv) {
       switch (keyType) {
         case "rsa": {
-          let reader = new Ber.Reader(priv);
-          reader.readSequence();
-          if (reader.readInt() !== 0)
+          let reader2 = new Ber.Reader(priv);
+          reader2.readSequence();
+          if (reader2.readInt() !== 0)
             throw new Error("Unsupported version in RSA private key");
-          reader.readSequence();
-          if (reader.readOID() !== "1.2.840.113549.1.1.1")
+          reader2.readSequence();
+          if (reader2.readOID() !== "1.2.840.113549.1.1.1")
             throw new Error("Bad RSA private OID");
-          if (reader.readByte() !== Ber.Null)
+          if (reader2.readByte() !== Ber.Null)
             throw new Error("Malformed RSA private key (expected null)");
-          if (reader.readByte() !== 0) {
+          if (reader2.readByte() !== 0) {
             throw new Error(
               "Malformed RSA private key (expected zero-length null)"
             );
           }
-          reader = new Ber.Reader(reader.readString(Ber.OctetString, true));
-          reader.readSequence();
-          if (reader.readInt() !== 0)
+          reader2 = new Ber.Reader(reader2.readString(Ber.OctetString, true));
+          reader2.readSequence();
+          if (reader2.readInt() !== 0)
             throw new Error("Unsupported version in RSA private key");
-          const n = reader.readString(Ber.Integer, true);
-          const e = reader.readString(Ber.Integer, true);
-          const d = reader.readString(Ber.Integer, true);
-          const p = reader.readString(Ber.Integer, true);
-          const q = reader.readString(Ber.Integer, true);
-          reader.readString(Ber.Integer, true);
-          reader.readString(Ber.Integer, true);
-          const iqmp = reader.readString(Ber.Integer, true);
+          const n = reader2.readString(Ber.Integer, true);
+          const e = reader2.readString(Ber.Integer, true);
+          const d = reader2.readString(Ber.Integer, true);
+          const p = reader2.readString(Ber.Integer, true);
+          const q = reader2.readString(Ber.Integer, true);
+          reader2.readString(Ber.Integer, true);
+          reader2.readString(Ber.Integer, true);
+          const iqmp = reader2.readString(Ber.Integer, true);
           const keyName = Buffer.from("ssh-rsa");
           const privBuf = Buffer.allocUnsafe(
             4 + keyName.length + 4 + n.length + 4 + e.length + 4 + d.length + 4 + iqmp.length + 4 + p.length + 4 + q.length
@@ -27519,27 +27519,27 @@ var require_keygen = __commonJS({
           return { sshName: keyName.toString(), priv: privBuf, pub: pubBuf };
         }
         case "ec": {
-          let reader = new Ber.Reader(pub);
-          reader.readSequence();
-          reader.readSequence();
-          if (reader.readOID() !== "1.2.840.10045.2.1")
+          let reader2 = new Ber.Reader(pub);
+          reader2.readSequence();
+          reader2.readSequence();
+          if (reader2.readOID() !== "1.2.840.10045.2.1")
             throw new Error("Bad ECDSA public OID");
-          reader.readOID();
-          let pubBin = reader.readString(Ber.BitString, true);
+          reader2.readOID();
+          let pubBin = reader2.readString(Ber.BitString, true);
           {
             let i = 0;
             for (; i < pubBin.length && pubBin[i] === 0; ++i) ;
             if (i > 0)
               pubBin = pubBin.slice(i);
           }
-          reader = new Ber.Reader(priv);
-          reader.readSequence();
-          if (reader.readInt() !== 0)
+          reader2 = new Ber.Reader(priv);
+          reader2.readSequence();
+          if (reader2.readInt() !== 0)
             throw new Error("Unsupported version in ECDSA private key");
-          reader.readSequence();
-          if (reader.readOID() !== "1.2.840.10045.2.1")
+          reader2.readSequence();
+          if (reader2.readOID() !== "1.2.840.10045.2.1")
             throw new Error("Bad ECDSA private OID");
-          const curveOID = reader.readOID();
+          const curveOID = reader2.readOID();
           let sshCurveName;
           switch (curveOID) {
             case "1.2.840.10045.3.1.7":
@@ -27554,13 +27554,13 @@ var require_keygen = __commonJS({
             default:
               throw new Error("Unsupported curve in ECDSA private key");
           }
-          reader = new Ber.Reader(reader.readString(Ber.OctetString, true));
-          reader.readSequence();
-          if (reader.readInt() !== 1)
+          reader2 = new Ber.Reader(reader2.readString(Ber.OctetString, true));
+          reader2.readSequence();
+          if (reader2.readInt() !== 1)
             throw new Error("Unsupported version in ECDSA private key");
           const privBin = Buffer.concat([
             Buffer.from([0]),
-            reader.readString(Ber.OctetString, true)
+            reader2.readString(Ber.OctetString, true)
           ]);
           const keyName = Buffer.from(`ecdsa-sha2-${sshCurveName}`);
           sshCurveName = Buffer.from(sshCurveName);
@@ -27589,27 +27589,27 @@ var require_keygen = __commonJS({
           return { sshName: keyName.toString(), priv: privBuf, pub: pubBuf };
         }
         case "ed25519": {
-          let reader = new Ber.Reader(pub);
-          reader.readSequence();
-          reader.readSequence();
-          if (reader.readOID() !== "1.3.101.112")
+          let reader2 = new Ber.Reader(pub);
+          reader2.readSequence();
+          reader2.readSequence();
+          if (reader2.readOID() !== "1.3.101.112")
             throw new Error("Bad ED25519 public OID");
-          let pubBin = reader.readString(Ber.BitString, true);
+          let pubBin = reader2.readString(Ber.BitString, true);
           {
             let i = 0;
             for (; i < pubBin.length && pubBin[i] === 0; ++i) ;
             if (i > 0)
               pubBin = pubBin.slice(i);
           }
-          reader = new Ber.Reader(priv);
-          reader.readSequence();
-          if (reader.readInt() !== 0)
+          reader2 = new Ber.Reader(priv);
+          reader2.readSequence();
+          if (reader2.readInt() !== 0)
             throw new Error("Unsupported version in ED25519 private key");
-          reader.readSequence();
-          if (reader.readOID() !== "1.3.101.112")
+          reader2.readSequence();
+          if (reader2.readOID() !== "1.3.101.112")
             throw new Error("Bad ED25519 private OID");
-          reader = new Ber.Reader(reader.readString(Ber.OctetString, true));
-          const privBin = reader.readString(Ber.OctetString, true);
+          reader2 = new Ber.Reader(reader2.readString(Ber.OctetString, true));
+          const privBin = reader2.readString(Ber.OctetString, true);
           const keyName = Buffer.from("ssh-ed25519");
           const privBuf = Buffer.allocUnsafe(
             4 + keyName.length + 4 + pubBin.length + 4 + (privBin.length + pubBin.length)
@@ -31486,7 +31486,7 @@ var require_modem = __commonJS({
     var querystring = __require("querystring");
     var http = require_http();
     var fs = __require("fs");
-    var path17 = __require("path");
+    var path20 = __require("path");
     var url = __require("url");
     var ssh = require_ssh();
     var HttpDuplex = require_http_duplex();
@@ -31535,9 +31535,9 @@ var require_modem = __commonJS({
         }
         opts.host = host.hostname;
         if (process.env.DOCKER_CERT_PATH) {
-          opts.ca = splitca(path17.join(process.env.DOCKER_CERT_PATH, "ca.pem"));
-          opts.cert = fs.readFileSync(path17.join(process.env.DOCKER_CERT_PATH, "cert.pem"));
-          opts.key = fs.readFileSync(path17.join(process.env.DOCKER_CERT_PATH, "key.pem"));
+          opts.ca = splitca(path20.join(process.env.DOCKER_CERT_PATH, "ca.pem"));
+          opts.cert = fs.readFileSync(path20.join(process.env.DOCKER_CERT_PATH, "cert.pem"));
+          opts.key = fs.readFileSync(path20.join(process.env.DOCKER_CERT_PATH, "key.pem"));
         }
         if (process.env.DOCKER_CLIENT_TIMEOUT) {
           opts.timeout = parseInt(process.env.DOCKER_CLIENT_TIMEOUT, 10);
@@ -31547,7 +31547,7 @@ var require_modem = __commonJS({
     };
     var findDefaultUnixSocket = function() {
       return new Promise(function(resolve) {
-        var userDockerSocket = path17.join(os.homedir(), ".docker", "run", "docker.sock");
+        var userDockerSocket = path20.join(os.homedir(), ".docker", "run", "docker.sock");
         fs.access(userDockerSocket, function(err2) {
           if (err2) resolve("/var/run/docker.sock");
           else resolve(userDockerSocket);
@@ -31641,7 +31641,7 @@ var require_modem = __commonJS({
       }
       if (options.file) {
         if (typeof options.file === "string") {
-          data = fs.createReadStream(path17.resolve(options.file));
+          data = fs.createReadStream(path20.resolve(options.file));
         } else {
           data = options.file;
         }
@@ -31959,7 +31959,7 @@ var require_modem = __commonJS({
 var require_ignore = __commonJS({
   "node_modules/@balena/dockerignore/ignore.js"(exports, module) {
     "use strict";
-    var path17 = __require("path");
+    var path20 = __require("path");
     var factory = (options) => new IgnoreBase(options);
     factory.default = factory;
     module.exports = factory;
@@ -31968,22 +31968,22 @@ var require_ignore = __commonJS({
     }
     var REGEX_TRAILING_SLASH = /(?<=.)\/$/;
     var REGEX_TRAILING_BACKSLASH = /(?<=.)\\$/;
-    var REGEX_TRAILING_PATH_SEP = path17.sep === "\\" ? REGEX_TRAILING_BACKSLASH : REGEX_TRAILING_SLASH;
+    var REGEX_TRAILING_PATH_SEP = path20.sep === "\\" ? REGEX_TRAILING_BACKSLASH : REGEX_TRAILING_SLASH;
     var KEY_IGNORE = typeof Symbol !== "undefined" ? /* @__PURE__ */ Symbol.for("dockerignore") : "dockerignore";
     function cleanPath2(file) {
-      return path17.normalize(file).replace(REGEX_TRAILING_PATH_SEP, "");
+      return path20.normalize(file).replace(REGEX_TRAILING_PATH_SEP, "");
     }
     function toSlash(file) {
-      if (path17.sep === "/") {
+      if (path20.sep === "/") {
         return file;
       }
       return file.replace(/\\/g, "/");
     }
     function fromSlash(file) {
-      if (path17.sep === "/") {
+      if (path20.sep === "/") {
         return file;
       }
-      return file.replace(/\//g, path17.sep);
+      return file.replace(/\//g, path20.sep);
     }
     var IgnoreBase = class {
       constructor({
@@ -32032,13 +32032,13 @@ var require_ignore = __commonJS({
         return pattern && typeof pattern === "string" && pattern.indexOf("#") !== 0 && pattern.trim() !== "";
       }
       filter(paths) {
-        return make_array(paths).filter((path18) => this._filter(path18));
+        return make_array(paths).filter((path21) => this._filter(path21));
       }
       createFilter() {
-        return (path18) => this._filter(path18);
+        return (path21) => this._filter(path21);
       }
-      ignores(path18) {
-        return !this._filter(path18);
+      ignores(path21) {
+        return !this._filter(path21);
       }
       // https://github.com/moby/moby/blob/v19.03.8/builder/dockerignore/dockerignore.go#L41-L53
       // https://github.com/moby/moby/blob/v19.03.8/pkg/fileutils/fileutils.go#L29-L55
@@ -32077,36 +32077,36 @@ var require_ignore = __commonJS({
           origin,
           pattern,
           // https://github.com/moby/moby/blob/v19.03.8/pkg/fileutils/fileutils.go#L54
-          dirs: pattern.split(path17.sep),
+          dirs: pattern.split(path20.sep),
           negative
         };
       }
       // @returns `Boolean` true if the `path` is NOT ignored
-      _filter(path18) {
-        if (!path18) {
+      _filter(path21) {
+        if (!path21) {
           return false;
         }
-        if (path18 in this._cache) {
-          return this._cache[path18];
+        if (path21 in this._cache) {
+          return this._cache[path21];
         }
-        return this._cache[path18] = this._test(path18);
+        return this._cache[path21] = this._test(path21);
       }
       // @returns {Boolean} true if a file is NOT ignored
       // https://github.com/moby/moby/blob/v19.03.8/pkg/fileutils/fileutils.go#L62
       _test(file) {
         file = fromSlash(file);
-        const parentPath = cleanPath2(path17.dirname(file));
-        const parentPathDirs = parentPath.split(path17.sep);
+        const parentPath = cleanPath2(path20.dirname(file));
+        const parentPathDirs = parentPath.split(path20.sep);
         let matched = false;
         this._rules.forEach((rule) => {
           let match = this._match(file, rule);
           if (!match && parentPath !== ".") {
             if (rule.dirs.includes("**")) {
               for (let i = rule.dirs.filter((x) => x !== "**").length; i <= parentPathDirs.length; i++) {
-                match = match || this._match(parentPathDirs.slice(0, i).join(path17.sep), rule);
+                match = match || this._match(parentPathDirs.slice(0, i).join(path20.sep), rule);
               }
             } else if (rule.dirs.length <= parentPathDirs.length) {
-              match = this._match(parentPathDirs.slice(0, rule.dirs.length).join(path17.sep), rule);
+              match = this._match(parentPathDirs.slice(0, rule.dirs.length).join(path20.sep), rule);
             }
           }
           if (match) {
@@ -32125,13 +32125,13 @@ var require_ignore = __commonJS({
           return rule;
         }
         let regStr = "^";
-        let escapedSlash = path17.sep === "\\" ? "\\\\" : path17.sep;
+        let escapedSlash = path20.sep === "\\" ? "\\\\" : path20.sep;
         for (let i = 0; i < rule.pattern.length; i++) {
           const ch = rule.pattern[i];
           if (ch === "*") {
             if (rule.pattern[i + 1] === "*") {
               i++;
-              if (rule.pattern[i + 1] === path17.sep) {
+              if (rule.pattern[i + 1] === path20.sep) {
                 i++;
               }
               if (rule.pattern[i + 1] === void 0) {
@@ -32147,7 +32147,7 @@ var require_ignore = __commonJS({
           } else if (ch === "." || ch === "$") {
             regStr += `\\${ch}`;
           } else if (ch === "\\") {
-            if (path17.sep === "\\") {
+            if (path20.sep === "\\") {
               regStr += escapedSlash;
               continue;
             }
@@ -32174,46 +32174,46 @@ var require_chownr = __commonJS({
   "node_modules/chownr/chownr.js"(exports, module) {
     "use strict";
     var fs = __require("fs");
-    var path17 = __require("path");
+    var path20 = __require("path");
     var LCHOWN = fs.lchown ? "lchown" : "chown";
     var LCHOWNSYNC = fs.lchownSync ? "lchownSync" : "chownSync";
     var needEISDIRHandled = fs.lchown && !process.version.match(/v1[1-9]+\./) && !process.version.match(/v10\.[6-9]/);
-    var lchownSync = (path18, uid, gid) => {
+    var lchownSync = (path21, uid, gid) => {
       try {
-        return fs[LCHOWNSYNC](path18, uid, gid);
+        return fs[LCHOWNSYNC](path21, uid, gid);
       } catch (er) {
         if (er.code !== "ENOENT")
           throw er;
       }
     };
-    var chownSync = (path18, uid, gid) => {
+    var chownSync = (path21, uid, gid) => {
       try {
-        return fs.chownSync(path18, uid, gid);
+        return fs.chownSync(path21, uid, gid);
       } catch (er) {
         if (er.code !== "ENOENT")
           throw er;
       }
     };
-    var handleEISDIR = needEISDIRHandled ? (path18, uid, gid, cb) => (er) => {
+    var handleEISDIR = needEISDIRHandled ? (path21, uid, gid, cb) => (er) => {
       if (!er || er.code !== "EISDIR")
         cb(er);
       else
-        fs.chown(path18, uid, gid, cb);
+        fs.chown(path21, uid, gid, cb);
     } : (_, __, ___, cb) => cb;
-    var handleEISDirSync = needEISDIRHandled ? (path18, uid, gid) => {
+    var handleEISDirSync = needEISDIRHandled ? (path21, uid, gid) => {
       try {
-        return lchownSync(path18, uid, gid);
+        return lchownSync(path21, uid, gid);
       } catch (er) {
         if (er.code !== "EISDIR")
           throw er;
-        chownSync(path18, uid, gid);
+        chownSync(path21, uid, gid);
       }
-    } : (path18, uid, gid) => lchownSync(path18, uid, gid);
+    } : (path21, uid, gid) => lchownSync(path21, uid, gid);
     var nodeVersion = process.version;
-    var readdir = (path18, options, cb) => fs.readdir(path18, options, cb);
-    var readdirSync4 = (path18, options) => fs.readdirSync(path18, options);
+    var readdir = (path21, options, cb) => fs.readdir(path21, options, cb);
+    var readdirSync4 = (path21, options) => fs.readdirSync(path21, options);
     if (/^v4\./.test(nodeVersion))
-      readdir = (path18, options, cb) => fs.readdir(path18, cb);
+      readdir = (path21, options, cb) => fs.readdir(path21, cb);
     var chown = (cpath, uid, gid, cb) => {
       fs[LCHOWN](cpath, uid, gid, handleEISDIR(cpath, uid, gid, (er) => {
         cb(er && er.code !== "ENOENT" ? er : null);
@@ -32221,21 +32221,21 @@ var require_chownr = __commonJS({
     };
     var chownrKid = (p, child, uid, gid, cb) => {
       if (typeof child === "string")
-        return fs.lstat(path17.resolve(p, child), (er, stats) => {
+        return fs.lstat(path20.resolve(p, child), (er, stats) => {
           if (er)
             return cb(er.code !== "ENOENT" ? er : null);
           stats.name = child;
           chownrKid(p, stats, uid, gid, cb);
         });
       if (child.isDirectory()) {
-        chownr(path17.resolve(p, child.name), uid, gid, (er) => {
+        chownr(path20.resolve(p, child.name), uid, gid, (er) => {
           if (er)
             return cb(er);
-          const cpath = path17.resolve(p, child.name);
+          const cpath = path20.resolve(p, child.name);
           chown(cpath, uid, gid, cb);
         });
       } else {
-        const cpath = path17.resolve(p, child.name);
+        const cpath = path20.resolve(p, child.name);
         chown(cpath, uid, gid, cb);
       }
     };
@@ -32265,7 +32265,7 @@ var require_chownr = __commonJS({
     var chownrKidSync = (p, child, uid, gid) => {
       if (typeof child === "string") {
         try {
-          const stats = fs.lstatSync(path17.resolve(p, child));
+          const stats = fs.lstatSync(path20.resolve(p, child));
           stats.name = child;
           child = stats;
         } catch (er) {
@@ -32276,8 +32276,8 @@ var require_chownr = __commonJS({
         }
       }
       if (child.isDirectory())
-        chownrSync(path17.resolve(p, child.name), uid, gid);
-      handleEISDirSync(path17.resolve(p, child.name), uid, gid);
+        chownrSync(path20.resolve(p, child.name), uid, gid);
+      handleEISDirSync(path20.resolve(p, child.name), uid, gid);
     };
     var chownrSync = (p, uid, gid) => {
       let children;
@@ -33593,7 +33593,7 @@ var require_pump = __commonJS({
 // node_modules/mkdirp-classic/index.js
 var require_mkdirp_classic = __commonJS({
   "node_modules/mkdirp-classic/index.js"(exports, module) {
-    var path17 = __require("path");
+    var path20 = __require("path");
     var fs = __require("fs");
     var _0777 = parseInt("0777", 8);
     module.exports = mkdirP.mkdirp = mkdirP.mkdirP = mkdirP;
@@ -33612,7 +33612,7 @@ var require_mkdirp_classic = __commonJS({
       if (!made) made = null;
       var cb = f || function() {
       };
-      p = path17.resolve(p);
+      p = path20.resolve(p);
       xfs.mkdir(p, mode, function(er) {
         if (!er) {
           made = made || p;
@@ -33620,7 +33620,7 @@ var require_mkdirp_classic = __commonJS({
         }
         switch (er.code) {
           case "ENOENT":
-            mkdirP(path17.dirname(p), opts, function(er2, made2) {
+            mkdirP(path20.dirname(p), opts, function(er2, made2) {
               if (er2) cb(er2, made2);
               else mkdirP(p, opts, cb, made2);
             });
@@ -33647,14 +33647,14 @@ var require_mkdirp_classic = __commonJS({
         mode = _0777 & ~process.umask();
       }
       if (!made) made = null;
-      p = path17.resolve(p);
+      p = path20.resolve(p);
       try {
         xfs.mkdirSync(p, mode);
         made = made || p;
       } catch (err0) {
         switch (err0.code) {
           case "ENOENT":
-            made = sync(path17.dirname(p), opts, made);
+            made = sync(path20.dirname(p), opts, made);
             sync(p, opts, made);
             break;
           // In the case of any other error, just see if there's a dir
@@ -33684,7 +33684,7 @@ var require_tar_fs = __commonJS({
     var pump = require_pump();
     var mkdirp = require_mkdirp_classic();
     var fs = __require("fs");
-    var path17 = __require("path");
+    var path20 = __require("path");
     var os = __require("os");
     var win32 = os.platform() === "win32";
     var DOTDOT_LEADING = 1;
@@ -33700,12 +33700,12 @@ var require_tar_fs = __commonJS({
     var statAll = function(fs2, stat, cwd, ignore, entries, sort) {
       var queue = entries || ["."];
       for (var i = 0; i < queue.length; i++) {
-        if (!inCwd(path17.resolve(cwd, queue[i]), cwd)) throw new Error(queue[i] + " is not a valid path");
+        if (!inCwd(path20.resolve(cwd, queue[i]), cwd)) throw new Error(queue[i] + " is not a valid path");
       }
       return function loop(callback) {
         if (!queue.length) return callback();
         var next = queue.shift();
-        var nextAbs = path17.join(cwd, next);
+        var nextAbs = path20.join(cwd, next);
         stat.call(fs2, nextAbs, function(err2, stat2) {
           if (err2) return callback(err2);
           if (!stat2.isDirectory()) return callback(null, next, stat2);
@@ -33713,7 +33713,7 @@ var require_tar_fs = __commonJS({
             if (err3) return callback(err3);
             if (sort) files.sort();
             for (var i2 = 0; i2 < files.length; i2++) {
-              if (!ignore(path17.join(cwd, next, files[i2]))) queue.push(path17.join(next, files[i2]));
+              if (!ignore(path20.join(cwd, next, files[i2]))) queue.push(path20.join(next, files[i2]));
             }
             callback(null, next, stat2);
           });
@@ -33724,7 +33724,7 @@ var require_tar_fs = __commonJS({
       return function(header) {
         header.name = header.name.split("/").slice(level).join("/");
         var linkname = header.linkname;
-        if (linkname && (header.type === "link" || path17.isAbsolute(linkname))) {
+        if (linkname && (header.type === "link" || path20.isAbsolute(linkname))) {
           header.linkname = linkname.split("/").slice(level).join("/");
         }
         return map2(header);
@@ -33754,7 +33754,7 @@ var require_tar_fs = __commonJS({
         fmode |= parseInt(222, 8);
       }
       var onsymlink = function(filename, header) {
-        xfs.readlink(path17.join(cwd, filename), function(err2, linkname) {
+        xfs.readlink(path20.join(cwd, filename), function(err2, linkname) {
           if (err2) return pack.destroy(err2);
           header.linkname = normalize(linkname);
           pack.entry(header, onnextentry);
@@ -33795,7 +33795,7 @@ var require_tar_fs = __commonJS({
         }
         var entry = pack.entry(header, onnextentry);
         if (!entry) return;
-        var rs = mapStream(xfs.createReadStream(path17.join(cwd, filename), { start: 0, end: header.size > 0 ? header.size - 1 : header.size }), header);
+        var rs = mapStream(xfs.createReadStream(path20.join(cwd, filename), { start: 0, end: header.size > 0 ? header.size - 1 : header.size }), header);
         rs.on("error", function(err3) {
           entry.destroy(err3);
         });
@@ -33877,7 +33877,7 @@ var require_tar_fs = __commonJS({
       extract.on("entry", function(header, stream, next) {
         header = map2(header) || header;
         header.name = normalize(header.name);
-        var name = path17.join(cwd, path17.join("/", header.name));
+        var name = path20.join(cwd, path20.join("/", header.name));
         if (ignore(name, header)) {
           stream.resume();
           return next();
@@ -33885,7 +33885,7 @@ var require_tar_fs = __commonJS({
         if (!validPath(header.name, DOTDOT_NONE)) {
           return next(new Error(JSON.stringify(header.name) + " is not a valid path"));
         }
-        var isRoot = path17.join(name, ".") === path17.join(cwd, ".");
+        var isRoot = path20.join(name, ".") === path20.join(cwd, ".");
         var stat = function(err2) {
           if (err2) return next(err2);
           if (isRoot) return next();
@@ -33915,9 +33915,9 @@ var require_tar_fs = __commonJS({
         var onsymlink = function() {
           if (win32) return next();
           if (!validPath(header.linkname, DOTDOT_LEADING)) return next(new Error(name + " is not a valid symlink"));
-          var dst = path17.resolve(path17.dirname(name), header.linkname);
+          var dst = path20.resolve(path20.dirname(name), header.linkname);
           if (!inCwd(dst, cwd)) return next(new Error(name + " is not a valid symlink"));
-          validateNotSymlink(xfs, dst, path17.resolve(cwd), function(err2, valid) {
+          validateNotSymlink(xfs, dst, path20.resolve(cwd), function(err2, valid) {
             if (err2) return next(err2);
             if (!valid) return next(new Error(name + " is not a valid symlink"));
             xfs.unlink(name, function() {
@@ -33928,7 +33928,7 @@ var require_tar_fs = __commonJS({
         var onlink = function() {
           if (win32) return next();
           if (!validPath(header.linkname, DOTDOT_NONE)) return next(new Error(name + " is not a valid hardlink"));
-          var srcpath = path17.join(cwd, path17.join("/", header.linkname));
+          var srcpath = path20.join(cwd, path20.join("/", header.linkname));
           xfs.realpath(srcpath, function(err2, dst) {
             if (err2 || !inCwd(dst, cwd)) return next(new Error(name + " is not a valid hardlink"));
             xfs.unlink(name, function() {
@@ -33960,8 +33960,8 @@ var require_tar_fs = __commonJS({
             });
           }
         };
-        var dir = isRoot ? path17.join(cwd, ".") : path17.dirname(name);
-        validate(xfs, dir, path17.join(cwd, "."), function(err2, valid) {
+        var dir = isRoot ? path20.join(cwd, ".") : path20.dirname(name);
+        validate(xfs, dir, path20.join(cwd, "."), function(err2, valid) {
           if (err2) return next(err2);
           if (!valid) return next(new Error(dir + " is not a valid path"));
           if (header.type === "directory") return ondirectory();
@@ -33993,16 +33993,16 @@ var require_tar_fs = __commonJS({
       if (name === root) return cb(null, true);
       fs2.lstat(name, function(err2, st) {
         if (err2 && err2.code !== "ENOENT") return cb(err2);
-        if (err2 || st.isDirectory()) return validate(fs2, path17.join(name, ".."), root, cb);
+        if (err2 || st.isDirectory()) return validate(fs2, path20.join(name, ".."), root, cb);
         cb(null, false);
       });
     }
     function validateNotSymlink(fs2, name, root, cb) {
       if (name === root) return cb(null, true);
-      if (!name.startsWith(root + path17.sep)) return cb(null, false);
+      if (!name.startsWith(root + path20.sep)) return cb(null, false);
       fs2.lstat(name, function(err2, st) {
         if (err2 && err2.code !== "ENOENT" && err2.code !== "EPERM") return cb(err2);
-        if (err2 || !st.isSymbolicLink()) return validateNotSymlink(fs2, path17.join(name, ".."), root, cb);
+        if (err2 || !st.isSymbolicLink()) return validateNotSymlink(fs2, path20.join(name, ".."), root, cb);
         cb(null, false);
       });
     }
@@ -34033,8 +34033,8 @@ var require_tar_fs = __commonJS({
       });
     }
     function inCwd(dst, cwd) {
-      cwd = path17.resolve(cwd);
-      return cwd === dst || dst.startsWith(cwd + path17.sep);
+      cwd = path20.resolve(cwd);
+      return cwd === dst || dst.startsWith(cwd + path20.sep);
     }
   }
 });
@@ -34044,7 +34044,7 @@ var require_util2 = __commonJS({
   "node_modules/dockerode/lib/util.js"(exports, module) {
     var DockerIgnore = require_ignore();
     var fs = __require("fs");
-    var path17 = __require("path");
+    var path20 = __require("path");
     var tar = require_tar_fs();
     var zlib = __require("zlib");
     var arr = [];
@@ -34096,14 +34096,14 @@ var require_util2 = __commonJS({
     };
     module.exports.prepareBuildContext = function(file, next) {
       if (file && file.context) {
-        fs.readFile(path17.join(file.context, ".dockerignore"), (err2, data) => {
+        fs.readFile(path20.join(file.context, ".dockerignore"), (err2, data) => {
           let ignoreFn;
           let filterFn;
           if (!err2) {
             const dockerIgnore = DockerIgnore({ ignorecase: false }).add(data.toString());
             filterFn = dockerIgnore.createFilter();
-            ignoreFn = (path18) => {
-              return !filterFn(path18);
+            ignoreFn = (path21) => {
+              return !filterFn(path21);
             };
           }
           const entries = file.src.slice() || [];
@@ -37077,19 +37077,19 @@ var require_uri_parser = __commonJS({
       };
     }
     var NUMBER_REGEX = /^\d+$/;
-    function splitHostPort(path17) {
-      if (path17.startsWith("[")) {
-        const hostEnd = path17.indexOf("]");
+    function splitHostPort(path20) {
+      if (path20.startsWith("[")) {
+        const hostEnd = path20.indexOf("]");
         if (hostEnd === -1) {
           return null;
         }
-        const host = path17.substring(1, hostEnd);
+        const host = path20.substring(1, hostEnd);
         if (host.indexOf(":") === -1) {
           return null;
         }
-        if (path17.length > hostEnd + 1) {
-          if (path17[hostEnd + 1] === ":") {
-            const portString = path17.substring(hostEnd + 2);
+        if (path20.length > hostEnd + 1) {
+          if (path20[hostEnd + 1] === ":") {
+            const portString = path20.substring(hostEnd + 2);
             if (NUMBER_REGEX.test(portString)) {
               return {
                 host,
@@ -37107,7 +37107,7 @@ var require_uri_parser = __commonJS({
           };
         }
       } else {
-        const splitPath2 = path17.split(":");
+        const splitPath2 = path20.split(":");
         if (splitPath2.length === 2) {
           if (NUMBER_REGEX.test(splitPath2[1])) {
             return {
@@ -37119,7 +37119,7 @@ var require_uri_parser = __commonJS({
           }
         } else {
           return {
-            host: path17
+            host: path20
           };
         }
       }
@@ -40155,14 +40155,14 @@ var require_client_interceptors = __commonJS({
       }
     };
     exports.InterceptingCall = InterceptingCall;
-    function getCall(channel, path17, options) {
+    function getCall(channel, path20, options) {
       var _a, _b;
       const deadline = (_a = options.deadline) !== null && _a !== void 0 ? _a : Infinity;
       const host = options.host;
       const parent = (_b = options.parent) !== null && _b !== void 0 ? _b : null;
       const propagateFlags = options.propagate_flags;
       const credentials = options.credentials;
-      const call = channel.createCall(path17, deadline, host, parent, propagateFlags);
+      const call = channel.createCall(path20, deadline, host, parent, propagateFlags);
       if (credentials) {
         call.setCredentials(credentials);
       }
@@ -40732,9 +40732,9 @@ var require_make_client = __commonJS({
       ServiceClientImpl.serviceName = serviceName;
       return ServiceClientImpl;
     }
-    function partial(fn, path17, serialize, deserialize) {
+    function partial(fn, path20, serialize, deserialize) {
       return function(...args) {
-        return fn.call(this, path17, serialize, deserialize, ...args);
+        return fn.call(this, path20, serialize, deserialize, ...args);
       };
     }
     function isProtobufTypeDefinition(obj) {
@@ -41240,7 +41240,7 @@ var require_base64 = __commonJS({
       return String.fromCharCode.apply(String, chunk.slice(0, i2));
     };
     var invalidEncoding = "invalid encoding";
-    base64.decode = function decode(string, buffer, offset) {
+    base64.decode = function decode2(string, buffer, offset) {
       var start = offset;
       var j = 0, t;
       for (var i2 = 0; i2 < string.length; ) {
@@ -42111,24 +42111,24 @@ var require_umd = __commonJS({
         var INT_CACHE = {};
         var UINT_CACHE = {};
         function fromInt(value, unsigned) {
-          var obj, cachedObj, cache;
+          var obj, cachedObj, cache2;
           if (unsigned) {
             value >>>= 0;
-            if (cache = 0 <= value && value < 256) {
+            if (cache2 = 0 <= value && value < 256) {
               cachedObj = UINT_CACHE[value];
               if (cachedObj) return cachedObj;
             }
             obj = fromBits(value, 0, true);
-            if (cache) UINT_CACHE[value] = obj;
+            if (cache2) UINT_CACHE[value] = obj;
             return obj;
           } else {
             value |= 0;
-            if (cache = -128 <= value && value < 128) {
+            if (cache2 = -128 <= value && value < 128) {
               cachedObj = INT_CACHE[value];
               if (cachedObj) return cachedObj;
             }
             obj = fromBits(value, value < 0 ? -1 : 0, false);
-            if (cache) INT_CACHE[value] = obj;
+            if (cache2) INT_CACHE[value] = obj;
             return obj;
           }
         }
@@ -43165,8 +43165,8 @@ var require_reader2 = __commonJS({
     var BufferReader;
     var LongBits = util.LongBits;
     var utf82 = util.utf8;
-    function indexOutOfRange(reader, writeLength) {
-      return RangeError("index out of range: " + reader.pos + " + " + (writeLength || 1) + " > " + reader.len);
+    function indexOutOfRange(reader2, writeLength) {
+      return RangeError("index out of range: " + reader2.pos + " + " + (writeLength || 1) + " > " + reader2.len);
     }
     function Reader2(buffer) {
       this.buf = buffer;
@@ -43192,17 +43192,17 @@ var require_reader2 = __commonJS({
     Reader2.create = create();
     Reader2.prototype._slice = util.Array.prototype.subarray || /* istanbul ignore next */
     util.Array.prototype.slice;
-    function readVarint32NearEnd(reader) {
+    function readVarint32NearEnd(reader2) {
       var value = 0;
       for (var i = 0; i < 4; ++i) {
-        if (reader.pos >= reader.len)
-          throw indexOutOfRange(reader);
-        var b = reader.buf[reader.pos++];
+        if (reader2.pos >= reader2.len)
+          throw indexOutOfRange(reader2);
+        var b = reader2.buf[reader2.pos++];
         value = (value | (b & 127) << i * 7) >>> 0;
         if (b < 128)
           return value;
       }
-      throw indexOutOfRange(reader);
+      throw indexOutOfRange(reader2);
     }
     Reader2.prototype.uint32 = /* @__PURE__ */ (function read_uint32_setup() {
       var value = 4294967295;
@@ -43685,15 +43685,15 @@ var require_fetch = __commonJS({
 var require_path = __commonJS({
   "node_modules/@protobufjs/path/index.js"(exports) {
     "use strict";
-    var path17 = exports;
+    var path20 = exports;
     var isAbsolute = (
       /**
        * Tests if the specified path is absolute.
        * @param {string} path Path to test
        * @returns {boolean} `true` if path is absolute
        */
-      path17.isAbsolute = function isAbsolute2(path18) {
-        return /^(?:\/|\w+:)/.test(path18);
+      path20.isAbsolute = function isAbsolute2(path21) {
+        return /^(?:\/|\w+:)/.test(path21);
       }
     );
     var normalize = (
@@ -43702,9 +43702,9 @@ var require_path = __commonJS({
        * @param {string} path Path to normalize
        * @returns {string} Normalized path
        */
-      path17.normalize = function normalize2(path18) {
-        path18 = path18.replace(/\\/g, "/").replace(/\/{2,}/g, "/");
-        var parts = path18.split("/"), absolute = isAbsolute(path18), prefix = "";
+      path20.normalize = function normalize2(path21) {
+        path21 = path21.replace(/\\/g, "/").replace(/\/{2,}/g, "/");
+        var parts = path21.split("/"), absolute = isAbsolute(path21), prefix = "";
         if (absolute)
           prefix = parts.shift() + "/";
         for (var i = 0; i < parts.length; ) {
@@ -43723,7 +43723,7 @@ var require_path = __commonJS({
         return prefix + parts.join("/");
       }
     );
-    path17.resolve = function resolve(originPath, includePath, alreadyNormalized) {
+    path20.resolve = function resolve(originPath, includePath, alreadyNormalized) {
       if (!alreadyNormalized)
         includePath = normalize(includePath);
       if (isAbsolute(includePath))
@@ -43907,18 +43907,18 @@ var require_namespace = __commonJS({
       object2.onRemove(this);
       return clearCache(this);
     };
-    Namespace.prototype.define = function define2(path17, json2) {
-      if (util.isString(path17))
-        path17 = path17.split(".");
-      else if (!Array.isArray(path17))
+    Namespace.prototype.define = function define2(path20, json2) {
+      if (util.isString(path20))
+        path20 = path20.split(".");
+      else if (!Array.isArray(path20))
         throw TypeError("illegal path");
-      if (path17 && path17.length && path17[0] === "")
+      if (path20 && path20.length && path20[0] === "")
         throw Error("path must be relative");
-      if (path17.length > util.recursionLimit)
+      if (path20.length > util.recursionLimit)
         throw Error("max depth exceeded");
       var ptr = this;
-      while (path17.length > 0) {
-        var part = path17.shift();
+      while (path20.length > 0) {
+        var part = path20.shift();
         if (ptr.nested && ptr.nested[part]) {
           ptr = ptr.nested[part];
           if (!(ptr instanceof Namespace))
@@ -43953,26 +43953,26 @@ var require_namespace = __commonJS({
       });
       return this;
     };
-    Namespace.prototype.lookup = function lookup(path17, filterTypes, parentAlreadyChecked) {
+    Namespace.prototype.lookup = function lookup(path20, filterTypes, parentAlreadyChecked) {
       if (typeof filterTypes === "boolean") {
         parentAlreadyChecked = filterTypes;
         filterTypes = void 0;
       } else if (filterTypes && !Array.isArray(filterTypes))
         filterTypes = [filterTypes];
-      if (util.isString(path17) && path17.length) {
-        if (path17 === ".")
+      if (util.isString(path20) && path20.length) {
+        if (path20 === ".")
           return this.root;
-        path17 = path17.split(".");
-      } else if (!path17.length)
+        path20 = path20.split(".");
+      } else if (!path20.length)
         return this;
-      var flatPath = path17.join(".");
-      if (path17[0] === "")
-        return this.root.lookup(path17.slice(1), filterTypes);
+      var flatPath = path20.join(".");
+      if (path20[0] === "")
+        return this.root.lookup(path20.slice(1), filterTypes);
       var found = this.root._fullyQualifiedObjects && this.root._fullyQualifiedObjects["." + flatPath];
       if (found && (!filterTypes || filterTypes.indexOf(found.constructor) > -1)) {
         return found;
       }
-      found = this._lookupImpl(path17, flatPath);
+      found = this._lookupImpl(path20, flatPath);
       if (found && (!filterTypes || filterTypes.indexOf(found.constructor) > -1)) {
         return found;
       }
@@ -43980,7 +43980,7 @@ var require_namespace = __commonJS({
         return null;
       var current = this;
       while (current.parent) {
-        found = current.parent._lookupImpl(path17, flatPath);
+        found = current.parent._lookupImpl(path20, flatPath);
         if (found && (!filterTypes || filterTypes.indexOf(found.constructor) > -1)) {
           return found;
         }
@@ -43988,22 +43988,22 @@ var require_namespace = __commonJS({
       }
       return null;
     };
-    Namespace.prototype._lookupImpl = function lookup(path17, flatPath) {
+    Namespace.prototype._lookupImpl = function lookup(path20, flatPath) {
       if (Object.prototype.hasOwnProperty.call(this._lookupCache, flatPath)) {
         return this._lookupCache[flatPath];
       }
-      var found = this.get(path17[0]);
+      var found = this.get(path20[0]);
       var exact = null;
       if (found) {
-        if (path17.length === 1) {
+        if (path20.length === 1) {
           exact = found;
         } else if (found instanceof Namespace) {
-          path17 = path17.slice(1);
-          exact = found._lookupImpl(path17, path17.join("."));
+          path20 = path20.slice(1);
+          exact = found._lookupImpl(path20, path20.join("."));
         }
       } else {
         for (var i = 0; i < this.nestedArray.length; ++i)
-          if (this._nestedArray[i] instanceof Namespace && (found = this._nestedArray[i]._lookupImpl(path17, flatPath))) {
+          if (this._nestedArray[i] instanceof Namespace && (found = this._nestedArray[i]._lookupImpl(path20, flatPath))) {
             exact = found;
             break;
           }
@@ -44011,28 +44011,28 @@ var require_namespace = __commonJS({
       this._lookupCache[flatPath] = exact;
       return exact;
     };
-    Namespace.prototype.lookupType = function lookupType(path17) {
-      var found = this.lookup(path17, [Type2]);
+    Namespace.prototype.lookupType = function lookupType(path20) {
+      var found = this.lookup(path20, [Type2]);
       if (!found)
-        throw Error("no such type: " + path17);
+        throw Error("no such type: " + path20);
       return found;
     };
-    Namespace.prototype.lookupEnum = function lookupEnum(path17) {
-      var found = this.lookup(path17, [Enum]);
+    Namespace.prototype.lookupEnum = function lookupEnum(path20) {
+      var found = this.lookup(path20, [Enum]);
       if (!found)
-        throw Error("no such Enum '" + path17 + "' in " + this);
+        throw Error("no such Enum '" + path20 + "' in " + this);
       return found;
     };
-    Namespace.prototype.lookupTypeOrEnum = function lookupTypeOrEnum(path17) {
-      var found = this.lookup(path17, [Type2, Enum]);
+    Namespace.prototype.lookupTypeOrEnum = function lookupTypeOrEnum(path20) {
+      var found = this.lookup(path20, [Type2, Enum]);
       if (!found)
-        throw Error("no such Type or Enum '" + path17 + "' in " + this);
+        throw Error("no such Type or Enum '" + path20 + "' in " + this);
       return found;
     };
-    Namespace.prototype.lookupService = function lookupService(path17) {
-      var found = this.lookup(path17, [Service]);
+    Namespace.prototype.lookupService = function lookupService(path20) {
+      var found = this.lookup(path20, [Service]);
       if (!found)
-        throw Error("no such Service '" + path17 + "' in " + this);
+        throw Error("no such Service '" + path20 + "' in " + this);
       return found;
     };
     Namespace._configure = function(Type_, Service_, Enum_) {
@@ -44304,11 +44304,11 @@ var require_message = __commonJS({
     Message.encodeDelimited = function encodeDelimited(message, writer) {
       return this.$type.encodeDelimited(message, writer);
     };
-    Message.decode = function decode(reader) {
-      return this.$type.decode(reader);
+    Message.decode = function decode2(reader2) {
+      return this.$type.decode(reader2);
     };
-    Message.decodeDelimited = function decodeDelimited(reader) {
-      return this.$type.decodeDelimited(reader);
+    Message.decodeDelimited = function decodeDelimited(reader2) {
+      return this.$type.decodeDelimited(reader2);
     };
     Message.verify = function verify(message) {
       return this.$type.verify(message);
@@ -45080,13 +45080,13 @@ var require_type = __commonJS({
     Type2.prototype.encodeDelimited = function encodeDelimited(message, writer) {
       return this.encode(message, writer && writer.len ? writer.fork() : writer).ldelim();
     };
-    Type2.prototype.decode = function decode_setup(reader, length, end, depth) {
-      return this.setup().decode(reader, length, end, depth);
+    Type2.prototype.decode = function decode_setup(reader2, length, end, depth) {
+      return this.setup().decode(reader2, length, end, depth);
     };
-    Type2.prototype.decodeDelimited = function decodeDelimited(reader) {
-      if (!(reader instanceof Reader2))
-        reader = Reader2.create(reader);
-      return this.decode(reader, reader.uint32());
+    Type2.prototype.decodeDelimited = function decodeDelimited(reader2) {
+      if (!(reader2 instanceof Reader2))
+        reader2 = Reader2.create(reader2);
+      return this.decode(reader2, reader2.uint32());
     };
     Type2.prototype.verify = function verify_setup(message, depth) {
       return this.setup().verify(message, depth);
@@ -45449,13 +45449,13 @@ var require_util3 = __commonJS({
       Object.defineProperty(object2, "$type", { value: enm, enumerable: false });
       return enm;
     };
-    util.setProperty = function setProperty(dst, path17, value, ifNotSet) {
-      function setProp(dst2, path18, value2) {
-        var part = path18.shift();
+    util.setProperty = function setProperty(dst, path20, value, ifNotSet) {
+      function setProp(dst2, path21, value2) {
+        var part = path21.shift();
         if (util.isUnsafeProperty(part))
           return dst2;
-        if (path18.length > 0) {
-          dst2[part] = setProp(dst2[part] || {}, path18, value2);
+        if (path21.length > 0) {
+          dst2[part] = setProp(dst2[part] || {}, path21, value2);
         } else {
           var prevValue = dst2[part];
           if (prevValue && ifNotSet)
@@ -45468,12 +45468,12 @@ var require_util3 = __commonJS({
       }
       if (typeof dst !== "object")
         throw TypeError("dst must be an object");
-      if (!path17)
+      if (!path20)
         throw TypeError("path must be specified");
-      path17 = path17.split(".");
-      if (path17.length > util.recursionLimit)
+      path20 = path20.split(".");
+      if (path20.length > util.recursionLimit)
         throw Error("max depth exceeded");
-      return setProp(dst, path17, value);
+      return setProp(dst, path20, value);
     };
     Object.defineProperty(util, "decorateRoot", {
       get: function() {
@@ -46019,12 +46019,12 @@ var require_object = __commonJS({
        */
       fullName: {
         get: function() {
-          var path17 = [this.name], ptr = this.parent;
+          var path20 = [this.name], ptr = this.parent;
           while (ptr) {
-            path17.unshift(ptr.name);
+            path20.unshift(ptr.name);
             ptr = ptr.parent;
           }
-          return path17.join(".");
+          return path20.join(".");
         }
       }
     });
@@ -50062,16 +50062,16 @@ var require_util4 = __commonJS({
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.addCommonProtos = exports.loadProtosWithOptionsSync = exports.loadProtosWithOptions = void 0;
     var fs = __require("fs");
-    var path17 = __require("path");
+    var path20 = __require("path");
     var Protobuf = require_protobufjs();
     function addIncludePathResolver(root, includePaths) {
       const originalResolvePath = root.resolvePath;
       root.resolvePath = (origin, target) => {
-        if (path17.isAbsolute(target)) {
+        if (path20.isAbsolute(target)) {
           return target;
         }
         for (const directory of includePaths) {
-          const fullPath = path17.join(directory, target);
+          const fullPath = path20.join(directory, target);
           try {
             fs.accessSync(fullPath, fs.constants.R_OK);
             return fullPath;
@@ -55684,9 +55684,9 @@ var require_server_call = __commonJS({
       return status;
     }
     var ServerUnaryCallImpl = class extends events_1.EventEmitter {
-      constructor(path17, call, metadata, request) {
+      constructor(path20, call, metadata, request) {
         super();
-        this.path = path17;
+        this.path = path20;
         this.call = call;
         this.metadata = metadata;
         this.request = request;
@@ -55716,9 +55716,9 @@ var require_server_call = __commonJS({
     };
     exports.ServerUnaryCallImpl = ServerUnaryCallImpl;
     var ServerReadableStreamImpl = class extends stream_1.Readable {
-      constructor(path17, call, metadata) {
+      constructor(path20, call, metadata) {
         super({ objectMode: true });
-        this.path = path17;
+        this.path = path20;
         this.call = call;
         this.metadata = metadata;
         this.cancelled = false;
@@ -55750,9 +55750,9 @@ var require_server_call = __commonJS({
     };
     exports.ServerReadableStreamImpl = ServerReadableStreamImpl;
     var ServerWritableStreamImpl = class extends stream_1.Writable {
-      constructor(path17, call, metadata, request) {
+      constructor(path20, call, metadata, request) {
         super({ objectMode: true });
-        this.path = path17;
+        this.path = path20;
         this.call = call;
         this.metadata = metadata;
         this.request = request;
@@ -55806,9 +55806,9 @@ var require_server_call = __commonJS({
     };
     exports.ServerWritableStreamImpl = ServerWritableStreamImpl;
     var ServerDuplexStreamImpl = class extends stream_1.Duplex {
-      constructor(path17, call, metadata) {
+      constructor(path20, call, metadata) {
         super({ objectMode: true });
-        this.path = path17;
+        this.path = path20;
         this.call = call;
         this.metadata = metadata;
         this.pendingStatus = {
@@ -58109,11 +58109,11 @@ var require_server2 = __commonJS({
           }
           return true;
         }
-        _retrieveHandler(path17) {
-          serverCallTrace("Received call to method " + path17 + " at address " + this.serverAddressString);
-          const handler = this.handlers.get(path17);
+        _retrieveHandler(path20) {
+          serverCallTrace("Received call to method " + path20 + " at address " + this.serverAddressString);
+          const handler = this.handlers.get(path20);
           if (handler === void 0) {
-            serverCallTrace("No handler registered for method " + path17 + ". Sending UNIMPLEMENTED status.");
+            serverCallTrace("No handler registered for method " + path20 + ". Sending UNIMPLEMENTED status.");
             return null;
           }
           return handler;
@@ -58137,10 +58137,10 @@ var require_server2 = __commonJS({
             channelzSessionInfo === null || channelzSessionInfo === void 0 ? void 0 : channelzSessionInfo.streamTracker.addCallFailed();
             return;
           }
-          const path17 = headers[HTTP2_HEADER_PATH];
-          const handler = this._retrieveHandler(path17);
+          const path20 = headers[HTTP2_HEADER_PATH];
+          const handler = this._retrieveHandler(path20);
           if (!handler) {
-            this._respondWithError(getUnimplementedStatusResponse(path17), stream, channelzSessionInfo);
+            this._respondWithError(getUnimplementedStatusResponse(path20), stream, channelzSessionInfo);
             return;
           }
           const callEventTracker = {
@@ -58190,10 +58190,10 @@ var require_server2 = __commonJS({
           if (this._verifyContentType(stream, headers) !== true) {
             return;
           }
-          const path17 = headers[HTTP2_HEADER_PATH];
-          const handler = this._retrieveHandler(path17);
+          const path20 = headers[HTTP2_HEADER_PATH];
+          const handler = this._retrieveHandler(path20);
           if (!handler) {
-            this._respondWithError(getUnimplementedStatusResponse(path17), stream, null);
+            this._respondWithError(getUnimplementedStatusResponse(path20), stream, null);
             return;
           }
           const call = (0, server_interceptors_1.getServerInterceptingCall)([...extraInterceptors, ...this.interceptors], stream, headers, null, handler, this.options);
@@ -59501,13 +59501,13 @@ var require_resolver_uds = __commonJS({
         this.listener = listener;
         this.hasReturnedResult = false;
         this.endpoints = [];
-        let path17;
+        let path20;
         if (target.authority === "") {
-          path17 = "/" + target.path;
+          path20 = "/" + target.path;
         } else {
-          path17 = target.path;
+          path20 = target.path;
         }
-        this.endpoints = [{ addresses: [{ path: path17 }] }];
+        this.endpoints = [{ addresses: [{ path: path20 }] }];
       }
       updateResolution() {
         if (!this.hasReturnedResult) {
@@ -59567,12 +59567,12 @@ var require_resolver_ip = __commonJS({
           return;
         }
         const pathList = target.path.split(",");
-        for (const path17 of pathList) {
-          const hostPort = (0, uri_parser_1.splitHostPort)(path17);
+        for (const path20 of pathList) {
+          const hostPort = (0, uri_parser_1.splitHostPort)(path20);
           if (hostPort === null) {
             this.error = {
               code: constants_1.Status.UNAVAILABLE,
-              details: `Failed to parse ${target.scheme} address ${path17}`,
+              details: `Failed to parse ${target.scheme} address ${path20}`,
               metadata: new metadata_1.Metadata()
             };
             return;
@@ -59580,7 +59580,7 @@ var require_resolver_ip = __commonJS({
           if (target.scheme === IPV4_SCHEME && !(0, net_1.isIPv4)(hostPort.host) || target.scheme === IPV6_SCHEME && !(0, net_1.isIPv6)(hostPort.host)) {
             this.error = {
               code: constants_1.Status.UNAVAILABLE,
-              details: `Failed to parse ${target.scheme} address ${path17}`,
+              details: `Failed to parse ${target.scheme} address ${path20}`,
               metadata: new metadata_1.Metadata()
             };
             return;
@@ -60936,16 +60936,16 @@ var require_util5 = __commonJS({
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.addCommonProtos = exports.loadProtosWithOptionsSync = exports.loadProtosWithOptions = void 0;
     var fs = __require("fs");
-    var path17 = __require("path");
+    var path20 = __require("path");
     var Protobuf = require_protobufjs();
     function addIncludePathResolver(root, includePaths) {
       const originalResolvePath = root.resolvePath;
       root.resolvePath = (origin, target) => {
-        if (path17.isAbsolute(target)) {
+        if (path20.isAbsolute(target)) {
           return target;
         }
         for (const directory of includePaths) {
-          const fullPath = path17.join(directory, target);
+          const fullPath = path20.join(directory, target);
           try {
             fs.accessSync(fullPath, fs.constants.R_OK);
             return fullPath;
@@ -61192,7 +61192,7 @@ var require_session = __commonJS({
   "node_modules/dockerode/lib/session.js"(exports, module) {
     var grpc = require_src4();
     var protoLoader = require_src5();
-    var path17 = __require("path");
+    var path20 = __require("path");
     var crypto = __require("crypto");
     function withSession(docker, auth, handler) {
       const sessionId = crypto.randomUUID();
@@ -61219,7 +61219,7 @@ var require_session = __commonJS({
         const injector = server.createConnectionInjector(creds);
         injector.injectConnection(socket);
         const pkg = protoLoader.loadSync(
-          path17.resolve(__dirname, "proto", "auth.proto")
+          path20.resolve(__dirname, "proto", "auth.proto")
         );
         const service = grpc.loadPackageDefinition(pkg);
         server.addService(service.moby.filesync.v1.Auth.service, {
@@ -61249,7 +61249,7 @@ var require_session = __commonJS({
 var require_buildkit = __commonJS({
   "node_modules/dockerode/lib/buildkit.js"(exports, module) {
     var protobuf = require_protobufjs();
-    var path17 = __require("path");
+    var path20 = __require("path");
     var BUILDKIT_TRACE_ID = "moby.buildkit.trace";
     var BUILDKIT_IMAGE_ID = "moby.image.id";
     var PROTO_TYPE = "moby.buildkit.v1.StatusResponse";
@@ -61259,7 +61259,7 @@ var require_buildkit = __commonJS({
     function loadProto() {
       if (StatusResponse) return StatusResponse;
       var root = protobuf.loadSync(
-        path17.resolve(__dirname, "proto", "buildkit_status.proto")
+        path20.resolve(__dirname, "proto", "buildkit_status.proto")
       );
       StatusResponse = root.lookupType(PROTO_TYPE);
       return StatusResponse;
@@ -63065,6 +63065,9 @@ function parseJsonText(text, where2) {
   }
 }
 
+// src/cli/inspect.ts
+import { closeSync as closeSync3, openSync as openSync3 } from "node:fs";
+
 // src/elf/byte-source.ts
 import { fstatSync as fstatSync2, readSync as readSync2 } from "node:fs";
 function bytesSource(bytes) {
@@ -63144,6 +63147,8 @@ var VERSYM_HIDDEN = 32768;
 var NT_GNU_ABI_TAG = 1;
 var NT_GNU_BUILD_ID = 3;
 var NT_GO_BUILDID = 4;
+var NT_GNU_PROPERTY_TYPE_0 = 5;
+var GNU_PROPERTY_X86_ISA_1_NEEDED = 3221258242;
 var STB_NAMES = {
   0: "LOCAL",
   1: "GLOBAL",
@@ -63249,12 +63254,12 @@ function segmentTypeName(type2, eMachine) {
 
 // src/elf/elf-format-error.ts
 var ElfFormatError = class _ElfFormatError extends InputError {
-  constructor(offset, what, detail, path17) {
-    super(`${path17 ? `${path17}: ` : ""}bad ${what} at offset 0x${offset.toString(16)}: ${detail}`);
+  constructor(offset, what, detail, path20) {
+    super(`${path20 ? `${path20}: ` : ""}bad ${what} at offset 0x${offset.toString(16)}: ${detail}`);
     this.offset = offset;
     this.what = what;
     this.detail = detail;
-    this.path = path17;
+    this.path = path20;
   }
   offset;
   what;
@@ -63262,8 +63267,8 @@ var ElfFormatError = class _ElfFormatError extends InputError {
   path;
   name = "ElfFormatError";
   /** The same error, naming the file it came from. */
-  withPath(path17) {
-    return new _ElfFormatError(this.offset, this.what, this.detail, path17);
+  withPath(path20) {
+    return new _ElfFormatError(this.offset, this.what, this.detail, path20);
   }
 };
 
@@ -63378,8 +63383,8 @@ var FileReader = class {
 };
 var PAGE = 4096;
 var LazyRegion = class {
-  constructor(reader, base, length, what) {
-    this.reader = reader;
+  constructor(reader2, base, length, what) {
+    this.reader = reader2;
     this.base = base;
     this.length = length;
     this.what = what;
@@ -63488,11 +63493,11 @@ function readHeader(source) {
   }
   const is64 = klass === ELFCLASS64;
   const little = data === ELFDATA2LSB;
-  const reader = new FileReader(source, little);
-  const h = reader.region(0, is64 ? 64 : 52, "ELF header");
+  const reader2 = new FileReader(source, little);
+  const h = reader2.region(0, is64 ? 64 : 52, "ELF header");
   const w = is64 ? 8 : 4;
   return {
-    reader,
+    reader: reader2,
     class: is64 ? 64 : 32,
     little,
     osAbi: ident[7],
@@ -64071,14 +64076,14 @@ function readGoString(elf, vaddr, ptrSize, little) {
   return elf.reader.region(dataAt, length, "Go string data").bytes;
 }
 function parseModinfo(text) {
-  let path17 = null;
+  let path20 = null;
   let main = null;
   const deps = [];
   const settings = [];
   let last = null;
   for (const line of text.split("\n")) {
     const [word, ...rest] = line.split("	");
-    if (word === "path") path17 = rest.join("	");
+    if (word === "path") path20 = rest.join("	");
     else if (word === "mod" || word === "dep" || word === "=>") {
       const module = {
         path: rest[0] ?? "",
@@ -64099,7 +64104,7 @@ function parseModinfo(text) {
       if (setting) settings.push(setting);
     }
   }
-  return { path: path17, main, deps, settings };
+  return { path: path20, main, deps, settings };
 }
 function parseSetting(text) {
   let key;
@@ -64509,9 +64514,9 @@ function readLoaderSearchPath(elf, facts) {
     };
   }
   if (facts.needed.length === 0 && facts.versionDefinitions.length === 0 && defines("dlopen") && defines("__libc_start_main")) {
-    const path17 = MUSL_SYS_PATH.exec(readOnlyText(elf));
-    if (!path17) return null;
-    return { flavor: "musl", systemDirs: path17[1].split(":"), hwcapsSubdirs: [] };
+    const path20 = MUSL_SYS_PATH.exec(readOnlyText(elf));
+    if (!path20) return null;
+    return { flavor: "musl", systemDirs: path20[1].split(":"), hwcapsSubdirs: [] };
   }
   return null;
 }
@@ -64573,6 +64578,7 @@ function readNoteFacts(elf) {
   let gnuAbiTagKernel = null;
   let buildId = null;
   let goBuildId = null;
+  let x86IsaNeeded = null;
   for (const note2 of parsedNotes) {
     if (note2.owner === "GNU" && note2.type === NT_GNU_ABI_TAG && note2.desc.length >= 16) {
       const d = new Region(note2.desc, note2.descOffset, elf.little, "NT_GNU_ABI_TAG note");
@@ -64581,25 +64587,41 @@ function readNoteFacts(elf) {
       buildId = hex(note2.desc);
     } else if (note2.owner === "Go" && note2.type === NT_GO_BUILDID) {
       goBuildId = decodeText(note2.desc);
+    } else if (note2.owner === "GNU" && note2.type === NT_GNU_PROPERTY_TYPE_0) {
+      x86IsaNeeded ??= readX86IsaNeeded(elf, note2);
     }
   }
   return {
     notes: parsedNotes.map((n) => ({ owner: n.owner, type: n.type })),
     gnuAbiTagKernel,
+    x86IsaNeeded,
     buildId,
     goBuildId
   };
+}
+function readX86IsaNeeded(elf, note2) {
+  const d = new Region(note2.desc, note2.descOffset, elf.little, "NT_GNU_PROPERTY_TYPE_0 note");
+  const word = elf.class === 64 ? 8 : 4;
+  let at = 0;
+  while (at + 8 <= d.length) {
+    const type2 = d.u32(at);
+    const size = d.u32(at + 4);
+    if (at + 8 + size > d.length) return null;
+    if (type2 === GNU_PROPERTY_X86_ISA_1_NEEDED && size === 4) return d.u32(at + 8);
+    at += 8 + alignUp(size, word);
+  }
+  return null;
 }
 
 // src/elf/parse.ts
 function elfTypeName(type2) {
   return ET_NAMES[type2] ?? `OTHER(${type2})`;
 }
-function parseElf(source, path17, options = {}) {
+function parseElf(source, path20, options = {}) {
   try {
     return parseElfFacts(source, options);
   } catch (error) {
-    if (error instanceof ElfFormatError && path17 !== void 0) throw error.withPath(path17);
+    if (error instanceof ElfFormatError && path20 !== void 0) throw error.withPath(path20);
     throw error;
   }
 }
@@ -64623,7 +64645,7 @@ function parseElfFacts(source, options) {
   );
   const stack = elf.programs.find((p) => p.type === PT_GNU_STACK);
   const hasRelro = elf.programs.some((p) => p.type === PT_GNU_RELRO);
-  const { notes, gnuAbiTagKernel, buildId, goBuildId } = readNoteFacts(elf);
+  const { notes, gnuAbiTagKernel, x86IsaNeeded, buildId, goBuildId } = readNoteFacts(elf);
   const go = readGoBuildInfo(elf);
   const goFunctions = go !== null || goBuildId !== null ? readGoFunctionNames(elf) : null;
   const goPackages = goFunctions === null || options.goPackages !== true ? null : goPackagesFrom(goFunctions.names());
@@ -64669,6 +64691,7 @@ function parseElfFacts(source, options) {
     versionDefinitions: dynamic.versions.definitions,
     notes,
     gnuAbiTagKernel,
+    x86IsaNeeded,
     buildId,
     goBuildId,
     libc: libc.flavor,
@@ -64708,14 +64731,216 @@ function linkageOf(type2, hasInterp, hasDynamic, soname, flags1) {
 
 // src/elf/index.ts
 import { closeSync as closeSync2, openSync as openSync2 } from "node:fs";
-var analyzeElf = (bytes, path17) => parseElf(bytesSource(bytes), path17);
-function parseElfFile(path17, options) {
-  const fd = openSync2(path17, "r");
+var analyzeElf = (bytes, path20) => parseElf(bytesSource(bytes), path20);
+function parseElfFile(path20, options) {
+  const fd = openSync2(path20, "r");
   try {
-    return parseElf(fileDescriptorSource(fd), path17, options);
+    return parseElf(fileDescriptorSource(fd), path20, options);
   } finally {
     closeSync2(fd);
   }
+}
+
+// src/elf/kernel-exec.ts
+var ET_EXEC2 = 2;
+var ET_DYN2 = 3;
+var PT_LOAD2 = 1;
+var PT_DYNAMIC2 = 2;
+var PT_INTERP2 = 3;
+var PT_PHDR = 6;
+var PT_GNU_STACK2 = 1685382481;
+var PT_GNU_PROPERTY = 1685382483;
+var MAX_FILE_OFFSET = 0x7fffffffffffffffn;
+var PF_X2 = 1;
+var PATH_MAX = 4096;
+var MAX_PHDR_TABLE = 65536;
+var PAGE_SIZE = 4096n;
+var TASK_SIZE_64 = 0x7ffffffff000n;
+var TASK_SIZE_32 = 0xffffe000n;
+function reader(bytes, little) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return {
+    u16: (at) => view.getUint16(at, little),
+    u32: (at) => view.getUint32(at, little),
+    u64: (at) => view.getBigUint64(at, little)
+  };
+}
+var LE64_MACHINES = /* @__PURE__ */ new Set([62, 183, 243, 258]);
+var LE32_MACHINES = /* @__PURE__ */ new Set([3, 40]);
+function layoutOf(head) {
+  const le = head[18] | head[19] << 8;
+  if (LE64_MACHINES.has(le)) return { is64: true, little: true };
+  if (LE32_MACHINES.has(le)) return { is64: false, little: true };
+  if (head[4] === 1 || head[4] === 2) return { is64: head[4] === 2, little: head[5] !== 2 };
+  return null;
+}
+function hex2(n) {
+  return `0x${n.toString(16)}`;
+}
+function kernelExecVerdict(source) {
+  const enoexec = (reason) => ({ failure: "ENOEXEC", reason });
+  const segv = (reason) => ({ failure: "SIGSEGV", reason });
+  const head = source.read(0, Math.min(source.size, 64));
+  if (head.length < 20 || head[0] !== 127 || head[1] !== 69 || head[2] !== 76 || head[3] !== 70)
+    return enoexec("no ELF magic");
+  const layout = layoutOf(head);
+  if (layout === null) return null;
+  const { is64, little } = layout;
+  const ehsize = is64 ? 64 : 52;
+  if (head.length < ehsize)
+    return enoexec(`the file (${source.size} bytes) ends inside the ELF header`);
+  const h = reader(head, little);
+  const type2 = h.u16(16);
+  if (type2 !== ET_EXEC2 && type2 !== ET_DYN2)
+    return enoexec(`e_type ${type2} is neither ET_EXEC (2) nor ET_DYN (3)`);
+  const entry = is64 ? h.u64(24) : BigInt(h.u32(24));
+  const phoff = is64 ? h.u64(32) : BigInt(h.u32(28));
+  const phentsize = h.u16(is64 ? 54 : 42);
+  const phnum = h.u16(is64 ? 56 : 44);
+  const phdrSize = is64 ? 56 : 32;
+  if (phentsize !== phdrSize)
+    return enoexec(`e_phentsize ${phentsize} is not the size of a program header (${phdrSize})`);
+  const tableSize = phentsize * phnum;
+  if (tableSize === 0) return enoexec("e_phnum is 0: the program has no program header table");
+  if (tableSize > MAX_PHDR_TABLE)
+    return enoexec(
+      `the program header table (${tableSize} bytes) is larger than ${MAX_PHDR_TABLE}`
+    );
+  if (phoff + BigInt(tableSize) > BigInt(source.size))
+    return enoexec(
+      `the program header table (${hex2(phoff)}+${hex2(tableSize)}) runs past the end of the file (${hex2(source.size)})`
+    );
+  const table = source.read(Number(phoff), tableSize);
+  const t = reader(table, little);
+  const phdrs = [];
+  for (let i = 0; i < phnum; i++) {
+    const at = i * phentsize;
+    phdrs.push(
+      is64 ? {
+        index: i,
+        type: t.u32(at),
+        flags: t.u32(at + 4),
+        offset: t.u64(at + 8),
+        vaddr: t.u64(at + 16),
+        filesz: t.u64(at + 32),
+        memsz: t.u64(at + 40)
+      } : {
+        index: i,
+        type: t.u32(at),
+        offset: BigInt(t.u32(at + 4)),
+        vaddr: BigInt(t.u32(at + 8)),
+        filesz: BigInt(t.u32(at + 16)),
+        memsz: BigInt(t.u32(at + 20)),
+        flags: t.u32(at + 24)
+      }
+    );
+  }
+  const interp = phdrs.find((p) => p.type === PT_INTERP2);
+  if (interp) {
+    if (interp.filesz > BigInt(PATH_MAX) || interp.filesz < 2n)
+      return enoexec(
+        `PT_INTERP (segment ${interp.index}) is ${interp.filesz} bytes: the kernel takes 2 to ${PATH_MAX}`
+      );
+    if (interp.offset + interp.filesz > BigInt(source.size))
+      return {
+        failure: "EIO",
+        reason: `PT_INTERP (segment ${interp.index}, ${hex2(interp.offset)}+${hex2(interp.filesz)}) runs past the end of the file`
+      };
+    const name = source.read(Number(interp.offset), Number(interp.filesz));
+    if (name[name.length - 1] !== 0)
+      return enoexec(`PT_INTERP (segment ${interp.index}) does not end with a NUL byte`);
+  }
+  const loads = phdrs.filter((p) => p.type === PT_LOAD2);
+  if (loads.length === 0) return segv("no PT_LOAD segment: nothing of the program is mapped");
+  const taskSize = is64 ? TASK_SIZE_64 : TASK_SIZE_32;
+  for (const p of loads) {
+    if (p.filesz > p.memsz)
+      return segv(
+        `PT_LOAD segment ${p.index} has p_filesz ${hex2(p.filesz)} larger than p_memsz ${hex2(p.memsz)}`
+      );
+    if (p.filesz > 0n && (p.vaddr - p.offset) % PAGE_SIZE !== 0n)
+      return segv(
+        `PT_LOAD segment ${p.index}: p_offset ${hex2(p.offset)} and p_vaddr ${hex2(p.vaddr)} differ modulo the page size, so it cannot be mapped`
+      );
+    if (p.filesz > 0n && p.offset + roundUp(p.filesz) > MAX_FILE_OFFSET)
+      return segv(
+        `PT_LOAD segment ${p.index}: file offset ${hex2(p.offset)}+${hex2(p.filesz)} is beyond what mmap accepts`
+      );
+    if (p.vaddr >= taskSize || p.memsz > taskSize - p.vaddr)
+      return segv(
+        `PT_LOAD segment ${p.index} (${hex2(p.vaddr)}+${hex2(p.memsz)}) reaches past user space (${hex2(taskSize)})`
+      );
+  }
+  if (type2 === ET_DYN2) {
+    const first = loads[0];
+    const last = loads[loads.length - 1];
+    const start = first.vaddr - first.vaddr % PAGE_SIZE;
+    if (last.vaddr + last.memsz <= start || last.vaddr + last.memsz - start > taskSize)
+      return segv(
+        `the PT_LOAD segments span ${hex2(start)} to ${hex2(last.vaddr + last.memsz)}: no room for them in user space`
+      );
+  }
+  const readImpliesExec = !is64 && !phdrs.some((p) => p.type === PT_GNU_STACK2);
+  const holder = [...loads].reverse().find((p) => entry >= p.vaddr && entry < p.vaddr + p.memsz);
+  if (!holder) return segv(`the entry point ${hex2(entry)} lies in no PT_LOAD segment`);
+  if (!readImpliesExec && (holder.flags & PF_X2) === 0)
+    return segv(
+      `the entry point ${hex2(entry)} lies in PT_LOAD segment ${holder.index}, which is not executable`
+    );
+  if (entry >= holder.vaddr + holder.filesz)
+    return segv(
+      `the entry point ${hex2(entry)} lies past the file bytes of PT_LOAD segment ${holder.index} (in zero-filled memory)`
+    );
+  const fileEnd = roundUp(BigInt(source.size));
+  const entryOffset = holder.offset + (entry - holder.vaddr);
+  if (entryOffset >= fileEnd)
+    return {
+      failure: "SIGBUS",
+      reason: `the entry point ${hex2(entry)} maps to file offset ${hex2(entryOffset)}, past the end of the file (${hex2(source.size)})`
+    };
+  if (interp) {
+    const loaderVerdict = dynamicStartVerdict(phdrs, loads, phoff, is64 ? 16n : 8n);
+    if (loaderVerdict) return loaderVerdict;
+  }
+  return null;
+}
+function roundUp(n) {
+  return (n + PAGE_SIZE - 1n) / PAGE_SIZE * PAGE_SIZE;
+}
+function mappedFromFile(loads, vaddr, size) {
+  return loads.find((p) => vaddr >= p.vaddr && vaddr + size <= p.vaddr + p.filesz);
+}
+function dynamicStartVerdict(phdrs, loads, phoff, dynEntry) {
+  const segv = (reason) => ({ failure: "SIGSEGV", reason });
+  const tableHolder = loads.find((p) => phoff >= p.offset && phoff < p.offset + p.filesz);
+  const phdrSeg = phdrs.find((p) => p.type === PT_PHDR);
+  if (phdrSeg && tableHolder) {
+    const mappedAt = tableHolder.vaddr + (phoff - tableHolder.offset);
+    if (phdrSeg.vaddr !== mappedAt)
+      return segv(
+        `PT_PHDR says the program headers are at ${hex2(phdrSeg.vaddr)}, but PT_LOAD segment ${tableHolder.index} maps them at ${hex2(mappedAt)}: the loader computes a wrong load address`
+      );
+  }
+  for (const [type2, name] of [
+    [PT_INTERP2, "PT_INTERP"],
+    [PT_GNU_PROPERTY, "PT_GNU_PROPERTY"],
+    [PT_DYNAMIC2, "PT_DYNAMIC"]
+  ]) {
+    const seg = phdrs.find((p) => p.type === type2);
+    if (!seg) continue;
+    const first = type2 === PT_INTERP2 ? 1n : type2 === PT_DYNAMIC2 ? dynEntry : 16n;
+    const size = first < seg.filesz ? first : seg.filesz;
+    if (!mappedFromFile(loads, seg.vaddr, size))
+      return segv(
+        `${name} (segment ${seg.index}, ${hex2(seg.vaddr)}+${hex2(seg.filesz)}) is not in the memory the PT_LOAD segments map from the file, where the loader reads it`
+      );
+  }
+  return null;
+}
+function kernelFailureMessage(failure, path20) {
+  if (failure === "ENOEXEC") return `exec ${path20}: exec format error`;
+  if (failure === "EIO") return `exec ${path20}: input/output error`;
+  return null;
 }
 
 // src/cli/inspect.ts
@@ -64728,21 +64953,37 @@ build information as \`go version -m\` prints it.
 Options:
   --json   print {"files":[...]} (see DESIGN.md, "Command line (contract)")
 Exit status: 0 all files read, 2 a file is missing, not ELF or malformed (the others are printed).`;
-function inspectFile(path17) {
-  if (!existsSync(path17)) return { path: path17, error: `${path17}: no such file` };
+function kernelVerdictOf(path20) {
+  const fd = openSync3(path20, "r");
   try {
-    checkInputPath(path17, { what: "the file", kind: "file" });
+    const source = fileDescriptorSource(fd);
+    const magic = source.read(0, 4);
+    const isElf = magic.length === 4 && magic[0] === 127 && magic[1] === 69 && magic[2] === 76 && magic[3] === 70;
+    return isElf ? kernelExecVerdict(source) : null;
+  } finally {
+    closeSync3(fd);
+  }
+}
+function inspectFile(path20) {
+  if (!existsSync(path20)) return { path: path20, kernelExec: null, error: `${path20}: no such file` };
+  try {
+    checkInputPath(path20, { what: "the file", kind: "file" });
   } catch (error) {
     if (error instanceof InputError)
-      return { path: path17, error: error.message.replace(/^the file /, "") };
+      return { path: path20, kernelExec: null, error: error.message.replace(/^the file /, "") };
     throw error;
   }
   try {
-    return { path: path17, facts: parseElfFile(path17, { goPackages: true }) };
+    const kernelExec = kernelVerdictOf(path20);
+    try {
+      return { path: path20, kernelExec, facts: parseElfFile(path20, { goPackages: true }) };
+    } catch (error) {
+      if (error instanceof ElfFormatError) return { path: path20, kernelExec, error: error.message };
+      throw error;
+    }
   } catch (error) {
-    if (error instanceof ElfFormatError) return { path: path17, error: error.message };
     if (error instanceof Error && "code" in error)
-      return { path: path17, error: `${path17}: ${error.message}` };
+      return { path: path20, kernelExec: null, error: `${path20}: ${error.message}` };
     throw error;
   }
 }
@@ -64769,7 +65010,8 @@ function inspectJson(result) {
       libc: null,
       staticPie: null,
       go: null,
-      error: result.error
+      error: result.error,
+      kernelExec: result.kernelExec
     };
   }
   const f = result.facts;
@@ -64820,16 +65062,18 @@ function inspectJson(result) {
     buildId: f.buildId,
     goBuildId: f.goBuildId,
     goPackages: f.goPackages,
-    goSignals: f.goSignals
+    goSignals: f.goSignals,
+    x86IsaNeeded: f.x86IsaNeeded,
+    kernelExec: result.kernelExec
   };
 }
-var hex2 = (n) => `0x${n.toString(16)}`;
+var hex3 = (n) => `0x${n.toString(16)}`;
 function inspectText(result) {
   const f = result.facts;
   const lines2 = [`${result.path}:`];
   const description = MACHINE_DESCRIPTIONS[f.eMachine] ?? `e_machine ${f.eMachine}`;
   lines2.push(
-    `  ELF${f.class} ${f.endianness}-endian ${f.machine} (${description}), ${f.type}, OS/ABI ${f.osAbi}, flags ${hex2(f.eFlags)}, entry 0x${f.entry.toString(16)}`
+    `  ELF${f.class} ${f.endianness}-endian ${f.machine} (${description}), ${f.type}, OS/ABI ${f.osAbi}, flags ${hex3(f.eFlags)}, entry 0x${f.entry.toString(16)}`
   );
   lines2.push(`  linkage: ${f.linkage}${f.goarch ? `, GOARCH ${f.goarch}` : ""}`);
   lines2.push(`  libc: ${f.libc}${f.libcEvidence.length ? ` (${f.libcEvidence.join("; ")})` : ""}`);
@@ -64837,7 +65081,7 @@ function inspectText(result) {
   lines2.push("    Type           Offset     VirtAddr           FileSiz    MemSiz     Flg Align");
   for (const s of f.segments) {
     lines2.push(
-      `    ${s.type.padEnd(14)} ${hex2(s.offset).padEnd(10)} ${hex2(s.vaddr).padEnd(18)} ${hex2(s.filesz).padEnd(10)} ${hex2(s.memsz).padEnd(10)} ${s.flags} ${hex2(s.align)}`
+      `    ${s.type.padEnd(14)} ${hex3(s.offset).padEnd(10)} ${hex3(s.vaddr).padEnd(18)} ${hex3(s.filesz).padEnd(10)} ${hex3(s.memsz).padEnd(10)} ${s.flags} ${hex3(s.align)}`
     );
   }
   if (f.interpreter !== null) lines2.push(`  interpreter: ${f.interpreter}`);
@@ -64862,6 +65106,8 @@ function inspectText(result) {
   lines2.push(
     `  hardening: PIE ${f.pie ? "yes" : "no"}, NX ${f.nx ? "yes" : "no"}, RELRO ${f.relro}, BIND_NOW ${f.bindNow ? "yes" : "no"}`
   );
+  if (result.kernelExec !== null)
+    lines2.push(`  kernel: execve ${result.kernelExec.failure}: ${result.kernelExec.reason}`);
   if (f.gnuAbiTagKernel !== null) lines2.push(`  GNU ABI tag: Linux ${f.gnuAbiTagKernel}`);
   if (f.buildId !== null) lines2.push(`  build id: ${f.buildId}`);
   if (f.goBuildId !== null) lines2.push(`  Go build id: ${f.goBuildId}`);
@@ -64888,9 +65134,16 @@ async function run(args, io2) {
   if (json2) io2.stdout(JSON.stringify({ files: results.map(inspectJson) }, null, 2) + "\n");
   else io2.stdout(results.flatMap((r) => "error" in r ? [] : [inspectText(r)]).join("\n"));
   const failed = results.filter((r) => "error" in r);
-  for (const r of failed)
-    if (!json2 && "error" in r) io2.stderr(`exit139-guard inspect: ${r.error}
+  for (const r of failed) {
+    if (json2 || !("error" in r)) continue;
+    io2.stderr(`exit139-guard inspect: ${r.error}
 `);
+    if (r.kernelExec !== null)
+      io2.stderr(
+        `exit139-guard inspect: ${r.path}: the kernel's execve: ${r.kernelExec.failure}: ${r.kernelExec.reason}
+`
+      );
+  }
   return failed.length > 0 ? 2 : 0;
 }
 var inspectCommand = {
@@ -65534,15 +65787,15 @@ function addEvent(state, event) {
     if (dir === "/" || dir === ".") break;
   }
 }
-function isGlob(path17) {
-  return /[*?[]/.test(path17);
+function isGlob(path20) {
+  return /[*?[]/.test(path20);
 }
-function cleanPath(path17) {
-  const normalized = posix.normalize(path17);
+function cleanPath(path20) {
+  const normalized = posix.normalize(path20);
   return normalized.length > 1 ? normalized.replace(/\/+$/, "") : normalized;
 }
-function covers(dir, path17) {
-  return dir === "/" || path17 === dir || path17.startsWith(dir + "/");
+function covers(dir, path20) {
+  return dir === "/" || path20 === dir || path20.startsWith(dir + "/");
 }
 function latestPerPath(events) {
   const byPath = /* @__PURE__ */ new Map();
@@ -65812,11 +66065,11 @@ function applyLdflags(flags, ldflags) {
 }
 function binaryName(pkg) {
   if (pkg.endsWith(".go")) return pkg.split("/").pop().replace(/\.go$/, "");
-  const path17 = posix3.normalize(pkg.replace(/@.*$/, "")).replace(/\/+$/, "");
-  if (path17 === "." || path17 === "" || path17 === ".." || pkg.includes("...")) return null;
-  const parts = path17.split("/");
+  const path20 = posix3.normalize(pkg.replace(/@.*$/, "")).replace(/\/+$/, "");
+  if (path20 === "." || path20 === "" || path20 === ".." || pkg.includes("...")) return null;
+  const parts = path20.split("/");
   let name = parts.pop();
-  if (/^v[0-9]+$/.test(name) && parts.length > 0 && !path17.startsWith(".")) name = parts.pop();
+  if (/^v[0-9]+$/.test(name) && parts.length > 0 && !path20.startsWith(".")) name = parts.pop();
   return name === "." ? null : name;
 }
 
@@ -66067,21 +66320,21 @@ function dispatchCopy(ctx, state, instruction) {
   const source = fromValue === null ? null : copySourceFrom(ctx, state, instruction, fromValue);
   const chmod = flag("chmod");
   const chown = flag("chown");
-  const step = (path17) => ({
+  const step = (path20) => ({
     stage: state.label,
     instruction: instruction.keyword,
     range: instruction.range,
-    path: path17
+    path: path20
   });
   let words = instruction.json ?? expandList(ctx, instruction.args, lookup, instruction);
   if (instruction.json) words = words.map((w) => expand(ctx, w, lookup, instruction));
   if (instruction.heredocs.length > 0) {
     const dest2 = destination(state, words[words.length - 1] ?? ".");
     for (const heredoc of instruction.heredocs) {
-      const path17 = words.length > 2 || dest2.endsWith("/") ? posix4.join(dest2, heredoc.name) : dest2;
+      const path20 = words.length > 2 || dest2.endsWith("/") ? posix4.join(dest2, heredoc.name) : dest2;
       addEvent(state, {
         kind: "file",
-        path: cleanPath(path17),
+        path: cleanPath(path20),
         origin: {
           stage: state.label,
           source: "unknown",
@@ -66090,7 +66343,7 @@ function dispatchCopy(ctx, state, instruction) {
           built: null,
           notes: [`written by a here-document at line ${instruction.range.startLine}`]
         },
-        chain: [step(cleanPath(path17))],
+        chain: [step(cleanPath(path20))],
         chmod,
         chown
       });
@@ -66122,12 +66375,12 @@ function dispatchCopy(ctx, state, instruction) {
       };
       const tree = src.endsWith("/") || src === "." || instruction.keyword === "ADD" && !image && /\.(tar|tar\.\w+|tgz|tbz2?|txz)$/.test(src);
       const name = posix4.basename(src.replace(/\/+$/, ""));
-      const path17 = tree ? cleanPath(destIsDir || src === "." || src.endsWith("/") ? dest : dest) : into(name);
+      const path20 = tree ? cleanPath(destIsDir || src === "." || src.endsWith("/") ? dest : dest) : into(name);
       addEvent(state, {
         kind: tree ? "tree" : "file",
-        path: path17,
+        path: path20,
         origin,
-        chain: [step(path17)],
+        chain: [step(path20)],
         chmod,
         chown
       });
@@ -66137,13 +66390,13 @@ function dispatchCopy(ctx, state, instruction) {
     const matches2 = lookupFiles(source, absolute);
     for (const match of matches2) {
       const wholeDir = match.relative === "" && match.event.kind !== "file" && (match.event.path === absolute || src.endsWith("/") || src.endsWith("/.") || match.event.kind === "some" && OUTPUT_FOLDER.test(posix4.basename(absolute)));
-      const path17 = wholeDir ? cleanPath(dest) : match.relative === null ? into(posix4.basename(match.event.path)) : match.relative === "" ? into(posix4.basename(absolute)) : cleanPath(posix4.join(dest, match.relative));
+      const path20 = wholeDir ? cleanPath(dest) : match.relative === null ? into(posix4.basename(match.event.path)) : match.relative === "" ? into(posix4.basename(absolute)) : cleanPath(posix4.join(dest, match.relative));
       const kind = wholeDir ? match.event.kind : match.relative === "" ? "file" : match.event.kind;
       addEvent(state, {
         kind,
-        path: path17,
+        path: path20,
         origin: match.event.origin,
-        chain: [...match.event.chain, step(path17)],
+        chain: [...match.event.chain, step(path20)],
         chmod: chmod ?? match.event.chmod,
         chown: chown ?? match.event.chown
       });
@@ -66155,8 +66408,8 @@ function destination(state, raw) {
   const resolved = posix4.resolve(state.workdir, raw);
   return raw.endsWith("/") ? resolved + (resolved === "/" ? "" : "/") : resolved;
 }
-function isDirectory(state, path17) {
-  const clean = cleanPath(path17);
+function isDirectory(state, path20) {
+  const clean = cleanPath(path20);
   if (clean === state.workdir) return true;
   const fromImage = state.rootImage.toLowerCase() !== "scratch";
   if (fromImage && (KNOWN_DIRS.has(clean) || /\/(bin|sbin|libexec)$/.test(clean))) return true;
@@ -66164,13 +66417,13 @@ function isDirectory(state, path17) {
 }
 function lookupFiles(state, src) {
   const events = state.events;
-  const coveringAfter = (path17, after) => {
-    const name = posix4.basename(path17);
+  const coveringAfter = (path20, after) => {
+    const name = posix4.basename(path20);
     let latest = null;
     for (let k = state.coverIndex.length - 1; k >= 0 && state.coverIndex[k] > after; k--) {
       const e = events[state.coverIndex[k]];
-      if (e.superseded || e.kind === "file" || e.path === path17 || !covers(e.path, path17)) continue;
-      if (e.kind === "some" && NOT_A_BINARY.test(path17)) continue;
+      if (e.superseded || e.kind === "file" || e.path === path20 || !covers(e.path, path20)) continue;
+      if (e.kind === "some" && NOT_A_BINARY.test(path20)) continue;
       if (e.names?.includes(name)) return e;
       if (latest === null) {
         latest = e;
@@ -66303,17 +66556,17 @@ function recordGoBuild(ctx, state, instruction, go, envFor, cwd) {
     const name = looksLikeCommand(pkg) ? binaryName(pkg) : null;
     return name === null ? null : name + suffix;
   });
-  const push = (kind, path17) => {
+  const push = (kind, path20) => {
     addEvent(state, {
       kind,
-      path: cleanPath(path17),
+      path: cleanPath(path20),
       origin,
       chain: [
         {
           stage: state.label,
           instruction: "RUN",
           range: instruction.range,
-          path: cleanPath(path17)
+          path: cleanPath(path20)
         }
       ],
       chmod: null,
@@ -66411,12 +66664,12 @@ function recordOpaqueBuild(ctx, state, instruction, command, envFor, workdir, ar
     const value = envFor(name)?.value;
     if (name !== "PREFIX" && name !== "GOBIN" && known2(value) && value) outputs.push(value);
   }
-  const push = (kind, path17) => {
+  const push = (kind, path20) => {
     addEvent(state, {
       kind,
-      path: path17,
+      path: path20,
       origin,
-      chain: [{ stage: state.label, instruction: "RUN", range: instruction.range, path: path17 }],
+      chain: [{ stage: state.label, instruction: "RUN", range: instruction.range, path: path20 }],
       chmod: null,
       chown: null,
       ...kind === "some" && names.length > 0 ? { names } : {}
@@ -67107,7 +67360,7 @@ function mergeAlternatives(run2, group) {
   for (const event of all) event.superseded = true;
   const line = instruction.range.startLine;
   const note2 = `one of ${group.arms.size > 1 ? `${group.arms.size} branches` : "the branches"} of \`${group.what}\` (line ${line}) writes here; the model cannot tell which runs`;
-  const everywhere = (path17) => arms.length > 1 && arms.every((arm) => arm.some((e) => e.kind === "file" && e.path === path17));
+  const everywhere = (path20) => arms.length > 1 && arms.every((arm) => arm.some((e) => e.kind === "file" && e.path === path20));
   const byPlace = /* @__PURE__ */ new Map();
   for (const event of all) {
     const place = event.kind === "file" && everywhere(event.path) ? `file:${event.path}` : event.kind === "file" ? posix6.dirname(event.path) : event.path;
@@ -67115,7 +67368,7 @@ function mergeAlternatives(run2, group) {
   }
   for (const [place, events] of byPlace) {
     const isFile2 = place.startsWith("file:");
-    const path17 = isFile2 ? place.slice("file:".length) : place;
+    const path20 = isFile2 ? place.slice("file:".length) : place;
     const first = events[0];
     const origin = {
       stage: state.label,
@@ -67127,9 +67380,9 @@ function mergeAlternatives(run2, group) {
     };
     addEvent(state, {
       kind: isFile2 ? "file" : "some",
-      path: path17,
+      path: path20,
       origin,
-      chain: [{ stage: state.label, instruction: "RUN", range: instruction.range, path: path17 }],
+      chain: [{ stage: state.label, instruction: "RUN", range: instruction.range, path: path20 }],
       chmod: null,
       chown: null
     });
@@ -67199,16 +67452,16 @@ function recordCopyCommand(state, instruction, argv, cwd, mounts) {
     for (const match of matches2) {
       if (match.event.chain.length === 0 && match.event.origin.source === "unknown") continue;
       const name = posix6.basename(match.relative === null ? match.event.path : src);
-      const path17 = cleanPath(
+      const path20 = cleanPath(
         match.relative ? posix6.join(dest, match.relative) : destIsDir ? posix6.join(dest, name) : dest
       );
       addEvent(state, {
         kind: match.relative === "" && match.event.path !== src ? "file" : match.event.kind,
-        path: path17,
+        path: path20,
         origin: match.event.origin,
         chain: [
           ...match.event.chain,
-          { stage: state.label, instruction: "RUN", range: instruction.range, path: path17 }
+          { stage: state.label, instruction: "RUN", range: instruction.range, path: path20 }
         ],
         chmod: match.event.chmod,
         chown: match.event.chown
@@ -67228,7 +67481,7 @@ function recordDownload(state, instruction, argv, cwd) {
   }
   const url = argv.find((w) => /^https?:\/\//.test(w)) ?? "a URL";
   if (!output2 || output2 === "-" || output2.includes(UNKNOWN_MARK)) return;
-  const path17 = cleanPath(posix6.resolve(cwd, output2));
+  const path20 = cleanPath(posix6.resolve(cwd, output2));
   const origin = {
     stage: state.label,
     source: "downloaded",
@@ -67239,9 +67492,9 @@ function recordDownload(state, instruction, argv, cwd) {
   };
   addEvent(state, {
     kind: "file",
-    path: path17,
+    path: path20,
     origin,
-    chain: [{ stage: state.label, instruction: "RUN", range: instruction.range, path: path17 }],
+    chain: [{ stage: state.label, instruction: "RUN", range: instruction.range, path: path20 }],
     chmod: null,
     chown: null
   });
@@ -67282,7 +67535,7 @@ function escapeDirective(text) {
   );
   return directive?.[1] ?? "\\";
 }
-function checkSizes(text, path17) {
+function checkSizes(text, path20) {
   const escape = escapeDirective(text);
   let line = 1;
   let instructionLine = 1;
@@ -67293,22 +67546,22 @@ function checkSizes(text, path17) {
     const bytes = 3 * (end - start) > MAX_LINE_BYTES ? Buffer.byteLength(text.slice(start, end)) : end - start;
     if (bytes > MAX_LINE_BYTES) {
       throw new InputError(
-        `${path17}:${line}: dockerfile line greater than max allowed size of ${MAX_LINE_BYTES}`
+        `${path20}:${line}: dockerfile line greater than max allowed size of ${MAX_LINE_BYTES}`
       );
     }
     if (instructionBytes === 0) instructionLine = line;
     instructionBytes += bytes + 1;
     if (instructionBytes > MAX_INSTRUCTION_BYTES) {
       throw new InputError(
-        `${path17}:${instructionLine}: the instruction continues over more than ${MAX_INSTRUCTION_BYTES} bytes, the most examined`
+        `${path20}:${instructionLine}: the instruction continues over more than ${MAX_INSTRUCTION_BYTES} bytes, the most examined`
       );
     }
     if (!text.slice(start, end).trimEnd().endsWith(escape)) instructionBytes = 0;
     start = end + 1;
   }
 }
-function parseDockerfile(text, path17) {
-  checkSizes(text, path17);
+function parseDockerfile(text, path20) {
+  checkSizes(text, path20);
   const document2 = import_dockerfile_ast.DockerfileParser.parse(text);
   const escape = document2.getEscapeCharacter();
   const lines2 = text.split(/\r?\n/);
@@ -67322,7 +67575,7 @@ function parseDockerfile(text, path17) {
       const written = node.getKeyword();
       const word = /^[A-Za-z0-9_-]{1,16}/.exec(written)?.[0];
       const shown = word === written ? word : word ? `${word}\u2026` : excerpt(written, 1);
-      throw new InputError(`${path17}:${startLine}: unknown instruction: ${shown}`);
+      throw new InputError(`${path20}:${startLine}: unknown instruction: ${shown}`);
     }
     const firstLine = lines2[startLine - 1] ?? "";
     const keywordAt = firstLine.search(/\S/) + node.getKeyword().length;
@@ -67368,7 +67621,7 @@ function parseDockerfile(text, path17) {
         const body = [];
         for (; ; ) {
           if (line >= lines2.length) {
-            throw new InputError(`${path17}:${startLine}: here-document '${name}' is not terminated`);
+            throw new InputError(`${path20}:${startLine}: here-document '${name}' is not terminated`);
           }
           const bodyLine = lines2[line++];
           if ((strip ? bodyLine.replace(/^\t+/, "") : bodyLine).trim() === name) break;
@@ -67390,15 +67643,15 @@ function parseDockerfile(text, path17) {
     }
     instructions.push({ keyword, range: { startLine, endLine }, flags, args, json: json2, heredocs });
   }
-  checkSyntax(instructions, path17);
+  checkSyntax(instructions, path20);
   return { escape, instructions };
 }
 var MAX_STAGES = 256;
-function checkSyntax(instructions, path17) {
+function checkSyntax(instructions, path20) {
   let seenFrom = false;
   let stages = 0;
   for (const instruction of instructions) {
-    const where2 = `${path17}:${instruction.range.startLine}`;
+    const where2 = `${path20}:${instruction.range.startLine}`;
     const { keyword, args } = instruction;
     if (keyword === "FROM") {
       seenFrom = true;
@@ -67425,7 +67678,7 @@ function checkSyntax(instructions, path17) {
         throw new InputError(`${where2}: ${keyword} requires at least a source and a destination`);
     }
   }
-  if (!seenFrom) throw new InputError(`${path17}:1: no FROM instruction: not a Dockerfile`);
+  if (!seenFrom) throw new InputError(`${path20}:1: no FROM instruction: not a Dockerfile`);
 }
 
 // src/dockerfile/model.ts
@@ -67681,13 +67934,46 @@ var stagesCommand = {
 
 // src/cli/scan.ts
 import { existsSync as existsSync5, writeFileSync } from "node:fs";
-import path16 from "node:path";
+import path19 from "node:path";
 import { homedir } from "node:os";
 import { join as join6 } from "node:path";
 
 // src/config/config.ts
 var import_picomatch4 = __toESM(require_picomatch2(), 1);
 import { lstatSync } from "node:fs";
+
+// src/exec/cpu-level.ts
+var X86_LEVEL_NAMES = ["x86-64-v1", "x86-64-v2", "x86-64-v3", "x86-64-v4"];
+var DEFAULT_X86_LEVEL = "x86-64-v2";
+function parseX86Level(name) {
+  const i = X86_LEVEL_NAMES.indexOf(name);
+  return i === -1 ? null : i + 1;
+}
+function x86LevelNeed(elf, path20) {
+  if (elf.eMachine !== 62 || elf.class !== 64) return null;
+  const goamd64 = elf.go?.settings.find((s) => s.key === "GOAMD64")?.value ?? null;
+  const goLevel = goamd64 !== null && /^v[1-4]$/.test(goamd64) ? Number(goamd64.slice(1)) : null;
+  if (goLevel !== null && goLevel > 1) {
+    return {
+      level: goLevel,
+      evidence: `Go build info: GOAMD64=${goamd64}`,
+      runtimeError: `This program can only be run on AMD64 processors with v${goLevel} microarchitecture support.`,
+      checkedBy: "go-runtime"
+    };
+  }
+  const needed = elf.x86IsaNeeded;
+  if (needed !== null && needed > 1 && elf.interpreter !== null) {
+    const level = needed & 8 ? 4 : needed & 4 ? 3 : needed & 2 ? 2 : 1;
+    if (level > 1)
+      return {
+        level,
+        evidence: `GNU property note: X86_ISA_1_NEEDED ${X86_LEVEL_NAMES[level - 1]}`,
+        runtimeError: `${path20}: CPU ISA level is lower than required`,
+        checkedBy: "glibc-loader"
+      };
+  }
+  return null;
+}
 
 // src/findings.ts
 var LEVELS = ["error", "warning", "note"];
@@ -67712,13 +67998,13 @@ function range(input, r, role) {
 function sameRange(a, b) {
   return a.startLine === b.startLine && a.endLine === b.endLine;
 }
-function artifactFor(model, path17) {
+function artifactFor(model, path20) {
   for (const artifact of model.artifacts) {
-    if (artifact.path === path17) return artifact;
+    if (artifact.path === path20) return artifact;
   }
   for (const artifact of model.artifacts) {
-    if (artifact.path.endsWith("/") && path17.startsWith(artifact.path)) return artifact;
-    if (/[*?[]/.test(artifact.path) && import_picomatch3.default.isMatch(path17, artifact.path, { dot: true }))
+    if (artifact.path.endsWith("/") && path20.startsWith(artifact.path)) return artifact;
+    if (/[*?[]/.test(artifact.path) && import_picomatch3.default.isMatch(path20, artifact.path, { dot: true }))
       return artifact;
   }
   return null;
@@ -67731,9 +68017,9 @@ function blameImage(ctx) {
 function blameFile(ctx, ...paths) {
   const input = ctx.dockerfile;
   if (!input) return NO_BLAME;
-  for (const path17 of paths) {
-    if (path17 === null) continue;
-    const artifact = artifactFor(input.model, path17);
+  for (const path20 of paths) {
+    if (path20 === null) continue;
+    const artifact = artifactFor(input.model, path20);
     if (!artifact) continue;
     const placed = range(input, artifact.blame.placed, "placed");
     const related = [];
@@ -67776,8 +68062,8 @@ function blameUser(ctx, also = NO_BLAME) {
   );
   return { dockerfile: primary, related };
 }
-function finding(ruleId, level, path17, message, evidence, blame) {
-  return { ruleId, level, path: path17, message, evidence, ...blame, suppression: null };
+function finding(ruleId, level, path20, message, evidence, blame) {
+  return { ruleId, level, path: path20, message, evidence, ...blame, suppression: null };
 }
 function isExecutableFile(mode) {
   return (mode & 73) !== 0;
@@ -67804,6 +68090,50 @@ var CGO_DISABLED_DIFF = [
 // src/rules/support/loads.ts
 import path3 from "node:path/posix";
 
+// src/exec/compat.ts
+var EM_3862 = 3;
+var EM_ARM2 = 40;
+var EM_X86_642 = 62;
+var EM_AARCH642 = 183;
+var NODE_MACHINE = {
+  amd64: { goarch: "amd64", eMachine: EM_X86_642, class: 64, endianness: "little" },
+  "386": { goarch: "386", eMachine: EM_3862, class: 32, endianness: "little" },
+  arm64: { goarch: "arm64", eMachine: EM_AARCH642, class: 64, endianness: "little" },
+  arm: { goarch: "arm", eMachine: EM_ARM2, class: 32, endianness: "little" }
+};
+function sameMachine(a, b) {
+  return a.eMachine === b.eMachine && a.class === b.class && a.endianness === b.endianness;
+}
+function executability(elf, nodeGoarch) {
+  const node = NODE_MACHINE[nodeGoarch];
+  if (node ? sameMachine(elf, node) : elf.goarch === nodeGoarch) return { runs: "native" };
+  if (nodeGoarch === "amd64" && elf.eMachine === EM_3862 && elf.class === 32)
+    return {
+      runs: "compat",
+      how: "a 32-bit x86 program, run by the amd64 kernel through IA32 emulation"
+    };
+  if (nodeGoarch === "amd64" && elf.eMachine === EM_X86_642 && elf.class === 32)
+    return {
+      runs: "no",
+      why: "an x32 program (x86-64 code in a 32-bit ELF): distribution kernels are built without CONFIG_X86_X32_ABI"
+    };
+  if (nodeGoarch === "arm64" && elf.eMachine === EM_ARM2 && elf.class === 32 && elf.endianness === "little")
+    return {
+      runs: "depends",
+      depends: "a 32-bit arm program runs on an arm64 node only if its CPU implements AArch32 (Graviton2, Ampere Altra do; Graviton3/4, Ampere One do not)"
+    };
+  return { runs: "no", why: "a different machine" };
+}
+function goarchExecutability(goarch, nodeGoarch) {
+  const machine = NODE_MACHINE[goarch];
+  if (goarch === nodeGoarch) return { runs: "native" };
+  if (!machine) return { runs: "no", why: "a different architecture" };
+  return executability(machine, nodeGoarch);
+}
+function alwaysRuns(e) {
+  return e.runs === "native" || e.runs === "compat";
+}
+
 // src/rules/facts.ts
 function goSetting(elf, key) {
   return elf.go?.settings.find((s) => s.key === key)?.value ?? null;
@@ -67813,8 +68143,8 @@ function imageArchitecture(config) {
   return { goarch: config.architecture, platform };
 }
 function runsOn(elfGoarch, imageGoarch) {
-  if (elfGoarch === imageGoarch) return true;
-  return imageGoarch === "amd64" && elfGoarch === "386" || imageGoarch === "arm64" && elfGoarch === "arm";
+  if (elfGoarch === null) return false;
+  return alwaysRuns(goarchExecutability(elfGoarch, imageGoarch));
 }
 var LOADER_NAME = /^(ld-linux[^/]*\.so\.\d+|ld64\.so\.[12]|ld-musl-[^/]*\.so\.1)$/;
 function imageLoaders(image) {
@@ -68062,9 +68392,9 @@ var Reader = class {
     return value;
   }
 };
-function walk(root, path17) {
+function walk(root, path20) {
   let node = root;
-  for (const key of path17) {
+  for (const key of path20) {
     if (!isObject(node)) return null;
     node = node[key];
   }
@@ -68073,22 +68403,22 @@ function walk(root, path17) {
 function located(value, line, from) {
   return value === null ? null : { value, line, from };
 }
-function effectiveSecurityContext(reader, pod, container, podPath, containerPath) {
+function effectiveSecurityContext(reader2, pod, container, podPath, containerPath) {
   const pick = (read, key) => {
     const own = container ? located(
-      read.call(reader, container, key, `${containerPath}.${key}`),
-      reader.keyLine(container, key),
+      read.call(reader2, container, key, `${containerPath}.${key}`),
+      reader2.keyLine(container, key),
       "container"
     ) : null;
     if (own) return own;
-    return pod ? located(read.call(reader, pod, key, `${podPath}.${key}`), reader.keyLine(pod, key), "pod") : null;
+    return pod ? located(read.call(reader2, pod, key, `${podPath}.${key}`), reader2.keyLine(pod, key), "pod") : null;
   };
   const groups = [];
   if (pod) {
     const supplemental = pod.supplementalGroups;
     if (supplemental !== void 0 && supplemental !== null) {
       if (!Array.isArray(supplemental) || supplemental.some((g) => !Number.isSafeInteger(g)))
-        reader.fail(
+        reader2.fail(
           pod,
           "supplementalGroups",
           `${podPath}.supplementalGroups`,
@@ -68096,46 +68426,46 @@ function effectiveSecurityContext(reader, pod, container, podPath, containerPath
         );
       groups.push(...supplemental);
     }
-    const fsGroup = reader.integer(pod, "fsGroup", `${podPath}.fsGroup`);
+    const fsGroup = reader2.integer(pod, "fsGroup", `${podPath}.fsGroup`);
     if (fsGroup !== null) groups.unshift(fsGroup);
   }
   return {
-    runAsUser: pick(reader.integer, "runAsUser"),
-    runAsGroup: pick(reader.integer, "runAsGroup"),
-    runAsNonRoot: pick(reader.boolean, "runAsNonRoot"),
+    runAsUser: pick(reader2.integer, "runAsUser"),
+    runAsGroup: pick(reader2.integer, "runAsGroup"),
+    runAsNonRoot: pick(reader2.boolean, "runAsNonRoot"),
     supplementalGroups: groups
   };
 }
-function readEnv(reader, container, path17) {
+function readEnv(reader2, container, path20) {
   const list = container.env;
   if (list === void 0 || list === null) return [];
-  if (!Array.isArray(list)) reader.fail(container, "env", `${path17}.env`, "a list");
+  if (!Array.isArray(list)) reader2.fail(container, "env", `${path20}.env`, "a list");
   return list.map((item, i) => {
-    const itemPath = `${path17}.env[${i}]`;
+    const itemPath = `${path20}.env[${i}]`;
     if (!isObject(item))
       throw new InputError(
-        `${reader.file}:${reader.itemLine(list, i)}: ${itemPath} must be an object`
+        `${reader2.file}:${reader2.itemLine(list, i)}: ${itemPath} must be an object`
       );
-    const name = reader.string(item, "name", `${itemPath}.name`);
+    const name = reader2.string(item, "name", `${itemPath}.name`);
     if (name === null)
       throw new InputError(
-        `${reader.file}:${reader.itemLine(list, i)}: ${itemPath}.name is required`
+        `${reader2.file}:${reader2.itemLine(list, i)}: ${itemPath}.name is required`
       );
     const fields = {
       name,
-      value: reader.string(item, "value", `${itemPath}.value`) ?? void 0
+      value: reader2.string(item, "value", `${itemPath}.value`) ?? void 0
     };
     const fromSource = item.valueFrom !== void 0 && item.valueFrom !== null;
     return {
       name: fields.name,
       // An unset value without valueFrom is the empty string (EnvVar.value's default).
       value: fromSource ? null : fields.value ?? "",
-      line: reader.itemLine(list, i)
+      line: reader2.itemLine(list, i)
     };
   });
 }
-function readContainers(reader, workload, podSpec, specPath) {
-  const podSecurity = reader.object(podSpec, "securityContext", `${specPath}.securityContext`);
+function readContainers(reader2, workload, podSpec, specPath) {
+  const podSecurity = reader2.object(podSpec, "securityContext", `${specPath}.securityContext`);
   const result = [];
   for (const [key, kind] of [
     ["initContainers", "initContainer"],
@@ -68143,27 +68473,27 @@ function readContainers(reader, workload, podSpec, specPath) {
   ]) {
     const list = podSpec[key];
     if (list === void 0 || list === null) continue;
-    if (!Array.isArray(list)) reader.fail(podSpec, key, `${specPath}.${key}`, "a list");
+    if (!Array.isArray(list)) reader2.fail(podSpec, key, `${specPath}.${key}`, "a list");
     list.forEach((item, i) => {
-      const path17 = `${specPath}.${key}[${i}]`;
-      const line = reader.itemLine(list, i);
+      const path20 = `${specPath}.${key}[${i}]`;
+      const line = reader2.itemLine(list, i);
       if (!isObject(item))
-        throw new InputError(`${workload.file}:${line}: ${path17} must be an object`);
-      const name = reader.string(item, "name", `${path17}.name`);
-      if (name === null) throw new InputError(`${workload.file}:${line}: ${path17}.name is required`);
-      const image = reader.string(item, "image", `${path17}.image`);
+        throw new InputError(`${workload.file}:${line}: ${path20} must be an object`);
+      const name = reader2.string(item, "name", `${path20}.name`);
+      if (name === null) throw new InputError(`${workload.file}:${line}: ${path20}.name is required`);
+      const image = reader2.string(item, "image", `${path20}.image`);
       if (image === null) return;
-      const security = reader.object(item, "securityContext", `${path17}.securityContext`);
+      const security = reader2.object(item, "securityContext", `${path20}.securityContext`);
       const fields = {
         name,
         image,
-        command: reader.strings(item, "command", `${path17}.command`) ?? void 0,
-        args: reader.strings(item, "args", `${path17}.args`) ?? void 0,
-        workingDir: reader.string(item, "workingDir", `${path17}.workingDir`) ?? void 0
+        command: reader2.strings(item, "command", `${path20}.command`) ?? void 0,
+        args: reader2.strings(item, "args", `${path20}.args`) ?? void 0,
+        workingDir: reader2.string(item, "workingDir", `${path20}.workingDir`) ?? void 0
       };
       const fieldLines = {};
       for (const field2 of ["command", "args", "workingDir", "image", "env"])
-        if (field2 in item) fieldLines[field2] = reader.keyLine(item, field2);
+        if (field2 in item) fieldLines[field2] = reader2.keyLine(item, field2);
       result.push({
         workload,
         kind,
@@ -68174,14 +68504,14 @@ function readContainers(reader, workload, podSpec, specPath) {
         args: fields.args ?? null,
         // An empty workingDir is the image's, as the runtime treats it.
         workingDir: fields.workingDir || null,
-        env: readEnv(reader, item, path17),
+        env: readEnv(reader2, item, path20),
         envFrom: Array.isArray(item.envFrom) && item.envFrom.length > 0,
         securityContext: effectiveSecurityContext(
-          reader,
+          reader2,
           podSecurity,
           security,
           `${specPath}.securityContext`,
-          `${path17}.securityContext`
+          `${path20}.securityContext`
         ),
         fieldLines
       });
@@ -68193,11 +68523,11 @@ function podSpecsOf(kind, document2) {
   const known2 = POD_SPEC_PATHS[kind];
   const candidates = known2 ? [known2] : CUSTOM_POD_SPEC_PATHS;
   const found = [];
-  for (const path17 of candidates) {
-    const spec = walk(document2, path17);
+  for (const path20 of candidates) {
+    const spec = walk(document2, path20);
     if (!spec) continue;
     if (!known2 && !Array.isArray(spec.containers)) continue;
-    found.push({ spec, path: path17.join(".") });
+    found.push({ spec, path: path20.join(".") });
   }
   return found;
 }
@@ -68208,26 +68538,26 @@ function readDocument(yaml2, value, line, where2, out) {
       `${yaml2.file}:${line}: ${where2} is ${shape}, not a Kubernetes object (a mapping with apiVersion and kind)`
     );
   }
-  const reader = new Reader(yaml2, line);
+  const reader2 = new Reader(yaml2, line);
   const kind = value.kind;
   if (typeof kind !== "string" || kind === "") {
     throw new InputError(
-      `${yaml2.file}:${reader.keyLine(value, "kind")}: ${where2} has no kind: not a Kubernetes object`
+      `${yaml2.file}:${reader2.keyLine(value, "kind")}: ${where2} has no kind: not a Kubernetes object`
     );
   }
-  const kindLine = reader.keyLine(value, "kind");
+  const kindLine = reader2.keyLine(value, "kind");
   if (kind === "List" || kind.endsWith("List") && Array.isArray(value.items)) {
     const items = value.items;
-    if (!Array.isArray(items)) reader.fail(value, "items", `${kind}.items`, "a list");
+    if (!Array.isArray(items)) reader2.fail(value, "items", `${kind}.items`, "a list");
     items.forEach(
-      (item, i) => readDocument(yaml2, item, reader.itemLine(items, i), `${kind}.items[${i}]`, out)
+      (item, i) => readDocument(yaml2, item, reader2.itemLine(items, i), `${kind}.items[${i}]`, out)
     );
     return;
   }
   if (KINDS_WITHOUT_PODS.has(kind)) return;
-  const metadata = reader.object(value, "metadata", "metadata");
-  const name = (metadata && reader.string(metadata, "name", "metadata.name")) ?? (metadata && reader.string(metadata, "generateName", "metadata.generateName")) ?? "";
-  const namespace = metadata ? reader.string(metadata, "namespace", "metadata.namespace") : null;
+  const metadata = reader2.object(value, "metadata", "metadata");
+  const name = (metadata && reader2.string(metadata, "name", "metadata.name")) ?? (metadata && reader2.string(metadata, "generateName", "metadata.generateName")) ?? "";
+  const namespace = metadata ? reader2.string(metadata, "namespace", "metadata.namespace") : null;
   const workload = { kind, name, namespace, file: yaml2.file, line: kindLine };
   const specs = podSpecsOf(kind, value);
   if (specs.length === 0) {
@@ -68239,8 +68569,8 @@ function readDocument(yaml2, value, line, where2, out) {
     });
     return;
   }
-  for (const { spec, path: path17 } of specs)
-    out.containers.push(...readContainers(reader, workload, spec, path17));
+  for (const { spec, path: path20 } of specs)
+    out.containers.push(...readContainers(reader2, workload, spec, path20));
 }
 function readWorkloads(yaml2) {
   const out = { containers: [], notices: [] };
@@ -68284,8 +68614,8 @@ function manifestRange(container, concern, imageHasEntrypoint) {
     return range2(container, fieldLines.args, "args");
   if (container.workingDir && fieldLines.workingDir)
     return range2(container, fieldLines.workingDir, "workingDir");
-  const path17 = container.env.find((variable) => variable.name === "PATH");
-  if (path17) return range2(container, path17.line, "env");
+  const path20 = container.env.find((variable) => variable.name === "PATH");
+  if (path20) return range2(container, path20.line, "env");
   return range2(container, container.line, null);
 }
 function specEvidence(container, spec) {
@@ -68331,7 +68661,7 @@ function envValue(env, name) {
   return value;
 }
 function checkExecutions(ctx, concern, check) {
-  const own = check(imageExecution(ctx.image.config));
+  const own = ctx.manifests?.podsOnly ? [] : check(imageExecution(ctx.image.config));
   const findings = [...own];
   const imageHasEntrypoint = (ctx.image.config.entrypoint ?? []).length > 0;
   for (const container of ctx.manifests?.containers ?? []) {
@@ -68484,10 +68814,10 @@ function entrypointOutcome(ctx, spec = imageExecution(ctx.image.config)) {
 
 // src/rules/support/loads.ts
 function oncePerScan(compute) {
-  const cache = /* @__PURE__ */ new WeakMap();
+  const cache2 = /* @__PURE__ */ new WeakMap();
   return (ctx) => {
-    if (!cache.has(ctx)) cache.set(ctx, compute(ctx));
-    return cache.get(ctx);
+    if (!cache2.has(ctx)) cache2.set(ctx, compute(ctx));
+    return cache2.get(ctx);
   };
 }
 var NOT_STARTED = "not the entrypoint, not in PATH and not put there by the Dockerfile";
@@ -68751,16 +69081,19 @@ var EG101 = {
     for (const file of ctx.image.files.values()) {
       if (file.type !== "file" || file.elfError === null || file.linkTarget !== null) continue;
       if (!isExecutableFile(file.mode) && !LIBRARY_NAME.test(file.path)) continue;
-      findings.push(
-        finding(
-          "EG101",
-          "note",
-          file.path,
-          `${file.path} starts like an ELF file but could not be read; its interpreter, architecture and libraries were not checked`,
-          [file.elfError],
-          blameFile(ctx, file.path)
-        )
+      const started = file.kernelExec === null && isExecutableFile(file.mode) && !LIBRARY_NAME.test(file.path) && isStartable(ctx, file.path);
+      const found = finding(
+        "EG101",
+        started ? "error" : "note",
+        file.path,
+        `${file.path} starts like an ELF file but could not be read; its interpreter, architecture and libraries were not checked`,
+        [
+          file.elfError,
+          ...started ? ["the image can start it: an unchecked program is no pass"] : []
+        ],
+        blameFile(ctx, file.path)
       );
+      findings.push(started ? { ...found, runtimeError: "" } : found);
     }
     for (const { sim, interp, evidence, cgoOnStaticBase } of missingInterpreters(ctx)) {
       if (cgoOnStaticBase) continue;
@@ -69116,7 +69449,10 @@ var EG106 = {
     "and QEMU run foreign executables through emulation, so the mismatch only shows on the real",
     "nodes. Typical causes: `GOARCH` not set from `TARGETARCH` in a cross-compiling stage, a",
     "`TARGETARCH` ARG declared outside the stage that uses it, a default `ARG TARGETARCH=amd64`,",
-    "or a prebuilt binary downloaded for the wrong architecture."
+    "or a prebuilt binary downloaded for the wrong architecture. Not every difference fails: an",
+    "amd64 kernel runs 32-bit x86 programs (IA32 emulation; they still need their own loader and",
+    "32-bit libraries when dynamic), while an arm64 kernel runs 32-bit arm programs only on CPUs",
+    "with AArch32 (Graviton2, Ampere Altra; not Graviton3/4 or Ampere One): a warning."
   ].join("\n"),
   fix: [
     "Build for the target platform explicitly:",
@@ -69143,7 +69479,19 @@ var EG106 = {
         continue;
       if (elf.linkage === "shared-library" || elf.linkage === "relocatable" || elf.linkage === "other")
         continue;
-      if (!runsOn(elf.goarch, arch.goarch)) {
+      const runs = executability(elf, arch.goarch);
+      if (runs.runs === "depends") {
+        findings.push(
+          finding(
+            "EG106",
+            "warning",
+            file.path,
+            `${file.path} is a ${elf.machine} program in a ${arch.platform} image: it runs only on some ${arch.goarch} nodes`,
+            [runs.depends, `ELF e_machine ${elf.eMachine} (${elf.machine}), ${elf.class}-bit`],
+            blameFile(ctx, file.path)
+          )
+        );
+      } else if (runs.runs === "no") {
         findings.push(
           finding(
             "EG106",
@@ -69229,6 +69577,628 @@ var EG107 = {
           blameFile(ctx, file.path)
         )
       );
+    }
+    return findings;
+  }
+};
+
+// src/rules/eg108-not-a-program.ts
+import path6 from "node:path/posix";
+
+// src/rules/support/exec.ts
+import path5 from "node:path/posix";
+
+// src/exec/execve.ts
+import path4 from "node:path/posix";
+
+// src/exec/env.ts
+function splitEnvString(text) {
+  const words = [];
+  let word = null;
+  let quote = null;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote === "'") {
+      if (c === "'") quote = null;
+      else word += c;
+      continue;
+    }
+    if (c === "\\") {
+      const next = text[i + 1];
+      i++;
+      if (next === void 0) return null;
+      if (next === "c") break;
+      const escaped = {
+        _: " ",
+        n: "\n",
+        r: "\r",
+        t: "	",
+        f: "\f",
+        v: "\v"
+      };
+      word = (word ?? "") + (escaped[next] ?? next);
+      continue;
+    }
+    if (quote === '"') {
+      if (c === '"') quote = null;
+      else word += c;
+      continue;
+    }
+    if (c === "'" || c === '"') {
+      quote = c;
+      word ??= "";
+      continue;
+    }
+    if (c === " " || c === "	" || c === "\n" || c === "\v" || c === "\f" || c === "\r") {
+      if (word !== null) words.push(word);
+      word = null;
+      continue;
+    }
+    word = (word ?? "") + c;
+  }
+  if (quote !== null) return null;
+  if (word !== null) words.push(word);
+  return words;
+}
+function envCommand(argument, gnu) {
+  if (argument === null) return { ok: false, reason: "env gets no command from the #! line" };
+  let words;
+  if (argument.startsWith("-S") || argument.startsWith("--split-string=")) {
+    if (!gnu) return { ok: false, reason: "only GNU env splits a -S string" };
+    const rest = argument.startsWith("-S") ? argument.slice(2) : argument.slice("--split-string=".length);
+    const split = splitEnvString(rest);
+    if (split === null) return { ok: false, reason: "the -S string has an unterminated quote" };
+    words = split;
+  } else if (argument.startsWith("-")) {
+    return { ok: false, reason: `env options other than -S (${argument}) are not followed` };
+  } else {
+    words = [argument];
+  }
+  const command = words.find((w) => !/^[^=]+=/.test(w) || w.startsWith("="));
+  if (command === void 0) return { ok: false, reason: "env gets only assignments, no command" };
+  if (command.startsWith("-"))
+    return { ok: false, reason: `env options (${command}) are not followed` };
+  return { ok: true, command: { command, words } };
+}
+
+// src/exec/shebang.ts
+var BINPRM_BUF_SIZE = 256;
+function isBlank(byte) {
+  return byte === 32 || byte === 9;
+}
+function visible(text) {
+  return text.replace(/[\x00-\x1f\x7f]/g, (c) => {
+    const named = { "\r": "\\r", "\n": "\\n", "	": "\\t", "\0": "\\0" };
+    return named[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`;
+  });
+}
+function decode(bytes) {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+}
+function parseShebang(head) {
+  const buf = new Uint8Array(BINPRM_BUF_SIZE);
+  buf.set(head.subarray(0, BINPRM_BUF_SIZE));
+  if (buf[0] !== 35 || buf[1] !== 33)
+    return { ok: false, reason: "the file does not start with #!" };
+  const last = BINPRM_BUF_SIZE - 1;
+  let end = buf.indexOf(10);
+  let truncatedArgument = false;
+  if (end === -1) {
+    let first = 2;
+    while (first <= last && isBlank(buf[first])) first++;
+    if (first > last)
+      return { ok: false, reason: `the first ${BINPRM_BUF_SIZE} bytes are #! and blanks only` };
+    let terminator = first;
+    while (terminator <= last && !isBlank(buf[terminator]) && buf[terminator] !== 0) terminator++;
+    if (terminator > last)
+      return {
+        ok: false,
+        reason: `the interpreter name does not end within the first ${BINPRM_BUF_SIZE} bytes (the kernel will not run a truncated path)`
+      };
+    end = last;
+    truncatedArgument = true;
+  }
+  while (end > 2 && isBlank(buf[end - 1])) end--;
+  let name = 2;
+  while (name < end && isBlank(buf[name])) name++;
+  if (name >= end) return { ok: false, reason: "no interpreter name after #!" };
+  let separator = name;
+  while (separator < end && !isBlank(buf[separator]) && buf[separator] !== 0) separator++;
+  const interpreter = decode(buf.subarray(name, separator));
+  let argument = null;
+  if (separator < end && buf[separator] !== 0) {
+    let arg = separator;
+    while (arg < end && isBlank(buf[arg])) arg++;
+    if (arg < end) {
+      const nul = buf.subarray(arg, end).indexOf(0);
+      argument = decode(buf.subarray(arg, nul === -1 ? end : arg + nul));
+    }
+  }
+  return {
+    ok: true,
+    interpreter,
+    argument,
+    truncatedArgument: truncatedArgument && argument !== null
+  };
+}
+
+// src/exec/execve.ts
+var MAX_INTERPRETER_DEPTH = 5;
+var STRERROR = {
+  ENOENT: "no such file or directory",
+  EACCES: "permission denied",
+  ELOOP: "too many levels of symbolic links",
+  ENOEXEC: "exec format error"
+};
+function runcError(execPath, errno) {
+  return `exec ${execPath}: ${STRERROR[errno]}`;
+}
+function lookupFailure(view, named, absolute) {
+  const resolution = view.resolve(absolute);
+  if (resolution.found) throw new Error(`${absolute} resolves`);
+  const links = resolution.via;
+  if (resolution.reason === "loop") {
+    return {
+      kind: "symlink-loop",
+      errno: "ELOOP",
+      path: absolute,
+      evidence: [
+        `${named}: more than 40 symbolic links (${links.slice(0, 4).join(" -> ")}${links.length > 4 ? " -> ..." : ""})`
+      ]
+    };
+  }
+  if (resolution.reason === "not-a-directory") {
+    return {
+      kind: "missing",
+      errno: "ENOTDIR",
+      path: absolute,
+      evidence: [`${visible(resolution.at)} is not a directory`]
+    };
+  }
+  const link = links[links.length - 1];
+  const target = link === void 0 ? "" : view.files.get(link)?.linkTarget ?? "";
+  const targetPath = link === void 0 ? "" : path4.resolve(path4.dirname(link), target);
+  if (link !== void 0 && (targetPath === resolution.at || targetPath.startsWith(`${resolution.at}/`))) {
+    const base = target.startsWith("/") ? "" : ` (relative to ${path4.dirname(link)})`;
+    return {
+      kind: "dangling-symlink",
+      errno: "ENOENT",
+      path: link,
+      evidence: [
+        `${link} is a symbolic link to ${target}${base}`,
+        `${visible(resolution.at)} does not exist in the image`
+      ]
+    };
+  }
+  return {
+    kind: "missing",
+    errno: "ENOENT",
+    path: absolute,
+    evidence: [`${visible(resolution.at)} does not exist in the image`]
+  };
+}
+function execvpLookup(view, name, searchPath, workingDir) {
+  const candidates = name.includes("/") ? [path4.resolve("/", workingDir, name)] : searchPath.split(":").map((dir) => path4.resolve("/", workingDir, dir || ".", name));
+  for (const candidate of candidates) {
+    const r = view.resolve(candidate);
+    if (r.found && r.file.type === "file" && (r.file.mode & 73) !== 0)
+      return { path: candidate, file: r.file, resolved: r.path };
+  }
+  return { path: null, tried: candidates };
+}
+function simulateExec(view, execPath, options) {
+  const steps = [];
+  const fail3 = (failure) => ({ steps, failure, executability: null });
+  let current = execPath;
+  let via = "start";
+  for (let depth = 0; ; depth++) {
+    if (depth > MAX_INTERPRETER_DEPTH) {
+      return fail3({
+        kind: "interpreter-depth",
+        path: execPath,
+        message: `${execPath} is run through more than ${MAX_INTERPRETER_DEPTH} #! interpreters in a row`,
+        evidence: steps.map((s) => `${s.path}: #!${s.file.shebang ?? ""}`),
+        runtimeError: runcError(execPath, "ELOOP"),
+        exitCode: null
+      });
+    }
+    if (current === "") {
+      return fail3({
+        kind: "shebang-interpreter",
+        path: steps[steps.length - 1]?.resolved ?? execPath,
+        message: "The #! line names no interpreter (the file ends right after #!)",
+        evidence: stepEvidence(steps),
+        runtimeError: runcError(execPath, "ENOENT"),
+        exitCode: null
+      });
+    }
+    const absolute = path4.resolve("/", options.workingDir, current);
+    const resolution = view.resolve(absolute);
+    if (!resolution.found) {
+      const miss = lookupFailure(view, current, absolute);
+      const errno = miss.errno === "ENOTDIR" ? "ENOENT" : miss.errno;
+      const what = via === "shebang" ? "the #! interpreter" : via === "env" ? "env's command" : "";
+      const dangling = miss.kind === "dangling-symlink";
+      return fail3({
+        ...miss,
+        kind: via === "shebang" && !dangling ? "shebang-interpreter" : miss.kind,
+        message: dangling ? `${what ? `${what} ${current}` : current}: ${miss.path} is a dangling symbolic link` : miss.kind === "symlink-loop" ? `${what ? `${what} ` : ""}${current} is a symbolic link loop (or a chain longer than 40)` : `${what ? `${what} ` : ""}${visibleQuoted(current)} does not exist in the image`,
+        evidence: [...stepEvidence(steps), ...miss.evidence, ...crlfHint(current)],
+        runtimeError: miss.errno === "ENOTDIR" ? `exec ${execPath}: not a directory` : runcError(execPath, errno),
+        exitCode: null
+      });
+    }
+    const file = resolution.file;
+    steps.push({ path: current, resolved: resolution.path, file, via });
+    if (file.type !== "file" || (file.mode & 73) === 0) {
+      return fail3({
+        kind: "not-executable",
+        path: resolution.path,
+        message: file.type !== "file" ? `${resolution.path} is a ${file.type === "dir" ? "directory" : file.type}, not a program` : `${resolution.path} has no execute permission (mode ${(file.mode & 4095).toString(8).padStart(4, "0")})`,
+        evidence: stepEvidence(steps),
+        runtimeError: runcError(execPath, "EACCES"),
+        exitCode: null
+      });
+    }
+    if (file.elf !== null || file.elfError !== null || file.kernelExec !== null) {
+      return elfStep(execPath, resolution.path, file, steps, options);
+    }
+    if (file.scriptHead === null) {
+      const what = file.size === 0 ? "an empty file" : file.magic ?? "not a program";
+      return fail3({
+        kind: "not-a-program",
+        path: resolution.path,
+        message: `${resolution.path} is ${what}: the kernel executes only ELF programs and #! scripts`,
+        evidence: stepEvidence(steps),
+        runtimeError: runcError(execPath, "ENOEXEC"),
+        exitCode: null
+      });
+    }
+    const shebang = parseShebang(file.scriptHead);
+    if (!shebang.ok) {
+      return fail3({
+        kind: "bad-shebang",
+        path: resolution.path,
+        message: `The #! line of ${resolution.path} is refused by the kernel: ${shebang.reason}`,
+        evidence: [...stepEvidence(steps), `#!${visible(excerpt2(file.shebang ?? ""))}`],
+        runtimeError: runcError(execPath, "ENOEXEC"),
+        exitCode: null
+      });
+    }
+    if (path4.basename(shebang.interpreter) === "env") {
+      const envFile = view.resolve(path4.resolve("/", options.workingDir, shebang.interpreter));
+      if (envFile.found && envFile.file.type === "file" && (envFile.file.mode & 73) !== 0) {
+        const gnu = !isBusybox(view, envFile.path);
+        const parsed = envCommand(shebang.argument, gnu);
+        if (!parsed.ok) return { steps, failure: null, executability: null };
+        steps.push({
+          path: shebang.interpreter,
+          resolved: envFile.path,
+          file: envFile.file,
+          via: "shebang"
+        });
+        const command = parsed.command.command;
+        const found = execvpLookup(view, command, options.searchPath, options.workingDir);
+        if (found.path === null) {
+          const hint = shebang.argument !== null && /[ \t]/.test(shebang.argument) && gnu ? ["env receives the whole rest of the #! line as one name; env -S splits it"] : [];
+          return fail3({
+            kind: "env-command-missing",
+            path: resolution.path,
+            message: `${visibleQuoted(command)}, which ${resolution.path} runs through ${shebang.interpreter}, is not in the image's PATH`,
+            evidence: [
+              ...stepEvidence(steps),
+              `searched PATH: ${found.tried.map((t) => visible(t)).join(", ")}`,
+              ...hint,
+              ...crlfHint(command)
+            ],
+            // coreutils quotes the name with C escapes; BusyBox prints it raw.
+            runtimeError: gnu ? `${shebang.interpreter}: '${visible(command)}': No such file or directory` : `env: can't execute '${command}': No such file or directory`,
+            exitCode: 127
+          });
+        }
+        current = found.path;
+        via = "env";
+        continue;
+      }
+    }
+    current = shebang.interpreter;
+    via = "shebang";
+  }
+}
+function elfStep(execPath, resolved, file, steps, options) {
+  const fail3 = (failure) => ({ steps, failure, executability: null });
+  if (file.elf !== null && options.nodeGoarch === "") {
+    if (file.kernelExec === null) return { steps, failure: null, executability: null };
+  } else if (file.elf !== null) {
+    const runs = executability(file.elf, options.nodeGoarch);
+    if (runs.runs === "no") {
+      return fail3({
+        kind: "foreign-machine",
+        path: resolved,
+        message: `${resolved} is a ${file.elf.machine} program (${runs.why}); ${options.nodeGoarch} nodes cannot execute it`,
+        evidence: stepEvidence(steps),
+        runtimeError: runcError(execPath, "ENOEXEC"),
+        exitCode: null
+      });
+    }
+    if (file.kernelExec === null) return { steps, failure: null, executability: runs };
+  }
+  const verdict = file.kernelExec;
+  if (verdict !== null) {
+    return fail3({
+      kind: "kernel-elf",
+      path: resolved,
+      message: verdict.failure === "SIGSEGV" ? `The kernel maps ${resolved} but the process dies at once with SIGSEGV (exit 139): ${verdict.reason}` : `The kernel refuses to execute ${resolved} (${verdict.failure === "EIO" ? "input/output error" : "exec format error"}): ${verdict.reason}`,
+      evidence: stepEvidence(steps),
+      runtimeError: kernelFailureMessage(verdict.failure, execPath),
+      exitCode: verdict.failure === "SIGSEGV" ? 139 : null
+    });
+  }
+  return fail3({
+    kind: "unreadable-elf",
+    path: resolved,
+    message: `${resolved} starts like an ELF program but cannot be read: ${file.elfError ?? ""}`,
+    evidence: stepEvidence(steps),
+    runtimeError: null,
+    exitCode: null
+  });
+}
+function stepEvidence(steps) {
+  return steps.map((s, i) => {
+    const how = i === 0 ? "started" : s.via === "env" ? "found by env in PATH" : "#! interpreter";
+    const where2 = s.resolved !== path4.resolve("/", s.path) ? ` (resolves to ${s.resolved})` : "";
+    const line = s.file.shebang !== null ? `, whose first line is #!${visible(excerpt2(s.file.shebang))}` : "";
+    return `${visible(s.path)}${where2}: ${how}${line}`;
+  });
+}
+function crlfHint(name) {
+  return name.endsWith("\r") ? [
+    "the name ends in \\r: the script has Windows (CRLF) line endings, and the kernel reads the #! line up to \\n only"
+  ] : [];
+}
+function excerpt2(text) {
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+function visibleQuoted(name) {
+  return visible(name) === name ? name : `'${visible(name)}'`;
+}
+function isBusybox(view, envPath) {
+  return path4.basename(envPath) === "busybox" || view.files.get(envPath)?.linkTarget?.endsWith("busybox") === true;
+}
+
+// src/rules/support/exec.ts
+var cache = /* @__PURE__ */ new WeakMap();
+function execOptions(ctx, spec = imageExecution(ctx.image.config)) {
+  return {
+    searchPath: envValue(spec.env, "PATH") ?? DOCKER_DEFAULT_PATH,
+    workingDir: spec.workingDir || "/",
+    nodeGoarch: ctx.image.config.architecture
+  };
+}
+function entrypointExec(ctx, spec = imageExecution(ctx.image.config)) {
+  let perScan = cache.get(ctx);
+  if (!perScan) cache.set(ctx, perScan = /* @__PURE__ */ new Map());
+  const options = execOptions(ctx, spec);
+  const key = JSON.stringify([spec.argv[0] ?? null, options.searchPath, options.workingDir]);
+  if (!perScan.has(key)) {
+    const entry = resolveEntrypoint(ctx.image, spec);
+    const execName = entry?.path && entry.argv[0]?.includes("/") ? entry.argv[0] : entry?.path;
+    perScan.set(key, execName ? simulateExec(ctx.image, execName, options) : null);
+  }
+  return perScan.get(key) ?? null;
+}
+var placedCache = /* @__PURE__ */ new WeakMap();
+function placedInPathFailures(ctx) {
+  const cached = placedCache.get(ctx);
+  if (cached) return cached;
+  const out = [];
+  placedCache.set(ctx, out);
+  if (!ctx.dockerfile) return out;
+  const options = execOptions(ctx);
+  const pathDirs2 = new Set(
+    options.searchPath.split(":").map((d) => {
+      const r = ctx.image.resolve(path5.resolve("/", options.workingDir, d || "."));
+      return r.found ? r.path : d;
+    })
+  );
+  const chain = new Set(entrypointExec(ctx)?.steps.map((s) => s.resolved) ?? []);
+  for (const file of ctx.image.files.values()) {
+    if (file.type !== "file" || file.linkTarget !== null || !isExecutableFile(file.mode)) continue;
+    if (file.elf !== null || file.elfError !== null || file.kernelExec !== null) continue;
+    if (chain.has(file.path) || !pathDirs2.has(path5.dirname(file.path))) continue;
+    if (!artifactFor(ctx.dockerfile.model, file.path)) continue;
+    const failure = simulateExec(ctx.image, file.path, options).failure;
+    if (failure) out.push({ file, failure });
+  }
+  return out;
+}
+
+// src/rules/eg108-not-a-program.ts
+var NOT_A_PROGRAM = /* @__PURE__ */ new Set(["not-a-program", "bad-shebang"]);
+var EG108 = {
+  id: "EG108",
+  name: "not-a-program",
+  defaultLevel: "error",
+  shortDescription: "Started file is neither an ELF program nor a #! script",
+  fullDescription: "A file the image starts (the entrypoint, or a #! interpreter of it) is neither an ELF program nor a script starting with #! at its first byte, or its #! line is one the kernel refuses; an executable file the Dockerfile puts in a PATH directory is reported as a warning.",
+  runtimeError: "exec /app: exec format error",
+  why: [
+    "Linux executes two kinds of files: ELF programs and scripts whose first two bytes are `#!`",
+    "(fs/binfmt_elf.c, fs/binfmt_script.c). Anything else makes `execve` fail with `ENOEXEC`,",
+    "which runc reports as `exec /app: exec format error` \u2014 the same words as for a program of",
+    "another architecture, so people look in the wrong place. Usual causes: a binary built on",
+    "macOS (Mach-O) or Windows (PE) copied into the image, a script with a UTF-8 byte order mark",
+    "or a blank line before `#!`, a shell script with no `#!` line at all (a shell would run it,",
+    "the kernel does not), an empty file, and a `#!` line whose interpreter path does not end",
+    "within the kernel's 256-byte buffer."
+  ].join("\n"),
+  fix: [
+    "Build the program for Linux inside the Dockerfile, or give the script a `#!` line at its very",
+    "first byte:",
+    "",
+    "```diff",
+    '-echo "starting"',
+    "+#!/bin/sh",
+    '+echo "starting"',
+    "```"
+  ].join("\n"),
+  safeToIgnore: "When the file is never executed (data that only happens to have an execute bit).",
+  tags: ["reliability", "entrypoint", "container"],
+  precision: "very-high",
+  confirmedBy: "load",
+  check(ctx) {
+    const reported = /* @__PURE__ */ new Set();
+    const started = checkExecutions(
+      ctx,
+      () => "entrypoint",
+      (spec) => {
+        const failure = entrypointExec(ctx, spec)?.failure ?? null;
+        if (!failure || !NOT_A_PROGRAM.has(failure.kind)) return [];
+        reported.add(failure.path);
+        const found = finding(
+          "EG108",
+          EG108.defaultLevel,
+          failure.path,
+          failure.message,
+          [`command: ${JSON.stringify(spec.argv)}`, ...failure.evidence],
+          blameFile(ctx, failure.path)
+        );
+        return [failure.runtimeError ? { ...found, runtimeError: failure.runtimeError } : found];
+      }
+    );
+    return [...started, ...placedInPath(ctx, reported)];
+  }
+};
+function placedInPath(ctx, reported) {
+  return placedInPathFailures(ctx).filter(({ file, failure }) => !reported.has(file.path) && NOT_A_PROGRAM.has(failure.kind)).map(
+    ({ file, failure }) => finding(
+      "EG108",
+      "warning",
+      file.path,
+      failure.message,
+      [
+        `${path6.dirname(file.path)} is in PATH: running ${path6.basename(file.path)} by name fails with exec format error`
+      ],
+      blameFile(ctx, file.path)
+    )
+  );
+}
+
+// src/rules/eg110-kernel-refuses-elf.ts
+var EG110 = {
+  id: "EG110",
+  name: "kernel-refuses-elf",
+  defaultLevel: "error",
+  shortDescription: "ELF program the kernel refuses or kills at once",
+  fullDescription: "An ELF program the image can start breaks one of the kernel's checks of fs/binfmt_elf.c (e_type, e_phentsize, program header table, PT_INTERP, PT_LOAD alignment and addresses, p_filesz against p_memsz, the entry point): execve fails with exec format error, or the process dies before its first instruction with SIGSEGV.",
+  runtimeError: "exec /app: exec format error",
+  why: [
+    "Before a program runs, the kernel checks its ELF header and program headers. A type other",
+    "than ET_EXEC/ET_DYN (an object file, a core dump), a wrong program header size, no or too",
+    "many program headers, or a PT_INTERP that is empty, longer than PATH_MAX or not",
+    "NUL-terminated make `execve` fail with `ENOEXEC`. Past that point the old process image is",
+    "gone, so a segment that cannot be mapped (file offset and address not congruent modulo the",
+    "page size, an address in kernel space, p_filesz larger than p_memsz), no PT_LOAD at all, or",
+    "an entry point outside executable memory kill the process with SIGSEGV: exit status 139 and",
+    "no output. Such files come from broken post-processing (a patcher, a packer, a truncated",
+    "download or copy), not from a working toolchain."
+  ].join("\n"),
+  fix: [
+    "Rebuild the program, or copy it again from its source; check what rewrote it:",
+    "",
+    "```diff",
+    "-RUN upx --best /out/app",
+    "+RUN go build -o /out/app .",
+    "```"
+  ].join("\n"),
+  safeToIgnore: "Never for a file that is executed.",
+  tags: ["reliability", "elf", "kernel", "container"],
+  precision: "high",
+  confirmedBy: "load",
+  check(ctx) {
+    const findings = [];
+    const chain = entrypointExec(ctx);
+    const inChain = new Set(chain?.steps.map((s) => s.resolved) ?? []);
+    for (const file of ctx.image.files.values()) {
+      const verdict = file.kernelExec;
+      if (file.type !== "file" || verdict === null || file.linkTarget !== null) continue;
+      const started = inChain.has(file.path);
+      if (!started) {
+        if (!isExecutableFile(file.mode) || !isStartable(ctx, file.path)) continue;
+        if (file.elf?.linkage === "shared-library" || LIBRARY_NAME.test(file.path)) continue;
+      }
+      const signal = verdict.failure === "SIGSEGV" || verdict.failure === "SIGBUS";
+      const execPath = started && chain?.steps[0]?.path ? chain.steps[0].path : file.path;
+      const found = finding(
+        "EG110",
+        EG110.defaultLevel,
+        file.path,
+        signal ? `The kernel maps ${file.path} but the process dies at once with ${verdict.failure} (exit ${verdict.failure === "SIGSEGV" ? 139 : 135}): ${verdict.reason}` : `The kernel refuses to execute ${file.path} (${verdict.failure === "EIO" ? "input/output error" : "exec format error"}): ${verdict.reason}`,
+        [
+          started ? "started by the image (its entrypoint or a #! interpreter of it)" : "an executable the image can start (the Dockerfile's, or in PATH)",
+          `fs/binfmt_elf.c: ${verdict.reason}`
+        ],
+        blameFile(ctx, file.path)
+      );
+      findings.push({
+        ...found,
+        runtimeError: signal ? `killed by ${verdict.failure} before its first instruction: exit status ${verdict.failure === "SIGSEGV" ? 139 : 135}, no output` : kernelFailureMessage(verdict.failure, execPath)
+      });
+    }
+    return findings;
+  }
+};
+
+// src/rules/eg111-x86-64-level.ts
+var EG111 = {
+  id: "EG111",
+  name: "x86-64-level-too-high",
+  defaultLevel: "warning",
+  shortDescription: "Program needs a newer x86-64 level than the nodes are known to have",
+  fullDescription: "An x86-64 ELF file requires a microarchitecture level (x86-64-v2, v3 or v4) above the configured minimum of the nodes (config `nodes.x86-64-level`, action input `x86-64-level`, CLI `--x86-64-level`; default x86-64-v2): Go programs built with GOAMD64=v3 or v4, and objects whose GNU property note sets X86_ISA_1_NEEDED.",
+  runtimeError: "This program can only be run on AMD64 processors with v3 microarchitecture support.",
+  why: [
+    "x86-64 CPUs come in levels: v2 adds SSE4.2 and POPCNT, v3 AVX2, BMI2 and FMA, v4 AVX-512. A",
+    "Go program built with `GOAMD64=v3` checks the CPU before `main` and exits with `This program",
+    "can only be run on AMD64 processors with v3 microarchitecture support.`; a program or library",
+    "linked with `-z x86-64-v3` carries an X86_ISA_1_NEEDED note and glibc's loader (2.33+) refuses",
+    "it with `CPU ISA level is lower than required` (exit 127). The image runs on the build",
+    "machine and fails on older nodes, some VM types, and QEMU's default CPU model."
+  ].join("\n"),
+  fix: [
+    "Build for the oldest CPU level your nodes have, or raise the configured minimum when every",
+    "node is newer:",
+    "",
+    "```diff",
+    "-RUN GOAMD64=v3 go build -o /out/app .",
+    "+RUN GOAMD64=v2 go build -o /out/app .",
+    "```"
+  ].join("\n"),
+  safeToIgnore: "When every node that runs the image has a CPU of that level: then set `nodes.x86-64-level` (or the `x86-64-level` input) to it.",
+  tags: ["reliability", "cpu", "container"],
+  precision: "high",
+  check(ctx) {
+    const findings = [];
+    const minimum = ctx.x86LevelMinimum;
+    if (ctx.image.config.architecture !== "amd64" && ctx.image.config.architecture !== "")
+      return findings;
+    for (const file of ctx.image.files.values()) {
+      if (file.type !== "file" || file.elf === null || file.linkTarget !== null) continue;
+      const need = x86LevelNeed(file.elf, file.path);
+      if (need === null || need.level <= minimum) continue;
+      const level = X86_LEVEL_NAMES[need.level - 1];
+      const found = finding(
+        "EG111",
+        EG111.defaultLevel,
+        file.path,
+        `${file.path} needs an ${level} CPU; the nodes are only known to be ${X86_LEVEL_NAMES[minimum - 1]}`,
+        [
+          need.evidence,
+          need.checkedBy === "go-runtime" ? "the Go runtime checks the CPU before main and exits with status 1" : "glibc's loader checks it before the program (or library) runs"
+        ],
+        blameFile(ctx, file.path)
+      );
+      findings.push({ ...found, runtimeError: need.runtimeError });
     }
     return findings;
   }
@@ -69691,17 +70661,19 @@ var EG205 = {
       const artifact = artifactFor(model, file.path);
       if (!artifact) continue;
       const goarch = artifact.declared.GOARCH;
-      if (goarch.value !== null && !goarch.implicit && goarch.value !== arch.goarch && !reportedPlatform.has(artifact)) {
+      const runs = goarch.value === null ? null : goarchExecutability(goarch.value, arch.goarch);
+      if (goarch.value !== null && runs !== null && !goarch.implicit && (runs.runs === "no" || runs.runs === "depends") && !reportedPlatform.has(artifact)) {
         reportedPlatform.add(artifact);
         findings.push(
           finding(
             "EG205",
-            EG205.defaultLevel,
+            runs.runs === "depends" ? "warning" : EG205.defaultLevel,
             file.path,
             `The Dockerfile builds ${file.path} for GOARCH=${goarch.value}, but the image is ${arch.platform}`,
             [
               `Dockerfile: GOARCH=${goarch.value} (${goarch.origin})`,
-              `image config: ${arch.platform}`
+              `image config: ${arch.platform}`,
+              ...runs.runs === "depends" ? [runs.depends] : []
             ],
             blameFile(ctx, file.path)
           )
@@ -69784,7 +70756,7 @@ var EG206 = {
 };
 
 // src/rules/eg301-entrypoint-missing.ts
-import path4 from "node:path/posix";
+import path7 from "node:path/posix";
 var EG301 = {
   id: "EG301",
   name: "entrypoint-missing",
@@ -69833,8 +70805,14 @@ var EG301 = {
         if (outcome.stage !== "not-found") return [];
         const { entry, argvText } = outcome;
         const argv0 = entry.argv[0];
-        const absolute = path4.resolve("/", spec.workingDir || "/", argv0);
-        const runtimeError = argv0.includes("/") ? `exec: "${argv0}": stat ${argv0}: no such file or directory` : `exec: "${argv0}": executable file not found in $PATH`;
+        const absolute = path7.resolve("/", spec.workingDir || "/", argv0);
+        const link = entry.searched.filter((candidate) => {
+          const r = ctx.image.resolve(candidate, false);
+          return r.found && r.file.type === "symlink";
+        }).map((candidate) => simulateExec(ctx.image, candidate, execOptions(ctx, spec)).failure).find((f) => f?.kind === "dangling-symlink" || f?.kind === "symlink-loop") ?? null;
+        const loop = argv0.includes("/") && link?.kind === "symlink-loop";
+        const runtimeError = argv0.includes("/") ? `exec: "${argv0}": stat ${argv0}: ${loop ? "too many levels of symbolic links" : "no such file or directory"}` : `exec: "${argv0}": executable file not found in $PATH`;
+        const message = link ? `The entrypoint ${argv0} ${argv0.includes("/") ? "is" : "is found in PATH as"} ${link.kind === "symlink-loop" ? "a symbolic link loop" : `a dangling symbolic link (${link.path})`}` : argv0.includes("/") ? `The entrypoint ${argv0} does not exist in the image` : `The entrypoint ${argv0} is not an executable file in any PATH directory of the image`;
         return [
           {
             runtimeError,
@@ -69842,10 +70820,11 @@ var EG301 = {
               "EG301",
               EG301.defaultLevel,
               argv0.includes("/") ? absolute : null,
-              argv0.includes("/") ? `The entrypoint ${argv0} does not exist in the image` : `The entrypoint ${argv0} is not an executable file in any PATH directory of the image`,
+              message,
               [
                 `command: ${argvText}`,
-                argv0.includes("/") ? `looked at ${entry.searched[0]}` : `searched PATH: ${entry.searched.join(", ")}`
+                argv0.includes("/") ? `looked at ${entry.searched[0]}` : `searched PATH: ${entry.searched.join(", ")}`,
+                ...link?.evidence ?? []
               ],
               blameEntrypoint(ctx, false)
             )
@@ -69917,7 +70896,7 @@ var EG302 = {
 };
 
 // src/rules/eg303-shebang-interpreter-missing.ts
-import path5 from "node:path/posix";
+import path8 from "node:path/posix";
 var EG303 = {
   id: "EG303",
   name: "shebang-interpreter-missing",
@@ -69929,8 +70908,11 @@ var EG303 = {
     "The kernel runs a script through the interpreter on its `#!` line. When that file is",
     "missing (`#!/bin/bash` on Alpine or distroless, `#!/usr/bin/env python3` without `env` or",
     "Python), `execve` returns `ENOENT` and the error names the script, which exists, so the",
-    "message misleads. A script saved with CRLF line endings looks for `/bin/sh\\r` and fails the",
-    "same way."
+    "message misleads. The kernel reads the `#!` line up to the first newline only, so a script",
+    "saved with CRLF line endings looks for `/bin/sh\\r` and fails the same way. With",
+    "`#!/usr/bin/env NAME`, env searches the PATH for everything after the interpreter as one name",
+    "(`bash\\r` from a CRLF file, `bash -e` without `-S`) and exits 127: `/usr/bin/env: 'bash\\r':",
+    "No such file or directory`."
   ].join("\n"),
   fix: [
     "Use an interpreter the image has, or install it:",
@@ -69943,104 +70925,64 @@ var EG303 = {
     ' ENTRYPOINT ["/entrypoint.sh"]',
     "```",
     "",
-    "or change the script to `#!/bin/sh` when it is POSIX shell."
+    "or change the script to `#!/bin/sh` when it is POSIX shell. For CRLF line endings, convert",
+    'the file (`sed -i "s/\\r$//" entrypoint.sh`, or `* text eol=lf` in `.gitattributes`); for',
+    "options after `env NAME`, use `#!/usr/bin/env -S NAME -e`."
   ].join("\n"),
   safeToIgnore: "When the script is never executed directly in this image (documentation, or always run as `sh script`).",
   tags: ["reliability", "entrypoint", "container"],
   precision: "very-high",
   confirmedBy: "start",
   check(ctx) {
-    return checkExecutions(
-      ctx,
-      () => "entrypoint",
-      (spec) => {
-        const outcome = entrypointOutcome(ctx, spec);
-        if (outcome.stage !== "starts" || outcome.entry.file.elf !== null) return [];
-        return checkScript(ctx, spec, outcome.entry, outcome.argvText);
-      }
-    );
+    return [...entrypointFindings(ctx), ...placedInPath2(ctx)];
   }
 };
-function checkScript(ctx, spec, entry, argvText) {
-  const view = ctx.image;
-  const { path: scriptPath, file } = entry;
-  const execName = entry.argv[0].includes("/") ? entry.argv[0] : scriptPath;
-  const blame = blameEntrypoint(ctx, false);
-  if (file.shebang === null) {
-    if (file.elfError) return [];
-    return [
-      {
-        ...finding(
-          "EG303",
-          EG303.defaultLevel,
-          scriptPath,
-          `The entrypoint ${scriptPath} is neither an ELF program nor a #! script`,
-          [`command: ${argvText}`, "the kernel refuses it: exec format error"],
-          blame
-        ),
-        runtimeError: `exec ${execName}: exec format error`
-      }
-    ];
-  }
-  const words = file.shebang.trim().split(/\s+/);
-  const interpreter = words[0] ?? "";
-  const interpreterPath = path5.resolve("/", spec.workingDir || "/", interpreter);
-  const resolved = view.resolve(interpreterPath);
-  const evidence = [`${scriptPath} starts with #!${file.shebang}`, `command: ${argvText}`];
-  if (!resolved.found || resolved.file.type !== "file") {
-    return [
-      {
-        ...finding(
-          "EG303",
-          EG303.defaultLevel,
-          scriptPath,
-          `The interpreter ${interpreter} of the entrypoint script ${scriptPath} is not in the image`,
-          [...evidence, `${interpreterPath} does not exist`],
-          blame
-        ),
-        runtimeError: `exec ${execName}: no such file or directory`
-      }
-    ];
-  }
-  if (!isExecutableFile(resolved.file.mode)) {
-    return [
-      {
-        ...finding(
-          "EG303",
-          EG303.defaultLevel,
-          scriptPath,
-          `The interpreter ${interpreter} of the entrypoint script ${scriptPath} is not executable`,
-          [...evidence, `${resolved.path}: ${modeString(resolved.file)}`],
-          blame
-        ),
-        runtimeError: `exec ${execName}: permission denied`
-      }
-    ];
-  }
-  if (path5.basename(interpreter) === "env" && words.length > 1) {
-    const program = words.slice(1).find((w) => !w.startsWith("-"));
-    if (program !== void 0) {
-      const found = lookPath(view, program, spec);
-      if (found.path === null) {
-        const busybox = path5.basename(resolved.path) === "busybox";
-        const runtimeError = busybox ? `env: can't execute '${program}': No such file or directory` : `${interpreter}: '${program}': No such file or directory`;
-        return [
-          {
-            ...finding(
-              "EG303",
-              EG303.defaultLevel,
-              scriptPath,
-              `${program}, which the entrypoint script ${scriptPath} runs through env, is not in the image's PATH`,
-              [...evidence, `searched PATH: ${found.searched.join(", ")}`],
-              blame
-            ),
-            runtimeError
-          }
-        ];
-      }
+function entrypointFindings(ctx) {
+  return checkExecutions(
+    ctx,
+    () => "entrypoint",
+    (spec) => {
+      const outcome = entrypointOutcome(ctx, spec);
+      if (outcome.stage !== "starts") return [];
+      const failure = entrypointExec(ctx, spec)?.failure ?? null;
+      if (failure === null || !INTERPRETER_FAILURES.has(failure.kind)) return [];
+      if (failure.kind === "not-executable" && failure.path === outcome.entry.file.path) return [];
+      const found = finding(
+        "EG303",
+        EG303.defaultLevel,
+        outcome.entry.path,
+        `The entrypoint ${outcome.entry.path} cannot start: ${lowerFirst(failure.message)}`,
+        [`command: ${outcome.argvText}`, ...failure.evidence],
+        blameEntrypoint(ctx, false)
+      );
+      return [failure.runtimeError ? { ...found, runtimeError: failure.runtimeError } : found];
     }
-  }
-  return [];
+  );
+}
+function placedInPath2(ctx) {
+  return placedInPathFailures(ctx).filter(({ failure }) => INTERPRETER_FAILURES.has(failure.kind)).filter(({ file, failure }) => failure.kind !== "not-executable" || failure.path !== file.path).map(({ file, failure }) => {
+    const found = finding(
+      "EG303",
+      "warning",
+      file.path,
+      `${file.path} cannot run: ${lowerFirst(failure.message)}`,
+      [`${path8.dirname(file.path)} is in PATH: it runs when called by name`, ...failure.evidence],
+      blameFile(ctx, file.path)
+    );
+    return failure.runtimeError ? { ...found, runtimeError: failure.runtimeError } : found;
+  });
+}
+var INTERPRETER_FAILURES = /* @__PURE__ */ new Set([
+  "shebang-interpreter",
+  "env-command-missing",
+  "interpreter-depth",
+  "dangling-symlink",
+  "symlink-loop",
+  "missing",
+  "not-executable"
+]);
+function lowerFirst(text) {
+  return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
 // src/rules/support/runtime-files.ts
@@ -70623,7 +71565,7 @@ var INVISIBLE = (
   /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
 );
 var JOINER = "\u2060";
-function visible(text) {
+function visible2(text) {
   return text.replace(INVISIBLE, (c) => {
     const code = c.codePointAt(0);
     return code <= 255 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u{${code.toString(16)}}`;
@@ -70633,7 +71575,7 @@ function shorten(text, max) {
   return text.length <= max ? text : `${text.slice(0, max - 1)}\u2026`;
 }
 function codeSpan(text, options = {}) {
-  let body = shorten(visible(text.replace(/\r?\n/g, " ")), options.max ?? 200);
+  let body = shorten(visible2(text.replace(/\r?\n/g, " ")), options.max ?? 200);
   if (options.inTable) body = body.replace(/\|/g, "\\|");
   const longestRun = Math.max(0, ...(body.match(/`+/g) ?? []).map((run2) => run2.length));
   const fence = "`".repeat(longestRun + 1);
@@ -70641,13 +71583,13 @@ function codeSpan(text, options = {}) {
   return `${fence}${pad}${body}${pad}${fence}`;
 }
 function markdownText(text, max = 1e3) {
-  return shorten(visible(text.replace(/\r?\n/g, " ")), max).replace(/[\\`*_{}[\]()#+\-.!|<>~&"'=:]/g, (c) => `\\${c}`).replace(/([@#])/g, `$1${JOINER}`);
+  return shorten(visible2(text.replace(/\r?\n/g, " ")), max).replace(/[\\`*_{}[\]()#+\-.!|<>~&"'=:]/g, (c) => `\\${c}`).replace(/([@#])/g, `$1${JOINER}`);
 }
 function htmlText(text, max = 200) {
-  return shorten(visible(text.replace(/\r?\n/g, " ")), max).replace(/([@#])/g, `$1${JOINER}`).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+  return shorten(visible2(text.replace(/\r?\n/g, " ")), max).replace(/([@#])/g, `$1${JOINER}`).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
 }
 function codeBlock(text, language = "text") {
-  const body = text.replace(/\r\n/g, "\n").split("\n").map(visible).join("\n");
+  const body = text.replace(/\r\n/g, "\n").split("\n").map(visible2).join("\n");
   const longestRun = Math.max(2, ...(body.match(/`+/g) ?? []).map((run2) => run2.length));
   const fence = "`".repeat(longestRun + 1);
   return `${fence}${language}
@@ -70691,7 +71633,7 @@ var CRASH_SIGNALS = /* @__PURE__ */ new Set([
   "SIGSYS"
 ]);
 function escapeLine(line) {
-  const escaped = visible(line);
+  const escaped = visible2(line);
   return escaped.length <= LINE_CHARS ? escaped : `${escaped.slice(0, LINE_CHARS - 1)}\u2026`;
 }
 function firstLines(text, max = STDERR_LINES) {
@@ -70856,8 +71798,8 @@ function loadProblemsExpected(sim) {
 }
 function judgeByLoader(finding2, facts, sims) {
   const method = "loader";
-  const path17 = finding2.path;
-  const emulated = facts.emulatedFiles.get(path17);
+  const path20 = finding2.path;
+  const emulated = facts.emulatedFiles.get(path20);
   if (emulated !== void 0) {
     return confirmation({
       status: "inconclusive",
@@ -70866,7 +71808,7 @@ function judgeByLoader(finding2, facts, sims) {
       detail: `emulated on this runner: ${emulated}`
     });
   }
-  const answer = facts.loader.get(path17);
+  const answer = facts.loader.get(path20);
   if (answer === void 0) return null;
   if (answer.unanswered !== null) {
     return confirmation({
@@ -70876,7 +71818,7 @@ function judgeByLoader(finding2, facts, sims) {
       detail: answer.unanswered
     });
   }
-  const expected2 = finding2.level === "error" || loadProblemsExpected(sims.get(path17));
+  const expected2 = finding2.level === "error" || loadProblemsExpected(sims.get(path20));
   const failed = answer.failures.length > 0;
   const runtimeError = answer.failures.find((line) => sameError(finding2, [line])) ?? answer.failures[0] ?? null;
   if (expected2 && failed)
@@ -71202,11 +72144,11 @@ var EG704 = {
     const facts = ctx.confirmation;
     if (!facts) return [];
     const findings = [];
-    for (const [path17, answer] of facts.loader) {
+    for (const [path20, answer] of facts.loader) {
       if (answer.unanswered !== null || answer.failures.length === 0) continue;
-      const sim = ctx.loads.simulations.get(path17);
+      const sim = ctx.loads.simulations.get(path20);
       if (sim?.problems.some((p) => p.kind !== "undecided")) continue;
-      if (facts.predictions.some((f) => f.path === path17 && f.level === "error")) continue;
+      if (facts.predictions.some((f) => f.path === path20 && f.level === "error")) continue;
       findings.push({
         runtimeError: answer.failures[0],
         confirmation: {
@@ -71221,10 +72163,10 @@ var EG704 = {
         ...finding(
           "EG704",
           EG704.defaultLevel,
-          path17,
-          `The image's loader cannot load ${path17}: ${answer.failures[0]}`,
+          path20,
+          `The image's loader cannot load ${path20}: ${answer.failures[0]}`,
           answer.failures.slice(0, 5).map((line) => `loader: ${line}`),
-          blameFile(ctx, path17)
+          blameFile(ctx, path20)
         )
       });
     }
@@ -71258,8 +72200,8 @@ var EG705 = {
     const facts = ctx.confirmation;
     if (!facts) return [];
     const findings = [];
-    for (const [path17, answer] of facts.loader) {
-      const sim = ctx.loads.simulations.get(path17);
+    for (const [path20, answer] of facts.loader) {
+      const sim = ctx.loads.simulations.get(path20);
       if (!sim || answer.unanswered !== null) continue;
       const differences = [];
       for (const object2 of sim.objects.slice(1)) {
@@ -71278,10 +72220,10 @@ var EG705 = {
         finding(
           "EG705",
           EG705.defaultLevel,
-          path17,
-          `The image's loader maps ${differences.length === 1 ? "a library" : `${differences.length} libraries`} of ${path17} from other files than the simulation`,
+          path20,
+          `The image's loader maps ${differences.length === 1 ? "a library" : `${differences.length} libraries`} of ${path20} from other files than the simulation`,
           differences.slice(0, 5),
-          blameFile(ctx, path17)
+          blameFile(ctx, path20)
         )
       );
     }
@@ -71298,6 +72240,9 @@ var RULES = [
   EG105,
   EG106,
   EG107,
+  EG108,
+  EG110,
+  EG111,
   EG113,
   EG114,
   EG115,
@@ -71371,9 +72316,9 @@ function confirmedBy(id) {
 function unknownRuleMessage(id) {
   return `unknown rule '${id}' (the README's Rules section lists the rule ids)`;
 }
-function runtimeErrorFor(meta, path17) {
-  if (path17 === null || meta.runtimeError === "") return meta.runtimeError;
-  return meta.runtimeError.split(RUNTIME_ERROR_PATH_PLACEHOLDER).join(path17);
+function runtimeErrorFor(meta, path20) {
+  if (path20 === null || meta.runtimeError === "") return meta.runtimeError;
+  return meta.runtimeError.split(RUNTIME_ERROR_PATH_PLACEHOLDER).join(path20);
 }
 function findingRuntimeError(finding2) {
   if (finding2.runtimeError !== void 0) return finding2.runtimeError;
@@ -74528,7 +75473,8 @@ var EMPTY_CONFIG = {
   file: null,
   rules: /* @__PURE__ */ new Map(),
   ignorePaths: [],
-  suppressions: []
+  suppressions: [],
+  x86Level: null
 };
 var LEVEL_SETTINGS = [...LEVELS, "off"];
 function fail(file, at, message) {
@@ -74638,18 +75584,41 @@ function readSuppressions(node, file, config) {
     if (expires && !isIsoDate(expires.value))
       fail(file, expires.at, `'expires' must be a date YYYY-MM-DD, not '${expires.value}'`);
     const source = `${file}:${item.at.line}`;
-    const path17 = fields.get("path");
+    const path20 = fields.get("path");
     config.suppressions.push({
       rule: rule.value,
-      path: path17 ? imagePathGlob(path17.value, source, (m) => fail(file, path17.at, m)) : null,
+      path: path20 ? imagePathGlob(path20.value, source, (m) => fail(file, path20.at, m)) : null,
       reason: reason.value.trim(),
       expires: expires?.value ?? null,
       source
     });
   }
 }
+function readNodes(node, file, config) {
+  if (node.kind === "null") return;
+  if (node.kind !== "mapping")
+    fail(file, node.at, "'nodes' must be a mapping, e.g. 'x86-64-level: x86-64-v3'");
+  for (const entry of node.entries) {
+    if (entry.key !== "x86-64-level")
+      fail(file, entry.keyAt, `unknown key 'nodes.${entry.key}' (expected x86-64-level)`);
+    const level = expectScalar(entry.value, file, "'nodes.x86-64-level'");
+    if (parseX86Level(level) === null)
+      fail(
+        file,
+        entry.value.at,
+        `'nodes.x86-64-level' must be one of ${X86_LEVEL_NAMES.join(", ")}, not '${level}'`
+      );
+    config.x86Level = level;
+  }
+}
 function parseConfig(text, file) {
-  const config = { file, rules: /* @__PURE__ */ new Map(), ignorePaths: [], suppressions: [] };
+  const config = {
+    file,
+    rules: /* @__PURE__ */ new Map(),
+    ignorePaths: [],
+    suppressions: [],
+    x86Level: null
+  };
   const root = parseLocatedYaml(text, file);
   if (root.kind === "null") return config;
   if (root.kind !== "mapping")
@@ -74663,25 +75632,26 @@ function parseConfig(text, file) {
     else if (entry.key === "ignore-paths") readIgnorePaths(entry.value, file, config);
     else if (entry.key === "suppressions") readSuppressions(entry.value, file, config);
     else if (entry.key === "kernel-minimum") readKernelMinimum(entry.value, file, config);
+    else if (entry.key === "nodes") readNodes(entry.value, file, config);
     else
       fail(
         file,
         entry.keyAt,
-        `unknown key '${entry.key}' (expected rules, ignore-paths, suppressions, kernel-minimum)`
+        `unknown key '${entry.key}' (expected rules, ignore-paths, suppressions, kernel-minimum, nodes)`
       );
   }
   return config;
 }
-async function loadConfig(path17, options) {
-  const display = options.displayPath ?? path17;
+async function loadConfig(path20, options) {
+  const display = options.displayPath ?? path20;
   if (!options.required) {
     try {
-      lstatSync(path17);
+      lstatSync(path20);
     } catch (error) {
       if (error.code === "ENOENT") return EMPTY_CONFIG;
     }
   }
-  const text = readInputText(path17, {
+  const text = readInputText(path20, {
     what: "the config file",
     shownAs: display,
     maxBytes: MAX_CONFIG_BYTES,
@@ -74816,12 +75786,12 @@ function parsePragmas(text, file) {
 }
 
 // src/report/locate.ts
-import path6 from "node:path";
+import path9 from "node:path";
 function repositoryRelative(file, paths) {
-  const absolute = path6.resolve(paths.cwd ?? process.cwd(), file);
-  const relative = path6.relative(path6.resolve(paths.repositoryRoot), absolute);
-  if (relative === "" || relative.startsWith("..") || path6.isAbsolute(relative)) return null;
-  return relative.split(path6.sep).join("/");
+  const absolute = path9.resolve(paths.cwd ?? process.cwd(), file);
+  const relative = path9.relative(path9.resolve(paths.repositoryRoot), absolute);
+  if (relative === "" || relative.startsWith("..") || path9.isAbsolute(relative)) return null;
+  return relative.split(path9.sep).join("/");
 }
 function primaryRange(finding2, report) {
   return finding2.dockerfile ?? report.dockerfile?.finalFrom ?? null;
@@ -74925,10 +75895,10 @@ function applyPolicy(report, config, pragmas, options = {}) {
 }
 
 // src/config/load.ts
-import path7 from "node:path";
+import path10 from "node:path";
 async function loadPolicy(sources) {
   const cwd = sources.cwd ?? process.cwd();
-  const configFile = path7.resolve(cwd, sources.config ?? DEFAULT_CONFIG_FILE);
+  const configFile = path10.resolve(cwd, sources.config ?? DEFAULT_CONFIG_FILE);
   const config = await loadConfig(configFile, {
     required: sources.config !== null,
     // As the user sees it: relative to `cwd` when inside it.
@@ -75007,7 +75977,7 @@ function markBaseline(report, baseline) {
 
 // src/report/formats.ts
 import { existsSync as existsSync2 } from "node:fs";
-import path9 from "node:path";
+import path12 from "node:path";
 
 // src/report/confirmation.ts
 function confirmationLine(c) {
@@ -75090,7 +76060,7 @@ function carriageReturn(finding2) {
     (line) => /\r|\\r|carriage return|CRLF/i.test(line)
   );
 }
-function diffText(edits, name = (path17) => path17) {
+function diffText(edits, name = (path20) => path20) {
   return edits.map(
     (edit) => [
       `@@ ${name(edit.path)}:${edit.startLine} @@`,
@@ -75124,7 +76094,7 @@ function judge(findings, failOn, newOnly = false) {
 
 // src/report/sarif.ts
 import { createHash as createHash2 } from "node:crypto";
-import path8 from "node:path";
+import path11 from "node:path";
 import { pathToFileURL } from "node:url";
 var SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
 var TOOL_NAME = "exit139-guard";
@@ -75292,7 +76262,7 @@ function toSarif(report, options) {
         },
         automationDetails: { id: category },
         originalUriBaseIds: {
-          [SOURCE_ROOT]: { uri: pathToFileURL(path8.resolve(options.repositoryRoot) + "/").href }
+          [SOURCE_ROOT]: { uri: pathToFileURL(path11.resolve(options.repositoryRoot) + "/").href }
         },
         ...options.versionControl ? {
           versionControlProvenance: [
@@ -75691,9 +76661,9 @@ function renderMarkdown(report, options) {
 // src/report/formats.ts
 var REPORT_FORMATS = ["sarif", "markdown"];
 function findRepositoryRoot(start) {
-  for (let dir = path9.resolve(start); ; dir = path9.dirname(dir)) {
-    if (existsSync2(path9.join(dir, ".git"))) return dir;
-    if (path9.dirname(dir) === dir) return path9.resolve(start);
+  for (let dir = path12.resolve(start); ; dir = path12.dirname(dir)) {
+    if (existsSync2(path12.join(dir, ".git"))) return dir;
+    if (path12.dirname(dir) === dir) return path12.resolve(start);
   }
 }
 function formatReport(report, format, options) {
@@ -75727,7 +76697,7 @@ import { createHash as createHash4 } from "node:crypto";
 
 // src/image/bytes.ts
 import { createHash as createHash3 } from "node:crypto";
-import { closeSync as closeSync3, constants as constants2, fstatSync as fstatSync3, openSync as openSync3, readSync as readSync3 } from "node:fs";
+import { closeSync as closeSync4, constants as constants2, fstatSync as fstatSync3, openSync as openSync4, readSync as readSync3 } from "node:fs";
 import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 
@@ -76403,19 +77373,19 @@ var Decompress = /* @__PURE__ */ (function() {
 
 // src/image/bytes.ts
 var DiskFile = class {
-  constructor(path17) {
-    this.path = path17;
+  constructor(path20) {
+    this.path = path20;
     try {
-      this.fd = openSync3(path17, constants2.O_RDONLY | constants2.O_NONBLOCK);
+      this.fd = openSync4(path20, constants2.O_RDONLY | constants2.O_NONBLOCK);
     } catch (error) {
       throw new InputError(
-        `${path17}: cannot be opened (${error.code ?? error.message})`
+        `${path20}: cannot be opened (${error.code ?? error.message})`
       );
     }
     const stats = fstatSync3(this.fd);
     if (!stats.isFile()) {
-      closeSync3(this.fd);
-      throw new InputError(`${path17}: not a regular file`);
+      closeSync4(this.fd);
+      throw new InputError(`${path20}: not a regular file`);
     }
     this.size = stats.size;
   }
@@ -76453,7 +77423,7 @@ var DiskFile = class {
     }
   }
   close() {
-    closeSync3(this.fd);
+    closeSync4(this.fd);
   }
 };
 var FileWindow = class _FileWindow {
@@ -76731,20 +77701,20 @@ function keyHost(key) {
   const host = key.replace(/^[a-z]+:\/\//i, "").replace(/\/.*$/, "").toLowerCase();
   return ["index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"].includes(host) ? "docker.io" : host;
 }
-function readDockerConfig(path17) {
-  const text = readInputText(path17, {
+function readDockerConfig(path20) {
+  const text = readInputText(path20, {
     what: "the registry credentials",
     maxBytes: MAX_CONFIG_BYTES
   });
-  const json2 = parseJsonText(text, path17);
+  const json2 = parseJsonText(text, path20);
   if (typeof json2 !== "object" || json2 === null || Array.isArray(json2)) {
-    throw new InputError(`${path17}: expected a JSON object like {"auths": {...}}`);
+    throw new InputError(`${path20}: expected a JSON object like {"auths": {...}}`);
   }
   const config = json2;
   const auths = /* @__PURE__ */ new Map();
   const entries = config.auths ?? {};
   for (const [key, value] of Object.entries(entries)) {
-    const where2 = `${path17}: auths["${key}"]`;
+    const where2 = `${path20}: auths["${key}"]`;
     if (typeof value !== "object" || value === null)
       throw new InputError(`${where2}: expected an object`);
     const entry = value;
@@ -76766,7 +77736,7 @@ function readDockerConfig(path17) {
     if (typeof helper === "string") helpers.set(keyHost(key), helper);
   }
   return {
-    path: path17,
+    path: path20,
     auths,
     helpers,
     defaultHelper: typeof config.credsStore === "string" ? config.credsStore : null
@@ -76946,9 +77916,9 @@ var RegistryClient = class {
       const stated = response.headers.get("docker-content-digest");
       const expected2 = tagOrDigest.includes(":") ? tagOrDigest : stated;
       if (expected2) {
-        const [algorithm, hex3] = expected2.split(":");
+        const [algorithm, hex4] = expected2.split(":");
         const got = newHash(algorithm, where2).update(bytes).digest("hex");
-        if (got !== hex3) {
+        if (got !== hex4) {
           throw new InputError(
             `${where2}: the registry's answer does not match its digest ${expected2}: the bytes hash to ${algorithm}:${got}`
           );
@@ -76974,7 +77944,7 @@ var RegistryClient = class {
    */
   async *blob(digest, size, what, signal) {
     const where2 = `${what}: blob ${digest}`;
-    const [algorithm, hex3] = digest.split(":");
+    const [algorithm, hex4] = digest.split(":");
     const hash = newHash(algorithm, where2);
     const { response, abort } = await this.request(
       `/v2/${this.reference.path}/blobs/${digest}`,
@@ -77007,7 +77977,7 @@ var RegistryClient = class {
         );
       }
       const got = hash.digest("hex");
-      if (got !== hex3) {
+      if (got !== hex4) {
         throw new InputError(
           `${where2}: the registry's blob does not match its digest: its bytes hash to ${algorithm}:${got}`
         );
@@ -77045,8 +78015,8 @@ var RegistryClient = class {
    * One request, with redirects followed by hand (credentials stay with the registry's origin)
    * and 401 challenges answered; returns the final answer and a function closing it.
    */
-  async request(path17, accept, where2) {
-    let url = new URL(path17, this.base);
+  async request(path20, accept, where2) {
+    let url = new URL(path20, this.base);
     let redirects = 0;
     let unauthorized = 0;
     for (; ; ) {
@@ -77200,7 +78170,7 @@ var RegistryClient = class {
   /** The chunks of a body, each within the idle timeout. */
   async *chunks(response, abort, where2) {
     if (!response.body) return;
-    const reader = response.body.getReader();
+    const reader2 = response.body.getReader();
     try {
       for (; ; ) {
         let timedOut = false;
@@ -77211,7 +78181,7 @@ var RegistryClient = class {
         }, ms);
         let next;
         try {
-          next = await reader.read();
+          next = await reader2.read();
         } catch (err2) {
           if (timedOut) {
             throw new InputError(
@@ -77226,7 +78196,7 @@ var RegistryClient = class {
         yield Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
       }
     } finally {
-      reader.releaseLock();
+      reader2.releaseLock();
     }
   }
   async readBody(response, abort, where2, cap, tooLarge) {
@@ -77246,9 +78216,41 @@ var RegistryClient = class {
 };
 
 // src/image/facts.ts
-import { closeSync as closeSync4, mkdtempSync, openSync as openSync4, rmSync, writeSync } from "node:fs";
+import { closeSync as closeSync5, mkdtempSync, openSync as openSync5, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+
+// src/exec/magic.ts
+function describeMagic(head) {
+  const b = head;
+  const u32be = b.length >= 4 ? (b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3]) >>> 0 : -1;
+  if (b.length >= 2 && b[0] === 77 && b[1] === 90) return "a Windows PE program (MZ header)";
+  if ([4277009102, 4277009103, 3472551422, 3489328638].includes(u32be))
+    return "a macOS Mach-O program";
+  if (u32be === 3405691582) return "a Mach-O universal (macOS) program or a Java class file";
+  if (b.length >= 2 && b[0] === 31 && b[1] === 139) return "a gzip archive";
+  if (b.length >= 4 && b[0] === 80 && b[1] === 75 && b[2] === 3 && b[3] === 4)
+    return "a zip archive (or jar)";
+  let at = 0;
+  if (b[0] === 239 && b[1] === 187 && b[2] === 191) {
+    if (b[3] === 35 && b[4] === 33) return "a script whose #! follows a UTF-8 byte order mark";
+    at = 3;
+  }
+  const text = Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("utf8", at);
+  const binary2 = [...text].some((c) => {
+    const code = c.charCodeAt(0);
+    return code < 9 || code > 13 && code < 32 || code === 127;
+  });
+  if (!binary2 && !text.slice(0, -3).includes("\uFFFD")) {
+    const hashBang = text.indexOf("#!");
+    if (hashBang > 0 && /^\s*$/.test(text.slice(0, hashBang)))
+      return "a script whose #! is not at the start of the file (blank lines or spaces before it)";
+    return "a text file without a #! line";
+  }
+  return "data the kernel does not recognise as a program";
+}
+
+// src/image/facts.ts
 var KEPT_CONTENT_PATTERNS = [
   "/etc/passwd",
   "/etc/group",
@@ -77265,14 +78267,17 @@ var KEPT_CONTENT_RE = new RegExp(
     (glob) => glob.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join("[^/]*")
   ).join("|") + ")$"
 );
-function isKeptContent(path17) {
-  return KEPT_CONTENT_RE.test(path17);
+function isKeptContent(path20) {
+  return KEPT_CONTENT_RE.test(path20);
 }
 var SHEBANG_BYTES = 256;
 var NO_FACTS = Object.freeze({
   elf: null,
   elfError: null,
   shebang: null,
+  scriptHead: null,
+  magic: null,
+  kernelExec: null,
   content: null
 });
 var IN_MEMORY_ELF_MAX = 64 * 1024 * 1024;
@@ -77286,6 +78291,11 @@ function shebangLine(head) {
   const newline = head.indexOf(10);
   return head.toString("utf8", 2, newline === -1 ? head.length : newline);
 }
+function scriptFacts(head) {
+  const shebang = shebangLine(head);
+  if (shebang !== null) return { shebang, scriptHead: Buffer.from(head), magic: null };
+  return { shebang: null, scriptHead: null, magic: describeMagic(head) };
+}
 var FactCollector = class {
   scratch = Buffer.alloc(0);
   analyzeElf;
@@ -77294,30 +78304,31 @@ var FactCollector = class {
     this.analyzeElf = analyzers.analyzeElf;
     this.analyzeElfRanges = analyzers.analyzeElfRanges;
   }
-  analyze(run2) {
+  analyze(run2, source) {
+    const kernelExec = kernelExecVerdict(source);
     try {
-      return { elf: run2(), elfError: null };
+      return { elf: run2(), elfError: null, kernelExec };
     } catch (err2) {
-      return { elf: null, elfError: err2 instanceof Error ? err2.message : String(err2) };
+      return { elf: null, elfError: err2 instanceof Error ? err2.message : String(err2), kernelExec };
     }
   }
-  async collect(path17, size, body) {
+  async collect(path20, size, body) {
     if (size === 0) return NO_FACTS;
-    if (isKeptContent(path17)) {
+    if (isKeptContent(path20)) {
       if (size > KEPT_CONTENT_MAX) {
         throw new InputError(
-          `${path17} is ${size} bytes; files the checks read whole are limited to ${KEPT_CONTENT_MAX} bytes`
+          `${path20} is ${size} bytes; files the checks read whole are limited to ${KEPT_CONTENT_MAX} bytes`
         );
       }
       const content = Buffer.alloc(size);
       await body.readInto(content);
       const head2 = content.subarray(0, SHEBANG_BYTES);
       const analyzeElf2 = this.analyzeElf;
-      const elf = isElfMagic(head2) && analyzeElf2 ? this.analyze(() => analyzeElf2(content, path17)) : null;
+      const elf = isElfMagic(head2) && analyzeElf2 ? this.analyze(() => analyzeElf2(content, path20), bytesSource(content)) : null;
       return {
-        elf: elf?.elf ?? null,
-        elfError: elf?.elfError ?? null,
-        shebang: shebangLine(head2),
+        ...NO_FACTS,
+        ...elf,
+        ...elf ? {} : scriptFacts(head2),
         content
       };
     }
@@ -77326,11 +78337,7 @@ var FactCollector = class {
       const { analyzeElf: analyzeElf2, analyzeElfRanges } = this;
       const ranges = body.ranges;
       if (ranges && analyzeElfRanges) {
-        return {
-          ...this.analyze(() => analyzeElfRanges(ranges, path17)),
-          shebang: null,
-          content: null
-        };
+        return { ...NO_FACTS, ...this.analyze(() => analyzeElfRanges(ranges, path20), ranges) };
       }
       if (size > IN_MEMORY_ELF_MAX && body.rest && analyzeElfRanges) {
         if (size > STREAMED_ELF_MAX) {
@@ -77340,9 +78347,8 @@ var FactCollector = class {
           };
         }
         return {
-          ...await this.analyzeSpilled(path17, head, body.rest(), analyzeElfRanges),
-          shebang: null,
-          content: null
+          ...NO_FACTS,
+          ...await this.analyzeSpilled(path20, head, body.rest(), analyzeElfRanges)
         };
       }
       if (!analyzeElf2) return NO_FACTS;
@@ -77351,31 +78357,29 @@ var FactCollector = class {
       }
       const bytes = this.scratch.subarray(0, size);
       await body.readInto(bytes);
-      return { ...this.analyze(() => analyzeElf2(bytes, path17)), shebang: null, content: null };
+      return { ...NO_FACTS, ...this.analyze(() => analyzeElf2(bytes, path20), bytesSource(bytes)) };
     }
-    const shebang = shebangLine(head);
-    return shebang === null ? NO_FACTS : { ...NO_FACTS, shebang };
+    return { ...NO_FACTS, ...scriptFacts(head) };
   }
   /** Copies a streamed body to a temporary file, reads its facts by ranges, removes the file. */
-  async analyzeSpilled(path17, head, rest, analyzeElfRanges) {
+  async analyzeSpilled(path20, head, rest, analyzeElfRanges) {
     const dir = mkdtempSync(join(tmpdir(), "exit139-guard-elf-"));
     try {
       const spill = join(dir, "body");
-      const fd = openSync4(spill, "wx", 384);
+      const fd = openSync5(spill, "wx", 384);
       try {
         writeSync(fd, head);
         for await (const chunk of rest) writeSync(fd, chunk);
       } finally {
-        closeSync4(fd);
+        closeSync5(fd);
       }
       const file = new DiskFile(spill);
       try {
-        return this.analyze(
-          () => analyzeElfRanges(
-            { size: file.size, read: (offset, length) => file.readAt(offset, length) },
-            path17
-          )
-        );
+        const ranges = {
+          size: file.size,
+          read: (offset, length) => file.readAt(offset, length)
+        };
+        return this.analyze(() => analyzeElfRanges(ranges, path20), ranges);
       } finally {
         file.close();
       }
@@ -77672,10 +78676,10 @@ async function readLayer(input, collector) {
   for await (const entry of walkTar(input)) {
     const { header } = entry;
     const where2 = `${input.label}: tar entry '${header.name}' at offset ${header.headerOffset}`;
-    const path17 = normalizeEntryPath(header.name, where2);
-    const slash = path17.lastIndexOf("/");
-    const base = path17.slice(slash + 1);
-    const dir = slash === 0 ? "/" : path17.slice(0, slash);
+    const path20 = normalizeEntryPath(header.name, where2);
+    const slash = path20.lastIndexOf("/");
+    const base = path20.slice(slash + 1);
+    const dir = slash === 0 ? "/" : path20.slice(0, slash);
     if (base.startsWith(WHITEOUT_PREFIX)) {
       if (base === WHITEOUT_OPAQUE) entries.push({ kind: "opaque", path: dir });
       else if (!base.startsWith(WHITEOUT_META_PREFIX)) {
@@ -77696,11 +78700,11 @@ async function readLayer(input, collector) {
         const want = Math.min(header.size, SHEBANG_BYTES);
         const head = want > 0 ? Buffer.from(input.readAt(header.dataOffset, want)) : null;
         deferred = { window: input, offset: header.dataOffset, head };
-      } else facts = await collector.collect(path17, header.size, streamBody(entry));
+      } else facts = await collector.collect(path20, header.size, streamBody(entry));
     }
     entries.push({
       kind: "entry",
-      path: path17,
+      path: path20,
       type: header.type,
       // Linux symlinks are always 0777 (the engine cannot chmod them), whatever the tar says.
       mode: header.type === "symlink" ? 511 : header.mode,
@@ -77795,9 +78799,9 @@ var RegistryStore = class {
     })();
     let layer;
     try {
-      const reader = new ChunkReader(decompress(rest, compression, label2), label2);
-      layer = await readLayer(reader, this.collector);
-      await reader.skip(Number.MAX_SAFE_INTEGER);
+      const reader2 = new ChunkReader(decompress(rest, compression, label2), label2);
+      layer = await readLayer(reader2, this.collector);
+      await reader2.skip(Number.MAX_SAFE_INTEGER);
     } catch (err2) {
       throw failure ?? err2;
     }
@@ -78008,8 +79012,8 @@ function dirInode(mode, uid, gid, origin) {
     origin
   };
 }
-function splitPath(path17) {
-  return path17.split("/").filter((part) => part !== "");
+function splitPath(path20) {
+  return path20.split("/").filter((part) => part !== "");
 }
 var Tree = class {
   root = { inode: dirInode(493, 0, 0, "/"), layer: 0, children: /* @__PURE__ */ new Map() };
@@ -78017,8 +79021,8 @@ var Tree = class {
    * Finds a node following symlinks re-rooted at the image root (as a lookup inside a chroot);
    * `followFinal` false leaves a final symlink alone.
    */
-  lookup(path17, followFinal) {
-    const pending = splitPath(path17);
+  lookup(path20, followFinal) {
+    const pending = splitPath(path20);
     const stack = [this.root];
     let links = 0;
     while (pending.length > 0) {
@@ -78044,8 +79048,8 @@ var Tree = class {
     return stack[stack.length - 1];
   }
   /** The directory that will hold `path`, created (0755 root:root) where missing, as Docker does. */
-  parentOf(path17, layer, where2) {
-    const parts = splitPath(path17);
+  parentOf(path20, layer, where2) {
+    const parts = splitPath(path20);
     parts.pop();
     let dir = this.root;
     let walked = "";
@@ -78141,13 +79145,13 @@ var Tree = class {
   *walk() {
     const stack = [["/", this.root]];
     while (stack.length > 0) {
-      const [path17, node] = stack.pop();
-      yield [path17, node];
+      const [path20, node] = stack.pop();
+      yield [path20, node];
       if (node.children) {
         const names = byteOrder([...node.children.keys()]).reverse();
         for (const name of names) {
           stack.push([
-            path17 === "/" ? `/${name}` : `${path17}/${name}`,
+            path20 === "/" ? `/${name}` : `${path20}/${name}`,
             node.children.get(name)
           ]);
         }
@@ -78165,15 +79169,15 @@ async function mergeLayers(layers, collector) {
   const firstPathOf = /* @__PURE__ */ new Map();
   const pending = [];
   const walked = [...tree.walk()];
-  for (const [path17, node] of walked) {
+  for (const [path20, node] of walked) {
     const { inode } = node;
     const primary = firstPathOf.get(inode);
     if (primary === void 0) {
-      firstPathOf.set(inode, path17);
+      firstPathOf.set(inode, path20);
       if (inode.deferred) pending.push(inode);
     }
-    files.set(path17, {
-      path: path17,
+    files.set(path20, {
+      path: path20,
       type: inode.type,
       mode: inode.mode,
       uid: inode.uid,
@@ -78184,6 +79188,9 @@ async function mergeLayers(layers, collector) {
       elf: null,
       elfError: null,
       shebang: null,
+      scriptHead: null,
+      magic: null,
+      kernelExec: null,
       content: null
     });
   }
@@ -78201,12 +79208,15 @@ async function mergeLayers(layers, collector) {
     );
     inode.deferred = null;
   }
-  for (const [path17, node] of walked) {
+  for (const [path20, node] of walked) {
     const facts = node.inode.facts ?? NO_FACTS;
-    Object.assign(files.get(path17), {
+    Object.assign(files.get(path20), {
       elf: facts.elf,
       elfError: facts.elfError,
       shebang: facts.shebang,
+      scriptHead: facts.scriptHead,
+      magic: facts.magic,
+      kernelExec: facts.kernelExec,
       content: facts.content
     });
   }
@@ -78215,8 +79225,8 @@ async function mergeLayers(layers, collector) {
 function joinPath(dir, name) {
   return dir === "/" ? `/${name}` : `${dir}/${name}`;
 }
-function resolvePath(files, path17, followFinal = true) {
-  const pending = splitPath(path17);
+function resolvePath(files, path20, followFinal = true) {
+  const pending = splitPath(path20);
   const via = [];
   let current = "/";
   let links = 0;
@@ -78250,7 +79260,7 @@ function makeView(config, source, files) {
     config,
     source,
     files,
-    resolve: (path17, followFinal = true) => resolvePath(files, path17, followFinal)
+    resolve: (path20, followFinal = true) => resolvePath(files, path20, followFinal)
   };
 }
 
@@ -78357,9 +79367,9 @@ function typeOf(stats) {
   if (stats.isSocket()) return "socket";
   return "file";
 }
-function diskBody(path17, size) {
+function diskBody(path20, size) {
   const withFile = (use) => {
-    const file = new DiskFile(path17);
+    const file = new DiskFile(path20);
     try {
       return use(file);
     } finally {
@@ -78406,6 +79416,9 @@ async function readRootfsFolder(root, source, collector, asked = null) {
       elf: null,
       elfError: null,
       shebang: null,
+      scriptHead: null,
+      magic: null,
+      kernelExec: null,
       content: null
     };
     if (imagePath === "/") Object.assign(file, ROOT_ATTRIBUTES);
@@ -78419,6 +79432,9 @@ async function readRootfsFolder(root, source, collector, asked = null) {
           elf: primary.elf,
           elfError: primary.elfError,
           shebang: primary.shebang,
+          scriptHead: primary.scriptHead,
+          magic: primary.magic,
+          kernelExec: primary.kernelExec,
           content: primary.content
         });
       } else {
@@ -78472,8 +79488,8 @@ function blobName(digest, where2) {
   if (typeof digest !== "string" || !DIGEST_RE.test(digest)) {
     throw new InputError(`${where2}: bad digest ${JSON.stringify(digest)}`);
   }
-  const [algorithm, hex3] = digest.split(":");
-  return `blobs/${algorithm}/${hex3}`;
+  const [algorithm, hex4] = digest.split(":");
+  return `blobs/${algorithm}/${hex4}`;
 }
 function digestOfName(name) {
   const blob = /^blobs\/(sha256|sha512)\/([a-f0-9]+)$/.exec(name);
@@ -78525,9 +79541,9 @@ async function readLayerWindow(window2, ref, what, collector) {
       yield chunk;
     }
   }
-  const reader = new ChunkReader(decompress(hashed(), compression, `${what} (${ref.name})`), what);
-  const layer = await readLayer(reader, collector);
-  await reader.skip(Number.MAX_SAFE_INTEGER);
+  const reader2 = new ChunkReader(decompress(hashed(), compression, `${what} (${ref.name})`), what);
+  const layer = await readLayer(reader2, collector);
+  await reader2.skip(Number.MAX_SAFE_INTEGER);
   if (hash) checkDigest(hash.digest("hex"), ref, what);
   return layer;
 }
@@ -78544,8 +79560,8 @@ var DiskStore = class _DiskStore {
   collector;
   entries = /* @__PURE__ */ new Map();
   openFiles = [];
-  static folder(path17, label2, collector) {
-    return new _DiskStore(label2, path17, null, collector);
+  static folder(path20, label2, collector) {
+    return new _DiskStore(label2, path20, null, collector);
   }
   /** Indexes the entries of an uncompressed tar by reading its headers only. */
   static async tar(file, label2, collector) {
@@ -78566,9 +79582,9 @@ var DiskStore = class _DiskStore {
   }
   locate(name, what) {
     if (this.root !== null) {
-      const path17 = join3(this.root, safeName(name, what));
-      if (!existsSync4(path17)) throw new InputError(`${what}: ${name} is missing from ${this.label}`);
-      const checked = checkInputPath(path17, {
+      const path20 = join3(this.root, safeName(name, what));
+      if (!existsSync4(path20)) throw new InputError(`${what}: ${name} is missing from ${this.label}`);
+      const checked = checkInputPath(path20, {
         what: `${this.label}:`,
         shownAs: name,
         kind: "file",
@@ -78664,12 +79680,12 @@ var StreamStore = class _StreamStore {
         yield* body.chunks(Number.MAX_SAFE_INTEGER);
       })();
       if (isTar) {
-        const reader = new ChunkReader(
+        const reader2 = new ChunkReader(
           decompress(rest, compression, `${label2}: ${name}`),
           `${label2} layer ${name}`
         );
-        store.layers.set(name, await readLayer(reader, collector));
-        await reader.skip(Number.MAX_SAFE_INTEGER);
+        store.layers.set(name, await readLayer(reader2, collector));
+        await reader2.skip(Number.MAX_SAFE_INTEGER);
       } else if (header.size <= MAX_JSON_SIZE && looksLikeJson(first)) {
         keptJson += header.size;
         if (keptJson > MAX_KEPT_JSON_TOTAL) {
@@ -79020,37 +80036,37 @@ async function openEngineImage(ref, dockerHost, options) {
     repoDigests: inspect.RepoDigests ?? []
   });
 }
-function readHead(path17) {
-  const file = new DiskFile(path17);
+function readHead(path20) {
+  const file = new DiskFile(path20);
   try {
     return file.readAt(0, 512);
   } finally {
     file.close();
   }
 }
-async function openArchive(path17, options) {
+async function openArchive(path20, options) {
   const collector = new FactCollector(options);
-  const { stats } = checkInputPath(path17, { what: "the archive", kind: "file-or-folder" });
+  const { stats } = checkInputPath(path20, { what: "the archive", kind: "file-or-folder" });
   if (stats.isDirectory()) {
     const isLayout = ["oci-layout", "index.json", "manifest.json"].some(
-      (name) => statOrNull(join4(path17, name))
+      (name) => statOrNull(join4(path20, name))
     );
     if (!isLayout) {
       const asked = options.platform ? parsePlatform2(options.platform) : null;
-      return readRootfsFolder(path17, `rootfs:${path17}`, collector, asked);
+      return readRootfsFolder(path20, `rootfs:${path20}`, collector, asked);
     }
-    const kind = statOrNull(join4(path17, "manifest.json")) ? "docker-archive" : "oci-layout";
-    const store = DiskStore.folder(path17, `${kind}:${path17}`, collector);
+    const kind = statOrNull(join4(path20, "manifest.json")) ? "docker-archive" : "oci-layout";
+    const store = DiskStore.folder(path20, `${kind}:${path20}`, collector);
     try {
-      return await viewOfStore(store, `${kind}:${path17}`, options, collector, null);
+      return await viewOfStore(store, `${kind}:${path20}`, options, collector, null);
     } finally {
       store.close();
     }
   }
-  const head = readHead(path17);
+  const head = readHead(path20);
   if (sniffCompression(head) !== "none") {
-    const source = `archive:${path17}`;
-    const file2 = createReadStream(path17);
+    const source = `archive:${path20}`;
+    const file2 = createReadStream(path20);
     let store;
     try {
       store = await StreamStore.read(
@@ -79065,27 +80081,27 @@ async function openArchive(path17, options) {
   }
   if (!looksLikeTar(head)) {
     throw new InputError(
-      `${path17}: not an image archive: neither a tar (docker save, OCI archive) nor a folder`
+      `${path20}: not an image archive: neither a tar (docker save, OCI archive) nor a folder`
     );
   }
-  const file = new DiskFile(path17);
+  const file = new DiskFile(path20);
   try {
-    const store = await DiskStore.tar(file, `archive:${path17}`, collector);
+    const store = await DiskStore.tar(file, `archive:${path20}`, collector);
     const kind = store.has("manifest.json") ? "docker-archive" : store.has("index.json") ? "oci-archive" : null;
     if (!kind) {
       throw new InputError(
-        `${path17}: not an image archive: a tar with neither manifest.json (docker save) nor index.json (OCI)`
+        `${path20}: not an image archive: a tar with neither manifest.json (docker save) nor index.json (OCI)`
       );
     }
-    store.label = `${kind}:${path17}`;
+    store.label = `${kind}:${path20}`;
     return await viewOfStore(store, store.label, options, collector, null);
   } finally {
     file.close();
   }
 }
-function statOrNull(path17) {
+function statOrNull(path20) {
   try {
-    statSync3(path17);
+    statSync3(path20);
     return true;
   } catch {
     return false;
@@ -79184,9 +80200,9 @@ function pathDirs(env) {
   const dirs = (value ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin").split(":");
   return dirs.filter((d) => d.startsWith("/"));
 }
-async function exists(container, path17) {
+async function exists(container, path20) {
   try {
-    await container.infoArchive({ path: path17 });
+    await container.infoArchive({ path: path20 });
     return true;
   } catch {
     return false;
@@ -79416,7 +80432,7 @@ var FAILURE = [
   MUSL_MISSING,
   /^ld\.so --verify: /
 ];
-function parseLoaderOutput(path17, text) {
+function parseLoaderOutput(path20, text) {
   const resolved = /* @__PURE__ */ new Map();
   const failures = [];
   for (const raw of text.split(/\r?\n/)) {
@@ -79433,7 +80449,7 @@ function parseLoaderOutput(path17, text) {
       failures.push(escapeLine(line));
     }
   }
-  return { path: path17, resolved, failures, unanswered: null };
+  return { path: path20, resolved, failures, unanswered: null };
 }
 function loaderOf(sim) {
   const interp = sim.interpreter;
@@ -79447,15 +80463,15 @@ function glibcEnv(sim) {
 }
 var GLIBC_LOOP = `for a do f=\${a#??}; echo "${MARK}$f"; "$0" --verify "$f" >/dev/null 2>&1; v=$?; if [ $v = 1 ]; then echo "${VERIFY_FAILED}$f"; continue; fi; case $a in e:*) LD_TRACE_LOADED_OBJECTS=1 LD_WARN=yes LD_BIND_NOW=yes "$0" "$f" 2>&1;; *) LD_TRACE_LOADED_OBJECTS=1 "$0" "$f" 2>&1;; esac; done`;
 var MUSL_LOOP = `for a do f=\${a#??}; echo "${MARK}$f"; "$0" --list "$f" 2>&1; done`;
-function unanswered(path17, why) {
-  return { path: path17, resolved: /* @__PURE__ */ new Map(), failures: [], unanswered: why };
+function unanswered(path20, why) {
+  return { path: path20, resolved: /* @__PURE__ */ new Map(), failures: [], unanswered: why };
 }
-function answerOfRun(path17, run2) {
+function answerOfRun(path20, run2) {
   if (run2.engineError !== null) {
-    return { path: path17, resolved: /* @__PURE__ */ new Map(), failures: [escapeLine(run2.engineError)], unanswered: null };
+    return { path: path20, resolved: /* @__PURE__ */ new Map(), failures: [escapeLine(run2.engineError)], unanswered: null };
   }
-  if (run2.timedOut) return unanswered(path17, "the loader did not answer within the time limit");
-  const answer = parseLoaderOutput(path17, `${run2.stdout}
+  if (run2.timedOut) return unanswered(path20, "the loader did not answer within the time limit");
+  const answer = parseLoaderOutput(path20, `${run2.stdout}
 ${run2.stderr}`);
   const refused = /^exec .+: [a-z][a-z ]+$/.exec(run2.stderr.trim());
   if (refused && answer.resolved.size === 0) answer.failures.push(escapeLine(refused[0]));
@@ -79641,12 +80657,12 @@ async function confirmImage(view, loads, predictions, options) {
   const emulatedFiles = /* @__PURE__ */ new Map();
   const questions = [];
   const wanted = options.scope === "all" ? [...loads.simulations.keys()] : predictions.filter((f) => confirmable(f) && f.path !== null && !entrypointPaths.has(f.path)).map((f) => f.path);
-  for (const path17 of new Set(wanted)) {
-    const sim = loads.simulations.get(path17);
+  for (const path20 of new Set(wanted)) {
+    const sim = loads.simulations.get(path20);
     if (!sim) continue;
     const handler = foreignHandler(sim.objects[0]?.elf.goarch, engineArch, options.binfmtDir);
-    if (handler !== null) emulatedFiles.set(path17, handler);
-    else questions.push({ path: path17, sim });
+    if (handler !== null) emulatedFiles.set(path20, handler);
+    else questions.push({ path: path20, sim });
   }
   const loader2 = await askLoader(docker, image, view, questions, timeoutMs);
   return {
@@ -79685,7 +80701,7 @@ function applyConfirmation(findings, facts, loads) {
 
 // src/kubernetes/index.ts
 import { readdirSync as readdirSync3, readFileSync as readFileSync2, statSync as statSync4 } from "node:fs";
-import path10 from "node:path";
+import path13 from "node:path";
 
 // src/kubernetes/images.ts
 function parseImageReference(ref) {
@@ -79858,8 +80874,8 @@ function manifestFiles(given) {
   const { stats } = checkInputPath(given, { what: "the manifests", kind: "file-or-folder" });
   if (!stats.isDirectory()) return [given];
   const files = readdirSync3(given, { withFileTypes: true }).filter(
-    (entry) => entry.isFile() && MANIFEST_EXTENSIONS.has(path10.extname(entry.name).toLowerCase())
-  ).map((entry) => path10.join(given, entry.name)).sort();
+    (entry) => entry.isFile() && MANIFEST_EXTENSIONS.has(path13.extname(entry.name).toLowerCase())
+  ).map((entry) => path13.join(given, entry.name)).sort();
   if (files.length === 0)
     throw new InputError(`${given}: the folder holds no .yaml, .yml or .json manifest`);
   return files;
@@ -79891,6 +80907,18 @@ function readManifests(paths) {
       set2.containers.push(...contents.containers);
       set2.notices.push(...contents.notices);
     }
+  }
+  return set2;
+}
+function readManifestDocuments(documents) {
+  const set2 = { files: [], containers: [], notices: [] };
+  for (const { file, text } of documents) {
+    if (Buffer.byteLength(text) > MAX_MANIFEST_BYTES)
+      throw new InputError(`${file}:1: the manifest is larger than ${MAX_MANIFEST_BYTES} bytes`);
+    const contents = readWorkloads(parseManifestYaml(text, file));
+    set2.files.push(file);
+    set2.containers.push(...contents.containers);
+    set2.notices.push(...contents.notices);
   }
   return set2;
 }
@@ -80000,7 +81028,7 @@ function unresolvedSymbols(scope, checked, flavor, consider = () => true) {
 }
 
 // src/loader/environment.ts
-import path12 from "node:path/posix";
+import path15 from "node:path/posix";
 
 // src/loader/ld-so-cache.ts
 var OLD_MAGIC = "ld.so-1.7.0";
@@ -80100,8 +81128,8 @@ function acceptedCacheFlags(eMachine, elfClass, eFlags) {
       return [ELF, LIBC6];
   }
 }
-function lookupLdSoCache(cache, name, accepted) {
-  for (const entry of cache.entries) {
+function lookupLdSoCache(cache2, name, accepted) {
+  for (const entry of cache2.entries) {
     if (entry.key !== name || (entry.hwcap & HWCAP_GLIBC_HWCAPS) !== 0n) continue;
     if (accepted.includes(entry.flags)) return entry.path;
   }
@@ -80110,7 +81138,7 @@ function lookupLdSoCache(cache, name, accepted) {
 
 // src/loader/ld-so-conf.ts
 var import_picomatch5 = __toESM(require_picomatch2(), 1);
-import path11 from "node:path/posix";
+import path14 from "node:path/posix";
 var MAX_INCLUDE_DEPTH = 8;
 function readLdSoConf(view, file = "/etc/ld.so.conf") {
   const dirs = [];
@@ -80126,14 +81154,14 @@ function readLdSoConf(view, file = "/etc/ld.so.conf") {
       const include = /^include\s+(.+)$/.exec(line);
       if (include) {
         for (const pattern of include[1].split(/\s+/)) {
-          const absolute = path11.resolve(path11.dirname(conf), pattern);
+          const absolute = path14.resolve(path14.dirname(conf), pattern);
           for (const match of globFiles(view, absolute)) read(match, depth + 1);
         }
         continue;
       }
       if (/^hwcap\s/.test(line)) continue;
       for (const dir of line.split(/[\s,:]+/)) {
-        const normal = path11.normalize(dir).replace(/(.)\/$/, "$1");
+        const normal = path14.normalize(dir).replace(/(.)\/$/, "$1");
         if (dir.startsWith("/") && !dirs.includes(normal)) dirs.push(normal);
       }
     }
@@ -80149,8 +81177,8 @@ function fileContent(view, file) {
   return resolved.file.content.toString("utf8");
 }
 function globFiles(view, pattern) {
-  const dir = path11.dirname(pattern);
-  const base = path11.basename(pattern);
+  const dir = path14.dirname(pattern);
+  const base = path14.basename(pattern);
   if (!/[*?[]/.test(base)) return [pattern];
   const resolvedDir = view.resolve(dir);
   if (!resolvedDir.found) return [];
@@ -80160,7 +81188,7 @@ function globFiles(view, pattern) {
   for (const filePath of view.files.keys()) {
     if (!filePath.startsWith(prefix)) continue;
     const name = filePath.slice(prefix.length);
-    if (!name.includes("/") && isMatch(name)) matches2.push(path11.join(dir, name));
+    if (!name.includes("/") && isMatch(name)) matches2.push(path14.join(dir, name));
   }
   return matches2.sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
 }
@@ -80177,7 +81205,7 @@ function loaderEnvironment(view) {
   return {
     view,
     ldLibraryPath,
-    cwd: path12.resolve("/", workingDir),
+    cwd: path15.resolve("/", workingDir),
     cache: readCache(view),
     confDirs: readLdSoConf(view)
   };
@@ -80194,7 +81222,7 @@ function readCache(view) {
 }
 
 // src/loader/interpreter.ts
-import path13 from "node:path/posix";
+import path16 from "node:path/posix";
 
 // src/loader/machine.ts
 var EM = {
@@ -80300,7 +81328,7 @@ function atPlatform(elf) {
       return null;
   }
 }
-function sameMachine(a, b) {
+function sameMachine2(a, b) {
   return a.eMachine === b.eMachine && a.class === b.class && a.endianness === b.endianness;
 }
 function describeMachine(elf) {
@@ -80309,7 +81337,7 @@ function describeMachine(elf) {
 
 // src/loader/interpreter.ts
 function resolveInterpreter(view, requested, requester, cwd) {
-  const absolute = path13.resolve(cwd, requested);
+  const absolute = path16.resolve(cwd, requested);
   const resolution = view.resolve(absolute);
   const base = { requested, flavor: "unknown", flavorEvidence: "", elf: null };
   if (!resolution.found) {
@@ -80334,7 +81362,7 @@ function resolveInterpreter(view, requested, requester, cwd) {
     };
   }
   const flavor = loaderFlavor(file.elf, [requested, ...resolution.via, resolution.path]);
-  if (!sameMachine(file.elf, requester)) {
+  if (!sameMachine2(file.elf, requester)) {
     return {
       ...found,
       ...flavor,
@@ -80362,7 +81390,7 @@ function loaderFlavor(elf, names) {
 }
 
 // src/loader/hidden-loads.ts
-import path14 from "node:path/posix";
+import path17 from "node:path/posix";
 var LIBGCC_S = "libgcc_s.so.1";
 var UNWINDER_USERS = ["pthread_cancel", "pthread_exit"];
 var NSS_FUNCTIONS = Object.fromEntries([
@@ -80509,7 +81537,7 @@ function hiddenLoads(objects, search2, view) {
     if (libc.elf.glibcGconvDir !== null) dirs.push(libc.elf.glibcGconvDir);
     let config = null;
     for (const dir of dirs) {
-      config = GCONV_CONFIG.map((f) => path14.join(dir, f)).find((f) => {
+      config = GCONV_CONFIG.map((f) => path17.join(dir, f)).find((f) => {
         const r = view.resolve(f);
         return r.found && r.file.type === "file";
       }) ?? null;
@@ -80528,7 +81556,7 @@ function hiddenLoads(objects, search2, view) {
 }
 
 // src/loader/search.ts
-import path15 from "node:path/posix";
+import path18 from "node:path/posix";
 var DF_1_NODEFLIB = 2048;
 var MUSL_DEFAULT_PATH = "/lib:/usr/local/lib:/usr/lib";
 function glibcLayout(interpreterRealPath, elf) {
@@ -80542,8 +81570,8 @@ function glibcLayout(interpreterRealPath, elf) {
     };
   }
   const triplet = multiarchTriplet(elf);
-  const dir = path15.dirname(interpreterRealPath);
-  if (triplet !== null && path15.basename(dir) === triplet) {
+  const dir = path18.dirname(interpreterRealPath);
+  if (triplet !== null && path18.basename(dir) === triplet) {
     return {
       systemDirs: [`/lib/${triplet}`, `/usr/lib/${triplet}`, "/lib", "/usr/lib"],
       lib: `lib/${triplet}`,
@@ -80551,7 +81579,7 @@ function glibcLayout(interpreterRealPath, elf) {
       evidence: `multiarch loader in ${dir}`
     };
   }
-  if (path15.basename(dir) === "lib64") {
+  if (path18.basename(dir) === "lib64") {
     return {
       systemDirs: ["/lib64", "/usr/lib64"],
       lib: "lib64",
@@ -80629,10 +81657,10 @@ var LibrarySearch = class {
       searched.push("(ld.so.cache and system directories skipped: DF_1_NODEFLIB)");
       return notFound(searched, skipped);
     }
-    const cache = this.env.cache;
-    if (cache.state === "parsed") {
+    const cache2 = this.env.cache;
+    if (cache2.state === "parsed") {
       const cached = lookupLdSoCache(
-        cache.cache,
+        cache2.cache,
         name,
         acceptedCacheFlags(elf.eMachine, elf.class, elf.eFlags)
       );
@@ -80640,7 +81668,7 @@ var LibrarySearch = class {
       if (cached !== null) {
         const hit2 = this.tryPaths(
           [{ dir: "", source: "ld.so.cache" }],
-          path15.resolve(this.env.cwd, cached),
+          path18.resolve(this.env.cwd, cached),
           elf,
           true,
           searched,
@@ -80649,7 +81677,7 @@ var LibrarySearch = class {
         );
         if (hit2.found) return { ...hit2, skipped: [...skipped] };
       }
-    } else if (cache.state === "unread") {
+    } else if (cache2.state === "unread") {
       const confDirs = this.env.confDirs.map((dir) => ({
         dir,
         source: "ld.so.cache (assumed: /etc/ld.so.conf lists the directory)"
@@ -80658,7 +81686,7 @@ var LibrarySearch = class {
       if (hit2) return hit2;
     } else {
       searched.push(
-        cache.state === "absent" ? "(no /etc/ld.so.cache)" : `(/etc/ld.so.cache unusable: ${cache.reason})`
+        cache2.state === "absent" ? "(no /etc/ld.so.cache)" : `(/etc/ld.so.cache unusable: ${cache2.reason})`
       );
     }
     const system = (this.glibc?.systemDirs ?? ["/lib", "/usr/lib"]).map((dir) => ({
@@ -80674,7 +81702,7 @@ var LibrarySearch = class {
     if (this.env.cache.state === "unread") return null;
     for (const dir of this.env.confDirs) {
       const candidate = this.candidate(joinRaw(dir, name));
-      if (candidate && "elf" in candidate && sameMachine(candidate.elf, elf)) return candidate.path;
+      if (candidate && "elf" in candidate && sameMachine2(candidate.elf, elf)) return candidate.path;
     }
     return null;
   }
@@ -80697,7 +81725,7 @@ var LibrarySearch = class {
       const kind = link.elf.runpath.length > 0 ? "RUNPATH" : "RPATH";
       const joined = list.join(":");
       if (joined.replace(/\$\{ORIGIN\}|\$ORIGIN/g, "").includes("$")) continue;
-      const origin = path15.dirname(link.path);
+      const origin = path18.dirname(link.path);
       const expanded = joined.replace(/\$\{ORIGIN\}|\$ORIGIN/g, origin);
       this.addMuslDirs(dirs, expanded, `${kind} of ${link.realPath}`);
     }
@@ -80753,7 +81781,7 @@ var LibrarySearch = class {
         unloadable: { path: candidatePath, reason: file.reason }
       };
     }
-    if (!sameMachine(file.elf, elf)) {
+    if (!sameMachine2(file.elf, elf)) {
       const reason = `wrong architecture (${describeMachine(file.elf)})`;
       return {
         found: false,
@@ -80783,7 +81811,7 @@ var LibrarySearch = class {
       /\$\{(ORIGIN|LIB|PLATFORM)\}|\$(ORIGIN|LIB|PLATFORM)(?![A-Za-z0-9_])/g,
       (_m, a, b) => {
         const token = a ?? b;
-        if (token === "ORIGIN") return path15.dirname(owner.path);
+        if (token === "ORIGIN") return path18.dirname(owner.path);
         if (token === "LIB") return this.glibc?.lib ?? "lib";
         const platform = atPlatform(owner.elf);
         if (platform === null) unknown2 = true;
@@ -80811,7 +81839,7 @@ var LibrarySearch = class {
     for (const subdir of this.glibc?.hwcapsSubdirs ?? []) {
       const candidatePath = joinRaw(joinRaw(joinRaw(dir, "glibc-hwcaps"), subdir), name);
       const candidate = this.candidate(candidatePath);
-      if (candidate === null || !("elf" in candidate) || !sameMachine(candidate.elf, elf)) continue;
+      if (candidate === null || !("elf" in candidate) || !sameMachine2(candidate.elf, elf)) continue;
       skipped.push({
         path: candidatePath,
         reason: `ld.so loads it only on a CPU that supports ${subdir}; the baseline does not`
@@ -80830,7 +81858,7 @@ var LibrarySearch = class {
       skipped.push({ path: candidatePath, reason: file.reason });
       return notFound(searched, skipped);
     }
-    if (!sameMachine(file.elf, elf)) {
+    if (!sameMachine2(file.elf, elf)) {
       skipped.push({
         path: candidatePath,
         reason: `wrong architecture (${describeMachine(file.elf)})`
@@ -81185,8 +82213,23 @@ function imageNames(ref, view, mapped) {
   }
   return [...new Set(names)];
 }
-function manifestInput(set2, names) {
-  return { files: set2.files, imageNames: names, containers: containersRunning(set2, names) };
+function readManifestSpec(spec) {
+  const fromFiles = readManifests(spec.paths);
+  if (!spec.documents) return fromFiles;
+  const fromMemory = readManifestDocuments(spec.documents);
+  return {
+    files: [...fromFiles.files, ...fromMemory.files],
+    containers: [...fromFiles.containers, ...fromMemory.containers],
+    notices: [...fromFiles.notices, ...fromMemory.notices]
+  };
+}
+function manifestInput(set2, names, podsOnly) {
+  return {
+    files: set2.files,
+    imageNames: names,
+    containers: containersRunning(set2, names),
+    podsOnly
+  };
 }
 function manifestsReport(input, set2) {
   return {
@@ -81202,13 +82245,20 @@ function manifestsReport(input, set2) {
     notices: set2.notices.map((n) => ({ path: n.file, line: n.line, message: n.message }))
   };
 }
+function x86LevelOption(name) {
+  const level = parseX86Level(name ?? DEFAULT_X86_LEVEL);
+  if (level === null)
+    throw new InputError(`x86-64 level '${name}': expected one of ${X86_LEVEL_NAMES.join(", ")}`);
+  return level;
+}
 function platformOf(view) {
   const { os, architecture, variant } = view.config;
   return [os || "linux", architecture, variant].filter((p) => p).join("/");
 }
 async function scan(options) {
   const started = Date.now();
-  const manifestSet = options.manifests ? readManifests(options.manifests.paths) : null;
+  const x86LevelMinimum = x86LevelOption(options.x86Level);
+  const manifestSet = options.manifests ? readManifestSpec(options.manifests) : null;
   const image = await openImage(options.source, {
     platform: options.platform,
     analyzeElf,
@@ -81234,12 +82284,17 @@ async function scan(options) {
     }
   }
   const ref = options.source.kind === "engine" ? options.source.ref : null;
-  const manifests = manifestSet ? manifestInput(manifestSet, imageNames(ref, image, options.manifests?.images ?? [])) : null;
+  const manifests = manifestSet ? manifestInput(
+    manifestSet,
+    imageNames(ref, image, options.manifests?.images ?? []),
+    options.manifests?.podsOnly ?? false
+  ) : null;
   const ctx = {
     image,
     loads: simulateImage(image),
     dockerfile: model && options.dockerfile ? { model, text: options.dockerfile.text } : null,
     kernelMinimum: options.kernelMinimum ?? null,
+    x86LevelMinimum,
     ...manifests ? { manifests } : {}
   };
   let findings = runRules(ctx);
@@ -81297,6 +82352,7 @@ var USAGE3 = `Usage: exit139-guard scan (--image REF | --archive PATH | --remote
                          [--fail-on error|warning|note|never] [--config FILE]
                          [--baseline FILE] [--comment-level error|warning|note]
                          [--kernel-minimum VERSION]
+                         [--x86-64-level x86-64-v1|v2|v3|v4]
                          [--registry-auth CONFIG_JSON] [--insecure-registry]
                          [--manifests PATH]... [--manifest-image NAME[=IMAGE]]...
                          [--confirm | --confirm=all]
@@ -81328,6 +82384,8 @@ Options:
                       the rest in one line, leave out EG501 (default: list everything, as the job summary)
   --kernel-minimum V  the oldest kernel the image must start on, e.g. 4.14 (EG107; default: the
                       config's kernel-minimum, else unchecked)
+  --x86-64-level L    the x86-64 level every node has at least, for EG111 (x86-64-v1 to x86-64-v4;
+                      default: the config's nodes.x86-64-level, else x86-64-v2)
   --manifests PATH    Kubernetes YAML (a file, or a folder's .yaml/.yml/.json files, as kubectl
                       apply -f reads them; repeatable): the containers that run this image are
                       checked as their pod spec starts them, findings placed on the YAML lines
@@ -81368,6 +82426,7 @@ function parseScanArgs(argv) {
     { names: ["--output", "-o"], key: "output", kind: "string" },
     { names: ["--format"], key: "format", kind: "string", choices: FORMATS },
     { names: ["--fail-on"], key: "failOn", kind: "string", choices: FAIL_ON_VALUES },
+    { names: ["--x86-64-level"], key: "x86Level", kind: "string", choices: X86_LEVEL_NAMES },
     { names: ["--build-arg"], key: "buildArgs", kind: "build-args" },
     { names: ["--baseline"], key: "baseline", kind: "string" },
     { names: ["--comment-level"], key: "commentLevel", kind: "string", choices: LEVELS },
@@ -81441,7 +82500,7 @@ function writeOutput(rendered, options, io2) {
 async function scanImages(options, io2) {
   const file = options.images;
   const text = readInputText(file, { what: "--images", maxBytes: MAX_CONFIG_BYTES });
-  const images = parseImagesInput(text, (p) => path16.resolve(p), file);
+  const images = parseImagesInput(text, (p) => path19.resolve(p), file);
   if (images.length === 0) throw new InputError(`${file}: lists no image`);
   const baseline = options.baseline ? readBaseline(
     readInputText(options.baseline, { what: "--baseline", maxBytes: MAX_CONFIG_BYTES }),
@@ -81457,7 +82516,7 @@ async function scanImages(options, io2) {
       ...process.env.DOCKER_HOST ? { dockerHost: process.env.DOCKER_HOST } : {}
     } : { kind: "archive", path: image.imageArchive };
     const dockerfile = image.dockerfile ? {
-      path: path16.relative(process.cwd(), image.dockerfile),
+      path: path19.relative(process.cwd(), image.dockerfile),
       text: readDockerfileText(image.dockerfile),
       ...image.target ? { target: image.target } : {},
       buildArgs: image.buildArgs
@@ -81508,8 +82567,8 @@ async function scanImages(options, io2) {
   const findings = reports.flatMap((r) => r.findings);
   return judge(findings, options.failOn, baseline !== null) === "fail" ? 1 : 0;
 }
-function registryCredentials(path17) {
-  if (path17 !== void 0) return { kind: "docker-config", config: readDockerConfig(path17) };
+function registryCredentials(path20) {
+  if (path20 !== void 0) return { kind: "docker-config", config: readDockerConfig(path20) };
   const dockerConfig = join6(process.env.DOCKER_CONFIG ?? join6(homedir(), ".docker"), "config.json");
   return existsSync5(dockerConfig) ? { kind: "docker-config", config: readDockerConfig(dockerConfig) } : { kind: "none" };
 }
@@ -81553,6 +82612,8 @@ var scanCommand = {
       dockerfile: scanOptions.dockerfile ?? null
     });
     const kernelMinimum = options.kernelMinimum ?? policy.config.kernelMinimum;
+    const x86Level = options.x86Level ?? policy.config.x86Level;
+    if (x86Level !== null) scanOptions.x86Level = x86Level;
     if (kernelMinimum) scanOptions.kernelMinimum = kernelMinimum;
     const baseline = options.baseline ? readBaseline(
       readInputText(options.baseline, { what: "--baseline", maxBytes: MAX_CONFIG_BYTES }),
@@ -81659,8 +82720,8 @@ function parseWebhookConfig(value, file) {
     }
     platform = top.platform;
   }
-  const cache = object(top.cache, `${file}: cache`);
-  known(cache, ["maxEntries", "tagTtlSeconds"], `${file}: cache`);
+  const cache2 = object(top.cache, `${file}: cache`);
+  known(cache2, ["maxEntries", "tagTtlSeconds"], `${file}: cache`);
   const registry = object(top.registry, `${file}: registry`);
   known(
     registry,
@@ -81682,9 +82743,9 @@ function parseWebhookConfig(value, file) {
     concurrency: integer2(top.concurrency, d.concurrency, 1, `${file}: concurrency`),
     platform,
     cache: {
-      maxEntries: integer2(cache.maxEntries, d.cache.maxEntries, 1, `${file}: cache.maxEntries`),
+      maxEntries: integer2(cache2.maxEntries, d.cache.maxEntries, 1, `${file}: cache.maxEntries`),
       tagTtlSeconds: integer2(
-        cache.tagTtlSeconds,
+        cache2.tagTtlSeconds,
         d.cache.tagTtlSeconds,
         0,
         `${file}: cache.tagTtlSeconds`
@@ -81795,7 +82856,7 @@ function podWorkload(request) {
       });
     });
   }
-  return { label: label2, annotations, containers };
+  return { label: label2, annotations, containers, podSpec: spec };
 }
 function reviewResponse(uid, response) {
   return {
@@ -81806,10 +82867,21 @@ function reviewResponse(uid, response) {
 }
 
 // src/webhook/verdicts.ts
+import { createHash as createHash5 } from "node:crypto";
 function describeFailure(finding2) {
   const runtime = findingRuntimeError(finding2);
-  return `${finding2.ruleId} ${runtime ? `"${runtime}"` : finding2.level}: ${finding2.message}`;
+  const m = finding2.manifest;
+  const prefix = m ? `${m.workload} ${m.containerKind} ${m.container}: ` : "";
+  const message = finding2.message.startsWith(prefix) ? finding2.message.slice(prefix.length) : finding2.message;
+  return `${finding2.ruleId} ${runtime ? `"${runtime}"` : finding2.level}: ${message}`;
 }
+function failuresOf(verdict, container) {
+  const kind = container.init ? "initContainer" : "container";
+  return verdict.failures.filter(
+    (f) => f.manifest === void 0 || f.manifest.container === container.name && f.manifest.containerKind === kind
+  );
+}
+var POD_SPEC_DOCUMENT = "admission-request";
 var Semaphore = class {
   constructor(limit) {
     this.limit = limit;
@@ -81883,15 +82955,24 @@ var VerdictService = class {
     return digest;
   }
   /**
-   * The verdict on `image` (a reference as a pod spec writes it). Errors: the registry's
-   * InputError (unreachable, login refused, a lying registry), for the caller to turn into a
-   * warning.
+   * The verdict on `image` (a reference as a pod spec writes it) started as `podSpec` starts it
+   * (each container's command, args, user, working directory and env over the image config; the
+   * image's own ENTRYPOINT alone is not judged). Cached by digest and pod spec: the replicas of one
+   * workload share a verdict. Errors: the registry's InputError (unreachable, login refused, a
+   * lying registry), for the caller to turn into a warning.
    */
-  async verdict(image) {
+  async verdict(image, podSpec) {
     const ref = parseReference(image);
     const digest = await this.digestOf(image);
     const scanned = formatReference({ ...ref, tag: null, digest });
-    const key = `${scanned} ${this.config.platform ?? ""}`;
+    const pod = JSON.stringify({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "pod" },
+      spec: podSpec
+    });
+    const podHash = createHash5("sha256").update(pod).digest("hex").slice(0, 16);
+    const key = `${scanned} ${this.config.platform ?? ""} ${podHash}`;
     const known2 = this.verdicts.get(key);
     if (known2) {
       this.verdicts.delete(key);
@@ -81902,7 +82983,13 @@ var VerdictService = class {
       this.scanCount++;
       const report = await scan({
         source: this.source(scanned),
-        ...this.config.platform ? { platform: this.config.platform } : {}
+        ...this.config.platform ? { platform: this.config.platform } : {},
+        manifests: {
+          paths: [],
+          documents: [{ file: POD_SPEC_DOCUMENT, text: pod }],
+          images: [image],
+          podsOnly: true
+        }
       });
       const limit = LEVELS.indexOf(this.config.failOn);
       return {
@@ -81981,7 +83068,10 @@ async function decide(request, mode, config, verdicts, logged) {
     Promise.all(
       images.map(async (image) => {
         try {
-          outcomes.set(image, { kind: "done", verdict: await verdicts.verdict(image) });
+          outcomes.set(image, {
+            kind: "done",
+            verdict: await verdicts.verdict(image, workload.podSpec)
+          });
         } catch (err2) {
           const message = err2 instanceof InputError ? err2.message : `internal error: ${String(err2)}`;
           outcomes.set(image, { kind: "error", message });
@@ -82025,7 +83115,7 @@ async function decide(request, mode, config, verdicts, logged) {
   for (const container of checked) {
     const outcome = outcomes.get(container.image);
     if (outcome.kind !== "done") continue;
-    for (const finding2 of outcome.verdict.failures) {
+    for (const finding2 of failuresOf(outcome.verdict, container)) {
       failures.push(
         `${containerLabel2(container)} (image ${container.image}): ${describeFailure(finding2)}`
       );
