@@ -19,7 +19,7 @@ function readmeDefaults(): Map<string, string> {
   const table = readme.slice(readme.indexOf('### Inputs\n'), readme.indexOf('### Outputs\n'));
   const rows = new Map<string, string>();
   for (const line of table.split('\n')) {
-    const cells = /^\| `([a-z-]+)` \|(.*?)\| /.exec(line);
+    const cells = /^\| `([a-z0-9-]+)` \|(.*?)\| /.exec(line);
     if (cells) rows.set(cells[1]!, cells[2]!.trim());
   }
   return rows;
