@@ -399,7 +399,7 @@ describe('inputs people get wrong', () => {
         '/usr/lib/x86_64-linux-gnu/libc.so.6 needs Linux 3.2.0 or newer; the configured minimum is 3.1',
       ),
     ]);
-    writeFileSync(path.join(ws, '.exit139-guard.yml'), 'kernel-minimum: "3.1"\n');
+    writeFileSync(path.join(ws, '.exit139-guard.yml'), 'nodes:\n  kernel-minimum: "3.1"\n');
     const config = await run(ws, github, { 'image-archive': 'kroot', comment: 'never' });
     expect(eg107(config)).toHaveLength(1);
     const met = await run(ws, github, {

@@ -65,7 +65,7 @@ Options:
   --comment-level L   markdown: list findings at or above L as the pull request comment does, count
                       the rest in one line, leave out EG501 (default: list everything, as the job summary)
   --kernel-minimum V  the oldest kernel the image must start on, e.g. 4.14 (EG107; default: the
-                      config's kernel-minimum, else unchecked)
+                      config's nodes.kernel-minimum, else unchecked)
   --x86-64-level L    the x86-64 level every node has at least, for EG111 (x86-64-v1 to x86-64-v4;
                       default: the config's nodes.x86-64-level, else x86-64-v2)
   --manifests PATH    Kubernetes YAML (a file, or a folder's .yaml/.yml/.json files, as kubectl

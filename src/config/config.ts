@@ -64,7 +64,7 @@ export interface GuardConfig {
   rules: Map<string, RuleSetting>;
   ignorePaths: PathGlob[];
   suppressions: ConfigSuppression[];
-  /** `kernel-minimum`: the oldest kernel the image must start on (EG107); absent: unchecked. */
+  /** `nodes.kernel-minimum`: the oldest kernel the image must start on (EG107); absent: unchecked. */
   kernelMinimum?: string | null;
   /** `nodes.x86-64-level` (`x86-64-v1`..`x86-64-v4`), or null when the config does not say. */
   x86Level: string | null;
@@ -148,9 +148,13 @@ function readRules(node: LocatedNode, file: string, config: GuardConfig): void {
 const KERNEL_VERSION = /^\d+\.\d+(\.\d+)?$/;
 
 function readKernelMinimum(node: LocatedNode, file: string, config: GuardConfig): void {
-  const value = expectScalar(node, file, "'kernel-minimum'");
+  const value = expectScalar(node, file, "'nodes.kernel-minimum'");
   if (!KERNEL_VERSION.test(value))
-    fail(file, node.at, `'kernel-minimum' must be a kernel version such as 4.14, not '${value}'`);
+    fail(
+      file,
+      node.at,
+      `'nodes.kernel-minimum' must be a kernel version such as 4.14, not '${value}'`,
+    );
   config.kernelMinimum = value;
 }
 
@@ -219,8 +223,16 @@ function readNodes(node: LocatedNode, file: string, config: GuardConfig): void {
   if (node.kind !== 'mapping')
     fail(file, node.at, "'nodes' must be a mapping, e.g. 'x86-64-level: x86-64-v3'");
   for (const entry of node.entries) {
+    if (entry.key === 'kernel-minimum') {
+      readKernelMinimum(entry.value, file, config);
+      continue;
+    }
     if (entry.key !== 'x86-64-level')
-      fail(file, entry.keyAt, `unknown key 'nodes.${entry.key}' (expected x86-64-level)`);
+      fail(
+        file,
+        entry.keyAt,
+        `unknown key 'nodes.${entry.key}' (expected kernel-minimum, x86-64-level)`,
+      );
     const level = expectScalar(entry.value, file, "'nodes.x86-64-level'");
     if (parseX86Level(level) === null)
       fail(
@@ -247,19 +259,18 @@ export function parseConfig(text: string, file: string): GuardConfig {
     fail(
       file,
       root.at,
-      'the config must be a mapping with rules, ignore-paths, suppressions, kernel-minimum',
+      'the config must be a mapping with rules, ignore-paths, suppressions, nodes',
     );
   for (const entry of root.entries) {
     if (entry.key === 'rules') readRules(entry.value, file, config);
     else if (entry.key === 'ignore-paths') readIgnorePaths(entry.value, file, config);
     else if (entry.key === 'suppressions') readSuppressions(entry.value, file, config);
-    else if (entry.key === 'kernel-minimum') readKernelMinimum(entry.value, file, config);
     else if (entry.key === 'nodes') readNodes(entry.value, file, config);
     else
       fail(
         file,
         entry.keyAt,
-        `unknown key '${entry.key}' (expected rules, ignore-paths, suppressions, kernel-minimum, nodes)`,
+        `unknown key '${entry.key}' (expected rules, ignore-paths, suppressions, nodes)`,
       );
   }
   return config;
