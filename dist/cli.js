@@ -75532,9 +75532,13 @@ function readRules(node, file, config) {
 }
 var KERNEL_VERSION = /^\d+\.\d+(\.\d+)?$/;
 function readKernelMinimum(node, file, config) {
-  const value = expectScalar(node, file, "'kernel-minimum'");
+  const value = expectScalar(node, file, "'nodes.kernel-minimum'");
   if (!KERNEL_VERSION.test(value))
-    fail(file, node.at, `'kernel-minimum' must be a kernel version such as 4.14, not '${value}'`);
+    fail(
+      file,
+      node.at,
+      `'nodes.kernel-minimum' must be a kernel version such as 4.14, not '${value}'`
+    );
   config.kernelMinimum = value;
 }
 function readIgnorePaths(node, file, config) {
@@ -75599,8 +75603,16 @@ function readNodes(node, file, config) {
   if (node.kind !== "mapping")
     fail(file, node.at, "'nodes' must be a mapping, e.g. 'x86-64-level: x86-64-v3'");
   for (const entry of node.entries) {
+    if (entry.key === "kernel-minimum") {
+      readKernelMinimum(entry.value, file, config);
+      continue;
+    }
     if (entry.key !== "x86-64-level")
-      fail(file, entry.keyAt, `unknown key 'nodes.${entry.key}' (expected x86-64-level)`);
+      fail(
+        file,
+        entry.keyAt,
+        `unknown key 'nodes.${entry.key}' (expected kernel-minimum, x86-64-level)`
+      );
     const level = expectScalar(entry.value, file, "'nodes.x86-64-level'");
     if (parseX86Level(level) === null)
       fail(
@@ -75625,19 +75637,18 @@ function parseConfig(text, file) {
     fail(
       file,
       root.at,
-      "the config must be a mapping with rules, ignore-paths, suppressions, kernel-minimum"
+      "the config must be a mapping with rules, ignore-paths, suppressions, nodes"
     );
   for (const entry of root.entries) {
     if (entry.key === "rules") readRules(entry.value, file, config);
     else if (entry.key === "ignore-paths") readIgnorePaths(entry.value, file, config);
     else if (entry.key === "suppressions") readSuppressions(entry.value, file, config);
-    else if (entry.key === "kernel-minimum") readKernelMinimum(entry.value, file, config);
     else if (entry.key === "nodes") readNodes(entry.value, file, config);
     else
       fail(
         file,
         entry.keyAt,
-        `unknown key '${entry.key}' (expected rules, ignore-paths, suppressions, kernel-minimum, nodes)`
+        `unknown key '${entry.key}' (expected rules, ignore-paths, suppressions, nodes)`
       );
   }
   return config;
@@ -82383,7 +82394,7 @@ Options:
   --comment-level L   markdown: list findings at or above L as the pull request comment does, count
                       the rest in one line, leave out EG501 (default: list everything, as the job summary)
   --kernel-minimum V  the oldest kernel the image must start on, e.g. 4.14 (EG107; default: the
-                      config's kernel-minimum, else unchecked)
+                      config's nodes.kernel-minimum, else unchecked)
   --x86-64-level L    the x86-64 level every node has at least, for EG111 (x86-64-v1 to x86-64-v4;
                       default: the config's nodes.x86-64-level, else x86-64-v2)
   --manifests PATH    Kubernetes YAML (a file, or a folder's .yaml/.yml/.json files, as kubectl
