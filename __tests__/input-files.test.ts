@@ -182,6 +182,27 @@ describe('the CLI, run as a process with a token in its environment', () => {
     expect(status).toBe(2);
   });
 
+  it('--dockerfile /dev/stdin of a shell pipeline: refused as the pipe it is, no stack trace', () => {
+    // /dev/stdin of a pipe resolves to `/proc/<pid>/fd/pipe:[n]`, a name that does not exist.
+    const result = spawnSync(
+      'sh',
+      [
+        '-c',
+        'printf "FROM scratch\\n" | "$0" "$@"',
+        process.execPath,
+        path.join(bundleDir, 'cli.js'),
+        ...scanArgs,
+        '--dockerfile',
+        '/dev/stdin',
+      ],
+      { cwd: work, env: { PATH: process.env.PATH }, encoding: 'utf8' },
+    );
+    expect(result.stdout + result.stderr).toBe(
+      'exit139-guard scan: the Dockerfile /dev/stdin: is a FIFO (named pipe), not a regular file\n',
+    );
+    expect(result.status).toBe(2);
+  });
+
   it('--archive on a FIFO and a device: refused, nothing read', () => {
     expect(cli(['scan', '--archive', 'fifo']).output).toBe(
       'exit139-guard scan: the archive fifo: is a FIFO (named pipe), not a regular file or a folder\n',

@@ -63000,7 +63000,20 @@ function checkInputPath(given, options) {
       );
     }
   }
-  const stats = statSync(real);
+  let stats;
+  try {
+    stats = statSync(real);
+  } catch {
+    try {
+      stats = statSync(given);
+    } catch (error) {
+      throw new InputError(
+        `${named}: cannot be read (${error.code ?? error.message})`
+      );
+    }
+    if (stats.isFile() || stats.isDirectory())
+      throw new InputError(`${named}: cannot be resolved to a path of the file system`);
+  }
   const isFolder = stats.isDirectory();
   const ok = kind === "file" ? stats.isFile() : kind === "folder" ? isFolder : stats.isFile() || isFolder;
   if (!ok) throw new InputError(`${named}: is ${describeType(stats)}, not ${expected(kind)}`);
@@ -80213,7 +80226,9 @@ function pathDirs(env) {
 }
 async function exists(container, path20) {
   try {
-    await container.infoArchive({ path: path20 });
+    const response = await container.infoArchive({ path: path20 });
+    response.resume();
+    response.destroy?.();
     return true;
   } catch {
     return false;

@@ -152,7 +152,22 @@ export function checkInputPath(given: string, options: InputPathOptions): Checke
       );
     }
   }
-  const stats = statSync(real);
+  let stats: Stats;
+  try {
+    stats = statSync(real);
+  } catch {
+    // An anonymous pipe or socket (`/dev/stdin` of a pipeline) resolves to `/proc/…/fd/pipe:[n]`,
+    // a name that does not exist: what the given path stands for tells what it is.
+    try {
+      stats = statSync(given);
+    } catch (error) {
+      throw new InputError(
+        `${named}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      );
+    }
+    if (stats.isFile() || stats.isDirectory())
+      throw new InputError(`${named}: cannot be resolved to a path of the file system`);
+  }
   const isFolder = stats.isDirectory();
   const ok =
     kind === 'file' ? stats.isFile() : kind === 'folder' ? isFolder : stats.isFile() || isFolder;

@@ -4,6 +4,10 @@
  * (`command -v gcc || command -v cc`, run in the engine for truth). Then the model with and without it.
  */
 import { describe, expect, it } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { engineBaseImages } from '../../src/dockerfile/engine-bases.js';
 import { readDockerfile } from '../../src/dockerfile/index.js';
 import { BASE, dockerHost, engine, ensureBaseImages, runContainer } from '../support/engine.js';
@@ -64,5 +68,39 @@ describe('base images read from the engine', () => {
       implicit: true,
       origin: `Go default: no C compiler on the PATH of ${BASE.alpineLike} (image)`,
     });
+  }, 300_000);
+});
+
+describe('the scan of an engine image whose builder base has a compiler', () => {
+  // The compiler probe asks the engine with HEAD requests whose answer dockerode hands back as a
+  // stream: left unread, its socket kept the process alive after the report (a CI job that
+  // never ends). The bundled CLI, as a user runs it, must exit by itself.
+  it('prints the report and exits', async () => {
+    if (!(await engine('base images from the engine'))) return;
+    await ensureBaseImages(['goBuilder', 'bookworm']);
+    const work = mkdtempSync(path.join(tmpdir(), 'engine-bases-'));
+    try {
+      const dockerfile = path.join(work, 'Dockerfile');
+      writeFileSync(
+        dockerfile,
+        [
+          `FROM ${BASE.goBuilder} AS build`,
+          'RUN true',
+          `FROM ${BASE.bookworm}`,
+          'CMD ["true"]',
+        ].join('\n'),
+      );
+      const run = spawnSync(
+        process.execPath,
+        ['dist/cli.js', 'scan', '--image', BASE.bookworm, '--dockerfile', dockerfile],
+        { env: { ...process.env, DOCKER_HOST: dockerHost() }, encoding: 'utf8', timeout: 60_000 },
+      );
+      expect(run.signal).toBeNull();
+      expect(run.stderr).toBe('');
+      expect(run.stdout).toMatch(/^0 error\(s\), 0 warning\(s\), 0 note\(s\) in \d+ files/m);
+      expect(run.status).toBe(0);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   }, 300_000);
 });

@@ -23,7 +23,13 @@ function pathDirs(env: string[]): string[] {
 
 async function exists(container: Docker.Container, path: string): Promise<boolean> {
   try {
-    await container.infoArchive({ path });
+    // docker-modem hands back the HEAD response as a stream: unread, it holds its socket open
+    // and the process never exits (the answer is in the status; the body is empty).
+    const response = (await container.infoArchive({ path })) as NodeJS.ReadableStream & {
+      destroy?: () => void;
+    };
+    response.resume();
+    response.destroy?.();
     return true;
   } catch {
     return false;
