@@ -70770,12 +70770,78 @@ var EG206 = {
 
 // src/rules/eg301-entrypoint-missing.ts
 import path7 from "node:path/posix";
+
+// src/exec/shell-form.ts
+var SHELL_NAMES = /* @__PURE__ */ new Set(["sh", "bash", "dash", "ash"]);
+var NOT_A_PROGRAM2 = /* @__PURE__ */ new Set([
+  "!",
+  ".",
+  ":",
+  "[",
+  "{",
+  "alias",
+  "case",
+  "cd",
+  "command",
+  "echo",
+  "eval",
+  "exit",
+  "export",
+  "false",
+  "for",
+  "if",
+  "printf",
+  "read",
+  "return",
+  "set",
+  "shift",
+  "source",
+  "test",
+  "trap",
+  "true",
+  "ulimit",
+  "umask",
+  "unset",
+  "until",
+  "wait",
+  "while"
+]);
+var LITERAL_WORD = /^[A-Za-z0-9_./+@%,-]+$/;
+var ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=[A-Za-z0-9_./+@%,:-]*$/;
+function shellFormScript(argv) {
+  if (argv.length < 3 || argv[1] !== "-c") return null;
+  const shell = argv[0].slice(argv[0].lastIndexOf("/") + 1);
+  return SHELL_NAMES.has(shell) ? argv[2] : null;
+}
+function shellCommandWord(script) {
+  const words = script.trim().split(/[ \t]+/);
+  let i = 0;
+  while (i < words.length && ASSIGNMENT.test(words[i])) i++;
+  const viaExec = words[i] === "exec";
+  if (viaExec) i++;
+  const word = words[i];
+  if (word === void 0 || word === "" || !LITERAL_WORD.test(word)) return null;
+  if (NOT_A_PROGRAM2.has(word)) return null;
+  return { word, viaExec };
+}
+function shellNotFoundMessage(argv0, realShell, { word, viaExec }) {
+  const name = realShell.slice(realShell.lastIndexOf("/") + 1);
+  if (name === "bash") {
+    if (word.includes("/")) return `${argv0}: line 1: ${word}: No such file or directory`;
+    return viaExec ? `${argv0}: line 1: exec: ${word}: not found` : `${argv0}: line 1: ${word}: command not found`;
+  }
+  if (name === "busybox" || name === "ash")
+    return viaExec ? `${argv0}: exec: line 0: ${word}: not found` : `${argv0}: ${word}: not found`;
+  return viaExec ? `${argv0}: 1: exec: ${word}: not found` : `${argv0}: 1: ${word}: not found`;
+}
+
+// src/rules/eg301-entrypoint-missing.ts
 var EG301 = {
   id: "EG301",
   name: "entrypoint-missing",
   defaultLevel: "error",
   shortDescription: "ENTRYPOINT/CMD executable not found",
-  fullDescription: "The executable of the image's ENTRYPOINT (or CMD when there is no ENTRYPOINT) does not exist in the image; a bare name is looked up in the PATH of the image's Env, or Docker's default PATH when the image sets none.",
+  fullDescription: "The executable of the image's ENTRYPOINT (or CMD when there is no ENTRYPOINT) does not exist in the image; a bare name is looked up in the PATH of the image's Env, or Docker's default PATH when the image sets none. In the shell form (`CMD app --flag`, run as `/bin/sh -c`), the command the shell runs first is looked up the same way: the shell then prints its own `not found` and exits 127.",
   runtimeError: 'exec: "/app": executable file not found in $PATH',
   why: [
     "The runtime resolves the first word of the command before starting the process. A typo, a",
@@ -70815,6 +70881,7 @@ var EG301 = {
             )
           ];
         }
+        if (outcome.stage === "starts") return shellFormCommandMissing(ctx, spec, outcome.entry);
         if (outcome.stage !== "not-found") return [];
         const { entry, argvText } = outcome;
         const argv0 = entry.argv[0];
@@ -70847,6 +70914,34 @@ var EG301 = {
     );
   }
 };
+function shellFormCommandMissing(ctx, spec, shell) {
+  const script = shellFormScript(shell.argv);
+  const command = script === null ? null : shellCommandWord(script);
+  if (command === null) return [];
+  const { word } = command;
+  const found = lookPath(ctx.image, word, spec);
+  if (found.path !== null) return [];
+  const resolvedShell = ctx.image.resolve(shell.path);
+  const realShell = resolvedShell.found ? resolvedShell.path : shell.path;
+  const absolute = word.includes("/") ? path7.resolve("/", spec.workingDir || "/", word) : null;
+  return [
+    {
+      runtimeError: shellNotFoundMessage(shell.argv[0], realShell, command),
+      ...finding(
+        "EG301",
+        EG301.defaultLevel,
+        absolute,
+        word.includes("/") ? `The shell-form command runs ${word}, which does not exist in the image` : `The shell-form command runs ${word}, which is not an executable file in any PATH directory of the image`,
+        [
+          `command: ${JSON.stringify(shell.argv)} (shell form: ${shell.path} runs the script)`,
+          word.includes("/") ? `looked at ${found.searched[0]}` : `searched PATH: ${found.searched.join(", ")}`,
+          `${shell.path} is ${realShell}: it prints its own "not found" and exits 127`
+        ],
+        blameEntrypoint(ctx, false)
+      )
+    }
+  ];
+}
 
 // src/rules/eg302-entrypoint-not-executable.ts
 var EG302 = {

@@ -185,9 +185,17 @@ function imageInputs(inputs: ActionInputs, workspace: string): ImageInput[] {
   ];
 }
 
-function writeFile(file: string, text: string): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, text);
+/** Writes a report the inputs name; a path that cannot take it is the input's error, not a crash. */
+function writeFile(file: string, text: string, input: string): void {
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, text);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new InputError(
+      `input '${input}': cannot write ${file}${code === 'EISDIR' ? ': it is a folder' : ` (${code ?? (error as Error).message})`}`,
+    );
+  }
 }
 
 /** `exit139-guard.sarif` → `exit139-guard.json`, beside it. */
@@ -543,12 +551,13 @@ export async function runAction(): Promise<void> {
     const jsonFile = jsonFileFor(inputs.sarifFile);
     const sarifJson = saved ? '' : sarifOf(results, run, inputs.category);
     if (!saved) {
-      writeFile(inputs.sarifFile, sarifJson);
+      writeFile(inputs.sarifFile, sarifJson, 'sarif-file');
       writeFile(
         jsonFile,
         reports.length === 1
           ? formatJson(reports[0]!, { pullRequest: run.pullRequest?.number ?? null })
           : formatJsonReports(reports, { pullRequest: run.pullRequest?.number ?? null }),
+        'sarif-file',
       );
       if (inputs.annotations) for (const report of reports) writeAnnotations(report, run.workspace);
     }

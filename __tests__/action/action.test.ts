@@ -419,6 +419,20 @@ describe('the action outside pull requests and with bad input', () => {
     expect(github.requests).toEqual([]);
   });
 
+  it('names the input when the SARIF file it names is a folder, with no stack trace', async () => {
+    const github = await startApi();
+    const ws = workspace();
+    mkdirSync(path.join(ws, 'reports'));
+    const result = await run(ws, github, {
+      'image-archive': BROKEN_ARCHIVE,
+      'sarif-file': 'reports',
+    });
+    expect(result.code).toBe(2);
+    expect(commands(result.stdout, 'error').map((e) => e.message)).toEqual([
+      `exit139-guard: input 'sarif-file': cannot write ${path.join(ws, 'reports')}: it is a folder`,
+    ]);
+  });
+
   it('names the input when one is wrong', async () => {
     const github = await startApi();
     const result = await run(workspace(), github, {

@@ -190,6 +190,10 @@ describe('action inputs', () => {
       "input 'ignore-rules': 'hardening' is not a rule id (EG followed by 3 digits)",
     ],
     [
+      { image: 'a', 'ignore-rules': 'EG501 EG999' },
+      "input 'ignore-rules': unknown rule 'EG999' (the README's Rules section lists the rule ids)",
+    ],
+    [
       { image: 'a', 'kernel-minimum': '4' },
       "input 'kernel-minimum' must be a kernel version such as 4.14 or 5.10.0, not '4'",
     ],

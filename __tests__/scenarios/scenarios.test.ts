@@ -123,6 +123,9 @@ const SCENARIOS: Scenario[] = [
   // Start under docker run; their pods are in __tests__/kubernetes/scenarios.test.ts.
   { name: 'k8s-root-image', starts: true },
   { name: 'k8s-named-user', starts: true },
+  { name: 'shell-form-missing', starts: false, rule: 'EG301' },
+  { name: 'shell-form-missing-busybox', starts: false, rule: 'EG301' },
+  { name: 'shell-form-present', starts: true, prints: 'started --flag' },
 ];
 
 const BINFMT_AARCH64 = '/proc/sys/fs/binfmt_misc/qemu-aarch64';

@@ -10,6 +10,7 @@ import * as core from '@actions/core';
 import { DEFAULT_CONFIG_FILE } from '../config/index.js';
 import { parseX86Level, X86_LEVEL_NAMES } from '../exec/cpu-level.js';
 import { InputError } from '../errors.js';
+import { isRuleId, unknownRuleMessage } from '../rules/catalog.js';
 import { LEVELS, type Level } from '../findings.js';
 import { checkInputPath } from '../input-files.js';
 import { FAIL_ON_VALUES, type FailOn } from '../report/gate.js';
@@ -129,9 +130,11 @@ function ruleList(read: InputReader, name: string): string[] {
   const ids = read(name)
     .split(/[\s,]+/)
     .filter((id) => id !== '');
-  for (const id of ids)
+  for (const id of ids) {
     if (!RULE_ID.test(id))
       throw new InputError(`input '${name}': '${id}' is not a rule id (EG followed by 3 digits)`);
+    if (!isRuleId(id)) throw new InputError(`input '${name}': ${unknownRuleMessage(id)}`);
+  }
   return ids;
 }
 

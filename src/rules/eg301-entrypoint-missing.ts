@@ -2,13 +2,17 @@
  * EG301: the ENTRYPOINT/CMD executable is not in the image, resolved as runc does (a path from
  * the working directory, a bare name through the image's PATH); a note when there is none. A
  * dangling symlink is named as such: the link, its target, and where the target was expected.
+ * The shell form (`CMD /app --flag`, run as `/bin/sh -c`) starts the shell, which then looks the
+ * command word up itself: a word it cannot find is its own "not found" and exit 127.
  */
 import path from 'node:path/posix';
-import { blameEntrypoint, finding, type Rule } from './context.js';
+import { blameEntrypoint, finding, type Rule, type RuleContext } from './context.js';
 import { simulateExec } from '../exec/execve.js';
-import { entrypointOutcome } from './support/entrypoint.js';
+import { shellCommandWord, shellFormScript, shellNotFoundMessage } from '../exec/shell-form.js';
+import type { Finding } from '../findings.js';
+import { entrypointOutcome, lookPath, type FoundEntrypoint } from './support/entrypoint.js';
 import { execOptions } from './support/exec.js';
-import { checkExecutions } from './support/execution.js';
+import { checkExecutions, type ExecutionSpec } from './support/execution.js';
 
 export const EG301: Rule = {
   id: 'EG301',
@@ -16,7 +20,7 @@ export const EG301: Rule = {
   defaultLevel: 'error',
   shortDescription: 'ENTRYPOINT/CMD executable not found',
   fullDescription:
-    "The executable of the image's ENTRYPOINT (or CMD when there is no ENTRYPOINT) does not exist in the image; a bare name is looked up in the PATH of the image's Env, or Docker's default PATH when the image sets none.",
+    "The executable of the image's ENTRYPOINT (or CMD when there is no ENTRYPOINT) does not exist in the image; a bare name is looked up in the PATH of the image's Env, or Docker's default PATH when the image sets none. In the shell form (`CMD app --flag`, run as `/bin/sh -c`), the command the shell runs first is looked up the same way: the shell then prints its own `not found` and exits 127.",
   runtimeError: 'exec: "/app": executable file not found in $PATH',
   why: [
     'The runtime resolves the first word of the command before starting the process. A typo, a',
@@ -57,6 +61,7 @@ export const EG301: Rule = {
             ),
           ];
         }
+        if (outcome.stage === 'starts') return shellFormCommandMissing(ctx, spec, outcome.entry);
         if (outcome.stage !== 'not-found') return [];
         const { entry, argvText } = outcome;
         const argv0 = entry.argv[0]!;
@@ -104,3 +109,44 @@ export const EG301: Rule = {
     );
   },
 };
+
+/**
+ * The shell form's command word, when the script starts with a literal one the image lacks: the
+ * shell that runc started prints its "not found" and exits 127 before the program could run.
+ */
+function shellFormCommandMissing(
+  ctx: RuleContext,
+  spec: ExecutionSpec,
+  shell: FoundEntrypoint,
+): Finding[] {
+  const script = shellFormScript(shell.argv);
+  const command = script === null ? null : shellCommandWord(script);
+  if (command === null) return [];
+  const { word } = command;
+  const found = lookPath(ctx.image, word, spec);
+  if (found.path !== null) return [];
+  const resolvedShell = ctx.image.resolve(shell.path);
+  const realShell = resolvedShell.found ? resolvedShell.path : shell.path;
+  const absolute = word.includes('/') ? path.resolve('/', spec.workingDir || '/', word) : null;
+  return [
+    {
+      runtimeError: shellNotFoundMessage(shell.argv[0]!, realShell, command),
+      ...finding(
+        'EG301',
+        EG301.defaultLevel,
+        absolute,
+        word.includes('/')
+          ? `The shell-form command runs ${word}, which does not exist in the image`
+          : `The shell-form command runs ${word}, which is not an executable file in any PATH directory of the image`,
+        [
+          `command: ${JSON.stringify(shell.argv)} (shell form: ${shell.path} runs the script)`,
+          word.includes('/')
+            ? `looked at ${found.searched[0]}`
+            : `searched PATH: ${found.searched.join(', ')}`,
+          `${shell.path} is ${realShell}: it prints its own "not found" and exits 127`,
+        ],
+        blameEntrypoint(ctx, false),
+      ),
+    },
+  ];
+}
