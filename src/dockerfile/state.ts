@@ -145,19 +145,6 @@ export function formatPlatform(p: Platform): string {
   return p.variant ? `${p.os}/${p.arch}/${p.variant}` : `${p.os}/${p.arch}`;
 }
 
-export function automaticArgs(target: Platform, build: Platform): Map<string, string> {
-  return new Map([
-    ['TARGETPLATFORM', formatPlatform(target)],
-    ['TARGETOS', target.os],
-    ['TARGETARCH', target.arch],
-    ['TARGETVARIANT', target.variant],
-    ['BUILDPLATFORM', formatPlatform(build)],
-    ['BUILDOS', build.os],
-    ['BUILDARCH', build.arch],
-    ['BUILDVARIANT', build.variant],
-  ]);
-}
-
 export function emptyTriple(origin: string, implicit = false): DeclaredTriple {
   const v = (): DeclaredValue => ({ value: null, assumed: null, implicit, origin });
   return { GOOS: v(), GOARCH: v(), CGO_ENABLED: v() };
