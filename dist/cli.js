@@ -64964,7 +64964,7 @@ symbol versions they must provide, RPATH/RUNPATH, SONAME, libc flavour, hardenin
 build information as \`go version -m\` prints it.
 
 Options:
-  --json   print {"files":[...]} (see DESIGN.md, "Command line (contract)")
+  --json   print {"files":[...]} (the README's "The JSON report")
 Exit status: 0 all files read, 2 a file is missing, not ELF or malformed (the others are printed).`;
 function kernelVerdictOf(path20) {
   const fd = openSync3(path20, "r");
@@ -67811,7 +67811,7 @@ Options:
   --target STAGE      the stage to build (default: the last one)
   --build-arg K=V     a build argument, as docker build --build-arg (repeatable)
   --platform OS/ARCH  the target platform (default: the builder's, linux/amd64)
-  --json              print the model as JSON (see DESIGN.md, "Command line (contract)")
+  --json              print the model as JSON (the README's "The JSON report")
 Exit status: 0 the model was printed, 2 bad usage or a Dockerfile that cannot be read.`;
 function parseStagesArgs(args) {
   const { strings, flags, buildArgs } = parseArgs(args, [
@@ -82495,7 +82495,7 @@ Options:
   --build-arg K=V     a build argument the image was built with (repeatable)
   --platform P        the image platform os/arch[/variant] (default: the image's own; with several
                       platforms, this machine's; for a rootfs folder, its ELF files')
-  --format F          text (default), json (the contract in DESIGN.md), sarif or markdown
+  --format F          text (default), json (the README's "The JSON report"), sarif or markdown
   --output FILE       write the report to FILE instead of standard output
   --fail-on LEVEL     exit 1 when a finding is at or above LEVEL (default: error)
   --config FILE       rule levels, ignored paths, suppressions (default: .exit139-guard.yml if present)

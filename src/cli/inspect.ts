@@ -26,7 +26,7 @@ symbol versions they must provide, RPATH/RUNPATH, SONAME, libc flavour, hardenin
 build information as \`go version -m\` prints it.
 
 Options:
-  --json   print {"files":[...]} (see DESIGN.md, "Command line (contract)")
+  --json   print {"files":[...]} (the README's "The JSON report")
 Exit status: 0 all files read, 2 a file is missing, not ELF or malformed (the others are printed).`;
 
 /**

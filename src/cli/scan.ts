@@ -56,7 +56,7 @@ Options:
   --build-arg K=V     a build argument the image was built with (repeatable)
   --platform P        the image platform os/arch[/variant] (default: the image's own; with several
                       platforms, this machine's; for a rootfs folder, its ELF files')
-  --format F          text (default), json (the contract in DESIGN.md), sarif or markdown
+  --format F          text (default), json (the README's "The JSON report"), sarif or markdown
   --output FILE       write the report to FILE instead of standard output
   --fail-on LEVEL     exit 1 when a finding is at or above LEVEL (default: error)
   --config FILE       rule levels, ignored paths, suppressions (default: .exit139-guard.yml if present)

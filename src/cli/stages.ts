@@ -22,7 +22,7 @@ Options:
   --target STAGE      the stage to build (default: the last one)
   --build-arg K=V     a build argument, as docker build --build-arg (repeatable)
   --platform OS/ARCH  the target platform (default: the builder's, linux/amd64)
-  --json              print the model as JSON (see DESIGN.md, "Command line (contract)")
+  --json              print the model as JSON (the README's "The JSON report")
 Exit status: 0 the model was printed, 2 bad usage or a Dockerfile that cannot be read.`;
 
 export interface StagesOptions {
