@@ -69181,7 +69181,7 @@ var EG102 = {
         "EG102",
         fatal.length > 0 ? "error" : "warning",
         sim.path,
-        fatal.length > 0 ? `${sim.path} is linked against ${programLibc} but would run on ${sim.flavor}, which lacks symbols it needs` : `${sim.path} is linked against ${programLibc} but would run on ${sim.flavor}; every symbol resolves, but the ABIs differ`,
+        fatal.length > 0 ? `${sim.path} is linked against ${programLibc} but would run on ${sim.flavor}, which lacks symbols it needs` : symbols.length > 0 ? `${sim.path} is linked against ${programLibc} but would run on ${sim.flavor}; it starts, but ${symbols.length} symbol(s) it calls are missing there and fail when first called` : `${sim.path} is linked against ${programLibc} but would run on ${sim.flavor}; every symbol resolves, but the ABIs differ`,
         [
           `PT_INTERP ${interp.requested} resolves to ${interp.path} (${interp.flavorEvidence})`,
           ...interp.via.map((v) => `via ${v}`),
@@ -69191,8 +69191,8 @@ var EG102 = {
         ],
         blameFile(ctx, sim.path)
       );
-      const runtimeError = firstFatal ? loaderError(firstFatal, sim.flavor, sim.path) : void 0;
-      findings.push(runtimeError ? { ...mismatchFinding, runtimeError } : mismatchFinding);
+      const runtimeError = firstFatal ? loaderError(firstFatal, sim.flavor, sim.path) : "";
+      findings.push({ ...mismatchFinding, runtimeError });
     }
     return findings;
   }
@@ -70891,8 +70891,10 @@ var EG301 = {
           return r.found && r.file.type === "symlink";
         }).map((candidate) => simulateExec(ctx.image, candidate, execOptions(ctx, spec)).failure).find((f) => f?.kind === "dangling-symlink" || f?.kind === "symlink-loop") ?? null;
         const loop = argv0.includes("/") && link?.kind === "symlink-loop";
-        const runtimeError = argv0.includes("/") ? `exec: "${argv0}": stat ${argv0}: ${loop ? "too many levels of symbolic links" : "no such file or directory"}` : `exec: "${argv0}": executable file not found in $PATH`;
-        const message = link ? `The entrypoint ${argv0} ${argv0.includes("/") ? "is" : "is found in PATH as"} ${link.kind === "symlink-loop" ? "a symbolic link loop" : `a dangling symbolic link (${link.path})`}` : argv0.includes("/") ? `The entrypoint ${argv0} does not exist in the image` : `The entrypoint ${argv0} is not an executable file in any PATH directory of the image`;
+        const target = argv0.includes("/") ? ctx.image.resolve(absolute) : null;
+        const folder = target !== null && target.found && target.file.type === "dir";
+        const runtimeError = folder ? `exec: "${argv0}": permission denied` : argv0.includes("/") ? `exec: "${argv0}": stat ${argv0}: ${loop ? "too many levels of symbolic links" : "no such file or directory"}` : `exec: "${argv0}": executable file not found in $PATH`;
+        const message = folder ? `The entrypoint ${argv0} is a folder, not a program` : link ? `The entrypoint ${argv0} ${argv0.includes("/") ? "is" : "is found in PATH as"} ${link.kind === "symlink-loop" ? "a symbolic link loop" : `a dangling symbolic link (${link.path})`}` : argv0.includes("/") ? `The entrypoint ${argv0} does not exist in the image` : `The entrypoint ${argv0} is not an executable file in any PATH directory of the image`;
         return [
           {
             runtimeError,

@@ -126,6 +126,7 @@ const SCENARIOS: Scenario[] = [
   { name: 'shell-form-missing', starts: false, rule: 'EG301' },
   { name: 'shell-form-missing-busybox', starts: false, rule: 'EG301' },
   { name: 'shell-form-present', starts: true, prints: 'started --flag' },
+  { name: 'entrypoint-is-folder', starts: false, rule: 'EG301' },
 ];
 
 const BINFMT_AARCH64 = '/proc/sys/fs/binfmt_misc/qemu-aarch64';

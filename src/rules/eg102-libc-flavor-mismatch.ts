@@ -68,7 +68,9 @@ export const EG102: Rule = {
         sim.path,
         fatal.length > 0
           ? `${sim.path} is linked against ${programLibc} but would run on ${sim.flavor}, which lacks symbols it needs`
-          : `${sim.path} is linked against ${programLibc} but would run on ${sim.flavor}; every symbol resolves, but the ABIs differ`,
+          : symbols.length > 0
+            ? `${sim.path} is linked against ${programLibc} but would run on ${sim.flavor}; it starts, but ${symbols.length} symbol(s) it calls are missing there and fail when first called`
+            : `${sim.path} is linked against ${programLibc} but would run on ${sim.flavor}; every symbol resolves, but the ABIs differ`,
         [
           `PT_INTERP ${interp.requested} resolves to ${interp.path} (${interp.flavorEvidence})`,
           ...interp.via.map((v) => `via ${v}`),
@@ -80,8 +82,9 @@ export const EG102: Rule = {
         ],
         blameFile(ctx, sim.path),
       );
-      const runtimeError = firstFatal ? loaderError(firstFatal, sim.flavor, sim.path) : undefined;
-      findings.push(runtimeError ? { ...mismatchFinding, runtimeError } : mismatchFinding);
+      // Nothing fails at start at warning level: the rule's generic start error does not apply.
+      const runtimeError = firstFatal ? loaderError(firstFatal, sim.flavor, sim.path) : '';
+      findings.push({ ...mismatchFinding, runtimeError });
     }
     return findings;
   },

@@ -77,15 +77,22 @@ export const EG301: Rule = {
             .map((candidate) => simulateExec(ctx.image, candidate, execOptions(ctx, spec)).failure)
             .find((f) => f?.kind === 'dangling-symlink' || f?.kind === 'symlink-loop') ?? null;
         const loop = argv0.includes('/') && link?.kind === 'symlink-loop';
+        // A path that names a folder: runc's stat finds it, and execve refuses it with EACCES.
+        const target = argv0.includes('/') ? ctx.image.resolve(absolute) : null;
+        const folder = target !== null && target.found && target.file.type === 'dir';
         // runc's words (libcontainer): a path is stat'ed as written, a bare name looked up in PATH.
-        const runtimeError = argv0.includes('/')
-          ? `exec: "${argv0}": stat ${argv0}: ${loop ? 'too many levels of symbolic links' : 'no such file or directory'}`
-          : `exec: "${argv0}": executable file not found in $PATH`;
-        const message = link
-          ? `The entrypoint ${argv0} ${argv0.includes('/') ? 'is' : 'is found in PATH as'} ${link.kind === 'symlink-loop' ? 'a symbolic link loop' : `a dangling symbolic link (${link.path})`}`
+        const runtimeError = folder
+          ? `exec: "${argv0}": permission denied`
           : argv0.includes('/')
-            ? `The entrypoint ${argv0} does not exist in the image`
-            : `The entrypoint ${argv0} is not an executable file in any PATH directory of the image`;
+            ? `exec: "${argv0}": stat ${argv0}: ${loop ? 'too many levels of symbolic links' : 'no such file or directory'}`
+            : `exec: "${argv0}": executable file not found in $PATH`;
+        const message = folder
+          ? `The entrypoint ${argv0} is a folder, not a program`
+          : link
+            ? `The entrypoint ${argv0} ${argv0.includes('/') ? 'is' : 'is found in PATH as'} ${link.kind === 'symlink-loop' ? 'a symbolic link loop' : `a dangling symbolic link (${link.path})`}`
+            : argv0.includes('/')
+              ? `The entrypoint ${argv0} does not exist in the image`
+              : `The entrypoint ${argv0} is not an executable file in any PATH directory of the image`;
         return [
           {
             runtimeError,
