@@ -307,7 +307,7 @@ describe('admission webhook verdicts', () => {
     expect(denied.allowed).toBe(false);
     expect(denied.status?.message).toBe(
       `exit139-guard: Pod shop/web-2 would not start: initContainer "migrate" (image ${images['static-scratch']}): ` +
-        `EG301 "exec: \"/usr/local/bin/migrate\": stat /usr/local/bin/migrate: no such file or directory": ` +
+        `EG301 "exec: "/usr/local/bin/migrate": stat /usr/local/bin/migrate: no such file or directory": ` +
         'The entrypoint /usr/local/bin/migrate does not exist in the image',
     );
     expect(denied.status?.message).not.toContain('container "web"');
