@@ -71839,15 +71839,18 @@ function fromObservation(o) {
     outcome: o.outcome
   };
 }
+function emulatedVerdict(method, handler) {
+  return confirmation({
+    status: "inconclusive",
+    method,
+    outcome: "emulated",
+    detail: `emulated on this runner: ${handler}`
+  });
+}
 function judgeByEntrypoint(finding2, facts) {
   const method = "entrypoint";
   if (facts.emulated !== null) {
-    return confirmation({
-      status: "inconclusive",
-      method,
-      outcome: "emulated",
-      detail: `emulated on this runner: ${facts.emulated}`
-    });
+    return emulatedVerdict(method, facts.emulated);
   }
   const o = facts.entrypoint;
   if (o === null) return null;
@@ -71911,12 +71914,7 @@ function judgeByLoader(finding2, facts, sims) {
   const path20 = finding2.path;
   const emulated = facts.emulatedFiles.get(path20);
   if (emulated !== void 0) {
-    return confirmation({
-      status: "inconclusive",
-      method,
-      outcome: "emulated",
-      detail: `emulated on this runner: ${emulated}`
-    });
+    return emulatedVerdict(method, emulated);
   }
   const answer = facts.loader.get(path20);
   if (answer === void 0) return null;
@@ -71970,12 +71968,7 @@ function judgeFinding(finding2, facts, loads) {
 function judgeEntrypoint(facts) {
   const method = "entrypoint";
   if (facts.emulated !== null) {
-    return confirmation({
-      status: "inconclusive",
-      method,
-      outcome: "emulated",
-      detail: `emulated on this runner: ${facts.emulated}`
-    });
+    return emulatedVerdict(method, facts.emulated);
   }
   const o = facts.entrypoint;
   if (o === null) {

@@ -99,7 +99,7 @@ function displayName(given: string, workspace: string): string {
 async function jobFor(
   image: ImageInput,
   inputs: ActionInputs,
-  workspace: string,
+  dockerfile: { path: string; text: string } | null,
   config: { kernelMinimum: string | null; x86Level: string | null },
 ): Promise<ImageJob[]> {
   const source: ScanOptions['source'] =
@@ -117,17 +117,13 @@ async function jobFor(
             ...(inputs.dockerHost ? { dockerHost: inputs.dockerHost } : {}),
           }
         : { kind: 'archive', path: image.imageArchive! };
-  const dockerfileRel = image.dockerfile
-    ? (repositoryRelative(image.dockerfile, { repositoryRoot: workspace }) ?? image.dockerfile)
-    : '';
-  const dockerfileText = image.dockerfile ? readDockerfile(image.dockerfile, workspace) : null;
   // `platform: all`: every platform of the index, each scanned against its own platform.
   const platforms: (string | null)[] =
     image.platform === 'all' ? await listPlatforms(source) : [image.platform];
   return platforms.map((platform) => ({
     name: image.name,
-    dockerfile: dockerfileRel,
-    dockerfileText,
+    dockerfile: dockerfile?.path ?? '',
+    dockerfileText: dockerfile?.text ?? null,
     target: image.target ?? '',
     platform,
     options: {
@@ -146,12 +142,10 @@ async function jobFor(
       ...(inputs.manifests.length > 0
         ? { manifests: { paths: inputs.manifests, images: inputs.manifestImages } }
         : {}),
-      ...(image.dockerfile && dockerfileText !== null
+      ...(dockerfile
         ? {
             dockerfile: {
-              // Findings carry this path; relative to the workspace, as the repository names it.
-              path: dockerfileRel,
-              text: dockerfileText,
+              ...dockerfile,
               ...(image.target ? { target: image.target } : {}),
               buildArgs: image.buildArgs,
             },
@@ -406,24 +400,28 @@ function sarifOf(
 
 async function scanAll(inputs: ActionInputs, run: RunContext): Promise<ImageResult[]> {
   const images = imageInputs(inputs, run.workspace);
+  // Each Dockerfile is read once, for its pragmas and for the scan. Findings carry its path
+  // relative to the workspace, as the repository names it.
+  const dockerfiles = images.map((image) =>
+    image.dockerfile
+      ? {
+          path:
+            repositoryRelative(image.dockerfile, { repositoryRoot: run.workspace }) ??
+            image.dockerfile,
+          text: readDockerfile(image.dockerfile, run.workspace),
+        }
+      : null,
+  );
   // The policy is read first: a bad config fails before any image is read.
   const policies = await Promise.all(
-    images.map(async (image) => {
-      const dockerfile = image.dockerfile
-        ? {
-            path:
-              repositoryRelative(image.dockerfile, { repositoryRoot: run.workspace }) ??
-              image.dockerfile,
-            text: readDockerfile(image.dockerfile, run.workspace),
-          }
-        : null;
-      return loadPolicy({
+    dockerfiles.map((dockerfile) =>
+      loadPolicy({
         config: inputs.configRequired ? inputs.config : null,
         dockerfile,
         cwd: run.workspace,
         within: [run.workspace],
-      });
-    }),
+      }),
+    ),
   );
   const baseline = inputs.baseline
     ? readBaseline(
@@ -436,7 +434,7 @@ async function scanAll(inputs: ActionInputs, run: RunContext): Promise<ImageResu
   const x86Level = inputs.x86Level ?? config.x86Level ?? null;
   const jobs: { job: ImageJob; policy: (typeof policies)[number] }[] = [];
   for (const [i, image] of images.entries()) {
-    for (const job of await jobFor(image, inputs, run.workspace, { kernelMinimum, x86Level }))
+    for (const job of await jobFor(image, inputs, dockerfiles[i]!, { kernelMinimum, x86Level }))
       jobs.push({ job, policy: policies[i]! });
   }
   const reports = await mapConcurrently(

@@ -501,31 +501,14 @@ describe('admission webhook under load and when registries misbehave', () => {
         await post(webhook, '/validate/deny', pod(images['static-scratch'], images['cgo-alpine'])),
       );
     }
+    const ms = (answers: Answer[]) => answers.map((a) => a.ms);
     const figures = {
-      warmSequentialP50: percentile(
-        sequential.map((a) => a.ms),
-        50,
-      ),
-      warmSequentialP99: percentile(
-        sequential.map((a) => a.ms),
-        99,
-      ),
-      coldP50: percentile(
-        cold.map((a) => a.ms),
-        50,
-      ),
-      coldP99: percentile(
-        cold.map((a) => a.ms),
-        99,
-      ),
-      warmP50: percentile(
-        warm.map((a) => a.ms),
-        50,
-      ),
-      warmP99: percentile(
-        warm.map((a) => a.ms),
-        99,
-      ),
+      warmSequentialP50: percentile(ms(sequential), 50),
+      warmSequentialP99: percentile(ms(sequential), 99),
+      coldP50: percentile(ms(cold), 50),
+      coldP99: percentile(ms(cold), 99),
+      warmP50: percentile(ms(warm), 50),
+      warmP99: percentile(ms(warm), 99),
     };
     process.stderr.write(
       `webhook latency over HTTPS (ms), 50 reviews of one image (cold/warm: at once; warmSequential: one after another): ${JSON.stringify(figures)}\n`,

@@ -94,15 +94,20 @@ function fromObservation(o: Observation): Partial<Confirmation> {
   };
 }
 
+/** A file that runs here only through a qemu binfmt handler: running it proves nothing. */
+function emulatedVerdict(method: Confirmation['method'], handler: string): Confirmation {
+  return confirmation({
+    status: 'inconclusive',
+    method,
+    outcome: 'emulated',
+    detail: `emulated on this runner: ${handler}`,
+  });
+}
+
 function judgeByEntrypoint(finding: Finding, facts: ConfirmationFacts): Confirmation | null {
   const method = 'entrypoint' as const;
   if (facts.emulated !== null) {
-    return confirmation({
-      status: 'inconclusive',
-      method,
-      outcome: 'emulated',
-      detail: `emulated on this runner: ${facts.emulated}`,
-    });
+    return emulatedVerdict(method, facts.emulated);
   }
   const o = facts.entrypoint;
   if (o === null) return null;
@@ -175,12 +180,7 @@ function judgeByLoader(
   const path = finding.path as string;
   const emulated = facts.emulatedFiles.get(path);
   if (emulated !== undefined) {
-    return confirmation({
-      status: 'inconclusive',
-      method,
-      outcome: 'emulated',
-      detail: `emulated on this runner: ${emulated}`,
-    });
+    return emulatedVerdict(method, emulated);
   }
   const answer = facts.loader.get(path);
   if (answer === undefined) return null;
@@ -243,12 +243,7 @@ export function judgeFinding(
 export function judgeEntrypoint(facts: ConfirmationFacts): Confirmation {
   const method = 'entrypoint' as const;
   if (facts.emulated !== null) {
-    return confirmation({
-      status: 'inconclusive',
-      method,
-      outcome: 'emulated',
-      detail: `emulated on this runner: ${facts.emulated}`,
-    });
+    return emulatedVerdict(method, facts.emulated);
   }
   const o = facts.entrypoint;
   if (o === null) {
