@@ -1681,9 +1681,9 @@ var require_picomatch = __commonJS({
     var utils = require_utils();
     var constants3 = require_constants();
     var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
-    var picomatch6 = (glob, options, returnState = false) => {
+    var picomatch7 = (glob, options, returnState = false) => {
       if (Array.isArray(glob)) {
-        const fns = glob.map((input) => picomatch6(input, options, returnState));
+        const fns = glob.map((input) => picomatch7(input, options, returnState));
         const arrayMatcher = (str2) => {
           for (const isMatch of fns) {
             const state2 = isMatch(str2);
@@ -1699,16 +1699,16 @@ var require_picomatch = __commonJS({
       }
       const opts = options || {};
       const posix7 = opts.windows;
-      const regex = isState ? picomatch6.compileRe(glob, options) : picomatch6.makeRe(glob, options, false, true);
+      const regex = isState ? picomatch7.compileRe(glob, options) : picomatch7.makeRe(glob, options, false, true);
       const state = regex.state;
       delete regex.state;
       let isIgnored = () => false;
       if (opts.ignore) {
         const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
-        isIgnored = picomatch6(opts.ignore, ignoreOpts, returnState);
+        isIgnored = picomatch7(opts.ignore, ignoreOpts, returnState);
       }
       const matcher = (input, returnObject = false) => {
-        const { isMatch, match, output: output2 } = picomatch6.test(input, regex, options, { glob, posix: posix7 });
+        const { isMatch, match, output: output2 } = picomatch7.test(input, regex, options, { glob, posix: posix7 });
         const result = { glob, state, regex, posix: posix7, input, output: output2, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
@@ -1734,7 +1734,7 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch6.test = (input, regex, options, { glob, posix: posix7 } = {}) => {
+    picomatch7.test = (input, regex, options, { glob, posix: posix7 } = {}) => {
       if (typeof input !== "string") {
         throw new TypeError("Expected input to be a string");
       }
@@ -1751,24 +1751,24 @@ var require_picomatch = __commonJS({
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch6.matchBase(input, regex, options, posix7);
+          match = picomatch7.matchBase(input, regex, options, posix7);
         } else {
           match = regex.exec(output2);
         }
       }
       return { isMatch: Boolean(match), match, output: output2 };
     };
-    picomatch6.matchBase = (input, glob, options, posix7 = options && options.windows) => {
-      const regex = glob instanceof RegExp ? glob : picomatch6.makeRe(glob, options);
+    picomatch7.matchBase = (input, glob, options, posix7 = options && options.windows) => {
+      const regex = glob instanceof RegExp ? glob : picomatch7.makeRe(glob, options);
       return regex.test(utils.basename(input, { windows: posix7 }));
     };
-    picomatch6.isMatch = (str2, patterns, options) => picomatch6(patterns, options)(str2);
-    picomatch6.parse = (pattern, options) => {
-      if (Array.isArray(pattern)) return pattern.map((p) => picomatch6.parse(p, options));
+    picomatch7.isMatch = (str2, patterns, options) => picomatch7(patterns, options)(str2);
+    picomatch7.parse = (pattern, options) => {
+      if (Array.isArray(pattern)) return pattern.map((p) => picomatch7.parse(p, options));
       return parse(pattern, { ...options, fastpaths: false });
     };
-    picomatch6.scan = (input, options) => scan2(input, options);
-    picomatch6.compileRe = (state, options, returnOutput = false, returnState = false) => {
+    picomatch7.scan = (input, options) => scan2(input, options);
+    picomatch7.compileRe = (state, options, returnOutput = false, returnState = false) => {
       if (returnOutput === true) {
         return state.output;
       }
@@ -1779,13 +1779,13 @@ var require_picomatch = __commonJS({
       if (state && state.negated === true) {
         source = `^(?!${source}).*$`;
       }
-      const regex = picomatch6.toRegex(source, options);
+      const regex = picomatch7.toRegex(source, options);
       if (returnState === true) {
         regex.state = state;
       }
       return regex;
     };
-    picomatch6.makeRe = (input, options = {}, returnOutput = false, returnState = false) => {
+    picomatch7.makeRe = (input, options = {}, returnOutput = false, returnState = false) => {
       if (!input || typeof input !== "string") {
         throw new TypeError("Expected a non-empty string");
       }
@@ -1796,9 +1796,9 @@ var require_picomatch = __commonJS({
       if (!parsed.output) {
         parsed = parse(input, options);
       }
-      return picomatch6.compileRe(parsed, options, returnOutput, returnState);
+      return picomatch7.compileRe(parsed, options, returnOutput, returnState);
     };
-    picomatch6.toRegex = (source, options) => {
+    picomatch7.toRegex = (source, options) => {
       try {
         const opts = options || {};
         return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
@@ -1807,8 +1807,8 @@ var require_picomatch = __commonJS({
         return /$^/;
       }
     };
-    picomatch6.constants = constants3;
-    module.exports = picomatch6;
+    picomatch7.constants = constants3;
+    module.exports = picomatch7;
   }
 });
 
@@ -1818,14 +1818,14 @@ var require_picomatch2 = __commonJS({
     "use strict";
     var pico = require_picomatch();
     var utils = require_utils();
-    function picomatch6(glob, options, returnState = false) {
+    function picomatch7(glob, options, returnState = false) {
       if (options && (options.windows === null || options.windows === void 0)) {
         options = { ...options, windows: utils.isWindows() };
       }
       return pico(glob, options, returnState);
     }
-    Object.assign(picomatch6, pico);
-    module.exports = picomatch6;
+    Object.assign(picomatch7, pico);
+    module.exports = picomatch7;
   }
 });
 
@@ -67313,6 +67313,10 @@ function readCommand(run2, raw, how, exported, shellVars, depth) {
     recordGoBuild(ctx, state, instruction, go, envFor, run2.cwd);
     return;
   }
+  if (NATIVE_TOOLCHAIN.test(base) || base === "zig" && /^(cc|c\+\+)$/.test(argv[1] ?? "")) {
+    recordNativeBuild(state, instruction, argv, run2.cwd, base === "zig" ? `zig ${argv[1]}` : base);
+    return;
+  }
   if (["cp", "mv", "install", "ln"].includes(program)) {
     recordCopyCommand(state, instruction, argv, run2.cwd, run2.mounts);
     return;
@@ -67413,6 +67417,39 @@ function agreedTriple(triples) {
     };
   };
   return { GOOS: pick("GOOS"), GOARCH: pick("GOARCH"), CGO_ENABLED: pick("CGO_ENABLED") };
+}
+var NATIVE_TOOLCHAIN = /^(?:[\w.]+-)*(?:gcc|g\+\+|cc|c\+\+|clang|clang\+\+|tcc|rustc|ld|ld\.bfd|ld\.gold|ld\.lld|lld)(?:-\d+(?:\.\d+)*)?$/;
+function recordNativeBuild(state, instruction, argv, cwd, tool) {
+  let output2 = null;
+  let linking = true;
+  for (let i = 1; i < argv.length; i++) {
+    const word = argv[i];
+    if (word === "-o") output2 = argv[++i] ?? null;
+    else if (/^-o./.test(word)) output2 = word.slice(2);
+    else if (word === "-c" || word === "-S" || word === "-E" || word === "-M" || word === "-MM")
+      linking = false;
+  }
+  if (output2 === null && (!linking || tool === "rustc")) return;
+  output2 ??= "a.out";
+  if (output2 === "-" || output2.includes(UNKNOWN_MARK)) return;
+  const path20 = cleanPath(posix6.resolve(cwd, output2));
+  const line = instruction.range.startLine;
+  const origin = {
+    stage: state.label,
+    source: "built",
+    declared: emptyTriple(`not a Go build: ${tool} (line ${line})`),
+    flags: emptyFlags(),
+    built: instruction.range,
+    notes: []
+  };
+  addEvent(state, {
+    kind: "file",
+    path: path20,
+    origin,
+    chain: [{ stage: state.label, instruction: "RUN", range: instruction.range, path: path20 }],
+    chmod: null,
+    chown: null
+  });
 }
 function opaqueBuilder(argv) {
   const program = argv[0];
@@ -76149,6 +76186,16 @@ function userLineEdits(ruleId, findings, text) {
           before,
           after: [`${line[1]}${base}${line[2]}`]
         });
+    } else if (ruleId === "EG103" && finding2.libraryClosure?.kind === "copy-from") {
+      const { after: placed, from, copies } = finding2.libraryClosure;
+      const lines2 = copies.map((c) => copyLine(from, c.source, c.destination));
+      const existing = edits.get(placed.startLine);
+      if (existing) {
+        for (const line of lines2) if (!existing.after.includes(line)) existing.after.push(line);
+        continue;
+      }
+      const before = linesOf(text, placed);
+      edits.set(placed.startLine, { ...rangeOf(placed), before, after: [...before, ...lines2] });
     } else if (ruleId === "EG303" && finding2.path !== null && carriageReturn(finding2)) {
       const placed = finding2.dockerfile;
       if (!placed || placed.role !== "placed" || edits.has(placed.startLine)) continue;
@@ -76158,6 +76205,12 @@ function userLineEdits(ruleId, findings, text) {
     }
   }
   return [...edits.values()].sort((a, b) => a.startLine - b.startLine);
+}
+function copyLine(from, source, folder) {
+  const destination2 = folder.endsWith("/") ? folder : `${folder}/`;
+  if (/[\s"'\\]/.test(source + destination2))
+    return `COPY --from=${from} ${JSON.stringify([source, destination2]).replace(/","/g, '", "')}`;
+  return `COPY --from=${from} ${source} ${destination2}`;
 }
 var FROM_SCRATCH = /^(\s*FROM\s+(?:--platform=\S+\s+)?)scratch(\s+AS\s+\S+\s*|\s*)$/i;
 function baseWithLoader(finding2) {
@@ -76562,6 +76615,9 @@ function groupDetails(group, dockerfileText, paths) {
     );
   } else if (meta) {
     lines2.push("**Fix**", "", fixSection(meta), "");
+    const unavailable = group.findings.find((f) => f.libraryClosure?.kind === "unavailable")?.libraryClosure;
+    if (unavailable)
+      lines2.push("**Why no exact `COPY --from` lines**", "", codeBlock(unavailable.reason), "");
   }
   if (meta) lines2.push(`[${meta.id} ${meta.name}](${ruleHelpUri(meta.id)})`, "");
   lines2.push("</details>", "");
@@ -80307,6 +80363,24 @@ function formatText(report) {
   return out.join("\n") + "\n";
 }
 
+// src/dockerfile/lookup.ts
+var import_picomatch5 = __toESM(require_picomatch2(), 1);
+function artifactFor2(model, imagePath) {
+  const exact = model.artifacts.find((a) => a.path === imagePath);
+  if (exact) return exact;
+  const globbed = model.artifacts.find(
+    (a) => /[*?[]/.test(a.path) && (0, import_picomatch5.default)(a.path, { dot: true })(imagePath)
+  );
+  if (globbed) return globbed;
+  let best = null;
+  for (const a of model.artifacts) {
+    if (a.path !== "/" && a.path.endsWith("/") && imagePath.startsWith(a.path)) {
+      if (!best || a.path.length > best.path.length) best = a;
+    }
+  }
+  return best;
+}
+
 // src/dockerfile/engine-bases.ts
 var COMPILERS = ["gcc", "cc"];
 function pathDirs(env) {
@@ -80815,233 +80889,6 @@ function applyConfirmation(findings, facts, loads) {
   };
 }
 
-// src/kubernetes/index.ts
-import { readdirSync as readdirSync3, readFileSync as readFileSync2, statSync as statSync4 } from "node:fs";
-import path13 from "node:path";
-
-// src/kubernetes/images.ts
-function parseImageReference(ref) {
-  const text = ref.trim();
-  if (text === "" || /\s/.test(text)) return null;
-  let rest = text;
-  let digest = null;
-  const at = rest.indexOf("@");
-  if (at !== -1) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-  }
-  let tag = null;
-  const lastSlash = rest.lastIndexOf("/");
-  const colon = rest.indexOf(":", lastSlash + 1);
-  if (colon !== -1) {
-    tag = rest.slice(colon + 1);
-    rest = rest.slice(0, colon);
-  }
-  let host = "docker.io";
-  const slash = rest.indexOf("/");
-  if (slash !== -1) {
-    const first = rest.slice(0, slash);
-    if (first.includes(".") || first.includes(":") || first === "localhost") {
-      host = first === "index.docker.io" ? "docker.io" : first;
-      rest = rest.slice(slash + 1);
-    }
-  }
-  if (rest === "" || /[A-Z]/.test(rest)) return null;
-  if (host === "docker.io" && !rest.includes("/")) rest = `library/${rest}`;
-  return { host, repository: rest, tag, digest };
-}
-function repositoryKey(ref) {
-  return ref.repository.replace(/^library\//, "");
-}
-function imageMatches(containerImage, names) {
-  const own = parseImageReference(containerImage);
-  if (!own) return false;
-  return names.some((name) => {
-    const other = parseImageReference(name);
-    return other !== null && repositoryKey(other) === repositoryKey(own);
-  });
-}
-
-// src/kubernetes/yaml.ts
-function lineStarts(text) {
-  const starts = [0];
-  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
-  return starts;
-}
-function lineAt(starts, offset) {
-  let low = 0;
-  let high = starts.length - 1;
-  while (low < high) {
-    const mid = low + high + 1 >> 1;
-    if (starts[mid] <= offset) low = mid;
-    else high = mid - 1;
-  }
-  return low + 1;
-}
-function contentStart(text, offset) {
-  let at = offset;
-  for (; ; ) {
-    while (at < text.length && /\s/.test(text[at])) at++;
-    if (text[at] !== "#") return at;
-    while (at < text.length && text[at] !== "\n") at++;
-  }
-}
-var RATIO_LOW = 4e5;
-var RATIO_HIGH = 4e6;
-function allowedAliasRatio(decodeCount) {
-  if (decodeCount <= RATIO_LOW) return 0.99;
-  if (decodeCount >= RATIO_HIGH) return 0.1;
-  return 0.99 - 0.89 * (decodeCount - RATIO_LOW) / (RATIO_HIGH - RATIO_LOW);
-}
-function expandedSize(value, memo) {
-  if (value === null || typeof value !== "object") return 1;
-  const known2 = memo.get(value);
-  if (known2 !== void 0) return known2;
-  memo.set(value, 1);
-  let size = 1;
-  for (const child of Array.isArray(value) ? value : Object.values(value)) {
-    size += expandedSize(child, memo);
-    if (!Array.isArray(value)) size += 1;
-  }
-  memo.set(value, size);
-  return size;
-}
-function parseManifestYaml(text, file) {
-  const starts = lineStarts(text);
-  const lines2 = /* @__PURE__ */ new Map();
-  const stack = [{ start: 0, alias: false, children: [] }];
-  let aliases = [];
-  const documentAliases = [];
-  const close = (frame, result) => {
-    const line = lineAt(starts, contentStart(text, frame.start));
-    if (frame.alias) {
-      aliases.push({ line, value: result });
-      return { line, result };
-    }
-    if (frame.children.length === 1 && frame.children[0].result === result)
-      return frame.children[0];
-    if (result !== null && typeof result === "object" && !lines2.has(result)) {
-      const nodeLines = { line, keys: /* @__PURE__ */ new Map(), items: [] };
-      if (Array.isArray(result)) {
-        for (const child of frame.children) nodeLines.items.push(child.line);
-      } else {
-        for (let i = 0; i + 1 < frame.children.length; i += 2) {
-          const key = frame.children[i];
-          nodeLines.keys.set(String(key.result), key.line);
-        }
-      }
-      lines2.set(result, nodeLines);
-    }
-    return { line, result };
-  };
-  try {
-    yaml.loadAll(text, () => void 0, {
-      filename: file,
-      listener(event, state) {
-        if (event === "open") {
-          const at = contentStart(text, state.position);
-          stack.push({ start: state.position, alias: text[at] === "*", children: [] });
-          return;
-        }
-        const closed = close(stack.pop(), state.result);
-        stack[stack.length - 1].children.push(closed);
-        if (stack.length === 1) {
-          documentAliases.push(aliases);
-          aliases = [];
-        }
-      }
-    });
-  } catch (error) {
-    if (error instanceof yaml.YAMLException) {
-      const { line, column } = error.mark.position >= text.trimEnd().length ? { line: lineAt(starts, text.trimEnd().length), column: 1 } : { line: error.mark.line + 1, column: error.mark.column + 1 };
-      throw new InputError(`${file}:${line}:${column}: invalid YAML: ${error.reason}`);
-    }
-    throw error;
-  }
-  const documents = [];
-  const memo = /* @__PURE__ */ new Map();
-  stack[0].children.forEach((closed, index) => {
-    checkAliasing(closed.result, documentAliases[index] ?? [], memo, file);
-    if (closed.result !== null && closed.result !== void 0)
-      documents.push({ index, line: closed.line, value: closed.result });
-  });
-  return { file, documents, lines: lines2 };
-}
-function checkAliasing(value, aliases, memo, file) {
-  if (aliases.length === 0) return;
-  const decodeCount = expandedSize(value, memo);
-  const sized = aliases.map((alias) => ({
-    line: alias.line,
-    size: expandedSize(alias.value, memo)
-  }));
-  const aliasCount = sized.reduce((sum, alias) => sum + alias.size, 0);
-  if (aliasCount > 100 && decodeCount > 1e3 && aliasCount / decodeCount > allowedAliasRatio(decodeCount)) {
-    const worst = sized.reduce((a, b) => b.size > a.size ? b : a);
-    throw new InputError(
-      `${file}:${worst.line}: the document contains excessive aliasing (aliases expand to ${aliasCount} of ${decodeCount} nodes; the Kubernetes API machinery refuses it too)`
-    );
-  }
-}
-
-// src/kubernetes/index.ts
-var MAX_MANIFEST_BYTES = 8 * 1024 * 1024;
-var MANIFEST_EXTENSIONS = /* @__PURE__ */ new Set([".yaml", ".yml", ".json"]);
-function manifestFiles(given) {
-  const { stats } = checkInputPath(given, { what: "the manifests", kind: "file-or-folder" });
-  if (!stats.isDirectory()) return [given];
-  const files = readdirSync3(given, { withFileTypes: true }).filter(
-    (entry) => entry.isFile() && MANIFEST_EXTENSIONS.has(path13.extname(entry.name).toLowerCase())
-  ).map((entry) => path13.join(given, entry.name)).sort();
-  if (files.length === 0)
-    throw new InputError(`${given}: the folder holds no .yaml, .yml or .json manifest`);
-  return files;
-}
-function readManifestFile(file) {
-  let size;
-  try {
-    size = statSync4(file).size;
-  } catch (error) {
-    throw new InputError(
-      `cannot read the manifest ${file}: ${error.code ?? error.message}`
-    );
-  }
-  if (size > MAX_MANIFEST_BYTES) {
-    throw new InputError(
-      `${file}:1: the manifest is ${(size / 1024 / 1024).toFixed(1)} MiB, more than the ${MAX_MANIFEST_BYTES / 1024 / 1024} MiB read: give the files that hold the workloads`
-    );
-  }
-  const bytes = readFileSync2(file);
-  if (bytes.includes(0)) throw new InputError(`${file}:1: the manifest is a binary file, not YAML`);
-  return readWorkloads(parseManifestYaml(bytes.toString("utf8"), file));
-}
-function readManifests(paths) {
-  const set2 = { files: [], containers: [], notices: [] };
-  for (const given of paths) {
-    for (const file of manifestFiles(given)) {
-      const contents = readManifestFile(file);
-      set2.files.push(file);
-      set2.containers.push(...contents.containers);
-      set2.notices.push(...contents.notices);
-    }
-  }
-  return set2;
-}
-function readManifestDocuments(documents) {
-  const set2 = { files: [], containers: [], notices: [] };
-  for (const { file, text } of documents) {
-    if (Buffer.byteLength(text) > MAX_MANIFEST_BYTES)
-      throw new InputError(`${file}:1: the manifest is larger than ${MAX_MANIFEST_BYTES} bytes`);
-    const contents = readWorkloads(parseManifestYaml(text, file));
-    set2.files.push(file);
-    set2.containers.push(...contents.containers);
-    set2.notices.push(...contents.notices);
-  }
-  return set2;
-}
-function containersRunning(set2, names) {
-  return set2.containers.filter((container) => imageMatches(container.image, names));
-}
-
 // src/loader/binding.ts
 var DF_BIND_NOW2 = 8;
 var DF_1_NOW = 1;
@@ -81144,7 +80991,7 @@ function unresolvedSymbols(scope, checked, flavor, consider = () => true) {
 }
 
 // src/loader/environment.ts
-import path15 from "node:path/posix";
+import path14 from "node:path/posix";
 
 // src/loader/ld-so-cache.ts
 var OLD_MAGIC = "ld.so-1.7.0";
@@ -81253,8 +81100,8 @@ function lookupLdSoCache(cache2, name, accepted) {
 }
 
 // src/loader/ld-so-conf.ts
-var import_picomatch5 = __toESM(require_picomatch2(), 1);
-import path14 from "node:path/posix";
+var import_picomatch6 = __toESM(require_picomatch2(), 1);
+import path13 from "node:path/posix";
 var MAX_INCLUDE_DEPTH = 8;
 function readLdSoConf(view, file = "/etc/ld.so.conf") {
   const dirs = [];
@@ -81270,14 +81117,14 @@ function readLdSoConf(view, file = "/etc/ld.so.conf") {
       const include = /^include\s+(.+)$/.exec(line);
       if (include) {
         for (const pattern of include[1].split(/\s+/)) {
-          const absolute = path14.resolve(path14.dirname(conf), pattern);
+          const absolute = path13.resolve(path13.dirname(conf), pattern);
           for (const match of globFiles(view, absolute)) read(match, depth + 1);
         }
         continue;
       }
       if (/^hwcap\s/.test(line)) continue;
       for (const dir of line.split(/[\s,:]+/)) {
-        const normal = path14.normalize(dir).replace(/(.)\/$/, "$1");
+        const normal = path13.normalize(dir).replace(/(.)\/$/, "$1");
         if (dir.startsWith("/") && !dirs.includes(normal)) dirs.push(normal);
       }
     }
@@ -81293,18 +81140,18 @@ function fileContent(view, file) {
   return resolved.file.content.toString("utf8");
 }
 function globFiles(view, pattern) {
-  const dir = path14.dirname(pattern);
-  const base = path14.basename(pattern);
+  const dir = path13.dirname(pattern);
+  const base = path13.basename(pattern);
   if (!/[*?[]/.test(base)) return [pattern];
   const resolvedDir = view.resolve(dir);
   if (!resolvedDir.found) return [];
-  const isMatch = (0, import_picomatch5.default)(base, { dot: false });
+  const isMatch = (0, import_picomatch6.default)(base, { dot: false });
   const prefix = resolvedDir.path === "/" ? "/" : resolvedDir.path + "/";
   const matches2 = [];
   for (const filePath of view.files.keys()) {
     if (!filePath.startsWith(prefix)) continue;
     const name = filePath.slice(prefix.length);
-    if (!name.includes("/") && isMatch(name)) matches2.push(path14.join(dir, name));
+    if (!name.includes("/") && isMatch(name)) matches2.push(path13.join(dir, name));
   }
   return matches2.sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
 }
@@ -81321,7 +81168,7 @@ function loaderEnvironment(view) {
   return {
     view,
     ldLibraryPath,
-    cwd: path15.resolve("/", workingDir),
+    cwd: path14.resolve("/", workingDir),
     cache: readCache(view),
     confDirs: readLdSoConf(view)
   };
@@ -81338,7 +81185,7 @@ function readCache(view) {
 }
 
 // src/loader/interpreter.ts
-import path16 from "node:path/posix";
+import path15 from "node:path/posix";
 
 // src/loader/machine.ts
 var EM = {
@@ -81453,7 +81300,7 @@ function describeMachine(elf) {
 
 // src/loader/interpreter.ts
 function resolveInterpreter(view, requested, requester, cwd) {
-  const absolute = path16.resolve(cwd, requested);
+  const absolute = path15.resolve(cwd, requested);
   const resolution = view.resolve(absolute);
   const base = { requested, flavor: "unknown", flavorEvidence: "", elf: null };
   if (!resolution.found) {
@@ -81506,7 +81353,7 @@ function loaderFlavor(elf, names) {
 }
 
 // src/loader/hidden-loads.ts
-import path17 from "node:path/posix";
+import path16 from "node:path/posix";
 var LIBGCC_S = "libgcc_s.so.1";
 var UNWINDER_USERS = ["pthread_cancel", "pthread_exit"];
 var NSS_FUNCTIONS = Object.fromEntries([
@@ -81653,7 +81500,7 @@ function hiddenLoads(objects, search2, view) {
     if (libc.elf.glibcGconvDir !== null) dirs.push(libc.elf.glibcGconvDir);
     let config = null;
     for (const dir of dirs) {
-      config = GCONV_CONFIG.map((f) => path17.join(dir, f)).find((f) => {
+      config = GCONV_CONFIG.map((f) => path16.join(dir, f)).find((f) => {
         const r = view.resolve(f);
         return r.found && r.file.type === "file";
       }) ?? null;
@@ -81672,7 +81519,7 @@ function hiddenLoads(objects, search2, view) {
 }
 
 // src/loader/search.ts
-import path18 from "node:path/posix";
+import path17 from "node:path/posix";
 var DF_1_NODEFLIB = 2048;
 var MUSL_DEFAULT_PATH = "/lib:/usr/local/lib:/usr/lib";
 function glibcLayout(interpreterRealPath, elf) {
@@ -81686,8 +81533,8 @@ function glibcLayout(interpreterRealPath, elf) {
     };
   }
   const triplet = multiarchTriplet(elf);
-  const dir = path18.dirname(interpreterRealPath);
-  if (triplet !== null && path18.basename(dir) === triplet) {
+  const dir = path17.dirname(interpreterRealPath);
+  if (triplet !== null && path17.basename(dir) === triplet) {
     return {
       systemDirs: [`/lib/${triplet}`, `/usr/lib/${triplet}`, "/lib", "/usr/lib"],
       lib: `lib/${triplet}`,
@@ -81695,7 +81542,7 @@ function glibcLayout(interpreterRealPath, elf) {
       evidence: `multiarch loader in ${dir}`
     };
   }
-  if (path18.basename(dir) === "lib64") {
+  if (path17.basename(dir) === "lib64") {
     return {
       systemDirs: ["/lib64", "/usr/lib64"],
       lib: "lib64",
@@ -81784,7 +81631,7 @@ var LibrarySearch = class {
       if (cached !== null) {
         const hit2 = this.tryPaths(
           [{ dir: "", source: "ld.so.cache" }],
-          path18.resolve(this.env.cwd, cached),
+          path17.resolve(this.env.cwd, cached),
           elf,
           true,
           searched,
@@ -81841,7 +81688,7 @@ var LibrarySearch = class {
       const kind = link.elf.runpath.length > 0 ? "RUNPATH" : "RPATH";
       const joined = list.join(":");
       if (joined.replace(/\$\{ORIGIN\}|\$ORIGIN/g, "").includes("$")) continue;
-      const origin = path18.dirname(link.path);
+      const origin = path17.dirname(link.path);
       const expanded = joined.replace(/\$\{ORIGIN\}|\$ORIGIN/g, origin);
       this.addMuslDirs(dirs, expanded, `${kind} of ${link.realPath}`);
     }
@@ -81927,7 +81774,7 @@ var LibrarySearch = class {
       /\$\{(ORIGIN|LIB|PLATFORM)\}|\$(ORIGIN|LIB|PLATFORM)(?![A-Za-z0-9_])/g,
       (_m, a, b) => {
         const token = a ?? b;
-        if (token === "ORIGIN") return path18.dirname(owner.path);
+        if (token === "ORIGIN") return path17.dirname(owner.path);
         if (token === "LIB") return this.glibc?.lib ?? "lib";
         const platform = atPlatform(owner.elf);
         if (platform === null) unknown2 = true;
@@ -82026,6 +81873,11 @@ function simulateImage(view) {
     if (sim) simulations.set(file.path, sim);
   }
   return { environment: simulator.environment, simulations };
+}
+function simulateLoad(view, filePath) {
+  const resolved = view.resolve(filePath);
+  if (!resolved.found || resolved.file.elf === null) return null;
+  return new LoadSimulator(view).simulate(resolved.file);
 }
 var LoadSimulator = class {
   constructor(view) {
@@ -82301,6 +82153,491 @@ var LoadSimulator = class {
   }
 };
 
+// src/fix/library-closure.ts
+var MAX_ROUNDS = 32;
+function dirname(path20) {
+  const at = path20.lastIndexOf("/");
+  return at <= 0 ? "/" : path20.slice(0, at);
+}
+function basename(path20) {
+  return path20.slice(path20.lastIndexOf("/") + 1);
+}
+function dirEntry(path20) {
+  return {
+    path: path20,
+    type: "dir",
+    mode: 493,
+    uid: 0,
+    gid: 0,
+    size: 0,
+    linkTarget: null,
+    layer: Number.MAX_SAFE_INTEGER,
+    elf: null,
+    elfError: null,
+    shebang: null,
+    scriptHead: null,
+    magic: null,
+    kernelExec: null,
+    content: null
+  };
+}
+function placeCopy(files, folder, name, file) {
+  let current = "/";
+  for (const part of folder.split("/").filter((p) => p !== "")) {
+    const next = current === "/" ? `/${part}` : `${current}/${part}`;
+    const entry = files.get(next);
+    if (!entry) {
+      files.set(next, dirEntry(next));
+      current = next;
+      continue;
+    }
+    if (entry.type === "symlink") {
+      const resolved = resolvePath(files, next);
+      if (!resolved.found || resolved.file.type !== "dir") return null;
+      current = resolved.path;
+      continue;
+    }
+    if (entry.type !== "dir") return null;
+    current = next;
+  }
+  const path20 = current === "/" ? `/${name}` : `${current}/${name}`;
+  files.set(path20, {
+    ...file,
+    path: path20,
+    type: "file",
+    linkTarget: null,
+    layer: Number.MAX_SAFE_INTEGER
+  });
+  return path20;
+}
+function withCopies(finalView, builder, copies) {
+  const files = new Map(finalView.files);
+  for (const copy of copies) {
+    const source = builder.resolve(copy.source);
+    if (source.found) placeCopy(files, copy.destination, basename(copy.source), source.file);
+  }
+  return makeView(finalView.config, finalView.source, files);
+}
+function withObject(builder, objectPath, object2) {
+  const files = new Map(builder.files);
+  const landed = placeCopy(files, dirname(objectPath), basename(objectPath), object2);
+  if (landed === null) files.set(objectPath, { ...object2, path: objectPath });
+  return makeView(builder.config, builder.source, files);
+}
+function missingOf(simulation) {
+  return simulation.problems.filter(
+    (p) => p.kind === "library-missing" || p.kind === "library-unloadable"
+  );
+}
+function introducedBy(problem, copied) {
+  if (problem.kind === "version-missing")
+    return copied.has(problem.object) || copied.has(problem.provider);
+  if (problem.kind === "symbol-unresolved")
+    return problem.fatalAtStart && copied.has(problem.object);
+  return false;
+}
+function describeProblem(problem) {
+  switch (problem.kind) {
+    case "version-missing":
+      return `${problem.object} needs ${problem.version} from ${problem.file}, which ${problem.providerPath} of the final image does not define`;
+    case "symbol-unresolved":
+      return `${problem.object} needs ${problem.symbol}, which no object of the final image defines`;
+    default:
+      return `${problem.object}: ${problem.kind}`;
+  }
+}
+function libraryClosure(finalView, builder, objectPath, builderName) {
+  const object2 = finalView.resolve(objectPath);
+  if (!object2.found || object2.file.elf === null)
+    return { kind: "unavailable", reason: `${objectPath} is not an ELF file of the image` };
+  const inBuilder = simulateLoad(withObject(builder, objectPath, object2.file), objectPath);
+  if (inBuilder === null || inBuilder.notSimulated !== null)
+    return {
+      kind: "unavailable",
+      reason: `${builderName} cannot load ${objectPath}${inBuilder?.notSimulated ? ` (${inBuilder.notSimulated})` : ""}`
+    };
+  const copies = [];
+  const copied = /* @__PURE__ */ new Set();
+  let simulation = simulateLoad(finalView, objectPath);
+  for (let round = 0; round < MAX_ROUNDS && simulation !== null; round++) {
+    const missing = missingOf(simulation);
+    if (missing.length === 0) break;
+    const absent = [];
+    let added = false;
+    for (const problem of missing) {
+      const supplier = inBuilder.objects.find((o) => o.name === problem.name);
+      if (!supplier) {
+        absent.push(problem.name);
+        continue;
+      }
+      if (copies.some((c) => basename(c.source) === basename(supplier.path))) continue;
+      copies.push({ source: supplier.path, destination: dirname(supplier.path) });
+      added = true;
+    }
+    if (absent.length > 0)
+      return {
+        kind: "unavailable",
+        reason: `${[...new Set(absent)].join(", ")} ${absent.length > 1 ? "are" : "is"} not in ${builderName}`
+      };
+    if (!added)
+      return {
+        kind: "unavailable",
+        reason: `the libraries copied from ${builderName} would still not be found by the final image's loader`
+      };
+    const view = withCopies(finalView, builder, copies);
+    copied.clear();
+    for (const copy of copies) {
+      const landed = view.resolve(`${copy.destination}/${basename(copy.source)}`);
+      if (landed.found) copied.add(landed.path);
+    }
+    simulation = simulateLoad(view, objectPath);
+  }
+  if (simulation === null || missingOf(simulation).length > 0)
+    return {
+      kind: "unavailable",
+      reason: `copying libraries from ${builderName} does not make ${objectPath} load`
+    };
+  const introduced = simulation.problems.find((p) => introducedBy(p, copied));
+  if (introduced)
+    return {
+      kind: "unavailable",
+      reason: `the copies from ${builderName} would not load: ${describeProblem(introduced)}`
+    };
+  return { kind: "copies", copies };
+}
+
+// src/fix/builder-images.ts
+function artifactOf(model, finding2) {
+  if (finding2.path !== null) {
+    const byPath = artifactFor2(model, finding2.path);
+    if (byPath) return byPath;
+  }
+  const placed = finding2.dockerfile;
+  if (!placed || placed.role !== "placed") return null;
+  return model.artifacts.find((a) => a.blame.placed.startLine === placed.startLine) ?? null;
+}
+function builderOf(model, artifact) {
+  if (artifact.source === "image")
+    return { from: artifact.stage, image: artifact.stage, described: artifact.stage };
+  if (artifact.source !== "built") return null;
+  let stage2 = model.stages.find((s) => (s.name ?? String(s.index)) === artifact.stage);
+  if (!stage2 || stage2 === model.finalStage) return null;
+  const from = stage2.name ?? String(stage2.index);
+  for (let hops = 0; stage2.fromStage !== null && hops < model.stages.length; hops++)
+    stage2 = model.stages[stage2.fromStage];
+  if (stage2.fromStage !== null || stage2.from === "scratch") return null;
+  return { from, image: stage2.from, described: `${stage2.from}, the base of stage ${from}` };
+}
+var BuilderImages = class {
+  constructor(dockerHost) {
+    this.dockerHost = dockerHost;
+  }
+  dockerHost;
+  views = /* @__PURE__ */ new Map();
+  docker = null;
+  /** The image, or why it cannot be read (a reason), or null when the engine is unreachable. */
+  open(reference) {
+    let view = this.views.get(reference);
+    if (!view) {
+      view = this.read(reference);
+      this.views.set(reference, view);
+    }
+    return view;
+  }
+  async read(reference) {
+    this.docker ??= dockerClient(this.dockerHost).catch(() => null);
+    const docker = await this.docker;
+    if (!docker) return null;
+    try {
+      await docker.getImage(reference).inspect();
+    } catch (error) {
+      if (error.statusCode === 404)
+        return `${reference} is not in the Docker Engine: pull it before this step for the exact COPY lines`;
+      return null;
+    }
+    try {
+      return await openImage(
+        {
+          kind: "engine",
+          ref: reference,
+          ...this.dockerHost ? { dockerHost: this.dockerHost } : {}
+        },
+        { analyzeElf, analyzeElfRanges: parseElf }
+      );
+    } catch (error) {
+      return `${reference} could not be read from the Docker Engine: ${error.message}`;
+    }
+  }
+};
+async function addLibraryClosures(findings, finalView, model, dockerHost) {
+  if (!findings.some((f) => f.ruleId === "EG103" && f.path !== null)) return findings;
+  const images = new BuilderImages(dockerHost);
+  const closures = /* @__PURE__ */ new Map();
+  const result = [];
+  for (const finding2 of findings) {
+    const placed = finding2.dockerfile;
+    const artifact = finding2.ruleId === "EG103" && finding2.path !== null && placed?.role === "placed" ? artifactOf(model, finding2) : null;
+    const builder = artifact ? builderOf(model, artifact) : null;
+    if (!builder || !placed || finding2.path === null) {
+      result.push(finding2);
+      continue;
+    }
+    const key = `${builder.from}\0${finding2.path}\0${placed.startLine}`;
+    if (!closures.has(key)) {
+      const view = await images.open(builder.image);
+      let fix2 = null;
+      if (typeof view === "string")
+        fix2 = { kind: "unavailable", from: builder.from, image: builder.image, reason: view };
+      else if (view) {
+        const closure = libraryClosure(finalView, view, finding2.path, builder.described);
+        fix2 = closure.kind === "copies" ? {
+          kind: "copy-from",
+          from: builder.from,
+          image: builder.image,
+          after: placed,
+          copies: closure.copies
+        } : {
+          kind: "unavailable",
+          from: builder.from,
+          image: builder.image,
+          reason: closure.reason
+        };
+      }
+      closures.set(key, fix2);
+    }
+    const fix = closures.get(key);
+    result.push(fix ? { ...finding2, libraryClosure: fix } : finding2);
+  }
+  return result;
+}
+
+// src/kubernetes/index.ts
+import { readdirSync as readdirSync3, readFileSync as readFileSync2, statSync as statSync4 } from "node:fs";
+import path18 from "node:path";
+
+// src/kubernetes/images.ts
+function parseImageReference(ref) {
+  const text = ref.trim();
+  if (text === "" || /\s/.test(text)) return null;
+  let rest = text;
+  let digest = null;
+  const at = rest.indexOf("@");
+  if (at !== -1) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+  }
+  let tag = null;
+  const lastSlash = rest.lastIndexOf("/");
+  const colon = rest.indexOf(":", lastSlash + 1);
+  if (colon !== -1) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+  }
+  let host = "docker.io";
+  const slash = rest.indexOf("/");
+  if (slash !== -1) {
+    const first = rest.slice(0, slash);
+    if (first.includes(".") || first.includes(":") || first === "localhost") {
+      host = first === "index.docker.io" ? "docker.io" : first;
+      rest = rest.slice(slash + 1);
+    }
+  }
+  if (rest === "" || /[A-Z]/.test(rest)) return null;
+  if (host === "docker.io" && !rest.includes("/")) rest = `library/${rest}`;
+  return { host, repository: rest, tag, digest };
+}
+function repositoryKey(ref) {
+  return ref.repository.replace(/^library\//, "");
+}
+function imageMatches(containerImage, names) {
+  const own = parseImageReference(containerImage);
+  if (!own) return false;
+  return names.some((name) => {
+    const other = parseImageReference(name);
+    return other !== null && repositoryKey(other) === repositoryKey(own);
+  });
+}
+
+// src/kubernetes/yaml.ts
+function lineStarts(text) {
+  const starts = [0];
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
+  return starts;
+}
+function lineAt(starts, offset) {
+  let low = 0;
+  let high = starts.length - 1;
+  while (low < high) {
+    const mid = low + high + 1 >> 1;
+    if (starts[mid] <= offset) low = mid;
+    else high = mid - 1;
+  }
+  return low + 1;
+}
+function contentStart(text, offset) {
+  let at = offset;
+  for (; ; ) {
+    while (at < text.length && /\s/.test(text[at])) at++;
+    if (text[at] !== "#") return at;
+    while (at < text.length && text[at] !== "\n") at++;
+  }
+}
+var RATIO_LOW = 4e5;
+var RATIO_HIGH = 4e6;
+function allowedAliasRatio(decodeCount) {
+  if (decodeCount <= RATIO_LOW) return 0.99;
+  if (decodeCount >= RATIO_HIGH) return 0.1;
+  return 0.99 - 0.89 * (decodeCount - RATIO_LOW) / (RATIO_HIGH - RATIO_LOW);
+}
+function expandedSize(value, memo) {
+  if (value === null || typeof value !== "object") return 1;
+  const known2 = memo.get(value);
+  if (known2 !== void 0) return known2;
+  memo.set(value, 1);
+  let size = 1;
+  for (const child of Array.isArray(value) ? value : Object.values(value)) {
+    size += expandedSize(child, memo);
+    if (!Array.isArray(value)) size += 1;
+  }
+  memo.set(value, size);
+  return size;
+}
+function parseManifestYaml(text, file) {
+  const starts = lineStarts(text);
+  const lines2 = /* @__PURE__ */ new Map();
+  const stack = [{ start: 0, alias: false, children: [] }];
+  let aliases = [];
+  const documentAliases = [];
+  const close = (frame, result) => {
+    const line = lineAt(starts, contentStart(text, frame.start));
+    if (frame.alias) {
+      aliases.push({ line, value: result });
+      return { line, result };
+    }
+    if (frame.children.length === 1 && frame.children[0].result === result)
+      return frame.children[0];
+    if (result !== null && typeof result === "object" && !lines2.has(result)) {
+      const nodeLines = { line, keys: /* @__PURE__ */ new Map(), items: [] };
+      if (Array.isArray(result)) {
+        for (const child of frame.children) nodeLines.items.push(child.line);
+      } else {
+        for (let i = 0; i + 1 < frame.children.length; i += 2) {
+          const key = frame.children[i];
+          nodeLines.keys.set(String(key.result), key.line);
+        }
+      }
+      lines2.set(result, nodeLines);
+    }
+    return { line, result };
+  };
+  try {
+    yaml.loadAll(text, () => void 0, {
+      filename: file,
+      listener(event, state) {
+        if (event === "open") {
+          const at = contentStart(text, state.position);
+          stack.push({ start: state.position, alias: text[at] === "*", children: [] });
+          return;
+        }
+        const closed = close(stack.pop(), state.result);
+        stack[stack.length - 1].children.push(closed);
+        if (stack.length === 1) {
+          documentAliases.push(aliases);
+          aliases = [];
+        }
+      }
+    });
+  } catch (error) {
+    if (error instanceof yaml.YAMLException) {
+      const { line, column } = error.mark.position >= text.trimEnd().length ? { line: lineAt(starts, text.trimEnd().length), column: 1 } : { line: error.mark.line + 1, column: error.mark.column + 1 };
+      throw new InputError(`${file}:${line}:${column}: invalid YAML: ${error.reason}`);
+    }
+    throw error;
+  }
+  const documents = [];
+  const memo = /* @__PURE__ */ new Map();
+  stack[0].children.forEach((closed, index) => {
+    checkAliasing(closed.result, documentAliases[index] ?? [], memo, file);
+    if (closed.result !== null && closed.result !== void 0)
+      documents.push({ index, line: closed.line, value: closed.result });
+  });
+  return { file, documents, lines: lines2 };
+}
+function checkAliasing(value, aliases, memo, file) {
+  if (aliases.length === 0) return;
+  const decodeCount = expandedSize(value, memo);
+  const sized = aliases.map((alias) => ({
+    line: alias.line,
+    size: expandedSize(alias.value, memo)
+  }));
+  const aliasCount = sized.reduce((sum, alias) => sum + alias.size, 0);
+  if (aliasCount > 100 && decodeCount > 1e3 && aliasCount / decodeCount > allowedAliasRatio(decodeCount)) {
+    const worst = sized.reduce((a, b) => b.size > a.size ? b : a);
+    throw new InputError(
+      `${file}:${worst.line}: the document contains excessive aliasing (aliases expand to ${aliasCount} of ${decodeCount} nodes; the Kubernetes API machinery refuses it too)`
+    );
+  }
+}
+
+// src/kubernetes/index.ts
+var MAX_MANIFEST_BYTES = 8 * 1024 * 1024;
+var MANIFEST_EXTENSIONS = /* @__PURE__ */ new Set([".yaml", ".yml", ".json"]);
+function manifestFiles(given) {
+  const { stats } = checkInputPath(given, { what: "the manifests", kind: "file-or-folder" });
+  if (!stats.isDirectory()) return [given];
+  const files = readdirSync3(given, { withFileTypes: true }).filter(
+    (entry) => entry.isFile() && MANIFEST_EXTENSIONS.has(path18.extname(entry.name).toLowerCase())
+  ).map((entry) => path18.join(given, entry.name)).sort();
+  if (files.length === 0)
+    throw new InputError(`${given}: the folder holds no .yaml, .yml or .json manifest`);
+  return files;
+}
+function readManifestFile(file) {
+  let size;
+  try {
+    size = statSync4(file).size;
+  } catch (error) {
+    throw new InputError(
+      `cannot read the manifest ${file}: ${error.code ?? error.message}`
+    );
+  }
+  if (size > MAX_MANIFEST_BYTES) {
+    throw new InputError(
+      `${file}:1: the manifest is ${(size / 1024 / 1024).toFixed(1)} MiB, more than the ${MAX_MANIFEST_BYTES / 1024 / 1024} MiB read: give the files that hold the workloads`
+    );
+  }
+  const bytes = readFileSync2(file);
+  if (bytes.includes(0)) throw new InputError(`${file}:1: the manifest is a binary file, not YAML`);
+  return readWorkloads(parseManifestYaml(bytes.toString("utf8"), file));
+}
+function readManifests(paths) {
+  const set2 = { files: [], containers: [], notices: [] };
+  for (const given of paths) {
+    for (const file of manifestFiles(given)) {
+      const contents = readManifestFile(file);
+      set2.files.push(file);
+      set2.containers.push(...contents.containers);
+      set2.notices.push(...contents.notices);
+    }
+  }
+  return set2;
+}
+function readManifestDocuments(documents) {
+  const set2 = { files: [], containers: [], notices: [] };
+  for (const { file, text } of documents) {
+    if (Buffer.byteLength(text) > MAX_MANIFEST_BYTES)
+      throw new InputError(`${file}:1: the manifest is larger than ${MAX_MANIFEST_BYTES} bytes`);
+    const contents = readWorkloads(parseManifestYaml(text, file));
+    set2.files.push(file);
+    set2.containers.push(...contents.containers);
+    set2.notices.push(...contents.notices);
+  }
+  return set2;
+}
+function containersRunning(set2, names) {
+  return set2.containers.filter((container) => imageMatches(container.image, names));
+}
+
 // src/rules/index.ts
 var LEVEL_ORDER2 = { error: 0, warning: 1, note: 2 };
 function runRules(ctx) {
@@ -82414,6 +82751,9 @@ async function scan(options) {
     ...manifests ? { manifests } : {}
   };
   let findings = runRules(ctx);
+  const builderEngine = options.source.kind === "engine" ? { dockerHost: options.source.dockerHost } : options.builderImages ?? null;
+  if (model && builderEngine)
+    findings = await addLibraryClosures(findings, image, model, builderEngine.dockerHost);
   let confirmation2;
   if (options.confirm) {
     const dockerHost = options.source.kind === "engine" ? options.source.dockerHost : options.confirm.dockerHost;
@@ -82599,6 +82939,9 @@ function renderScanReport(report, options, dockerfileText) {
       });
   }
 }
+function engineOfEnvironment() {
+  return process.env.DOCKER_HOST ? { dockerHost: process.env.DOCKER_HOST } : {};
+}
 function readDockerfileText(file) {
   return readInputText(file, { what: "the Dockerfile", maxBytes: MAX_DOCKERFILE_BYTES });
 }
@@ -82646,6 +82989,7 @@ async function scanImages(options, io2) {
     for (const platform of asked) {
       const scanned = await scan({
         source,
+        builderImages: engineOfEnvironment(),
         ...platform ? { platform } : {},
         ...dockerfile ? { dockerfile } : {},
         ...kernelMinimum ? { kernelMinimum } : {}
@@ -82706,6 +83050,7 @@ var scanCommand = {
         ref: options.image,
         ...process.env.DOCKER_HOST ? { dockerHost: process.env.DOCKER_HOST } : {}
       } : { kind: "archive", path: options.archive },
+      builderImages: engineOfEnvironment(),
       ...options.platform ? { platform: options.platform } : {},
       ...options.manifests.length > 0 ? { manifests: { paths: options.manifests, images: options.manifestImages } } : {},
       ...options.confirm ? {

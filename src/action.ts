@@ -128,6 +128,8 @@ async function jobFor(
     platform,
     options: {
       source,
+      // The runner's engine has the builder stages' base images: the exact COPY fix needs them.
+      builderImages: inputs.dockerHost ? { dockerHost: inputs.dockerHost } : {},
       ...(platform ? { platform } : {}),
       ...(config.kernelMinimum ? { kernelMinimum: config.kernelMinimum } : {}),
       ...(config.x86Level ? { x86Level: config.x86Level } : {}),

@@ -85,7 +85,38 @@ export interface Finding {
   manifest?: ManifestRange;
   /** Set by `scan --confirm`: what running the image in the engine showed about this finding. */
   confirmation?: Confirmation;
+  /**
+   * For a library the loader misses (EG103) in a file another stage or image made: the COPY
+   * lines that bring the library's closure from there (src/fix/), or why there are none. Absent
+   * when the file has no builder (copied from the build context) or the engine was not asked.
+   */
+  libraryClosure?: LibraryClosureFix;
 }
+
+/** One file of a library closure: `COPY --from=<from> <source> <destination>/`. */
+export interface LibraryCopy {
+  /** The path the builder's loader opens the library by (COPY follows a symlink there). */
+  source: string;
+  /** The folder it goes to in the final image: the same folder as in the builder. */
+  destination: string;
+}
+
+/**
+ * The library closure a builder supplies. `from` is what `COPY --from=` names (a stage's name
+ * or index, or an image reference); `image` the image the libraries were found in (the stage's
+ * root base image, read from the engine).
+ */
+export type LibraryClosureFix =
+  | {
+      kind: 'copy-from';
+      from: string;
+      image: string;
+      /** The COPY that placed the file: the lines go after it. */
+      after: DockerfileRange;
+      /** In the order the loader maps them. */
+      copies: LibraryCopy[];
+    }
+  | { kind: 'unavailable'; from: string; image: string; reason: string };
 
 /**
  * What a run in the engine showed (`scan --confirm`, src/confirm/). `confirmed`: the prediction

@@ -15,6 +15,7 @@ import {
   type X86Level,
 } from './exec/cpu-level.js';
 import { applyConfirmation, confirmImage, type ConfirmOptions } from './confirm/index.js';
+import { addLibraryClosures } from './fix/builder-images.js';
 import type { ManifestsReport, ReportConfirmation, ScanReport } from './findings.js';
 import { openImage, type ImageSourceSpec } from './image/open.js';
 import type { ImageView } from './image/types.js';
@@ -57,6 +58,12 @@ export interface ScanOptions {
    * archive's config digest. Throws InputError when it is not.
    */
   confirm?: ConfirmOptions;
+  /**
+   * The engine whose images the fix for a missing library (EG103) reads: the base image of the
+   * stage that built the file, for the exact `COPY --from` lines of the library's closure. An
+   * engine source always uses its own engine; other sources only when this is given.
+   */
+  builderImages?: { dockerHost?: string };
   /** Kubernetes manifests whose containers that run this image are checked as they start it. */
   manifests?: ManifestsSpec;
 }
@@ -189,6 +196,12 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     ...(manifests ? { manifests } : {}),
   };
   let findings = runRules(ctx);
+  const builderEngine =
+    options.source.kind === 'engine'
+      ? { dockerHost: options.source.dockerHost }
+      : (options.builderImages ?? null);
+  if (model && builderEngine)
+    findings = await addLibraryClosures(findings, image, model, builderEngine.dockerHost);
   let confirmation: ReportConfirmation | undefined;
   if (options.confirm) {
     const dockerHost =

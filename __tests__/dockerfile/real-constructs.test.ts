@@ -187,3 +187,21 @@ describe('FROM references that do not resolve (BuildKit check UndefinedArgInFrom
     expect(fixture('unresolved-from', { buildArgs: { GO_VER: '1.22' } }).unresolved).toEqual([]);
   });
 });
+
+describe('files a C, C++ or Rust compiler wrote (`-o PATH`, or a.out when gcc links)', () => {
+  it('are built by that RUN in that stage, with no Go triple', () => {
+    const m = fixture('native-builds');
+    expect(summary(m)).toEqual({
+      '/app': 'c null/null cgo=null built@4',
+      '/static': 'c null/null cgo=null built@5',
+      '/a.out': 'c null/null cgo=null built@6',
+      '/tool': 'rs null/null cgo=null built@10',
+    });
+    expect(m.artifacts.map((a) => [a.source, a.declared.GOOS.origin])).toEqual([
+      ['built', 'not a Go build: gcc (line 4)'],
+      ['built', 'not a Go build: x86_64-linux-gnu-gcc (line 5)'],
+      ['built', 'not a Go build: clang-16 (line 6)'],
+      ['built', 'not a Go build: rustc (line 10)'],
+    ]);
+  });
+});

@@ -50,6 +50,8 @@ const SCENARIOS: Scenario[] = [
   { name: 'bookworm-on-bullseye', starts: false, rule: 'EG104' },
   { name: 'bullseye-on-bookworm', starts: true },
   { name: 'missing-library', starts: false, rule: 'EG103' },
+  { name: 'library-closure-distroless-base', starts: false, rule: 'EG103' },
+  { name: 'library-closure-bookworm', starts: false, rule: 'EG103' },
   { name: 'origin-runpath', starts: true },
   { name: 'ld-library-path', starts: true },
   { name: 'ld-so-conf-without-ldconfig', starts: false, rule: 'EG103' },

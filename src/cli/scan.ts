@@ -201,6 +201,11 @@ export function renderScanReport(
   }
 }
 
+/** The engine of DOCKER_HOST (default socket when unset): where builder stages' images are read. */
+function engineOfEnvironment(): { dockerHost?: string } {
+  return process.env.DOCKER_HOST ? { dockerHost: process.env.DOCKER_HOST } : {};
+}
+
 function readDockerfileText(file: string): string {
   return readInputText(file, { what: 'the Dockerfile', maxBytes: MAX_DOCKERFILE_BYTES });
 }
@@ -263,6 +268,7 @@ async function scanImages(options: ScanCliOptions, io: CommandIO): Promise<numbe
     for (const platform of asked) {
       const scanned = await scan({
         source,
+        builderImages: engineOfEnvironment(),
         ...(platform ? { platform } : {}),
         ...(dockerfile ? { dockerfile } : {}),
         ...(kernelMinimum ? { kernelMinimum } : {}),
@@ -336,6 +342,7 @@ export const scanCommand: Command = {
                 ...(process.env.DOCKER_HOST ? { dockerHost: process.env.DOCKER_HOST } : {}),
               }
             : { kind: 'archive', path: options.archive as string },
+      builderImages: engineOfEnvironment(),
       ...(options.platform ? { platform: options.platform } : {}),
       ...(options.manifests.length > 0
         ? { manifests: { paths: options.manifests, images: options.manifestImages } }

@@ -310,6 +310,10 @@ function readCommand(
     recordGoBuild(ctx, state, instruction, go, envFor, run.cwd);
     return;
   }
+  if (NATIVE_TOOLCHAIN.test(base) || (base === 'zig' && /^(cc|c\+\+)$/.test(argv[1] ?? ''))) {
+    recordNativeBuild(state, instruction, argv, run.cwd, base === 'zig' ? `zig ${argv[1]}` : base);
+    return;
+  }
   if (['cp', 'mv', 'install', 'ln'].includes(program)) {
     recordCopyCommand(state, instruction, argv, run.cwd, run.mounts);
     return;
@@ -433,6 +437,57 @@ function agreedTriple(triples: DeclaredTriple[]): DeclaredTriple {
     };
   };
   return { GOOS: pick('GOOS'), GOARCH: pick('GOARCH'), CGO_ENABLED: pick('CGO_ENABLED') };
+}
+
+/**
+ * C, C++ and Rust compilers and linkers, run by name (`gcc`, `x86_64-linux-gnu-gcc`,
+ * `clang-16`, `musl-gcc`, `ld.lld`, `rustc`, ...): they write the file `-o` names.
+ */
+const NATIVE_TOOLCHAIN =
+  /^(?:[\w.]+-)*(?:gcc|g\+\+|cc|c\+\+|clang|clang\+\+|tcc|rustc|ld|ld\.bfd|ld\.gold|ld\.lld|lld)(?:-\d+(?:\.\d+)*)?$/;
+
+/**
+ * A native build (`gcc … -o /out/app`): the file `-o` names (or `a.out` in the working folder
+ * when gcc links without `-o`, as the GCC manual says) is built by this RUN. Compiling only
+ * (`-c`, `-S`, `-E`) makes no program. GOOS/GOARCH/CGO_ENABLED do not apply to it.
+ */
+function recordNativeBuild(
+  state: StageState,
+  instruction: Instruction,
+  argv: string[],
+  cwd: string,
+  tool: string,
+): void {
+  let output: string | null = null;
+  let linking = true;
+  for (let i = 1; i < argv.length; i++) {
+    const word = argv[i]!;
+    if (word === '-o') output = argv[++i] ?? null;
+    else if (/^-o./.test(word)) output = word.slice(2);
+    else if (word === '-c' || word === '-S' || word === '-E' || word === '-M' || word === '-MM')
+      linking = false;
+  }
+  if (output === null && (!linking || tool === 'rustc')) return;
+  output ??= 'a.out';
+  if (output === '-' || output.includes(UNKNOWN_MARK)) return;
+  const path = cleanPath(posix.resolve(cwd, output));
+  const line = instruction.range.startLine;
+  const origin: Origin = {
+    stage: state.label,
+    source: 'built',
+    declared: emptyTriple(`not a Go build: ${tool} (line ${line})`),
+    flags: emptyFlags(),
+    built: instruction.range,
+    notes: [],
+  };
+  addEvent(state, {
+    kind: 'file',
+    path,
+    origin,
+    chain: [{ stage: state.label, instruction: 'RUN', range: instruction.range, path }],
+    chmod: null,
+    chown: null,
+  });
 }
 
 /** make, mage, scripts, `go run`: builds whose outputs and settings the Dockerfile does not show. */

@@ -10,6 +10,10 @@
  * - An ELF interpreter missing from a `FROM scratch` stage (EG101): that FROM line with the base
  *   that provides the loader the binary names: glibc's `ld-linux*` in distroless base (Debian's
  *   glibc), musl's `ld-musl-*` in Alpine. (A cgo Go binary is EG202, fixed by its build line.)
+ * - A library the loader misses (EG103) in a file another stage built: after the COPY that
+ *   placed the file, one `COPY --from=<builder> <library> <folder>/` per file of the library's
+ *   closure that the final image lacks (found by src/fix/, carried on the finding), the seed's
+ *   minimal-runtime recipe. Files of several findings placed by one COPY are listed once.
  * - A script whose `#!` line ends in a carriage return (EG303, CRLF line endings): a `RUN sed`
  *   after the line that put the script in place, in a stage that has sed (the stage that built
  *   it), else `.gitattributes` so git checks it out with LF.
@@ -76,6 +80,16 @@ export function userLineEdits(
           before,
           after: [`${line[1]}${base}${line[2]}`],
         });
+    } else if (ruleId === 'EG103' && finding.libraryClosure?.kind === 'copy-from') {
+      const { after: placed, from, copies } = finding.libraryClosure;
+      const lines = copies.map((c) => copyLine(from, c.source, c.destination));
+      const existing = edits.get(placed.startLine);
+      if (existing) {
+        for (const line of lines) if (!existing.after.includes(line)) existing.after.push(line);
+        continue;
+      }
+      const before = linesOf(text, placed);
+      edits.set(placed.startLine, { ...rangeOf(placed), before, after: [...before, ...lines] });
     } else if (ruleId === 'EG303' && finding.path !== null && carriageReturn(finding)) {
       const placed = finding.dockerfile;
       if (!placed || placed.role !== 'placed' || edits.has(placed.startLine)) continue;
@@ -85,6 +99,17 @@ export function userLineEdits(
     }
   }
   return [...edits.values()].sort((a, b) => a.startLine - b.startLine);
+}
+
+/**
+ * `COPY --from=<from> <source> <folder>/`; the JSON form when a path has white space or
+ * quotes, which the plain form would split (BuildKit's instructions parser).
+ */
+export function copyLine(from: string, source: string, folder: string): string {
+  const destination = folder.endsWith('/') ? folder : `${folder}/`;
+  if (/[\s"'\\]/.test(source + destination))
+    return `COPY --from=${from} ${JSON.stringify([source, destination]).replace(/","/g, '", "')}`;
+  return `COPY --from=${from} ${source} ${destination}`;
 }
 
 /** `FROM [--platform=…] scratch [AS name]`: the text before and after `scratch`. */

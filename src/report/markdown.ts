@@ -220,6 +220,10 @@ function groupDetails(
     );
   } else if (meta) {
     lines.push('**Fix**', '', fixSection(meta), '');
+    const unavailable = group.findings.find((f) => f.libraryClosure?.kind === 'unavailable')
+      ?.libraryClosure as { reason: string } | undefined;
+    if (unavailable)
+      lines.push('**Why no exact `COPY --from` lines**', '', codeBlock(unavailable.reason), '');
   }
   if (meta) lines.push(`[${meta.id} ${meta.name}](${ruleHelpUri(meta.id)})`, '');
   lines.push('</details>', '');

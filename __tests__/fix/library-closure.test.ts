@@ -1,0 +1,202 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Finding, ScanReport } from '../../src/findings.js';
+import { userLineEdits, type LineEdit } from '../../src/report/fix.js';
+import { renderMarkdown } from '../../src/report/markdown.js';
+import { scan } from '../../src/scan.js';
+import {
+  dockerBuild,
+  dockerHost,
+  engine,
+  ensureBaseImages,
+  runContainer,
+  saveImage,
+  type RunResult,
+} from '../support/engine.js';
+import { buildScenario, SCENARIO_DIR } from '../support/scenarios.js';
+
+/**
+ * The fix for a missing library (EG103) as exact `COPY --from=<builder>` lines: the closure the
+ * builder's loader finds, less what the final image has. Proved by running: the image fails with
+ * the loader's own message, the Dockerfile with the fix applied builds, starts and scans clean.
+ */
+const LIB = '/lib/x86_64-linux-gnu';
+const CLOSURES: { scenario: string; copies: string[] }[] = [
+  // distroless-base-like has glibc only: the whole closure.
+  {
+    scenario: 'library-closure-distroless-base',
+    copies: ['libmpc.so.3', 'libmpfr.so.6', 'libgmp.so.10'],
+  },
+  // bookworm has GMP already (coreutils needs it): only MPC and MPFR.
+  { scenario: 'library-closure-bookworm', copies: ['libmpc.so.3', 'libmpfr.so.6'] },
+];
+
+let work = '';
+let available = false;
+
+beforeAll(async () => {
+  if (!(await engine('library closure fix'))) return;
+  available = true;
+  await ensureBaseImages(['goBuilder', 'bookworm', 'distrolessBase']);
+  work = mkdtempSync(path.join(tmpdir(), 'closure-'));
+}, 600_000);
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+async function scanArchive(tag: string, dockerfilePath: string, text: string): Promise<ScanReport> {
+  const archive = path.join(work, 'image.tar');
+  await saveImage(tag, archive);
+  try {
+    return await scan({
+      source: { kind: 'archive', path: archive },
+      dockerfile: { path: dockerfilePath, text },
+      builderImages: { dockerHost: dockerHost() },
+    });
+  } finally {
+    rmSync(archive, { force: true });
+  }
+}
+
+function applyEdits(text: string, edits: LineEdit[]): string {
+  const lines = text.split('\n');
+  for (const edit of [...edits].sort((a, b) => b.startLine - a.startLine))
+    lines.splice(edit.startLine - 1, edit.endLine - edit.startLine + 1, ...edit.after);
+  return lines.join('\n');
+}
+
+function eg103(report: ScanReport): Finding[] {
+  return report.findings.filter((f) => f.ruleId === 'EG103');
+}
+
+function failsToLoad(run: RunResult, library: string): void {
+  expect(run.exitCode).toBe(127);
+  expect(run.stderr).toContain(
+    `/app: error while loading shared libraries: ${library}: cannot open shared object file: No such file or directory`,
+  );
+}
+
+describe('EG103 fix: the library closure copied from the builder stage', () => {
+  for (const { scenario, copies } of CLOSURES) {
+    it(`${scenario}: COPY --from=build of ${copies.join(', ')}; the fixed image starts`, async () => {
+      if (!available) return;
+      const dockerfile = `scenarios/${scenario}.Dockerfile`;
+      const text = readFileSync(path.join(SCENARIO_DIR, `${scenario}.Dockerfile`), 'utf8');
+      const tag = await buildScenario(scenario);
+      failsToLoad(await runContainer(tag, { timeoutMs: 30_000 }), 'libmpc.so.3');
+
+      const report = await scanArchive(tag, dockerfile, text);
+      const [finding, ...others] = eg103(report);
+      expect(others).toEqual([]);
+      expect(finding!.libraryClosure).toEqual({
+        kind: 'copy-from',
+        from: 'build',
+        image: 'exit139-guard-test/go-builder:local',
+        after: expect.objectContaining({ startLine: 11, role: 'placed' }),
+        copies: copies.map((name) => ({ source: `${LIB}/${name}`, destination: LIB })),
+      });
+      const comment = renderMarkdown(report, {
+        failOn: 'error',
+        level: 'warning',
+        dockerfileText: text,
+        repositoryRoot: path.dirname(SCENARIO_DIR),
+        cwd: path.dirname(SCENARIO_DIR),
+      });
+      expect(comment).toContain(
+        [
+          '**Fix** in your Dockerfile',
+          '',
+          '```diff',
+          `@@ ${dockerfile}:11 @@`,
+          '-COPY --from=build /out/app /app',
+          '+COPY --from=build /out/app /app',
+          ...copies.map((name) => `+COPY --from=build ${LIB}/${name} ${LIB}/`),
+          '```',
+        ].join('\n'),
+      );
+
+      // The user applies the diff: the image builds, starts and scans without an error.
+      const fixedText = applyEdits(text, userLineEdits('EG103', eg103(report), text));
+      const fixedFile = path.join(work, `${scenario}.fixed.Dockerfile`);
+      writeFileSync(fixedFile, fixedText);
+      const fixedTag = `exit139-guard-scenario/${scenario}-fixed:test`;
+      await dockerBuild(SCENARIO_DIR, { tag: fixedTag, dockerfile: fixedFile });
+      const run = await runContainer(fixedTag, { timeoutMs: 30_000 });
+      expect({ exitCode: run.exitCode, stdout: run.stdout }).toEqual({
+        exitCode: 0,
+        stdout: expect.stringMatching(/^mpc \d+\.\d+\.\d+\n$/),
+      });
+      const fixed = await scanArchive(fixedTag, dockerfile, fixedText);
+      expect(fixed.findings.filter((f) => f.level === 'error')).toEqual([]);
+    }, 300_000);
+  }
+
+  it('a library a RUN of the builder made: no COPY lines, the reason, the generic fix', async () => {
+    if (!available) return;
+    const text = readFileSync(path.join(SCENARIO_DIR, 'missing-library.Dockerfile'), 'utf8');
+    const tag = await buildScenario('missing-library');
+    failsToLoad(await runContainer(tag, { timeoutMs: 30_000 }), 'libgreet.so.1');
+    const report = await scanArchive(tag, 'scenarios/missing-library.Dockerfile', text);
+    const [finding] = eg103(report);
+    expect(finding!.libraryClosure).toEqual({
+      kind: 'unavailable',
+      from: 'build',
+      image: 'exit139-guard-test/go-builder:local',
+      reason:
+        'libgreet.so.1 is not in exit139-guard-test/go-builder:local, the base of stage build',
+    });
+    const comment = renderMarkdown(report, {
+      failOn: 'error',
+      level: 'warning',
+      dockerfileText: text,
+      repositoryRoot: path.dirname(SCENARIO_DIR),
+    });
+    expect(comment).not.toContain('**Fix** in your Dockerfile');
+    expect(comment).toContain(
+      [
+        '**Why no exact `COPY --from` lines**',
+        '',
+        '```text',
+        'libgreet.so.1 is not in exit139-guard-test/go-builder:local, the base of stage build',
+        '```',
+      ].join('\n'),
+    );
+  }, 300_000);
+
+  it('a builder base the engine does not have: says to pull it', async () => {
+    if (!available) return;
+    const scenario = 'library-closure-bookworm';
+    const text = readFileSync(path.join(SCENARIO_DIR, `${scenario}.Dockerfile`), 'utf8').replace(
+      'exit139-guard-test/go-builder:local',
+      'exit139-guard-test/never-pulled:local',
+    );
+    const report = await scanArchive(await buildScenario(scenario), 'Dockerfile', text);
+    expect(eg103(report)[0]!.libraryClosure).toEqual({
+      kind: 'unavailable',
+      from: 'build',
+      image: 'exit139-guard-test/never-pulled:local',
+      reason:
+        'exit139-guard-test/never-pulled:local is not in the Docker Engine: pull it before this step for the exact COPY lines',
+    });
+  }, 300_000);
+
+  it('without an engine to ask, the finding has no closure and the report is the same', async () => {
+    if (!available) return;
+    const scenario = 'library-closure-bookworm';
+    const text = readFileSync(path.join(SCENARIO_DIR, `${scenario}.Dockerfile`), 'utf8');
+    const archive = path.join(work, 'image.tar');
+    await saveImage(await buildScenario(scenario), archive);
+    const report = await scan({
+      source: { kind: 'archive', path: archive },
+      dockerfile: { path: 'Dockerfile', text },
+      builderImages: { dockerHost: `unix://${path.join(work, 'no-engine.sock')}` },
+    });
+    rmSync(archive, { force: true });
+    const [finding] = eg103(report);
+    expect(finding!.message).toBe('libmpc.so.3, needed by /app, is not found by the loader');
+    expect(finding!.libraryClosure).toBeUndefined();
+  }, 300_000);
+});

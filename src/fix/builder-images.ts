@@ -1,0 +1,157 @@
+/**
+ * Attaches to each EG103 finding (a library the loader misses) the COPY lines that bring the
+ * library's closure from the stage that built the file, or the image it was copied from: the
+ * Dockerfile model says which one (the artifact's origin), the stage's root base image is read
+ * from the engine, and src/fix/library-closure.ts finds the files by simulating both loaders.
+ *
+ * A library a RUN of the builder stage installed or built is not in its base image: the
+ * finding then says so (`unavailable`) and the rule's generic fix stands. The engine right after
+ * `docker build` usually has the base images; when it does not, the reason says to pull it.
+ */
+import type Docker from 'dockerode';
+import { artifactFor } from '../dockerfile/index.js';
+import type { Artifact, DockerfileModel } from '../dockerfile/types.js';
+import { analyzeElf, parseElf } from '../elf/index.js';
+import type { Finding, LibraryClosureFix } from '../findings.js';
+import { dockerClient, openImage } from '../image/open.js';
+import type { ImageView } from '../image/types.js';
+import { libraryClosure } from './library-closure.js';
+
+/** Where a file of the final image came from: what COPY --from names, and the image to read. */
+interface Builder {
+  from: string;
+  image: string;
+  /** For reasons: `exit139-guard-test/go-builder:local, the base of stage build`. */
+  described: string;
+}
+
+/** The artifact behind a finding: by its path, else by the COPY line it is blamed on. */
+function artifactOf(model: DockerfileModel, finding: Finding): Artifact | null {
+  if (finding.path !== null) {
+    const byPath = artifactFor(model, finding.path);
+    if (byPath) return byPath;
+  }
+  const placed = finding.dockerfile;
+  if (!placed || placed.role !== 'placed') return null;
+  return model.artifacts.find((a) => a.blame.placed.startLine === placed.startLine) ?? null;
+}
+
+/**
+ * The builder of a file the final stage copied: the stage that built it (its root base image
+ * holds the libraries the build linked against), or the image a `COPY --from=<image>` named.
+ * Null for files from the build context, downloads, or a stage rooted in scratch.
+ */
+function builderOf(model: DockerfileModel, artifact: Artifact): Builder | null {
+  if (artifact.source === 'image')
+    return { from: artifact.stage, image: artifact.stage, described: artifact.stage };
+  if (artifact.source !== 'built') return null;
+  let stage = model.stages.find((s) => (s.name ?? String(s.index)) === artifact.stage);
+  if (!stage || stage === model.finalStage) return null;
+  const from = stage.name ?? String(stage.index);
+  for (let hops = 0; stage.fromStage !== null && hops < model.stages.length; hops++)
+    stage = model.stages[stage.fromStage]!;
+  if (stage.fromStage !== null || stage.from === 'scratch') return null;
+  return { from, image: stage.from, described: `${stage.from}, the base of stage ${from}` };
+}
+
+/** Opens builder images from the engine once each; null when the engine cannot be asked. */
+class BuilderImages {
+  private readonly views = new Map<string, Promise<ImageView | string | null>>();
+  private docker: Promise<Docker | null> | null = null;
+
+  constructor(private readonly dockerHost: string | undefined) {}
+
+  /** The image, or why it cannot be read (a reason), or null when the engine is unreachable. */
+  open(reference: string): Promise<ImageView | string | null> {
+    let view = this.views.get(reference);
+    if (!view) {
+      view = this.read(reference);
+      this.views.set(reference, view);
+    }
+    return view;
+  }
+
+  private async read(reference: string): Promise<ImageView | string | null> {
+    this.docker ??= dockerClient(this.dockerHost).catch(() => null);
+    const docker = await this.docker;
+    if (!docker) return null;
+    try {
+      await docker.getImage(reference).inspect();
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404)
+        return `${reference} is not in the Docker Engine: pull it before this step for the exact COPY lines`;
+      return null;
+    }
+    try {
+      return await openImage(
+        {
+          kind: 'engine',
+          ref: reference,
+          ...(this.dockerHost ? { dockerHost: this.dockerHost } : {}),
+        },
+        { analyzeElf, analyzeElfRanges: parseElf },
+      );
+    } catch (error) {
+      return `${reference} could not be read from the Docker Engine: ${(error as Error).message}`;
+    }
+  }
+}
+
+/**
+ * Returns `findings` with `libraryClosure` set on each EG103 finding about a file that another
+ * stage built or an image supplied (findings of other rules unchanged, same order). Reads the
+ * builders' images from the engine at `dockerHost` (default DOCKER_HOST); never throws for an
+ * engine that is missing or does not have an image.
+ */
+export async function addLibraryClosures(
+  findings: Finding[],
+  finalView: ImageView,
+  model: DockerfileModel,
+  dockerHost: string | undefined,
+): Promise<Finding[]> {
+  if (!findings.some((f) => f.ruleId === 'EG103' && f.path !== null)) return findings;
+  const images = new BuilderImages(dockerHost);
+  const closures = new Map<string, LibraryClosureFix | null>();
+  const result: Finding[] = [];
+  for (const finding of findings) {
+    const placed = finding.dockerfile;
+    const artifact =
+      finding.ruleId === 'EG103' && finding.path !== null && placed?.role === 'placed'
+        ? artifactOf(model, finding)
+        : null;
+    const builder = artifact ? builderOf(model, artifact) : null;
+    if (!builder || !placed || finding.path === null) {
+      result.push(finding);
+      continue;
+    }
+    const key = `${builder.from}\0${finding.path}\0${placed.startLine}`;
+    if (!closures.has(key)) {
+      const view = await images.open(builder.image);
+      let fix: LibraryClosureFix | null = null;
+      if (typeof view === 'string')
+        fix = { kind: 'unavailable', from: builder.from, image: builder.image, reason: view };
+      else if (view) {
+        const closure = libraryClosure(finalView, view, finding.path, builder.described);
+        fix =
+          closure.kind === 'copies'
+            ? {
+                kind: 'copy-from',
+                from: builder.from,
+                image: builder.image,
+                after: placed,
+                copies: closure.copies,
+              }
+            : {
+                kind: 'unavailable',
+                from: builder.from,
+                image: builder.image,
+                reason: closure.reason,
+              };
+      }
+      closures.set(key, fix);
+    }
+    const fix = closures.get(key);
+    result.push(fix ? { ...finding, libraryClosure: fix } : finding);
+  }
+  return result;
+}
