@@ -76174,6 +76174,16 @@ function userLineEdits(ruleId, findings, text) {
       const before = linesOf(text, built);
       const after = disableCgo(before);
       if (after) edits.set(built.startLine, { ...rangeOf(built), before, after });
+    } else if ((ruleId === "EG101" || ruleId === "EG103") && finding2.libraryClosure?.kind === "copy-from") {
+      const { after: placed, from, copies } = finding2.libraryClosure;
+      const lines2 = copies.map((c) => copyLine(from, c.source, c.destination));
+      const existing = edits.get(placed.startLine);
+      if (existing) {
+        for (const line of lines2) if (!existing.after.includes(line)) existing.after.push(line);
+        continue;
+      }
+      const before = linesOf(text, placed);
+      edits.set(placed.startLine, { ...rangeOf(placed), before, after: [...before, ...lines2] });
     } else if (ruleId === "EG101") {
       const from = finding2.related.find((r) => r.role === "from");
       if (!from || edits.has(from.startLine)) continue;
@@ -76186,16 +76196,6 @@ function userLineEdits(ruleId, findings, text) {
           before,
           after: [`${line[1]}${base}${line[2]}`]
         });
-    } else if (ruleId === "EG103" && finding2.libraryClosure?.kind === "copy-from") {
-      const { after: placed, from, copies } = finding2.libraryClosure;
-      const lines2 = copies.map((c) => copyLine(from, c.source, c.destination));
-      const existing = edits.get(placed.startLine);
-      if (existing) {
-        for (const line of lines2) if (!existing.after.includes(line)) existing.after.push(line);
-        continue;
-      }
-      const before = linesOf(text, placed);
-      edits.set(placed.startLine, { ...rangeOf(placed), before, after: [...before, ...lines2] });
     } else if (ruleId === "EG303" && finding2.path !== null && carriageReturn(finding2)) {
       const placed = finding2.dockerfile;
       if (!placed || placed.role !== "placed" || edits.has(placed.startLine)) continue;
@@ -82260,30 +82260,40 @@ function libraryClosure(finalView, builder, objectPath, builderName) {
   const copied = /* @__PURE__ */ new Set();
   let simulation = simulateLoad(finalView, objectPath);
   for (let round = 0; round < MAX_ROUNDS && simulation !== null; round++) {
-    const missing = missingOf(simulation);
-    if (missing.length === 0) break;
+    const wanted = [];
     const absent = [];
-    let added = false;
-    for (const problem of missing) {
-      const supplier = inBuilder.objects.find((o) => o.name === problem.name);
-      if (!supplier) {
-        absent.push(problem.name);
-        continue;
+    const interpreter = simulation.mode === "executable" ? simulation.interpreter : null;
+    if (interpreter && interpreter.status !== "ok") {
+      if (interpreter.status !== "missing" || inBuilder.interpreter?.status !== "ok")
+        return {
+          kind: "unavailable",
+          reason: `the program's loader ${interpreter.requested}: ${interpreter.detail ?? interpreter.status}`
+        };
+      wanted.push({ source: interpreter.requested, destination: dirname(interpreter.requested) });
+    } else {
+      for (const problem of missingOf(simulation)) {
+        const supplier = inBuilder.objects.find((o) => o.name === problem.name);
+        if (supplier) wanted.push({ source: supplier.path, destination: dirname(supplier.path) });
+        else absent.push(problem.name);
       }
-      if (copies.some((c) => basename(c.source) === basename(supplier.path))) continue;
-      copies.push({ source: supplier.path, destination: dirname(supplier.path) });
-      added = true;
     }
-    if (absent.length > 0)
+    if (absent.length > 0) {
+      const names = [...new Set(absent)];
       return {
         kind: "unavailable",
-        reason: `${[...new Set(absent)].join(", ")} ${absent.length > 1 ? "are" : "is"} not in ${builderName}`
+        reason: `${names.join(", ")} ${names.length > 1 ? "are" : "is"} not in ${builderName}`
       };
-    if (!added)
+    }
+    if (wanted.length === 0) break;
+    const fresh = wanted.filter(
+      (w, i) => !copies.some((c) => c.source === w.source) && wanted.findIndex((o) => o.source === w.source) === i
+    );
+    if (fresh.length === 0)
       return {
         kind: "unavailable",
-        reason: `the libraries copied from ${builderName} would still not be found by the final image's loader`
+        reason: `the files copied from ${builderName} would still not be found by the final image's loader`
       };
+    copies.push(...fresh);
     const view = withCopies(finalView, builder, copies);
     copied.clear();
     for (const copy of copies) {
@@ -82292,7 +82302,7 @@ function libraryClosure(finalView, builder, objectPath, builderName) {
     }
     simulation = simulateLoad(view, objectPath);
   }
-  if (simulation === null || missingOf(simulation).length > 0)
+  if (simulation === null || simulation.notSimulated !== null || missingOf(simulation).length > 0)
     return {
       kind: "unavailable",
       reason: `copying libraries from ${builderName} does not make ${objectPath} load`
@@ -82307,6 +82317,7 @@ function libraryClosure(finalView, builder, objectPath, builderName) {
 }
 
 // src/fix/builder-images.ts
+var CLOSURE_RULES = /* @__PURE__ */ new Set(["EG101", "EG103"]);
 function artifactOf(model, finding2) {
   if (finding2.path !== null) {
     const byPath = artifactFor2(model, finding2.path);
@@ -82370,13 +82381,13 @@ var BuilderImages = class {
   }
 };
 async function addLibraryClosures(findings, finalView, model, dockerHost) {
-  if (!findings.some((f) => f.ruleId === "EG103" && f.path !== null)) return findings;
+  if (!findings.some((f) => CLOSURE_RULES.has(f.ruleId) && f.path !== null)) return findings;
   const images = new BuilderImages(dockerHost);
   const closures = /* @__PURE__ */ new Map();
   const result = [];
   for (const finding2 of findings) {
     const placed = finding2.dockerfile;
-    const artifact = finding2.ruleId === "EG103" && finding2.path !== null && placed?.role === "placed" ? artifactOf(model, finding2) : null;
+    const artifact = CLOSURE_RULES.has(finding2.ruleId) && finding2.path !== null && placed?.role === "placed" ? artifactOf(model, finding2) : null;
     const builder = artifact ? builderOf(model, artifact) : null;
     if (!builder || !placed || finding2.path === null) {
       result.push(finding2);

@@ -86,8 +86,8 @@ export interface Finding {
   /** Set by `scan --confirm`: what running the image in the engine showed about this finding. */
   confirmation?: Confirmation;
   /**
-   * For a library the loader misses (EG103) in a file another stage or image made: the COPY
-   * lines that bring the library's closure from there (src/fix/), or why there are none. Absent
+   * For a loader (EG101) or a library (EG103) missing for a file another stage or image made:
+   * the COPY lines that bring it and its closure from there (src/fix/), or why there are none. Absent
    * when the file has no builder (copied from the build context) or the engine was not asked.
    */
   libraryClosure?: LibraryClosureFix;

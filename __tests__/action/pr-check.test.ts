@@ -12,7 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { inActionTerms } from '../../src/action.js';
 import { validateSarif } from '../report/sarif-validator.js';
-import { dockerHost, engine } from '../support/engine.js';
+import { dockerHost, engine, ensureBaseImages } from '../support/engine.js';
+import { buildScenario, SCENARIO_DIR } from '../support/scenarios.js';
 import { FakeGitHub } from './github-api.js';
 import { writeDemoRootfs, writeTwoPlatformIndex } from './images.js';
 import { bundleAction, commands, FIXTURES, runAction, type ActionRun } from './run-action.js';
@@ -409,6 +410,39 @@ describe('inputs people get wrong', () => {
     });
     expect(eg107(met)).toEqual([]);
   });
+});
+
+describe('the fix as lines of the Dockerfile the user wrote', () => {
+  it('copies the loader and libraries a scratch image lacks from the stage that built the program', async () => {
+    if (!(await engine('the action writing COPY --from lines from the builder stage'))) return;
+    await ensureBaseImages(['goBuilder']);
+    const tag = await buildScenario('library-closure-scratch');
+    const github = await startApi();
+    const ws = workspace();
+    copyFileSync(
+      path.join(SCENARIO_DIR, 'library-closure-scratch.Dockerfile'),
+      path.join(ws, 'Dockerfile'),
+    );
+    const result = await run(ws, github, { image: tag, 'docker-host': dockerHost() });
+    expect(result.code).toBe(1);
+    const body = github.comments[0]!.body;
+    const lib = '/lib/x86_64-linux-gnu';
+    expect(body).toContain(
+      [
+        '**Fix** in your Dockerfile',
+        '',
+        '```diff',
+        '@@ Dockerfile:11 @@',
+        '-COPY --from=build /out/app /app',
+        '+COPY --from=build /out/app /app',
+        '+COPY --from=build /lib64/ld-linux-x86-64.so.2 /lib64/',
+        ...['libmpc.so.3', 'libc.so.6', 'libmpfr.so.6', 'libgmp.so.10', 'libm.so.6'].map(
+          (name) => `+COPY --from=build ${lib}/${name} ${lib}/`,
+        ),
+        '```',
+      ].join('\n'),
+    );
+  }, 300_000);
 });
 
 describe('the fork workflow', () => {

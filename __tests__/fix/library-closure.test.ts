@@ -17,20 +17,44 @@ import {
 } from '../support/engine.js';
 import { buildScenario, SCENARIO_DIR } from '../support/scenarios.js';
 
+const LOAD_ERROR =
+  '/app: error while loading shared libraries: libmpc.so.3: cannot open shared object file: No such file or directory';
+
 /**
- * The fix for a missing library (EG103) as exact `COPY --from=<builder>` lines: the closure the
+ * The fix for a missing loader (EG101) or library (EG103) as exact `COPY --from=<builder>` lines: the closure the
  * builder's loader finds, less what the final image has. Proved by running: the image fails with
  * the loader's own message, the Dockerfile with the fix applied builds, starts and scans clean.
  */
 const LIB = '/lib/x86_64-linux-gnu';
-const CLOSURES: { scenario: string; copies: string[] }[] = [
-  // distroless-base-like has glibc only: the whole closure.
+const CLOSURES: { scenario: string; rule: string; fails: string; copies: string[] }[] = [
+  // distroless-base-like has glibc only: the whole closure of MPC.
   {
     scenario: 'library-closure-distroless-base',
-    copies: ['libmpc.so.3', 'libmpfr.so.6', 'libgmp.so.10'],
+    rule: 'EG103',
+    fails: LOAD_ERROR,
+    copies: [`${LIB}/libmpc.so.3`, `${LIB}/libmpfr.so.6`, `${LIB}/libgmp.so.10`],
   },
   // bookworm has GMP already (coreutils needs it): only MPC and MPFR.
-  { scenario: 'library-closure-bookworm', copies: ['libmpc.so.3', 'libmpfr.so.6'] },
+  {
+    scenario: 'library-closure-bookworm',
+    rule: 'EG103',
+    fails: LOAD_ERROR,
+    copies: [`${LIB}/libmpc.so.3`, `${LIB}/libmpfr.so.6`],
+  },
+  // scratch has nothing: the loader at its PT_INTERP path, then everything it maps.
+  {
+    scenario: 'library-closure-scratch',
+    rule: 'EG101',
+    fails: 'exec /app: no such file or directory',
+    copies: [
+      '/lib64/ld-linux-x86-64.so.2',
+      `${LIB}/libmpc.so.3`,
+      `${LIB}/libc.so.6`,
+      `${LIB}/libmpfr.so.6`,
+      `${LIB}/libgmp.so.10`,
+      `${LIB}/libm.so.6`,
+    ],
+  },
 ];
 
 let work = '';
@@ -68,8 +92,12 @@ function applyEdits(text: string, edits: LineEdit[]): string {
   return lines.join('\n');
 }
 
+function ofRule(report: ScanReport, rule: string): Finding[] {
+  return report.findings.filter((f) => f.ruleId === rule);
+}
+
 function eg103(report: ScanReport): Finding[] {
-  return report.findings.filter((f) => f.ruleId === 'EG103');
+  return ofRule(report, 'EG103');
 }
 
 function failsToLoad(run: RunResult, library: string): void {
@@ -80,23 +108,32 @@ function failsToLoad(run: RunResult, library: string): void {
 }
 
 describe('EG103 fix: the library closure copied from the builder stage', () => {
-  for (const { scenario, copies } of CLOSURES) {
-    it(`${scenario}: COPY --from=build of ${copies.join(', ')}; the fixed image starts`, async () => {
+  for (const { scenario, rule, fails, copies } of CLOSURES) {
+    const names = copies.map((c) => c.slice(c.lastIndexOf('/') + 1)).join(', ');
+    it(`${scenario}: ${rule}, COPY --from=build of ${names}; the fixed image starts`, async () => {
       if (!available) return;
       const dockerfile = `scenarios/${scenario}.Dockerfile`;
       const text = readFileSync(path.join(SCENARIO_DIR, `${scenario}.Dockerfile`), 'utf8');
       const tag = await buildScenario(scenario);
-      failsToLoad(await runContainer(tag, { timeoutMs: 30_000 }), 'libmpc.so.3');
+      const broken = await runContainer(tag, { timeoutMs: 30_000 });
+      expect(broken.exitCode).not.toBe(0);
+      expect(broken.stderr).toContain(fails);
 
       const report = await scanArchive(tag, dockerfile, text);
-      const [finding, ...others] = eg103(report);
+      const [finding, ...others] = ofRule(report, rule);
       expect(others).toEqual([]);
+      expect(report.findings.filter((f) => f.level === 'error').map((f) => f.ruleId)).toEqual([
+        rule,
+      ]);
       expect(finding!.libraryClosure).toEqual({
         kind: 'copy-from',
         from: 'build',
         image: 'exit139-guard-test/go-builder:local',
         after: expect.objectContaining({ startLine: 11, role: 'placed' }),
-        copies: copies.map((name) => ({ source: `${LIB}/${name}`, destination: LIB })),
+        copies: copies.map((source) => ({
+          source,
+          destination: source.slice(0, source.lastIndexOf('/')),
+        })),
       });
       const comment = renderMarkdown(report, {
         failOn: 'error',
@@ -113,13 +150,15 @@ describe('EG103 fix: the library closure copied from the builder stage', () => {
           `@@ ${dockerfile}:11 @@`,
           '-COPY --from=build /out/app /app',
           '+COPY --from=build /out/app /app',
-          ...copies.map((name) => `+COPY --from=build ${LIB}/${name} ${LIB}/`),
+          ...copies.map(
+            (source) => `+COPY --from=build ${source} ${source.slice(0, source.lastIndexOf('/'))}/`,
+          ),
           '```',
         ].join('\n'),
       );
 
       // The user applies the diff: the image builds, starts and scans without an error.
-      const fixedText = applyEdits(text, userLineEdits('EG103', eg103(report), text));
+      const fixedText = applyEdits(text, userLineEdits(rule, ofRule(report, rule), text));
       const fixedFile = path.join(work, `${scenario}.fixed.Dockerfile`);
       writeFileSync(fixedFile, fixedText);
       const fixedTag = `exit139-guard-scenario/${scenario}-fixed:test`;

@@ -52,6 +52,7 @@ const SCENARIOS: Scenario[] = [
   { name: 'missing-library', starts: false, rule: 'EG103' },
   { name: 'library-closure-distroless-base', starts: false, rule: 'EG103' },
   { name: 'library-closure-bookworm', starts: false, rule: 'EG103' },
+  { name: 'library-closure-scratch', starts: false, rule: 'EG101' },
   { name: 'origin-runpath', starts: true },
   { name: 'ld-library-path', starts: true },
   { name: 'ld-so-conf-without-ldconfig', starts: false, rule: 'EG103' },

@@ -1,8 +1,9 @@
 /**
- * Attaches to each EG103 finding (a library the loader misses) the COPY lines that bring the
- * library's closure from the stage that built the file, or the image it was copied from: the
- * Dockerfile model says which one (the artifact's origin), the stage's root base image is read
- * from the engine, and src/fix/library-closure.ts finds the files by simulating both loaders.
+ * Attaches to each EG103 finding (a library the loader misses) and EG101 finding (the loader
+ * itself missing) the COPY lines that bring the loader and the libraries' closure from the stage
+ * that built the file, or the image it was copied from: the Dockerfile model says which one (the
+ * artifact's origin), the stage's root base image is read from the engine, and
+ * src/fix/library-closure.ts finds the files by simulating both loaders.
  *
  * A library a RUN of the builder stage installed or built is not in its base image: the
  * finding then says so (`unavailable`) and the rule's generic fix stands. The engine right after
@@ -16,6 +17,9 @@ import type { Finding, LibraryClosureFix } from '../findings.js';
 import { dockerClient, openImage } from '../image/open.js';
 import type { ImageView } from '../image/types.js';
 import { libraryClosure } from './library-closure.js';
+
+/** A missing loader (EG101) and a missing library (EG103): what copies from a builder supply. */
+const CLOSURE_RULES = new Set(['EG101', 'EG103']);
 
 /** Where a file of the final image came from: what COPY --from names, and the image to read. */
 interface Builder {
@@ -98,7 +102,7 @@ class BuilderImages {
 }
 
 /**
- * Returns `findings` with `libraryClosure` set on each EG103 finding about a file that another
+ * Returns `findings` with `libraryClosure` set on each EG101/EG103 finding about a file another
  * stage built or an image supplied (findings of other rules unchanged, same order). Reads the
  * builders' images from the engine at `dockerHost` (default DOCKER_HOST); never throws for an
  * engine that is missing or does not have an image.
@@ -109,14 +113,14 @@ export async function addLibraryClosures(
   model: DockerfileModel,
   dockerHost: string | undefined,
 ): Promise<Finding[]> {
-  if (!findings.some((f) => f.ruleId === 'EG103' && f.path !== null)) return findings;
+  if (!findings.some((f) => CLOSURE_RULES.has(f.ruleId) && f.path !== null)) return findings;
   const images = new BuilderImages(dockerHost);
   const closures = new Map<string, LibraryClosureFix | null>();
   const result: Finding[] = [];
   for (const finding of findings) {
     const placed = finding.dockerfile;
     const artifact =
-      finding.ruleId === 'EG103' && finding.path !== null && placed?.role === 'placed'
+      CLOSURE_RULES.has(finding.ruleId) && finding.path !== null && placed?.role === 'placed'
         ? artifactOf(model, finding)
         : null;
     const builder = artifact ? builderOf(model, artifact) : null;

@@ -20,7 +20,7 @@ import type { LoadProblem, LoadSimulation } from '../loader/types.js';
 export type ClosureResult =
   { kind: 'copies'; copies: LibraryCopy[] } | { kind: 'unavailable'; reason: string };
 
-/** At most this many rounds of adding libraries (a closure deeper than this is not a fix). */
+/** At most this many rounds of adding files (a closure deeper than this is not a fix). */
 const MAX_ROUNDS = 32;
 
 function dirname(path: string): string {
@@ -139,9 +139,10 @@ function describeProblem(problem: LoadProblem): string {
 }
 
 /**
- * The COPY lines that make `objectPath` of `finalView` load: each library the final image's
- * loader misses, taken from where `builder`'s loader finds it, and the libraries those need in
- * turn that the final image lacks (its closure), in the order the loader maps them.
+ * The COPY lines that make `objectPath` of `finalView` load: the loader its PT_INTERP names when
+ * the final image lacks it (at that path, as the kernel opens it), then each library the final
+ * image's loader misses, taken from where `builder`'s loader finds it, and the libraries those
+ * need in turn that the final image lacks (its closure), in the order the loader maps them.
  *
  * `builderName` names the builder in reasons (e.g. `golang:1.22, the base of stage build`).
  * Returns `unavailable` with the reason when the builder does not have a library, when its
@@ -167,30 +168,43 @@ export function libraryClosure(
   const copied = new Set<string>();
   let simulation = simulateLoad(finalView, objectPath);
   for (let round = 0; round < MAX_ROUNDS && simulation !== null; round++) {
-    const missing = missingOf(simulation);
-    if (missing.length === 0) break;
+    const wanted: LibraryCopy[] = [];
     const absent: string[] = [];
-    let added = false;
-    for (const problem of missing) {
-      const supplier = inBuilder.objects.find((o) => o.name === problem.name);
-      if (!supplier) {
-        absent.push(problem.name);
-        continue;
+    const interpreter = simulation.mode === 'executable' ? simulation.interpreter : null;
+    if (interpreter && interpreter.status !== 'ok') {
+      // The kernel opens PT_INTERP by its path: the loader goes where the program names it.
+      if (interpreter.status !== 'missing' || inBuilder.interpreter?.status !== 'ok')
+        return {
+          kind: 'unavailable',
+          reason: `the program's loader ${interpreter.requested}: ${interpreter.detail ?? interpreter.status}`,
+        };
+      wanted.push({ source: interpreter.requested, destination: dirname(interpreter.requested) });
+    } else {
+      for (const problem of missingOf(simulation)) {
+        const supplier = inBuilder.objects.find((o) => o.name === problem.name);
+        if (supplier) wanted.push({ source: supplier.path, destination: dirname(supplier.path) });
+        else absent.push(problem.name);
       }
-      if (copies.some((c) => basename(c.source) === basename(supplier.path))) continue;
-      copies.push({ source: supplier.path, destination: dirname(supplier.path) });
-      added = true;
     }
-    if (absent.length > 0)
+    if (absent.length > 0) {
+      const names = [...new Set(absent)];
       return {
         kind: 'unavailable',
-        reason: `${[...new Set(absent)].join(', ')} ${absent.length > 1 ? 'are' : 'is'} not in ${builderName}`,
+        reason: `${names.join(', ')} ${names.length > 1 ? 'are' : 'is'} not in ${builderName}`,
       };
-    if (!added)
+    }
+    if (wanted.length === 0) break;
+    const fresh = wanted.filter(
+      (w, i) =>
+        !copies.some((c) => c.source === w.source) &&
+        wanted.findIndex((o) => o.source === w.source) === i,
+    );
+    if (fresh.length === 0)
       return {
         kind: 'unavailable',
-        reason: `the libraries copied from ${builderName} would still not be found by the final image's loader`,
+        reason: `the files copied from ${builderName} would still not be found by the final image's loader`,
       };
+    copies.push(...fresh);
     const view = withCopies(finalView, builder, copies);
     copied.clear();
     for (const copy of copies) {
@@ -199,7 +213,7 @@ export function libraryClosure(
     }
     simulation = simulateLoad(view, objectPath);
   }
-  if (simulation === null || missingOf(simulation).length > 0)
+  if (simulation === null || simulation.notSimulated !== null || missingOf(simulation).length > 0)
     return {
       kind: 'unavailable',
       reason: `copying libraries from ${builderName} does not make ${objectPath} load`,

@@ -7,12 +7,13 @@
  *   shell list, where the shell passes it to that command alone (POSIX sh "Simple Commands":
  *   assignments before a command name go into that command's environment). An existing
  *   `CGO_ENABLED=1` there is flipped.
- * - An ELF interpreter missing from a `FROM scratch` stage (EG101): that FROM line with the base
+ * - An ELF interpreter missing from a `FROM scratch` stage (EG101), when no builder supplies it
+ *   (below): that FROM line with the base
  *   that provides the loader the binary names: glibc's `ld-linux*` in distroless base (Debian's
  *   glibc), musl's `ld-musl-*` in Alpine. (A cgo Go binary is EG202, fixed by its build line.)
- * - A library the loader misses (EG103) in a file another stage built: after the COPY that
- *   placed the file, one `COPY --from=<builder> <library> <folder>/` per file of the library's
- *   closure that the final image lacks (found by src/fix/, carried on the finding), the seed's
+ * - A loader (EG101) or library (EG103) missing for a file another stage built: after the COPY
+ *   that placed the file, one `COPY --from=<builder> <file> <folder>/` per file of the loader
+ *   and library closure that the final image lacks (found by src/fix/, carried on the finding), the seed's
  *   minimal-runtime recipe. Files of several findings placed by one COPY are listed once.
  * - A script whose `#!` line ends in a carriage return (EG303, CRLF line endings): a `RUN sed`
  *   after the line that put the script in place, in a stage that has sed (the stage that built
@@ -68,6 +69,19 @@ export function userLineEdits(
       const before = linesOf(text, built);
       const after = disableCgo(before);
       if (after) edits.set(built.startLine, { ...rangeOf(built), before, after });
+    } else if (
+      (ruleId === 'EG101' || ruleId === 'EG103') &&
+      finding.libraryClosure?.kind === 'copy-from'
+    ) {
+      const { after: placed, from, copies } = finding.libraryClosure;
+      const lines = copies.map((c) => copyLine(from, c.source, c.destination));
+      const existing = edits.get(placed.startLine);
+      if (existing) {
+        for (const line of lines) if (!existing.after.includes(line)) existing.after.push(line);
+        continue;
+      }
+      const before = linesOf(text, placed);
+      edits.set(placed.startLine, { ...rangeOf(placed), before, after: [...before, ...lines] });
     } else if (ruleId === 'EG101') {
       const from = finding.related.find((r) => r.role === 'from');
       if (!from || edits.has(from.startLine)) continue;
@@ -80,16 +94,6 @@ export function userLineEdits(
           before,
           after: [`${line[1]}${base}${line[2]}`],
         });
-    } else if (ruleId === 'EG103' && finding.libraryClosure?.kind === 'copy-from') {
-      const { after: placed, from, copies } = finding.libraryClosure;
-      const lines = copies.map((c) => copyLine(from, c.source, c.destination));
-      const existing = edits.get(placed.startLine);
-      if (existing) {
-        for (const line of lines) if (!existing.after.includes(line)) existing.after.push(line);
-        continue;
-      }
-      const before = linesOf(text, placed);
-      edits.set(placed.startLine, { ...rangeOf(placed), before, after: [...before, ...lines] });
     } else if (ruleId === 'EG303' && finding.path !== null && carriageReturn(finding)) {
       const placed = finding.dockerfile;
       if (!placed || placed.role !== 'placed' || edits.has(placed.startLine)) continue;
