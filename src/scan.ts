@@ -22,6 +22,7 @@ import type { ImageView } from './image/types.js';
 import {
   containersRunning,
   imageMatches,
+  manifestImageProblem,
   readManifestDocuments,
   readManifests,
   type ManifestSet,
@@ -97,6 +98,14 @@ function imageNames(ref: string | null, view: ImageView, mapped: readonly string
   return [...new Set(names)];
 }
 
+/** Throws InputError for a `--manifest-image` entry that is not `NAME` or `NAME=IMAGE`. */
+function checkManifestImages(entries: readonly string[]): void {
+  for (const entry of entries) {
+    const problem = manifestImageProblem(entry);
+    if (problem) throw new InputError(`--manifest-image ${problem}`);
+  }
+}
+
 function readManifestSpec(spec: ManifestsSpec): ManifestSet {
   const fromFiles = readManifests(spec.paths);
   if (!spec.documents) return fromFiles;
@@ -149,6 +158,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
   // A bad option fails before the image is read.
   const x86LevelMinimum = x86LevelOption(options.x86Level);
   // Manifests first: a bad one fails before the image is read.
+  if (options.manifests?.images) checkManifestImages(options.manifests.images);
   const manifestSet = options.manifests ? readManifestSpec(options.manifests) : null;
   // Files on disk are parsed from the ranges the parser asks for; only streams (the engine's
   // export) hand over each ELF file whole.

@@ -273,5 +273,11 @@ describe('action inputs manifests and manifest-images', () => {
     expect(inputError(ws, { image: 'a', 'manifest-images': 'x' })).toBe(
       "input 'manifest-images' needs the input 'manifests'",
     );
+    writeFileSync(path.join(ws, 'pod.yaml'), 'kind: Pod\n');
+    expect(
+      inputError(ws, { image: 'a', manifests: 'pod.yaml', 'manifest-images': 'ok/api\na=b=c' }),
+    ).toBe(
+      `input 'manifest-images': "a=b=c": expected NAME or NAME=IMAGE (image references, at most one '=')`,
+    );
   });
 });

@@ -412,6 +412,29 @@ describe('Go builds inside RUN (DESIGN "stages" contract)', () => {
     expect(m.finalBaseKind).toBe('distroless-cc');
   });
 
+  it('names the distroless flavour from a word of the image name, wherever it stands', () => {
+    const kind = (image: string) => read(`FROM ${image}`).finalBaseKind;
+    expect(
+      [
+        'gcr.io/distroless/static-debian12:nonroot',
+        'gcr.io/distroless/base-nossl-debian12',
+        'gcr.io/distroless/cc-debian12',
+        'gcr.io/distroless/java17-debian12',
+        'exit139-guard-test/distroless-static-like:local',
+        'exit139-guard-test/distroless-base-like:local',
+        'mirror.example/distroless/static',
+      ].map(kind),
+    ).toEqual([
+      'distroless-static',
+      'distroless-base',
+      'distroless-cc',
+      'distroless-cc',
+      'distroless-static',
+      'distroless-base',
+      'distroless-static',
+    ]);
+  });
+
   it('takes flags from GOFLAGS when the command line does not set them', () => {
     const m = read(
       [

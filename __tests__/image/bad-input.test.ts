@@ -2,7 +2,7 @@
 // The archives are written by Python's tarfile (not by our code), then damaged.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 
@@ -294,4 +294,12 @@ describe('bad input', () => {
       elfError: 'bad ELF header at offset 0x4',
     });
   });
+});
+
+test('an empty folder is an error, never an image that scans clean', async () => {
+  const empty = path.join(work, 'empty-rootfs');
+  mkdirSync(empty);
+  expect(await inputError(openImage({ kind: 'archive', path: empty }))).toBe(
+    `rootfs:${empty}: the folder is empty; expected a root filesystem (docker export, or an image's unpacked layers)`,
+  );
 });

@@ -152,4 +152,20 @@ describe('exit139-guard scan --manifests', () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('--manifest-image needs --manifests');
   });
+
+  it('refuses a --manifest-image that is not NAME or NAME=IMAGE', async () => {
+    const result = await cli([
+      'scan',
+      '--archive',
+      rootfs,
+      '--manifests',
+      rootfs,
+      '--manifest-image',
+      'a=b=c',
+    ]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(
+      `exit139-guard scan: --manifest-image "a=b=c": expected NAME or NAME=IMAGE (image references, at most one '=')`,
+    );
+  });
 });

@@ -11,6 +11,7 @@ import { parseArgs } from './args.js';
 import type { Command, CommandIO } from './command.js';
 import { applyPolicy, loadPolicy } from '../config/index.js';
 import { InputError, UsageError } from '../errors.js';
+import { manifestImageProblem } from '../kubernetes/images.js';
 import { LEVELS, type Level, type ScanReport } from '../findings.js';
 import { markBaseline, readBaseline } from '../report/baseline.js';
 import { findRepositoryRoot, formatReport, REPORT_FORMATS } from '../report/formats.js';
@@ -166,6 +167,10 @@ export function parseScanArgs(argv: string[]): ScanCliOptions {
   const manifestImages = lists.manifestImages ?? [];
   if (manifestImages.length > 0 && manifests.length === 0)
     throw new UsageError('--manifest-image needs --manifests');
+  for (const entry of manifestImages) {
+    const problem = manifestImageProblem(entry);
+    if (problem) throw new UsageError(`--manifest-image ${problem}`);
+  }
   return {
     ...paths,
     ...(commentLevel ? { commentLevel: commentLevel as Level } : {}),

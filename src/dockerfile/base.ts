@@ -91,8 +91,11 @@ export function classifyBase(reference: string): FinalBaseKind {
   const { repo, tag } = splitReference(reference);
   const name = repo.split('/').pop() ?? repo;
   if (repo.includes('distroless')) {
-    if (name.startsWith('static')) return 'distroless-static';
-    if (name.startsWith('base')) return 'distroless-base';
+    // gcr.io/distroless/static-debian12, base-nossl, cc:nonroot; mirrors and look-alikes name
+    // the flavour as a word of the last path part (`distroless-static-like`, `my-base-image`).
+    const words = name.split(/[-_.]/);
+    if (words.includes('static')) return 'distroless-static';
+    if (words.includes('base')) return 'distroless-base';
     return 'distroless-cc';
   }
   if (repo.includes('chainguard') || repo.includes('wolfi')) {

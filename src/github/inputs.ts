@@ -13,6 +13,7 @@ import { InputError } from '../errors.js';
 import { isRuleId, unknownRuleMessage } from '../rules/catalog.js';
 import { LEVELS, type Level } from '../findings.js';
 import { checkInputPath } from '../input-files.js';
+import { manifestImageProblem } from '../kubernetes/images.js';
 import { FAIL_ON_VALUES, type FailOn } from '../report/gate.js';
 import { checkPlatform, parseImagesInput, type ImageInput } from '../images-list.js';
 
@@ -289,6 +290,10 @@ export function readInputs(workspace: string, read: InputReader = defaultReader)
     return absolute;
   });
   const manifestImages = lineList(read('manifest-images'));
+  for (const entry of manifestImages) {
+    const problem = manifestImageProblem(entry);
+    if (problem) throw new InputError(`input 'manifest-images': ${problem}`);
+  }
   if (manifestImages.length > 0 && manifests.length === 0)
     throw new InputError("input 'manifest-images' needs the input 'manifests'");
 

@@ -67,3 +67,15 @@ export function imageMatches(containerImage: string, names: readonly string[]): 
     return other !== null && repositoryKey(other) === repositoryKey(own);
   });
 }
+
+/** `NAME` or `NAME=IMAGE`, each an image reference: no white space, no second `=`. */
+const MANIFEST_IMAGE = /^[^\s=]+(=[^\s=]+)?$/;
+
+/**
+ * What is wrong with a `--manifest-image` / `manifest-images` entry (`NAME` or `NAME=IMAGE`),
+ * quoted and explained, or null when it is well formed.
+ */
+export function manifestImageProblem(entry: string): string | null {
+  if (MANIFEST_IMAGE.test(entry)) return null;
+  return `${JSON.stringify(entry.slice(0, 200))}: expected NAME or NAME=IMAGE (image references, at most one '=')`;
+}

@@ -12,7 +12,7 @@ import { readWorkloads, type ManifestContainer, type ManifestNotice } from './wo
 import { parseManifestYaml } from './yaml.js';
 
 export { containerExecution } from './execution.js';
-export { imageMatches, parseImageReference } from './images.js';
+export { imageMatches, manifestImageProblem, parseImageReference } from './images.js';
 export { verifyRunAsNonRoot, type RunAsNonRootRefusal } from './run-as-non-root.js';
 export { containerLabel, type ManifestContainer, type ManifestNotice } from './workloads.js';
 
