@@ -62928,11 +62928,14 @@ import {
   closeSync,
   constants,
   fstatSync,
+  lstatSync,
+  mkdirSync,
   openSync,
   readSync,
   realpathSync,
   statfsSync,
-  statSync
+  statSync,
+  writeSync
 } from "node:fs";
 import path from "node:path";
 var PSEUDO_FILE_SYSTEMS = /* @__PURE__ */ new Map([
@@ -65235,8 +65238,9 @@ function classifyBase(reference) {
   const { repo, tag } = splitReference(reference);
   const name = repo.split("/").pop() ?? repo;
   if (repo.includes("distroless")) {
-    if (name.startsWith("static")) return "distroless-static";
-    if (name.startsWith("base")) return "distroless-base";
+    const words = name.split(/[-_.]/);
+    if (words.includes("static")) return "distroless-static";
+    if (words.includes("base")) return "distroless-base";
     return "distroless-cc";
   }
   if (repo.includes("chainguard") || repo.includes("wolfi")) {
@@ -67990,7 +67994,7 @@ import { join as join6 } from "node:path";
 
 // src/config/config.ts
 var import_picomatch4 = __toESM(require_picomatch2(), 1);
-import { lstatSync } from "node:fs";
+import { lstatSync as lstatSync2 } from "node:fs";
 
 // src/exec/cpu-level.ts
 var X86_LEVEL_NAMES = ["x86-64-v1", "x86-64-v2", "x86-64-v3", "x86-64-v4"];
@@ -75797,7 +75801,7 @@ async function loadConfig(path20, options) {
   const display = options.displayPath ?? path20;
   if (!options.required) {
     try {
-      lstatSync(path20);
+      lstatSync2(path20);
     } catch (error) {
       if (error.code === "ENOENT") return EMPTY_CONFIG;
     }
@@ -76058,6 +76062,54 @@ async function loadPolicy(sources) {
   });
   if (sources.dockerfile === null) return { config, pragmas: [] };
   return { config, pragmas: parsePragmas(sources.dockerfile.text, sources.dockerfile.path) };
+}
+
+// src/kubernetes/images.ts
+function parseImageReference(ref) {
+  const text = ref.trim();
+  if (text === "" || /\s/.test(text)) return null;
+  let rest = text;
+  let digest = null;
+  const at = rest.indexOf("@");
+  if (at !== -1) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+  }
+  let tag = null;
+  const lastSlash = rest.lastIndexOf("/");
+  const colon = rest.indexOf(":", lastSlash + 1);
+  if (colon !== -1) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+  }
+  let host = "docker.io";
+  const slash = rest.indexOf("/");
+  if (slash !== -1) {
+    const first = rest.slice(0, slash);
+    if (first.includes(".") || first.includes(":") || first === "localhost") {
+      host = first === "index.docker.io" ? "docker.io" : first;
+      rest = rest.slice(slash + 1);
+    }
+  }
+  if (rest === "" || /[A-Z]/.test(rest)) return null;
+  if (host === "docker.io" && !rest.includes("/")) rest = `library/${rest}`;
+  return { host, repository: rest, tag, digest };
+}
+function repositoryKey(ref) {
+  return ref.repository.replace(/^library\//, "");
+}
+function imageMatches(containerImage, names) {
+  const own = parseImageReference(containerImage);
+  if (!own) return false;
+  return names.some((name) => {
+    const other = parseImageReference(name);
+    return other !== null && repositoryKey(other) === repositoryKey(own);
+  });
+}
+var MANIFEST_IMAGE = /^[^\s=]+(=[^\s=]+)?$/;
+function manifestImageProblem(entry) {
+  if (MANIFEST_IMAGE.test(entry)) return null;
+  return `${JSON.stringify(entry.slice(0, 200))}: expected NAME or NAME=IMAGE (image references, at most one '=')`;
 }
 
 // src/report/baseline.ts
@@ -78386,7 +78438,7 @@ var RegistryClient = class {
 };
 
 // src/image/facts.ts
-import { closeSync as closeSync5, mkdtempSync, openSync as openSync5, rmSync, writeSync } from "node:fs";
+import { closeSync as closeSync5, mkdtempSync, openSync as openSync5, rmSync, writeSync as writeSync2 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -78538,8 +78590,8 @@ var FactCollector = class {
       const spill = join(dir, "body");
       const fd = openSync5(spill, "wx", 384);
       try {
-        writeSync(fd, head);
-        for await (const chunk of rest) writeSync(fd, chunk);
+        writeSync2(fd, head);
+        for await (const chunk of rest) writeSync2(fd, chunk);
       } finally {
         closeSync5(fd);
       }
@@ -79525,7 +79577,7 @@ function platformNotInImage(source, asked, have) {
 }
 
 // src/image/rootfs.ts
-import { lstatSync as lstatSync2, readdirSync, readlinkSync } from "node:fs";
+import { lstatSync as lstatSync3, readdirSync, readlinkSync } from "node:fs";
 import { join as join2 } from "node:path";
 var ROOT_ATTRIBUTES = { mode: 493, uid: 0, gid: 0 };
 function typeOf(stats) {
@@ -79569,7 +79621,7 @@ async function readRootfsFolder(root, source, collector, asked = null) {
   const visit = async (imagePath, diskPath) => {
     let stats;
     try {
-      stats = lstatSync2(diskPath);
+      stats = lstatSync3(diskPath);
     } catch (err2) {
       throw new InputError(`${source}: cannot read ${diskPath}: ${err2.message}`);
     }
@@ -79623,6 +79675,10 @@ async function readRootfsFolder(root, source, collector, asked = null) {
     }
   };
   await visit("/", root);
+  if (files.size === 1)
+    throw new InputError(
+      `${source}: the folder is empty; expected a root filesystem (docker export, or an image's unpacked layers)`
+    );
   const platform = folderPlatform(files, asked);
   const config = {
     os: platform.os,
@@ -82426,49 +82482,6 @@ async function addLibraryClosures(findings, finalView, model, dockerHost) {
 import { readdirSync as readdirSync3, readFileSync as readFileSync2, statSync as statSync4 } from "node:fs";
 import path18 from "node:path";
 
-// src/kubernetes/images.ts
-function parseImageReference(ref) {
-  const text = ref.trim();
-  if (text === "" || /\s/.test(text)) return null;
-  let rest = text;
-  let digest = null;
-  const at = rest.indexOf("@");
-  if (at !== -1) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-  }
-  let tag = null;
-  const lastSlash = rest.lastIndexOf("/");
-  const colon = rest.indexOf(":", lastSlash + 1);
-  if (colon !== -1) {
-    tag = rest.slice(colon + 1);
-    rest = rest.slice(0, colon);
-  }
-  let host = "docker.io";
-  const slash = rest.indexOf("/");
-  if (slash !== -1) {
-    const first = rest.slice(0, slash);
-    if (first.includes(".") || first.includes(":") || first === "localhost") {
-      host = first === "index.docker.io" ? "docker.io" : first;
-      rest = rest.slice(slash + 1);
-    }
-  }
-  if (rest === "" || /[A-Z]/.test(rest)) return null;
-  if (host === "docker.io" && !rest.includes("/")) rest = `library/${rest}`;
-  return { host, repository: rest, tag, digest };
-}
-function repositoryKey(ref) {
-  return ref.repository.replace(/^library\//, "");
-}
-function imageMatches(containerImage, names) {
-  const own = parseImageReference(containerImage);
-  if (!own) return false;
-  return names.some((name) => {
-    const other = parseImageReference(name);
-    return other !== null && repositoryKey(other) === repositoryKey(own);
-  });
-}
-
 // src/kubernetes/yaml.ts
 function lineStarts(text) {
   const starts = [0];
@@ -82677,6 +82690,12 @@ function imageNames(ref, view, mapped) {
   }
   return [...new Set(names)];
 }
+function checkManifestImages(entries) {
+  for (const entry of entries) {
+    const problem = manifestImageProblem(entry);
+    if (problem) throw new InputError(`--manifest-image ${problem}`);
+  }
+}
 function readManifestSpec(spec) {
   const fromFiles = readManifests(spec.paths);
   if (!spec.documents) return fromFiles;
@@ -82722,6 +82741,7 @@ function platformOf(view) {
 async function scan(options) {
   const started = Date.now();
   const x86LevelMinimum = x86LevelOption(options.x86Level);
+  if (options.manifests?.images) checkManifestImages(options.manifests.images);
   const manifestSet = options.manifests ? readManifestSpec(options.manifests) : null;
   const image = await openImage(options.source, {
     platform: options.platform,
@@ -82922,6 +82942,10 @@ function parseScanArgs(argv) {
   const manifestImages = lists.manifestImages ?? [];
   if (manifestImages.length > 0 && manifests.length === 0)
     throw new UsageError("--manifest-image needs --manifests");
+  for (const entry of manifestImages) {
+    const problem = manifestImageProblem(entry);
+    if (problem) throw new UsageError(`--manifest-image ${problem}`);
+  }
   return {
     ...paths,
     ...commentLevel ? { commentLevel } : {},

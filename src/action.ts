@@ -7,7 +7,7 @@
  * never logged or written. With `from-report` it scans nothing and posts the comment of a JSON
  * report saved by an earlier run (the fork workflow's `workflow_run` job).
  */
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -19,7 +19,12 @@ import type { Finding, ScanReport } from './findings.js';
 import { commentMarker, upsertComment } from './github/comment.js';
 import { readRunContext, type RunContext } from './github/context.js';
 import { readInputs, type ActionInputs, type ImageInput } from './github/inputs.js';
-import { MAX_CONFIG_BYTES, MAX_DOCKERFILE_BYTES, readInputText } from './input-files.js';
+import {
+  MAX_CONFIG_BYTES,
+  MAX_DOCKERFILE_BYTES,
+  readInputText,
+  writeOutputFile,
+} from './input-files.js';
 import { readDockerConfig, type CredentialSource } from './image/registry/index.js';
 import { uploadSarif } from './github/upload.js';
 import { planAnnotations } from './report/annotations.js';
@@ -182,16 +187,14 @@ function imageInputs(inputs: ActionInputs, workspace: string): ImageInput[] {
 }
 
 /** Writes a report the inputs name; a path that cannot take it is the input's error, not a crash. */
-function writeFile(file: string, text: string, input: string): void {
-  try {
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, text);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new InputError(
-      `input '${input}': cannot write ${file}${code === 'EISDIR' ? ': it is a folder' : ` (${code ?? (error as Error).message})`}`,
-    );
-  }
+/** Writes a report the action keeps: in the workspace or RUNNER_TEMP, never through a link. */
+function writeFile(file: string, text: string, input: string, workspace: string): void {
+  const temp = process.env.RUNNER_TEMP;
+  writeOutputFile(file, text, {
+    what: `input '${input}'`,
+    within: [workspace, ...(temp ? [temp] : [])],
+    withinName: temp ? 'the workspace or RUNNER_TEMP' : 'the workspace',
+  });
 }
 
 /** `exit139-guard.sarif` → `exit139-guard.json`, beside it. */
@@ -551,13 +554,14 @@ export async function runAction(): Promise<void> {
     const jsonFile = jsonFileFor(inputs.sarifFile);
     const sarifJson = saved ? '' : sarifOf(results, run, inputs.category);
     if (!saved) {
-      writeFile(inputs.sarifFile, sarifJson, 'sarif-file');
+      writeFile(inputs.sarifFile, sarifJson, 'sarif-file', run.workspace);
       writeFile(
         jsonFile,
         reports.length === 1
           ? formatJson(reports[0]!, { pullRequest: run.pullRequest?.number ?? null })
           : formatJsonReports(reports, { pullRequest: run.pullRequest?.number ?? null }),
         'sarif-file',
+        run.workspace,
       );
       if (inputs.annotations) for (const report of reports) writeAnnotations(report, run.workspace);
     }

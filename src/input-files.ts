@@ -13,17 +13,23 @@
  *   open (opening a FIFO for reading blocks until a writer comes); the open itself is
  *   non-blocking and no-follow, and `fstat` must show the same regular file (no swap between
  *   the check and the open);
- * - echoing the content back: messages quote at most a short escaped excerpt (`excerpt`).
+ * - echoing the content back: messages quote at most a short escaped excerpt (`excerpt`);
+ * - a link planted where the action writes its report (`exit139-guard.sarif ->
+ *   ~/.docker/config.json`): `writeOutputFile` follows no link out of the allowed roots and
+ *   never writes through a link or into a non-regular file.
  */
 import {
   closeSync,
   constants,
   fstatSync,
+  lstatSync,
+  mkdirSync,
   openSync,
   readSync,
   realpathSync,
   statfsSync,
   statSync,
+  writeSync,
   type Stats,
 } from 'node:fs';
 import path from 'node:path';
@@ -254,5 +260,77 @@ export function parseJsonText(text: string | Uint8Array, where: string): unknown
     const at = /at position (\d+)/.exec((err as Error).message);
     const place = at ? `at character ${at[1]}` : `of ${string.length} characters`;
     throw new InputError(`${where}: not valid JSON (${place}, starting ${excerpt(string, 16)})`);
+  }
+}
+
+export interface OutputPathOptions {
+  /** How the output is named in messages: `input 'sarif-file'`. */
+  what: string;
+  /** Folders the file may be written in (themselves resolved). */
+  within: readonly string[];
+  /** How the roots are named in messages ("the workspace or RUNNER_TEMP"). */
+  withinName: string;
+}
+
+/**
+ * Writes `text` to `file` (its folders created), refusing what would let the repository that
+ * is checked out redirect the write: the file itself a symbolic link or not a regular file, or
+ * its folder reached through a link to a place outside `within`. A folder outside `within`
+ * written plainly (`/tmp/x.sarif`, named by the workflow itself) is accepted, as for inputs.
+ * The file is opened O_NOFOLLOW (no swap of a link between the check and the open).
+ * Errors are InputErrors naming `what` and the file.
+ */
+export function writeOutputFile(file: string, text: string, options: OutputPathOptions): void {
+  const named = `${options.what}: cannot write ${file}`;
+  const folder = path.dirname(path.resolve(file));
+  try {
+    mkdirSync(folder, { recursive: true });
+  } catch (error) {
+    throw new InputError(
+      `${named} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
+  }
+  const realFolder = realpathSync(folder);
+  const roots = options.within.map((root) => {
+    try {
+      return realpathSync(root);
+    } catch {
+      return path.resolve(root);
+    }
+  });
+  if (realFolder !== folder && !roots.some((root) => inside(realFolder, root)))
+    throw new InputError(
+      `${named}: its folder is a symbolic link to a path outside ${options.withinName}`,
+    );
+  const target = path.join(realFolder, path.basename(file));
+  let existing: Stats | null = null;
+  try {
+    existing = lstatSync(target);
+  } catch {
+    existing = null;
+  }
+  if (existing?.isSymbolicLink())
+    throw new InputError(
+      `${named}: it is a symbolic link (the report is never written through one)`,
+    );
+  if (existing?.isDirectory()) throw new InputError(`${named}: it is a folder`);
+  if (existing && !existing.isFile()) throw new InputError(`${named}: it is not a regular file`);
+  let fd: number;
+  try {
+    fd = openSync(
+      target,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW,
+      0o644,
+    );
+  } catch (error) {
+    throw new InputError(
+      `${named} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
+  }
+  try {
+    const bytes = Buffer.from(text, 'utf8');
+    for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
+  } finally {
+    closeSync(fd);
   }
 }

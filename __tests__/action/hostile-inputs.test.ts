@@ -6,7 +6,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleAction, commands, FIXTURES, runAction, type ActionRun } from './run-action.js';
@@ -83,5 +91,62 @@ describe('inputs a repository can plant', () => {
     const rest = lines.slice(2).join('\n') + result.stderr;
     expect(rest.toUpperCase()).not.toContain(TOKEN.toUpperCase());
     rmSync(ws, { recursive: true, force: true });
+  });
+});
+
+describe('where the action writes its report', () => {
+  it('never through a link the repository planted at the SARIF path', async () => {
+    const ws = workspace();
+    const outside = mkdtempSync(path.join(os.tmpdir(), 'e139-victim-'));
+    const victim = path.join(outside, 'config.json');
+    writeFileSync(victim, 'keep');
+    symlinkSync(victim, path.join(ws, 'exit139-guard.sarif'));
+    const result = await run(ws, { dockerfile: 'Dockerfile.good', comment: 'never' });
+    expect(failure(result)).toEqual([
+      `exit139-guard: input 'sarif-file': cannot write ${path.join(ws, 'exit139-guard.sarif')}: it is a symbolic link (the report is never written through one)`,
+    ]);
+    expect(result.code).toBe(2);
+    expect(readFileSync(victim, 'utf8')).toBe('keep');
+    rmSync(ws, { recursive: true, force: true });
+    rmSync(outside, { recursive: true, force: true });
+  });
+
+  it('never into a folder linked out of the workspace', async () => {
+    const ws = workspace();
+    const outside = mkdtempSync(path.join(os.tmpdir(), 'e139-victim-'));
+    symlinkSync(outside, path.join(ws, 'reports'));
+    const result = await run(ws, {
+      dockerfile: 'Dockerfile.good',
+      comment: 'never',
+      'sarif-file': 'reports/guard.sarif',
+    });
+    expect(failure(result)).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^exit139-guard: input 'sarif-file': cannot write ${path.join(ws, 'reports/guard.sarif')}: its folder is a symbolic link to a path outside the workspace`,
+        ),
+      ),
+    ]);
+    expect(readdirSync(outside)).toEqual([]);
+    rmSync(ws, { recursive: true, force: true });
+    rmSync(outside, { recursive: true, force: true });
+  });
+
+  it('where the workflow names a folder outside plainly (a temp folder)', async () => {
+    const ws = workspace();
+    const outside = mkdtempSync(path.join(os.tmpdir(), 'e139-out-'));
+    const result = await run(ws, {
+      dockerfile: 'Dockerfile.good',
+      comment: 'never',
+      'sarif-file': path.join(outside, 'guard.sarif'),
+    });
+    // It scans and fails on the demo's error, as without the input: nothing refused.
+    expect(result.code).toBe(1);
+    expect(failure(result).at(-1)).toBe(
+      'exit139-guard: 1 error(s), 0 warning(s), 1 note(s); failing at fail-on: error',
+    );
+    expect(readdirSync(outside).sort()).toEqual(['guard.json', 'guard.sarif']);
+    rmSync(ws, { recursive: true, force: true });
+    rmSync(outside, { recursive: true, force: true });
   });
 });
