@@ -65091,7 +65091,7 @@ function inspectText(result) {
   lines2.push(
     `  ELF${f.class} ${f.endianness}-endian ${f.machine} (${description}), ${f.type}, OS/ABI ${f.osAbi}, flags ${hex3(f.eFlags)}, entry 0x${f.entry.toString(16)}`
   );
-  lines2.push(`  linkage: ${f.linkage}${f.goarch ? `, GOARCH ${f.goarch}` : ""}`);
+  lines2.push(`  linkage: ${f.linkage}${f.goarch ? `, image architecture ${f.goarch}` : ""}`);
   lines2.push(`  libc: ${f.libc}${f.libcEvidence.length ? ` (${f.libcEvidence.join("; ")})` : ""}`);
   lines2.push("  program headers:");
   lines2.push("    Type           Offset     VirtAddr           FileSiz    MemSiz     Flg Align");

@@ -103,6 +103,14 @@ describe('exit139-guard inspect', () => {
     expect(result.stdout).toContain(
       '  libc: glibc-dynamic (PT_INTERP /lib64/ld-linux-x86-64.so.2)\n',
     );
+    expect(result.stdout).toContain('  linkage: dynamic, image architecture amd64\n');
+  });
+
+  it('gives a C program the image architecture, not a GOARCH it was never built with', async () => {
+    const result = await cli(['inspect', '/usr/bin/env']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('  linkage: dynamic, image architecture amd64\n');
+    expect(result.stdout).not.toContain('GOARCH');
   });
 
   it('says which file is missing and exits 2', async () => {

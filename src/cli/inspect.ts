@@ -176,7 +176,8 @@ export function inspectText(result: {
   lines.push(
     `  ELF${f.class} ${f.endianness}-endian ${f.machine} (${description}), ${f.type}, OS/ABI ${f.osAbi}, flags ${hex(f.eFlags)}, entry 0x${f.entry.toString(16)}`,
   );
-  lines.push(`  linkage: ${f.linkage}${f.goarch ? `, GOARCH ${f.goarch}` : ''}`);
+  // The OCI platform's architecture name (GOARCH's values) for every ELF, not only Go's.
+  lines.push(`  linkage: ${f.linkage}${f.goarch ? `, image architecture ${f.goarch}` : ''}`);
   lines.push(`  libc: ${f.libc}${f.libcEvidence.length ? ` (${f.libcEvidence.join('; ')})` : ''}`);
   lines.push('  program headers:');
   lines.push('    Type           Offset     VirtAddr           FileSiz    MemSiz     Flg Align');
