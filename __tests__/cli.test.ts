@@ -35,3 +35,27 @@ describe('the command line', () => {
     expect(help.stdout).toContain('Commands:');
   });
 });
+
+describe('scan --format text', () => {
+  it('says which findings a baseline already had, and that they do not gate', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const work = mkdtempSync(path.join(tmpdir(), 'cli-baseline-'));
+    const scan = ['scan', '--archive', 'examples/go-service.oci.tar'];
+    const dockerfile = ['--dockerfile', 'examples/go-service/Dockerfile'];
+    const base = await cli([...scan, ...dockerfile, '--format', 'json']);
+    expect(base.status).toBe(1);
+    writeFileSync(path.join(work, 'base.json'), base.stdout);
+    const text = await cli([...scan, ...dockerfile, '--baseline', path.join(work, 'base.json')]);
+    rmSync(work, { recursive: true, force: true });
+    expect(text.status).toBe(0);
+    const count = (JSON.parse(base.stdout) as { findings: unknown[] }).findings.length;
+    expect(text.stdout.split('\n').filter((l) => l.includes('already in the baseline'))).toEqual([
+      ...Array(count).fill('      already in the baseline: does not count for --fail-on'),
+      expect.stringMatching(
+        new RegExp(`^1 error\\(s\\), .* ms; ${count} of them already in the baseline$`),
+      ),
+    ]);
+  });
+});

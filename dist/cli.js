@@ -80380,9 +80380,17 @@ function findingText(finding2) {
   const runtime = finding2.runtimeError ?? runtimeErrorFor(meta, finding2.path);
   if (runtime !== "" && finding2.level !== "note") lines2.push(`      on start: ${runtime}`);
   if (finding2.confirmation) lines2.push(`      ${confirmationLine(finding2.confirmation)}`);
+  const closure = finding2.libraryClosure;
+  if (closure?.kind === "copy-from") {
+    lines2.push(`      fix: after line ${closure.after.startLine} (${closure.after.instruction}), add`);
+    for (const copy of closure.copies)
+      lines2.push(`        ${copyLine(closure.from, copy.source, copy.destination)}`);
+  } else if (closure) lines2.push(`      no exact COPY --from lines: ${closure.reason}`);
   if (finding2.suppression) {
     lines2.push(`      suppressed (${finding2.suppression.source}): ${finding2.suppression.reason}`);
   }
+  if (finding2.baselineState === "unchanged")
+    lines2.push("      already in the baseline: does not count for --fail-on");
   return lines2;
 }
 function formatText(report) {
@@ -80412,9 +80420,11 @@ function formatText(report) {
       `run in the engine (${(c.durationMs / 1e3).toFixed(1)} s): ${confirmationLine(c.entrypoint)}`
     );
   }
+  const present = report.findings.filter((f) => f.baselineState === "unchanged").length;
+  const baseline = report.findings.some((f) => f.baselineState !== void 0) ? `; ${present} of them already in the baseline` : "";
   out.push(
     "",
-    `${summary2.errors} error(s), ${summary2.warnings} warning(s), ${summary2.notes} note(s) in ${summary2.files} files (${summary2.elfFiles} ELF), ${summary2.durationMs} ms`
+    `${summary2.errors} error(s), ${summary2.warnings} warning(s), ${summary2.notes} note(s) in ${summary2.files} files (${summary2.elfFiles} ELF), ${summary2.durationMs} ms${baseline}`
   );
   return out.join("\n") + "\n";
 }

@@ -1,11 +1,13 @@
 /**
  * `--format text`: for a terminal. Findings grouped by the file they are about (the image as a
- * whole last), each with its level, rule, message, evidence, the Dockerfile line to blame and
- * the error the container would print on start.
+ * whole last), each with its level, rule, message, evidence, the Dockerfile line to blame, the
+ * error the container would print on start, the COPY lines of a library closure fix, and
+ * whether a baseline already had it.
  */
 import type { Finding, Level, ScanReport } from '../findings.js';
 import { ruleMeta, runtimeErrorFor } from '../rules/catalog.js';
 import { confirmationLine } from './confirmation.js';
+import { copyLine } from './fix.js';
 
 const LEVEL_WORD: Record<Level, string> = { error: 'error', warning: 'warning', note: 'note' };
 
@@ -31,9 +33,17 @@ function findingText(finding: Finding): string[] {
   const runtime = finding.runtimeError ?? runtimeErrorFor(meta, finding.path);
   if (runtime !== '' && finding.level !== 'note') lines.push(`      on start: ${runtime}`);
   if (finding.confirmation) lines.push(`      ${confirmationLine(finding.confirmation)}`);
+  const closure = finding.libraryClosure;
+  if (closure?.kind === 'copy-from') {
+    lines.push(`      fix: after line ${closure.after.startLine} (${closure.after.instruction}), add`);
+    for (const copy of closure.copies)
+      lines.push(`        ${copyLine(closure.from, copy.source, copy.destination)}`);
+  } else if (closure) lines.push(`      no exact COPY --from lines: ${closure.reason}`);
   if (finding.suppression) {
     lines.push(`      suppressed (${finding.suppression.source}): ${finding.suppression.reason}`);
   }
+  if (finding.baselineState === 'unchanged')
+    lines.push('      already in the baseline: does not count for --fail-on');
   return lines;
 }
 
@@ -64,9 +74,13 @@ export function formatText(report: ScanReport): string {
       `run in the engine (${(c.durationMs / 1000).toFixed(1)} s): ${confirmationLine(c.entrypoint)}`,
     );
   }
+  const present = report.findings.filter((f) => f.baselineState === 'unchanged').length;
+  const baseline = report.findings.some((f) => f.baselineState !== undefined)
+    ? `; ${present} of them already in the baseline`
+    : '';
   out.push(
     '',
-    `${summary.errors} error(s), ${summary.warnings} warning(s), ${summary.notes} note(s) in ${summary.files} files (${summary.elfFiles} ELF), ${summary.durationMs} ms`,
+    `${summary.errors} error(s), ${summary.warnings} warning(s), ${summary.notes} note(s) in ${summary.files} files (${summary.elfFiles} ELF), ${summary.durationMs} ms${baseline}`,
   );
   return out.join('\n') + '\n';
 }
