@@ -1179,9 +1179,9 @@ var require_parse = __commonJS({
                 const idx = prev.value.lastIndexOf("[");
                 const pre = prev.value.slice(0, idx);
                 const rest2 = prev.value.slice(idx + 2);
-                const posix7 = POSIX_REGEX_SOURCE[rest2];
-                if (posix7) {
-                  prev.value = pre + posix7;
+                const posix8 = POSIX_REGEX_SOURCE[rest2];
+                if (posix8) {
+                  prev.value = pre + posix8;
                   state.backtrack = true;
                   advance();
                   if (!bos.output && tokens.indexOf(prev) === 1) {
@@ -1698,7 +1698,7 @@ var require_picomatch = __commonJS({
         throw new TypeError("Expected pattern to be a non-empty string");
       }
       const opts = options || {};
-      const posix7 = opts.windows;
+      const posix8 = opts.windows;
       const regex = isState ? picomatch7.compileRe(glob, options) : picomatch7.makeRe(glob, options, false, true);
       const state = regex.state;
       delete regex.state;
@@ -1708,8 +1708,8 @@ var require_picomatch = __commonJS({
         isIgnored = picomatch7(opts.ignore, ignoreOpts, returnState);
       }
       const matcher = (input, returnObject = false) => {
-        const { isMatch, match, output: output2 } = picomatch7.test(input, regex, options, { glob, posix: posix7 });
-        const result = { glob, state, regex, posix: posix7, input, output: output2, match, isMatch };
+        const { isMatch, match, output: output2 } = picomatch7.test(input, regex, options, { glob, posix: posix8 });
+        const result = { glob, state, regex, posix: posix8, input, output: output2, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
         }
@@ -1734,7 +1734,7 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch7.test = (input, regex, options, { glob, posix: posix7 } = {}) => {
+    picomatch7.test = (input, regex, options, { glob, posix: posix8 } = {}) => {
       if (typeof input !== "string") {
         throw new TypeError("Expected input to be a string");
       }
@@ -1742,7 +1742,7 @@ var require_picomatch = __commonJS({
         return { isMatch: false, output: "" };
       }
       const opts = options || {};
-      const format = opts.format || (posix7 ? utils.toPosixSlashes : null);
+      const format = opts.format || (posix8 ? utils.toPosixSlashes : null);
       let match = input === glob;
       let output2 = match && format ? format(input) : input;
       if (match === false) {
@@ -1751,16 +1751,16 @@ var require_picomatch = __commonJS({
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch7.matchBase(input, regex, options, posix7);
+          match = picomatch7.matchBase(input, regex, options, posix8);
         } else {
           match = regex.exec(output2);
         }
       }
       return { isMatch: Boolean(match), match, output: output2 };
     };
-    picomatch7.matchBase = (input, glob, options, posix7 = options && options.windows) => {
+    picomatch7.matchBase = (input, glob, options, posix8 = options && options.windows) => {
       const regex = glob instanceof RegExp ? glob : picomatch7.makeRe(glob, options);
-      return regex.test(utils.basename(input, { windows: posix7 }));
+      return regex.test(utils.basename(input, { windows: posix8 }));
     };
     picomatch7.isMatch = (str2, patterns, options) => picomatch7(patterns, options)(str2);
     picomatch7.parse = (pattern, options) => {
@@ -67436,20 +67436,27 @@ function recordNativeBuild(state, instruction, argv, cwd, tool) {
   if (output2 === null && (!linking || tool === "rustc")) return;
   output2 ??= "a.out";
   if (output2 === "-" || output2.includes(UNKNOWN_MARK)) return;
-  const path20 = cleanPath(posix6.resolve(cwd, output2));
   const line = instruction.range.startLine;
-  const origin = {
-    stage: state.label,
-    source: "built",
-    declared: emptyTriple(`not a Go build: ${tool} (line ${line})`),
-    flags: emptyFlags(),
-    built: instruction.range,
-    notes: []
-  };
+  recordRunOutput(
+    state,
+    instruction,
+    cleanPath(posix6.resolve(cwd, output2)),
+    "built",
+    `not a Go build: ${tool} (line ${line})`
+  );
+}
+function recordRunOutput(state, instruction, path20, source, origin) {
   addEvent(state, {
     kind: "file",
     path: path20,
-    origin,
+    origin: {
+      stage: state.label,
+      source,
+      declared: emptyTriple(origin),
+      flags: emptyFlags(),
+      built: instruction.range,
+      notes: []
+    },
     chain: [{ stage: state.label, instruction: "RUN", range: instruction.range, path: path20 }],
     chmod: null,
     chown: null
@@ -67535,23 +67542,13 @@ function recordDownload(state, instruction, argv, cwd) {
   }
   const url = argv.find((w) => /^https?:\/\//.test(w)) ?? "a URL";
   if (!output2 || output2 === "-" || output2.includes(UNKNOWN_MARK)) return;
-  const path20 = cleanPath(posix6.resolve(cwd, output2));
-  const origin = {
-    stage: state.label,
-    source: "downloaded",
-    declared: emptyTriple(`downloaded from ${url}`),
-    flags: emptyFlags(),
-    built: instruction.range,
-    notes: []
-  };
-  addEvent(state, {
-    kind: "file",
-    path: path20,
-    origin,
-    chain: [{ stage: state.label, instruction: "RUN", range: instruction.range, path: path20 }],
-    chmod: null,
-    chown: null
-  });
+  recordRunOutput(
+    state,
+    instruction,
+    cleanPath(posix6.resolve(cwd, output2)),
+    "downloaded",
+    `downloaded from ${url}`
+  );
 }
 function shellQuote(word) {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
@@ -80955,6 +80952,9 @@ function applyConfirmation(findings, facts, loads) {
   };
 }
 
+// src/fix/library-closure.ts
+import { posix as posix7 } from "node:path";
+
 // src/loader/binding.ts
 var DF_BIND_NOW2 = 8;
 var DF_1_NOW = 1;
@@ -82221,13 +82221,6 @@ var LoadSimulator = class {
 
 // src/fix/library-closure.ts
 var MAX_ROUNDS = 32;
-function dirname(path20) {
-  const at = path20.lastIndexOf("/");
-  return at <= 0 ? "/" : path20.slice(0, at);
-}
-function basename(path20) {
-  return path20.slice(path20.lastIndexOf("/") + 1);
-}
 function dirEntry(path20) {
   return {
     path: path20,
@@ -82238,13 +82231,7 @@ function dirEntry(path20) {
     size: 0,
     linkTarget: null,
     layer: Number.MAX_SAFE_INTEGER,
-    elf: null,
-    elfError: null,
-    shebang: null,
-    scriptHead: null,
-    magic: null,
-    kernelExec: null,
-    content: null
+    ...NO_FACTS
   };
 }
 function placeCopy(files, folder, name, file) {
@@ -82280,13 +82267,13 @@ function withCopies(finalView, builder, copies) {
   const files = new Map(finalView.files);
   for (const copy of copies) {
     const source = builder.resolve(copy.source);
-    if (source.found) placeCopy(files, copy.destination, basename(copy.source), source.file);
+    if (source.found) placeCopy(files, copy.destination, posix7.basename(copy.source), source.file);
   }
   return makeView(finalView.config, finalView.source, files);
 }
 function withObject(builder, objectPath, object2) {
   const files = new Map(builder.files);
-  const landed = placeCopy(files, dirname(objectPath), basename(objectPath), object2);
+  const landed = placeCopy(files, posix7.dirname(objectPath), posix7.basename(objectPath), object2);
   if (landed === null) files.set(objectPath, { ...object2, path: objectPath });
   return makeView(builder.config, builder.source, files);
 }
@@ -82335,11 +82322,15 @@ function libraryClosure(finalView, builder, objectPath, builderName) {
           kind: "unavailable",
           reason: `the program's loader ${interpreter.requested}: ${interpreter.detail ?? interpreter.status}`
         };
-      wanted.push({ source: interpreter.requested, destination: dirname(interpreter.requested) });
+      wanted.push({
+        source: interpreter.requested,
+        destination: posix7.dirname(interpreter.requested)
+      });
     } else {
       for (const problem of missingOf(simulation)) {
         const supplier = inBuilder.objects.find((o) => o.name === problem.name);
-        if (supplier) wanted.push({ source: supplier.path, destination: dirname(supplier.path) });
+        if (supplier)
+          wanted.push({ source: supplier.path, destination: posix7.dirname(supplier.path) });
         else absent.push(problem.name);
       }
     }
@@ -82363,7 +82354,7 @@ function libraryClosure(finalView, builder, objectPath, builderName) {
     const view = withCopies(finalView, builder, copies);
     copied.clear();
     for (const copy of copies) {
-      const landed = view.resolve(`${copy.destination}/${basename(copy.source)}`);
+      const landed = view.resolve(`${copy.destination}/${posix7.basename(copy.source)}`);
       if (landed.found) copied.add(landed.path);
     }
     simulation = simulateLoad(view, objectPath);

@@ -470,20 +470,35 @@ function recordNativeBuild(
   if (output === null && (!linking || tool === 'rustc')) return;
   output ??= 'a.out';
   if (output === '-' || output.includes(UNKNOWN_MARK)) return;
-  const path = cleanPath(posix.resolve(cwd, output));
   const line = instruction.range.startLine;
-  const origin: Origin = {
-    stage: state.label,
-    source: 'built',
-    declared: emptyTriple(`not a Go build: ${tool} (line ${line})`),
-    flags: emptyFlags(),
-    built: instruction.range,
-    notes: [],
-  };
+  recordRunOutput(
+    state,
+    instruction,
+    cleanPath(posix.resolve(cwd, output)),
+    'built',
+    `not a Go build: ${tool} (line ${line})`,
+  );
+}
+
+/** One file a command of this RUN writes, made (`built`) or fetched (`downloaded`) there. */
+function recordRunOutput(
+  state: StageState,
+  instruction: Instruction,
+  path: string,
+  source: 'built' | 'downloaded',
+  origin: string,
+): void {
   addEvent(state, {
     kind: 'file',
     path,
-    origin,
+    origin: {
+      stage: state.label,
+      source,
+      declared: emptyTriple(origin),
+      flags: emptyFlags(),
+      built: instruction.range,
+      notes: [],
+    },
     chain: [{ stage: state.label, instruction: 'RUN', range: instruction.range, path }],
     chmod: null,
     chown: null,
@@ -596,23 +611,13 @@ function recordDownload(
   }
   const url = argv.find((w) => /^https?:\/\//.test(w)) ?? 'a URL';
   if (!output || output === '-' || output.includes(UNKNOWN_MARK)) return;
-  const path = cleanPath(posix.resolve(cwd, output));
-  const origin: Origin = {
-    stage: state.label,
-    source: 'downloaded',
-    declared: emptyTriple(`downloaded from ${url}`),
-    flags: emptyFlags(),
-    built: instruction.range,
-    notes: [],
-  };
-  addEvent(state, {
-    kind: 'file',
-    path,
-    origin,
-    chain: [{ stage: state.label, instruction: 'RUN', range: instruction.range, path }],
-    chmod: null,
-    chown: null,
-  });
+  recordRunOutput(
+    state,
+    instruction,
+    cleanPath(posix.resolve(cwd, output)),
+    'downloaded',
+    `downloaded from ${url}`,
+  );
 }
 
 function shellQuote(word: string): string {

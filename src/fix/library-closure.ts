@@ -11,7 +11,9 @@
  * through the final image's symlinks (a `/lib -> usr/lib` link takes the file to `/usr/lib`),
  * so the overlay places each copy where the build would.
  */
+import { posix } from 'node:path';
 import type { LibraryCopy } from '../findings.js';
+import { NO_FACTS } from '../image/facts.js';
 import { makeView, resolvePath } from '../image/filesystem.js';
 import type { ImageFile, ImageView } from '../image/types.js';
 import { simulateLoad } from '../loader/index.js';
@@ -23,15 +25,6 @@ export type ClosureResult =
 /** At most this many rounds of adding files (a closure deeper than this is not a fix). */
 const MAX_ROUNDS = 32;
 
-function dirname(path: string): string {
-  const at = path.lastIndexOf('/');
-  return at <= 0 ? '/' : path.slice(0, at);
-}
-
-function basename(path: string): string {
-  return path.slice(path.lastIndexOf('/') + 1);
-}
-
 function dirEntry(path: string): ImageFile {
   return {
     path,
@@ -42,13 +35,7 @@ function dirEntry(path: string): ImageFile {
     size: 0,
     linkTarget: null,
     layer: Number.MAX_SAFE_INTEGER,
-    elf: null,
-    elfError: null,
-    shebang: null,
-    scriptHead: null,
-    magic: null,
-    kernelExec: null,
-    content: null,
+    ...NO_FACTS,
   };
 }
 
@@ -97,7 +84,7 @@ function withCopies(finalView: ImageView, builder: ImageView, copies: LibraryCop
   const files = new Map(finalView.files);
   for (const copy of copies) {
     const source = builder.resolve(copy.source);
-    if (source.found) placeCopy(files, copy.destination, basename(copy.source), source.file);
+    if (source.found) placeCopy(files, copy.destination, posix.basename(copy.source), source.file);
   }
   return makeView(finalView.config, finalView.source, files);
 }
@@ -105,7 +92,7 @@ function withCopies(finalView: ImageView, builder: ImageView, copies: LibraryCop
 /** The object as it would sit in the builder: the builder's files plus this one file. */
 function withObject(builder: ImageView, objectPath: string, object: ImageFile): ImageView {
   const files = new Map(builder.files);
-  const landed = placeCopy(files, dirname(objectPath), basename(objectPath), object);
+  const landed = placeCopy(files, posix.dirname(objectPath), posix.basename(objectPath), object);
   if (landed === null) files.set(objectPath, { ...object, path: objectPath });
   return makeView(builder.config, builder.source, files);
 }
@@ -178,11 +165,15 @@ export function libraryClosure(
           kind: 'unavailable',
           reason: `the program's loader ${interpreter.requested}: ${interpreter.detail ?? interpreter.status}`,
         };
-      wanted.push({ source: interpreter.requested, destination: dirname(interpreter.requested) });
+      wanted.push({
+        source: interpreter.requested,
+        destination: posix.dirname(interpreter.requested),
+      });
     } else {
       for (const problem of missingOf(simulation)) {
         const supplier = inBuilder.objects.find((o) => o.name === problem.name);
-        if (supplier) wanted.push({ source: supplier.path, destination: dirname(supplier.path) });
+        if (supplier)
+          wanted.push({ source: supplier.path, destination: posix.dirname(supplier.path) });
         else absent.push(problem.name);
       }
     }
@@ -208,7 +199,7 @@ export function libraryClosure(
     const view = withCopies(finalView, builder, copies);
     copied.clear();
     for (const copy of copies) {
-      const landed = view.resolve(`${copy.destination}/${basename(copy.source)}`);
+      const landed = view.resolve(`${copy.destination}/${posix.basename(copy.source)}`);
       if (landed.found) copied.add(landed.path);
     }
     simulation = simulateLoad(view, objectPath);
