@@ -80379,7 +80379,9 @@ function findingText(finding2) {
   if (finding2.confirmation) lines2.push(`      ${confirmationLine(finding2.confirmation)}`);
   const closure = finding2.libraryClosure;
   if (closure?.kind === "copy-from") {
-    lines2.push(`      fix: after line ${closure.after.startLine} (${closure.after.instruction}), add`);
+    lines2.push(
+      `      fix: after line ${closure.after.startLine} (${closure.after.instruction}), add`
+    );
     for (const copy of closure.copies)
       lines2.push(`        ${copyLine(closure.from, copy.source, copy.destination)}`);
   } else if (closure) lines2.push(`      no exact COPY --from lines: ${closure.reason}`);

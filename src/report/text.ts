@@ -35,7 +35,9 @@ function findingText(finding: Finding): string[] {
   if (finding.confirmation) lines.push(`      ${confirmationLine(finding.confirmation)}`);
   const closure = finding.libraryClosure;
   if (closure?.kind === 'copy-from') {
-    lines.push(`      fix: after line ${closure.after.startLine} (${closure.after.instruction}), add`);
+    lines.push(
+      `      fix: after line ${closure.after.startLine} (${closure.after.instruction}), add`,
+    );
     for (const copy of closure.copies)
       lines.push(`        ${copyLine(closure.from, copy.source, copy.destination)}`);
   } else if (closure) lines.push(`      no exact COPY --from lines: ${closure.reason}`);
