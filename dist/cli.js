@@ -68902,6 +68902,13 @@ var relevantSimulations = oncePerScan(
 function flavorMismatch(sim, elf) {
   return sim.flavor === "musl" && elf.libc === "glibc-dynamic" || sim.flavor === "glibc" && elf.libc === "musl-dynamic";
 }
+function isRunnableLibrary(ctx, filePath, elf) {
+  if (elf.soname === null || !LIBRARY_NAME.test(filePath)) return false;
+  const entry = resolveEntrypoint(ctx.image);
+  if (!entry?.path) return true;
+  const r = ctx.image.resolve(entry.path);
+  return !(r.found && r.path === filePath);
+}
 var interpretedPrograms = oncePerScan((ctx) => {
   const arch = imageArchitecture(ctx.image.config);
   const out = [];
@@ -68909,6 +68916,7 @@ var interpretedPrograms = oncePerScan((ctx) => {
     const elf = file.elf;
     const interp = sim.interpreter;
     if (sim.mode !== "executable" || !interp || !runsOn(elf.goarch, arch.goarch)) continue;
+    if (isRunnableLibrary(ctx, sim.path, elf)) continue;
     out.push({ sim, elf, interp });
   }
   return out;
@@ -69116,12 +69124,24 @@ var EG101 = {
     "`CGO_ENABLED=0`."
   ].join("\n"),
   fix: [
-    "Build a static binary, or use a base image that has the loader:",
+    "Build a static binary, use a base image that has the loader, or copy the loader and the",
+    "libraries the program maps from the stage that built it. A Go binary's usual fix:",
     "",
     CGO_DISABLED_DIFF,
     "",
-    "If the program needs cgo, use a glibc base of the same or a newer glibc than the build stage,",
-    "e.g. `FROM gcr.io/distroless/base-debian12` or `FROM debian:bookworm-slim`."
+    "A C or C++ program: link it with `-static`, or copy its runtime from the build stage",
+    "(`ldd /out/app` there lists the files; the pull-request comment writes these lines for you",
+    "when the build stage's base image is in the Docker Engine):",
+    "",
+    "```diff",
+    " FROM scratch",
+    " COPY --from=build /out/app /app",
+    "+COPY --from=build /lib64/ld-linux-x86-64.so.2 /lib64/",
+    "+COPY --from=build /lib/x86_64-linux-gnu/libc.so.6 /lib/x86_64-linux-gnu/",
+    "```",
+    "",
+    "Or use a glibc base of the same or a newer glibc than the build stage, e.g.",
+    "`FROM gcr.io/distroless/base-debian12` or `FROM debian:bookworm-slim`."
   ].join("\n"),
   safeToIgnore: "Only when the file is never executed in this image (a binary shipped for another image to copy, or a tool run only in a debug variant). Prefer an `ignore-paths` entry of the config for it over a suppression.",
   tags: ["reliability", "loader", "container"],
@@ -72463,7 +72483,9 @@ function runtimeErrorFor(meta, path20) {
 }
 function findingRuntimeError(finding2) {
   if (finding2.runtimeError !== void 0) return finding2.runtimeError;
-  return isRuleId(finding2.ruleId) ? runtimeErrorFor(ruleMeta(finding2.ruleId), finding2.path) : "";
+  if (!isRuleId(finding2.ruleId)) return "";
+  if (finding2.level !== "error" && confirmedBy(finding2.ruleId) === "load") return "";
+  return runtimeErrorFor(ruleMeta(finding2.ruleId), finding2.path);
 }
 
 // node_modules/js-yaml/dist/js-yaml.mjs
@@ -76216,6 +76238,7 @@ function linesOf(text, range3) {
 }
 function userLineEdits(ruleId, findings, text) {
   const edits = /* @__PURE__ */ new Map();
+  const copied = /* @__PURE__ */ new Set();
   for (const finding2 of findings) {
     if (ruleId === "EG202") {
       const built = finding2.related.find((r) => r.role === "built");
@@ -76225,15 +76248,15 @@ function userLineEdits(ruleId, findings, text) {
       if (after) edits.set(built.startLine, { ...rangeOf(built), before, after });
     } else if ((ruleId === "EG101" || ruleId === "EG103") && finding2.libraryClosure?.kind === "copy-from") {
       const { after: placed, from, copies } = finding2.libraryClosure;
-      const lines2 = copies.map((c) => copyLine(from, c.source, c.destination));
+      const lines2 = copies.map((c) => copyLine(from, c.source, c.destination)).filter((line) => !copied.has(line));
+      lines2.forEach((line) => copied.add(line));
       const existing = edits.get(placed.startLine);
-      if (existing) {
-        for (const line of lines2) if (!existing.after.includes(line)) existing.after.push(line);
-        continue;
+      if (existing) existing.after.push(...lines2);
+      else {
+        const before = linesOf(text, placed);
+        edits.set(placed.startLine, { ...rangeOf(placed), before, after: [...before, ...lines2] });
       }
-      const before = linesOf(text, placed);
-      edits.set(placed.startLine, { ...rangeOf(placed), before, after: [...before, ...lines2] });
-    } else if (ruleId === "EG101") {
+    } else if (ruleId === "EG101" && !(finding2.libraryClosure?.kind === "unavailable" && finding2.libraryClosure.builderRead)) {
       const from = finding2.related.find((r) => r.role === "from");
       if (!from || edits.has(from.startLine)) continue;
       const before = linesOf(text, from);
@@ -76664,10 +76687,21 @@ function groupDetails(group, dockerfileText, paths) {
     );
   } else if (meta) {
     lines2.push("**Fix**", "", fixSection(meta), "");
-    const unavailable = group.findings.find((f) => f.libraryClosure?.kind === "unavailable")?.libraryClosure;
-    if (unavailable)
-      lines2.push("**Why no exact `COPY --from` lines**", "", codeBlock(unavailable.reason), "");
   }
+  const reasons = /* @__PURE__ */ new Map();
+  for (const finding2 of group.findings) {
+    const closure = finding2.libraryClosure;
+    if (closure?.kind !== "unavailable") continue;
+    const key = group.findings.length > 1 ? `${finding2.path ?? "(image)"}: ${closure.reason}` : closure.reason;
+    reasons.set(key, key);
+  }
+  if (reasons.size > 0)
+    lines2.push(
+      "**Why no exact `COPY --from` lines**",
+      "",
+      codeBlock([...reasons.values()].join("\n")),
+      ""
+    );
   if (meta) lines2.push(`[${meta.id} ${meta.name}](${ruleHelpUri(meta.id)})`, "");
   lines2.push("</details>", "");
   return lines2.join("\n") + "\n";
@@ -79131,7 +79165,8 @@ function findingJson(finding2) {
     fingerprint: fingerprintOf(finding2),
     ...finding2.baselineState !== void 0 ? { baselineState: finding2.baselineState } : {},
     ...finding2.manifest !== void 0 ? { manifest: finding2.manifest } : {},
-    ...finding2.confirmation !== void 0 ? { confirmation: finding2.confirmation } : {}
+    ...finding2.confirmation !== void 0 ? { confirmation: finding2.confirmation } : {},
+    ...finding2.libraryClosure !== void 0 ? { libraryClosure: finding2.libraryClosure } : {}
   };
 }
 function reportJson(report) {
@@ -80374,7 +80409,7 @@ function findingText(finding2) {
     for (const r of finding2.related)
       lines2.push(`         ${r.role} ${r.path}:${r.startLine}  ${r.instruction}`);
   }
-  const runtime = finding2.runtimeError ?? runtimeErrorFor(meta, finding2.path);
+  const runtime = findingRuntimeError(finding2);
   if (runtime !== "" && finding2.level !== "note") lines2.push(`      on start: ${runtime}`);
   if (finding2.confirmation) lines2.push(`      ${confirmationLine(finding2.confirmation)}`);
   const closure = finding2.libraryClosure;
@@ -82075,8 +82110,9 @@ var LoadSimulator = class {
     return this.simulateLibrary(realPath, resolved.file.elf);
   }
   /**
-   * The loader a shared library would be loaded by: the interpreter most executables of its
-   * machine in this image use, else the standard glibc or musl interpreter path when present.
+   * The loader a shared library would be loaded by: of the interpreters most executables of its
+   * machine in this image use (then the standard glibc and musl paths), the first of the
+   * library's own C library family, else the first that is present.
    */
   libraryLoader(elf) {
     const key = `${elf.eMachine}/${elf.class}/${elf.endianness}/${elf.eFlags & 1024}/${elf.libc}`;
@@ -82093,12 +82129,15 @@ var LoadSimulator = class {
     for (const standard of [glibcInterpreter(elf), muslInterpreter(elf)]) {
       if (standard !== null && !candidates.includes(standard)) candidates.push(standard);
     }
+    const own = elf.libc === "musl-dynamic" ? "musl" : elf.libc === "glibc-dynamic" ? "glibc" : null;
     const musl = muslInterpreter(elf);
-    if (elf.libc === "musl-dynamic" && musl !== null) candidates.unshift(musl);
+    if (own === "musl" && musl !== null) candidates.unshift(musl);
     let chosen = null;
     for (const candidate of candidates) {
       const resolution = resolveInterpreter(this.view, candidate, elf, "/");
-      if (resolution.status === "ok" && resolution.flavor !== "unknown") {
+      if (resolution.status !== "ok" || resolution.flavor === "unknown") continue;
+      chosen ??= resolution;
+      if (own === null || resolution.flavor === own) {
         chosen = resolution;
         break;
       }
@@ -82340,18 +82379,21 @@ function libraryClosure(finalView, builder, objectPath, builderName) {
       const names = [...new Set(absent)];
       return {
         kind: "unavailable",
-        reason: `${names.join(", ")} ${names.length > 1 ? "are" : "is"} not in ${builderName}`
+        reason: `${names.join(", ")} ${names.length > 1 ? "are" : "is"} not where the loader of ${builderName} looks (made or installed by a RUN? copy it from where it lands, to a folder the final image's loader searches)`
       };
     }
     if (wanted.length === 0) break;
     const fresh = wanted.filter(
       (w, i) => !copies.some((c) => c.source === w.source) && wanted.findIndex((o) => o.source === w.source) === i
     );
-    if (fresh.length === 0)
+    if (fresh.length === 0) {
+      const still = missingOf(simulation)[0];
+      const copy = copies.find((c) => posix7.basename(c.source) === still?.name);
       return {
         kind: "unavailable",
-        reason: `the files copied from ${builderName} would still not be found by the final image's loader`
+        reason: still && copy && still.kind === "library-missing" ? `${still.name}, copied from ${builderName} to ${copy.destination}/, would not be found there: the final image's loader searches ${listSome(still.searched, 6)}` : `the files copied from ${builderName} would still not be found by the final image's loader`
       };
+    }
     copies.push(...fresh);
     const view = withCopies(finalView, builder, copies);
     copied.clear();
@@ -82372,6 +82414,14 @@ function libraryClosure(finalView, builder, objectPath, builderName) {
       kind: "unavailable",
       reason: `the copies from ${builderName} would not load: ${describeProblem(introduced)}`
     };
+  const remaining = simulation.problems.find(
+    (p) => p.kind === "version-missing" || p.kind === "symbol-unresolved" && p.fatalAtStart
+  );
+  if (remaining)
+    return {
+      kind: "unavailable",
+      reason: `with the copies added, ${describeProblem(remaining)} (${remaining.kind === "version-missing" ? "EG104" : "EG105"}): the copies alone would not make it start`
+    };
   return { kind: "copies", copies };
 }
 
@@ -82386,17 +82436,29 @@ function artifactOf(model, finding2) {
   if (!placed || placed.role !== "placed") return null;
   return model.artifacts.find((a) => a.blame.placed.startLine === placed.startLine) ?? null;
 }
-function builderOf(model, artifact) {
-  if (artifact.source === "image")
-    return { from: artifact.stage, image: artifact.stage, described: artifact.stage };
-  if (artifact.source !== "built") return null;
-  let stage2 = model.stages.find((s) => (s.name ?? String(s.index)) === artifact.stage);
-  if (!stage2 || stage2 === model.finalStage) return null;
-  const from = stage2.name ?? String(stage2.index);
+function stageNamed(model, name) {
+  const lower = name.toLowerCase();
+  return model.stages.find((s) => (s.name ?? String(s.index)) === lower) ?? null;
+}
+function stageBuilder(model, named, from) {
+  let stage2 = named;
   for (let hops = 0; stage2.fromStage !== null && hops < model.stages.length; hops++)
     stage2 = model.stages[stage2.fromStage];
   if (stage2.fromStage !== null || stage2.from === "scratch") return null;
-  return { from, image: stage2.from, described: `${stage2.from}, the base of stage ${from}` };
+  return { from, image: stage2.from, described: `${stage2.from} (the base of stage ${from})` };
+}
+var COPY_FROM = /^\s*COPY\s+(?:--[a-z-]+(?:=\S*)?\s+)*?--from=(\S+)/i;
+function builderOf(model, artifact, placed) {
+  if (artifact.source === "built") {
+    const stage3 = stageNamed(model, artifact.stage);
+    if (!stage3 || stage3 === model.finalStage) return null;
+    return stageBuilder(model, stage3, stage3.name ?? String(stage3.index));
+  }
+  if (artifact.source !== "image") return null;
+  const named = COPY_FROM.exec(placed.instruction)?.[1];
+  const stage2 = named ? stageNamed(model, named) : null;
+  if (stage2 && stage2 !== model.finalStage) return stageBuilder(model, stage2, named);
+  return { from: artifact.stage, image: artifact.stage, described: artifact.stage };
 }
 var BuilderImages = class {
   constructor(dockerHost) {
@@ -82405,7 +82467,7 @@ var BuilderImages = class {
   dockerHost;
   views = /* @__PURE__ */ new Map();
   docker = null;
-  /** The image, or why it cannot be read (a reason), or null when the engine is unreachable. */
+  /** The image, or why it cannot be read (a reason: not there, no engine, unreadable). */
   open(reference) {
     let view = this.views.get(reference);
     if (!view) {
@@ -82415,15 +82477,16 @@ var BuilderImages = class {
     return view;
   }
   async read(reference) {
+    const unreachable = `no Docker Engine answered${this.dockerHost ? ` at ${this.dockerHost}` : ""}: the exact COPY lines need ${reference} from it`;
     this.docker ??= dockerClient(this.dockerHost).catch(() => null);
     const docker = await this.docker;
-    if (!docker) return null;
+    if (!docker) return unreachable;
     try {
       await docker.getImage(reference).inspect();
     } catch (error) {
       if (error.statusCode === 404)
-        return `${reference} is not in the Docker Engine: pull it before this step for the exact COPY lines`;
-      return null;
+        return `${reference} is not in the Docker Engine: pull it (docker pull ${reference}) for the exact COPY lines`;
+      return unreachable;
     }
     try {
       return await openImage(
@@ -82447,7 +82510,7 @@ async function addLibraryClosures(findings, finalView, model, dockerHost) {
   for (const finding2 of findings) {
     const placed = finding2.dockerfile;
     const artifact = CLOSURE_RULES.has(finding2.ruleId) && finding2.path !== null && placed?.role === "placed" ? artifactOf(model, finding2) : null;
-    const builder = artifact ? builderOf(model, artifact) : null;
+    const builder = artifact && placed ? builderOf(model, artifact, placed) : null;
     if (!builder || !placed || finding2.path === null) {
       result.push(finding2);
       continue;
@@ -82455,10 +82518,16 @@ async function addLibraryClosures(findings, finalView, model, dockerHost) {
     const key = `${builder.from}\0${finding2.path}\0${placed.startLine}`;
     if (!closures.has(key)) {
       const view = await images.open(builder.image);
-      let fix2 = null;
+      let fix2;
       if (typeof view === "string")
-        fix2 = { kind: "unavailable", from: builder.from, image: builder.image, reason: view };
-      else if (view) {
+        fix2 = {
+          kind: "unavailable",
+          from: builder.from,
+          image: builder.image,
+          reason: view,
+          builderRead: false
+        };
+      else {
         const closure = libraryClosure(finalView, view, finding2.path, builder.described);
         fix2 = closure.kind === "copies" ? {
           kind: "copy-from",
@@ -82470,7 +82539,8 @@ async function addLibraryClosures(findings, finalView, model, dockerHost) {
           kind: "unavailable",
           from: builder.from,
           image: builder.image,
-          reason: closure.reason
+          reason: closure.reason,
+          builderRead: true
         };
       }
       closures.set(key, fix2);

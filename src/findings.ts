@@ -116,7 +116,14 @@ export type LibraryClosureFix =
       /** In the order the loader maps them. */
       copies: LibraryCopy[];
     }
-  | { kind: 'unavailable'; from: string; image: string; reason: string };
+  | {
+      kind: 'unavailable';
+      from: string;
+      image: string;
+      reason: string;
+      /** True when the builder's image was read (the reason is about its files, not the engine). */
+      builderRead: boolean;
+    };
 
 /**
  * What a run in the engine showed (`scan --confirm`, src/confirm/). `confirmed`: the prediction

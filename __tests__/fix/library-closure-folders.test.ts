@@ -80,10 +80,11 @@ describe('libraryClosure', () => {
     const builder = await rootfs('builder-no-gmp', [...GLIBC, 'libmpfr.so.6']);
     const final = await rootfs('final-2', GLIBC, 'usr/lib', withMpc);
     expect(
-      libraryClosure(final, builder, '/opt/libmpc.so.3', 'golang:1.22, the base of stage build'),
+      libraryClosure(final, builder, '/opt/libmpc.so.3', 'golang:1.22 (the base of stage build)'),
     ).toEqual({
       kind: 'unavailable',
-      reason: 'libgmp.so.10 is not in golang:1.22, the base of stage build',
+      reason:
+        "libgmp.so.10 is not where the loader of golang:1.22 (the base of stage build) looks (made or installed by a RUN? copy it from where it lands, to a folder the final image's loader searches)",
     });
   });
 
@@ -94,7 +95,7 @@ describe('libraryClosure', () => {
     expect(libraryClosure(final, builder, '/opt/libmpc.so.3', 'the builder')).toEqual({
       kind: 'unavailable',
       reason:
-        "the files copied from the builder would still not be found by the final image's loader",
+        "libmpfr.so.6, copied from the builder to /lib/x86_64-linux-gnu/, would not be found there: the final image's loader searches (no /etc/ld.so.cache), /lib/x86_64-linux-gnu, /usr/lib/x86_64-linux-gnu, /lib, /usr/lib",
     });
   });
 

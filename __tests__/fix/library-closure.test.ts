@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Finding, ScanReport } from '../../src/findings.js';
 import { userLineEdits, type LineEdit } from '../../src/report/fix.js';
+import { formatJson, readJsonReports } from '../../src/report/json.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { scan } from '../../src/scan.js';
 import {
@@ -135,6 +136,16 @@ describe('EG103 fix: the library closure copied from the builder stage', () => {
           destination: source.slice(0, source.lastIndexOf('/')),
         })),
       });
+      // The JSON report carries it, and a saved report (from-report) reads it back.
+      const json = formatJson(report);
+      const written = (JSON.parse(json) as { findings: Finding[] }).findings;
+      expect(written.find((f) => f.ruleId === rule)!.libraryClosure).toEqual(
+        finding!.libraryClosure,
+      );
+      const [reread] = readJsonReports(json, 'report.json').reports;
+      expect(reread!.findings.find((f) => f.ruleId === rule)!.libraryClosure).toEqual(
+        finding!.libraryClosure,
+      );
       const comment = renderMarkdown(report, {
         failOn: 'error',
         level: 'warning',
@@ -185,7 +196,8 @@ describe('EG103 fix: the library closure copied from the builder stage', () => {
       from: 'build',
       image: 'exit139-guard-test/go-builder:local',
       reason:
-        'libgreet.so.1 is not in exit139-guard-test/go-builder:local, the base of stage build',
+        "libgreet.so.1 is not where the loader of exit139-guard-test/go-builder:local (the base of stage build) looks (made or installed by a RUN? copy it from where it lands, to a folder the final image's loader searches)",
+      builderRead: true,
     });
     const comment = renderMarkdown(report, {
       failOn: 'error',
@@ -199,7 +211,7 @@ describe('EG103 fix: the library closure copied from the builder stage', () => {
         '**Why no exact `COPY --from` lines**',
         '',
         '```text',
-        'libgreet.so.1 is not in exit139-guard-test/go-builder:local, the base of stage build',
+        "libgreet.so.1 is not where the loader of exit139-guard-test/go-builder:local (the base of stage build) looks (made or installed by a RUN? copy it from where it lands, to a folder the final image's loader searches)",
         '```',
       ].join('\n'),
     );
@@ -218,24 +230,33 @@ describe('EG103 fix: the library closure copied from the builder stage', () => {
       from: 'build',
       image: 'exit139-guard-test/never-pulled:local',
       reason:
-        'exit139-guard-test/never-pulled:local is not in the Docker Engine: pull it before this step for the exact COPY lines',
+        'exit139-guard-test/never-pulled:local is not in the Docker Engine: pull it (docker pull exit139-guard-test/never-pulled:local) for the exact COPY lines',
+      builderRead: false,
     });
   }, 300_000);
 
-  it('without an engine to ask, the finding has no closure and the report is the same', async () => {
+  it('without an engine to ask, the finding says so; without builderImages, nothing is asked', async () => {
     if (!available) return;
     const scenario = 'library-closure-bookworm';
     const text = readFileSync(path.join(SCENARIO_DIR, `${scenario}.Dockerfile`), 'utf8');
     const archive = path.join(work, 'image.tar');
     await saveImage(await buildScenario(scenario), archive);
-    const report = await scan({
-      source: { kind: 'archive', path: archive },
-      dockerfile: { path: 'Dockerfile', text },
-      builderImages: { dockerHost: `unix://${path.join(work, 'no-engine.sock')}` },
-    });
+    const noEngine = `unix://${path.join(work, 'no-engine.sock')}`;
+    const source = { kind: 'archive' as const, path: archive };
+    const dockerfile = { path: 'Dockerfile', text };
+    const asked = await scan({ source, dockerfile, builderImages: { dockerHost: noEngine } });
+    const notAsked = await scan({ source, dockerfile });
     rmSync(archive, { force: true });
-    const [finding] = eg103(report);
-    expect(finding!.message).toBe('libmpc.so.3, needed by /app, is not found by the loader');
-    expect(finding!.libraryClosure).toBeUndefined();
+    expect(eg103(asked)[0]!.libraryClosure).toEqual({
+      kind: 'unavailable',
+      from: 'build',
+      image: 'exit139-guard-test/go-builder:local',
+      reason: `no Docker Engine answered at ${noEngine}: the exact COPY lines need exit139-guard-test/go-builder:local from it`,
+      builderRead: false,
+    });
+    expect(eg103(notAsked)[0]!.message).toBe(
+      'libmpc.so.3, needed by /app, is not found by the loader',
+    );
+    expect(eg103(notAsked)[0]!.libraryClosure).toBeUndefined();
   }, 300_000);
 });

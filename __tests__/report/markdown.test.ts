@@ -271,3 +271,109 @@ describe('the comment level', () => {
     );
   });
 });
+
+describe('the COPY --from fix of a library closure', () => {
+  const TWO_COPIES = [
+    'FROM debian:bookworm AS build', // 1
+    'RUN gcc -o /out/a a.c && gcc -o /out/b b.c', // 2
+    'FROM scratch', // 3
+    'COPY --from=build /out/a /a', // 4
+    'COPY --from=build /out/b /b', // 5
+    '',
+  ].join('\n');
+  const LOADER = { source: '/lib64/ld-linux-x86-64.so.2', destination: '/lib64' };
+  const LIBC = { source: '/lib/x86_64-linux-gnu/libc.so.6', destination: '/lib/x86_64-linux-gnu' };
+  const LIBZ = { source: '/lib/x86_64-linux-gnu/libz.so.1', destination: '/lib/x86_64-linux-gnu' };
+
+  function missing(
+    ruleId: string,
+    file: string,
+    line: number,
+    libraryClosure: Finding['libraryClosure'],
+  ): Finding {
+    const placed = range(line, 'placed', `COPY --from=build /out${file} ${file}`, 'Dockerfile');
+    return {
+      ruleId,
+      level: 'error',
+      path: file,
+      message: `${file} needs the ELF interpreter /lib64/ld-linux-x86-64.so.2, which is not in the image`,
+      evidence: ['PT_INTERP /lib64/ld-linux-x86-64.so.2'],
+      dockerfile: placed,
+      related: [range(3, 'from', 'FROM scratch')],
+      suppression: null,
+      ...(libraryClosure ? { libraryClosure } : {}),
+    };
+  }
+  const copyFrom = (line: number, copies: { source: string; destination: string }[]) => ({
+    kind: 'copy-from' as const,
+    from: 'build',
+    image: 'debian:bookworm',
+    after: range(line, 'placed', 'COPY'),
+    copies,
+  });
+
+  it('copies a loader and libc two programs need once, after the first COPY', () => {
+    const findings = [
+      missing('EG101', '/a', 4, copyFrom(4, [LOADER, LIBC])),
+      missing('EG101', '/b', 5, copyFrom(5, [LOADER, LIBC, LIBZ])),
+    ];
+    expect(diffText(userLineEdits('EG101', findings, TWO_COPIES))).toBe(
+      [
+        '@@ Dockerfile:4 @@',
+        '-COPY --from=build /out/a /a',
+        '+COPY --from=build /out/a /a',
+        '+COPY --from=build /lib64/ld-linux-x86-64.so.2 /lib64/',
+        '+COPY --from=build /lib/x86_64-linux-gnu/libc.so.6 /lib/x86_64-linux-gnu/',
+        '@@ Dockerfile:5 @@',
+        '-COPY --from=build /out/b /b',
+        '+COPY --from=build /out/b /b',
+        '+COPY --from=build /lib/x86_64-linux-gnu/libz.so.1 /lib/x86_64-linux-gnu/',
+      ].join('\n'),
+    );
+  });
+
+  it('writes a path with white space in the JSON form, quoted', () => {
+    const odd = { source: '/opt/my libs/libq.so.1', destination: '/opt/my libs' };
+    const findings = [missing('EG103', '/a', 4, copyFrom(4, [odd]))];
+    expect(userLineEdits('EG103', findings, TWO_COPIES)[0]!.after).toEqual([
+      'COPY --from=build /out/a /a',
+      'COPY --from=build ["/opt/my libs/libq.so.1", "/opt/my libs/"]',
+    ]);
+  });
+
+  it('gives the reason for the files it could not cover, naming them, beside the diff of the others', () => {
+    const findings = [
+      missing('EG101', '/a', 4, copyFrom(4, [LOADER, LIBC])),
+      missing('EG101', '/b', 5, {
+        kind: 'unavailable',
+        from: 'build',
+        image: 'debian:bookworm',
+        reason: 'libgreet.so.1 is not where the loader of debian:bookworm looks',
+        builderRead: true,
+      }),
+    ];
+    const body = render(findings, { dockerfileText: TWO_COPIES });
+    expect(body).toContain(
+      '+COPY --from=build /lib/x86_64-linux-gnu/libc.so.6 /lib/x86_64-linux-gnu/\n```\n\n' +
+        '**Why no exact `COPY --from` lines**\n\n```text\n' +
+        '/b: libgreet.so.1 is not where the loader of debian:bookworm looks\n```',
+    );
+    // /b's builder was read and lacks its library: no FROM change is offered for it either.
+    expect(body).not.toContain('+FROM gcr.io/distroless/base-debian12');
+  });
+
+  it('keeps the base-image change when the builder could not be read, with the reason', () => {
+    const findings = [
+      missing('EG101', '/a', 4, {
+        kind: 'unavailable',
+        from: 'build',
+        image: 'debian:bookworm',
+        reason: 'debian:bookworm is not in the Docker Engine',
+        builderRead: false,
+      }),
+    ];
+    const body = render(findings, { dockerfileText: TWO_COPIES });
+    expect(body).toContain('-FROM scratch\n+FROM gcr.io/distroless/base-debian12\n```');
+    expect(body).toContain('```text\ndebian:bookworm is not in the Docker Engine\n```');
+  });
+});

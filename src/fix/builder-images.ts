@@ -11,9 +11,9 @@
  */
 import type Docker from 'dockerode';
 import { artifactFor } from '../dockerfile/index.js';
-import type { Artifact, DockerfileModel } from '../dockerfile/types.js';
+import type { Artifact, DockerfileModel, Stage } from '../dockerfile/types.js';
 import { analyzeElf, parseElf } from '../elf/index.js';
-import type { Finding, LibraryClosureFix } from '../findings.js';
+import type { DockerfileRange, Finding, LibraryClosureFix } from '../findings.js';
 import { dockerClient, openImage } from '../image/open.js';
 import type { ImageView } from '../image/types.js';
 import { libraryClosure } from './library-closure.js';
@@ -40,33 +40,56 @@ function artifactOf(model: DockerfileModel, finding: Finding): Artifact | null {
   return model.artifacts.find((a) => a.blame.placed.startLine === placed.startLine) ?? null;
 }
 
-/**
- * The builder of a file the final stage copied: the stage that built it (its root base image
- * holds the libraries the build linked against), or the image a `COPY --from=<image>` named.
- * Null for files from the build context, downloads, or a stage rooted in scratch.
- */
-function builderOf(model: DockerfileModel, artifact: Artifact): Builder | null {
-  if (artifact.source === 'image')
-    return { from: artifact.stage, image: artifact.stage, described: artifact.stage };
-  if (artifact.source !== 'built') return null;
-  let stage = model.stages.find((s) => (s.name ?? String(s.index)) === artifact.stage);
-  if (!stage || stage === model.finalStage) return null;
-  const from = stage.name ?? String(stage.index);
+/** The stage a name or index names (`AS build` is compared lower-cased, as BuildKit does). */
+function stageNamed(model: DockerfileModel, name: string): Stage | null {
+  const lower = name.toLowerCase();
+  return model.stages.find((s) => (s.name ?? String(s.index)) === lower) ?? null;
+}
+
+/** A stage's builder: its root base image (after FROM <stage> hops), null for scratch. */
+function stageBuilder(model: DockerfileModel, named: Stage, from: string): Builder | null {
+  let stage = named;
   for (let hops = 0; stage.fromStage !== null && hops < model.stages.length; hops++)
     stage = model.stages[stage.fromStage]!;
   if (stage.fromStage !== null || stage.from === 'scratch') return null;
-  return { from, image: stage.from, described: `${stage.from}, the base of stage ${from}` };
+  return { from, image: stage.from, described: `${stage.from} (the base of stage ${from})` };
 }
 
-/** Opens builder images from the engine once each; null when the engine cannot be asked. */
+/** `--from=<name>` of the COPY that placed the file, as written there. */
+const COPY_FROM = /^\s*COPY\s+(?:--[a-z-]+(?:=\S*)?\s+)*?--from=(\S+)/i;
+
+/**
+ * The builder of a file the final stage copied: the stage that built it (its root base image
+ * holds the libraries the build linked against); for a file already in an image, the stage the
+ * COPY names (`COPY --from=src`, its root base image) or the image itself (`COPY --from=<image>`).
+ * Null for files from the build context, downloads, or a stage rooted in scratch.
+ */
+function builderOf(
+  model: DockerfileModel,
+  artifact: Artifact,
+  placed: DockerfileRange,
+): Builder | null {
+  if (artifact.source === 'built') {
+    const stage = stageNamed(model, artifact.stage);
+    if (!stage || stage === model.finalStage) return null;
+    return stageBuilder(model, stage, stage.name ?? String(stage.index));
+  }
+  if (artifact.source !== 'image') return null;
+  const named = COPY_FROM.exec(placed.instruction)?.[1];
+  const stage = named ? stageNamed(model, named) : null;
+  if (stage && stage !== model.finalStage) return stageBuilder(model, stage, named!);
+  return { from: artifact.stage, image: artifact.stage, described: artifact.stage };
+}
+
+/** Opens builder images from the engine once each. */
 class BuilderImages {
-  private readonly views = new Map<string, Promise<ImageView | string | null>>();
+  private readonly views = new Map<string, Promise<ImageView | string>>();
   private docker: Promise<Docker | null> | null = null;
 
   constructor(private readonly dockerHost: string | undefined) {}
 
-  /** The image, or why it cannot be read (a reason), or null when the engine is unreachable. */
-  open(reference: string): Promise<ImageView | string | null> {
+  /** The image, or why it cannot be read (a reason: not there, no engine, unreadable). */
+  open(reference: string): Promise<ImageView | string> {
     let view = this.views.get(reference);
     if (!view) {
       view = this.read(reference);
@@ -75,16 +98,17 @@ class BuilderImages {
     return view;
   }
 
-  private async read(reference: string): Promise<ImageView | string | null> {
+  private async read(reference: string): Promise<ImageView | string> {
+    const unreachable = `no Docker Engine answered${this.dockerHost ? ` at ${this.dockerHost}` : ''}: the exact COPY lines need ${reference} from it`;
     this.docker ??= dockerClient(this.dockerHost).catch(() => null);
     const docker = await this.docker;
-    if (!docker) return null;
+    if (!docker) return unreachable;
     try {
       await docker.getImage(reference).inspect();
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode === 404)
-        return `${reference} is not in the Docker Engine: pull it before this step for the exact COPY lines`;
-      return null;
+        return `${reference} is not in the Docker Engine: pull it (docker pull ${reference}) for the exact COPY lines`;
+      return unreachable;
     }
     try {
       return await openImage(
@@ -123,7 +147,7 @@ export async function addLibraryClosures(
       CLOSURE_RULES.has(finding.ruleId) && finding.path !== null && placed?.role === 'placed'
         ? artifactOf(model, finding)
         : null;
-    const builder = artifact ? builderOf(model, artifact) : null;
+    const builder = artifact && placed ? builderOf(model, artifact, placed) : null;
     if (!builder || !placed || finding.path === null) {
       result.push(finding);
       continue;
@@ -131,10 +155,16 @@ export async function addLibraryClosures(
     const key = `${builder.from}\0${finding.path}\0${placed.startLine}`;
     if (!closures.has(key)) {
       const view = await images.open(builder.image);
-      let fix: LibraryClosureFix | null = null;
+      let fix: LibraryClosureFix;
       if (typeof view === 'string')
-        fix = { kind: 'unavailable', from: builder.from, image: builder.image, reason: view };
-      else if (view) {
+        fix = {
+          kind: 'unavailable',
+          from: builder.from,
+          image: builder.image,
+          reason: view,
+          builderRead: false,
+        };
+      else {
         const closure = libraryClosure(finalView, view, finding.path, builder.described);
         fix =
           closure.kind === 'copies'
@@ -150,6 +180,7 @@ export async function addLibraryClosures(
                 from: builder.from,
                 image: builder.image,
                 reason: closure.reason,
+                builderRead: true,
               };
       }
       closures.set(key, fix);

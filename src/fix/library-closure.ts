@@ -17,6 +17,7 @@ import { NO_FACTS } from '../image/facts.js';
 import { makeView, resolvePath } from '../image/filesystem.js';
 import type { ImageFile, ImageView } from '../image/types.js';
 import { simulateLoad } from '../loader/index.js';
+import { listSome } from '../rules/context.js';
 import type { LoadProblem, LoadSimulation } from '../loader/types.js';
 
 export type ClosureResult =
@@ -131,10 +132,11 @@ function describeProblem(problem: LoadProblem): string {
  * image's loader misses, taken from where `builder`'s loader finds it, and the libraries those
  * need in turn that the final image lacks (its closure), in the order the loader maps them.
  *
- * `builderName` names the builder in reasons (e.g. `golang:1.22, the base of stage build`).
+ * `builderName` names the builder in reasons (e.g. `golang:1.22 (the base of stage build)`).
  * Returns `unavailable` with the reason when the builder does not have a library, when its
- * loader would not load the object, or when the copies would need what the final image's libc
- * does not define (a newer GLIBC_x: copying libraries is then no fix, a base image is).
+ * loader would not load the object, when a copy would land where the final loader does not
+ * look, or when the object or the copies need what the final image's libc does not define (a
+ * newer GLIBC_x: copying libraries is then no fix, a base image is).
  */
 export function libraryClosure(
   finalView: ImageView,
@@ -181,7 +183,7 @@ export function libraryClosure(
       const names = [...new Set(absent)];
       return {
         kind: 'unavailable',
-        reason: `${names.join(', ')} ${names.length > 1 ? 'are' : 'is'} not in ${builderName}`,
+        reason: `${names.join(', ')} ${names.length > 1 ? 'are' : 'is'} not where the loader of ${builderName} looks (made or installed by a RUN? copy it from where it lands, to a folder the final image's loader searches)`,
       };
     }
     if (wanted.length === 0) break;
@@ -190,11 +192,17 @@ export function libraryClosure(
         !copies.some((c) => c.source === w.source) &&
         wanted.findIndex((o) => o.source === w.source) === i,
     );
-    if (fresh.length === 0)
+    if (fresh.length === 0) {
+      const still = missingOf(simulation)[0];
+      const copy = copies.find((c) => posix.basename(c.source) === still?.name);
       return {
         kind: 'unavailable',
-        reason: `the files copied from ${builderName} would still not be found by the final image's loader`,
+        reason:
+          still && copy && still.kind === 'library-missing'
+            ? `${still.name}, copied from ${builderName} to ${copy.destination}/, would not be found there: the final image's loader searches ${listSome(still.searched, 6)}`
+            : `the files copied from ${builderName} would still not be found by the final image's loader`,
       };
+    }
     copies.push(...fresh);
     const view = withCopies(finalView, builder, copies);
     copied.clear();
@@ -214,6 +222,16 @@ export function libraryClosure(
     return {
       kind: 'unavailable',
       reason: `the copies from ${builderName} would not load: ${describeProblem(introduced)}`,
+    };
+  // What stops the start besides the missing files (a GLIBC_x the final libc lacks, EG104):
+  // the copies alone would not make it start, so they are not offered as its fix.
+  const remaining = simulation.problems.find(
+    (p) => p.kind === 'version-missing' || (p.kind === 'symbol-unresolved' && p.fatalAtStart),
+  );
+  if (remaining)
+    return {
+      kind: 'unavailable',
+      reason: `with the copies added, ${describeProblem(remaining)} (${remaining.kind === 'version-missing' ? 'EG104' : 'EG105'}): the copies alone would not make it start`,
     };
   return { kind: 'copies', copies };
 }

@@ -190,8 +190,9 @@ export class LoadSimulator {
   }
 
   /**
-   * The loader a shared library would be loaded by: the interpreter most executables of its
-   * machine in this image use, else the standard glibc or musl interpreter path when present.
+   * The loader a shared library would be loaded by: of the interpreters most executables of its
+   * machine in this image use (then the standard glibc and musl paths), the first of the
+   * library's own C library family, else the first that is present.
    */
   private libraryLoader(elf: ElfFacts): InterpreterResolution | null {
     const key = `${elf.eMachine}/${elf.class}/${elf.endianness}/${elf.eFlags & 0x400}/${elf.libc}`;
@@ -212,13 +213,19 @@ export class LoadSimulator {
     for (const standard of [glibcInterpreter(elf), muslInterpreter(elf)]) {
       if (standard !== null && !candidates.includes(standard)) candidates.push(standard);
     }
-    // A musl-linked library (DT_NEEDED libc.so or libc.musl-*) is loaded by musl's loader.
+    // A musl-linked library (DT_NEEDED libc.so or libc.musl-*) is loaded by musl's loader, a
+    // glibc-linked one (libc.so.6 and its GLIBC_x versions) by glibc's: in an image with both
+    // loaders, the programs' favourite is not every library's.
+    const own =
+      elf.libc === 'musl-dynamic' ? 'musl' : elf.libc === 'glibc-dynamic' ? 'glibc' : null;
     const musl = muslInterpreter(elf);
-    if (elf.libc === 'musl-dynamic' && musl !== null) candidates.unshift(musl);
+    if (own === 'musl' && musl !== null) candidates.unshift(musl);
     let chosen: InterpreterResolution | null = null;
     for (const candidate of candidates) {
       const resolution = resolveInterpreter(this.view, candidate, elf, '/');
-      if (resolution.status === 'ok' && resolution.flavor !== 'unknown') {
+      if (resolution.status !== 'ok' || resolution.flavor === 'unknown') continue;
+      chosen ??= resolution;
+      if (own === null || resolution.flavor === own) {
         chosen = resolution;
         break;
       }

@@ -62,6 +62,8 @@ export function userLineEdits(
   text: string,
 ): LineEdit[] {
   const edits = new Map<number, LineEdit>();
+  // A loader or libc two programs need is copied once, after the first COPY that needs it.
+  const copied = new Set<string>();
   for (const finding of findings) {
     if (ruleId === 'EG202') {
       const built = finding.related.find((r) => r.role === 'built');
@@ -74,15 +76,22 @@ export function userLineEdits(
       finding.libraryClosure?.kind === 'copy-from'
     ) {
       const { after: placed, from, copies } = finding.libraryClosure;
-      const lines = copies.map((c) => copyLine(from, c.source, c.destination));
+      const lines = copies
+        .map((c) => copyLine(from, c.source, c.destination))
+        .filter((line) => !copied.has(line));
+      lines.forEach((line) => copied.add(line));
       const existing = edits.get(placed.startLine);
-      if (existing) {
-        for (const line of lines) if (!existing.after.includes(line)) existing.after.push(line);
-        continue;
+      if (existing) existing.after.push(...lines);
+      else {
+        const before = linesOf(text, placed);
+        edits.set(placed.startLine, { ...rangeOf(placed), before, after: [...before, ...lines] });
       }
-      const before = linesOf(text, placed);
-      edits.set(placed.startLine, { ...rangeOf(placed), before, after: [...before, ...lines] });
-    } else if (ruleId === 'EG101') {
+    } else if (
+      ruleId === 'EG101' &&
+      !(finding.libraryClosure?.kind === 'unavailable' && finding.libraryClosure.builderRead)
+    ) {
+      // A builder read and found short of the program's own libraries: a base image with the
+      // loader would lack them too, so no FROM line is offered, only the reason.
       const from = finding.related.find((r) => r.role === 'from');
       if (!from || edits.has(from.startLine)) continue;
       const before = linesOf(text, from);

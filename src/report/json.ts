@@ -23,6 +23,7 @@ function findingJson(finding: Finding): Record<string, unknown> {
     ...(finding.baselineState !== undefined ? { baselineState: finding.baselineState } : {}),
     ...(finding.manifest !== undefined ? { manifest: finding.manifest } : {}),
     ...(finding.confirmation !== undefined ? { confirmation: finding.confirmation } : {}),
+    ...(finding.libraryClosure !== undefined ? { libraryClosure: finding.libraryClosure } : {}),
   };
 }
 
@@ -90,7 +91,29 @@ function isFinding(v: unknown): boolean {
         isString(suppression.reason) &&
         isString(suppression.source))) &&
     (f.runtimeError === undefined || isString(f.runtimeError)) &&
-    (f.baselineState === undefined || f.baselineState === 'new' || f.baselineState === 'unchanged')
+    (f.baselineState === undefined ||
+      f.baselineState === 'new' ||
+      f.baselineState === 'unchanged') &&
+    (f.libraryClosure === undefined || isLibraryClosure(f.libraryClosure))
+  );
+}
+
+/** The shape findingJson writes for `libraryClosure` (a fork's report is checked, not trusted). */
+function isLibraryClosure(value: unknown): boolean {
+  const c = value as Record<string, unknown> | null;
+  if (typeof c !== 'object' || c === null || !isString(c.from) || !isString(c.image)) return false;
+  if (c.kind === 'unavailable') return isString(c.reason) && typeof c.builderRead === 'boolean';
+  return (
+    c.kind === 'copy-from' &&
+    isRange(c.after) &&
+    Array.isArray(c.copies) &&
+    c.copies.every(
+      (copy: unknown) =>
+        typeof copy === 'object' &&
+        copy !== null &&
+        isString((copy as Record<string, unknown>).source) &&
+        isString((copy as Record<string, unknown>).destination),
+    )
   );
 }
 

@@ -220,11 +220,25 @@ function groupDetails(
     );
   } else if (meta) {
     lines.push('**Fix**', '', fixSection(meta), '');
-    const unavailable = group.findings.find((f) => f.libraryClosure?.kind === 'unavailable')
-      ?.libraryClosure as { reason: string } | undefined;
-    if (unavailable)
-      lines.push('**Why no exact `COPY --from` lines**', '', codeBlock(unavailable.reason), '');
   }
+  // Files whose loader or libraries no builder could supply: why, each once.
+  const reasons = new Map<string, string>();
+  for (const finding of group.findings) {
+    const closure = finding.libraryClosure;
+    if (closure?.kind !== 'unavailable') continue;
+    const key =
+      group.findings.length > 1
+        ? `${finding.path ?? '(image)'}: ${closure.reason}`
+        : closure.reason;
+    reasons.set(key, key);
+  }
+  if (reasons.size > 0)
+    lines.push(
+      '**Why no exact `COPY --from` lines**',
+      '',
+      codeBlock([...reasons.values()].join('\n')),
+      '',
+    );
   if (meta) lines.push(`[${meta.id} ${meta.name}](${ruleHelpUri(meta.id)})`, '');
   lines.push('</details>', '');
   return lines.join('\n') + '\n';

@@ -5,7 +5,7 @@
  * whether a baseline already had it.
  */
 import type { Finding, Level, ScanReport } from '../findings.js';
-import { ruleMeta, runtimeErrorFor } from '../rules/catalog.js';
+import { findingRuntimeError, ruleMeta } from '../rules/catalog.js';
 import { confirmationLine } from './confirmation.js';
 import { copyLine } from './fix.js';
 
@@ -30,7 +30,7 @@ function findingText(finding: Finding): string[] {
     for (const r of finding.related)
       lines.push(`         ${r.role} ${r.path}:${r.startLine}  ${r.instruction}`);
   }
-  const runtime = finding.runtimeError ?? runtimeErrorFor(meta, finding.path);
+  const runtime = findingRuntimeError(finding);
   if (runtime !== '' && finding.level !== 'note') lines.push(`      on start: ${runtime}`);
   if (finding.confirmation) lines.push(`      ${confirmationLine(finding.confirmation)}`);
   const closure = finding.libraryClosure;

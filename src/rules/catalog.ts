@@ -168,9 +168,14 @@ export function runtimeErrorFor(meta: RuleMeta, path: string | null): string {
 
 /**
  * What the finding's file prints when the container starts: the rule's own exact error when the
- * facts told it (the real symbol, library, version), else the catalog's with the file's path.
+ * facts told it (the real symbol, library, version), else the catalog's with the file's path;
+ * nothing for a loader finding below error (no start fails).
  */
 export function findingRuntimeError(finding: Finding): string {
   if (finding.runtimeError !== undefined) return finding.runtimeError;
-  return isRuleId(finding.ruleId) ? runtimeErrorFor(ruleMeta(finding.ruleId), finding.path) : '';
+  if (!isRuleId(finding.ruleId)) return '';
+  // A loader rule lowers a finding below error because no start fails: its catalog text (an
+  // example, `libfoo.so.1`) would foretell an error that does not happen.
+  if (finding.level !== 'error' && confirmedBy(finding.ruleId) === 'load') return '';
+  return runtimeErrorFor(ruleMeta(finding.ruleId), finding.path);
 }

@@ -92,6 +92,19 @@ export interface InterpretedProgram {
   interp: Interpreter;
 }
 
+/**
+ * A shared library that can also run as a program (glibc's libc.so.6 prints its version, and
+ * has the PT_INTERP that takes): a SONAME and a library's file name. Programs load it; nobody
+ * starts it, unless it is the entrypoint itself.
+ */
+function isRunnableLibrary(ctx: RuleContext, filePath: string, elf: ElfFacts): boolean {
+  if (elf.soname === null || !LIBRARY_NAME.test(filePath)) return false;
+  const entry = resolveEntrypoint(ctx.image);
+  if (!entry?.path) return true;
+  const r = ctx.image.resolve(entry.path);
+  return !(r.found && r.path === filePath);
+}
+
 /** The executables (in simulation order) whose PT_INTERP the kernel would look up on this platform. */
 export const interpretedPrograms = oncePerScan((ctx): InterpretedProgram[] => {
   const arch = imageArchitecture(ctx.image.config);
@@ -100,6 +113,7 @@ export const interpretedPrograms = oncePerScan((ctx): InterpretedProgram[] => {
     const elf = file.elf as ElfFacts;
     const interp = sim.interpreter;
     if (sim.mode !== 'executable' || !interp || !runsOn(elf.goarch, arch.goarch)) continue;
+    if (isRunnableLibrary(ctx, sim.path, elf)) continue;
     out.push({ sim, elf, interp });
   }
   return out;
