@@ -71408,26 +71408,31 @@ var EG404 = {
   precision: "very-high",
   confirmedBy: "start",
   check(ctx) {
-    const resolved = resolveUser(ctx.image);
-    if (!("unknown" in resolved)) return [];
-    const { unknown: unknown2 } = resolved;
-    const findings = [
-      {
-        ...finding(
-          "EG404",
-          EG404.defaultLevel,
-          null,
-          unknown2.fileExists ? `USER ${ctx.image.config.user}: no ${unknown2.kind} '${unknown2.name}' in the image's ${unknown2.file}; the engine refuses to start the container` : `USER ${ctx.image.config.user}: the image has no ${unknown2.file} to find ${unknown2.kind} '${unknown2.name}' in; the engine refuses to start the container`,
-          [
-            unknown2.fileExists ? `${unknown2.file} defines no ${unknown2.kind} named ${unknown2.name}` : `the image has no ${unknown2.file}`,
-            "a name is looked up when the container is created; a numeric id needs no entry"
-          ],
-          blameUser(ctx)
-        ),
-        runtimeError: unknown2.engineError
+    return checkExecutions(
+      ctx,
+      () => "user",
+      (spec) => {
+        const resolved = resolveUser(ctx.image, spec);
+        if (!("unknown" in resolved)) return [];
+        const { unknown: unknown2 } = resolved;
+        const who = spec.userSource === "USER" ? `USER ${spec.user}` : `user ${spec.user}`;
+        return [
+          {
+            ...finding(
+              "EG404",
+              EG404.defaultLevel,
+              null,
+              unknown2.fileExists ? `${who}: no ${unknown2.kind} '${unknown2.name}' in the image's ${unknown2.file}; the engine refuses to start the container` : `${who}: the image has no ${unknown2.file} to find ${unknown2.kind} '${unknown2.name}' in; the engine refuses to start the container`,
+              [
+                unknown2.fileExists ? `${unknown2.file} defines no ${unknown2.kind} named ${unknown2.name}` : `the image has no ${unknown2.file}`
+              ],
+              blameUser(ctx)
+            ),
+            runtimeError: unknown2.engineError
+          }
+        ];
       }
-    ];
-    return findings;
+    );
   }
 };
 

@@ -314,3 +314,45 @@ describe('containers of pod specs, started by the engine with the same overrides
     expect(manifests.notices).toEqual([]);
   });
 });
+
+describe('a USER name the image does not define, and a pod that sets runAsUser', () => {
+  const manifest = path.join(FIXTURES, 'unknown-user.yaml');
+  const scenario = 'user-name-missing';
+
+  async function scanWith(podsOnly: boolean): Promise<ScanReport> {
+    const archive = path.join(work, `${scenario}.tar`);
+    await saveImage(scenarioTag(scenario), archive);
+    try {
+      return await scan({
+        source: { kind: 'archive', path: archive },
+        manifests: { paths: [manifest], images: [scenarioTag(scenario)], podsOnly },
+      });
+    } finally {
+      rmSync(archive, { force: true });
+    }
+  }
+
+  it('the engine refuses the name and starts the uid; the finding follows the pod spec', async () => {
+    if (!available) return;
+    await buildScenario(scenario);
+    const byName = await runContainer(scenarioTag(scenario), { timeoutMs: 30_000 });
+    const byUid = await runContainer(scenarioTag(scenario), { user: '1000', timeoutMs: 30_000 });
+    expect(byUid.exitCode).toBe(0);
+    expect(byName.exitCode).not.toBe(0);
+
+    // The image alone (docker run) keeps its error, once; the pod with runAsUser has none.
+    const cli = await scanWith(false);
+    const eg404 = cli.findings.filter((f) => f.ruleId === 'EG404');
+    expect(eg404.map((f) => f.manifest?.workload ?? 'image')).toEqual(['image']);
+    expect(byName.engineError).toContain(eg404[0]!.runtimeError);
+
+    // The admission webhook judges pods only: the one that names the user is refused, on its
+    // container; the one with runAsUser is not.
+    const pods = await scanWith(true);
+    expect(
+      pods.findings
+        .filter((f) => f.ruleId === 'EG404')
+        .map((f) => [f.manifest?.workload, f.manifest?.container, f.level]),
+    ).toEqual([['Pod/by-name', 'app', 'error']]);
+  }, 300_000);
+});

@@ -1,11 +1,13 @@
 /**
  * EG404: the image's USER names a user (or group) that the image's /etc/passwd (or /etc/group)
  * does not define. The engine resolves names itself before it starts anything (moby's
- * daemon/oci_linux.go through runc's libcontainer/user) and refuses the container.
+ * daemon/oci_linux.go through runc's libcontainer/user) and refuses the container. For a
+ * container of a Kubernetes manifest, the user is its pod spec's: a runAsUser replaces the image
+ * USER and its name is never looked up (containerd's CRI plugin, oci.WithUserID).
  */
-import type { Finding } from '../findings.js';
 import { blameUser, finding, type Rule } from './context.js';
 import { resolveUser } from './support/entrypoint.js';
+import { checkExecutions } from './support/execution.js';
 
 export const EG404: Rule = {
   id: 'EG404',
@@ -37,29 +39,36 @@ export const EG404: Rule = {
   precision: 'very-high',
   confirmedBy: 'start',
   check(ctx) {
-    const resolved = resolveUser(ctx.image);
-    if (!('unknown' in resolved)) return [];
-    const { unknown } = resolved;
-    const findings: Finding[] = [
-      {
-        ...finding(
-          'EG404',
-          EG404.defaultLevel,
-          null,
-          unknown.fileExists
-            ? `USER ${ctx.image.config.user}: no ${unknown.kind} '${unknown.name}' in the image's ${unknown.file}; the engine refuses to start the container`
-            : `USER ${ctx.image.config.user}: the image has no ${unknown.file} to find ${unknown.kind} '${unknown.name}' in; the engine refuses to start the container`,
-          [
-            unknown.fileExists
-              ? `${unknown.file} defines no ${unknown.kind} named ${unknown.name}`
-              : `the image has no ${unknown.file}`,
-            'a name is looked up when the container is created; a numeric id needs no entry',
-          ],
-          blameUser(ctx),
-        ),
-        runtimeError: unknown.engineError,
+    // A pod's runAsUser replaces the image USER (containerd's CRI plugin sets the uid with
+    // WithUserID, no name lookup): such a container needs no passwd entry for the image's name.
+    return checkExecutions(
+      ctx,
+      () => 'user',
+      (spec) => {
+        const resolved = resolveUser(ctx.image, spec);
+        if (!('unknown' in resolved)) return [];
+        const { unknown } = resolved;
+        const who = spec.userSource === 'USER' ? `USER ${spec.user}` : `user ${spec.user}`;
+        return [
+          {
+            ...finding(
+              'EG404',
+              EG404.defaultLevel,
+              null,
+              unknown.fileExists
+                ? `${who}: no ${unknown.kind} '${unknown.name}' in the image's ${unknown.file}; the engine refuses to start the container`
+                : `${who}: the image has no ${unknown.file} to find ${unknown.kind} '${unknown.name}' in; the engine refuses to start the container`,
+              [
+                unknown.fileExists
+                  ? `${unknown.file} defines no ${unknown.kind} named ${unknown.name}`
+                  : `the image has no ${unknown.file}`,
+              ],
+              blameUser(ctx),
+            ),
+            runtimeError: unknown.engineError,
+          },
+        ];
       },
-    ];
-    return findings;
+    );
   },
 };
