@@ -80395,7 +80395,7 @@ async function listPlatforms(source) {
 
 // src/report/text.ts
 var LEVEL_WORD = { error: "error", warning: "warning", note: "note" };
-function findingText(finding2) {
+function findingText(finding2, copied) {
   const meta = ruleMeta(finding2.ruleId);
   const lines2 = [
     `  ${LEVEL_WORD[finding2.level]} ${finding2.ruleId} ${meta.name}: ${finding2.message}`
@@ -80419,11 +80419,13 @@ function findingText(finding2) {
   if (finding2.confirmation) lines2.push(`      ${confirmationLine(finding2.confirmation)}`);
   const closure = finding2.libraryClosure;
   if (closure?.kind === "copy-from") {
+    const fresh = closure.copies.map((copy) => copyLine(closure.from, copy.source, copy.destination)).filter((line) => !copied.has(line));
+    fresh.forEach((line) => copied.add(line));
+    const end = closure.after.endLine;
     lines2.push(
-      `      fix: after line ${closure.after.startLine} (${closure.after.instruction}), add`
+      fresh.length > 0 ? `      fix: after line ${end} (${closure.after.instruction}), add` : "      fix: the COPY lines above cover it"
     );
-    for (const copy of closure.copies)
-      lines2.push(`        ${copyLine(closure.from, copy.source, copy.destination)}`);
+    for (const line of fresh) lines2.push(`        ${line}`);
   } else if (closure) lines2.push(`      no exact COPY --from lines: ${closure.reason}`);
   if (finding2.suppression) {
     lines2.push(`      suppressed (${finding2.suppression.source}): ${finding2.suppression.reason}`);
@@ -80438,6 +80440,7 @@ function formatText(report) {
   out.push(
     `exit139-guard scan of ${image.ref} (${image.platform})${report.dockerfile ? ` with ${report.dockerfile.path}` : ""}`
   );
+  const copied = /* @__PURE__ */ new Set();
   const groups = /* @__PURE__ */ new Map();
   for (const finding2 of report.findings) {
     const key = finding2.path ?? "";
@@ -80450,7 +80453,7 @@ function formatText(report) {
   );
   for (const key of keys) {
     out.push("", key === "" ? "the image" : key);
-    for (const finding2 of groups.get(key) ?? []) out.push(...findingText(finding2));
+    for (const finding2 of groups.get(key) ?? []) out.push(...findingText(finding2, copied));
   }
   if (report.confirmation) {
     const c = report.confirmation;
@@ -81596,7 +81599,10 @@ function hiddenLoads(objects, search2, view) {
       });
     }
   }
-  const iconvUses = uses(objects, (n) => n === "iconv_open");
+  const iconvUses = uses(
+    objects.filter((o) => !/^libstdc\+\+\.so/.test(o.elf.soname ?? "")),
+    (n) => n === "iconv_open"
+  );
   if (iconvUses.length > 0) {
     const dirs = [];
     for (const entry of view.config.env) {
@@ -82553,7 +82559,39 @@ async function addLibraryClosures(findings, finalView, model, dockerHost) {
     const fix = closures.get(key);
     result.push(fix ? { ...finding2, libraryClosure: fix } : finding2);
   }
-  return result;
+  return withoutConflicts(result);
+}
+function destinationOf(copy) {
+  const name = copy.source.slice(copy.source.lastIndexOf("/") + 1);
+  return copy.destination === "/" ? `/${name}` : `${copy.destination}/${name}`;
+}
+function withoutConflicts(findings) {
+  const writers = /* @__PURE__ */ new Map();
+  for (const f of findings) {
+    const c = f.libraryClosure;
+    if (c?.kind !== "copy-from") continue;
+    for (const copy of c.copies) {
+      const at = destinationOf(copy);
+      writers.set(at, (writers.get(at) ?? /* @__PURE__ */ new Set()).add(`--from=${c.from} ${copy.source}`));
+    }
+  }
+  return findings.map((f) => {
+    const c = f.libraryClosure;
+    if (c?.kind !== "copy-from") return f;
+    const clash = c.copies.map(destinationOf).find((at) => (writers.get(at)?.size ?? 0) > 1);
+    if (!clash) return f;
+    const sources = [...writers.get(clash)];
+    return {
+      ...f,
+      libraryClosure: {
+        kind: "unavailable",
+        from: c.from,
+        image: c.image,
+        reason: `the programs of this image need different files at ${clash} (${sources.join(" and ")}): one image holds one; build them against one C library (one builder stage), or use a base image with a C library new enough for all`,
+        builderRead: true
+      }
+    };
+  });
 }
 
 // src/kubernetes/index.ts

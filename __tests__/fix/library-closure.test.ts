@@ -217,6 +217,42 @@ describe('EG103 fix: the library closure copied from the builder stage', () => {
     );
   }, 300_000);
 
+  it('two programs whose closures put different libc.so.6 at one path: no COPY lines, the clash', async () => {
+    if (!available) return;
+    await ensureBaseImages(['bullseye']);
+    const text = [
+      'FROM exit139-guard-test/go-builder:local AS build',
+      'WORKDIR /src',
+      'COPY src/ ./',
+      'RUN mkdir -p /out && gcc -O1 -o /out/app c/hello.c',
+      'FROM scratch',
+      'COPY --from=build /out/app /app',
+      'COPY --from=exit139-guard-test/bullseye:local /bin/true /true',
+      'ENTRYPOINT ["/app"]',
+      '',
+    ].join('\n');
+    const file = path.join(work, 'clash.Dockerfile');
+    writeFileSync(file, text);
+    const tag = 'exit139-guard-scenario/library-closure-clash:test';
+    await dockerBuild(SCENARIO_DIR, { tag, dockerfile: file });
+    const run = await runContainer(tag, { timeoutMs: 30_000 });
+    expect(run.engineError ?? run.stderr).toContain('exec /app: no such file or directory');
+    const report = await scanArchive(tag, 'Dockerfile', text);
+    const clash =
+      'the programs of this image need different files at /lib64/ld-linux-x86-64.so.2 (--from=build /lib64/ld-linux-x86-64.so.2 and --from=exit139-guard-test/bullseye:local /lib64/ld-linux-x86-64.so.2): one image holds one; build them against one C library (one builder stage), or use a base image with a C library new enough for all';
+    expect(
+      ofRule(report, 'EG101').map((f) => [
+        f.path,
+        f.libraryClosure?.kind,
+        f.libraryClosure && 'reason' in f.libraryClosure ? f.libraryClosure.reason : null,
+      ]),
+    ).toEqual([
+      ['/app', 'unavailable', clash],
+      ['/true', 'unavailable', clash],
+    ]);
+    expect(userLineEdits('EG101', ofRule(report, 'EG101'), text)).toEqual([]);
+  }, 300_000);
+
   it('a builder base the engine does not have: says to pull it', async () => {
     if (!available) return;
     const scenario = 'library-closure-bookworm';

@@ -78,3 +78,43 @@ describe('glibc-hwcaps subdirectories', () => {
     }
   });
 });
+
+describe("iconv_open's gconv modules", () => {
+  const HOST_LIB = '/usr/lib/x86_64-linux-gnu';
+  const CXX_PROGRAM = '/usr/bin/soelim'; // groff-base: C++, imports nothing of iconv itself
+  const ICONV_PROGRAM = '/usr/bin/iconv'; // libc-bin: calls iconv_open
+
+  it("are a hidden load of a program that calls iconv_open, not of libstdc++'s own import", async () => {
+    if (!existsSync(CXX_PROGRAM) || !existsSync(`${HOST_LIB}/libstdc++.so.6`)) {
+      reportSkip('gconv hidden loads', `${CXX_PROGRAM} or libstdc++.so.6 is not on this machine`);
+      return;
+    }
+    const root = mkdtempSync(path.join(tmpdir(), 'gconv-'));
+    try {
+      mkdirSync(path.join(root, 'lib64'));
+      mkdirSync(path.join(root, 'lib/x86_64-linux-gnu'), { recursive: true });
+      mkdirSync(path.join(root, 'usr/bin'), { recursive: true });
+      copyFileSync(
+        `${HOST_LIB}/ld-linux-x86-64.so.2`,
+        path.join(root, 'lib64/ld-linux-x86-64.so.2'),
+      );
+      for (const lib of ['libc.so.6', 'libm.so.6', 'libgcc_s.so.1', 'libstdc++.so.6'])
+        copyFileSync(
+          realpathSync(`${HOST_LIB}/${lib}`),
+          path.join(root, 'lib/x86_64-linux-gnu', lib),
+        );
+      copyFileSync(CXX_PROGRAM, path.join(root, 'usr/bin/soelim'));
+      copyFileSync(ICONV_PROGRAM, path.join(root, 'usr/bin/iconv'));
+      const view = await openImage(
+        { kind: 'archive', path: root },
+        { analyzeElf, analyzeElfRanges: parseElf },
+      );
+      const gconv = (program: string) =>
+        simulateLoad(view, program)!.hiddenLoads.filter((l) => l.kind === 'gconv').length;
+      expect(gconv('/usr/bin/soelim')).toBe(0);
+      expect(gconv('/usr/bin/iconv')).toBe(1);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -188,5 +188,45 @@ export async function addLibraryClosures(
     const fix = closures.get(key);
     result.push(fix ? { ...finding, libraryClosure: fix } : finding);
   }
-  return result;
+  return withoutConflicts(result);
+}
+
+/** `folder/name` of a copy in the final image, as the COPY line writes it. */
+function destinationOf(copy: { source: string; destination: string }): string {
+  const name = copy.source.slice(copy.source.lastIndexOf('/') + 1);
+  return copy.destination === '/' ? `/${name}` : `${copy.destination}/${name}`;
+}
+
+/**
+ * Closures checked one by one may put different files at one path: a program built on bookworm
+ * and one copied from bullseye each bring their own libc.so.6, and the later COPY wins, so one
+ * of them stops. Such closures are no fix; each says which copies collide.
+ */
+function withoutConflicts(findings: Finding[]): Finding[] {
+  const writers = new Map<string, Set<string>>();
+  for (const f of findings) {
+    const c = f.libraryClosure;
+    if (c?.kind !== 'copy-from') continue;
+    for (const copy of c.copies) {
+      const at = destinationOf(copy);
+      writers.set(at, (writers.get(at) ?? new Set()).add(`--from=${c.from} ${copy.source}`));
+    }
+  }
+  return findings.map((f) => {
+    const c = f.libraryClosure;
+    if (c?.kind !== 'copy-from') return f;
+    const clash = c.copies.map(destinationOf).find((at) => (writers.get(at)?.size ?? 0) > 1);
+    if (!clash) return f;
+    const sources = [...writers.get(clash)!];
+    return {
+      ...f,
+      libraryClosure: {
+        kind: 'unavailable',
+        from: c.from,
+        image: c.image,
+        reason: `the programs of this image need different files at ${clash} (${sources.join(' and ')}): one image holds one; build them against one C library (one builder stage), or use a base image with a C library new enough for all`,
+        builderRead: true,
+      },
+    };
+  });
 }

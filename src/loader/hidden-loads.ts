@@ -204,7 +204,13 @@ export function hiddenLoads(
     }
   }
 
-  const iconvUses = uses(objects, (n) => n === 'iconv_open');
+  // libstdc++ imports iconv_open for its own locale facets (the `gnu` model's codecvt), which a
+  // program reaches only by asking for such a conversion; every C++ program maps it. A program
+  // that converts character sets imports iconv_open itself, or through another library.
+  const iconvUses = uses(
+    objects.filter((o) => !/^libstdc\+\+\.so/.test(o.elf.soname ?? '')),
+    (n) => n === 'iconv_open',
+  );
   if (iconvUses.length > 0) {
     const dirs: string[] = [];
     for (const entry of view.config.env) {

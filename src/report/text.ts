@@ -11,7 +11,8 @@ import { copyLine } from './fix.js';
 
 const LEVEL_WORD: Record<Level, string> = { error: 'error', warning: 'warning', note: 'note' };
 
-function findingText(finding: Finding): string[] {
+/** `copied`: the COPY lines earlier findings printed (a loader two programs need, once). */
+function findingText(finding: Finding, copied: Set<string>): string[] {
   const meta = ruleMeta(finding.ruleId);
   const lines = [
     `  ${LEVEL_WORD[finding.level]} ${finding.ruleId} ${meta.name}: ${finding.message}`,
@@ -35,11 +36,17 @@ function findingText(finding: Finding): string[] {
   if (finding.confirmation) lines.push(`      ${confirmationLine(finding.confirmation)}`);
   const closure = finding.libraryClosure;
   if (closure?.kind === 'copy-from') {
+    const fresh = closure.copies
+      .map((copy) => copyLine(closure.from, copy.source, copy.destination))
+      .filter((line) => !copied.has(line));
+    fresh.forEach((line) => copied.add(line));
+    const end = closure.after.endLine;
     lines.push(
-      `      fix: after line ${closure.after.startLine} (${closure.after.instruction}), add`,
+      fresh.length > 0
+        ? `      fix: after line ${end} (${closure.after.instruction}), add`
+        : '      fix: the COPY lines above cover it',
     );
-    for (const copy of closure.copies)
-      lines.push(`        ${copyLine(closure.from, copy.source, copy.destination)}`);
+    for (const line of fresh) lines.push(`        ${line}`);
   } else if (closure) lines.push(`      no exact COPY --from lines: ${closure.reason}`);
   if (finding.suppression) {
     lines.push(`      suppressed (${finding.suppression.source}): ${finding.suppression.reason}`);
@@ -55,6 +62,7 @@ export function formatText(report: ScanReport): string {
   out.push(
     `exit139-guard scan of ${image.ref} (${image.platform})${report.dockerfile ? ` with ${report.dockerfile.path}` : ''}`,
   );
+  const copied = new Set<string>();
   const groups = new Map<string, Finding[]>();
   for (const finding of report.findings) {
     const key = finding.path ?? '';
@@ -67,7 +75,7 @@ export function formatText(report: ScanReport): string {
   );
   for (const key of keys) {
     out.push('', key === '' ? 'the image' : key);
-    for (const finding of groups.get(key) ?? []) out.push(...findingText(finding));
+    for (const finding of groups.get(key) ?? []) out.push(...findingText(finding, copied));
   }
   if (report.confirmation) {
     const c = report.confirmation;
