@@ -8,6 +8,7 @@
  * A library a RUN of the builder stage installed or built is not in its base image: the
  * finding then says so (`unavailable`) and the rule's generic fix stands. The engine right after
  * `docker build` usually has the base images; when it does not, the reason says to pull it.
+ * Closures of several findings that would put different files at one path are withdrawn too.
  */
 import type Docker from 'dockerode';
 import { artifactFor } from '../dockerfile/index.js';
@@ -25,7 +26,7 @@ const CLOSURE_RULES = new Set(['EG101', 'EG103']);
 interface Builder {
   from: string;
   image: string;
-  /** For reasons: `exit139-guard-test/go-builder:local, the base of stage build`. */
+  /** For reasons: `golang:1.22 (the base of stage build)`. */
   described: string;
 }
 
