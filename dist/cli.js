@@ -68718,6 +68718,8 @@ function checkExecutions(ctx, concern, check) {
   for (const container of ctx.manifests?.containers ?? []) {
     const spec = containerExecution(ctx.image.config, container);
     if (spec.undecided.length > 0) continue;
+    const { runAsGroup, runAsUser } = container.securityContext;
+    if (runAsGroup !== null && runAsUser === null) continue;
     for (const found of check(spec)) {
       const same = own.some(
         (o) => o.ruleId === found.ruleId && o.path === found.path && o.message === found.message
@@ -71732,6 +71734,74 @@ var EG603 = {
   }
 };
 
+// src/rules/eg604-run-as-group-without-user.ts
+var EG604 = {
+  id: "EG604",
+  name: "run-as-group-without-user",
+  defaultLevel: "error",
+  shortDescription: "runAsGroup without runAsUser: the runtime refuses the container",
+  fullDescription: "A container of a Kubernetes manifest gets `securityContext.runAsGroup` (its own or the pod's) and no `runAsUser` from either. The CRI user string allows a uid or a name with an optional group, never a group alone: containerd fails with `user group \"N\" is specified without user`, CRI-O with `user group is specified without user or username`, and the container is never created, whatever the image's USER.",
+  runtimeError: 'failed to generate user string: user group "1000" is specified without user',
+  why: [
+    "The kubelet merges the pod and container security contexts and sends the runtime `run_as_user`",
+    "and `run_as_group`. containerd builds the user from them before it looks at the image: with a",
+    "group and no user it returns an error, so the pod stays in `CreateContainerError`",
+    "(`Init:CreateContainerError` for an init container) with no process and no logs. The image",
+    "`USER` is not used to fill the gap. `docker run --group-add` has no such rule, so nothing",
+    "outside the cluster shows it."
+  ].join("\n"),
+  fix: [
+    "Set the user beside the group, in the container or for the whole pod:",
+    "",
+    "```diff",
+    "     securityContext:",
+    "+      runAsUser: 65532",
+    "       runAsGroup: 65532",
+    "```"
+  ].join("\n"),
+  safeToIgnore: "When an admission controller (a mutating webhook or policy engine) sets runAsUser on these pods before they reach the kubelet.",
+  tags: ["reliability", "kubernetes", "security-context", "container"],
+  precision: "very-high",
+  check(ctx) {
+    const findings = [];
+    for (const container of ctx.manifests?.containers ?? []) {
+      const { runAsGroup, runAsUser } = container.securityContext;
+      if (runAsGroup === null || runAsUser !== null) continue;
+      if (verifyRunAsNonRoot(container, ctx.image.config.user) !== null) continue;
+      const field2 = `${runAsGroup.from === "pod" ? "spec.securityContext" : "securityContext"}.runAsGroup`;
+      findings.push({
+        ...placeOnContainer(
+          finding(
+            "EG604",
+            EG604.defaultLevel,
+            null,
+            `the container runtime refuses to create it: runAsGroup ${runAsGroup.value} without runAsUser`,
+            [
+              `${field2}: ${runAsGroup.value}`,
+              "no runAsUser in the container or pod securityContext",
+              `image USER: ${ctx.image.config.user || "(none: root)"} (not used in place of runAsUser)`
+            ],
+            blameUser(ctx)
+          ),
+          container,
+          containerExecution(ctx.image.config, container),
+          {
+            path: container.workload.file,
+            startLine: runAsGroup.line,
+            endLine: runAsGroup.line,
+            workload: `${container.workload.kind}/${container.workload.name}`,
+            container: container.name,
+            containerKind: container.kind,
+            field: field2
+          }
+        ),
+        runtimeError: `failed to generate user string: user group "${runAsGroup.value}" is specified without user`
+      });
+    }
+    return findings;
+  }
+};
+
 // src/report/escape.ts
 var INVISIBLE = (
   // eslint-disable-next-line no-control-regex -- matching control characters is the point
@@ -72429,6 +72499,7 @@ var RULES = [
   EG601,
   EG602,
   EG603,
+  EG604,
   EG701,
   EG702,
   EG703,
