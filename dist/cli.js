@@ -82543,10 +82543,12 @@ function builderOf(model, artifact, placed) {
   return { from: artifact.stage, image: artifact.stage, described: artifact.stage };
 }
 var BuilderImages = class {
-  constructor(dockerHost) {
+  constructor(dockerHost, maxImageBytes) {
     this.dockerHost = dockerHost;
+    this.maxImageBytes = maxImageBytes;
   }
   dockerHost;
+  maxImageBytes;
   views = /* @__PURE__ */ new Map();
   docker = null;
   /** The image, or why it cannot be read (a reason: not there, no engine, unreadable). */
@@ -82563,13 +82565,16 @@ var BuilderImages = class {
     this.docker ??= dockerClient(this.dockerHost).catch(() => null);
     const docker = await this.docker;
     if (!docker) return unreachable;
+    let size;
     try {
-      await docker.getImage(reference).inspect();
+      size = (await docker.getImage(reference).inspect()).Size;
     } catch (error) {
       if (error.statusCode === 404)
         return `${reference} is not in the Docker Engine: pull it (docker pull ${reference}) for the exact COPY lines`;
       return unreachable;
     }
+    if (size > this.maxImageBytes)
+      return `${reference} is ${gigabytes(size)}; builders over ${gigabytes(this.maxImageBytes)} are not read for exact COPY lines (ldd in that stage lists the files)`;
     try {
       return await openImage(
         {
@@ -82584,9 +82589,13 @@ var BuilderImages = class {
     }
   }
 };
-async function addLibraryClosures(findings, finalView, model, dockerHost) {
+function gigabytes(bytes) {
+  return bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(1)} GiB` : `${Math.round(bytes / 1024 ** 2)} MiB`;
+}
+var MAX_BUILDER_IMAGE_BYTES = 2 * 1024 ** 3;
+async function addLibraryClosures(findings, finalView, model, dockerHost, maxImageBytes = MAX_BUILDER_IMAGE_BYTES) {
   if (!findings.some((f) => CLOSURE_RULES.has(f.ruleId) && f.path !== null)) return findings;
-  const images = new BuilderImages(dockerHost);
+  const images = new BuilderImages(dockerHost, maxImageBytes);
   const closures = /* @__PURE__ */ new Map();
   const result = [];
   for (const finding2 of findings) {
@@ -82969,9 +82978,15 @@ async function scan(options) {
     ...manifests ? { manifests } : {}
   };
   let findings = runRules(ctx);
-  const builderEngine = options.source.kind === "engine" ? { dockerHost: options.source.dockerHost } : options.builderImages ?? null;
+  const builderEngine = options.source.kind === "engine" ? { ...options.builderImages, dockerHost: options.source.dockerHost } : options.builderImages ?? null;
   if (model && builderEngine)
-    findings = await addLibraryClosures(findings, image, model, builderEngine.dockerHost);
+    findings = await addLibraryClosures(
+      findings,
+      image,
+      model,
+      builderEngine.dockerHost,
+      builderEngine.maxImageBytes
+    );
   let confirmation2;
   if (options.confirm) {
     const dockerHost = options.source.kind === "engine" ? options.source.dockerHost : options.confirm.dockerHost;

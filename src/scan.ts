@@ -64,7 +64,11 @@ export interface ScanOptions {
    * stage that built the file, for the exact `COPY --from` lines of the library's closure. An
    * engine source always uses its own engine; other sources only when this is given.
    */
-  builderImages?: { dockerHost?: string };
+  builderImages?: {
+    dockerHost?: string;
+    /** Larger builder images are not read (bytes; default 2 GiB, MAX_BUILDER_IMAGE_BYTES). */
+    maxImageBytes?: number;
+  };
   /** Kubernetes manifests whose containers that run this image are checked as they start it. */
   manifests?: ManifestsSpec;
 }
@@ -208,10 +212,16 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
   let findings = runRules(ctx);
   const builderEngine =
     options.source.kind === 'engine'
-      ? { dockerHost: options.source.dockerHost }
+      ? { ...options.builderImages, dockerHost: options.source.dockerHost }
       : (options.builderImages ?? null);
   if (model && builderEngine)
-    findings = await addLibraryClosures(findings, image, model, builderEngine.dockerHost);
+    findings = await addLibraryClosures(
+      findings,
+      image,
+      model,
+      builderEngine.dockerHost,
+      builderEngine.maxImageBytes,
+    );
   let confirmation: ReportConfirmation | undefined;
   if (options.confirm) {
     const dockerHost =

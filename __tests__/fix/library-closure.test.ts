@@ -253,6 +253,29 @@ describe('EG103 fix: the library closure copied from the builder stage', () => {
     expect(userLineEdits('EG101', ofRule(report, 'EG101'), text)).toEqual([]);
   }, 300_000);
 
+  it('a builder image over the size cap is not read: the reason says so', async () => {
+    if (!available) return;
+    const scenario = 'library-closure-bookworm';
+    const text = readFileSync(path.join(SCENARIO_DIR, `${scenario}.Dockerfile`), 'utf8');
+    const archive = path.join(work, 'image.tar');
+    await saveImage(await buildScenario(scenario), archive);
+    const report = await scan({
+      source: { kind: 'archive', path: archive },
+      dockerfile: { path: 'Dockerfile', text },
+      builderImages: { dockerHost: dockerHost(), maxImageBytes: 64 * 1024 ** 2 },
+    });
+    rmSync(archive, { force: true });
+    expect(eg103(report)[0]!.libraryClosure).toEqual({
+      kind: 'unavailable',
+      from: 'build',
+      image: 'exit139-guard-test/go-builder:local',
+      reason: expect.stringMatching(
+        /^exit139-guard-test\/go-builder:local is \d+ MiB; builders over 64 MiB are not read for exact COPY lines \(ldd in that stage lists the files\)$/,
+      ),
+      builderRead: false,
+    });
+  }, 300_000);
+
   it('a builder base the engine does not have: says to pull it', async () => {
     if (!available) return;
     const scenario = 'library-closure-bookworm';

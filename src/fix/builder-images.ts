@@ -87,7 +87,10 @@ class BuilderImages {
   private readonly views = new Map<string, Promise<ImageView | string>>();
   private docker: Promise<Docker | null> | null = null;
 
-  constructor(private readonly dockerHost: string | undefined) {}
+  constructor(
+    private readonly dockerHost: string | undefined,
+    private readonly maxImageBytes: number,
+  ) {}
 
   /** The image, or why it cannot be read (a reason: not there, no engine, unreadable). */
   open(reference: string): Promise<ImageView | string> {
@@ -104,13 +107,18 @@ class BuilderImages {
     this.docker ??= dockerClient(this.dockerHost).catch(() => null);
     const docker = await this.docker;
     if (!docker) return unreachable;
+    let size: number;
     try {
-      await docker.getImage(reference).inspect();
+      size = (await docker.getImage(reference).inspect()).Size;
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode === 404)
         return `${reference} is not in the Docker Engine: pull it (docker pull ${reference}) for the exact COPY lines`;
       return unreachable;
     }
+    // Reading a builder costs about 6 s per GB (the engine's export): a CUDA or SDK image would
+    // slow every failing check by minutes for a fix; above the cap the reason says so instead.
+    if (size > this.maxImageBytes)
+      return `${reference} is ${gigabytes(size)}; builders over ${gigabytes(this.maxImageBytes)} are not read for exact COPY lines (ldd in that stage lists the files)`;
     try {
       return await openImage(
         {
@@ -126,20 +134,31 @@ class BuilderImages {
   }
 }
 
+function gigabytes(bytes: number): string {
+  return bytes >= 1024 ** 3
+    ? `${(bytes / 1024 ** 3).toFixed(1)} GiB`
+    : `${Math.round(bytes / 1024 ** 2)} MiB`;
+}
+
+/** The largest builder image read for the COPY lines, by default (the engine's image size). */
+export const MAX_BUILDER_IMAGE_BYTES = 2 * 1024 ** 3;
+
 /**
  * Returns `findings` with `libraryClosure` set on each EG101/EG103 finding about a file another
  * stage built or an image supplied (findings of other rules unchanged, same order). Reads the
- * builders' images from the engine at `dockerHost` (default DOCKER_HOST); never throws for an
- * engine that is missing or does not have an image.
+ * builders' images from the engine at `dockerHost` (default DOCKER_HOST), none larger than
+ * `maxImageBytes` (bytes, the engine's image size); never throws for an engine that is missing
+ * or does not have an image.
  */
 export async function addLibraryClosures(
   findings: Finding[],
   finalView: ImageView,
   model: DockerfileModel,
   dockerHost: string | undefined,
+  maxImageBytes = MAX_BUILDER_IMAGE_BYTES,
 ): Promise<Finding[]> {
   if (!findings.some((f) => CLOSURE_RULES.has(f.ruleId) && f.path !== null)) return findings;
-  const images = new BuilderImages(dockerHost);
+  const images = new BuilderImages(dockerHost, maxImageBytes);
   const closures = new Map<string, LibraryClosureFix | null>();
   const result: Finding[] = [];
   for (const finding of findings) {
