@@ -22,6 +22,20 @@ function range(container: ManifestContainer, line: number, field: string | null)
   };
 }
 
+/** A user setting of the merged securityContext. */
+export type UserSetting = 'runAsUser' | 'runAsGroup' | 'runAsNonRoot';
+
+/**
+ * The line of a securityContext setting, the container's or the pod's
+ * (`securityContext.runAsGroup` / `spec.securityContext.runAsGroup`); null when unset.
+ */
+export function settingRange(container: ManifestContainer, key: UserSetting): ManifestRange | null {
+  const setting = container.securityContext[key];
+  if (!setting) return null;
+  const where = setting.from === 'pod' ? 'spec.securityContext' : 'securityContext';
+  return range(container, setting.line, `${where}.${key}`);
+}
+
 /**
  * The field to blame: for the entrypoint, `command`, then `args` (when they name the program,
  * i.e. without command and without an image ENTRYPOINT), `workingDir`, `env` (PATH); for the
@@ -32,16 +46,11 @@ export function manifestRange(
   concern: Concern,
   imageHasEntrypoint: boolean,
 ): ManifestRange {
-  const { fieldLines, securityContext } = container;
+  const { fieldLines } = container;
   if (concern === 'user') {
     for (const key of ['runAsUser', 'runAsGroup', 'runAsNonRoot'] as const) {
-      const setting = securityContext[key];
-      if (setting)
-        return range(
-          container,
-          setting.line,
-          `${setting.from === 'pod' ? 'spec.securityContext' : 'securityContext'}.${key}`,
-        );
+      const placed = settingRange(container, key);
+      if (placed) return placed;
     }
     return range(container, container.line, null);
   }

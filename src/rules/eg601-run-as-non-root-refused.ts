@@ -5,7 +5,7 @@
  */
 import type { Finding } from '../findings.js';
 import { containerExecution } from '../kubernetes/execution.js';
-import { placeOnContainer } from '../kubernetes/placement.js';
+import { placeOnContainer, settingRange } from '../kubernetes/placement.js';
 import { verifyRunAsNonRoot } from '../kubernetes/run-as-non-root.js';
 import { blameEntrypoint, finding, type Rule } from './context.js';
 
@@ -54,11 +54,10 @@ export const EG601: Rule = {
       const refusal = verifyRunAsNonRoot(container, ctx.image.config.user);
       if (refusal === null) continue;
       const spec = containerExecution(ctx.image.config, container);
-      const setting =
-        refusal.cause === 'runAsUser'
-          ? container.securityContext.runAsUser!
-          : container.securityContext.runAsNonRoot!;
-      const field = refusal.cause === 'runAsUser' ? 'runAsUser' : 'runAsNonRoot';
+      const placed = settingRange(
+        container,
+        refusal.cause === 'runAsUser' ? 'runAsUser' : 'runAsNonRoot',
+      )!;
       const imageUser = ctx.image.config.user || '(none: root)';
       findings.push({
         ...placeOnContainer(
@@ -75,15 +74,7 @@ export const EG601: Rule = {
           ),
           container,
           spec,
-          {
-            path: container.workload.file,
-            startLine: setting.line,
-            endLine: setting.line,
-            workload: `${container.workload.kind}/${container.workload.name}`,
-            container: container.name,
-            containerKind: container.kind,
-            field: `${setting.from === 'pod' ? 'spec.securityContext' : 'securityContext'}.${field}`,
-          },
+          placed,
         ),
         runtimeError: refusal.runtimeError,
       });

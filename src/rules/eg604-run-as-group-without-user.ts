@@ -6,7 +6,7 @@
  */
 import type { Finding } from '../findings.js';
 import { containerExecution } from '../kubernetes/execution.js';
-import { placeOnContainer } from '../kubernetes/placement.js';
+import { placeOnContainer, settingRange } from '../kubernetes/placement.js';
 import { verifyRunAsNonRoot } from '../kubernetes/run-as-non-root.js';
 import { blameUser, finding, type Rule } from './context.js';
 
@@ -46,7 +46,7 @@ export const EG604: Rule = {
       if (runAsGroup === null || runAsUser !== null) continue;
       // The kubelet's runAsNonRoot check comes before the runtime is asked (EG601).
       if (verifyRunAsNonRoot(container, ctx.image.config.user) !== null) continue;
-      const field = `${runAsGroup.from === 'pod' ? 'spec.securityContext' : 'securityContext'}.runAsGroup`;
+      const placed = settingRange(container, 'runAsGroup')!;
       findings.push({
         ...placeOnContainer(
           finding(
@@ -55,7 +55,7 @@ export const EG604: Rule = {
             null,
             `the container runtime refuses to create it: runAsGroup ${runAsGroup.value} without runAsUser`,
             [
-              `${field}: ${runAsGroup.value}`,
+              `${placed.field}: ${runAsGroup.value}`,
               'no runAsUser in the container or pod securityContext',
               `image USER: ${ctx.image.config.user || '(none: root)'} (not used in place of runAsUser)`,
             ],
@@ -63,15 +63,7 @@ export const EG604: Rule = {
           ),
           container,
           containerExecution(ctx.image.config, container),
-          {
-            path: container.workload.file,
-            startLine: runAsGroup.line,
-            endLine: runAsGroup.line,
-            workload: `${container.workload.kind}/${container.workload.name}`,
-            container: container.name,
-            containerKind: container.kind,
-            field,
-          },
+          placed,
         ),
         runtimeError: `failed to generate user string: user group "${runAsGroup.value}" is specified without user`,
       });
