@@ -68645,17 +68645,18 @@ function range2(container, line, field2) {
     field: field2
   };
 }
+function settingRange(container, key) {
+  const setting = container.securityContext[key];
+  if (!setting) return null;
+  const where2 = setting.from === "pod" ? "spec.securityContext" : "securityContext";
+  return range2(container, setting.line, `${where2}.${key}`);
+}
 function manifestRange(container, concern, imageHasEntrypoint) {
-  const { fieldLines, securityContext } = container;
+  const { fieldLines } = container;
   if (concern === "user") {
     for (const key of ["runAsUser", "runAsGroup", "runAsNonRoot"]) {
-      const setting = securityContext[key];
-      if (setting)
-        return range2(
-          container,
-          setting.line,
-          `${setting.from === "pod" ? "spec.securityContext" : "securityContext"}.${key}`
-        );
+      const placed = settingRange(container, key);
+      if (placed) return placed;
     }
     return range2(container, container.line, null);
   }
@@ -68718,8 +68719,6 @@ function checkExecutions(ctx, concern, check) {
   for (const container of ctx.manifests?.containers ?? []) {
     const spec = containerExecution(ctx.image.config, container);
     if (spec.undecided.length > 0) continue;
-    const { runAsGroup, runAsUser } = container.securityContext;
-    if (runAsGroup !== null && runAsUser === null) continue;
     for (const found of check(spec)) {
       const same = own.some(
         (o) => o.ruleId === found.ruleId && o.path === found.path && o.message === found.message
@@ -71606,8 +71605,10 @@ var EG601 = {
       const refusal = verifyRunAsNonRoot(container, ctx.image.config.user);
       if (refusal === null) continue;
       const spec = containerExecution(ctx.image.config, container);
-      const setting = refusal.cause === "runAsUser" ? container.securityContext.runAsUser : container.securityContext.runAsNonRoot;
-      const field2 = refusal.cause === "runAsUser" ? "runAsUser" : "runAsNonRoot";
+      const placed = settingRange(
+        container,
+        refusal.cause === "runAsUser" ? "runAsUser" : "runAsNonRoot"
+      );
       const imageUser2 = ctx.image.config.user || "(none: root)";
       findings.push({
         ...placeOnContainer(
@@ -71624,15 +71625,7 @@ var EG601 = {
           ),
           container,
           spec,
-          {
-            path: container.workload.file,
-            startLine: setting.line,
-            endLine: setting.line,
-            workload: `${container.workload.kind}/${container.workload.name}`,
-            container: container.name,
-            containerKind: container.kind,
-            field: `${setting.from === "pod" ? "spec.securityContext" : "securityContext"}.${field2}`
-          }
+          placed
         ),
         runtimeError: refusal.runtimeError
       });
@@ -71731,74 +71724,6 @@ var EG603 = {
         blameImage(ctx)
       )
     ];
-  }
-};
-
-// src/rules/eg604-run-as-group-without-user.ts
-var EG604 = {
-  id: "EG604",
-  name: "run-as-group-without-user",
-  defaultLevel: "error",
-  shortDescription: "runAsGroup without runAsUser: the runtime refuses the container",
-  fullDescription: "A container of a Kubernetes manifest gets `securityContext.runAsGroup` (its own or the pod's) and no `runAsUser` from either. The CRI user string allows a uid or a name with an optional group, never a group alone: containerd fails with `user group \"N\" is specified without user`, CRI-O with `user group is specified without user or username`, and the container is never created, whatever the image's USER.",
-  runtimeError: 'failed to generate user string: user group "1000" is specified without user',
-  why: [
-    "The kubelet merges the pod and container security contexts and sends the runtime `run_as_user`",
-    "and `run_as_group`. containerd builds the user from them before it looks at the image: with a",
-    "group and no user it returns an error, so the pod stays in `CreateContainerError`",
-    "(`Init:CreateContainerError` for an init container) with no process and no logs. The image",
-    "`USER` is not used to fill the gap. `docker run --group-add` has no such rule, so nothing",
-    "outside the cluster shows it."
-  ].join("\n"),
-  fix: [
-    "Set the user beside the group, in the container or for the whole pod:",
-    "",
-    "```diff",
-    "     securityContext:",
-    "+      runAsUser: 65532",
-    "       runAsGroup: 65532",
-    "```"
-  ].join("\n"),
-  safeToIgnore: "When an admission controller (a mutating webhook or policy engine) sets runAsUser on these pods before they reach the kubelet.",
-  tags: ["reliability", "kubernetes", "security-context", "container"],
-  precision: "very-high",
-  check(ctx) {
-    const findings = [];
-    for (const container of ctx.manifests?.containers ?? []) {
-      const { runAsGroup, runAsUser } = container.securityContext;
-      if (runAsGroup === null || runAsUser !== null) continue;
-      if (verifyRunAsNonRoot(container, ctx.image.config.user) !== null) continue;
-      const field2 = `${runAsGroup.from === "pod" ? "spec.securityContext" : "securityContext"}.runAsGroup`;
-      findings.push({
-        ...placeOnContainer(
-          finding(
-            "EG604",
-            EG604.defaultLevel,
-            null,
-            `the container runtime refuses to create it: runAsGroup ${runAsGroup.value} without runAsUser`,
-            [
-              `${field2}: ${runAsGroup.value}`,
-              "no runAsUser in the container or pod securityContext",
-              `image USER: ${ctx.image.config.user || "(none: root)"} (not used in place of runAsUser)`
-            ],
-            blameUser(ctx)
-          ),
-          container,
-          containerExecution(ctx.image.config, container),
-          {
-            path: container.workload.file,
-            startLine: runAsGroup.line,
-            endLine: runAsGroup.line,
-            workload: `${container.workload.kind}/${container.workload.name}`,
-            container: container.name,
-            containerKind: container.kind,
-            field: field2
-          }
-        ),
-        runtimeError: `failed to generate user string: user group "${runAsGroup.value}" is specified without user`
-      });
-    }
-    return findings;
   }
 };
 
@@ -72499,7 +72424,6 @@ var RULES = [
   EG601,
   EG602,
   EG603,
-  EG604,
   EG701,
   EG702,
   EG703,

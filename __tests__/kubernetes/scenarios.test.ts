@@ -337,22 +337,33 @@ describe('a USER name the image does not define, and a pod that sets runAsUser',
     await buildScenario(scenario);
     const byName = await runContainer(scenarioTag(scenario), { timeoutMs: 30_000 });
     const byUid = await runContainer(scenarioTag(scenario), { user: '1000', timeoutMs: 30_000 });
+    const byGroup = await runContainer(scenarioTag(scenario), {
+      user: 'app:1000',
+      timeoutMs: 30_000,
+    });
     expect(byUid.exitCode).toBe(0);
     expect(byName.exitCode).not.toBe(0);
+    expect(byGroup.exitCode).not.toBe(0);
 
-    // The image alone (docker run) keeps its error, once; the pod with runAsUser has none.
+    // The image alone (docker run) keeps its error, once; the pod with runAsUser has none; the
+    // one with runAsGroup has its own (`app:1000`, placed on its runAsGroup line).
     const cli = await scanWith(false);
     const eg404 = cli.findings.filter((f) => f.ruleId === 'EG404');
-    expect(eg404.map((f) => f.manifest?.workload ?? 'image')).toEqual(['image']);
+    expect(eg404.map((f) => f.manifest?.workload ?? 'image')).toEqual(['image', 'Pod/by-group']);
+    expect(byGroup.engineError).toContain(eg404[1]!.runtimeError);
     expect(byName.engineError).toContain(eg404[0]!.runtimeError);
 
-    // The admission webhook judges pods only: the one that names the user is refused, on its
+    // The admission webhook judges pods only: the ones that keep the image's user name (alone, or
+    // with runAsGroup, which the kubelet completes with that name) are refused, on their
     // container; the one with runAsUser is not.
     const pods = await scanWith(true);
     expect(
       pods.findings
         .filter((f) => f.ruleId === 'EG404')
         .map((f) => [f.manifest?.workload, f.manifest?.container, f.level]),
-    ).toEqual([['Pod/by-name', 'app', 'error']]);
+    ).toEqual([
+      ['Pod/by-name', 'app', 'error'],
+      ['Pod/by-group', 'app', 'error'],
+    ]);
   }, 300_000);
 });

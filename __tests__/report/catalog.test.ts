@@ -33,7 +33,6 @@ const DESIGN_CATALOG: [string, string, string][] = [
   ['EG601', 'run-as-non-root-refused', 'error'],
   ['EG602', 'pod-command-undecided', 'note'],
   ['EG603', 'manifests-without-image', 'note'],
-  ['EG604', 'run-as-group-without-user', 'error'],
   // scan --confirm (issue 17): what running the image showed.
   ['EG701', 'died-on-start-unpredicted', 'error'],
   ['EG702', 'prediction-contradicted', 'warning'],

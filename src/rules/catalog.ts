@@ -50,7 +50,6 @@ import { EG501 } from './eg501-hardening.js';
 import { EG601 } from './eg601-run-as-non-root-refused.js';
 import { EG602 } from './eg602-pod-command-undecided.js';
 import { EG603 } from './eg603-manifests-without-image.js';
-import { EG604 } from './eg604-run-as-group-without-user.js';
 import { EG701 } from './eg701-died-on-start-unpredicted.js';
 import { EG702 } from './eg702-prediction-contradicted.js';
 import { EG703 } from './eg703-exited-with-own-error.js';
@@ -89,7 +88,6 @@ export const RULES: readonly Rule[] = [
   EG601,
   EG602,
   EG603,
-  EG604,
   EG701,
   EG702,
   EG703,

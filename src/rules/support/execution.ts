@@ -58,8 +58,7 @@ export function envValue(env: readonly string[], name: string): string | null {
  * after it and placed on its manifest line (`concern` says whether the start or the user is at
  * stake). A container finding that the image's own start has too (same rule, file and message)
  * holds for the image alone: it stays on the Dockerfile, once. A container whose command depends
- * on values only the cluster knows is left to EG602, one the runtime refuses for a group without
- * a user to EG604. With `podsOnly` (the admission webhook) the
+ * on values only the cluster knows is left to EG602. With `podsOnly` (the admission webhook) the
  * image's own start is not checked: each container's findings are its own.
  */
 export function checkExecutions(
@@ -73,9 +72,6 @@ export function checkExecutions(
   for (const container of ctx.manifests?.containers ?? []) {
     const spec = containerExecution(ctx.image.config, container);
     if (spec.undecided.length > 0) continue;
-    // A group without a user: the runtime creates nothing to check (EG604).
-    const { runAsGroup, runAsUser } = container.securityContext;
-    if (runAsGroup !== null && runAsUser === null) continue;
     for (const found of check(spec)) {
       const same = own.some(
         (o) => o.ruleId === found.ruleId && o.path === found.path && o.message === found.message,
