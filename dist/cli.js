@@ -62933,6 +62933,8 @@ import {
   openSync,
   readSync,
   realpathSync,
+  renameSync,
+  rmSync,
   statfsSync,
   statSync,
   writeSync
@@ -76125,10 +76127,16 @@ function imageMatches(containerImage, names) {
     return other !== null && repositoryKey(other) === repositoryKey(own);
   });
 }
-var MANIFEST_IMAGE = /^[^\s=]+(=[^\s=]+)?$/;
+var PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+var DOMAIN_LABEL = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+var IMAGE_REFERENCE = new RegExp(
+  `^(?:${DOMAIN_LABEL}(?:\\.${DOMAIN_LABEL})*(?::[0-9]+)?/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*(?::[\\w][\\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$`
+);
 function manifestImageProblem(entry) {
-  if (MANIFEST_IMAGE.test(entry)) return null;
-  return `${JSON.stringify(entry.slice(0, 200))}: expected NAME or NAME=IMAGE (image references, at most one '=')`;
+  const parts = entry.split("=");
+  if (entry.length <= 1024 && parts.length <= 2 && parts.every((p) => IMAGE_REFERENCE.test(p)))
+    return null;
+  return `${JSON.stringify(entry.slice(0, 200))}: expected NAME or NAME=IMAGE, each an image reference (lower-case repository, optional :tag and @digest)`;
 }
 
 // src/report/baseline.ts
@@ -76140,7 +76148,14 @@ function missingThings(finding2) {
   return [...new Set(text.match(MISSING_THING) ?? [])].sort();
 }
 function fingerprintOf(finding2) {
-  return createHash("sha256").update(JSON.stringify([finding2.ruleId, finding2.path ?? "", missingThings(finding2)])).digest("hex").slice(0, 16);
+  const parts = [finding2.ruleId, finding2.path ?? "", missingThings(finding2)];
+  const m = finding2.manifest;
+  if (m) parts.push(`${m.workload} ${m.containerKind} ${m.container}`);
+  return createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 16);
+}
+function isManifestRange(value) {
+  const m = value;
+  return typeof m === "object" && m !== null && typeof m.workload === "string" && typeof m.container === "string" && typeof m.containerKind === "string";
 }
 function fromJsonFinding(raw) {
   if (typeof raw.fingerprint === "string") return raw.fingerprint;
@@ -76154,7 +76169,8 @@ function fromJsonFinding(raw) {
     dockerfile: null,
     related: [],
     suppression: null,
-    ...typeof raw.runtimeError === "string" ? { runtimeError: raw.runtimeError } : {}
+    ...typeof raw.runtimeError === "string" ? { runtimeError: raw.runtimeError } : {},
+    ...isManifestRange(raw.manifest) ? { manifest: raw.manifest } : {}
   });
 }
 function readBaseline(text, where2) {
@@ -78469,7 +78485,7 @@ var RegistryClient = class {
 };
 
 // src/image/facts.ts
-import { closeSync as closeSync5, mkdtempSync, openSync as openSync5, rmSync, writeSync as writeSync2 } from "node:fs";
+import { closeSync as closeSync5, mkdtempSync, openSync as openSync5, rmSync as rmSync2, writeSync as writeSync2 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -78637,7 +78653,7 @@ var FactCollector = class {
         file.close();
       }
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      rmSync2(dir, { recursive: true, force: true });
     }
   }
 };
@@ -79707,9 +79723,9 @@ async function readRootfsFolder(root, source, collector, asked = null) {
     }
   };
   await visit("/", root);
-  if (files.size === 1)
+  if (![...files.values()].some((file) => file.type === "file"))
     throw new InputError(
-      `${source}: the folder is empty; expected a root filesystem (docker export, or an image's unpacked layers)`
+      `${source}: the folder has no files; expected a root filesystem (docker export, or an image's unpacked layers)`
     );
   const platform = folderPlatform(files, asked);
   const config = {

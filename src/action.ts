@@ -22,8 +22,10 @@ import { readInputs, type ActionInputs, type ImageInput } from './github/inputs.
 import {
   MAX_CONFIG_BYTES,
   MAX_DOCKERFILE_BYTES,
+  checkOutputPath,
   readInputText,
   writeOutputFile,
+  type OutputPathOptions,
 } from './input-files.js';
 import { readDockerConfig, type CredentialSource } from './image/registry/index.js';
 import { uploadSarif } from './github/upload.js';
@@ -187,14 +189,14 @@ function imageInputs(inputs: ActionInputs, workspace: string): ImageInput[] {
 }
 
 /** Writes a report the inputs name; a path that cannot take it is the input's error, not a crash. */
-/** Writes a report the action keeps: in the workspace or RUNNER_TEMP, never through a link. */
-function writeFile(file: string, text: string, input: string, workspace: string): void {
+/** Where the action may keep its reports: the workspace and RUNNER_TEMP, never through a link. */
+function outputPlaces(input: string, workspace: string): OutputPathOptions {
   const temp = process.env.RUNNER_TEMP;
-  writeOutputFile(file, text, {
+  return {
     what: `input '${input}'`,
     within: [workspace, ...(temp ? [temp] : [])],
     withinName: temp ? 'the workspace or RUNNER_TEMP' : 'the workspace',
-  });
+  };
 }
 
 /** `exit139-guard.sarif` → `exit139-guard.json`, beside it. */
@@ -554,14 +556,17 @@ export async function runAction(): Promise<void> {
     const jsonFile = jsonFileFor(inputs.sarifFile);
     const sarifJson = saved ? '' : sarifOf(results, run, inputs.category);
     if (!saved) {
-      writeFile(inputs.sarifFile, sarifJson, 'sarif-file', run.workspace);
-      writeFile(
+      const places = outputPlaces('sarif-file', run.workspace);
+      // Both places are checked before either is written: a refusal leaves no half of the pair.
+      checkOutputPath(inputs.sarifFile, places);
+      checkOutputPath(jsonFile, places);
+      writeOutputFile(inputs.sarifFile, sarifJson, places);
+      writeOutputFile(
         jsonFile,
         reports.length === 1
           ? formatJson(reports[0]!, { pullRequest: run.pullRequest?.number ?? null })
           : formatJsonReports(reports, { pullRequest: run.pullRequest?.number ?? null }),
-        'sarif-file',
-        run.workspace,
+        places,
       );
       if (inputs.annotations) for (const report of reports) writeAnnotations(report, run.workspace);
     }

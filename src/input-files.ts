@@ -27,6 +27,8 @@ import {
   openSync,
   readSync,
   realpathSync,
+  renameSync,
+  rmSync,
   statfsSync,
   statSync,
   writeSync,
@@ -273,24 +275,39 @@ export interface OutputPathOptions {
 }
 
 /**
- * Writes `text` to `file` (its folders created), refusing what would let the repository that
- * is checked out redirect the write: the file itself a symbolic link or not a regular file, or
- * its folder reached through a link to a place outside `within`. A folder outside `within`
- * written plainly (`/tmp/x.sarif`, named by the workflow itself) is accepted, as for inputs.
- * The file is opened O_NOFOLLOW (no swap of a link between the check and the open).
- * Errors are InputErrors naming `what` and the file.
+ * Checks where `file` would be written and creates its folders: no folder on the way may be a
+ * symbolic link to a missing folder, or lead out of `within` (a plainly named folder outside is
+ * fine, as for inputs), and `file` itself may not be a symbolic link, a folder or anything but a
+ * regular file. Nothing is created before the checks pass. Returns the path that will be
+ * written (folders resolved). Errors are InputErrors naming `what`, the file and the link.
  */
-export function writeOutputFile(file: string, text: string, options: OutputPathOptions): void {
+export function checkOutputPath(file: string, options: OutputPathOptions): string {
   const named = `${options.what}: cannot write ${file}`;
   const folder = path.dirname(path.resolve(file));
-  try {
-    mkdirSync(folder, { recursive: true });
-  } catch (error) {
-    throw new InputError(
-      `${named} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-    );
+  const parts = folder.split('/').filter((p) => p !== '');
+  let existing = '/';
+  let firstLink: string | null = null;
+  let rest: string[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const next = path.join(existing, parts[i]!);
+    let stats: Stats;
+    try {
+      stats = lstatSync(next);
+    } catch {
+      rest = parts.slice(i);
+      break;
+    }
+    if (stats.isSymbolicLink()) {
+      try {
+        if (!statSync(next).isDirectory()) throw new Error('not a folder');
+      } catch {
+        throw new InputError(`${named}: ${next} is a symbolic link to a missing folder or a file`);
+      }
+      firstLink ??= next;
+    } else if (!stats.isDirectory()) throw new InputError(`${named}: ${next} is not a folder`);
+    existing = next;
   }
-  const realFolder = realpathSync(folder);
+  const realFolder = path.join(realpathSync(existing), ...rest);
   const roots = options.within.map((root) => {
     try {
       return realpathSync(root);
@@ -298,28 +315,50 @@ export function writeOutputFile(file: string, text: string, options: OutputPathO
       return path.resolve(root);
     }
   });
-  if (realFolder !== folder && !roots.some((root) => inside(realFolder, root)))
+  if (firstLink !== null && !roots.some((root) => inside(realFolder, root)))
     throw new InputError(
-      `${named}: its folder is a symbolic link to a path outside ${options.withinName}`,
+      `${named}: ${firstLink} is a symbolic link to a path outside ${options.withinName}`,
     );
-  const target = path.join(realFolder, path.basename(file));
-  let existing: Stats | null = null;
   try {
-    existing = lstatSync(target);
-  } catch {
-    existing = null;
+    mkdirSync(realFolder, { recursive: true });
+  } catch (error) {
+    throw new InputError(
+      `${named} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
-  if (existing?.isSymbolicLink())
+  const target = path.join(realFolder, path.basename(file));
+  let stats: Stats | null = null;
+  try {
+    stats = lstatSync(target);
+  } catch {
+    stats = null;
+  }
+  if (stats?.isSymbolicLink())
     throw new InputError(
       `${named}: it is a symbolic link (the report is never written through one)`,
     );
-  if (existing?.isDirectory()) throw new InputError(`${named}: it is a folder`);
-  if (existing && !existing.isFile()) throw new InputError(`${named}: it is not a regular file`);
+  if (stats?.isDirectory()) throw new InputError(`${named}: it is a folder`);
+  if (stats && !stats.isFile()) throw new InputError(`${named}: it is not a regular file`);
+  return target;
+}
+
+/**
+ * Writes `text` to `file` after {@link checkOutputPath}: into a new file beside it (O_EXCL,
+ * O_NOFOLLOW), then renamed over it, so a hard link someone planted at the path keeps its
+ * content (the name gets a new file) and a reader never sees half a report.
+ */
+export function writeOutputFile(file: string, text: string, options: OutputPathOptions): void {
+  const target = checkOutputPath(file, options);
+  const named = `${options.what}: cannot write ${file}`;
+  const temporary = path.join(
+    path.dirname(target),
+    `.${path.basename(target)}.${process.pid}.${Date.now()}.tmp`,
+  );
   let fd: number;
   try {
     fd = openSync(
-      target,
-      constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW,
+      temporary,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
       0o644,
     );
   } catch (error) {
@@ -328,9 +367,17 @@ export function writeOutputFile(file: string, text: string, options: OutputPathO
     );
   }
   try {
-    const bytes = Buffer.from(text, 'utf8');
-    for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
-  } finally {
-    closeSync(fd);
+    try {
+      const bytes = Buffer.from(text, 'utf8');
+      for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, target);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw new InputError(
+      `${named} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
 }

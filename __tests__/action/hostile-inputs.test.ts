@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import {
   copyFileSync,
+  linkSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -123,13 +124,47 @@ describe('where the action writes its report', () => {
     expect(failure(result)).toEqual([
       expect.stringMatching(
         new RegExp(
-          `^exit139-guard: input 'sarif-file': cannot write ${path.join(ws, 'reports/guard.sarif')}: its folder is a symbolic link to a path outside the workspace`,
+          `^exit139-guard: input 'sarif-file': cannot write ${path.join(ws, 'reports/guard.sarif')}: ${path.join(ws, 'reports')} is a symbolic link to a path outside the workspace`,
         ),
       ),
     ]);
     expect(readdirSync(outside)).toEqual([]);
     rmSync(ws, { recursive: true, force: true });
     rmSync(outside, { recursive: true, force: true });
+  });
+
+  it('never into a file a hard link shares with one outside: the name gets a new file', async () => {
+    const ws = workspace();
+    const outside = mkdtempSync(path.join(os.tmpdir(), 'e139-victim-'));
+    const victim = path.join(outside, 'secret.txt');
+    writeFileSync(victim, 'keep');
+    linkSync(victim, path.join(ws, 'exit139-guard.sarif'));
+    const result = await run(ws, { dockerfile: 'Dockerfile.good', comment: 'never' });
+    expect(result.code).toBe(1);
+    expect(readFileSync(victim, 'utf8')).toBe('keep');
+    expect(readFileSync(path.join(ws, 'exit139-guard.sarif'), 'utf8')).toContain('"version"');
+    rmSync(ws, { recursive: true, force: true });
+    rmSync(outside, { recursive: true, force: true });
+  });
+
+  it('writes neither report when the place of one is refused', async () => {
+    const ws = workspace();
+    symlinkSync('/nonexistent/config.json', path.join(ws, 'exit139-guard.json'));
+    const result = await run(ws, { dockerfile: 'Dockerfile.good', comment: 'never' });
+    expect(failure(result)).toEqual([
+      `exit139-guard: input 'sarif-file': cannot write ${path.join(ws, 'exit139-guard.json')}: it is a symbolic link (the report is never written through one)`,
+    ]);
+    expect(readdirSync(ws).sort()).toEqual(['Dockerfile.good', 'exit139-guard.json']);
+    rmSync(ws, { recursive: true, force: true });
+  });
+
+  it('refuses a sarif-file that names a folder', async () => {
+    const ws = workspace();
+    const result = await run(ws, { dockerfile: 'Dockerfile.good', 'sarif-file': 'reports/' });
+    expect(failure(result)).toEqual([
+      "exit139-guard: input 'sarif-file': reports/ names a folder; give a file name, e.g. reports/exit139-guard.sarif",
+    ]);
+    rmSync(ws, { recursive: true, force: true });
   });
 
   it('where the workflow names a folder outside plainly (a temp folder)', async () => {

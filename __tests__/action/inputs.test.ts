@@ -277,7 +277,7 @@ describe('action inputs manifests and manifest-images', () => {
     expect(
       inputError(ws, { image: 'a', manifests: 'pod.yaml', 'manifest-images': 'ok/api\na=b=c' }),
     ).toBe(
-      `input 'manifest-images': "a=b=c": expected NAME or NAME=IMAGE (image references, at most one '=')`,
+      `input 'manifest-images': "a=b=c": expected NAME or NAME=IMAGE, each an image reference (lower-case repository, optional :tag and @digest)`,
     );
   });
 });

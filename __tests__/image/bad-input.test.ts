@@ -2,7 +2,15 @@
 // The archives are written by Python's tarfile (not by our code), then damaged.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 
@@ -296,10 +304,14 @@ describe('bad input', () => {
   });
 });
 
-test('an empty folder is an error, never an image that scans clean', async () => {
+test('a folder without files is an error, never an image that scans clean', async () => {
   const empty = path.join(work, 'empty-rootfs');
   mkdirSync(empty);
-  expect(await inputError(openImage({ kind: 'archive', path: empty }))).toBe(
-    `rootfs:${empty}: the folder is empty; expected a root filesystem (docker export, or an image's unpacked layers)`,
-  );
+  const hollow = path.join(work, 'hollow-rootfs');
+  mkdirSync(path.join(hollow, 'usr/bin'), { recursive: true });
+  symlinkSync('/nowhere', path.join(hollow, 'app'));
+  for (const folder of [empty, hollow])
+    expect(await inputError(openImage({ kind: 'archive', path: folder }))).toBe(
+      `rootfs:${folder}: the folder has no files; expected a root filesystem (docker export, or an image's unpacked layers)`,
+    );
 });

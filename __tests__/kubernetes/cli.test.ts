@@ -1,3 +1,4 @@
+import { manifestImageProblem } from '../../src/kubernetes/images.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -153,6 +154,19 @@ describe('exit139-guard scan --manifests', () => {
     expect(result.stderr).toContain('--manifest-image needs --manifests');
   });
 
+  it.each([
+    ['registry.example.com:5000/team/api', null],
+    ['old/api=api:pr-1', null],
+    [`ghcr.io/acme/api@sha256:${'ab'.repeat(32)}`, null],
+    ['UPPER/Case', 'refused'],
+    ['a,b', 'refused'],
+    ['-x', 'refused'],
+    ['a@sha256:zz', 'refused'],
+    ['a=', 'refused'],
+  ])('reads --manifest-image %s as an image reference', (entry, verdict) => {
+    expect(manifestImageProblem(entry) === null ? null : 'refused').toBe(verdict);
+  });
+
   it('refuses a --manifest-image that is not NAME or NAME=IMAGE', async () => {
     const result = await cli([
       'scan',
@@ -165,7 +179,7 @@ describe('exit139-guard scan --manifests', () => {
     ]);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain(
-      `exit139-guard scan: --manifest-image "a=b=c": expected NAME or NAME=IMAGE (image references, at most one '=')`,
+      `exit139-guard scan: --manifest-image "a=b=c": expected NAME or NAME=IMAGE, each an image reference (lower-case repository, optional :tag and @digest)`,
     );
   });
 });

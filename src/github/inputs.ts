@@ -311,7 +311,7 @@ export function readInputs(workspace: string, read: InputReader = defaultReader)
     config: resolve(configInput),
     configRequired: configInput !== DEFAULT_CONFIG_FILE,
     failOn,
-    sarifFile: resolve(read('sarif-file').trim() || 'exit139-guard.sarif'),
+    sarifFile: resolve(sarifFileName(read('sarif-file').trim())),
     category: read('category').trim() || null,
     comment: commentInput(read),
     commentLevel: levelInput(read, 'comment-level', 'warning'),
@@ -333,4 +333,14 @@ export function readInputs(workspace: string, read: InputReader = defaultReader)
     manifestImages,
     confirm: confirmInput(read),
   };
+}
+
+/** The SARIF file's name as given (default `exit139-guard.sarif`); a folder name is refused. */
+function sarifFileName(given: string): string {
+  if (given === '') return 'exit139-guard.sarif';
+  if (given.endsWith('/'))
+    throw new InputError(
+      `input 'sarif-file': ${given} names a folder; give a file name, e.g. ${given}exit139-guard.sarif`,
+    );
+  return given;
 }

@@ -126,10 +126,11 @@ export async function readRootfsFolder(
     }
   };
   await visit('/', root);
-  // An empty folder is a wrong path or a failed export, never an image that passes.
-  if (files.size === 1)
+  // A folder without a single file (empty, or only folders and links) is a wrong path or a
+  // failed export, never an image that passes.
+  if (![...files.values()].some((file) => file.type === 'file'))
     throw new InputError(
-      `${source}: the folder is empty; expected a root filesystem (docker export, or an image's unpacked layers)`,
+      `${source}: the folder has no files; expected a root filesystem (docker export, or an image's unpacked layers)`,
     );
   const platform = folderPlatform(files, asked);
   const config = {

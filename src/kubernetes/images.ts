@@ -68,14 +68,26 @@ export function imageMatches(containerImage: string, names: readonly string[]): 
   });
 }
 
-/** `NAME` or `NAME=IMAGE`, each an image reference: no white space, no second `=`. */
-const MANIFEST_IMAGE = /^[^\s=]+(=[^\s=]+)?$/;
+/**
+ * An image reference as the distribution project's reference grammar writes it
+ * (distribution/reference/regexp.go): an optional host[:port]/, lower-case path components
+ * separated by `.`, `_`, `__` or dashes, an optional `:tag` and `@algorithm:hex` digest.
+ */
+const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const DOMAIN_LABEL = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const IMAGE_REFERENCE = new RegExp(
+  `^(?:${DOMAIN_LABEL}(?:\\.${DOMAIN_LABEL})*(?::[0-9]+)?/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*` +
+    '(?::[\\w][\\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$',
+);
 
 /**
- * What is wrong with a `--manifest-image` / `manifest-images` entry (`NAME` or `NAME=IMAGE`),
- * quoted and explained, or null when it is well formed.
+ * What is wrong with a `--manifest-image` / `manifest-images` entry (`NAME` or `NAME=IMAGE`,
+ * each an image reference), quoted and explained, or null when it is well formed.
  */
 export function manifestImageProblem(entry: string): string | null {
-  if (MANIFEST_IMAGE.test(entry)) return null;
-  return `${JSON.stringify(entry.slice(0, 200))}: expected NAME or NAME=IMAGE (image references, at most one '=')`;
+  const parts = entry.split('=');
+  // References are at most 255 characters for the name and 128 for a tag (distribution).
+  if (entry.length <= 1024 && parts.length <= 2 && parts.every((p) => IMAGE_REFERENCE.test(p)))
+    return null;
+  return `${JSON.stringify(entry.slice(0, 200))}: expected NAME or NAME=IMAGE, each an image reference (lower-case repository, optional :tag and @digest)`;
 }

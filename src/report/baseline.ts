@@ -1,14 +1,15 @@
 /**
  * Only what the pull request changed: a finding's fingerprint, and the base branch's report it is
  * compared with. A fingerprint is the rule, the path in the image and what is missing (the
- * library sonames, loader paths and symbol versions the finding names), hashed: it survives
+ * library sonames, loader paths and symbol versions the finding names), and the workload and
+ * container for a finding about a manifest, hashed: it survives
  * Dockerfile line moves, message rewording and image tags, as SARIF's `baselineState` and code
  * scanning's `partialFingerprints` intend (SARIF 2.1.0 §3.27.24, §3.27.17). A finding whose
  * fingerprint is in the baseline is `unchanged` ("already present"); others are `new`.
  */
 import { createHash } from 'node:crypto';
 import { InputError } from '../errors.js';
-import type { Finding, ScanReport } from '../findings.js';
+import type { Finding, ManifestRange, ScanReport } from '../findings.js';
 import { parseJsonText } from '../input-files.js';
 
 /** The SARIF `partialFingerprints` key the fingerprint is written under. */
@@ -26,21 +27,37 @@ function missingThings(finding: Finding): string[] {
   return [...new Set(text.match(MISSING_THING) ?? [])].sort();
 }
 
-/** 16 hex digits of sha256 over [rule, path, sorted missing things]. */
+/**
+ * 16 hex digits of sha256 over [rule, path, sorted missing things], and for a finding about a
+ * container of a manifest its workload and container (`Deployment/api`, `initContainer migrate`):
+ * a new workload with the same fault is new, wherever its lines are.
+ */
 export function fingerprintOf(finding: Finding): string {
-  return createHash('sha256')
-    .update(JSON.stringify([finding.ruleId, finding.path ?? '', missingThings(finding)]))
-    .digest('hex')
-    .slice(0, 16);
+  const parts: unknown[] = [finding.ruleId, finding.path ?? '', missingThings(finding)];
+  const m = finding.manifest;
+  if (m) parts.push(`${m.workload} ${m.containerKind} ${m.container}`);
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
 }
 
 interface JsonFinding {
   fingerprint?: unknown;
+  manifest?: unknown;
   ruleId?: unknown;
   path?: unknown;
   message?: unknown;
   evidence?: unknown;
   runtimeError?: unknown;
+}
+
+function isManifestRange(value: unknown): value is ManifestRange {
+  const m = value as Partial<ManifestRange> | null;
+  return (
+    typeof m === 'object' &&
+    m !== null &&
+    typeof m.workload === 'string' &&
+    typeof m.container === 'string' &&
+    typeof m.containerKind === 'string'
+  );
 }
 
 function fromJsonFinding(raw: JsonFinding): string | null {
@@ -57,6 +74,7 @@ function fromJsonFinding(raw: JsonFinding): string | null {
     related: [],
     suppression: null,
     ...(typeof raw.runtimeError === 'string' ? { runtimeError: raw.runtimeError } : {}),
+    ...(isManifestRange(raw.manifest) ? { manifest: raw.manifest } : {}),
   });
 }
 
