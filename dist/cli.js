@@ -76704,20 +76704,16 @@ function groupDetails(group, dockerfileText, paths) {
   } else if (meta) {
     lines2.push("**Fix**", "", fixSection(meta), "");
   }
-  const reasons = /* @__PURE__ */ new Map();
+  const reasons = /* @__PURE__ */ new Set();
   for (const finding2 of group.findings) {
     const closure = finding2.libraryClosure;
     if (closure?.kind !== "unavailable") continue;
-    const key = group.findings.length > 1 ? `${finding2.path ?? "(image)"}: ${closure.reason}` : closure.reason;
-    reasons.set(key, key);
+    reasons.add(
+      group.findings.length > 1 ? `${finding2.path ?? "(image)"}: ${closure.reason}` : closure.reason
+    );
   }
   if (reasons.size > 0)
-    lines2.push(
-      "**Why no exact `COPY --from` lines**",
-      "",
-      codeBlock([...reasons.values()].join("\n")),
-      ""
-    );
+    lines2.push("**Why no exact `COPY --from` lines**", "", codeBlock([...reasons].join("\n")), "");
   if (meta) lines2.push(`[${meta.id} ${meta.name}](${ruleHelpUri(meta.id)})`, "");
   lines2.push("</details>", "");
   return lines2.join("\n") + "\n";

@@ -7,14 +7,14 @@
  *   shell list, where the shell passes it to that command alone (POSIX sh "Simple Commands":
  *   assignments before a command name go into that command's environment). An existing
  *   `CGO_ENABLED=1` there is flipped.
- * - An ELF interpreter missing from a `FROM scratch` stage (EG101), when no builder supplies it
- *   (below): that FROM line with the base
- *   that provides the loader the binary names: glibc's `ld-linux*` in distroless base (Debian's
- *   glibc), musl's `ld-musl-*` in Alpine. (A cgo Go binary is EG202, fixed by its build line.)
  * - A loader (EG101) or library (EG103) missing for a file another stage built: after the COPY
  *   that placed the file, one `COPY --from=<builder> <file> <folder>/` per file of the loader
- *   and library closure that the final image lacks (found by src/fix/, carried on the finding), the seed's
- *   minimal-runtime recipe. Files of several findings placed by one COPY are listed once.
+ *   and library closure that the final image lacks (found by src/fix/, carried on the finding),
+ *   the seed's minimal-runtime recipe. A file several findings need is listed once.
+ * - An ELF interpreter missing from a `FROM scratch` stage (EG101) that no builder was read for:
+ *   that FROM line with the base that provides the loader the binary names: glibc's `ld-linux*`
+ *   in distroless base (Debian's glibc), musl's `ld-musl-*` in Alpine. (A cgo Go binary is
+ *   EG202, fixed by its build line.)
  * - A script whose `#!` line ends in a carriage return (EG303, CRLF line endings): a `RUN sed`
  *   after the line that put the script in place, in a stage that has sed (the stage that built
  *   it), else `.gitattributes` so git checks it out with LF.

@@ -222,23 +222,18 @@ function groupDetails(
     lines.push('**Fix**', '', fixSection(meta), '');
   }
   // Files whose loader or libraries no builder could supply: why, each once.
-  const reasons = new Map<string, string>();
+  const reasons = new Set<string>();
   for (const finding of group.findings) {
     const closure = finding.libraryClosure;
     if (closure?.kind !== 'unavailable') continue;
-    const key =
+    reasons.add(
       group.findings.length > 1
         ? `${finding.path ?? '(image)'}: ${closure.reason}`
-        : closure.reason;
-    reasons.set(key, key);
+        : closure.reason,
+    );
   }
   if (reasons.size > 0)
-    lines.push(
-      '**Why no exact `COPY --from` lines**',
-      '',
-      codeBlock([...reasons.values()].join('\n')),
-      '',
-    );
+    lines.push('**Why no exact `COPY --from` lines**', '', codeBlock([...reasons].join('\n')), '');
   if (meta) lines.push(`[${meta.id} ${meta.name}](${ruleHelpUri(meta.id)})`, '');
   lines.push('</details>', '');
   return lines.join('\n') + '\n';
