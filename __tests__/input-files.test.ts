@@ -13,6 +13,7 @@ import { InputError } from '../src/errors.js';
 import { openImage } from '../src/image/index.js';
 import { checkInputPath, excerpt, readInputText } from '../src/input-files.js';
 import { bundleAction } from './action/run-action.js';
+import { thrownMessage } from './support/thrown.js';
 
 const FAKE_TOKEN = `ghp_${'Fk7'.repeat(12)}`;
 let work = '';
@@ -39,15 +40,7 @@ afterAll(() => {
   rmSync(bundleDir, { recursive: true, force: true });
 });
 
-function messageOf(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
-    return (error as Error).message;
-  }
-  throw new Error('expected an InputError');
-}
+const messageOf = (run: () => unknown): string => thrownMessage(run);
 
 describe('checkInputPath', () => {
   it.each([

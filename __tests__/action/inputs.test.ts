@@ -2,10 +2,10 @@ import { describe, expect, it } from '@jest/globals';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InputError } from '../../src/errors.js';
 import { readRunContext } from '../../src/github/context.js';
 import { readInputs } from '../../src/github/inputs.js';
 import { FIXTURES } from './run-action.js';
+import { thrownMessage } from '../support/thrown.js';
 
 function workspaceWith(files: Record<string, string>): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'e139-inputs-'));
@@ -18,15 +18,8 @@ function workspaceWith(files: Record<string, string>): string {
 
 const reader = (values: Record<string, string>) => (name: string) => values[name] ?? '';
 
-function inputError(ws: string, values: Record<string, string>): string {
-  try {
-    readInputs(ws, reader(values));
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
-    return (error as Error).message;
-  }
-  throw new Error('expected an InputError');
-}
+const inputError = (ws: string, values: Record<string, string>): string =>
+  thrownMessage(() => readInputs(ws, reader(values)));
 
 describe('action inputs', () => {
   it('are read and resolved against the workspace', () => {

@@ -4,18 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, parseConfig } from '../../src/config/index.js';
 import { InputError } from '../../src/errors.js';
+import { thrownMessage } from '../support/thrown.js';
 
 const FILE = '.exit139-guard.yml';
 
-function errorOf(text: string): string {
-  try {
-    parseConfig(text, FILE);
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
-    return (error as Error).message;
-  }
-  throw new Error('expected an InputError');
-}
+const errorOf = (text: string): string => thrownMessage(() => parseConfig(text, FILE));
 
 describe('the config file', () => {
   it('reads rule levels, disabled rules, ignored paths and suppressions', () => {

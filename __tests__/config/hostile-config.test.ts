@@ -14,16 +14,9 @@ import { InputError } from '../../src/errors.js';
 import { openImage } from '../../src/image/index.js';
 import { ociFiles, tar, writeFolder } from '../../scripts/fuzz/images.js';
 import { exampleFindings, exampleReport } from '../report/fixtures.js';
+import { thrownMessage } from '../support/thrown.js';
 
-function inputError(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
-    return (error as Error).message;
-  }
-  throw new Error('expected an InputError');
-}
+const inputError = (run: () => unknown): string => thrownMessage(run);
 
 describe('the config file', () => {
   it('of several YAML documents is one error, not a TypeError', () => {

@@ -1,16 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { parsePragmas } from '../../src/config/index.js';
-import { InputError } from '../../src/errors.js';
+import { thrownMessage } from '../support/thrown.js';
 
-function errorOf(text: string): string {
-  try {
-    parsePragmas(text, 'Dockerfile');
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
-    return (error as Error).message;
-  }
-  throw new Error('expected an InputError');
-}
+const errorOf = (text: string): string => thrownMessage(() => parsePragmas(text, 'Dockerfile'));
 
 describe('inline pragmas', () => {
   it('apply to the instruction right below, over its continuation lines', () => {

@@ -6,7 +6,6 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { performance } from 'node:perf_hooks';
-import { InputError } from '../../src/errors.js';
 import {
   ExpandError,
   MAX_EXPANDED_LENGTH,
@@ -20,29 +19,13 @@ import {
   MAX_STAGES,
   parseDockerfile,
 } from '../../src/dockerfile/syntax.js';
+import { thrownMessage } from '../support/thrown.js';
 
 const x = (text: string, vars: Record<string, string>, shell = false): string =>
   expandWord(text, (name) => vars[name], { shell });
 
-function inputError(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
-    return (error as Error).message;
-  }
-  throw new Error('expected an InputError');
-}
-
-function expandError(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ExpandError);
-    return (error as Error).message;
-  }
-  throw new Error('expected an ExpandError');
-}
+const inputError = (run: () => unknown): string => thrownMessage(run);
+const expandError = (run: () => unknown): string => thrownMessage(run, ExpandError);
 
 describe('bounds', () => {
   it(`nests substitutions up to ${MAX_NESTING} deep, and says so past that (not a stack overflow)`, () => {

@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { InputError } from '../../src/errors.js';
 import { artifactFor, loadDockerfile, readDockerfile } from '../../src/dockerfile/index.js';
 import type { Artifact, DockerfileModel, ReadOptions } from '../../src/dockerfile/types.js';
+import { thrownMessage } from '../support/thrown.js';
 
 function read(text: string, options: Partial<ReadOptions> = {}): DockerfileModel {
   return readDockerfile(text, { path: 'Dockerfile', ...options });
@@ -26,15 +26,7 @@ function triple(model: DockerfileModel, path: string): string {
   return `${d.GOOS.value}/${d.GOARCH.value} cgo=${d.CGO_ENABLED.value}`;
 }
 
-function inputError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
-    return (error as Error).message;
-  }
-  throw new Error('expected an InputError');
-}
+const inputError = (fn: () => unknown): string => thrownMessage(fn);
 
 describe('reference "Understand how ARG and FROM interact" and ARG "Scope"', () => {
   it('a global ARG is visible in FROM but empty inside a stage until re-declared', () => {

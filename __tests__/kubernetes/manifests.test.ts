@@ -8,7 +8,6 @@ import yaml from 'js-yaml';
 import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type { CronJob } from 'kubernetes-types/batch/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { InputError } from '../../src/errors.js';
 import {
   containerLabel,
   containersRunning,
@@ -18,19 +17,12 @@ import {
   type ManifestContainer,
 } from '../../src/kubernetes/index.js';
 import { expandEnv, expandReferences } from '../../src/kubernetes/expand.js';
+import { thrownMessage } from '../support/thrown.js';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const fixture = (...parts: string[]) => path.join(FIXTURES, ...parts);
 
-function errorOf(file: string): string {
-  try {
-    readManifests([file]);
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
-    return (error as Error).message;
-  }
-  throw new Error(`expected an InputError for ${file}`);
-}
+const errorOf = (file: string): string => thrownMessage(() => readManifests([file]));
 
 function summary(container: ManifestContainer) {
   return { label: containerLabel(container), image: container.image, line: container.line };
