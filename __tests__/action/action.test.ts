@@ -18,10 +18,9 @@ import { writeManyBrokenBinariesImage } from './images.js';
 import {
   bundleAction,
   commands,
-  FIXTURES,
   HEAD_SHA,
   MERGE_SHA,
-  runAction,
+  runOnEvent,
   type ActionRun,
 } from './run-action.js';
 
@@ -62,14 +61,7 @@ function run(
   inputs: Record<string, string>,
   event = 'pull_request.json',
 ): Promise<ActionRun> {
-  return runAction({
-    bundleDir,
-    workspace: ws,
-    apiUrl: github.url,
-    eventName: event === 'push.json' ? 'push' : 'pull_request',
-    eventFile: path.join(FIXTURES, event),
-    inputs: { 'github-token': TOKEN, ...inputs },
-  });
+  return runOnEvent({ bundleDir, workspace: ws, apiUrl: github.url, token: TOKEN, inputs, event });
 }
 
 function operations(github: FakeGitHub): string[] {

@@ -16,7 +16,7 @@ import { dockerHost, engine, ensureBaseImages } from '../support/engine.js';
 import { buildScenario, SCENARIO_DIR } from '../support/scenarios.js';
 import { FakeGitHub } from './github-api.js';
 import { writeDemoRootfs, writeTwoPlatformIndex } from './images.js';
-import { bundleAction, commands, FIXTURES, runAction, type ActionRun } from './run-action.js';
+import { bundleAction, commands, runOnEvent, type ActionRun } from './run-action.js';
 
 const DEMO = path.resolve('examples/go-service');
 const BROKEN_ARCHIVE = path.resolve('examples/go-service.oci.tar');
@@ -55,14 +55,7 @@ function run(
   inputs: Record<string, string>,
   event = 'pull_request.json',
 ): Promise<ActionRun> {
-  return runAction({
-    bundleDir,
-    workspace: ws,
-    apiUrl: github.url,
-    eventName: event === 'push.json' ? 'push' : 'pull_request',
-    eventFile: path.join(FIXTURES, event),
-    inputs: { 'github-token': TOKEN, ...inputs },
-  });
+  return runOnEvent({ bundleDir, workspace: ws, apiUrl: github.url, token: TOKEN, inputs, event });
 }
 
 const operations = (github: FakeGitHub) =>

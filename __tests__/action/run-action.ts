@@ -146,3 +146,26 @@ export function commands(
       return { properties, message: unescape(match[2]!) };
     });
 }
+
+/**
+ * The action on one of the event fixtures (`pull_request.json` by default, or `push.json`),
+ * against the API at `apiUrl`, with `token` as its github-token and `inputs` over it.
+ */
+export function runOnEvent(options: {
+  bundleDir: string;
+  workspace: string;
+  apiUrl: string;
+  token: string;
+  inputs: Record<string, string>;
+  event?: string;
+}): Promise<ActionRun> {
+  const event = options.event ?? 'pull_request.json';
+  return runAction({
+    bundleDir: options.bundleDir,
+    workspace: options.workspace,
+    apiUrl: options.apiUrl,
+    eventName: event === 'push.json' ? 'push' : 'pull_request',
+    eventFile: path.join(FIXTURES, event),
+    inputs: { 'github-token': options.token, ...options.inputs },
+  });
+}
